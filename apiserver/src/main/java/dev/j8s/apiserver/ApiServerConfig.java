@@ -1,0 +1,37 @@
+package dev.j8s.apiserver;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.Set;
+
+/**
+ * How to run one API server instance. Immutable.
+ *
+ * @param listen          address to bind; port 0 picks a free port
+ * @param stateDb         the SQLite database file ({@code <data-dir>/state.db})
+ * @param keyStore        PKCS#12 keystore holding the serving certificate and key
+ * @param keyStorePassword its password
+ * @param bearerToken     the token every request must present
+ * @param nodeName        the name of this machine's Node, to which unbound pods are bound
+ * @param serviceCidr     the ClusterIP range ({@code 10.96.0.0/12})
+ * @param admissionPlugins admission plugins enabled beyond the defaults (e.g. {@code AlwaysPullImages})
+ */
+public record ApiServerConfig(
+        InetSocketAddress listen,
+        Path stateDb,
+        Path keyStore,
+        String keyStorePassword,
+        String bearerToken,
+        String nodeName,
+        String serviceCidr,
+        Set<String> admissionPlugins) {
+
+    public ApiServerConfig {
+        admissionPlugins = Set.copyOf(admissionPlugins);
+    }
+
+    @Override
+    public String toString() {
+        return "ApiServerConfig[listen=" + listen + ", stateDb=" + stateDb + ", nodeName=" + nodeName + "]";
+    }
+}

@@ -1,0 +1,110 @@
+package dev.j8s.apiserver.registry;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Endpoints;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.LimitRange;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.ResourceQuota;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/** The resources this server serves, in discovery order. Immutable and thread-safe. */
+public final class Resources {
+
+    private static final List<String> ALL_VERBS =
+            List.of("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch");
+    private static final List<String> STATUS_VERBS = List.of("get", "patch", "update");
+
+    private final List<ResourceType> types;
+    private final Map<String, ResourceType> byGroupPlural;
+
+    private Resources(List<ResourceType> types) {
+        this.types = List.copyOf(types);
+        this.byGroupPlural = types.stream().collect(Collectors.toUnmodifiableMap(
+                t -> t.group() + "/" + t.version() + "/" + t.plural(), Function.identity()));
+    }
+
+    /** The built-in resource set of a single-node cluster. */
+    public static Resources builtin() {
+        var sub = (java.util.function.BiFunction<String, String, ResourceType.Subresource>)
+                (name, kind) -> new ResourceType.Subresource(name, "", "v1", kind, STATUS_VERBS);
+        return new Resources(List.of(
+                new ResourceType("", "v1", "Namespace", "namespaces", "namespace", false,
+                        List.of("ns"), List.of(), List.of("create", "delete", "get", "list", "patch", "update", "watch"),
+                        List.of(sub.apply("status", "Namespace"),
+                                new ResourceType.Subresource("finalize", "", "v1", "Namespace", List.of("update"))),
+                        Namespace.class, Set.of("status.phase", "name")),
+                new ResourceType("", "v1", "Pod", "pods", "pod", true,
+                        List.of("po"), List.of("all"), ALL_VERBS,
+                        List.of(sub.apply("status", "Pod"),
+                                new ResourceType.Subresource("binding", "", "v1", "Binding", List.of("create")),
+                                new ResourceType.Subresource("log", "", "v1", "Pod", List.of("get")),
+                                new ResourceType.Subresource("exec", "", "v1", "PodExecOptions", List.of("create", "get"))),
+                        Pod.class,
+                        Set.of("spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName",
+                                "spec.hostNetwork", "status.phase", "status.podIP", "status.podIPs",
+                                "status.nominatedNodeName")),
+                new ResourceType("", "v1", "Secret", "secrets", "secret", true,
+                        List.of(), List.of(), ALL_VERBS, List.of(), Secret.class, Set.of("type")),
+                new ResourceType("", "v1", "ConfigMap", "configmaps", "configmap", true,
+                        List.of("cm"), List.of(), ALL_VERBS, List.of(), ConfigMap.class, Set.of()),
+                new ResourceType("", "v1", "ServiceAccount", "serviceaccounts", "serviceaccount", true,
+                        List.of("sa"), List.of(), ALL_VERBS, List.of(), ServiceAccount.class, Set.of()),
+                new ResourceType("", "v1", "Service", "services", "service", true,
+                        List.of("svc"), List.of("all"), List.of("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"),
+                        List.of(sub.apply("status", "Service")), Service.class, Set.of()),
+                new ResourceType("", "v1", "Endpoints", "endpoints", "endpoints", true,
+                        List.of("ep"), List.of(), ALL_VERBS, List.of(), Endpoints.class, Set.of()),
+                new ResourceType("", "v1", "Event", "events", "event", true,
+                        List.of("ev"), List.of(), ALL_VERBS, List.of(), Event.class,
+                        Set.of("involvedObject.kind", "involvedObject.namespace", "involvedObject.name",
+                                "involvedObject.uid", "involvedObject.apiVersion", "involvedObject.resourceVersion",
+                                "involvedObject.fieldPath", "reason", "reportingComponent", "source", "type")),
+                new ResourceType("", "v1", "Node", "nodes", "node", false,
+                        List.of("no"), List.of(), ALL_VERBS, List.of(sub.apply("status", "Node")), Node.class,
+                        Set.of("spec.unschedulable")),
+                new ResourceType("", "v1", "ResourceQuota", "resourcequotas", "resourcequota", true,
+                        List.of("quota"), List.of(), ALL_VERBS, List.of(sub.apply("status", "ResourceQuota")),
+                        ResourceQuota.class, Set.of()),
+                new ResourceType("", "v1", "LimitRange", "limitranges", "limitrange", true,
+                        List.of("limits"), List.of(), ALL_VERBS, List.of(), LimitRange.class, Set.of()),
+                new ResourceType("events.k8s.io", "v1", "Event", "events", "event", true,
+                        List.of("ev"), List.of(), ALL_VERBS, List.of(),
+                        io.fabric8.kubernetes.api.model.events.v1.Event.class,
+                        Set.of("reason", "type", "regarding.kind", "regarding.namespace", "regarding.name",
+                                "regarding.uid", "regarding.apiVersion", "regarding.resourceVersion",
+                                "regarding.fieldPath", "reportingController", "deprecatedSource.component")),
+                new ResourceType("coordination.k8s.io", "v1", "Lease", "leases", "lease", true,
+                        List.of(), List.of(), ALL_VERBS, List.of(), Lease.class, Set.of())));
+    }
+
+    public List<ResourceType> all() {
+        return types;
+    }
+
+    /** The resource served at {@code /api(s)/group/version/plural}. */
+    public Optional<ResourceType> find(String group, String version, String plural) {
+        return Optional.ofNullable(byGroupPlural.get(group + "/" + version + "/" + plural));
+    }
+
+    /** The resource of a kind in a group-version ({@code apiVersion} as in an object). */
+    public Optional<ResourceType> forKind(String apiVersion, String kind) {
+        return types.stream().filter(t -> t.apiVersion().equals(apiVersion) && t.kind().equals(kind)).findFirst();
+    }
+
+    /** Served group-versions, core first; the core group is the empty string. */
+    public List<String> groupVersions() {
+        return types.stream().map(ResourceType::apiVersion).distinct().toList();
+    }
+}
