@@ -28,7 +28,7 @@ VERSION = {"major": "1", "minor": "32", "gitVersion": "v1.32.0", "platform": "li
            "goVersion": "go1.23.0", "compiler": "gc"}
 
 
-def res(name, kind, namespaced, sub=None):
+def res(name, kind, namespaced):
     return {"name": name, "singularName": kind.lower(), "namespaced": namespaced, "kind": kind,
             "verbs": ["create", "delete", "get", "list", "patch", "update", "watch"]}
 
