@@ -1,0 +1,262 @@
+package dev.j8s.e2e;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * One {@code java -jar j8s.jar server} process on 127.0.0.1 with a free port and its own temporary
+ * data directory, which can be stopped, killed with SIGKILL and restarted on the same data directory.
+ * Its stdout and stderr go to a log file per start ({@link #logs()}). {@link #close()} kills it and
+ * deletes the directory. Not thread-safe: one test drives it.
+ */
+final class J8sServer implements AutoCloseable {
+
+    /** How long a start may take until the kubeconfig is written and the server answers. */
+    static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+
+    private final Path root;
+    private final Path dataDir;
+    private final String nodeName;
+    private final List<Path> logFiles = new ArrayList<>();
+    private Process process;
+    private ClusterAccess access;
+    private ApiClient api;
+
+    private J8sServer(Path root, String nodeName) {
+        this.root = root;
+        this.dataDir = root.resolve("data");
+        this.nodeName = nodeName;
+    }
+
+    /** Starts a server in a fresh temporary data directory and waits until it serves. */
+    static J8sServer start(String nodeName) {
+        Path root;
+        try {
+            root = Files.createTempDirectory("j8s-e2e-");
+        } catch (IOException e) {
+            throw new UncheckedIOException("create a temporary directory for j8s server", e);
+        }
+        J8sServer server = new J8sServer(root, nodeName);
+        try {
+            server.launch();
+        } catch (RuntimeException | Error e) {
+            System.err.println(server.logs());
+            server.close();
+            throw e;
+        }
+        return server;
+    }
+
+    /** The j8s jar: {@code -Dj8s.jar=...}, else {@code target/j8s.jar} of the j8s module. */
+    static Path jar() {
+        String configured = System.getProperty("j8s.jar", "");
+        List<Path> candidates = configured.isEmpty()
+                ? List.of(Path.of("target/j8s.jar"), Path.of("j8s/target/j8s.jar"))
+                : List.of(Path.of(configured));
+        for (Path candidate : candidates) {
+            if (Files.isRegularFile(candidate)) {
+                return candidate.toAbsolutePath();
+            }
+        }
+        throw new IllegalStateException("j8s jar not found at " + candidates + " (working directory "
+                + Path.of("").toAbsolutePath() + "): run `mvn -pl j8s -am package` first or pass -Dj8s.jar=");
+    }
+
+    /** The Java 25 launcher: the one running these tests (Java 25 compiled them). */
+    static Path java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java");
+    }
+
+    Path dataDir() {
+        return dataDir;
+    }
+
+    String nodeName() {
+        return nodeName;
+    }
+
+    /** {@code <data-dir>/kubeconfig}, as the server wrote it for its current run. */
+    Path kubeconfig() {
+        return dataDir.resolve("kubeconfig");
+    }
+
+    ClusterAccess access() {
+        return access;
+    }
+
+    ApiClient api() {
+        return api;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
+    /** A scratch directory that lives as long as this server (for kubeconfig copies, manifests). */
+    Path scratch(String name) {
+        try {
+            return Files.createDirectories(root.resolve("scratch").resolve(name));
+        } catch (IOException e) {
+            throw new UncheckedIOException("create scratch directory " + name, e);
+        }
+    }
+
+    /** SIGKILL, as a crash or power loss of the process would end it; returns once it is gone. */
+    void kill9() {
+        process.destroyForcibly();
+        awaitExit(Duration.ofSeconds(10));
+    }
+
+    /** SIGTERM (the shutdown hook closes the server), SIGKILL after 15 s. */
+    void stop() {
+        process.destroy();
+        if (!awaitExit(Duration.ofSeconds(15))) {
+            process.destroyForcibly();
+            awaitExit(Duration.ofSeconds(10));
+        }
+    }
+
+    /** Starts the server again on the same data directory (a new free port) once the old process is gone. */
+    void restart() {
+        if (isAlive()) {
+            throw new IllegalStateException("restart j8s server: pid " + process.pid() + " is still running");
+        }
+        launch();
+    }
+
+    /** Everything the server printed, start by start. */
+    String logs() {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < logFiles.size(); i++) {
+            out.append("----- j8s server (").append(nodeName).append(") start ").append(i + 1)
+                    .append(", ").append(logFiles.get(i)).append(" -----\n");
+            try {
+                out.append(Files.readString(logFiles.get(i), StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                out.append("(unreadable: ").append(e.getMessage()).append(")\n");
+            }
+        }
+        return out.toString();
+    }
+
+    @Override
+    public void close() {
+        if (process != null) {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+            awaitExit(Duration.ofSeconds(10));
+        }
+        deleteRecursively(root);
+    }
+
+    private void launch() {
+        Path log = root.resolve("server-" + (logFiles.size() + 1) + ".log");
+        logFiles.add(log);
+        try {
+            // The server removes a stale kubeconfig itself; removing it here too means the wait below
+            // can never pick up the previous run's port.
+            Files.deleteIfExists(kubeconfig());
+        } catch (IOException e) {
+            throw new UncheckedIOException("remove stale " + kubeconfig(), e);
+        }
+        List<String> command = List.of(java().toString(), "-Xmx512m", "-XX:+UseSerialGC",
+                "-jar", jar().toString(), "server",
+                "--data-dir", dataDir.toString(), "--listen", "127.0.0.1:0", "--node-name", nodeName);
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(root.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+        builder.environment().remove("KUBECONFIG");
+        try {
+            process = builder.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("start " + command, e);
+        }
+        awaitReady();
+    }
+
+    private void awaitReady() {
+        Instant deadline = Instant.now().plus(READY_TIMEOUT);
+        String lastProblem = "no kubeconfig yet";
+        while (Instant.now().isBefore(deadline)) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("j8s server exited with status " + process.exitValue()
+                        + " before it was ready\n" + logs());
+            }
+            if (Files.isRegularFile(kubeconfig())) {
+                try {
+                    ClusterAccess candidate = ClusterAccess.read(kubeconfig());
+                    ApiClient client = ApiClient.of(candidate);
+                    ApiClient.Response version = client.get("/version");
+                    if (version.status() == 200) {
+                        access = candidate;
+                        api = client;
+                        return;
+                    }
+                    lastProblem = "GET /version answered " + version;
+                } catch (RuntimeException e) {
+                    lastProblem = e.toString(); // half-written kubeconfig or not listening yet
+                }
+            }
+            sleep(Duration.ofMillis(50));
+        }
+        throw new IllegalStateException("j8s server not ready within " + READY_TIMEOUT + ": " + lastProblem
+                + "\n" + logs());
+    }
+
+    private boolean awaitExit(Duration timeout) {
+        try {
+            return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    // best effort: a leftover temp file must not fail the test
+                }
+            });
+        } catch (IOException e) {
+            // best effort, as above
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "J8sServer[node=" + nodeName + ", dataDir=" + dataDir
+                + (access == null ? "" : ", server=" + access.server()) + "]";
+    }
+}

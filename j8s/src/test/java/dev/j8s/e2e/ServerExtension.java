@@ -1,0 +1,122 @@
+package dev.j8s.e2e;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.TestWatcher;
+
+/**
+ * A JUnit extension owning the j8s servers of one test class: optionally one shared server started
+ * before all tests, any number started by tests themselves, and a fresh kubectl {@code HOME}. It
+ * prints every server's log when a test fails and kills and deletes everything after the class.
+ * Register it on a static field; not thread-safe (tests run sequentially).
+ */
+final class ServerExtension implements BeforeAllCallback, AfterAllCallback, TestWatcher {
+
+    private final Optional<String> sharedNodeName;
+    private final List<J8sServer> servers = new ArrayList<>();
+    private J8sServer shared;
+    private Path home;
+
+    private ServerExtension(Optional<String> sharedNodeName) {
+        this.sharedNodeName = sharedNodeName;
+    }
+
+    /** One server shared by the whole class, named node {@code nodeName}. */
+    static ServerExtension shared(String nodeName) {
+        return new ServerExtension(Optional.of(nodeName));
+    }
+
+    /** No shared server: tests call {@link #startServer(String)}. */
+    static ServerExtension perTest() {
+        return new ServerExtension(Optional.empty());
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        try {
+            home = Files.createTempDirectory("j8s-e2e-home-");
+        } catch (IOException e) {
+            throw new UncheckedIOException("create a kubectl HOME", e);
+        }
+        sharedNodeName.ifPresent(name -> shared = startServer(name));
+    }
+
+    /** Starts another server, cleaned up after the class. */
+    J8sServer startServer(String nodeName) {
+        J8sServer server = J8sServer.start(nodeName);
+        servers.add(server);
+        return server;
+    }
+
+    J8sServer server() {
+        if (shared == null) {
+            throw new IllegalStateException("this class has no shared server");
+        }
+        return shared;
+    }
+
+    /** The class's kubectl {@code HOME}. */
+    Path home() {
+        return home;
+    }
+
+    /** {@code /usr/bin/kubectl} against the shared server. */
+    Kubectl kubectl() {
+        return Kubectl.dispatcher(server().kubeconfig(), home);
+    }
+
+    /** {@code kubectl.<version>} against the shared server; skips when absent. */
+    Kubectl kubectl(String version) {
+        return Kubectl.version(version, server().kubeconfig(), home);
+    }
+
+    /** A file under the class's HOME with the given content, for {@code -f}. */
+    Path file(String name, String content) {
+        try {
+            Path dir = Files.createDirectories(home.resolve("manifests"));
+            return Files.writeString(dir.resolve(name), content);
+        } catch (IOException e) {
+            throw new UncheckedIOException("write manifest " + name, e);
+        }
+    }
+
+    /** A classpath resource under {@code /e2e/} copied into the class's HOME, for {@code -f}. */
+    Path resource(String name) {
+        try (var in = ServerExtension.class.getResourceAsStream("/e2e/" + name)) {
+            if (in == null) {
+                throw new IllegalArgumentException("no test resource /e2e/" + name);
+            }
+            return file(name, new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException("read test resource " + name, e);
+        }
+    }
+
+    @Override
+    public void testFailed(ExtensionContext context, Throwable cause) {
+        for (J8sServer server : servers) {
+            System.err.println("===== " + context.getDisplayName() + " failed; " + server
+                    + (server.isAlive() ? " (running)" : " (not running)") + " =====");
+            System.err.println(server.logs());
+        }
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        for (J8sServer server : servers) {
+            server.close();
+        }
+        servers.clear();
+        if (home != null) {
+            J8sServer.deleteRecursively(home);
+        }
+    }
+}
