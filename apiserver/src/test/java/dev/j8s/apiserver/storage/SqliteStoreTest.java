@@ -466,6 +466,16 @@ class SqliteStoreTest {
     // ---- damaged rows and failed writes ----
 
     @Test
+    void aFileThatIsNotADatabaseFailsToOpenNamingTheFile() throws Exception {
+        Path garbage = dir.resolve("garbage.db");
+        java.nio.file.Files.write(garbage, "this is not sqlite, just text long enough to fill a header".repeat(100).getBytes());
+
+        assertThatThrownBy(() -> SqliteStore.open(garbage))
+                .isInstanceOf(StorageException.class)
+                .hasMessageStartingWith("open store " + garbage.toAbsolutePath() + ": ");
+    }
+
+    @Test
     void aCorruptRowIsReportedAndTheRestIsServed() throws Exception {
         SqliteStore first = SqliteStore.open(db());
         first.create("pods", pod("default", "a"));
