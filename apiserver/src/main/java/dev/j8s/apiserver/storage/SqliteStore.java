@@ -213,8 +213,9 @@ public final class SqliteStore implements Store {
                 }
             }
             loadTail();
+            // Numbers as strings: the logger's MessageFormat would print 10000 as "10,000".
             LOG.log(Level.INFO, "store opened file={0} revision={1} compacted={2} unreadable={3}",
-                    file, revision, compacted, unreadable);
+                    file, Long.toString(revision), Long.toString(compacted), Integer.toString(unreadable));
         }
     }
 
@@ -691,7 +692,7 @@ public final class SqliteStore implements Store {
             } catch (SQLException e) {
                 LOG.log(Level.WARNING, "closing the store failed file={0}: {1}", file, e.getMessage());
             }
-            LOG.log(Level.INFO, "store closed file={0} revision={1}", file, revision);
+            LOG.log(Level.INFO, "store closed file={0} revision={1}", file, Long.toString(revision));
         } finally {
             writeLock.unlock();
         }
@@ -803,7 +804,7 @@ public final class SqliteStore implements Store {
             return Optional.of(new WatchEvent(eventType, resource, namespace, name, rev, r.object()));
         }
         String problem = row instanceof Unreadable u ? u.problem() : "bad type or key";
-        LOG.log(Level.ERROR, "unreadable change-log entry skipped file={0} revision={1} problem={2}", file, rev, problem);
+        LOG.log(Level.ERROR, "unreadable change-log entry skipped file={0} revision={1} problem={2}", file, Long.toString(rev), problem);
         return Optional.empty();
     }
 
