@@ -68,7 +68,10 @@ public final class OpenApi {
         return index.deepCopy();
     }
 
-    /** The document for {@code api/v1} or {@code apis/<group>/<version>}, empty when not served. */
+    /**
+     * The document for {@code api/v1} or {@code apis/<group>/<version>} (the request path after
+     * {@code /openapi/v3/}), empty when not served. A fresh copy; to serve it, prefer {@link #v3DocumentBytes}.
+     */
     public Optional<ObjectNode> v3Document(String path) {
         return Optional.ofNullable(documents.get(path)).map(d -> d.tree().deepCopy());
     }
