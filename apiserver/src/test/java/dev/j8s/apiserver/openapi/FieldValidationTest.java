@@ -66,6 +66,16 @@ class FieldValidationTest {
     }
 
     @Test
+    void everyServedKindKnowsItsTypeAndObjectMetadata() throws Exception {
+        for (ResourceType type : Resources.builtin().all()) {
+            JsonNode object = json("{'apiVersion':'" + type.apiVersion() + "','kind':'" + type.kind() + "',"
+                    + "'metadata':{'name':'x','namespace':'y','labels':{'a':'b'},'finalizers':['f']},'bogus':1}");
+
+            assertThat(FieldValidation.unknownFields(type.model(), object)).as(type.kind()).containsExactly("bogus");
+        }
+    }
+
+    @Test
     void dataMapsAreFreeFormButTheirSiblingsAreChecked() throws Exception {
         JsonNode cm = json("{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c'},"
                 + "'data':{'any-key':'v','x.y':'z'},'binaryData':{'b':'AA=='},'dat':{}}");
