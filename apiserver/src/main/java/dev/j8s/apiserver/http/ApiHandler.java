@@ -161,9 +161,9 @@ public final class ApiHandler extends Handler.Abstract {
         }
         if (path.startsWith("/openapi/v3/")) {
             requireGet(method);
-            ObjectNode doc = openApi.v3Document(path.substring("/openapi/v3/".length()))
+            byte[] doc = openApi.v3DocumentBytes(path.substring("/openapi/v3/".length()))
                     .orElseThrow(ApiError.NotFound::path);
-            ex.json(200, doc);
+            ex.bytes(200, "application/json", doc);
             return;
         }
         if (path.startsWith("/apis/") && path.split("/").length == 3) {

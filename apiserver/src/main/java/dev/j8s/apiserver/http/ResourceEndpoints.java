@@ -154,14 +154,27 @@ final class ResourceEndpoints {
         return !values.isEmpty();
     }
 
-    /** Decodes a JSON, YAML or protobuf body into an object tree. */
+    /** Decodes a JSON, YAML or protobuf body into an object tree (no field checks). */
     static ObjectNode decodeBody(ApiHandler.Exchange ex, byte[] body) {
+        return decodeChecked(ex, null, body).object();
+    }
+
+    /**
+     * Decodes a JSON, YAML or protobuf body; with a type, also finds its unknown and duplicate
+     * fields for fieldValidation.
+     */
+    static FieldValidation.Decoded decodeChecked(ApiHandler.Exchange ex, ResourceType type, byte[] body) {
         String contentType = ex.header("Content-Type");
         MediaType mt = contentType.isEmpty() ? MediaType.parse(MediaType.JSON) : MediaType.parse(contentType);
         String essence = mt == null ? "" : mt.essence();
         JsonNode node;
         switch (essence) {
-            case MediaType.JSON -> node = readJson(body);
+            case MediaType.JSON -> {
+                if (type != null) {
+                    return FieldValidation.decode(type.model(), body);
+                }
+                node = readJson(body);
+            }
             case MediaType.YAML, "application/x-yaml", "text/yaml" -> node = Yaml.read(body);
             case MediaType.PROTOBUF -> node = KubernetesProtobuf.decode(body);
             default -> throw new ApiError.UnsupportedMediaType("the body of the request was in an unknown format - "
@@ -170,7 +183,14 @@ final class ResourceEndpoints {
         if (!(node instanceof ObjectNode obj)) {
             throw new ApiError.BadRequest("the request body must be a JSON or YAML object");
         }
-        return obj;
+        if (type == null) {
+            return new FieldValidation.Decoded(obj, List.of());
+        }
+        List<FieldValidation.StrictError> errors = new ArrayList<>();
+        for (String path : FieldValidation.unknownFields(type.model(), obj)) {
+            errors.add(new FieldValidation.StrictError(FieldValidation.StrictError.Kind.UNKNOWN, path));
+        }
+        return new FieldValidation.Decoded(obj, errors);
     }
 
     static JsonNode readJson(byte[] body) {
@@ -188,7 +208,7 @@ final class ResourceEndpoints {
     }
 
     /** Applies fieldValidation: Strict refuses unknown fields, Warn (the default) warns, Ignore does nothing. */
-    private static void validateFields(ApiHandler.Exchange ex, ResourceType type, JsonNode obj) {
+    private static void validateFields(ApiHandler.Exchange ex, ResourceType type, List<FieldValidation.StrictError> errors) {
         String mode = ex.param("fieldValidation");
         if (mode.isEmpty()) {
             mode = "Warn";
@@ -200,30 +220,39 @@ final class ResourceEndpoints {
             case "Warn", "Strict" -> { }
             default -> throw new ApiError.BadRequest("fieldValidation must be one of \"Ignore\", \"Warn\", or \"Strict\"");
         }
-        List<String> unknown = FieldValidation.unknownFields(type.model(), obj);
-        if (unknown.isEmpty()) {
+        if (errors.isEmpty()) {
             return;
         }
         if (mode.equals("Strict")) {
-            throw new ApiError.BadRequest(FieldValidation.strictDecodingMessage(type, unknown));
+            throw FieldValidation.strictDecodingError(type, errors);
         }
-        for (String path : unknown) {
-            ex.warn("unknown field \"" + path + "\"");
+        for (FieldValidation.StrictError e : errors) {
+            ex.response.getHeaders().add("Warning", e.warningHeader());
         }
+    }
+
+    private static List<FieldValidation.StrictError> unknown(ResourceType type, JsonNode obj) {
+        List<FieldValidation.StrictError> errors = new ArrayList<>();
+        for (String path : FieldValidation.unknownFields(type.model(), obj)) {
+            errors.add(new FieldValidation.StrictError(FieldValidation.StrictError.Kind.UNKNOWN, path));
+        }
+        return errors;
     }
 
     private void create(ApiHandler.Exchange ex, ResourceType type, String ns) {
         boolean dryRun = dryRun(ex);
-        ObjectNode body = decodeBody(ex, ex.body());
-        validateFields(ex, type, body);
+        FieldValidation.Decoded decoded = decodeChecked(ex, type, ex.body());
+        validateFields(ex, type, decoded.errors());
+        ObjectNode body = decoded.object();
         ObjectNode created = objects.create(type, ns, body, dryRun);
         respondObject(ex, type, 201, created);
     }
 
     private void update(ApiHandler.Exchange ex, ResourceType type, String ns, String name, String subresource) {
         boolean dryRun = dryRun(ex);
-        ObjectNode body = decodeBody(ex, ex.body());
-        validateFields(ex, type, body);
+        FieldValidation.Decoded decoded = decodeChecked(ex, type, ex.body());
+        validateFields(ex, type, decoded.errors());
+        ObjectNode body = decoded.object();
         ObjectNode updated = objects.update(type, ns, name, body, subresource, dryRun);
         respondObject(ex, type, 200, updated);
     }
@@ -239,8 +268,8 @@ final class ResourceEndpoints {
                     + "is required for apply patch");
         }
         byte[] body = ex.body();
-        ObjectNode patched = objects.patch(type, ns, name, patchType, body, subresource, dryRun);
-        validateFields(ex, type, patched);
+        ObjectNode patched = objects.patch(type, ns, name, patchType, body, subresource, dryRun,
+                result -> validateFields(ex, type, unknown(type, result)));
         respondObject(ex, type, 200, patched);
     }
 

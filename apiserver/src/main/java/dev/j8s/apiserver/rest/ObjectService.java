@@ -229,6 +229,15 @@ public final class ObjectService {
     /** PATCH of the main resource or a subresource. For apply patches an absent object is created. */
     public ObjectNode patch(ResourceType type, String namespace, String name, PatchType patchType, byte[] body,
                             String subresource, boolean dryRun) {
+        return patch(type, namespace, name, patchType, body, subresource, dryRun, patched -> { });
+    }
+
+    /**
+     * PATCH with a check of the patched object (e.g. fieldValidation) that runs before anything
+     * is written and may throw to refuse the patch.
+     */
+    public ObjectNode patch(ResourceType type, String namespace, String name, PatchType patchType, byte[] body,
+                            String subresource, boolean dryRun, java.util.function.Consumer<ObjectNode> check) {
         Optional<ObjectNode> existing = find(type, namespace, name);
         if (existing.isEmpty()) {
             if (patchType == PatchType.APPLY_PATCH && subresource.isEmpty()) {
@@ -241,12 +250,14 @@ public final class ObjectService {
                     meta.put("namespace", namespace);
                 }
                 ObjectNode applied = Patches.apply(patchType, skeleton, body, type);
+                check.accept(applied);
                 return create(type, namespace, applied, dryRun);
             }
             throw new ApiError.NotFound(type.qualifiedResource(), name);
         }
         return writeUpdate(type, namespace, name, subresource, dryRun, current -> {
             ObjectNode next = Patches.apply(patchType, current, body, type);
+            check.accept(next);
             Json.child(next, "metadata").put("name", name);
             if (type.namespaced()) {
                 Json.child(next, "metadata").put("namespace", namespace);
