@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
 import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
 
 /**
@@ -96,9 +97,9 @@ final class PatchBodies {
                 throw new ApiError.BadRequest("error decoding YAML: the body holds more than one document");
             }
         } catch (JacksonException e) {
-            throw new ApiError.BadRequest("error decoding YAML: " + e.getOriginalMessage());
+            throw new ApiError.BadRequest("error decoding YAML: " + yamlProblem(e.getCause(), e.getOriginalMessage()));
         } catch (YAMLException e) {
-            throw new ApiError.BadRequest("error decoding YAML: " + e.getMessage());
+            throw new ApiError.BadRequest("error decoding YAML: " + yamlProblem(e, e.getMessage()));
         } catch (IOException e) {
             throw new ApiError.BadRequest("error decoding YAML: " + e.getMessage());
         }
@@ -107,6 +108,23 @@ final class PatchBodies {
                     + " into Go value of type map[string]interface {}");
         }
         return object;
+    }
+
+    /** SnakeYAML's context and problem with the problem's position, on one line; else {@code fallback}. */
+    private static String yamlProblem(Throwable cause, String fallback) {
+        if (cause instanceof MarkedYAMLException marked && marked.getProblem() != null) {
+            StringBuilder text = new StringBuilder();
+            if (marked.getContext() != null) {
+                text.append(marked.getContext()).append(": ");
+            }
+            text.append(marked.getProblem());
+            if (marked.getProblemMark() != null) {
+                text.append(" at line ").append(marked.getProblemMark().getLine() + 1)
+                        .append(", column ").append(marked.getProblemMark().getColumn() + 1);
+            }
+            return text.toString();
+        }
+        return fallback;
     }
 
     /**
