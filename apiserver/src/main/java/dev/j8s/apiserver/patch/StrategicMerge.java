@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.j8s.apiserver.errors.ApiError;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
@@ -127,9 +128,13 @@ final class StrategicMerge {
         boolean primitives = isPrimitiveList(original, patch, path);
         if (primitives) {
             List<JsonNode> merged = new ArrayList<>();
-            original.forEach(merged::add);
+            Set<Object> present = new HashSet<>();
+            for (JsonNode element : original) {
+                merged.add(element);
+                present.add(key(element));
+            }
             for (JsonNode element : patch) {
-                if (merged.stream().noneMatch(e -> sameValue(e, element))) {
+                if (present.add(key(element))) {
                     merged.add(element.deepCopy());
                 }
             }
@@ -141,6 +146,7 @@ final class StrategicMerge {
         List<JsonNode> merged = new ArrayList<>();
         original.forEach(merged::add);
         List<JsonNode> plain = new ArrayList<>();
+        Set<Object> deleted = new HashSet<>();
         boolean replace = false;
         for (JsonNode element : patch) {
             ObjectNode map = (ObjectNode) element;
@@ -150,15 +156,15 @@ final class StrategicMerge {
                 continue;
             }
             switch (directive.isTextual() ? directive.asText() : "") {
-                case "delete" -> {
-                    JsonNode key = requireMergeKey(map, mergeKey);
-                    merged.removeIf(e -> sameValue(e.get(mergeKey), key));
-                }
+                case "delete" -> deleted.add(key(requireMergeKey(map, mergeKey)));
                 case "replace" -> replace = true;
                 case "merge" -> { }
                 default -> throw new ApiError.BadRequest(
                         "unknown patch type: " + directive + " in list at " + describe(path));
             }
+        }
+        if (!deleted.isEmpty()) {
+            merged.removeIf(e -> deleted.contains(key(e.get(mergeKey))));
         }
         if (replace) {
             ArrayNode replaced = NODES.arrayNode();
@@ -167,14 +173,16 @@ final class StrategicMerge {
             }
             return replaced;
         }
+        Map<Object, Integer> positions = positions(merged, mergeKey);
         for (JsonNode element : plain) {
-            JsonNode key = requireMergeKey((ObjectNode) element, mergeKey);
-            int at = indexOf(merged, key, mergeKey);
-            if (at >= 0) {
+            Object key = key(requireMergeKey((ObjectNode) element, mergeKey));
+            Integer at = positions.get(key);
+            if (at != null) {
                 JsonNode present = merged.get(at);
                 ObjectNode base = present instanceof ObjectNode o ? o : NODES.objectNode();
                 merged.set(at, mergeMap(base, (ObjectNode) element, path));
             } else {
+                positions.put(key, merged.size());
                 merged.add(mergeMap(NODES.objectNode(), (ObjectNode) element, path));
             }
         }
@@ -251,13 +259,19 @@ final class StrategicMerge {
     }
 
     private static void deleteFromPrimitiveList(ObjectNode original, String key, JsonNode values) {
-        if (!(values instanceof ArrayNode list) || list.valueStream().anyMatch(JsonNode::isContainerNode)) {
+        if (!(values instanceof ArrayNode list)) {
             throw new ApiError.BadRequest("invalid patch format of primitive list");
         }
+        for (JsonNode value : list) {
+            if (value.isContainerNode()) {
+                throw new ApiError.BadRequest("invalid patch format of primitive list");
+            }
+        }
+        Set<Object> remove = new HashSet<>();
+        list.forEach(v -> remove.add(key(v)));
         if (original.get(key) instanceof ArrayNode present) {
             for (Iterator<JsonNode> it = present.elements(); it.hasNext(); ) {
-                JsonNode element = it.next();
-                if (list.valueStream().anyMatch(v -> sameValue(v, element))) {
+                if (remove.contains(key(it.next()))) {
                     it.remove();
                 }
             }
@@ -303,13 +317,15 @@ final class StrategicMerge {
      */
     private static ArrayNode order(List<JsonNode> merged, List<JsonNode> patchOrder, List<JsonNode> serverOrder,
             String mergeKey) {
+        Map<Object, Integer> patchPositions = positions(patchOrder, mergeKey);
+        Map<Object, Integer> serverPositions = positions(serverOrder, mergeKey);
         List<JsonNode> patchItems = new ArrayList<>();
         List<JsonNode> serverOnly = new ArrayList<>();
         for (JsonNode item : merged) {
-            (index(patchOrder, item, mergeKey) >= 0 ? patchItems : serverOnly).add(item);
+            (patchPositions.containsKey(itemKey(item, mergeKey)) ? patchItems : serverOnly).add(item);
         }
-        patchItems.sort(byIndexIn(patchOrder, mergeKey));
-        serverOnly.sort(byIndexIn(serverOrder, mergeKey));
+        patchItems.sort(byPositionIn(patchPositions, mergeKey));
+        serverOnly.sort(byPositionIn(serverPositions, mergeKey));
         ArrayNode result = NODES.arrayNode();
         int i = 0;
         int j = 0;
@@ -319,9 +335,9 @@ final class StrategicMerge {
             } else if (j >= patchItems.size()) {
                 result.add(serverOnly.get(i++));
             } else {
-                int left = index(serverOrder, serverOnly.get(i), mergeKey);
-                int right = index(serverOrder, patchItems.get(j), mergeKey);
-                if (left >= 0 && right >= 0 && left < right) {
+                Integer left = serverPositions.get(itemKey(serverOnly.get(i), mergeKey));
+                Integer right = serverPositions.get(itemKey(patchItems.get(j), mergeKey));
+                if (left != null && right != null && left < right) {
                     result.add(serverOnly.get(i++));
                 } else {
                     result.add(patchItems.get(j++));
@@ -331,52 +347,48 @@ final class StrategicMerge {
         return result;
     }
 
-    private static Comparator<JsonNode> byIndexIn(List<JsonNode> order, String mergeKey) {
-        return Comparator.comparingInt(item -> {
-            int at = index(order, item, mergeKey);
-            return at >= 0 ? at : Integer.MAX_VALUE;
-        });
+    private static Comparator<JsonNode> byPositionIn(Map<Object, Integer> positions, String mergeKey) {
+        return Comparator.comparingInt(item -> positions.getOrDefault(itemKey(item, mergeKey), Integer.MAX_VALUE));
     }
 
-    private static int index(List<JsonNode> list, JsonNode item, String mergeKey) {
-        if (mergeKey.isEmpty()) {
-            for (int i = 0; i < list.size(); i++) {
-                if (sameValue(list.get(i), item)) {
-                    return i;
-                }
-            }
-            return -1;
-        }
-        return indexOf(list, item.get(mergeKey), mergeKey);
-    }
-
-    private static int indexOf(List<JsonNode> list, JsonNode key, String mergeKey) {
-        if (key == null) {
-            return -1;
-        }
+    /** The first position of each item's key in {@code list}. */
+    private static Map<Object, Integer> positions(List<JsonNode> list, String mergeKey) {
+        Map<Object, Integer> positions = new HashMap<>();
         for (int i = 0; i < list.size(); i++) {
-            if (sameValue(list.get(i).get(mergeKey), key)) {
-                return i;
+            Object key = itemKey(list.get(i), mergeKey);
+            if (key != null) {
+                positions.putIfAbsent(key, i);
             }
         }
-        return -1;
+        return positions;
+    }
+
+    /** The identity of a list item: its merge key's value, or the value itself for primitives. */
+    private static Object itemKey(JsonNode item, String mergeKey) {
+        return key(mergeKey.isEmpty() ? item : item.get(mergeKey));
+    }
+
+    /**
+     * A hashable identity equal for equal JSON values, numbers compared by value ({@code 80}
+     * and {@code 80.0} are one key); null for an absent or null value, which matches nothing.
+     */
+    static Object key(JsonNode value) {
+        if (value == null || value.isNull() || value.isMissingNode()) {
+            return null;
+        }
+        if (value.isNumber()) {
+            return value.decimalValue().stripTrailingZeros();
+        }
+        if (value.isTextual()) {
+            return value.asText();
+        }
+        return value;
     }
 
     private static List<JsonNode> asList(ArrayNode array) {
         List<JsonNode> list = new ArrayList<>(array.size());
         array.forEach(list::add);
         return list;
-    }
-
-    /** JSON equality with numbers compared by value ({@code 80} equals {@code 80.0}). */
-    static boolean sameValue(JsonNode a, JsonNode b) {
-        if (a == null || b == null) {
-            return false;
-        }
-        if (a.isNumber() && b.isNumber()) {
-            return a.decimalValue().compareTo(b.decimalValue()) == 0;
-        }
-        return a.equals(b);
     }
 
     private static String describe(String path) {

@@ -197,6 +197,28 @@ class StrategicMergePatchTest {
     }
 
     @Test
+    void hugeMergedListsAreMergedInLinearTime() {
+        int n = 60_000;
+        ObjectNode current = json("{'spec':{'containers':[{'name':'a'}]}}");
+        var env = ((ObjectNode) current.at("/spec/containers/0")).putArray("env");
+        StringBuilder patch = new StringBuilder("{\"spec\":{\"containers\":[{\"name\":\"a\",\"env\":[");
+        for (int i = 0; i < n; i++) {
+            env.addObject().put("name", "V" + i).put("value", "old");
+            patch.append(i == 0 ? "" : ",").append(i % 2 == 0
+                    ? "{\"name\":\"V" + i + "\",\"value\":\"new\"}"
+                    : "{\"$patch\":\"delete\",\"name\":\"V" + i + "\"}");
+        }
+        byte[] body = patch.append("]}]}}").toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        long start = System.nanoTime();
+
+        ObjectNode result = Patches.apply(PatchType.STRATEGIC_MERGE_PATCH, current, body, PODS);
+
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - start)).isLessThan(java.time.Duration.ofSeconds(5));
+        assertThat(result.at("/spec/containers/0/env")).hasSize(n / 2);
+        assertThat(result.at("/spec/containers/0/env/1")).isEqualTo(json("{'name':'V2','value':'new'}"));
+    }
+
+    @Test
     void strategicMergeOfAnUnknownKindIsAnUnsupportedMediaType() {
         assertThatThrownBy(() -> Patches.apply(PatchType.STRATEGIC_MERGE_PATCH, json("{'spec':{}}"),
                 body("{'spec':{'a':1}}"), WIDGETS))
