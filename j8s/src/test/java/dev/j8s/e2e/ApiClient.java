@@ -65,9 +65,19 @@ final class ApiClient {
         return post(path, "application/json", json.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** A POST with {@code Expect: 100-continue}, so that the server can answer before the body is sent. */
+    Response postExpectingContinue(String path, String contentType, byte[] body) {
+        return send("POST", path, contentType, body, true);
+    }
+
     /** Sends one request; I/O failures (a dead server) surface as {@link UncheckedIOException}. */
     Response send(String method, String path, String contentType, byte[] body) {
+        return send(method, path, contentType, body, false);
+    }
+
+    private Response send(String method, String path, String contentType, byte[] body, boolean expectContinue) {
         HttpRequest.Builder request = HttpRequest.newBuilder(server.resolve(path))
+                .expectContinue(expectContinue)
                 .timeout(REQUEST_TIMEOUT)
                 .header("Accept", "application/json")
                 .method(method, body.length == 0 && !"POST".equals(method)

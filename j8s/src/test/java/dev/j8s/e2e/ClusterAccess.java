@@ -49,12 +49,16 @@ record ClusterAccess(URI server, String caPem, String token) {
                 new String(Base64.getMimeDecoder().decode(ca), StandardCharsets.US_ASCII), token);
     }
 
-    /** Writes a copy of {@code kubeconfig} whose users carry no credentials, for the 401 tests. */
-    static Path writeWithoutToken(Path kubeconfig, Path target) {
+    /**
+     * Writes a copy of {@code kubeconfig} whose users present {@code token} instead, for the 401 tests.
+     * (A user with no credentials at all makes kubectl prompt for a user name on stdin instead of
+     * sending the request.)
+     */
+    static Path writeWithToken(Path kubeconfig, String token, Path target) {
         try {
             JsonNode config = YAML.readTree(Files.readString(kubeconfig));
             for (JsonNode user : config.path("users")) {
-                ((ObjectNode) user).putObject("user");
+                ((ObjectNode) user).putObject("user").put("token", token);
             }
             Files.writeString(target, YAML.writeValueAsString(config));
             return target;

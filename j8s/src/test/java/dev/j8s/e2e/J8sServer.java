@@ -138,14 +138,34 @@ final class J8sServer implements AutoCloseable {
         launch();
     }
 
+    /** Where the server's output ends now, to print only what a single test caused ({@link #logsSince}). */
+    LogMark logMark() {
+        Path current = logFiles.getLast();
+        try {
+            return new LogMark(logFiles.size() - 1, Files.exists(current) ? Files.size(current) : 0);
+        } catch (IOException e) {
+            return new LogMark(logFiles.size() - 1, 0);
+        }
+    }
+
+    /** A position in the server's output: the start index and the byte offset in that start's log. */
+    record LogMark(int start, long offset) {}
+
     /** Everything the server printed, start by start. */
     String logs() {
+        return logsSince(new LogMark(0, 0));
+    }
+
+    /** What the server printed after {@code mark}. */
+    String logsSince(LogMark mark) {
         StringBuilder out = new StringBuilder();
-        for (int i = 0; i < logFiles.size(); i++) {
+        for (int i = mark.start(); i < logFiles.size(); i++) {
             out.append("----- j8s server (").append(nodeName).append(") start ").append(i + 1)
                     .append(", ").append(logFiles.get(i)).append(" -----\n");
             try {
-                out.append(Files.readString(logFiles.get(i), StandardCharsets.UTF_8));
+                byte[] bytes = Files.readAllBytes(logFiles.get(i));
+                int from = i == mark.start() ? (int) Math.min(mark.offset(), bytes.length) : 0;
+                out.append(new String(bytes, from, bytes.length - from, StandardCharsets.UTF_8));
             } catch (IOException e) {
                 out.append("(unreadable: ").append(e.getMessage()).append(")\n");
             }

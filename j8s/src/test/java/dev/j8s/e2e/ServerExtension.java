@@ -5,10 +5,13 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.TestWatcher;
 
@@ -18,10 +21,11 @@ import org.junit.jupiter.api.extension.TestWatcher;
  * prints every server's log when a test fails and kills and deletes everything after the class.
  * Register it on a static field; not thread-safe (tests run sequentially).
  */
-final class ServerExtension implements BeforeAllCallback, AfterAllCallback, TestWatcher {
+final class ServerExtension implements BeforeAllCallback, BeforeEachCallback, AfterAllCallback, TestWatcher {
 
     private final Optional<String> sharedNodeName;
     private final List<J8sServer> servers = new ArrayList<>();
+    private final Map<J8sServer, J8sServer.LogMark> marks = new HashMap<>();
     private J8sServer shared;
     private Path home;
 
@@ -47,6 +51,14 @@ final class ServerExtension implements BeforeAllCallback, AfterAllCallback, Test
             throw new UncheckedIOException("create a kubectl HOME", e);
         }
         sharedNodeName.ifPresent(name -> shared = startServer(name));
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        marks.clear();
+        for (J8sServer server : servers) {
+            marks.put(server, server.logMark());
+        }
     }
 
     /** Starts another server, cleaned up after the class. */
@@ -103,9 +115,10 @@ final class ServerExtension implements BeforeAllCallback, AfterAllCallback, Test
     @Override
     public void testFailed(ExtensionContext context, Throwable cause) {
         for (J8sServer server : servers) {
+            J8sServer.LogMark mark = marks.getOrDefault(server, new J8sServer.LogMark(0, 0));
             System.err.println("===== " + context.getDisplayName() + " failed; " + server
-                    + (server.isAlive() ? " (running)" : " (not running)") + " =====");
-            System.err.println(server.logs());
+                    + (server.isAlive() ? " (running)" : " (not running)") + ", its output during the test: =====");
+            System.err.println(server.logsSince(mark));
         }
     }
 

@@ -1,0 +1,368 @@
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+/**
+ * A throughput and latency benchmark of a running j8s API server over its real HTTPS path (TLS,
+ * bearer token), with no dependencies so that it runs in source-launch mode:
+ *
+ * <pre>java bench/ApiBenchmark.java /path/to/kubeconfig [--pods 1000] [--concurrency 8] [--lists 10]</pre>
+ *
+ * It measures, in one run: GET /version (the floor of the HTTP+TLS+auth path, the peer figure), pod
+ * creation, list as JSON and as a Table (kubectl's Accept header), and a watch that must see the ADDED
+ * event of every pod created after it started. Every request loop is bounded; it only talks to the
+ * server named in the kubeconfig, which must be on loopback.
+ */
+public final class ApiBenchmark {
+
+    static final String TABLE_ACCEPT = "application/json;as=Table;v=v1;g=meta.k8s.io,"
+            + "application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json";
+
+    record Access(URI server, String caPem, String token) {}
+
+    record Stats(String name, int count, double seconds, long[] nanos, String note) {
+        double opsPerSecond() {
+            return count / seconds;
+        }
+
+        double percentileMillis(double p) {
+            long[] sorted = nanos.clone();
+            Arrays.sort(sorted);
+            int index = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+            return sorted[Math.max(0, Math.min(sorted.length - 1, index))] / 1e6;
+        }
+
+        String row() {
+            return String.format(Locale.ROOT, "%-34s %6d %10.1f %9.2f %9.2f %9.2f  %s", name, count, opsPerSecond(),
+                    percentileMillis(50), percentileMillis(99), percentileMillis(100), note);
+        }
+    }
+
+    private final HttpClient http;
+    private final Access access;
+
+    ApiBenchmark(Access access) {
+        this.access = access;
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .sslContext(trusting(access.caPem()))
+                .connectTimeout(Duration.ofSeconds(10))
+                .build();
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length < 1) {
+            System.err.println("usage: java bench/ApiBenchmark.java KUBECONFIG [--pods N] [--concurrency C] [--lists R]");
+            System.exit(2);
+        }
+        Path kubeconfig = Path.of(args[0]);
+        int pods = intOption(args, "--pods", 1000);
+        int concurrency = intOption(args, "--concurrency", 8);
+        int lists = intOption(args, "--lists", 10);
+        Access access = readKubeconfig(kubeconfig);
+        String host = access.server().getHost();
+        if (!host.equals("127.0.0.1") && !host.equals("localhost") && !host.equals("[::1]")) {
+            throw new IllegalArgumentException("refusing to benchmark a server that is not on loopback: " + host);
+        }
+        new ApiBenchmark(access).run(pods, concurrency, lists);
+    }
+
+    void run(int pods, int concurrency, int lists) throws Exception {
+        String suffix = Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36);
+        String listNs = "bench-" + suffix;
+        String watchNs = "bench-w-" + suffix;
+        createNamespace(listNs);
+        createNamespace(watchNs);
+        System.out.printf(Locale.ROOT, "j8s API benchmark against %s: %d pods, concurrency %d, %d list runs%n",
+                access.server(), pods, concurrency, lists);
+        System.out.printf(Locale.ROOT, "JVM %s, %d CPUs%n%n", Runtime.version(), Runtime.getRuntime().availableProcessors());
+
+        // Warm-up (JIT on both sides, TLS sessions), not measured.
+        concurrently("warm-up", 200, concurrency, i -> get("/version", "application/json"), "");
+
+        List<Stats> results = new ArrayList<>();
+        Stats version = concurrently("GET /version (floor)", pods, concurrency,
+                i -> get("/version", "application/json"), "peer figure: HTTP+TLS+auth, no storage");
+        results.add(version);
+        Stats create = concurrently("POST pod (create)", pods, concurrency,
+                i -> post("/api/v1/namespaces/" + listNs + "/pods", pod("bpod-" + i)), "201 expected");
+        results.add(create);
+        Stats getOne = concurrently("GET pod (single)", pods, concurrency,
+                i -> get("/api/v1/namespaces/" + listNs + "/pods/bpod-" + i, "application/json"), "");
+        results.add(getOne);
+        AtomicReference<Integer> jsonBytes = new AtomicReference<>(0);
+        Stats listJson = concurrently("LIST pods JSON (" + pods + " items)", lists, 1, i -> {
+            HttpResponse<byte[]> r = get("/api/v1/namespaces/" + listNs + "/pods", "application/json");
+            jsonBytes.set(r.body().length);
+            return r;
+        }, "");
+        AtomicReference<Integer> tableBytes = new AtomicReference<>(0);
+        Stats listTable = concurrently("LIST pods Table (" + pods + " rows)", lists, 1, i -> {
+            HttpResponse<byte[]> r = get("/api/v1/namespaces/" + listNs + "/pods", TABLE_ACCEPT);
+            tableBytes.set(r.body().length);
+            if (!new String(r.body(), 0, Math.min(200, r.body().length), StandardCharsets.UTF_8).contains("\"Table\"")) {
+                throw new IllegalStateException("not a Table: " + new String(r.body(), 0, 200, StandardCharsets.UTF_8));
+            }
+            return r;
+        }, "");
+        results.add(new Stats(listJson.name(), listJson.count(), listJson.seconds(), listJson.nanos(),
+                String.format(Locale.ROOT, "%.1f MiB per list", jsonBytes.get() / 1048576.0)));
+        results.add(new Stats(listTable.name(), listTable.count(), listTable.seconds(), listTable.nanos(),
+                String.format(Locale.ROOT, "%.1f MiB per list", tableBytes.get() / 1048576.0)));
+        results.add(watch(watchNs, pods, concurrency));
+
+        System.out.printf(Locale.ROOT, "%-34s %6s %10s %9s %9s %9s%n", "operation", "count", "ops/s", "p50 ms", "p99 ms",
+                "max ms");
+        results.forEach(r -> System.out.println(r.row()));
+        System.out.println();
+        double floor = version.percentileMillis(50);
+        System.out.printf(Locale.ROOT, "p50 relative to the GET /version floor (%.2f ms): create x%.1f, get x%.1f, "
+                        + "list JSON x%.0f, list Table x%.0f%n", floor,
+                create.percentileMillis(50) / floor, getOne.percentileMillis(50) / floor,
+                listJson.percentileMillis(50) / floor, listTable.percentileMillis(50) / floor);
+        System.out.printf(Locale.ROOT, "throughput relative to GET /version: create %.0f%%, get %.0f%%%n",
+                100 * create.opsPerSecond() / version.opsPerSecond(), 100 * getOne.opsPerSecond() / version.opsPerSecond());
+
+        // Best effort: the namespaces are left to the server's namespace controller.
+        send("DELETE", "/api/v1/namespaces/" + listNs, "application/json", null);
+        send("DELETE", "/api/v1/namespaces/" + watchNs, "application/json", null);
+    }
+
+    /** Starts a watch on an empty namespace, creates {@code pods} pods, and waits for all ADDED events. */
+    Stats watch(String ns, int pods, int concurrency) throws Exception {
+        Map<String, Long> sent = new ConcurrentHashMap<>();
+        Map<String, Long> seen = new ConcurrentHashMap<>();
+        CountDownLatch all = new CountDownLatch(pods);
+        CountDownLatch open = new CountDownLatch(1);
+        Pattern name = Pattern.compile("\"name\":\"(wpod-\\d+)\"");
+        HttpRequest request = request("/api/v1/namespaces/" + ns + "/pods?watch=true&timeoutSeconds=300",
+                "application/json").timeout(Duration.ofMinutes(6)).GET().build();
+        Thread reader = Thread.ofVirtual().name("bench-watch").start(() -> {
+            try {
+                HttpResponse<Stream<String>> response = http.send(request, HttpResponse.BodyHandlers.ofLines());
+                if (response.statusCode() != 200) {
+                    throw new IllegalStateException("watch answered " + response.statusCode());
+                }
+                open.countDown();
+                try (Stream<String> lines = response.body()) {
+                    lines.forEach(line -> {
+                        if (!line.contains("\"type\":\"ADDED\"")) {
+                            return;
+                        }
+                        Matcher m = name.matcher(line);
+                        if (m.find() && seen.putIfAbsent(m.group(1), System.nanoTime()) == null) {
+                            all.countDown();
+                        }
+                        if (all.getCount() == 0) {
+                            throw new StopWatching();
+                        }
+                    });
+                }
+            } catch (StopWatching done) {
+                // every event seen
+            } catch (IOException | RuntimeException e) {
+                System.err.println("watch failed: " + e);
+                open.countDown();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        if (!open.await(30, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("watch did not open within 30 s");
+        }
+        // The response headers arrive when the server registers the watch; give it a moment to be live.
+        Thread.sleep(200);
+        long start = System.nanoTime();
+        concurrently("watch creates", pods, concurrency, i -> {
+            String podName = "wpod-" + i;
+            sent.put(podName, System.nanoTime());
+            return post("/api/v1/namespaces/" + ns + "/pods", pod(podName));
+        }, "");
+        boolean complete = all.await(120, TimeUnit.SECONDS);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        reader.interrupt();
+        long[] delays = seen.entrySet().stream()
+                .mapToLong(e -> e.getValue() - sent.getOrDefault(e.getKey(), e.getValue())).toArray();
+        if (delays.length == 0) {
+            delays = new long[] {0};
+        }
+        return new Stats("WATCH ADDED (create->event)", seen.size(), seconds, delays,
+                (complete ? "all " : "ONLY " + seen.size() + " of ") + pods + " ADDED events seen; ops/s = events/s "
+                        + "from first create to last event");
+    }
+
+    private static final class StopWatching extends RuntimeException {
+        StopWatching() {
+            super(null, null, false, false);
+        }
+    }
+
+    interface Call {
+        HttpResponse<byte[]> call(int i) throws Exception;
+    }
+
+    Stats concurrently(String name, int count, int concurrency, Call call, String note) throws Exception {
+        long[] nanos = new long[count];
+        AtomicInteger next = new AtomicInteger();
+        AtomicReference<String> failure = new AtomicReference<>();
+        long start = System.nanoTime();
+        try (ExecutorService pool = Executors.newFixedThreadPool(concurrency, Thread.ofVirtual().factory())) {
+            List<Future<?>> workers = new ArrayList<>();
+            for (int w = 0; w < concurrency; w++) {
+                workers.add(pool.submit(() -> {
+                    int i;
+                    while ((i = next.getAndIncrement()) < count && failure.get() == null) {
+                        long t0 = System.nanoTime();
+                        try {
+                            HttpResponse<byte[]> response = call.call(i);
+                            if (response.statusCode() / 100 != 2) {
+                                failure.compareAndSet(null, name + " #" + i + ": HTTP " + response.statusCode() + " "
+                                        + new String(response.body(), StandardCharsets.UTF_8));
+                            }
+                        } catch (Exception e) {
+                            failure.compareAndSet(null, name + " #" + i + ": " + e);
+                        }
+                        nanos[i] = System.nanoTime() - t0;
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> worker : workers) {
+                worker.get(10, TimeUnit.MINUTES);
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        if (failure.get() != null) {
+            throw new IllegalStateException("benchmark step failed: " + failure.get());
+        }
+        return new Stats(name, count, seconds, nanos, note);
+    }
+
+    static String pod(String name) {
+        // nodeName points at no real node, so that no kubelet tries to run 2000 pods; the API path is the same.
+        return "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"" + name + "\",\"labels\":{\"app\":\"bench\"}},"
+                + "\"spec\":{\"nodeName\":\"bench-no-such-node\",\"containers\":[{\"name\":\"c\",\"image\":\"registry.invalid/bench:1\","
+                + "\"ports\":[{\"containerPort\":80}]}]}}";
+    }
+
+    void createNamespace(String name) throws Exception {
+        HttpResponse<byte[]> r = post("/api/v1/namespaces",
+                "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"" + name + "\"}}");
+        if (r.statusCode() != 201) {
+            throw new IllegalStateException("create namespace " + name + ": HTTP " + r.statusCode() + " "
+                    + new String(r.body(), StandardCharsets.UTF_8));
+        }
+        // The default ServiceAccount must exist before pods pass ServiceAccount admission.
+        for (int i = 0; i < 100; i++) {
+            if (get("/api/v1/namespaces/" + name + "/serviceaccounts/default", "application/json").statusCode() == 200) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("no default ServiceAccount in " + name + " after 10 s");
+    }
+
+    HttpResponse<byte[]> get(String path, String accept) throws Exception {
+        return send("GET", path, accept, null);
+    }
+
+    HttpResponse<byte[]> post(String path, String json) throws Exception {
+        return send("POST", path, "application/json", json);
+    }
+
+    HttpResponse<byte[]> send(String method, String path, String accept, String json) throws Exception {
+        HttpRequest.Builder builder = request(path, accept).timeout(Duration.ofSeconds(60));
+        if (json == null) {
+            builder.method(method, HttpRequest.BodyPublishers.noBody());
+        } else {
+            builder.header("Content-Type", "application/json")
+                    .method(method, HttpRequest.BodyPublishers.ofString(json));
+        }
+        return http.send(builder.build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    HttpRequest.Builder request(String path, String accept) {
+        return HttpRequest.newBuilder(access.server().resolve(path))
+                .header("Accept", accept)
+                .header("Authorization", "Bearer " + access.token());
+    }
+
+    static int intOption(String[] args, String name, int fallback) {
+        for (int i = 1; i < args.length - 1; i++) {
+            if (args[i].equals(name)) {
+                int value = Integer.parseInt(args[i + 1]);
+                if (value < 1 || value > 100_000) {
+                    throw new IllegalArgumentException(name + " must be between 1 and 100000");
+                }
+                return value;
+            }
+        }
+        return fallback;
+    }
+
+    /** Reads server, certificate-authority-data and token from a j8s kubeconfig (one cluster, one user). */
+    static Access readKubeconfig(Path file) throws IOException {
+        String text = Files.readString(file);
+        String server = field(text, "server", file);
+        String ca = field(text, "certificate-authority-data", file);
+        String token = field(text, "token", file);
+        return new Access(URI.create(server), new String(Base64.getMimeDecoder().decode(ca), StandardCharsets.US_ASCII),
+                token);
+    }
+
+    static String field(String yaml, String key, Path file) {
+        Matcher m = Pattern.compile("(?m)^\\s*-?\\s*" + Pattern.quote(key) + ":\\s*\"?([^\"\\s]+)\"?\\s*$").matcher(yaml);
+        if (!m.find()) {
+            throw new IllegalArgumentException("no " + key + " in " + file);
+        }
+        return m.group(1);
+    }
+
+    static SSLContext trusting(String caPem) {
+        try {
+            KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+            trust.load(null, null);
+            int i = 0;
+            for (Certificate cert : CertificateFactory.getInstance("X.509")
+                    .generateCertificates(new ByteArrayInputStream(caPem.getBytes(StandardCharsets.US_ASCII)))) {
+                trust.setCertificateEntry("ca-" + i++, cert);
+            }
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trust);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, tmf.getTrustManagers(), null);
+            return context;
+        } catch (Exception e) {
+            throw new IllegalStateException("trust the kubeconfig's CA", e);
+        }
+    }
+}
