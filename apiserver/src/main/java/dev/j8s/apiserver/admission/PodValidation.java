@@ -246,14 +246,15 @@ final class PodValidation {
         }
         ObjectNode limits = Trees.obj(resources, "limits");
         ObjectNode requests = Trees.obj(resources, "requests");
-        for (var pair : List.of(java.util.Map.entry("limits", limits), java.util.Map.entry("requests", requests))) {
-            if (pair.getValue() == null) {
+        for (String list : List.of("limits", "requests")) {
+            ObjectNode values = Trees.obj(resources, list);
+            if (values == null) {
                 continue;
             }
-            for (var e : pair.getValue().properties()) {
+            for (var e : values.properties()) {
                 Quantity q = Quantity.of("Pod", e.getValue());
                 if (q.value().signum() < 0) {
-                    errs.invalid(path + "." + pair.getKey() + "[" + e.getKey() + "]", q.text(), "must be greater than or equal to 0");
+                    errs.invalid(path + "." + list + "[" + e.getKey() + "]", q.text(), "must be greater than or equal to 0");
                 }
             }
         }
