@@ -224,7 +224,7 @@ class ApiServerIT {
         if (refused.statusCode() != 404) {
             assertThat(refused.statusCode()).isEqualTo(403);
             assertThat(json(refused).get("message").asText())
-                    .isEqualTo("unable to create new content in namespace doomed because it is being terminated");
+                    .isEqualTo("configmaps \"y\" is forbidden: unable to create new content in namespace doomed because it is being terminated");
         }
         deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
         while (call("GET", "/api/v1/namespaces/doomed", null, null).statusCode() != 404 && System.nanoTime() < deadline) {

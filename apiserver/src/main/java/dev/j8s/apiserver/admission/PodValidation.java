@@ -2,11 +2,9 @@ package dev.j8s.apiserver.admission;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * Pod validation on create and update, as upstream's {@code ValidatePodCreate} and
@@ -246,14 +244,15 @@ final class PodValidation {
         }
         ObjectNode limits = Trees.obj(resources, "limits");
         ObjectNode requests = Trees.obj(resources, "requests");
-        for (var pair : List.of(java.util.Map.entry("limits", limits), java.util.Map.entry("requests", requests))) {
-            if (pair.getValue() == null) {
+        for (String list : List.of("limits", "requests")) {
+            ObjectNode values = Trees.obj(resources, list);
+            if (values == null) {
                 continue;
             }
-            for (var e : pair.getValue().properties()) {
+            for (var e : values.properties()) {
                 Quantity q = Quantity.of("Pod", e.getValue());
                 if (q.value().signum() < 0) {
-                    errs.invalid(path + "." + pair.getKey() + "[" + e.getKey() + "]", q.text(), "must be greater than or equal to 0");
+                    errs.invalid(path + "." + list + "[" + e.getKey() + "]", q.text(), "must be greater than or equal to 0");
                 }
             }
         }
@@ -416,18 +415,5 @@ final class PodValidation {
             }
         }
         tolerations(newTolerations, errs);
-    }
-
-    /** Used by tests and the report: the sorted set of supported protocols. */
-    static Set<String> protocols() {
-        return new TreeSet<>(PROTOCOLS);
-    }
-
-    static List<String> containerNames(ObjectNode spec) {
-        List<String> out = new ArrayList<>();
-        for (String list : PodDefaults.CONTAINER_LISTS) {
-            Trees.objects(spec, list).forEach(c -> out.add(Trees.str(c, "name")));
-        }
-        return out;
     }
 }

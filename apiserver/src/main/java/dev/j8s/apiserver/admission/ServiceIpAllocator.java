@@ -66,12 +66,14 @@ public final class ServiceIpAllocator {
      */
     public String allocate(Set<String> inUse) {
         long usable = size - 2;
-        long staticBand = Math.min(Math.max(16, usable / 16), 256);
-        long dynamicStart = base + 1 + staticBand;
-        long dynamicCount = base + size - 1 - dynamicStart;
+        // upstream's calculateRangeOffset: no static band in ranges of 16 addresses or fewer
+        long staticBand = size <= 16 ? 0 : Math.min(Math.max(16, size / 16), 256);
+        long dynamicFrom = Math.max(staticBand, 1);
+        long dynamicStart = base + 1 + dynamicFrom;
+        long dynamicCount = usable - dynamicFrom;
         String pick = scan(dynamicStart, dynamicCount, inUse);
         if (pick == null) {
-            pick = scan(base + 2, staticBand - 1, inUse);
+            pick = scan(base + 2, dynamicFrom - 1, inUse);
         }
         if (pick == null) {
             throw new IllegalStateException("range is full");

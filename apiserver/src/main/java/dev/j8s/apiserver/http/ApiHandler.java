@@ -300,7 +300,7 @@ public final class ApiHandler extends Handler.Abstract {
             response.setStatus(status);
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
             response.getHeaders().put("Cache-Control", "no-cache, private");
-            response.getHeaders().putLongField(HttpHeader.CONTENT_LENGTH, body.length);
+            response.getHeaders().put(HttpHeader.CONTENT_LENGTH, Long.toString(body.length));
             if (request.getMethod().equals("HEAD")) {
                 response.write(true, null, callback);
             } else {
