@@ -256,4 +256,46 @@ class ApiServerIT {
         assertThat(unknownPath.statusCode()).isEqualTo(404);
         assertThat(json(unknownPath).get("message").asText()).isEqualTo("the server could not find the requested resource");
     }
+
+    @Test
+    void aPodOnANodeWithALiveKubeletIsDeletedGracefullyUntilConfirmed() throws Exception {
+        String now = java.time.format.DateTimeFormatter.ISO_INSTANT.format(java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS));
+        HttpResponse<String> lease = call("POST", "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases", "application/json",
+                "{\"apiVersion\":\"coordination.k8s.io/v1\",\"kind\":\"Lease\",\"metadata\":{\"name\":\"node1\"},"
+                        + "\"spec\":{\"holderIdentity\":\"node1\",\"leaseDurationSeconds\":40,\"renewTime\":\"" + now + "\"}}");
+        assertThat(lease.statusCode()).as(lease.body()).isEqualTo(201);
+        try {
+            call("POST", "/api/v1/namespaces/default/pods", "application/json", pod("graceful"));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (json(call("GET", "/api/v1/namespaces/default/pods/graceful", null, null)).at("/spec/nodeName").asText().isEmpty()
+                    && System.nanoTime() < deadline) {
+                pause();
+            }
+            HttpResponse<String> del = call("DELETE", "/api/v1/namespaces/default/pods/graceful", "application/json",
+                    "{\"gracePeriodSeconds\":20}");
+            JsonNode terminating = json(del);
+            assertThat(terminating.at("/metadata/deletionTimestamp").asText()).isNotEmpty();
+            assertThat(terminating.at("/metadata/deletionGracePeriodSeconds").asInt()).isEqualTo(20);
+            assertThat(call("GET", "/api/v1/namespaces/default/pods/graceful", null, null).statusCode()).isEqualTo(200);
+            HttpResponse<String> wrongUid = call("DELETE", "/api/v1/namespaces/default/pods/graceful", "application/json",
+                    "{\"gracePeriodSeconds\":0,\"preconditions\":{\"uid\":\"not-it\"}}");
+            assertThat(wrongUid.statusCode()).isEqualTo(409);
+            String uid = terminating.at("/metadata/uid").asText();
+            HttpResponse<String> confirm = call("DELETE", "/api/v1/namespaces/default/pods/graceful", "application/json",
+                    "{\"gracePeriodSeconds\":0,\"preconditions\":{\"uid\":\"" + uid + "\"}}");
+            assertThat(confirm.statusCode()).isEqualTo(200);
+            assertThat(call("GET", "/api/v1/namespaces/default/pods/graceful", null, null).statusCode()).isEqualTo(404);
+        } finally {
+            call("DELETE", "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/node1", null, null);
+        }
+    }
+
+    @Test
+    void aDryRunCreateStoresNothing() throws Exception {
+        HttpResponse<String> r = call("POST", "/api/v1/namespaces/default/configmaps?dryRun=All", "application/json",
+                "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"dry\"},\"data\":{\"a\":\"1\"}}");
+        assertThat(r.statusCode()).isEqualTo(201);
+        assertThat(json(r).at("/metadata/uid").asText()).isNotEmpty();
+        assertThat(call("GET", "/api/v1/namespaces/default/configmaps/dry", null, null).statusCode()).isEqualTo(404);
+    }
 }

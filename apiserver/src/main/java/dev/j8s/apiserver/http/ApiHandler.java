@@ -16,7 +16,12 @@ import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.List;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
@@ -37,6 +42,10 @@ public final class ApiHandler extends Handler.Abstract {
     /** Upstream's defaults: --max-requests-inflight and --max-mutating-requests-inflight. */
     static final int MAX_IN_FLIGHT = 400;
     static final int MAX_MUTATING_IN_FLIGHT = 200;
+    /** Upstream's --request-timeout for everything but watches, logs and exec. */
+    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
+    private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofVirtual().name("j8s-api-timeout").factory());
 
     private final byte[] token;
     private final Resources resources;
@@ -70,6 +79,8 @@ public final class ApiHandler extends Handler.Abstract {
         boolean longRunning = isLongRunning(request);
         Semaphore limit = mutating ? mutatingInFlight : inFlight;
         boolean acquired = false;
+        ScheduledFuture<?> deadline = longRunning ? null : TIMER.schedule(ex::abortAfterTimeout,
+                REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         try {
             authenticate(request);
             if (!longRunning) {
@@ -86,6 +97,9 @@ public final class ApiHandler extends Handler.Abstract {
             LOG.log(Level.ERROR, "request failed method=" + method + " path=" + request.getHttpURI().getPath(), e);
             ex.error(new ApiError.InternalError(e.getClass().getSimpleName() + ": " + e.getMessage()));
         } finally {
+            if (deadline != null) {
+                deadline.cancel(false);
+            }
             if (acquired) {
                 limit.release();
             }
@@ -328,6 +342,16 @@ public final class ApiHandler extends Handler.Abstract {
                         + " message=" + e.getMessage());
             }
             json(e.code(), e.toStatus());
+        }
+
+        /**
+         * Ends a request that outlived the request timeout (a client trickling its body, say):
+         * the connection is closed, which fails the blocked read and frees the thread.
+         */
+        void abortAfterTimeout() {
+            LOG.log(Level.WARNING, "request timed out path=" + request.getHttpURI().getPath()
+                    + " timeout=" + REQUEST_TIMEOUT.toSeconds() + "s");
+            request.getConnectionMetaData().getConnection().getEndPoint().close();
         }
 
         /** Completes the exchange exactly once. */
