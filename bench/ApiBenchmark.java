@@ -106,8 +106,9 @@ public final class ApiBenchmark {
                 access.server(), pods, concurrency, lists);
         System.out.printf(Locale.ROOT, "JVM %s, %d CPUs%n%n", Runtime.version(), Runtime.getRuntime().availableProcessors());
 
-        // Warm-up (JIT on both sides, TLS sessions), not measured.
-        concurrently("warm-up", 200, concurrency, i -> get("/version", "application/json"), "");
+        // Warm-up (JIT on both sides, TLS connections), not measured: /version and a read that goes to storage.
+        concurrently("warm-up", 2000, concurrency, i -> i % 2 == 0 ? get("/version", "application/json")
+                : get("/api/v1/namespaces/" + listNs + "/serviceaccounts/default", "application/json"), "");
 
         List<Stats> results = new ArrayList<>();
         Stats version = concurrently("GET /version (floor)", pods, concurrency,
@@ -139,18 +140,23 @@ public final class ApiBenchmark {
         results.add(new Stats(listTable.name(), listTable.count(), listTable.seconds(), listTable.nanos(),
                 String.format(Locale.ROOT, "%.1f MiB per list", tableBytes.get() / 1048576.0)));
         results.add(watch(watchNs, pods, concurrency));
+        Stats versionAfter = concurrently("GET /version (floor, again)", pods, concurrency,
+                i -> get("/version", "application/json"), "the same floor measured after the load");
+        results.add(versionAfter);
 
         System.out.printf(Locale.ROOT, "%-34s %6s %10s %9s %9s %9s%n", "operation", "count", "ops/s", "p50 ms", "p99 ms",
                 "max ms");
         results.forEach(r -> System.out.println(r.row()));
         System.out.println();
-        double floor = version.percentileMillis(50);
+        Stats floorRun = versionAfter.percentileMillis(50) < version.percentileMillis(50) ? versionAfter : version;
+        double floor = floorRun.percentileMillis(50);
         System.out.printf(Locale.ROOT, "p50 relative to the GET /version floor (%.2f ms): create x%.1f, get x%.1f, "
                         + "list JSON x%.0f, list Table x%.0f%n", floor,
                 create.percentileMillis(50) / floor, getOne.percentileMillis(50) / floor,
                 listJson.percentileMillis(50) / floor, listTable.percentileMillis(50) / floor);
         System.out.printf(Locale.ROOT, "throughput relative to GET /version: create %.0f%%, get %.0f%%%n",
-                100 * create.opsPerSecond() / version.opsPerSecond(), 100 * getOne.opsPerSecond() / version.opsPerSecond());
+                100 * create.opsPerSecond() / floorRun.opsPerSecond(),
+                100 * getOne.opsPerSecond() / floorRun.opsPerSecond());
 
         // Best effort: the namespaces are left to the server's namespace controller.
         send("DELETE", "/api/v1/namespaces/" + listNs, "application/json", null);
@@ -221,6 +227,8 @@ public final class ApiBenchmark {
     }
 
     private static final class StopWatching extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
         StopWatching() {
             super(null, null, false, false);
         }
