@@ -64,7 +64,10 @@ class BadInputIT {
         ApiClient.Response raw = api.post("/api/v1/namespaces/" + NS + "/configmaps", "application/json",
                 read(broken));
 
-        assertThat(viaKubectl.stderr()).startsWith("Error from server (BadRequest): ");
+        // Upstream cannot even read apiVersion/kind, so it summarizes the first 30 bytes of the body.
+        assertThat(viaKubectl.stderr()).isEqualTo("Error from server (BadRequest): the object provided is "
+                + "unrecognized (must be of type ConfigMap): couldn't get version/kind; json parse error: "
+                + "unexpected end of JSON input ({\"apiVersion\": \"v1\", \"kind\": \" ...)\n");
         assertStatus(raw, 400, "BadRequest");
     }
 
@@ -74,6 +77,19 @@ class BadInputIT {
                 read(CLUSTER.resource("broken.yaml")));
 
         assertStatus(raw, 400, "BadRequest");
+        assertThat(raw.json().get("message").asText())
+                .startsWith("the object provided is unrecognized (must be of type ConfigMap): ");
+    }
+
+    @Test
+    void aValueOfTheWrongTypeIsABadRequest() {
+        Path manifest = CLUSTER.resource("configmap-number.yaml");
+
+        Kubectl.Result created = kubectl.run("create", "-n", NS, "-f", manifest.toString()).failed();
+
+        assertThat(created.stderr()).isEqualTo("Error from server (BadRequest): error when creating \"" + manifest
+                + "\": ConfigMap in version \"v1\" cannot be handled as a ConfigMap: json: cannot unmarshal number "
+                + "into Go struct field ConfigMap.data of type string\n");
     }
 
     @Test
@@ -161,6 +177,8 @@ class BadInputIT {
         Duration took = Duration.between(start, Instant.now());
 
         assertStatus(raw, 400, "BadRequest");
+        assertThat(raw.json().get("message").asText())
+                .startsWith("the object provided is unrecognized (must be of type ConfigMap): ");
         assertThat(took).isLessThan(Duration.ofSeconds(5));
     }
 

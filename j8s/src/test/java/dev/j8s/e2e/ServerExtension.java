@@ -131,5 +131,28 @@ final class ServerExtension implements BeforeAllCallback, BeforeEachCallback, Af
         if (home != null) {
             J8sServer.deleteRecursively(home);
         }
+        assertNoChildProcessLeft();
+    }
+
+    /** Every j8s server and kubectl this class started must be gone (a leaked watch or server fails the class). */
+    private static void assertNoChildProcessLeft() {
+        java.time.Instant deadline = java.time.Instant.now().plusSeconds(10);
+        List<ProcessHandle> left = children();
+        while (!left.isEmpty() && java.time.Instant.now().isBefore(deadline)) {
+            J8sServer.sleep(java.time.Duration.ofMillis(100));
+            left = children();
+        }
+        if (!left.isEmpty()) {
+            String described = left.stream().map(p -> p.pid() + " " + p.info().commandLine().orElse("?"))
+                    .collect(java.util.stream.Collectors.joining("\n  "));
+            left.forEach(ProcessHandle::destroyForcibly);
+            throw new AssertionError("processes left behind by the e2e tests:\n  " + described);
+        }
+    }
+
+    private static List<ProcessHandle> children() {
+        return ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)
+                .filter(p -> p.info().command().map(c -> c.contains("kubectl") || c.endsWith("/java")).orElse(false))
+                .toList();
     }
 }
