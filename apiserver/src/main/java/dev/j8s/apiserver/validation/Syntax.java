@@ -1,4 +1,4 @@
-package dev.j8s.apiserver.admission;
+package dev.j8s.apiserver.validation;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -8,14 +8,14 @@ import java.util.regex.Pattern;
  * The string rules of {@code k8s.io/apimachinery/pkg/util/validation}: each returns upstream's
  * messages, empty when the value is valid. Stateless and thread-safe.
  */
-final class Syntax {
+public final class Syntax {
 
-    static final String DNS1123_LABEL_FMT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
-    static final String DNS1123_SUBDOMAIN_FMT = DNS1123_LABEL_FMT + "(\\." + DNS1123_LABEL_FMT + ")*";
-    static final String DNS1035_LABEL_FMT = "[a-z]([-a-z0-9]*[a-z0-9])?";
-    static final String QUALIFIED_NAME_FMT = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]";
-    static final String LABEL_VALUE_FMT = "(" + QUALIFIED_NAME_FMT + ")?";
-    static final String CONFIG_MAP_KEY_FMT = "[-._a-zA-Z0-9]+";
+    public static final String DNS1123_LABEL_FMT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
+    public static final String DNS1123_SUBDOMAIN_FMT = DNS1123_LABEL_FMT + "(\\." + DNS1123_LABEL_FMT + ")*";
+    public static final String DNS1035_LABEL_FMT = "[a-z]([-a-z0-9]*[a-z0-9])?";
+    public static final String QUALIFIED_NAME_FMT = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]";
+    public static final String LABEL_VALUE_FMT = "(" + QUALIFIED_NAME_FMT + ")?";
+    public static final String CONFIG_MAP_KEY_FMT = "[-._a-zA-Z0-9]+";
 
     private static final Pattern DNS1123_LABEL = Pattern.compile(DNS1123_LABEL_FMT);
     private static final Pattern DNS1123_SUBDOMAIN = Pattern.compile(DNS1123_SUBDOMAIN_FMT);
@@ -43,7 +43,7 @@ final class Syntax {
     private Syntax() {}
 
     /** {@code RegexError}: the message, examples and the regex, with upstream's punctuation. */
-    static String regexError(String msg, String fmt, String... examples) {
+    public static String regexError(String msg, String fmt, String... examples) {
         if (examples.length == 0) {
             return msg + " (regex used for validation is '" + fmt + "')";
         }
@@ -57,15 +57,15 @@ final class Syntax {
         return sb.append("regex used for validation is '").append(fmt).append("')").toString();
     }
 
-    static String maxLenError(int n) {
+    public static String maxLenError(int n) {
         return "must be no more than " + n + " characters";
     }
 
-    static String inclusiveRangeError(long lo, long hi) {
+    public static String inclusiveRangeError(long lo, long hi) {
         return "must be between " + lo + " and " + hi + ", inclusive";
     }
 
-    static List<String> dns1123Label(String value) {
+    public static List<String> dns1123Label(String value) {
         List<String> errs = new ArrayList<>();
         if (value.length() > 63) {
             errs.add(maxLenError(63));
@@ -76,7 +76,7 @@ final class Syntax {
         return errs;
     }
 
-    static List<String> dns1123Subdomain(String value) {
+    public static List<String> dns1123Subdomain(String value) {
         List<String> errs = new ArrayList<>();
         if (value.length() > 253) {
             errs.add(maxLenError(253));
@@ -87,7 +87,7 @@ final class Syntax {
         return errs;
     }
 
-    static List<String> dns1035Label(String value) {
+    public static List<String> dns1035Label(String value) {
         List<String> errs = new ArrayList<>();
         if (value.length() > 63) {
             errs.add(maxLenError(63));
@@ -99,7 +99,7 @@ final class Syntax {
     }
 
     /** {@code IsQualifiedName}: an optional DNS-subdomain prefix and '/', then a name of at most 63 characters. */
-    static List<String> qualifiedName(String value) {
+    public static List<String> qualifiedName(String value) {
         List<String> errs = new ArrayList<>();
         String[] parts = value.split("/", -1);
         String name;
@@ -133,7 +133,7 @@ final class Syntax {
         return errs;
     }
 
-    static List<String> labelValue(String value) {
+    public static List<String> labelValue(String value) {
         List<String> errs = new ArrayList<>();
         if (value.length() > 63) {
             errs.add(maxLenError(63));
@@ -145,7 +145,7 @@ final class Syntax {
     }
 
     /** {@code IsConfigMapKey}, shared by ConfigMap and Secret data keys. */
-    static List<String> configMapKey(String value) {
+    public static List<String> configMapKey(String value) {
         List<String> errs = new ArrayList<>();
         if (value.length() > 253) {
             errs.add(maxLenError(253));
@@ -164,7 +164,7 @@ final class Syntax {
     }
 
     /** {@code IsRelaxedEnvVarName} (RelaxedEnvironmentVariableValidation is on by default in 1.32). */
-    static List<String> envVarName(String value) {
+    public static List<String> envVarName(String value) {
         List<String> errs = new ArrayList<>();
         if (value.isEmpty()) {
             errs.add("environment variable name must be non-empty");
@@ -179,12 +179,12 @@ final class Syntax {
         return errs;
     }
 
-    static List<String> portNumber(long port) {
+    public static List<String> portNumber(long port) {
         return port >= 1 && port <= 65535 ? List.of() : List.of(inclusiveRangeError(1, 65535));
     }
 
     /** {@code IsValidPortName}: an IANA_SVC_NAME. */
-    static List<String> portName(String port) {
+    public static List<String> portName(String port) {
         List<String> errs = new ArrayList<>();
         if (port.length() > 15) {
             errs.add(maxLenError(15));
@@ -205,10 +205,10 @@ final class Syntax {
     }
 
     /** A name rule as upstream's {@code ValidateNameFunc}: a generateName prefix may end in '-'. */
-    enum NameRule {
+    public enum NameRule {
         DNS1123_SUBDOMAIN, DNS1123_LABEL, DNS1035_LABEL;
 
-        List<String> check(String name, boolean prefix) {
+        public List<String> check(String name, boolean prefix) {
             // upstream's maskTrailingDash: "web-" is checked as "wea"
             String n = prefix && name.length() > 1 && name.endsWith("-") ? name.substring(0, name.length() - 2) + "a" : name;
             return switch (this) {
