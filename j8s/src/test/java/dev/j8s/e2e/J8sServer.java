@@ -121,12 +121,23 @@ final class J8sServer implements AutoCloseable {
         awaitExit(Duration.ofSeconds(10));
     }
 
-    /** SIGTERM (the shutdown hook closes the server), SIGKILL after 15 s. */
-    void stop() {
+    /** SIGTERM (the shutdown hook closes the server), SIGKILL after 15 s; true when it exited on SIGTERM. */
+    boolean stop() {
         process.destroy();
-        if (!awaitExit(Duration.ofSeconds(15))) {
-            process.destroyForcibly();
-            awaitExit(Duration.ofSeconds(10));
+        if (awaitExit(Duration.ofSeconds(15))) {
+            return true;
+        }
+        process.destroyForcibly();
+        awaitExit(Duration.ofSeconds(10));
+        return false;
+    }
+
+    /** What the current run printed so far. */
+    String currentLog() {
+        try {
+            return Files.readString(logFiles.getLast(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("read " + logFiles.getLast(), e);
         }
     }
 
