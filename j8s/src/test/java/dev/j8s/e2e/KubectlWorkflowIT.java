@@ -48,6 +48,11 @@ class KubectlWorkflowIT {
 
         assertThat(version.stdout()).containsPattern("(?m)^Client Version: v1\\.32\\.\\d+(-dispatcher)?$");
         assertThat(version.stdout()).containsPattern("(?m)^Server Version: v1\\.32\\.\\d+$");
+        // The dispatcher picks kubectl.1.<minor> from these fields.
+        JsonNode server = Await.json(kubectl.run("version", "-o", "json")).get("serverVersion");
+        assertThat(server.get("major").asText()).isEqualTo("1");
+        assertThat(server.get("minor").asText()).isEqualTo("32");
+        assertThat(server.get("gitVersion").asText()).matches("v1\\.32\\.\\d+");
     }
 
     @Test
