@@ -79,8 +79,12 @@ j8s_ensure_packages() {
 }
 
 # Maven as the scripts run it: batch mode, no colours, no download progress, and no warning from
-# Maven's own libraries about sun.misc.Unsafe on JDK 24+.
+# Maven's own libraries about sun.misc.Unsafe on JDK 24+. Maven 3.8 still prints stray colour resets
+# with -q; they are stripped. Output goes to stdout; the exit status is Maven's.
 j8s_mvn() {
+    local status
     MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow" \
-        mvn -B --no-transfer-progress -Dstyle.color=never "$@"
+        mvn -B --no-transfer-progress -Dstyle.color=never "$@" 2>&1 | sed -u $'s/\x1b\\[[0-9;]*m//g'
+    status=${PIPESTATUS[0]}
+    return "$status"
 }

@@ -12,7 +12,7 @@ import java.util.Map;
  *
  * @param root     whether the effective user is root
  * @param env      environment variables
- * @param home     the user's home directory
+ * @param home     the user's home directory ({@code $HOME}, where kubectl looks for {@code .kube/config})
  * @param hostname the machine's host name as the kernel reports it
  */
 record HostEnvironment(boolean root, Map<String, String> env, Path home, String hostname) {
@@ -22,7 +22,13 @@ record HostEnvironment(boolean root, Map<String, String> env, Path home, String 
     }
 
     static HostEnvironment current() {
-        return new HostEnvironment(isRoot(), System.getenv(), Path.of(System.getProperty("user.home")), kernelHostname());
+        return new HostEnvironment(isRoot(), System.getenv(), home(System.getenv()), kernelHostname());
+    }
+
+    /** {@code $HOME} as kubectl reads it (client-go's homedir), else the JDK's idea of it from the user database. */
+    static Path home(Map<String, String> env) {
+        String home = env.getOrDefault("HOME", "");
+        return !home.isEmpty() && Path.of(home).isAbsolute() ? Path.of(home) : Path.of(System.getProperty("user.home"));
     }
 
     private static boolean isRoot() {
