@@ -1,0 +1,377 @@
+package dev.j8s.apiserver.admission;
+
+import dev.j8s.apiserver.validation.Syntax;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.j8s.apiserver.errors.ApiError;
+import dev.j8s.apiserver.registry.ResourceType;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.random.RandomGenerator;
+
+/**
+ * Defaults, admits and validates built-in objects before they are stored, as a Kubernetes 1.32 API
+ * server does between decoding a request and writing it: decode-time defaults, the admission
+ * plugins NamespaceLifecycle, ServiceAccount, AlwaysPullImages (when enabled),
+ * DefaultTolerationSeconds and Priority, the registry strategies' PrepareForCreate/Update, and
+ * validation with upstream's field paths and messages. Thread-safe when its {@link Lookup} is;
+ * inputs are never mutated.
+ */
+public final class Admission {
+
+    /** Read access to stored objects, used for namespaces, service accounts and allocated service addresses. */
+    public interface Lookup {
+        /** The stored object; {@code namespace} is "" for cluster-scoped resources. */
+        Optional<ObjectNode> get(String resource, String namespace, String name);
+
+        /** Stored objects of a resource in a namespace, or in all namespaces when {@code namespace} is "". */
+        List<ObjectNode> list(String resource, String namespace);
+    }
+
+    public static final String ALWAYS_PULL_IMAGES = "AlwaysPullImages";
+
+    private static final Map<String, Integer> SYSTEM_PRIORITIES =
+            Map.of("system-node-critical", 2000001000, "system-cluster-critical", 2000000000);
+    private static final Set<String> STATUS_KEPT_ON_UPDATE =
+            Set.of("Pod", "Service", "Namespace", "Node", "ResourceQuota");
+
+    private final Lookup lookup;
+    private final ServiceRules services;
+    private final Set<String> enabledPlugins;
+
+    public Admission(Lookup lookup, ServiceIpAllocator ips, Set<String> enabledPlugins) {
+        this(lookup, ips, enabledPlugins, RandomGenerator.getDefault());
+    }
+
+    Admission(Lookup lookup, ServiceIpAllocator ips, Set<String> enabledPlugins, RandomGenerator random) {
+        this.lookup = lookup;
+        this.services = new ServiceRules(ips, random);
+        this.enabledPlugins = Set.copyOf(enabledPlugins);
+    }
+
+    /**
+     * Defaults, mutates and validates a new object (metadata.name/namespace/uid/creationTimestamp
+     * already set by the caller) and returns the object to store.
+     *
+     * @throws ApiError.Invalid   with every field error found
+     * @throws ApiError.Forbidden when an admission plugin refuses
+     * @throws ApiError.NotFound  when the namespace does not exist
+     */
+    public ObjectNode admitCreate(ResourceType type, ObjectNode object) {
+        ObjectNode obj = object.deepCopy();
+        String kind = kindKey(type);
+        String name = Trees.str(Trees.obj(obj, "metadata"), "name");
+        defaults(kind, obj);
+        if (type.namespaced()) {
+            namespaceLifecycle(type, obj, name);
+        }
+        switch (kind) {
+            case "Pod" -> {
+                serviceAccount(obj, name);
+                if (enabledPlugins.contains(ALWAYS_PULL_IMAGES)) {
+                    alwaysPull(obj);
+                }
+                PodDefaults.defaultTolerations(obj);
+                priority(obj, name);
+                ObjectNode status = obj.putObject("status");
+                status.put("phase", "Pending");
+                status.put("qosClass", PodDefaults.qosClass("Pod", Trees.obj(obj, "spec")));
+            }
+            case "Namespace" -> {
+                ObjectNode spec = obj.putObject("spec");
+                spec.putArray("finalizers").add("kubernetes");
+                obj.putObject("status").put("phase", "Active");
+            }
+            case "Service" -> {
+                services.allocateCreate(new ServiceRules.ResourceTypeName(type, name), obj, () -> otherServices(obj));
+                obj.putObject("status").putObject("loadBalancer");
+            }
+            default -> { }
+        }
+        FieldErrors errs = new FieldErrors();
+        MetaRules.validateCreate(obj, type.namespaced(), nameRule(kind), errs);
+        validateKind(kind, obj, errs);
+        if (kind.equals("Pod")) {
+            PodValidation.validateCreateOnly(obj, errs);
+        }
+        errs.throwIfAny(type, name);
+        if (obj.has("spec") && !Trees.has(Trees.objOrCreate(obj, "metadata"), "generation")) {
+            Trees.obj(obj, "metadata").put("generation", 1);
+        }
+        return obj;
+    }
+
+    /**
+     * Defaults, mutates and validates an update of the main resource ({@code subresource} "") or of
+     * {@code status} (for namespaces also {@code finalize}); {@code oldObject} is the stored state.
+     * Returns the object to store.
+     */
+    public ObjectNode admitUpdate(ResourceType type, ObjectNode oldObject, ObjectNode newObject, String subresource) {
+        ObjectNode obj = newObject.deepCopy();
+        ObjectNode old = oldObject.deepCopy();
+        String kind = kindKey(type);
+        MetaRules.carryOver(obj, old);
+        String name = Trees.str(Trees.obj(obj, "metadata"), "name");
+        switch (subresource) {
+            case "status" -> {
+                copyOrRemove(old, obj, "spec");
+                if (kind.equals("Pod")) {
+                    // the kubelet's status writes may not touch owner references
+                    copyOrRemove(Trees.obj(old, "metadata"), Trees.objOrCreate(obj, "metadata"), "ownerReferences");
+                }
+            }
+            case "finalize" -> {
+                copyOrRemove(old, obj, "status");
+                ObjectNode spec = Trees.obj(obj, "spec");
+                ObjectNode merged = old.has("spec") ? ((ObjectNode) old.get("spec")).deepCopy() : obj.objectNode();
+                if (spec != null && spec.has("finalizers")) {
+                    merged.set("finalizers", spec.get("finalizers"));
+                } else {
+                    merged.remove("finalizers");
+                }
+                obj.set("spec", merged);
+            }
+            case "" -> {
+                defaults(kind, obj);
+                if (STATUS_KEPT_ON_UPDATE.contains(kind)) {
+                    copyOrRemove(old, obj, "status");
+                }
+                switch (kind) {
+                    case "Pod" -> podUpdateMutations(obj, old);
+                    case "Namespace" -> {
+                        ObjectNode spec = Trees.objOrCreate(obj, "spec");
+                        copyOrRemove(Trees.obj(old, "spec") == null ? old.objectNode() : Trees.obj(old, "spec"), spec, "finalizers");
+                    }
+                    case "Service" -> services.allocateUpdate(new ServiceRules.ResourceTypeName(type, name), obj, old,
+                            () -> otherServices(obj));
+                    default -> { }
+                }
+            }
+            default -> throw new ApiError.BadRequest("subresource " + subresource + " cannot be updated through admission");
+        }
+        FieldErrors errs = new FieldErrors();
+        MetaRules.validateUpdate(obj, old, type.namespaced(), errs);
+        if (subresource.isEmpty()) {
+            switch (kind) {
+                case "Pod" -> {
+                    PodValidation.validateSpec(obj, errs);
+                    PodValidation.validateUpdate(obj, old, errs);
+                }
+                case "Secret" -> {
+                    DataRules.validateSecretUpdate(obj, old, errs);
+                    DataRules.validateSecret(obj, errs);
+                }
+                case "ConfigMap" -> {
+                    DataRules.validateConfigMapUpdate(obj, old, errs);
+                    DataRules.validateConfigMap(obj, errs);
+                }
+                default -> validateKind(kind, obj, errs);
+            }
+        } else if (kind.equals("Namespace") && subresource.equals("finalize")) {
+            List<String> finalizers = MetaRules.strings(Trees.obj(obj, "spec").get("finalizers"));
+            for (int i = 0; i < finalizers.size(); i++) {
+                MetaRules.finalizerName(finalizers.get(i), "spec.finalizers", errs);
+                MetaRules.kubeFinalizerName(finalizers.get(i), "spec.finalizers[" + i + "]", errs);
+            }
+        }
+        errs.throwIfAny(type, name);
+        if (subresource.isEmpty() && obj.has("spec") && !TreeEquality.equal(obj.get("spec"), old.get("spec"))) {
+            ObjectNode meta = Trees.objOrCreate(obj, "metadata");
+            Long oldGen = Trees.longOrNull(Trees.obj(old, "metadata"), "generation");
+            meta.put("generation", (oldGen == null ? 0 : oldGen) + 1);
+        }
+        return obj;
+    }
+
+    // ---- defaults -------------------------------------------------------------------------------
+
+    private static void defaults(String kind, ObjectNode obj) {
+        switch (kind) {
+            case "Pod" -> PodDefaults.apply(obj);
+            case "Service" -> ServiceRules.defaults(obj);
+            case "Secret" -> DataRules.secretDefaults(obj);
+            case "Namespace" -> {
+                String name = Trees.str(Trees.obj(obj, "metadata"), "name");
+                if (!name.isEmpty()) {
+                    Trees.objOrCreate(Trees.objOrCreate(obj, "metadata"), "labels").put("kubernetes.io/metadata.name", name);
+                }
+            }
+            default -> { }
+        }
+    }
+
+    // ---- admission plugins ----------------------------------------------------------------------
+
+    /** NamespaceLifecycle: the namespace must exist and must not be terminating. */
+    private void namespaceLifecycle(ResourceType type, ObjectNode obj, String name) {
+        String namespace = Trees.str(Trees.obj(obj, "metadata"), "namespace");
+        if (namespace.isEmpty()) {
+            return;
+        }
+        ObjectNode ns = lookup.get("namespaces", "", namespace)
+                .orElseThrow(() -> new ApiError.NotFound("namespaces", namespace));
+        if (Trees.str(Trees.obj(ns, "status"), "phase").equals("Terminating")) {
+            throw ApiError.Forbidden.of(type.qualifiedResource(), name,
+                    "unable to create new content in namespace " + namespace + " because it is being terminated");
+        }
+    }
+
+    /** The ServiceAccount plugin on pod create: default account, existence, pull secrets. */
+    private void serviceAccount(ObjectNode pod, String name) {
+        ObjectNode meta = Trees.obj(pod, "metadata");
+        if (Trees.obj(meta, "annotations") != null && Trees.obj(meta, "annotations").has("kubernetes.io/config.mirror")) {
+            return;
+        }
+        ObjectNode spec = Trees.objOrCreate(pod, "spec");
+        String sa = Trees.str(spec, "serviceAccountName");
+        if (sa.isEmpty()) {
+            sa = "default";
+        }
+        spec.put("serviceAccountName", sa);
+        spec.put("serviceAccount", sa);
+        String namespace = Trees.str(meta, "namespace");
+        String account = sa;
+        ObjectNode serviceAccount = lookup.get("serviceaccounts", namespace, sa).orElseThrow(() -> ApiError.Forbidden.of("pods", name,
+                "error looking up service account " + namespace + "/" + account + ": serviceaccount \"" + account + "\" not found"));
+        if (Trees.arraySize(spec, "imagePullSecrets") == 0) {
+            ArrayNode secrets = spec.putArray("imagePullSecrets");
+            for (ObjectNode ref : Trees.objects(serviceAccount, "imagePullSecrets")) {
+                secrets.addObject().put("name", Trees.str(ref, "name"));
+            }
+            if (secrets.isEmpty()) {
+                spec.remove("imagePullSecrets");
+            }
+        }
+    }
+
+    /** AlwaysPullImages: every init, regular and ephemeral container pulls always. */
+    private static void alwaysPull(ObjectNode pod) {
+        for (String list : PodDefaults.CONTAINER_LISTS) {
+            for (ObjectNode c : Trees.objects(Trees.obj(pod, "spec"), list)) {
+                c.put("imagePullPolicy", "Always");
+            }
+        }
+    }
+
+    /** Priority: the class's value, or 0 with PreemptLowerPriority when none is named. */
+    private void priority(ObjectNode pod, String name) {
+        ObjectNode spec = Trees.objOrCreate(pod, "spec");
+        String className = Trees.str(spec, "priorityClassName");
+        int value = 0;
+        if (!className.isEmpty()) {
+            Integer system = SYSTEM_PRIORITIES.get(className);
+            if (system != null) {
+                value = system;
+            } else {
+                Optional<ObjectNode> pc = lookup.get("priorityclasses.scheduling.k8s.io", "", className);
+                if (pc.isEmpty()) {
+                    throw ApiError.Forbidden.of("pods", name, "no PriorityClass with name " + className + " was found");
+                }
+                value = pc.get().path("value").asInt(0);
+                String preemption = Trees.str(pc.get(), "preemptionPolicy");
+                if (!preemption.isEmpty()) {
+                    Trees.putIfAbsent(spec, "preemptionPolicy", preemption);
+                }
+            }
+        }
+        Long requested = Trees.longOrNull(spec, "priority");
+        if (requested != null && requested != value) {
+            throw ApiError.Forbidden.of("pods", name, "the integer value of priority (" + requested
+                    + ") must not be provided in pod spec; priority admission controller computed " + value
+                    + " from the given PriorityClass name");
+        }
+        spec.put("priority", value);
+        Trees.putIfAbsent(spec, "preemptionPolicy", "PreemptLowerPriority");
+    }
+
+    /**
+     * Re-applies on update what admission added at create, so that replacing a pod with its
+     * original manifest compares equal: service account, pull secrets, node binding, priority and
+     * the default tolerations. AlwaysPullImages runs unless every image was already in the old pod.
+     */
+    private void podUpdateMutations(ObjectNode pod, ObjectNode old) {
+        ObjectNode spec = Trees.objOrCreate(pod, "spec");
+        ObjectNode oldSpec = Trees.obj(old, "spec") == null ? old.objectNode() : Trees.obj(old, "spec");
+        if (Trees.str(spec, "serviceAccountName").isEmpty()) {
+            copyOrRemove(oldSpec, spec, "serviceAccountName");
+        }
+        if (Trees.has(spec, "serviceAccountName")) {
+            spec.put("serviceAccount", Trees.str(spec, "serviceAccountName"));
+        }
+        for (String f : List.of("imagePullSecrets", "nodeName", "priority", "preemptionPolicy")) {
+            JsonNode v = spec.get(f);
+            if ((v == null || v.isNull() || (v.isArray() && v.isEmpty())) && oldSpec.has(f)) {
+                spec.set(f, oldSpec.get(f).deepCopy());
+            }
+        }
+        PodDefaults.defaultTolerations(pod);
+        if (enabledPlugins.contains(ALWAYS_PULL_IMAGES)) {
+            Set<String> oldImages = new java.util.HashSet<>();
+            for (String list : PodDefaults.CONTAINER_LISTS) {
+                Trees.objects(oldSpec, list).forEach(c -> oldImages.add(Trees.str(c, "image")));
+            }
+            boolean newImage = PodDefaults.CONTAINER_LISTS.stream()
+                    .flatMap(list -> Trees.objects(spec, list).stream())
+                    .anyMatch(c -> !oldImages.contains(Trees.str(c, "image")));
+            if (newImage) {
+                alwaysPull(pod);
+            }
+        }
+    }
+
+    // ---- validation -----------------------------------------------------------------------------
+
+    private static Syntax.NameRule nameRule(String kind) {
+        return switch (kind) {
+            case "Namespace" -> Syntax.NameRule.DNS1123_LABEL;
+            case "Service" -> Syntax.NameRule.DNS1035_LABEL;
+            default -> Syntax.NameRule.DNS1123_SUBDOMAIN;
+        };
+    }
+
+    private static void validateKind(String kind, ObjectNode obj, FieldErrors errs) {
+        switch (kind) {
+            case "Pod" -> PodValidation.validateSpec(obj, errs);
+            case "Service" -> ServiceRules.validate(obj, errs);
+            case "Secret" -> DataRules.validateSecret(obj, errs);
+            case "ConfigMap" -> DataRules.validateConfigMap(obj, errs);
+            case "Namespace" -> {
+                List<String> finalizers = MetaRules.strings(Trees.obj(obj, "spec") == null ? null : Trees.obj(obj, "spec").get("finalizers"));
+                for (int i = 0; i < finalizers.size(); i++) {
+                    MetaRules.finalizerName(finalizers.get(i), "spec.finalizers", errs);
+                    MetaRules.kubeFinalizerName(finalizers.get(i), "spec.finalizers[" + i + "]", errs);
+                }
+            }
+            case "Event" -> EventRules.validateCore(obj, errs);
+            case "events.k8s.io/Event" -> EventRules.validateEventsV1(obj, errs);
+            default -> { }
+        }
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------
+
+    private static String kindKey(ResourceType type) {
+        return type.group().isEmpty() || type.group().equals("coordination.k8s.io") ? type.kind() : type.group() + "/" + type.kind();
+    }
+
+    private List<ObjectNode> otherServices(ObjectNode svc) {
+        String namespace = Trees.str(Trees.obj(svc, "metadata"), "namespace");
+        String name = Trees.str(Trees.obj(svc, "metadata"), "name");
+        return lookup.list("services", "").stream()
+                .filter(s -> !(Trees.str(Trees.obj(s, "metadata"), "namespace").equals(namespace)
+                        && Trees.str(Trees.obj(s, "metadata"), "name").equals(name)))
+                .toList();
+    }
+
+    private static void copyOrRemove(ObjectNode from, ObjectNode to, String field) {
+        if (from != null && from.has(field)) {
+            to.set(field, from.get(field).deepCopy());
+        } else {
+            to.remove(field);
+        }
+    }
+}

@@ -1,0 +1,381 @@
+package dev.j8s.apiserver.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.j8s.apiserver.errors.ApiError;
+import dev.j8s.apiserver.json.Json;
+import dev.j8s.apiserver.json.Yaml;
+import dev.j8s.apiserver.openapi.OpenApi;
+import dev.j8s.apiserver.registry.ResourceType;
+import dev.j8s.apiserver.registry.Resources;
+import dev.j8s.apiserver.rest.ObjectService;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.List;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+
+/**
+ * The API server's HTTP entry: authentication, in-flight limits, routing of the non-resource
+ * paths (version, health, discovery, OpenAPI) and of resource paths to {@link ResourceEndpoints}.
+ * Every failure is written as a Status. Thread-safe; handlers block on virtual threads.
+ */
+public final class ApiHandler extends Handler.Abstract {
+
+    private static final System.Logger LOG = System.getLogger(ApiHandler.class.getName());
+
+    /** Upstream's defaults: --max-requests-inflight and --max-mutating-requests-inflight. */
+    static final int MAX_IN_FLIGHT = 400;
+    static final int MAX_MUTATING_IN_FLIGHT = 200;
+    /** Upstream's --request-timeout for everything but watches, logs and exec. */
+    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
+    private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofVirtual().name("j8s-api-timeout").factory());
+
+    private final byte[] token;
+    private final Resources resources;
+    private final Discovery discovery;
+    private final OpenApi openApi;
+    private final ResourceEndpoints endpoints;
+    private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
+    private final Semaphore mutatingInFlight = new Semaphore(MAX_MUTATING_IN_FLIGHT);
+    private final String serverAddress;
+    private volatile boolean ready = true;
+
+    public ApiHandler(String bearerToken, ObjectService objects, String serverAddress) {
+        this.token = bearerToken.getBytes(StandardCharsets.UTF_8);
+        this.resources = objects.resources();
+        this.discovery = new Discovery(resources);
+        this.openApi = new OpenApi(resources);
+        this.endpoints = new ResourceEndpoints(objects);
+        this.serverAddress = serverAddress;
+    }
+
+    /** Marks the server as shutting down: /readyz fails from now on. */
+    public void markNotReady() {
+        ready = false;
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+        Exchange ex = new Exchange(request, response, callback);
+        String method = request.getMethod();
+        boolean mutating = !(method.equals("GET") || method.equals("HEAD") || method.equals("OPTIONS"));
+        boolean longRunning = isLongRunning(request);
+        Semaphore limit = mutating ? mutatingInFlight : inFlight;
+        boolean acquired = false;
+        ScheduledFuture<?> deadline = longRunning ? null : TIMER.schedule(ex::abortAfterTimeout,
+                REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        try {
+            authenticate(request);
+            if (!longRunning) {
+                acquired = limit.tryAcquire();
+                if (!acquired) {
+                    response.getHeaders().put("Retry-After", "1");
+                    throw new ApiError.TooManyRequests();
+                }
+            }
+            route(ex);
+        } catch (ApiError e) {
+            ex.error(e);
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "request failed method=" + method + " path=" + request.getHttpURI().getPath(), e);
+            ex.error(new ApiError.InternalError(e.getClass().getSimpleName() + ": " + e.getMessage()));
+        } finally {
+            if (deadline != null) {
+                deadline.cancel(false);
+            }
+            if (acquired) {
+                limit.release();
+            }
+            ex.finish();
+        }
+        return true;
+    }
+
+    private static boolean isLongRunning(Request request) {
+        String path = request.getHttpURI().getPath();
+        if (path.endsWith("/log") || path.endsWith("/exec") || path.endsWith("/attach")) {
+            return true;
+        }
+        String query = request.getHttpURI().getQuery();
+        return query != null && (query.contains("watch=true") || query.contains("watch=1"));
+    }
+
+    private void authenticate(Request request) {
+        String auth = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+        if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            byte[] presented = auth.substring(7).trim().getBytes(StandardCharsets.UTF_8);
+            if (MessageDigest.isEqual(presented, token)) {
+                return;
+            }
+        }
+        throw new ApiError.Unauthorized();
+    }
+
+    private void route(Exchange ex) {
+        String path = ex.request.getHttpURI().getPath();
+        String method = ex.request.getMethod();
+        switch (path) {
+            case "/version", "/version/" -> {
+                requireGet(method);
+                ex.json(200, version());
+                return;
+            }
+            case "/healthz", "/livez" -> {
+                requireGet(method);
+                ex.text(200, "ok");
+                return;
+            }
+            case "/readyz" -> {
+                requireGet(method);
+                if (ready) {
+                    ex.text(200, "ok");
+                } else {
+                    ex.text(503, "[-]shutdown failed: reason withheld\nreadyz check failed");
+                }
+                return;
+            }
+            case "/api", "/api/" -> {
+                requireGet(method);
+                discoveryRoot(ex, true);
+                return;
+            }
+            case "/apis", "/apis/" -> {
+                requireGet(method);
+                discoveryRoot(ex, false);
+                return;
+            }
+            case "/openapi/v3", "/openapi/v3/" -> {
+                requireGet(method);
+                ex.json(200, openApi.v3Index());
+                return;
+            }
+            case "/openapi/v2", "/swagger-2.0.0.pb-v1" -> {
+                requireGet(method);
+                ex.bytes(200, OpenApi.V2_CONTENT_TYPE, openApi.v2Protobuf());
+                return;
+            }
+            default -> { }
+        }
+        if (path.startsWith("/openapi/v3/")) {
+            requireGet(method);
+            byte[] doc = openApi.v3DocumentBytes(path.substring("/openapi/v3/".length()))
+                    .orElseThrow(ApiError.NotFound::path);
+            ex.bytes(200, "application/json", doc);
+            return;
+        }
+        if (path.startsWith("/apis/") && path.split("/").length == 3) {
+            requireGet(method);
+            String group = path.split("/")[2];
+            ex.json(200, discovery.legacyGroup(group).orElseThrow(ApiError.NotFound::path));
+            return;
+        }
+        ApiPath apiPath = ApiPath.parse(path).orElseThrow(ApiError.NotFound::path);
+        if (apiPath.plural().isEmpty()) {
+            requireGet(method);
+            ex.json(200, discovery.resourceList(apiPath.group(), apiPath.version()).orElseThrow(ApiError.NotFound::path));
+            return;
+        }
+        ResourceType type = resources.find(apiPath.group(), apiPath.version(), apiPath.plural())
+                .orElseThrow(ApiError.NotFound::path);
+        endpoints.serve(ex, type, apiPath);
+    }
+
+    private void discoveryRoot(Exchange ex, boolean core) {
+        Negotiation.DiscoveryOutput out = Negotiation.forDiscovery(ex.header("Accept"));
+        switch (out) {
+            case AGGREGATED_V2 -> ex.bytes(200, Discovery.aggregatedContentType("v2"),
+                    Exchange.toJson(discovery.aggregated(core, "v2")));
+            case AGGREGATED_V2BETA1 -> ex.bytes(200, Discovery.aggregatedContentType("v2beta1"),
+                    Exchange.toJson(discovery.aggregated(core, "v2beta1")));
+            case LEGACY -> ex.json(200, core ? discovery.legacyCoreVersions(serverAddress) : discovery.legacyGroupList());
+        }
+    }
+
+    private static void requireGet(String method) {
+        if (!method.equals("GET") && !method.equals("HEAD")) {
+            throw new ApiError.MethodNotSupported();
+        }
+    }
+
+    /** The version document; 1.32 so kubectl's dispatcher picks a WebSocket-capable client. */
+    static ObjectNode version() {
+        ObjectNode v = Json.object();
+        v.put("major", "1");
+        v.put("minor", "32");
+        v.put("gitVersion", "v1.32.0");
+        v.put("gitCommit", "0000000000000000000000000000000000000000");
+        v.put("gitTreeState", "clean");
+        v.put("buildDate", "2026-01-01T00:00:00Z");
+        v.put("goVersion", "java" + Runtime.version().feature());
+        v.put("compiler", "j8s");
+        v.put("platform", "linux/amd64");
+        return v;
+    }
+
+    /**
+     * One request and its response, with helpers to read the bounded body and write JSON,
+     * text or a Status. Not thread-safe; used by the request's own thread.
+     */
+    static final class Exchange {
+        final Request request;
+        final Response response;
+        private final Callback callback;
+        private Fields query;
+        private boolean committed;
+        private OutputStream stream;
+
+        Exchange(Request request, Response response, Callback callback) {
+            this.request = request;
+            this.response = response;
+            this.callback = callback;
+        }
+
+        String header(String name) {
+            String v = request.getHeaders().get(name);
+            return v == null ? "" : v;
+        }
+
+        /** A query parameter's first value, or "" when absent. */
+        String param(String name) {
+            if (query == null) {
+                query = Request.extractQueryParameters(request);
+            }
+            String v = query.getValue(name);
+            return v == null ? "" : v;
+        }
+
+        List<String> params(String name) {
+            if (query == null) {
+                query = Request.extractQueryParameters(request);
+            }
+            List<String> v = query.getValues(name);
+            return v == null ? List.of() : v;
+        }
+
+        /** The request body, at most 3 MiB (else 413 with upstream's text). */
+        byte[] body() {
+            long declared = request.getLength();
+            if (declared > Json.MAX_BODY_BYTES) {
+                throw tooLarge();
+            }
+            try (InputStream in = Content.Source.asInputStream(request)) {
+                byte[] data = in.readNBytes(Json.MAX_BODY_BYTES + 1);
+                if (data.length > Json.MAX_BODY_BYTES) {
+                    throw tooLarge();
+                }
+                return data;
+            } catch (IOException e) {
+                throw new ApiError.BadRequest("unable to read the request body: " + e.getMessage());
+            }
+        }
+
+        private static ApiError tooLarge() {
+            return new ApiError.RequestEntityTooLarge("Request entity too large: limit is " + Json.MAX_BODY_BYTES);
+        }
+
+        void warn(String text) {
+            response.getHeaders().add("Warning", "299 - \"" + text.replace("\\", "\\\\").replace("\"", "\\\"") + "\"");
+        }
+
+        void json(int status, JsonNode body) {
+            bytes(status, "application/json", toJson(body));
+        }
+
+        void yaml(int status, JsonNode body) {
+            bytes(status, "application/yaml", Yaml.write(body));
+        }
+
+        void text(int status, String body) {
+            bytes(status, "text/plain; charset=utf-8", body.getBytes(StandardCharsets.UTF_8));
+        }
+
+        void bytes(int status, String contentType, byte[] body) {
+            if (committed) {
+                return;
+            }
+            committed = true;
+            response.setStatus(status);
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
+            response.getHeaders().put("Cache-Control", "no-cache, private");
+            response.getHeaders().put(HttpHeader.CONTENT_LENGTH, Long.toString(body.length));
+            if (request.getMethod().equals("HEAD")) {
+                response.write(true, null, callback);
+            } else {
+                response.write(true, java.nio.ByteBuffer.wrap(body), callback);
+            }
+        }
+
+        /** Starts a streamed (chunked) response and returns its stream; the headers are flushed at once. */
+        OutputStream startStream(int status, String contentType) throws IOException {
+            committed = true;
+            response.setStatus(status);
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
+            response.getHeaders().put("Cache-Control", "no-cache, private");
+            stream = Content.Sink.asOutputStream(response);
+            stream.flush();
+            return stream;
+        }
+
+        void error(ApiError e) {
+            if (committed) {
+                return;
+            }
+            if (e.code() >= 500) {
+                LOG.log(Level.WARNING, "request failed path=" + request.getHttpURI().getPath() + " status=" + e.code()
+                        + " message=" + e.getMessage());
+            }
+            json(e.code(), e.toStatus());
+        }
+
+        /**
+         * Ends a request that outlived the request timeout (a client trickling its body, say):
+         * the connection is closed, which fails the blocked read and frees the thread.
+         */
+        void abortAfterTimeout() {
+            LOG.log(Level.WARNING, "request timed out path=" + request.getHttpURI().getPath()
+                    + " timeout=" + REQUEST_TIMEOUT.toSeconds() + "s");
+            request.getConnectionMetaData().getConnection().getEndPoint().close();
+        }
+
+        /** Completes the exchange exactly once. */
+        void finish() {
+            if (stream != null) {
+                try {
+                    stream.close();
+                    callback.succeeded();
+                } catch (IOException | RuntimeException e) {
+                    callback.failed(e);
+                }
+                return;
+            }
+            if (!committed) {
+                json(500, new ApiError.InternalError("no response was written").toStatus());
+            }
+        }
+
+        static byte[] toJson(JsonNode node) {
+            try {
+                return Json.MAPPER.writeValueAsBytes(node);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new ApiError.InternalError("cannot serialize response: " + e.getOriginalMessage());
+            }
+        }
+    }
+}

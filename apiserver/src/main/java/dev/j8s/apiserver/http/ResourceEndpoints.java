@@ -1,0 +1,415 @@
+package dev.j8s.apiserver.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.j8s.apiserver.errors.ApiError;
+import dev.j8s.apiserver.json.Json;
+import dev.j8s.apiserver.json.Yaml;
+import dev.j8s.apiserver.openapi.FieldValidation;
+import dev.j8s.apiserver.patch.PatchType;
+import dev.j8s.apiserver.printers.TablePrinter;
+import dev.j8s.apiserver.protobuf.KubernetesProtobuf;
+import dev.j8s.apiserver.registry.ResourceType;
+import dev.j8s.apiserver.rest.DeleteOptions;
+import dev.j8s.apiserver.rest.ObjectService;
+import dev.j8s.apiserver.selection.FieldSelector;
+import dev.j8s.apiserver.selection.LabelSelector;
+import dev.j8s.apiserver.storage.Store;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+
+/**
+ * The verbs on one resource URL: get, list, watch, create, update, patch, delete and
+ * deletecollection, plus the status, binding, log and exec subresources; mirrors
+ * apiserver/pkg/endpoints/handlers. Thread-safe.
+ */
+final class ResourceEndpoints {
+
+    private final ObjectService objects;
+    private final Watcher watcher;
+
+    ResourceEndpoints(ObjectService objects) {
+        this.objects = objects;
+        this.watcher = new Watcher(objects);
+    }
+
+    void serve(ApiHandler.Exchange ex, ResourceType type, ApiPath path) {
+        String method = ex.request.getMethod();
+        if (!path.namespace().isEmpty() && !type.namespaced()) {
+            throw ApiError.NotFound.path();
+        }
+        if (type.namespaced() && path.namespace().isEmpty() && !path.name().isEmpty()) {
+            throw ApiError.NotFound.path();
+        }
+        String ns = path.namespace();
+        if (!path.subresource().isEmpty()) {
+            if (!type.hasSubresource(path.subresource())) {
+                throw ApiError.NotFound.path();
+            }
+            subresource(ex, type, ns, path.name(), path.subresource());
+            return;
+        }
+        if (path.name().isEmpty()) {
+            switch (method) {
+                case "GET", "HEAD" -> {
+                    if (isWatch(ex)) {
+                        requireVerb(type, "watch");
+                        watcher.watch(ex, type, ns);
+                    } else {
+                        requireVerb(type, "list");
+                        list(ex, type, ns);
+                    }
+                }
+                case "POST" -> {
+                    requireVerb(type, "create");
+                    if (type.namespaced() && ns.isEmpty()) {
+                        throw new ApiError.MethodNotSupported();
+                    }
+                    create(ex, type, ns);
+                }
+                case "DELETE" -> {
+                    requireVerb(type, "deletecollection");
+                    deleteCollection(ex, type, ns);
+                }
+                default -> throw new ApiError.MethodNotSupported();
+            }
+            return;
+        }
+        String name = path.name();
+        switch (method) {
+            case "GET", "HEAD" -> {
+                requireVerb(type, "get");
+                get(ex, type, ns, name);
+            }
+            case "PUT" -> {
+                requireVerb(type, "update");
+                update(ex, type, ns, name, "");
+            }
+            case "PATCH" -> {
+                requireVerb(type, "patch");
+                patch(ex, type, ns, name, "");
+            }
+            case "DELETE" -> {
+                requireVerb(type, "delete");
+                delete(ex, type, ns, name);
+            }
+            default -> throw new ApiError.MethodNotSupported();
+        }
+    }
+
+    private static boolean isWatch(ApiHandler.Exchange ex) {
+        String w = ex.param("watch");
+        return w.equals("true") || w.equals("1");
+    }
+
+    private static void requireVerb(ResourceType type, String verb) {
+        if (!type.hasVerb(verb)) {
+            throw new ApiError.MethodNotSupported();
+        }
+    }
+
+    // ------------------------------------------------------------------ reads
+
+    private void get(ApiHandler.Exchange ex, ResourceType type, String ns, String name) {
+        ObjectNode obj = objects.get(type, ns, name);
+        respond(ex, type, 200, obj, List.of(obj), Long.parseLong(nonEmpty(Json.text(obj, "metadata.resourceVersion"), "0")));
+    }
+
+    private void list(ApiHandler.Exchange ex, ResourceType type, String ns) {
+        LabelSelector labels = LabelSelector.parse(ex.param("labelSelector"));
+        FieldSelector fields = FieldSelector.parse(ex.param("fieldSelector"), type);
+        Store.Listing listing = objects.list(type, ns, labels, fields);
+        respond(ex, type, 200, ObjectService.listObject(type, listing), listing.items(), listing.revision());
+    }
+
+    /** Writes an object or list in the negotiated form; Tables are built from {@code rows}. */
+    private void respond(ApiHandler.Exchange ex, ResourceType type, int status, ObjectNode body, List<ObjectNode> rows, long revision) {
+        switch (Negotiation.forObjects(ex.header("Accept"))) {
+            case JSON -> ex.json(status, body);
+            case YAML -> ex.yaml(status, body);
+            case TABLE -> ex.json(status, TablePrinter.table(type, rows,
+                    TablePrinter.IncludeObject.parse(ex.param("includeObject")), objects.clock().instant(),
+                    Long.toString(revision), true));
+        }
+    }
+
+    private void respondObject(ApiHandler.Exchange ex, ResourceType type, int status, ObjectNode obj) {
+        respond(ex, type, status, obj, List.of(obj), Long.parseLong(nonEmpty(Json.text(obj, "metadata.resourceVersion"), "0")));
+    }
+
+    private static String nonEmpty(String s, String fallback) {
+        return s.isEmpty() ? fallback : s;
+    }
+
+    // ------------------------------------------------------------------ writes
+
+    private static boolean dryRun(ApiHandler.Exchange ex) {
+        List<String> values = ex.params("dryRun");
+        for (String v : values) {
+            if (!v.equals("All")) {
+                throw new ApiError.BadRequest("Invalid dry run value: " + v + ", supported values: [\"All\"]");
+            }
+        }
+        return !values.isEmpty();
+    }
+
+    /** Decodes a JSON, YAML or protobuf body into an object tree (no field checks). */
+    static ObjectNode decodeBody(ApiHandler.Exchange ex, byte[] body) {
+        return decodeChecked(ex, null, body).object();
+    }
+
+    /**
+     * Decodes a JSON, YAML or protobuf body; with a type, also finds its unknown and duplicate
+     * fields for fieldValidation.
+     */
+    static FieldValidation.Decoded decodeChecked(ApiHandler.Exchange ex, ResourceType type, byte[] body) {
+        String contentType = ex.header("Content-Type");
+        MediaType mt = contentType.isEmpty() ? MediaType.parse(MediaType.JSON) : MediaType.parse(contentType);
+        String essence = mt == null ? "" : mt.essence();
+        JsonNode node;
+        switch (essence) {
+            case MediaType.JSON -> {
+                if (type != null) {
+                    return FieldValidation.decode(type.model(), body);
+                }
+                node = readJson(body);
+            }
+            case MediaType.YAML, "application/x-yaml", "text/yaml" -> node = Yaml.read(body);
+            case MediaType.PROTOBUF -> node = KubernetesProtobuf.decode(body);
+            default -> throw new ApiError.UnsupportedMediaType("the body of the request was in an unknown format - "
+                    + "accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf");
+        }
+        if (!(node instanceof ObjectNode obj)) {
+            throw new ApiError.BadRequest("the request body must be a JSON or YAML object");
+        }
+        if (type == null) {
+            return new FieldValidation.Decoded(obj, List.of());
+        }
+        List<FieldValidation.StrictError> errors = new ArrayList<>();
+        for (String path : FieldValidation.unknownFields(type.model(), obj)) {
+            errors.add(new FieldValidation.StrictError(FieldValidation.StrictError.Kind.UNKNOWN, path));
+        }
+        return new FieldValidation.Decoded(obj, errors);
+    }
+
+    static JsonNode readJson(byte[] body) {
+        try {
+            JsonNode node = Json.MAPPER.readTree(body);
+            if (node == null || node.isMissingNode()) {
+                throw new ApiError.BadRequest("the request body is empty");
+            }
+            return node;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new ApiError.BadRequest("couldn't get version/kind; json parse error: " + e.getOriginalMessage());
+        } catch (java.io.IOException e) {
+            throw new ApiError.BadRequest("unable to read the request body: " + e.getMessage());
+        }
+    }
+
+    /** Applies fieldValidation: Strict refuses unknown fields, Warn (the default) warns, Ignore does nothing. */
+    private static void validateFields(ApiHandler.Exchange ex, ResourceType type, List<FieldValidation.StrictError> errors) {
+        String mode = ex.param("fieldValidation");
+        if (mode.isEmpty()) {
+            mode = "Warn";
+        }
+        switch (mode) {
+            case "Ignore" -> {
+                return;
+            }
+            case "Warn", "Strict" -> { }
+            default -> throw new ApiError.BadRequest("fieldValidation must be one of \"Ignore\", \"Warn\", or \"Strict\"");
+        }
+        if (errors.isEmpty()) {
+            return;
+        }
+        if (mode.equals("Strict")) {
+            throw FieldValidation.strictDecodingError(type, errors);
+        }
+        for (FieldValidation.StrictError e : errors) {
+            ex.response.getHeaders().add("Warning", e.warningHeader());
+        }
+    }
+
+    private static List<FieldValidation.StrictError> unknown(ResourceType type, JsonNode obj) {
+        List<FieldValidation.StrictError> errors = new ArrayList<>();
+        for (String path : FieldValidation.unknownFields(type.model(), obj)) {
+            errors.add(new FieldValidation.StrictError(FieldValidation.StrictError.Kind.UNKNOWN, path));
+        }
+        return errors;
+    }
+
+    private void create(ApiHandler.Exchange ex, ResourceType type, String ns) {
+        boolean dryRun = dryRun(ex);
+        FieldValidation.Decoded decoded = decodeChecked(ex, type, ex.body());
+        validateFields(ex, type, decoded.errors());
+        ObjectNode body = decoded.object();
+        ObjectNode created = objects.create(type, ns, body, dryRun);
+        respondObject(ex, type, 201, created);
+    }
+
+    private void update(ApiHandler.Exchange ex, ResourceType type, String ns, String name, String subresource) {
+        boolean dryRun = dryRun(ex);
+        FieldValidation.Decoded decoded = decodeChecked(ex, type, ex.body());
+        validateFields(ex, type, decoded.errors());
+        ObjectNode body = decoded.object();
+        ObjectNode updated = objects.update(type, ns, name, body, subresource, dryRun);
+        respondObject(ex, type, 200, updated);
+    }
+
+    private void patch(ApiHandler.Exchange ex, ResourceType type, String ns, String name, String subresource) {
+        boolean dryRun = dryRun(ex);
+        PatchType patchType = PatchType.fromContentType(ex.header("Content-Type"))
+                .orElseThrow(() -> new ApiError.UnsupportedMediaType("the body of the request was in an unknown format - "
+                        + "accepted media types include: application/json-patch+json, application/merge-patch+json, "
+                        + "application/apply-patch+yaml, application/strategic-merge-patch+json"));
+        if (patchType == PatchType.APPLY_PATCH && ex.param("fieldManager").isEmpty()) {
+            throw new ApiError.BadRequest("PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: "
+                    + "is required for apply patch");
+        }
+        byte[] body = ex.body();
+        ObjectNode patched = objects.patch(type, ns, name, patchType, body, subresource, dryRun,
+                result -> validateFields(ex, type, unknown(type, result)));
+        respondObject(ex, type, 200, patched);
+    }
+
+    private void delete(ApiHandler.Exchange ex, ResourceType type, String ns, String name) {
+        DeleteOptions options = deleteOptions(ex);
+        ObjectService.Deleted deleted = objects.delete(type, ns, name, options);
+        if (type.kind().equals("Pod") || type.kind().equals("Namespace") || !deleted.gone()) {
+            respondObject(ex, type, 200, deleted.object());
+            return;
+        }
+        ex.json(200, successStatus(type, name, Json.text(deleted.object(), "metadata.uid")));
+    }
+
+    private void deleteCollection(ApiHandler.Exchange ex, ResourceType type, String ns) {
+        DeleteOptions options = deleteOptions(ex);
+        LabelSelector labels = LabelSelector.parse(ex.param("labelSelector"));
+        FieldSelector fields = FieldSelector.parse(ex.param("fieldSelector"), type);
+        Store.Listing listing = objects.list(type, ns, labels, fields);
+        List<ObjectNode> items = new ArrayList<>();
+        for (ObjectNode o : listing.items()) {
+            try {
+                items.add(objects.delete(type, Json.namespace(o), Json.name(o), options).object());
+            } catch (ApiError.NotFound e) {
+                // deleted concurrently: nothing to report
+            }
+        }
+        ex.json(200, ObjectService.listObject(type, new Store.Listing(objects.store().revision(), items)));
+    }
+
+    static ObjectNode successStatus(ResourceType type, String name, String uid) {
+        ObjectNode status = Json.object();
+        status.put("kind", "Status");
+        status.put("apiVersion", "v1");
+        status.putObject("metadata");
+        status.put("status", "Success");
+        ObjectNode details = status.putObject("details");
+        details.put("name", name);
+        if (!type.group().isEmpty()) {
+            details.put("group", type.group());
+        }
+        details.put("kind", type.plural());
+        if (!uid.isEmpty()) {
+            details.put("uid", uid);
+        }
+        return status;
+    }
+
+    private static DeleteOptions deleteOptions(ApiHandler.Exchange ex) {
+        byte[] body = ex.body();
+        OptionalLong grace = OptionalLong.empty();
+        String uid = "";
+        String rv = "";
+        String propagation = "";
+        boolean dryRun = dryRun(ex);
+        if (body.length > 0) {
+            JsonNode opts = readJson(body);
+            if (opts.has("gracePeriodSeconds") && opts.get("gracePeriodSeconds").isNumber()) {
+                grace = OptionalLong.of(opts.get("gracePeriodSeconds").asLong());
+            }
+            uid = opts.path("preconditions").path("uid").asText("");
+            rv = opts.path("preconditions").path("resourceVersion").asText("");
+            propagation = opts.path("propagationPolicy").asText("");
+            for (JsonNode d : opts.path("dryRun")) {
+                if (!d.asText().equals("All")) {
+                    throw new ApiError.BadRequest("Invalid dry run value: " + d.asText() + ", supported values: [\"All\"]");
+                }
+                dryRun = true;
+            }
+        }
+        String q = ex.param("gracePeriodSeconds");
+        if (!q.isEmpty()) {
+            try {
+                grace = OptionalLong.of(Long.parseLong(q));
+            } catch (NumberFormatException e) {
+                throw new ApiError.BadRequest("invalid gracePeriodSeconds: " + q);
+            }
+        }
+        if (!ex.param("propagationPolicy").isEmpty()) {
+            propagation = ex.param("propagationPolicy");
+        }
+        if (!propagation.isEmpty() && !List.of("Orphan", "Background", "Foreground").contains(propagation)) {
+            throw new ApiError.BadRequest("DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: Unsupported value: \""
+                    + propagation + "\": supported values: \"Foreground\", \"Background\", \"Orphan\"");
+        }
+        return new DeleteOptions(grace, uid, rv, propagation, dryRun);
+    }
+
+    // ------------------------------------------------------------------ subresources
+
+    private void subresource(ApiHandler.Exchange ex, ResourceType type, String ns, String name, String sub) {
+        String method = ex.request.getMethod();
+        switch (sub) {
+            case "status" -> {
+                switch (method) {
+                    case "GET", "HEAD" -> get(ex, type, ns, name);
+                    case "PUT" -> update(ex, type, ns, name, "status");
+                    case "PATCH" -> patch(ex, type, ns, name, "status");
+                    default -> throw new ApiError.MethodNotSupported();
+                }
+            }
+            case "binding" -> {
+                if (!method.equals("POST")) {
+                    throw new ApiError.MethodNotSupported();
+                }
+                bind(ex, type, ns, name);
+            }
+            case "log" -> {
+                if (!method.equals("GET")) {
+                    throw new ApiError.MethodNotSupported();
+                }
+                log(ex, type, ns, name);
+            }
+            case "exec" -> {
+                ObjectNode pod = objects.get(type, ns, name);
+                throw new ApiError.BadRequest("exec is not available for pod \"" + name + "\": no kubelet serves node \""
+                        + Json.text(pod, "spec.nodeName") + "\" yet");
+            }
+            default -> throw new ApiError.MethodNotSupported();
+        }
+    }
+
+    private void bind(ApiHandler.Exchange ex, ResourceType type, String ns, String name) {
+        ObjectNode binding = decodeBody(ex, ex.body());
+        String node = Json.text(binding, "target.name");
+        if (node.isEmpty()) {
+            throw new ApiError.Invalid("Binding", name, List.of(
+                    ApiError.Cause.field("FieldValueRequired", "target.name", "Required value")));
+        }
+        objects.bind(ns, name, node);
+        ex.json(201, successStatus(type, name, ""));
+    }
+
+    private void log(ApiHandler.Exchange ex, ResourceType type, String ns, String name) {
+        ObjectNode pod = objects.get(type, ns, name);
+        String node = Json.text(pod, "spec.nodeName");
+        if (node.isEmpty()) {
+            ex.text(200, "");
+            return;
+        }
+        throw new ApiError.BadRequest("logs are not available for pod \"" + name + "\": no kubelet serves node \""
+                + node + "\" yet");
+    }
+}

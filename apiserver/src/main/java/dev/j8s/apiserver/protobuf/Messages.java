@@ -1,0 +1,234 @@
+package dev.j8s.apiserver.protobuf;
+
+import java.util.Map;
+
+/**
+ * The field tables of the Kubernetes types we accept as protobuf, transcribed from upstream's
+ * {@code k8s.io/api/core/v1/generated.proto}, {@code k8s.io/api/authentication/v1/generated.proto} and
+ * {@code k8s.io/apimachinery/pkg/apis/meta/v1/generated.proto}. Only fields j8s serves are listed; the
+ * decoder skips the others. Immutable and thread-safe once initialised.
+ */
+final class Messages {
+
+    private Messages() {}
+
+    // ---- meta/v1 ----
+
+    static final MessageType OWNER_REFERENCE = MessageType.named("OwnerReference")
+            .string(1, "kind").string(3, "name").string(4, "uid").string(5, "apiVersion")
+            .optionalBool(6, "controller").optionalBool(7, "blockOwnerDeletion");
+
+    /** managedFields (17) is skipped: the server computes it itself. */
+    static final MessageType OBJECT_META = MessageType.named("ObjectMeta")
+            .string(1, "name").string(2, "generateName").string(3, "namespace").string(4, "selfLink")
+            .string(5, "uid").string(6, "resourceVersion").int64(7, "generation")
+            .time(8, "creationTimestamp").time(9, "deletionTimestamp").optionalInt64(10, "deletionGracePeriodSeconds")
+            .stringMap(11, "labels").stringMap(12, "annotations").messages(13, "ownerReferences", OWNER_REFERENCE)
+            .strings(14, "finalizers");
+
+    static final MessageType PRECONDITIONS = MessageType.named("Preconditions")
+            .optionalString(1, "uid").optionalString(2, "resourceVersion");
+
+    static final MessageType DELETE_OPTIONS = MessageType.named("DeleteOptions")
+            .optionalInt64(1, "gracePeriodSeconds").optionalMessage(2, "preconditions", PRECONDITIONS)
+            .optionalBool(3, "orphanDependents").optionalString(4, "propagationPolicy").strings(5, "dryRun")
+            .optionalBool(6, "ignoreStoreReadErrorWithClusterBreakingPotential");
+
+    // ---- core/v1 references ----
+
+    static final MessageType OBJECT_REFERENCE = MessageType.named("ObjectReference")
+            .string(1, "kind").string(2, "namespace").string(3, "name").string(4, "uid")
+            .string(5, "apiVersion").string(6, "resourceVersion").string(7, "fieldPath");
+
+    static final MessageType LOCAL_OBJECT_REFERENCE = MessageType.named("LocalObjectReference")
+            .string(1, "name");
+
+    // ---- Secret, ConfigMap, ServiceAccount, Namespace ----
+
+    static final MessageType SECRET = MessageType.named("Secret")
+            .message(1, "metadata", OBJECT_META).bytesMap(2, "data").string(3, "type")
+            .stringMap(4, "stringData").optionalBool(5, "immutable");
+
+    static final MessageType CONFIG_MAP = MessageType.named("ConfigMap")
+            .message(1, "metadata", OBJECT_META).stringMap(2, "data").bytesMap(3, "binaryData")
+            .optionalBool(4, "immutable");
+
+    static final MessageType SERVICE_ACCOUNT = MessageType.named("ServiceAccount")
+            .message(1, "metadata", OBJECT_META).messages(2, "secrets", OBJECT_REFERENCE)
+            .messages(3, "imagePullSecrets", LOCAL_OBJECT_REFERENCE).optionalBool(4, "automountServiceAccountToken");
+
+    static final MessageType NAMESPACE_CONDITION = MessageType.named("NamespaceCondition")
+            .string(1, "type").string(2, "status").time(4, "lastTransitionTime").string(5, "reason").string(6, "message");
+
+    static final MessageType NAMESPACE = MessageType.named("Namespace")
+            .message(1, "metadata", OBJECT_META)
+            .message(2, "spec", MessageType.named("NamespaceSpec").strings(1, "finalizers"))
+            .message(3, "status", MessageType.named("NamespaceStatus")
+                    .string(1, "phase").messages(2, "conditions", NAMESPACE_CONDITION));
+
+    // ---- Service ----
+
+    static final MessageType SERVICE_PORT = MessageType.named("ServicePort")
+            .string(1, "name").string(2, "protocol").int32(3, "port").intOrString(4, "targetPort")
+            .int32(5, "nodePort").optionalString(6, "appProtocol");
+
+    static final MessageType SERVICE_SPEC = MessageType.named("ServiceSpec")
+            .messages(1, "ports", SERVICE_PORT).stringMap(2, "selector").string(3, "clusterIP").string(4, "type")
+            .strings(5, "externalIPs").string(7, "sessionAffinity").string(8, "loadBalancerIP")
+            .strings(9, "loadBalancerSourceRanges").string(10, "externalName").string(11, "externalTrafficPolicy")
+            .int32(12, "healthCheckNodePort").bool(13, "publishNotReadyAddresses")
+            .optionalMessage(14, "sessionAffinityConfig", MessageType.named("SessionAffinityConfig")
+                    .optionalMessage(1, "clientIP", MessageType.named("ClientIPConfig").optionalInt32(1, "timeoutSeconds")))
+            .optionalString(17, "ipFamilyPolicy").strings(18, "clusterIPs").strings(19, "ipFamilies")
+            .optionalBool(20, "allocateLoadBalancerNodePorts").optionalString(21, "loadBalancerClass")
+            .optionalString(22, "internalTrafficPolicy").optionalString(23, "trafficDistribution");
+
+    static final MessageType LOAD_BALANCER_INGRESS = MessageType.named("LoadBalancerIngress")
+            .string(1, "ip").string(2, "hostname");
+
+    static final MessageType SERVICE = MessageType.named("Service")
+            .message(1, "metadata", OBJECT_META).message(2, "spec", SERVICE_SPEC)
+            .message(3, "status", MessageType.named("ServiceStatus")
+                    .message(1, "loadBalancer", MessageType.named("LoadBalancerStatus")
+                            .messages(1, "ingress", LOAD_BALANCER_INGRESS)));
+
+    // ---- Pod ----
+
+    static final MessageType KEY_TO_PATH = MessageType.named("KeyToPath")
+            .string(1, "key").string(2, "path").optionalInt32(3, "mode");
+
+    static final MessageType VOLUME_SOURCE = MessageType.named("VolumeSource")
+            .optionalMessage(1, "hostPath", MessageType.named("HostPathVolumeSource")
+                    .string(1, "path").optionalString(2, "type"))
+            .optionalMessage(2, "emptyDir", MessageType.named("EmptyDirVolumeSource")
+                    .string(1, "medium").quantity(2, "sizeLimit"))
+            .optionalMessage(6, "secret", MessageType.named("SecretVolumeSource")
+                    .string(1, "secretName").messages(2, "items", KEY_TO_PATH)
+                    .optionalInt32(3, "defaultMode").optionalBool(4, "optional"))
+            .optionalMessage(10, "persistentVolumeClaim", MessageType.named("PersistentVolumeClaimVolumeSource")
+                    .string(1, "claimName").bool(2, "readOnly"))
+            .optionalMessage(19, "configMap", MessageType.named("ConfigMapVolumeSource")
+                    .inline(1, LOCAL_OBJECT_REFERENCE).messages(2, "items", KEY_TO_PATH)
+                    .optionalInt32(3, "defaultMode").optionalBool(4, "optional"));
+
+    static final MessageType VOLUME = MessageType.named("Volume")
+            .string(1, "name").inline(2, VOLUME_SOURCE);
+
+    static final MessageType CONTAINER_PORT = MessageType.named("ContainerPort")
+            .string(1, "name").int32(2, "hostPort").int32(3, "containerPort").string(4, "protocol").string(5, "hostIP");
+
+    static final MessageType KEY_SELECTOR = MessageType.named("KeySelector")
+            .inline(1, LOCAL_OBJECT_REFERENCE).string(2, "key").optionalBool(3, "optional");
+
+    static final MessageType ENV_VAR_SOURCE = MessageType.named("EnvVarSource")
+            .optionalMessage(1, "fieldRef", MessageType.named("ObjectFieldSelector")
+                    .string(1, "apiVersion").string(2, "fieldPath"))
+            .optionalMessage(2, "resourceFieldRef", MessageType.named("ResourceFieldSelector")
+                    .string(1, "containerName").string(2, "resource").quantity(3, "divisor"))
+            .optionalMessage(3, "configMapKeyRef", KEY_SELECTOR)
+            .optionalMessage(4, "secretKeyRef", KEY_SELECTOR);
+
+    static final MessageType ENV_VAR = MessageType.named("EnvVar")
+            .string(1, "name").string(2, "value").optionalMessage(3, "valueFrom", ENV_VAR_SOURCE);
+
+    static final MessageType ENV_FROM_REFERENCE = MessageType.named("EnvFromReference")
+            .inline(1, LOCAL_OBJECT_REFERENCE).optionalBool(2, "optional");
+
+    static final MessageType ENV_FROM_SOURCE = MessageType.named("EnvFromSource")
+            .string(1, "prefix").optionalMessage(2, "configMapRef", ENV_FROM_REFERENCE)
+            .optionalMessage(3, "secretRef", ENV_FROM_REFERENCE);
+
+    static final MessageType RESOURCE_REQUIREMENTS = MessageType.named("ResourceRequirements")
+            .quantityMap(1, "limits").quantityMap(2, "requests");
+
+    static final MessageType VOLUME_MOUNT = MessageType.named("VolumeMount")
+            .string(1, "name").bool(2, "readOnly").string(3, "mountPath").string(4, "subPath")
+            .optionalString(5, "mountPropagation").string(6, "subPathExpr").optionalString(7, "recursiveReadOnly");
+
+    static final MessageType HTTP_GET_ACTION = MessageType.named("HTTPGetAction")
+            .string(1, "path").intOrString(2, "port").string(3, "host").string(4, "scheme");
+
+    static final MessageType EXEC_ACTION = MessageType.named("ExecAction").strings(1, "command");
+
+    static final MessageType TCP_SOCKET_ACTION = MessageType.named("TCPSocketAction")
+            .intOrString(1, "port").string(2, "host");
+
+    static final MessageType PROBE = MessageType.named("Probe")
+            .inline(1, MessageType.named("ProbeHandler")
+                    .optionalMessage(1, "exec", EXEC_ACTION).optionalMessage(2, "httpGet", HTTP_GET_ACTION)
+                    .optionalMessage(3, "tcpSocket", TCP_SOCKET_ACTION))
+            .int32(2, "initialDelaySeconds").int32(3, "timeoutSeconds").int32(4, "periodSeconds")
+            .int32(5, "successThreshold").int32(6, "failureThreshold");
+
+    static final MessageType LIFECYCLE_HANDLER = MessageType.named("LifecycleHandler")
+            .optionalMessage(1, "exec", EXEC_ACTION).optionalMessage(2, "httpGet", HTTP_GET_ACTION)
+            .optionalMessage(3, "tcpSocket", TCP_SOCKET_ACTION)
+            .optionalMessage(4, "sleep", MessageType.named("SleepAction").int64(1, "seconds"));
+
+    static final MessageType SECURITY_CONTEXT = MessageType.named("SecurityContext")
+            .optionalMessage(1, "capabilities", MessageType.named("Capabilities").strings(1, "add").strings(2, "drop"))
+            .optionalBool(2, "privileged").optionalInt64(4, "runAsUser").optionalBool(5, "runAsNonRoot")
+            .optionalBool(6, "readOnlyRootFilesystem").optionalBool(7, "allowPrivilegeEscalation")
+            .optionalInt64(8, "runAsGroup");
+
+    static final MessageType CONTAINER = MessageType.named("Container")
+            .string(1, "name").string(2, "image").strings(3, "command").strings(4, "args").string(5, "workingDir")
+            .messages(6, "ports", CONTAINER_PORT).messages(7, "env", ENV_VAR)
+            .message(8, "resources", RESOURCE_REQUIREMENTS).messages(9, "volumeMounts", VOLUME_MOUNT)
+            .optionalMessage(10, "livenessProbe", PROBE).optionalMessage(11, "readinessProbe", PROBE)
+            .optionalMessage(12, "lifecycle", MessageType.named("Lifecycle")
+                    .optionalMessage(1, "postStart", LIFECYCLE_HANDLER).optionalMessage(2, "preStop", LIFECYCLE_HANDLER))
+            .string(13, "terminationMessagePath").string(14, "imagePullPolicy")
+            .optionalMessage(15, "securityContext", SECURITY_CONTEXT)
+            .bool(16, "stdin").bool(17, "stdinOnce").bool(18, "tty").messages(19, "envFrom", ENV_FROM_SOURCE)
+            .string(20, "terminationMessagePolicy").optionalMessage(22, "startupProbe", PROBE)
+            .optionalString(24, "restartPolicy");
+
+    static final MessageType TOLERATION = MessageType.named("Toleration")
+            .string(1, "key").string(2, "operator").string(3, "value").string(4, "effect")
+            .optionalInt64(5, "tolerationSeconds");
+
+    static final MessageType POD_SECURITY_CONTEXT = MessageType.named("PodSecurityContext")
+            .optionalInt64(2, "runAsUser").optionalBool(3, "runAsNonRoot").int64s(4, "supplementalGroups")
+            .optionalInt64(5, "fsGroup").optionalInt64(6, "runAsGroup");
+
+    static final MessageType POD_SPEC = MessageType.named("PodSpec")
+            .messages(1, "volumes", VOLUME).messages(2, "containers", CONTAINER).string(3, "restartPolicy")
+            .optionalInt64(4, "terminationGracePeriodSeconds").optionalInt64(5, "activeDeadlineSeconds")
+            .string(6, "dnsPolicy").stringMap(7, "nodeSelector").string(8, "serviceAccountName")
+            .string(9, "serviceAccount").string(10, "nodeName").bool(11, "hostNetwork").bool(12, "hostPID")
+            .bool(13, "hostIPC").optionalMessage(14, "securityContext", POD_SECURITY_CONTEXT)
+            .messages(15, "imagePullSecrets", LOCAL_OBJECT_REFERENCE).string(16, "hostname").string(17, "subdomain")
+            .string(19, "schedulerName").messages(20, "initContainers", CONTAINER)
+            .optionalBool(21, "automountServiceAccountToken").messages(22, "tolerations", TOLERATION)
+            .string(24, "priorityClassName").optionalInt32(25, "priority").optionalString(29, "runtimeClassName")
+            .optionalBool(30, "enableServiceLinks").optionalBool(37, "hostUsers");
+
+    /** status is not listed: a client cannot set it on create. */
+    static final MessageType POD = MessageType.named("Pod")
+            .message(1, "metadata", OBJECT_META).message(2, "spec", POD_SPEC);
+
+    // ---- authentication/v1 ----
+
+    static final MessageType TOKEN_REQUEST = MessageType.named("TokenRequest")
+            .message(1, "metadata", OBJECT_META)
+            .message(2, "spec", MessageType.named("TokenRequestSpec")
+                    .strings(1, "audiences")
+                    .optionalMessage(3, "boundObjectRef", MessageType.named("BoundObjectReference")
+                            .string(1, "kind").string(2, "apiVersion").string(3, "name").string(4, "uid"))
+                    .optionalInt64(4, "expirationSeconds"))
+            .message(3, "status", MessageType.named("TokenRequestStatus")
+                    .string(1, "token").time(2, "expirationTimestamp"));
+
+    /** The table for each accepted {@code apiVersion/kind} of the envelope's typeMeta. */
+    static final Map<String, MessageType> BY_TYPE = Map.of(
+            "v1/Secret", SECRET,
+            "v1/ConfigMap", CONFIG_MAP,
+            "v1/ServiceAccount", SERVICE_ACCOUNT,
+            "v1/Namespace", NAMESPACE,
+            "v1/Service", SERVICE,
+            "v1/Pod", POD,
+            "v1/DeleteOptions", DELETE_OPTIONS,
+            "meta.k8s.io/v1/DeleteOptions", DELETE_OPTIONS,
+            "authentication.k8s.io/v1/TokenRequest", TOKEN_REQUEST);
+}
