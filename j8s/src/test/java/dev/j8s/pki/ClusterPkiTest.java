@@ -23,15 +23,13 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
-import java.util.concurrent.Executors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -154,33 +152,27 @@ class ClusterPkiTest {
         SSLContext client = SSLContext.getInstance("TLS");
         client.init(null, tmf.getTrustManagers(), null);
 
-        // The listener is closed before the executor waits for the accepting thread.
-        try (var executor = Executors.newVirtualThreadPerTaskExecutor();
-             SSLServerSocket listener = (SSLServerSocket) server.getServerSocketFactory()
-                     .createServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+        try (SSLServerSocket listener = (SSLServerSocket) server.getServerSocketFactory()
+                .createServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
             listener.setSoTimeout(10_000);
-            Future<?> accepting = executor.submit(() -> {
-                for (int i = 0; i < 2; i++) {
-                    try (SSLSocket s = (SSLSocket) listener.accept(); OutputStream out = s.getOutputStream()) {
-                        out.write('k');
-                    }
-                }
-                return null;
-            });
-            try {
-                for (String host : List.of("localhost", "127.0.0.1")) {
-                    assertThat(readOverTls(client, listener.getLocalPort(), host)).as(host).isEqualTo('k');
-                }
-            } catch (Exception | AssertionError e) {
-                listener.close();
+            AtomicReference<Throwable> serverFailure = new AtomicReference<>();
+            // Ends by itself: after two connections, on the accept timeout, or when the listener closes.
+            Thread acceptor = Thread.ofVirtual().start(() -> {
                 try {
-                    accepting.get(10, TimeUnit.SECONDS);
-                } catch (java.util.concurrent.ExecutionException serverSide) {
-                    e.addSuppressed(serverSide.getCause());
+                    for (int i = 0; i < 2; i++) {
+                        try (SSLSocket s = (SSLSocket) listener.accept(); OutputStream out = s.getOutputStream()) {
+                            out.write('k');
+                        }
+                    }
+                } catch (Exception e) {
+                    serverFailure.set(e);
                 }
-                throw e;
+            });
+            for (String host : List.of("localhost", "127.0.0.1")) {
+                assertThat(readOverTls(client, listener.getLocalPort(), host)).as(host).isEqualTo('k');
             }
-            accepting.get(10, TimeUnit.SECONDS);
+            assertThat(acceptor.join(Duration.ofSeconds(10))).isTrue();
+            assertThat(serverFailure.get()).isNull();
         }
     }
 
