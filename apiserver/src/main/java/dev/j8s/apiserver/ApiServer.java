@@ -54,18 +54,17 @@ public final class ApiServer implements AutoCloseable {
             throw new IllegalArgumentException("start API server: keystore " + config.keyStore() + " does not exist");
         }
         Store store = SqliteStore.open(config.stateDb());
+        Server jetty = null;
         try {
             Resources resources = Resources.builtin();
             ServiceIpAllocator ips = new ServiceIpAllocator(config.serviceCidr());
             Admission admission = new Admission(new StoreLookup(store), ips, config.admissionPlugins());
             ObjectService objects = new ObjectService(store, resources, admission, Clock.systemUTC());
-            Controllers controllers = new Controllers(objects, config.nodeName(), ips.firstAddress(), config.listen().getPort());
-            controllers.bootstrap();
 
             QueuedThreadPool pool = new QueuedThreadPool();
             pool.setName("j8s-api");
             pool.setVirtualThreadsExecutor(Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("j8s-api-", 0).factory()));
-            Server jetty = new Server(pool);
+            jetty = new Server(pool);
             SslContextFactory.Server ssl = new SslContextFactory.Server();
             ssl.setKeyStorePath(config.keyStore().toString());
             ssl.setKeyStoreType("PKCS12");
@@ -88,11 +87,20 @@ public final class ApiServer implements AutoCloseable {
             jetty.setStopTimeout(5_000);
             jetty.start();
             int port = connector.getLocalPort();
+            Controllers controllers = new Controllers(objects, config.nodeName(), ips.firstAddress(), port);
+            controllers.bootstrap();
             controllers.start();
             LOG.log(Level.INFO, "API server serving address=" + config.listen().getHostString() + ":" + port
                     + " node=" + config.nodeName());
             return new ApiServer(jetty, store, objects, controllers, handler, port);
         } catch (Exception e) {
+            if (jetty != null) {
+                try {
+                    jetty.stop();
+                } catch (Exception stop) {
+                    e.addSuppressed(stop);
+                }
+            }
             store.close();
             if (e instanceof RuntimeException re) {
                 throw re;

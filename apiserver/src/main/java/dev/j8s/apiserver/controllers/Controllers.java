@@ -76,6 +76,15 @@ public final class Controllers implements AutoCloseable {
             ensureDefaultServiceAccount(Json.name(ns));
         }
         ensure(type("services"), "default", "kubernetes", this::kubernetesService);
+        // the API port may differ from the last start (e.g. --listen with port 0)
+        objects.store().get("services", "default", "kubernetes").ifPresent(svc -> {
+            if (svc.at("/spec/ports/0/targetPort").asInt() != apiPort) {
+                objects.store().guaranteedUpdate("services", "default", "kubernetes", s -> {
+                    ((ObjectNode) s.at("/spec/ports/0")).put("targetPort", apiPort);
+                    return s;
+                });
+            }
+        });
         NodeRegistration.register(objects, nodeName);
     }
 

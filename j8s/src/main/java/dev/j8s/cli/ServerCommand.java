@@ -1,0 +1,165 @@
+package dev.j8s.cli;
+
+import dev.j8s.apiserver.ApiServer;
+import dev.j8s.apiserver.ApiServerConfig;
+import dev.j8s.kubeconfig.Kubeconfig;
+import dev.j8s.pki.ClusterPki;
+import dev.j8s.pki.ServingNames;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code j8s server}: runs the API server (and, as they land, the controllers and the kubelet) in the
+ * foreground until interrupted. Not thread-safe: one instance runs once.
+ */
+@Command(name = "server", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Run a single-node Kubernetes in the foreground: an API server for kubectl on this machine.",
+                "Once it serves, it writes <data-dir>/kubeconfig and prints how to use it."})
+final class ServerCommand implements Callable<Integer> {
+
+    static final String DEFAULT_LISTEN = "127.0.0.1:6443";
+    static final String DEFAULT_SERVICE_CIDR = "10.96.0.0/12";
+    private static final System.Logger LOG = System.getLogger(ServerCommand.class.getName());
+
+    private final HostEnvironment host;
+    private final PrintStream out;
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--data-dir", paramLabel = "DIR",
+            description = "State directory (default: /var/lib/j8s as root, else $XDG_DATA_HOME/j8s or ~/.local/share/j8s).")
+    private Path dataDir;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = DEFAULT_LISTEN,
+            converter = ListenAddress.Converter.class,
+            description = "Address of the API server; port 0 picks a free port (default: ${DEFAULT-VALUE}).")
+    private ListenAddress listen;
+
+    @Option(names = "--node-name", paramLabel = "NAME",
+            description = "Name of this machine's Node (default: the host name, lowercased, made a valid DNS-1123 subdomain).")
+    private String nodeName;
+
+    @Option(names = "--service-cidr", paramLabel = "CIDR", defaultValue = DEFAULT_SERVICE_CIDR,
+            description = "IP range for Service ClusterIPs (default: ${DEFAULT-VALUE}).")
+    private String serviceCidr;
+
+    @Option(names = "--enable-admission-plugins", paramLabel = "PLUGIN[,PLUGIN...]",
+            description = "Admission plugins to enable beyond the defaults, e.g. AlwaysPullImages.")
+    private List<String> admissionPlugins = new ArrayList<>();
+
+    @Option(names = "--merge-kubeconfig",
+            description = "Also add this cluster to ~/.kube/config (other entries are kept; the current context is set only if none was).")
+    private boolean mergeKubeconfig;
+
+    @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "INFO",
+            description = "Most detailed log level: ERROR, WARNING, INFO, DEBUG or TRACE (default: ${DEFAULT-VALUE}).")
+    private Level logLevel;
+
+    ServerCommand(HostEnvironment host, PrintStream out) {
+        this.host = host;
+        this.out = out;
+    }
+
+    /** The flags with defaults applied. */
+    ServerSettings settings() {
+        try {
+            Path dir = DataDirs.resolve(dataDir, host);
+            String node = nodeName != null ? NodeNames.validate(nodeName) : NodeNames.fromHostname(host.hostname());
+            return new ServerSettings(dir, listen, node, Cidrs.validate("--service-cidr", serviceCidr),
+                    ServerSettings.plugins(admissionPlugins), mergeKubeconfig,
+                    ServerSettings.mergedName(dir, DataDirs.defaultFor(host)), logLevel);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        ServerSettings settings = settings();
+        Logging.setLevel(settings.logLevel());
+        Path kubeconfig = settings.kubeconfig();
+        createDataDir(settings.dataDir());
+        // The kubeconfig appears only once this run serves: remove the one a previous run left behind.
+        delete(kubeconfig);
+
+        ClusterPki pki = ClusterPki.ensure(settings.pkiDir(), servingNames(settings), Clock.systemUTC());
+        ApiServerConfig config = new ApiServerConfig(settings.listen().socketAddress(), settings.stateDb(),
+                pki.keyStore(), pki.keyStorePassword(), pki.adminToken(), settings.nodeName(),
+                settings.serviceCidr(), settings.admissionPlugins());
+        LOG.log(Level.INFO, "starting API server listen={0} dataDir={1} node={2}",
+                settings.listen(), settings.dataDir(), settings.nodeName());
+        ApiServer server = ApiServer.start(config);
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("j8s-shutdown").unstarted(() -> {
+            LOG.log(Level.INFO, "stopping");
+            server.close();
+            LOG.log(Level.INFO, "stopped");
+        }));
+
+        URI url = settings.listen().url(server.port());
+        Kubeconfig entry = new Kubeconfig("j8s", url, pki.caPem(), pki.adminToken(), "default");
+        entry.writeTo(kubeconfig);
+        LOG.log(Level.INFO, "serving url={0} kubeconfig={1}", url, kubeconfig);
+        out.println("j8s server is ready at " + url + " (node " + settings.nodeName() + ")");
+        out.println("kubeconfig: " + kubeconfig);
+        out.println("to use it with kubectl:");
+        out.println("  export KUBECONFIG=" + kubeconfig);
+        if (settings.mergeKubeconfig()) {
+            Path merged = host.home().resolve(".kube/config");
+            Kubeconfig.MergeOutcome outcome = entry.named(settings.mergedName()).mergeInto(merged);
+            out.println("merged into " + merged + " as context " + settings.mergedName()
+                    + (outcome == Kubeconfig.MergeOutcome.CURRENT_CONTEXT_SET
+                            ? " (now the current context)"
+                            : " (use: kubectl --context " + settings.mergedName() + ")"));
+        }
+        out.flush();
+        server.awaitTermination();
+        return 0;
+    }
+
+    /** localhost, both loopback addresses, the listen host unless it is a wildcard, and the host name. */
+    static ServingNames servingNames(ServerSettings settings, String hostname) {
+        Set<String> hosts = new LinkedHashSet<>(List.of("localhost", "127.0.0.1", "::1"));
+        if (!settings.listen().wildcard()) {
+            hosts.add(settings.listen().host());
+        }
+        hosts.add(hostname);
+        return ServingNames.of(hosts);
+    }
+
+    private ServingNames servingNames(ServerSettings settings) {
+        return servingNames(settings, host.hostname());
+    }
+
+    private static void createDataDir(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("create data directory " + dir, e);
+        }
+    }
+
+    private static void delete(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("remove stale " + file, e);
+        }
+    }
+}
