@@ -1,5 +1,7 @@
 package dev.j8s.apiserver.admission;
 
+import dev.j8s.apiserver.json.GoJson;
+
 import dev.j8s.apiserver.validation.Syntax;
 
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,5 +1,7 @@
 package dev.j8s.apiserver.admission;
 
+import dev.j8s.apiserver.json.GoJson;
+
 import dev.j8s.apiserver.errors.ApiError;
 import dev.j8s.apiserver.registry.ResourceType;
 import java.util.ArrayList;
@@ -113,29 +115,6 @@ final class FieldErrors {
 
     /** Go's {@code strconv.Quote}: double quotes, backslash escapes for quotes and control characters. */
     static String goQuote(String s) {
-        StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
-        s.codePoints().forEach(cp -> {
-            switch (cp) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case 7 -> sb.append("\\a");
-                case '\b' -> sb.append("\\b");
-                case '\f' -> sb.append("\\f");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                case 11 -> sb.append("\\v");
-                default -> {
-                    if (cp < 0x20 || cp == 0x7f) {
-                        sb.append(String.format("\\x%02x", cp));
-                    } else if (Character.isISOControl(cp) || !Character.isDefined(cp)) {
-                        sb.append(cp > 0xffff ? String.format("\\U%08x", cp) : String.format("\\u%04x", cp));
-                    } else {
-                        sb.appendCodePoint(cp);
-                    }
-                }
-            }
-        });
-        return sb.append('"').toString();
+        return GoJson.quote(s);
     }
 }

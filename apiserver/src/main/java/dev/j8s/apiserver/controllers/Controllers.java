@@ -341,5 +341,12 @@ public final class Controllers implements AutoCloseable {
             watches.forEach(Store.Watch::close);
         }
         threads.shutdownNow();
+        try {
+            if (!threads.awaitTermination(5, TimeUnit.SECONDS)) {
+                LOG.log(Level.WARNING, "controllers did not stop within 5s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -136,17 +136,38 @@ public abstract sealed class ApiError extends RuntimeException {
         private final String group;
         private final String name;
         private final List<Cause> causes;
+        private String serverMessage = "";
 
         public Invalid(String kind, String name, List<Cause> causes) {
             this("", kind, name, causes);
         }
 
         public Invalid(String group, String kind, String name, List<Cause> causes) {
-            super(message(group, kind, name, causes));
+            this(message(group, kind, name, causes), group, kind, name, causes);
+        }
+
+        private Invalid(String message, String group, String kind, String name, List<Cause> causes) {
+            super(message);
             this.kind = kind;
             this.group = group;
             this.name = name;
             this.causes = List.copyOf(causes);
+        }
+
+        /**
+         * Upstream's generic 422 for a request it could not apply (a JSON patch whose operation
+         * fails): kubectl prints {@code The request is invalid: the server rejected our request due
+         * to an error in our request}. Like upstream, the Status carries no cause.
+         */
+        public static Invalid rejected(String serverMessage) {
+            Invalid e = new Invalid("the server rejected our request due to an error in our request", "", "", "", List.of());
+            e.serverMessage = serverMessage;
+            return e;
+        }
+
+        /** For {@link #rejected}: why the request could not be applied (kept for logs and tests, not sent). */
+        public String serverMessage() {
+            return serverMessage;
         }
 
         private static String message(String group, String kind, String name, List<Cause> causes) {
@@ -181,17 +202,23 @@ public abstract sealed class ApiError extends RuntimeException {
         @Override
         protected ObjectNode details() {
             ObjectNode d = JsonNodeFactory.instance.objectNode();
-            d.put("name", name);
+            if (!name.isEmpty()) {
+                d.put("name", name);
+            }
             if (!group.isEmpty()) {
                 d.put("group", group);
             }
-            d.put("kind", kind);
+            if (!kind.isEmpty()) {
+                d.put("kind", kind);
+            }
             var arr = d.putArray("causes");
             for (Cause c : causes) {
                 ObjectNode o = arr.addObject();
                 o.put("reason", c.reason());
                 o.put("message", c.message());
-                o.put("field", c.field());
+                if (!c.field().isEmpty()) {
+                    o.put("field", c.field());
+                }
             }
             return d;
         }

@@ -3,6 +3,7 @@ package dev.j8s.apiserver.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.j8s.apiserver.errors.ApiError;
+import dev.j8s.apiserver.json.GoJson;
 import dev.j8s.apiserver.json.Json;
 import dev.j8s.apiserver.json.Yaml;
 import dev.j8s.apiserver.openapi.FieldValidation;
@@ -170,27 +171,66 @@ final class ResourceEndpoints {
         JsonNode node;
         switch (essence) {
             case MediaType.JSON -> {
+                String syntax = GoJson.unmarshalObjectError(body);
+                if (!syntax.isEmpty() || body.length == 0) {
+                    throw unrecognized(type, "couldn't get version/kind; json parse error: "
+                            + (body.length == 0 ? "unexpected end of JSON input" : syntax), body);
+                }
                 if (type != null) {
                     return FieldValidation.decode(type.model(), body);
                 }
                 node = readJson(body);
             }
-            case MediaType.YAML, "application/x-yaml", "text/yaml" -> node = Yaml.read(body);
+            case MediaType.YAML, "application/x-yaml", "text/yaml" -> {
+                try {
+                    node = Yaml.read(body);
+                } catch (Yaml.YamlException e) {
+                    throw unrecognized(type, "error converting YAML to JSON: " + e.getMessage(), body);
+                }
+            }
             case MediaType.PROTOBUF -> node = KubernetesProtobuf.decode(body);
             default -> throw new ApiError.UnsupportedMediaType("the body of the request was in an unknown format - "
                     + "accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf");
         }
         if (!(node instanceof ObjectNode obj)) {
-            throw new ApiError.BadRequest("the request body must be a JSON or YAML object");
+            throw unrecognized(type, "couldn't get version/kind; json parse error: json: cannot unmarshal "
+                    + (node.isArray() ? "array" : node.isTextual() ? "string" : "value")
+                    + " into Go value of type struct { APIVersion string; Kind string }", body);
         }
         if (type == null) {
             return new FieldValidation.Decoded(obj, List.of());
         }
-        List<FieldValidation.StrictError> errors = new ArrayList<>();
-        for (String path : FieldValidation.unknownFields(type.model(), obj)) {
-            errors.add(new FieldValidation.StrictError(FieldValidation.StrictError.Kind.UNKNOWN, path));
+        return new FieldValidation.Decoded(obj, unknown(type, obj));
+    }
+
+    /** Upstream's transformDecodeError for a body whose kind could not even be read. */
+    private static ApiError unrecognized(ResourceType type, String cause, byte[] body) {
+        String must = type == null ? "" : " (must be of type " + type.kind() + ")";
+        return new ApiError.BadRequest("the object provided is unrecognized" + must + ": " + cause + " (" + summarize(body) + ")");
+    }
+
+    /** Upstream's summarizeData: the first 30 bytes as text for JSON objects, else as hex. */
+    static String summarize(byte[] body) {
+        if (body.length == 0) {
+            return "<empty>";
         }
-        return new FieldValidation.Decoded(obj, errors);
+        int n = Math.min(body.length, 30);
+        String head = body[0] == '{'
+                ? new String(body, 0, n, java.nio.charset.StandardCharsets.UTF_8)
+                : java.util.HexFormat.of().formatHex(body, 0, n);
+        return body.length > 30 ? head + " ..." : head;
+    }
+
+    /**
+     * Checks what must hold before field validation may speak: the kind matches the URL and
+     * every value decodes into its Go type (upstream: {@code X in version "v1" cannot be handled as a X}).
+     */
+    private static void checkDecodable(ResourceType type, ObjectNode obj) {
+        ObjectService.checkKind(type, obj);
+        FieldValidation.typeError(type.model(), obj).ifPresent(err -> {
+            throw new ApiError.BadRequest(type.kind() + " in version \"" + type.version() + "\" cannot be handled as a "
+                    + type.kind() + ": " + err);
+        });
     }
 
     static JsonNode readJson(byte[] body) {
@@ -242,6 +282,7 @@ final class ResourceEndpoints {
     private void create(ApiHandler.Exchange ex, ResourceType type, String ns) {
         boolean dryRun = dryRun(ex);
         FieldValidation.Decoded decoded = decodeChecked(ex, type, ex.body());
+        checkDecodable(type, decoded.object());
         validateFields(ex, type, decoded.errors());
         ObjectNode body = decoded.object();
         ObjectNode created = objects.create(type, ns, body, dryRun);
@@ -251,6 +292,7 @@ final class ResourceEndpoints {
     private void update(ApiHandler.Exchange ex, ResourceType type, String ns, String name, String subresource) {
         boolean dryRun = dryRun(ex);
         FieldValidation.Decoded decoded = decodeChecked(ex, type, ex.body());
+        checkDecodable(type, decoded.object());
         validateFields(ex, type, decoded.errors());
         ObjectNode body = decoded.object();
         ObjectNode updated = objects.update(type, ns, name, body, subresource, dryRun);
@@ -269,7 +311,13 @@ final class ResourceEndpoints {
         }
         byte[] body = ex.body();
         ObjectNode patched = objects.patch(type, ns, name, patchType, body, subresource, dryRun,
-                result -> validateFields(ex, type, unknown(type, result)));
+                result -> {
+                    FieldValidation.typeError(type.model(), result).ifPresent(err -> {
+                        throw new ApiError.BadRequest(type.kind() + " in version \"" + type.version()
+                                + "\" cannot be handled as a " + type.kind() + ": " + err);
+                    });
+                    validateFields(ex, type, unknown(type, result));
+                });
         respondObject(ex, type, 200, patched);
     }
 

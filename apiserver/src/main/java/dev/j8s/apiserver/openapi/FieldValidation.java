@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -148,6 +149,117 @@ public final class FieldValidation {
             }
         }
         return b.append('"').toString();
+    }
+
+    /**
+     * The first value whose JSON type cannot decode into the model's field type, worded as Go's
+     * {@code encoding/json} does ({@code json: cannot unmarshal number into Go struct field
+     * ConfigMap.data of type string}); empty when every value fits. Unknown fields are not looked at.
+     */
+    public static Optional<String> typeError(Class<?> model, JsonNode object) {
+        return typeError(Json.MAPPER.constructType(model), model.getSimpleName(), object, "");
+    }
+
+    private static Optional<String> typeError(JavaType type, String struct, JsonNode node, String path) {
+        if (node == null || node.isNull() || node.isMissingNode()) {
+            return Optional.empty();
+        }
+        return switch (ModelShapes.of(type)) {
+            case FreeForm free -> Optional.empty();
+            case Leaf(Class<?> raw) -> leafError(raw, node).map(want -> mismatch(node, struct, path, want));
+            case ListOf(JavaType element) -> {
+                if (!node.isArray()) {
+                    yield Optional.of(mismatch(node, struct, path, "[]" + goName(element.getRawClass())));
+                }
+                for (JsonNode item : node) {
+                    Optional<String> e = typeError(element, struct, item, path);
+                    if (e.isPresent()) {
+                        yield e;
+                    }
+                }
+                yield Optional.empty();
+            }
+            case MapOf(JavaType value) -> {
+                if (!node.isObject()) {
+                    yield Optional.of(mismatch(node, struct, path, "map[string]" + goName(value.getRawClass())));
+                }
+                for (Map.Entry<String, JsonNode> e : node.properties()) {
+                    Optional<String> err = typeError(value, struct, e.getValue(), path);
+                    if (err.isPresent()) {
+                        yield err;
+                    }
+                }
+                yield Optional.empty();
+            }
+            case Bean(Class<?> raw, Map<String, JavaType> properties) -> {
+                if (!node.isObject()) {
+                    yield Optional.of(mismatch(node, struct, path, "v1." + raw.getSimpleName()));
+                }
+                for (Map.Entry<String, JsonNode> e : node.properties()) {
+                    JavaType propertyType = properties.get(e.getKey());
+                    if (propertyType == null) {
+                        continue;
+                    }
+                    // Go names the innermost struct declaring the field, then the whole path
+                    Optional<String> err = typeError(propertyType, raw.getSimpleName(), e.getValue(), child(path, e.getKey()));
+                    if (err.isPresent()) {
+                        yield err;
+                    }
+                }
+                yield Optional.empty();
+            }
+        };
+    }
+
+    /** The Go type a scalar field needs when {@code node} does not fit it, else empty. */
+    private static Optional<String> leafError(Class<?> raw, JsonNode node) {
+        if (raw == String.class) {
+            return node.isTextual() ? Optional.empty() : Optional.of("string");
+        }
+        if (raw == Boolean.class || raw == boolean.class) {
+            return node.isBoolean() ? Optional.empty() : Optional.of("bool");
+        }
+        if (raw == Integer.class || raw == int.class) {
+            return node.isIntegralNumber() && node.canConvertToInt() ? Optional.empty() : Optional.of("int32");
+        }
+        if (raw == Long.class || raw == long.class) {
+            return node.isIntegralNumber() && node.canConvertToLong() ? Optional.empty() : Optional.of("int64");
+        }
+        if (raw == Double.class || raw == double.class || raw == Float.class || raw == float.class) {
+            return node.isNumber() ? Optional.empty() : Optional.of("float64");
+        }
+        return Optional.empty(); // Quantity, IntOrString, times: they decode both forms themselves
+    }
+
+    private static String goName(Class<?> raw) {
+        if (raw == String.class) {
+            return "string";
+        }
+        if (raw == Integer.class) {
+            return "int32";
+        }
+        if (raw == Long.class) {
+            return "int64";
+        }
+        if (raw == Boolean.class) {
+            return "bool";
+        }
+        return "v1." + raw.getSimpleName();
+    }
+
+    private static String mismatch(JsonNode node, String struct, String path, String want) {
+        String got = switch (node.getNodeType()) {
+            case STRING -> "string";
+            case NUMBER -> "number";
+            case BOOLEAN -> "bool";
+            case ARRAY -> "array";
+            case OBJECT -> "object";
+            default -> "value";
+        };
+        if (node.isNumber() && want.startsWith("int")) {
+            got = "number " + node.asText();
+        }
+        return "json: cannot unmarshal " + got + " into Go struct field " + struct + "." + path + " of type " + want;
     }
 
     private static String child(String path, String key) {

@@ -54,9 +54,7 @@ public final class Patches {
     }
 
     private static ObjectNode jsonPatch(ObjectNode current, byte[] body, ResourceType resource) {
-        String name = Json.name(current);
-        Function<String, ApiError> invalid = message -> new ApiError.Invalid(resource.group(), resource.kind(), name,
-                List.of(new ApiError.Cause("UnexpectedServerResponse", message, "")));
+        Function<String, ApiError> invalid = ApiError.Invalid::rejected;
         JsonNode patched = JsonPatch.apply(current.deepCopy(), PatchBodies.json(body), invalid);
         if (!(patched instanceof ObjectNode object)) {
             throw new ApiError.BadRequest("the patched object must be a JSON object, got " + JsonPatch.goType(patched));

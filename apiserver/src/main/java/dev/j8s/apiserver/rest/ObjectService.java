@@ -165,7 +165,8 @@ public final class ObjectService {
         return toServed(type, created);
     }
 
-    private void checkKind(ResourceType type, ObjectNode obj) {
+    /** BadRequest unless the object's apiVersion and kind are the resource's, worded as upstream's decoder. */
+    public static void checkKind(ResourceType type, ObjectNode obj) {
         String kind = Json.text(obj, "kind");
         String apiVersion = Json.text(obj, "apiVersion");
         if (kind.isEmpty()) {

@@ -1,4 +1,4 @@
-package dev.j8s.apiserver.admission;
+package dev.j8s.apiserver.json;
 
 /**
  * Checks that bytes unmarshal into a Go {@code map[string]interface{}} and words the failure as Go's
@@ -6,7 +6,7 @@ package dev.j8s.apiserver.admission;
  * looking for beginning of value}, {@code json: cannot unmarshal array into Go value of type
  * map[string]interface {}}). Stateless and thread-safe.
  */
-final class GoJson {
+public final class GoJson {
 
     private static final class Syntax extends RuntimeException {
         Syntax(String message) {
@@ -22,7 +22,7 @@ final class GoJson {
     }
 
     /** The Go error text, or the empty string when the bytes decode into a map. */
-    static String unmarshalObjectError(byte[] json) {
+    public static String unmarshalObjectError(byte[] json) {
         GoJson p = new GoJson(json);
         try {
             p.skipSpace();
@@ -44,6 +44,34 @@ final class GoJson {
         }
     }
 
+    /** Go's {@code %q} of a string: quoted, with Go's escapes for quotes, backslashes and control characters. */
+    public static String quote(String s) {
+        StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
+        s.codePoints().forEach(cp -> {
+            switch (cp) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case 7 -> sb.append("\\a");
+                case '\b' -> sb.append("\\b");
+                case '\f' -> sb.append("\\f");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                case 11 -> sb.append("\\v");
+                default -> {
+                    if (cp < 0x20 || cp == 0x7f) {
+                        sb.append(String.format("\\x%02x", cp));
+                    } else if (Character.isISOControl(cp) || !Character.isDefined(cp)) {
+                        sb.append(cp > 0xffff ? String.format("\\U%08x", cp) : String.format("\\u%04x", cp));
+                    } else {
+                        sb.appendCodePoint(cp);
+                    }
+                }
+            }
+        });
+        return sb.append('"').toString();
+    }
+
     private static String typeError(String what) {
         return "json: cannot unmarshal " + what + " into Go value of type map[string]interface {}";
     }
@@ -63,7 +91,7 @@ final class GoJson {
         if (c == '"') {
             return "'\"'";
         }
-        String q = FieldErrors.goQuote(c < 0x80 ? String.valueOf((char) c) : "\ufffd");
+        String q = GoJson.quote(c < 0x80 ? String.valueOf((char) c) : "\ufffd");
         return "'" + q.substring(1, q.length() - 1) + "'";
     }
 

@@ -1,4 +1,4 @@
-package dev.j8s.apiserver.admission;
+package dev.j8s.apiserver.json;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
