@@ -1,0 +1,478 @@
+package dev.j8s.oci.layer;
+
+import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
+import dev.j8s.oci.manifest.LayerCompression;
+import dev.j8s.oci.reference.Digest;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.GZIPInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+
+/**
+ * Unpacks one image layer in a single streaming pass into an empty directory that becomes an overlayfs
+ * lower dir: OCI whiteouts become overlay whiteouts (char device 0:0) and opaque directories
+ * ({@code trusted.overlay.opaque=y}); ownership, modes incl. setuid, {@code user.*} xattrs and mtimes are kept.
+ *
+ * <p>Nothing can escape the destination: names with {@code ..} above the root or absolute names, paths through
+ * any symlink, symlinks whose relative target climbs above the root, hardlinks to anything outside the layer,
+ * and device nodes other than whiteouts are refused with a {@link LayerException} naming the layer and entry.
+ * Absolute symlink targets are stored verbatim: they resolve inside the container's root at run time, and
+ * host-side code must never follow them (it never needs to: parents are walked without following links).
+ * Because each layer is unpacked alone into a fresh directory owned by this process, no other writer can swap
+ * a directory for a symlink during extraction.
+ *
+ * <p>Thread-safe: each call works on its own destination; the instance holds only limits.
+ */
+public final class LayerExtractor {
+    private static final System.Logger LOG = System.getLogger(LayerExtractor.class.getName());
+    private static final String WHITEOUT = ".wh.";
+    private static final String OPAQUE = ".wh..wh..opq";
+    private static final String OVERLAY_OPAQUE_XATTR = "trusted.overlay.opaque";
+    private static final long FREE_SPACE_CHECK_EVERY = 64L << 20;
+    private static final long RATIO_GRACE_BYTES = 16L << 20;
+
+    private final UnpackLimits limits;
+
+    public LayerExtractor(UnpackLimits limits) {
+        this.limits = limits;
+    }
+
+    /**
+     * Decompresses and unpacks {@code compressed} into {@code dest} (an existing, empty directory) and reads the
+     * uncompressed stream to its end so the returned diff ID covers all of it. Does not close {@code compressed};
+     * on failure {@code dest} holds a partial tree that the caller must discard.
+     *
+     * @param layer the layer's name for messages, e.g. its digest
+     */
+    public LayerStats extract(String layer, InputStream compressed, LayerCompression compression, Path dest) {
+        Counting raw = new Counting(new NonClosing(compressed));
+        try {
+            checkFreeSpace(layer, dest);
+            InputStream decompressed = switch (compression) {
+                case NONE -> raw;
+                case GZIP -> new GZIPInputStream(raw, 64 * 1024);
+                case ZSTD -> new ZstdInputStreamNoFinalizer(raw);
+            };
+            Bounded tarStream = new Bounded(layer, decompressed, raw);
+            Run run = new Run(layer, dest.toRealPath());
+            try (TarArchiveInputStream tar = new TarArchiveInputStream(tarStream, 10240, 512, "UTF-8", false)) {
+                TarArchiveEntry entry;
+                while ((entry = tar.getNextEntry()) != null) {
+                    if (++run.entries > limits.maxEntries()) {
+                        throw new LayerException("layer " + layer + ": more than " + limits.maxEntries() + " entries");
+                    }
+                    run.apply(entry, tar);
+                    if (tarStream.count >= run.nextFreeSpaceCheck) {
+                        checkFreeSpace(layer, dest);
+                        run.nextFreeSpaceCheck = tarStream.count + FREE_SPACE_CHECK_EVERY;
+                    }
+                }
+                // Hash the rest of the uncompressed stream (padding) so the diff ID is complete; bounded by limits.
+                tarStream.transferTo(OutputStream.nullOutputStream());
+            }
+            run.finishDirectories();
+            Digest diffId = new Digest("sha256", HexFormat.of().formatHex(tarStream.md.digest()));
+            return new LayerStats(diffId, raw.count, tarStream.count, run.entries);
+        } catch (IOException e) {
+            throw new LayerException("layer " + layer + ": " + e.getMessage(), e);
+        } catch (UncheckedIOException e) {
+            throw new LayerException("layer " + layer + ": " + e.getCause().getMessage(), e);
+        }
+    }
+
+    private void checkFreeSpace(String layer, Path dest) throws IOException {
+        long free = Files.getFileStore(dest).getUsableSpace();
+        if (free < limits.minFreeBytes()) {
+            throw new LayerException("layer " + layer + ": only " + free + " bytes free on the image file system, need "
+                    + limits.minFreeBytes());
+        }
+    }
+
+    /** State of one extraction. */
+    private final class Run {
+        final String layer;
+        final Path root;
+        final List<Map.Entry<Path, FileTime>> dirTimes = new ArrayList<>();
+        long entries;
+        long nextFreeSpaceCheck = FREE_SPACE_CHECK_EVERY;
+
+        Run(String layer, Path root) {
+            this.layer = layer;
+            this.root = root;
+        }
+
+        LayerException refuse(TarArchiveEntry e, String why) {
+            return new LayerException("layer " + layer + ": entry " + quote(e.getName()) + ": " + why);
+        }
+
+        void apply(TarArchiveEntry e, InputStream data) throws IOException {
+            if (e.isGlobalPaxHeader() || e.isPaxHeader()) {
+                return;
+            }
+            if (e.isGNUSparse() || e.isPaxGNUSparse() || e.isPaxGNU1XSparse()) {
+                throw refuse(e, "sparse files are not supported");
+            }
+            List<String> parts = clean(e, e.getName());
+            if (parts.isEmpty()) {
+                return; // the root itself ("./"): nothing to create
+            }
+            String base = parts.getLast();
+            List<String> parentParts = parts.subList(0, parts.size() - 1);
+
+            if (base.equals(OPAQUE)) {
+                Path dir = parent(e, parentParts);
+                Native.lsetxattr(dir, OVERLAY_OPAQUE_XATTR, "y".getBytes(StandardCharsets.US_ASCII));
+                return;
+            }
+            if (base.startsWith(WHITEOUT)) {
+                String hidden = base.substring(WHITEOUT.length());
+                if (hidden.isEmpty() || hidden.equals(".") || hidden.equals("..") || hidden.contains("/")) {
+                    throw refuse(e, "invalid whiteout entry");
+                }
+                Path target = parent(e, parentParts).resolve(hidden);
+                removeExisting(target);
+                Native.mknod(target, Native.S_IFCHR, 0, 0);
+                owner(target, e);
+                return;
+            }
+
+            Path parent = parent(e, parentParts);
+            Path target = parent.resolve(base);
+            BasicFileAttributes existing = lstat(target);
+            if (existing != null && !(existing.isDirectory() && e.isDirectory())) {
+                removeExisting(target);
+                existing = null;
+            }
+
+            if (e.isDirectory()) {
+                if (existing == null) {
+                    Files.createDirectory(target);
+                }
+            } else if (e.isSymbolicLink()) {
+                String link = e.getLinkName();
+                checkLinkText(e, link);
+                if (!link.startsWith("/")) {
+                    // Relative targets resolve from the link's directory and must stay inside the root.
+                    List<String> joined = new ArrayList<>(parentParts);
+                    joined.add(link);
+                    cleanOrRefuse(e, String.join("/", joined), "symlink target " + quote(link) + " points outside the layer");
+                }
+                Files.createSymbolicLink(target, Path.of(link));
+            } else if (e.isLink()) {
+                String link = e.getLinkName();
+                checkLinkText(e, link);
+                List<String> linkParts = cleanOrRefuse(e, link.replaceFirst("^/+", ""),
+                        "hardlink target " + quote(link) + " points outside the layer");
+                if (linkParts.isEmpty()) {
+                    throw refuse(e, "hardlink to the layer root");
+                }
+                Path linkParent = walk(e, linkParts.subList(0, linkParts.size() - 1), false);
+                Path source = linkParent.resolve(linkParts.getLast());
+                BasicFileAttributes sa = lstat(source);
+                if (sa == null) {
+                    throw refuse(e, "hardlink target " + quote(link) + " does not exist in this layer");
+                }
+                if (sa.isDirectory()) {
+                    throw refuse(e, "hardlink to a directory");
+                }
+                Files.createLink(target, source); // link(2): links a symlink itself, never its target
+                return; // a hardlink shares the target's metadata
+            } else if (e.isCharacterDevice() || e.isBlockDevice()) {
+                throw refuse(e, "device nodes are not allowed in image layers");
+            } else if (e.isFIFO()) {
+                Native.mknod(target, Native.S_IFIFO | 0600, 0, 0);
+            } else if (e.isFile()) {
+                try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW,
+                        StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+                    data.transferTo(out);
+                }
+            } else {
+                throw refuse(e, "unsupported tar entry type");
+            }
+            owner(target, e);
+            if (!e.isSymbolicLink()) {
+                Native.chmod(target, e.getMode() & 07777);
+            }
+            xattrs(target, e);
+            FileTime mtime = e.getLastModifiedTime();
+            if (e.isDirectory()) {
+                dirTimes.add(Map.entry(target, mtime));
+            } else {
+                setTimes(target, mtime);
+            }
+        }
+
+        /** Resolves and creates (as 0755 directories) the parent components, refusing any symlink on the way. */
+        Path parent(TarArchiveEntry e, List<String> parts) throws IOException {
+            return walk(e, parts, true);
+        }
+
+        Path walk(TarArchiveEntry e, List<String> parts, boolean create) throws IOException {
+            Path p = root;
+            for (String part : parts) {
+                p = p.resolve(part);
+                BasicFileAttributes a = lstat(p);
+                if (a == null) {
+                    if (!create) {
+                        throw refuse(e, "link target parent " + quote(root.relativize(p).toString()) + " does not exist");
+                    }
+                    Files.createDirectory(p);
+                } else if (a.isSymbolicLink()) {
+                    throw refuse(e, "path goes through symlink " + quote(root.relativize(p).toString()));
+                } else if (!a.isDirectory()) {
+                    throw refuse(e, "path goes through non-directory " + quote(root.relativize(p).toString()));
+                }
+            }
+            return p;
+        }
+
+        void checkLinkText(TarArchiveEntry e, String link) {
+            if (link.isEmpty() || link.indexOf('\0') >= 0) {
+                throw refuse(e, "empty link target");
+            }
+            if (link.getBytes(StandardCharsets.UTF_8).length > limits.maxPathBytes()) {
+                throw refuse(e, "link target longer than " + limits.maxPathBytes() + " bytes");
+            }
+        }
+
+        List<String> clean(TarArchiveEntry e, String name) {
+            if (name.isEmpty()) {
+                throw refuse(e, "empty name");
+            }
+            if (name.indexOf('\0') >= 0) {
+                throw refuse(e, "name contains NUL");
+            }
+            if (name.getBytes(StandardCharsets.UTF_8).length > limits.maxPathBytes()) {
+                throw refuse(e, "name longer than " + limits.maxPathBytes() + " bytes");
+            }
+            if (name.startsWith("/")) {
+                throw refuse(e, "absolute path");
+            }
+            return cleanOrRefuse(e, name, "path escapes the layer root");
+        }
+
+        List<String> cleanOrRefuse(TarArchiveEntry e, String name, String why) {
+            Deque<String> stack = new ArrayDeque<>();
+            for (String part : name.split("/")) {
+                if (part.isEmpty() || part.equals(".")) {
+                    continue;
+                }
+                if (part.equals("..")) {
+                    if (stack.isEmpty()) {
+                        throw refuse(e, why);
+                    }
+                    stack.removeLast();
+                    continue;
+                }
+                if (part.getBytes(StandardCharsets.UTF_8).length > 255) {
+                    throw refuse(e, "name component longer than 255 bytes");
+                }
+                stack.addLast(part);
+            }
+            return new ArrayList<>(stack);
+        }
+
+        void owner(Path p, TarArchiveEntry e) throws IOException {
+            long uid = e.getLongUserId();
+            long gid = e.getLongGroupId();
+            if (uid < 0 || uid > 0xfffffffeL || gid < 0 || gid > 0xfffffffeL) {
+                throw refuse(e, "uid/gid out of range");
+            }
+            // chown before chmod: chown clears setuid/setgid bits.
+            Files.setAttribute(p, "unix:uid", (int) uid, LinkOption.NOFOLLOW_LINKS);
+            Files.setAttribute(p, "unix:gid", (int) gid, LinkOption.NOFOLLOW_LINKS);
+        }
+
+        void xattrs(Path p, TarArchiveEntry e) throws IOException {
+            for (Map.Entry<String, String> h : e.getExtraPaxHeaders().entrySet()) {
+                String key = h.getKey();
+                String name;
+                if (key.startsWith("SCHILY.xattr.")) {
+                    name = key.substring("SCHILY.xattr.".length());
+                } else {
+                    continue;
+                }
+                // Only unprivileged user.* attributes: trusted.* (overlay redirects, opaque), security.* and
+                // system.* from an image could steer the host or the overlay; containerd refuses trusted.* too.
+                // TODO: security.capability needs binary values, which Commons Compress decodes as UTF-8.
+                if (!name.startsWith("user.") || name.length() > 255) {
+                    LOG.log(System.Logger.Level.DEBUG, "xattr not applied layer={0} entry={1} xattr={2}",
+                            layer, e.getName(), name);
+                    continue;
+                }
+                if (e.isSymbolicLink()) {
+                    continue; // user.* xattrs are not permitted on symlinks
+                }
+                Native.lsetxattr(p, name, h.getValue().getBytes(StandardCharsets.UTF_8));
+            }
+        }
+
+        void finishDirectories() throws IOException {
+            for (int i = dirTimes.size() - 1; i >= 0; i--) {
+                setTimes(dirTimes.get(i).getKey(), dirTimes.get(i).getValue());
+            }
+        }
+    }
+
+    private static void setTimes(Path p, FileTime t) throws IOException {
+        Native.lutimes(p, t.to(java.util.concurrent.TimeUnit.NANOSECONDS));
+    }
+
+    private static BasicFileAttributes lstat(Path p) throws IOException {
+        try {
+            return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    /** Removes a file, link or whole directory tree inside the layer, never following symlinks. */
+    static void removeExisting(Path target) throws IOException {
+        BasicFileAttributes a = lstat(target);
+        if (a == null) {
+            return;
+        }
+        if (!a.isDirectory()) {
+            Files.delete(target);
+            return;
+        }
+        Files.walkFileTree(target, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.delete(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
+                if (exc != null) {
+                    throw exc;
+                }
+                try {
+                    Files.delete(dir);
+                } catch (DirectoryNotEmptyException ex) {
+                    throw new IOException("cannot remove " + dir, ex);
+                }
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String quote(String s) {
+        String shown = s.length() > 300 ? s.substring(0, 300) + "…" : s;
+        return "\"" + shown.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+
+    /** Counts bytes read. */
+    private static final class Counting extends FilterInputStream {
+        long count;
+
+        Counting(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = in.read();
+            if (b >= 0) {
+                count++;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            if (n > 0) {
+                count += n;
+            }
+            return n;
+        }
+    }
+
+    /** Ignores close so the caller keeps control of its stream (it must still drain and verify it). */
+    private static final class NonClosing extends FilterInputStream {
+        NonClosing(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public void close() {}
+    }
+
+    /** The uncompressed stream: hashed for the diff ID and bounded in size and expansion ratio. */
+    private final class Bounded extends FilterInputStream {
+        final String layer;
+        final Counting raw;
+        final MessageDigest md = sha256();
+        long count;
+
+        Bounded(String layer, InputStream in, Counting raw) {
+            super(in);
+            this.layer = layer;
+            this.raw = raw;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            if (n > 0) {
+                md.update(b, off, n);
+                count += n;
+                if (count > limits.maxUncompressedBytes()) {
+                    throw new LayerException("layer " + layer + ": uncompressed size exceeds the limit of "
+                            + limits.maxUncompressedBytes() + " bytes");
+                }
+                if (count > RATIO_GRACE_BYTES && count / Math.max(1, raw.count) > limits.maxRatio()) {
+                    throw new LayerException("layer " + layer + ": expands more than " + limits.maxRatio()
+                            + " times (" + raw.count + " compressed bytes gave " + count + "); refusing a decompression bomb");
+                }
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            byte[] buf = new byte[(int) Math.min(n, 64 * 1024)];
+            int r = read(buf, 0, buf.length);
+            return Math.max(r, 0);
+        }
+    }
+}

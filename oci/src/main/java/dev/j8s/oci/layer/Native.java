@@ -1,0 +1,160 @@
+package dev.j8s.oci.layer;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * The few Linux calls java.nio lacks ({@code mknod}, {@code lsetxattr}, {@code lgetxattr}), through the FFM
+ * API; errno is captured and reported.
+ *
+ * <p>Stateless and thread-safe.
+ */
+final class Native {
+    static final int S_IFCHR = 0020000;
+    static final int S_IFIFO = 0010000;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final SymbolLookup LIBC = LINKER.defaultLookup();
+    private static final Linker.Option ERRNO = Linker.Option.captureCallState("errno");
+    private static final java.lang.foreign.StructLayout STATE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO_HANDLE =
+            STATE.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
+
+    private static final MethodHandle MKNOD = handle("mknod",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
+    private static final MethodHandle LSETXATTR = handle("lsetxattr",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
+                    ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+    private static final MethodHandle LGETXATTR = handle("lgetxattr",
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
+                    ValueLayout.JAVA_LONG));
+    private static final MethodHandle CHMOD = handle("chmod",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    private static final MethodHandle UTIMENSAT = handle("utimensat",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
+                    ValueLayout.JAVA_INT));
+    private static final MethodHandle STRERROR = handle("strerror",
+            FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT), false);
+
+    private Native() {}
+
+    private static MethodHandle handle(String name, FunctionDescriptor fd) {
+        return handle(name, fd, true);
+    }
+
+    private static MethodHandle handle(String name, FunctionDescriptor fd, boolean errno) {
+        MemorySegment sym = LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError(name));
+        return errno ? LINKER.downcallHandle(sym, fd, ERRNO) : LINKER.downcallHandle(sym, fd);
+    }
+
+    /** {@code mknod(path, mode, makedev(major, minor))}. */
+    static void mknod(Path path, int mode, int major, int minor) throws IOException {
+        long dev = ((long) (major & 0xfffff000L) << 32) | ((major & 0xfffL) << 8)
+                | ((long) (minor & 0xffffff00L) << 12) | (minor & 0xffL);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(STATE);
+            int rc = (int) MKNOD.invokeExact(state, arena.allocateFrom(path.toString()), mode, dev);
+            check(rc, state, "mknod " + path);
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** {@code chmod(path, mode)} without opening the file (a FIFO would block an open). */
+    static void chmod(Path path, int mode) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(STATE);
+            int rc = (int) CHMOD.invokeExact(state, arena.allocateFrom(path.toString()), mode);
+            check(rc, state, "chmod " + path);
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** Sets atime and mtime of {@code path} itself (never a symlink's target), in nanoseconds since the epoch. */
+    static void lutimes(Path path, long epochNanos) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(STATE);
+            MemorySegment times = arena.allocate(ValueLayout.JAVA_LONG, 4);
+            long sec = Math.floorDiv(epochNanos, 1_000_000_000L);
+            long nsec = Math.floorMod(epochNanos, 1_000_000_000L);
+            times.setAtIndex(ValueLayout.JAVA_LONG, 0, sec);
+            times.setAtIndex(ValueLayout.JAVA_LONG, 1, nsec);
+            times.setAtIndex(ValueLayout.JAVA_LONG, 2, sec);
+            times.setAtIndex(ValueLayout.JAVA_LONG, 3, nsec);
+            int rc = (int) UTIMENSAT.invokeExact(state, -100 /* AT_FDCWD */, arena.allocateFrom(path.toString()), times,
+                    0x100 /* AT_SYMLINK_NOFOLLOW */);
+            check(rc, state, "utimensat " + path);
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** {@code lsetxattr(path, name, value)}: does not follow a final symlink. */
+    static void lsetxattr(Path path, String name, byte[] value) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(STATE);
+            MemorySegment v = arena.allocate(Math.max(1, value.length));
+            MemorySegment.copy(value, 0, v, ValueLayout.JAVA_BYTE, 0, value.length);
+            int rc = (int) LSETXATTR.invokeExact(state, arena.allocateFrom(path.toString()), arena.allocateFrom(name),
+                    v, (long) value.length, 0);
+            check(rc, state, "setxattr " + name + " on " + path);
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** {@code lgetxattr(path, name)}, empty when the attribute is absent. */
+    static Optional<byte[]> lgetxattr(Path path, String name) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(STATE);
+            MemorySegment buf = arena.allocate(65536);
+            long n = (long) LGETXATTR.invokeExact(state, arena.allocateFrom(path.toString()), arena.allocateFrom(name),
+                    buf, 65536L);
+            if (n < 0) {
+                int errno = (int) ERRNO_HANDLE.get(state, 0L);
+                if (errno == 61) { // ENODATA
+                    return Optional.empty();
+                }
+                throw new IOException("getxattr " + name + " on " + path + ": " + strerror(errno));
+            }
+            return Optional.of(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE));
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    private static void check(int rc, MemorySegment state, String what) throws IOException {
+        if (rc != 0) {
+            throw new IOException(what + ": " + strerror((int) ERRNO_HANDLE.get(state, 0L)));
+        }
+    }
+
+    private static String strerror(int errno) {
+        try {
+            MemorySegment s = (MemorySegment) STRERROR.invokeExact(errno);
+            return s.reinterpret(256).getString(0);
+        } catch (Throwable t) {
+            return "errno " + errno;
+        }
+    }
+}
