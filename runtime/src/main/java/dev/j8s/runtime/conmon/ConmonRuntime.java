@@ -273,10 +273,13 @@ public final class ConmonRuntime implements ContainerRuntime {
   /**
    * Starts conmon, which runs {@code runc create} and then stays as the container's monitor. conmon
    * reports the container pid (or the error) on the fd named by {@code _OCI_SYNCPIPE}; a Java child
-   * has only fds 0-2 and conmon reopens those on /dev/null, so a shell moves our stdout pipe to fd 3.
+   * has only fds 0-2 and conmon reopens those on /dev/null, so a shell gives conmon a pipe on fd 3.
    */
   private void startConmon(String id, Path bundle, Path logPath) {
-    List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", "exec 3>&1 1>/dev/null; exec \"$@\"",
+    List<String> command = new ArrayList<>(List.of("/bin/sh", "-c",
+        // The pipe's reader hands the first line (the pid) to us, then drains the rest itself, so conmon
+        // never writes into a closed pipe once we stop reading (or this JVM is gone).
+        "{ \"$@\" 3>&1 >/dev/null | { IFS= read -r line; printf '%s\\n' \"$line\"; exec cat >/dev/null; }; } &",
         "conmon", config.conmonPath().toString(),
         "--api-version", "1",
         "-c", id, "-u", id, "-n", id,
@@ -291,7 +294,7 @@ public final class ConmonRuntime implements ContainerRuntime {
         "--runtime-arg", "--root=" + config.runcRoot(),
         "--log-level", "error"));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(false)
-        .redirectError(ProcessBuilder.Redirect.DISCARD);
+        .redirectError(bundle.resolve("conmon.stderr").toFile());
     builder.environment().put("_OCI_SYNCPIPE", "3");
     Process process;
     try {
@@ -323,9 +326,16 @@ public final class ConmonRuntime implements ContainerRuntime {
       Thread.currentThread().interrupt();
       throw new ContainerRuntimeException("interrupted creating container " + id, e);
     }
+    if (line == null && awaitFile(conmonDir().resolve(id + ".cpid"), Duration.ofSeconds(5))) {
+      // Seen on this host: conmon occasionally closes the sync pipe before writing the pid, although
+      // runc create succeeded; the container pid file is the authoritative fallback.
+      LOG.log(Level.DEBUG, "conmon sync pipe closed early container={0}", id);
+      return;
+    }
     if (line == null) {
       throw new ContainerRuntimeException.CommandFailed("create container " + id, command,
-          process.isAlive() ? -1 : process.exitValue(), "conmon closed its sync pipe without a pid");
+          process.isAlive() ? -1 : process.exitValue(), "conmon closed its sync pipe without a pid "
+          + readQuietly(bundle.resolve("conmon.stderr")));
     }
     try {
       JsonNode sync = Meta.MAPPER.readTree(line);
@@ -385,9 +395,6 @@ public final class ConmonRuntime implements ContainerRuntime {
       while (true) {
         if (Files.exists(exit)) {
           return true;
-        }
-        if (!conmonAlive(containerId)) {
-          return Files.exists(exit);
         }
         if (System.nanoTime() - deadline > 0) {
           return false;
@@ -455,7 +462,7 @@ public final class ConmonRuntime implements ContainerRuntime {
     OptionalInt exit = exitCode(c.id());
     if (exit.isPresent()) {
       Instant finished = modified(exitsDir().resolve(c.id()));
-      state = new ContainerState.Exited(started, finished, exit.getAsInt(), oomKilled(c.id()));
+      state = new ContainerState.Exited(started, finished, exit.getAsInt(), oomKilled(c));
     } else if (c.startedAt().isEmpty()) {
       state = conmonAlive(c.id()) ? new ContainerState.Created()
           : new ContainerState.Unknown("conmon of the created container is gone");
@@ -468,9 +475,29 @@ public final class ConmonRuntime implements ContainerRuntime {
         Instant.parse(c.createdAt()), Path.of(c.logPath()), c.labels(), c.annotations());
   }
 
-  /** conmon writes {@code oom} into the bundle (its persist dir) when the cgroup saw an OOM kill. */
-  private boolean oomKilled(String containerId) {
-    return Files.exists(containersDir().resolve(containerId).resolve("oom"));
+  /**
+   * conmon writes {@code oom} into the bundle (its persist dir) when it sees the cgroup's OOM event;
+   * that event can race the exit, so the cgroup's {@code oom_kill} counter (kept until
+   * {@code runc delete}) decides too.
+   */
+  private boolean oomKilled(Meta.Container c) {
+    if (Files.exists(containersDir().resolve(c.id()).resolve("oom"))) {
+      return true;
+    }
+    String rel = c.cgroupsPath().substring(1);
+    Path root = Path.of("/sys/fs/cgroup");
+    Path v1 = root.resolve("memory").resolve(rel).resolve("memory.oom_control");
+    Path v2 = root.resolve(rel).resolve("memory.events");
+    for (Path file : List.of(v1, v2)) {
+      if (Files.exists(file)) {
+        try {
+          return statField(file, "oom_kill") > 0;
+        } catch (RuntimeException e) {
+          return false;
+        }
+      }
+    }
+    return false;
   }
 
   private OptionalInt exitCode(String containerId) {
@@ -562,6 +589,30 @@ public final class ConmonRuntime implements ContainerRuntime {
       throw new ContainerRuntimeException("cgroup of container " + containerId + " not found");
     }
     return new ContainerStats(containerId, Instant.now(), cpu, usage, Math.max(0, usage - inactive));
+  }
+
+  private boolean awaitFile(Path file, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    try {
+      while (!Files.exists(file)) {
+        if (System.nanoTime() - deadline > 0) {
+          return false;
+        }
+        Thread.sleep(10);
+      }
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  private static String readQuietly(Path file) {
+    try {
+      return Files.readString(file).strip();
+    } catch (IOException e) {
+      return "";
+    }
   }
 
   private static long readLong(Path file) {

@@ -174,12 +174,15 @@ class ConmonRuntimeIT {
     assertThat(runtime.podSandboxStatus(client).ips().getFirst()).isNotEqualTo(serverIp);
     Path log = base.resolve("logs/client/0.log");
     String wget = runtime.createContainer(client, container("wget", log, "sh", "-c",
-        "for i in $(seq 100); do wget -q -T 2 -O - http://" + serverIp + ":8080/index.html && exit 0;"
-            + " sleep 0.1; done; exit 1"));
+        "for i in $(seq 100); do printf 'GET /index.html HTTP/1.0\\r\\n\\r\\n' | nc " + serverIp
+            + " 8080 | grep -q pong && echo pong && exit 0; sleep 0.1; done; exit 1"));
     runtime.startContainer(wget);
 
     ContainerState.Exited exited = awaitExited(wget, Duration.ofSeconds(20));
-    assertThat(exited.exitCode()).isZero();
+    assertThat(exited.exitCode()).as("client log:%n%s%nserver log:%n%s%nserver exec:%n%s", Files.readString(log),
+        Files.readString(base.resolve("logs/httpd/0.log")),
+        runtime.execSync(httpd, List.of("sh", "-c", "ip addr; ip route"),
+            Duration.ofSeconds(10)).stdoutText()).isZero();
     assertThat(Files.readString(log)).contains(" stdout F pong");
   }
 
