@@ -1,0 +1,85 @@
+package dev.j8s.runtime;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a pod sandbox is made from (CRI {@code PodSandboxConfig}); immutable and thread-safe.
+ *
+ * @param name the pod's name
+ * @param namespace the pod's namespace
+ * @param uid the pod's UID; names the pod cgroup {@code pod<uid>}
+ * @param attempt how many sandboxes this pod had before
+ * @param hostname the pod's hostname (its UTS namespace's and {@code /etc/hostname})
+ * @param dns written to the pod's {@code /etc/resolv.conf}
+ * @param portMappings host ports forwarded to the pod by the CNI portmap plugin
+ * @param labels opaque to the runtime, returned in statuses
+ * @param annotations opaque to the runtime, returned in statuses
+ */
+public record PodSandboxConfig(
+    String name,
+    String namespace,
+    String uid,
+    int attempt,
+    String hostname,
+    DnsConfig dns,
+    List<PortMapping> portMappings,
+    Map<String, String> labels,
+    Map<String, String> annotations) {
+
+  public PodSandboxConfig {
+    Names.requireSafe("pod uid", uid);
+    if (!hostname.matches("[A-Za-z0-9]([A-Za-z0-9.-]{0,62})")) {
+      throw new IllegalArgumentException("invalid hostname " + hostname);
+    }
+    portMappings = List.copyOf(portMappings);
+    labels = Map.copyOf(labels);
+    annotations = Map.copyOf(annotations);
+  }
+
+  /** A sandbox with no DNS servers, no ports and no labels. */
+  public static PodSandboxConfig of(String name, String namespace, String uid, String hostname) {
+    return new PodSandboxConfig(name, namespace, uid, 0, hostname, DnsConfig.NONE, List.of(), Map.of(),
+        Map.of());
+  }
+
+  /** The pod's {@code resolv.conf} contents (CRI {@code DNSConfig}). */
+  public record DnsConfig(List<String> servers, List<String> searches, List<String> options) {
+    public static final DnsConfig NONE = new DnsConfig(List.of(), List.of(), List.of());
+
+    public DnsConfig {
+      servers = List.copyOf(servers);
+      searches = List.copyOf(searches);
+      options = List.copyOf(options);
+    }
+
+    /** The file text, in the order and format the kubelet writes it. */
+    public String resolvConf() {
+      var text = new StringBuilder();
+      for (String server : servers) {
+        text.append("nameserver ").append(server).append('\n');
+      }
+      if (!searches.isEmpty()) {
+        text.append("search ").append(String.join(" ", searches)).append('\n');
+      }
+      if (!options.isEmpty()) {
+        text.append("options ").append(String.join(" ", options)).append('\n');
+      }
+      return text.toString();
+    }
+  }
+
+  /** One host port forwarded into the pod. */
+  public record PortMapping(Protocol protocol, int containerPort, int hostPort, String hostIp) {
+    public PortMapping {
+      if (containerPort < 1 || containerPort > 65535 || hostPort < 1 || hostPort > 65535) {
+        throw new IllegalArgumentException("invalid port mapping " + hostPort + ":" + containerPort);
+      }
+    }
+  }
+
+  /** The protocols a port mapping can carry. */
+  public enum Protocol {
+    TCP, UDP, SCTP
+  }
+}

@@ -1,0 +1,796 @@
+package dev.j8s.runtime.conmon;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.j8s.runtime.ContainerConfig;
+import dev.j8s.runtime.ContainerRuntime;
+import dev.j8s.runtime.ContainerRuntimeException;
+import dev.j8s.runtime.ContainerState;
+import dev.j8s.runtime.ContainerStats;
+import dev.j8s.runtime.ContainerStatus;
+import dev.j8s.runtime.ExecResult;
+import dev.j8s.runtime.ExecSession;
+import dev.j8s.runtime.PodSandboxConfig;
+import dev.j8s.runtime.PodSandboxStatus;
+import dev.j8s.runtime.ProcessRunner;
+import dev.j8s.runtime.RuntimeConfig;
+import dev.j8s.runtime.cni.CniNetwork;
+import dev.j8s.runtime.oci.HostLimits;
+import dev.j8s.runtime.oci.Mounts;
+import dev.j8s.runtime.oci.RuntimeSpec;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Runs pod sandboxes and containers with conmon + runc and CNI; thread-safe, and stateless in memory:
+ * every fact lives on disk, so a new instance re-adopts what an earlier process left running.
+ *
+ * <p>Host layout of one instance (all derived from {@link RuntimeConfig}):
+ * <ul>
+ *   <li>{@code <data>/sandboxes/<id>/}: {@code sandbox.json}, {@code hostname}, {@code hosts},
+ *       {@code resolv.conf}, {@code shm/} (a tmpfs shared by the pod's containers as /dev/shm);</li>
+ *   <li>{@code <data>/containers/<id>/}: {@code container.json}, the bundle ({@code config.json},
+ *       {@code rootfs/} = overlay of the image layers with {@code upper/} and {@code work/});</li>
+ *   <li>{@code <run>/ns/<sandbox>/{net,ipc,uts}}: the pod's namespaces, bind-mounted (made with
+ *       {@code unshare}, so no pause process exists; containers join them by path);</li>
+ *   <li>{@code <run>/runc} (runc root), {@code <run>/exits/<id>} (conmon's exit files),
+ *       {@code <run>/conmon/<id>.pid}, {@code <run>/sockets/};</li>
+ *   <li>cgroups {@code <cgroupParent>/pod<uid>/<container id>} (cgroupfs driver).</li>
+ * </ul>
+ * The rootfs overlay is mounted by this class before {@code runc create}, so a failed create leaves
+ * nothing runc-side, and unmounted on removal.
+ */
+public final class ConmonRuntime implements ContainerRuntime {
+  private static final System.Logger LOG = System.getLogger(ConmonRuntime.class.getName());
+  private static final SecureRandom RANDOM = new SecureRandom();
+  static final Duration CONMON_TIMEOUT = Duration.ofSeconds(30);
+  static final Duration KILL_WAIT = Duration.ofSeconds(10);
+  static final String SHM_SIZE = "size=65536k";
+
+  private final RuntimeConfig config;
+  private final Runc runc;
+  private final CniNetwork network;
+  private final HostLimits limits;
+
+  public ConmonRuntime(RuntimeConfig config) {
+    this.config = config;
+    this.runc = new Runc(config.runtimePath(), config.runcRoot());
+    this.network = new CniNetwork(config);
+    this.limits = HostLimits.current();
+    try {
+      for (Path dir : List.of(sandboxesDir(), containersDir(), nsDir(), exitsDir(), conmonDir(),
+          socketsDir(), config.runcRoot())) {
+        Files.createDirectories(dir);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("create runtime directories", e);
+    }
+    // Namespace bind mounts fail under a shared mount; ip netns makes /run/netns private the same way.
+    if (!Mounts.isMountPoint(nsDir())) {
+      Mounts.makePrivateSelfBind(nsDir());
+    }
+  }
+
+  public RuntimeConfig config() {
+    return config;
+  }
+
+  public CniNetwork network() {
+    return network;
+  }
+
+  // ---- sandboxes -------------------------------------------------------------------------------
+
+  @Override
+  public String runPodSandbox(PodSandboxConfig sandbox) {
+    String id = newId();
+    Path dir = sandboxesDir().resolve(id);
+    Path ns = nsDir().resolve(id);
+    Instant created = Instant.now();
+    try {
+      Files.createDirectories(dir.resolve("shm"));
+      Files.createDirectories(ns);
+      Files.writeString(dir.resolve("hostname"), sandbox.hostname() + "\n");
+      Files.writeString(dir.resolve("resolv.conf"), sandbox.dns().resolvConf());
+      Files.writeString(dir.resolve("hosts"), hosts(sandbox.hostname(), List.of()));
+      Meta.write(dir.resolve("sandbox.json"),
+          new Meta.Sandbox(id, sandbox, created.toString(), "NOTREADY", List.of()));
+      Mounts.mountTmpfs(dir.resolve("shm"), "mode=1777," + SHM_SIZE);
+      for (String type : List.of("net", "ipc", "uts")) {
+        Files.createFile(ns.resolve(type));
+      }
+      ProcessRunner.run(List.of("unshare", "--net=" + ns.resolve("net"), "--ipc=" + ns.resolve("ipc"),
+          "--uts=" + ns.resolve("uts"), "true"), Runc.TIMEOUT).orThrow("create namespaces of sandbox " + id);
+      CniNetwork.Attachment attachment = network.add(id, ns.resolve("net"), sandbox.portMappings());
+      Files.writeString(dir.resolve("hosts"), hosts(sandbox.hostname(), attachment.ips()));
+      Meta.write(dir.resolve("sandbox.json"),
+          new Meta.Sandbox(id, sandbox, created.toString(), "READY", attachment.ips()));
+      LOG.log(Level.DEBUG, "sandbox ready sandbox={0} pod={1}/{2} ip={3}", id, sandbox.namespace(),
+          sandbox.name(), attachment.ips());
+      return id;
+    } catch (IOException | RuntimeException e) {
+      try {
+        removePodSandbox(id);
+      } catch (RuntimeException cleanup) {
+        e.addSuppressed(cleanup);
+      }
+      if (e instanceof IOException io) {
+        throw new UncheckedIOException("run sandbox for pod " + sandbox.namespace() + "/" + sandbox.name(), io);
+      }
+      throw (RuntimeException) e;
+    }
+  }
+
+  /** The pod's hosts file as the kubelet writes it (no subdomain, no host aliases). */
+  static String hosts(String hostname, List<String> ips) {
+    var text = new StringBuilder("# Kubernetes-managed hosts file.\n"
+        + "127.0.0.1\tlocalhost\n"
+        + "::1\tlocalhost ip6-localhost ip6-loopback\n"
+        + "fe00::0\tip6-localnet\n"
+        + "fe00::0\tip6-mcastprefix\n"
+        + "fe00::1\tip6-allnodes\n"
+        + "fe00::2\tip6-allrouters\n");
+    for (String ip : ips) {
+      text.append(ip).append('\t').append(hostname).append('\n');
+    }
+    return text.toString();
+  }
+
+  @Override
+  public void stopPodSandbox(String sandboxId) {
+    Meta.Sandbox sandbox = sandbox(sandboxId);
+    for (Meta.Container c : containers()) {
+      if (c.sandboxId().equals(sandboxId)) {
+        killAndWait(c.id());
+      }
+    }
+    tearDownNetwork(sandbox);
+    Meta.write(sandboxesDir().resolve(sandboxId).resolve("sandbox.json"), sandbox.withState("NOTREADY", List.of()));
+  }
+
+  @Override
+  public void removePodSandbox(String sandboxId) {
+    Path dir = sandboxesDir().resolve(sandboxId);
+    Optional<Meta.Sandbox> sandbox = Meta.read(dir.resolve("sandbox.json"), Meta.Sandbox.class);
+    for (Meta.Container c : containers()) {
+      if (c.sandboxId().equals(sandboxId)) {
+        removeContainer(c.id());
+      }
+    }
+    Path ns = nsDir().resolve(sandboxId);
+    sandbox.ifPresent(this::tearDownNetwork);
+    for (String type : List.of("net", "ipc", "uts")) {
+      Mounts.unmount(ns.resolve(type));
+    }
+    Mounts.unmount(dir.resolve("shm"));
+    sandbox.ifPresent(s -> removePodCgroups(s.config().uid()));
+    deleteTree(ns);
+    deleteTree(dir);
+  }
+
+  /** CNI DEL once: a marker file records that the network is down, saving the plugin runs later. */
+  private void tearDownNetwork(Meta.Sandbox sandbox) {
+    Path marker = sandboxesDir().resolve(sandbox.id()).resolve("network-down");
+    if (Files.exists(marker)) {
+      return;
+    }
+    network.delete(sandbox.id(), nsDir().resolve(sandbox.id()).resolve("net"), sandbox.config().portMappings());
+    try {
+      Files.createFile(marker);
+    } catch (IOException e) {
+      throw new UncheckedIOException("mark network of sandbox " + sandbox.id() + " down", e);
+    }
+  }
+
+  @Override
+  public PodSandboxStatus podSandboxStatus(String sandboxId) {
+    return status(sandbox(sandboxId));
+  }
+
+  @Override
+  public List<PodSandboxStatus> listPodSandboxes() {
+    return list(sandboxesDir()).stream()
+        .flatMap(dir -> Meta.read(dir.resolve("sandbox.json"), Meta.Sandbox.class).stream())
+        .map(this::status)
+        .toList();
+  }
+
+  private PodSandboxStatus status(Meta.Sandbox s) {
+    return new PodSandboxStatus(s.id(), s.config(),
+        PodSandboxStatus.State.valueOf(s.state()), Instant.parse(s.createdAt()), s.ips(),
+        nsDir().resolve(s.id()).resolve("net"));
+  }
+
+  private Meta.Sandbox sandbox(String sandboxId) {
+    checkId(sandboxId, "sandbox");
+    return Meta.read(sandboxesDir().resolve(sandboxId).resolve("sandbox.json"), Meta.Sandbox.class)
+        .orElseThrow(() -> new ContainerRuntimeException.NotFound("sandbox", sandboxId));
+  }
+
+  // ---- containers ------------------------------------------------------------------------------
+
+  @Override
+  public String createContainer(String sandboxId, ContainerConfig container) {
+    Meta.Sandbox sandbox = sandbox(sandboxId);
+    if (!sandbox.state().equals("READY")) {
+      throw new ContainerRuntimeException("sandbox " + sandboxId + " is not ready");
+    }
+    String id = newId();
+    Path dir = containersDir().resolve(id);
+    Path sandboxDir = sandboxesDir().resolve(sandboxId);
+    Path ns = nsDir().resolve(sandboxId);
+    String cgroupsPath = config.cgroupParent() + "/pod" + sandbox.config().uid() + "/" + id;
+    Meta.Container meta = new Meta.Container(id, sandboxId, container.name(), container.attempt(),
+        container.image(), container.logPath().toString(), container.stopSignal(), cgroupsPath,
+        container.labels(), container.annotations(), Instant.now().toString(), "");
+    try {
+      Files.createDirectories(dir);
+      Meta.write(dir.resolve("container.json"), meta);
+      for (String sub : List.of("rootfs", "upper", "work")) {
+        Files.createDirectories(dir.resolve(sub));
+      }
+      Files.createDirectories(container.logPath().toAbsolutePath().getParent());
+      Mounts.mountOverlay(container.rootfsLayers(), dir.resolve("upper"), dir.resolve("work"),
+          dir.resolve("rootfs"));
+      var context = new RuntimeSpec.Context(dir.resolve("rootfs"), sandbox.config().hostname(),
+          ns.resolve("net"), ns.resolve("ipc"), ns.resolve("uts"), Optional.empty(),
+          sandboxDir.resolve("hosts"), sandboxDir.resolve("hostname"), sandboxDir.resolve("resolv.conf"),
+          sandboxDir.resolve("shm"), cgroupsPath, limits);
+      Files.write(dir.resolve("config.json"),
+          RuntimeSpec.MAPPER.writeValueAsBytes(RuntimeSpec.build(container, context)));
+      startConmon(id, dir, container.logPath().toAbsolutePath());
+      return id;
+    } catch (IOException | RuntimeException e) {
+      try {
+        removeContainer(id);
+      } catch (RuntimeException cleanup) {
+        e.addSuppressed(cleanup);
+      }
+      if (e instanceof IOException io) {
+        throw new UncheckedIOException("create container " + container.name(), io);
+      }
+      throw (RuntimeException) e;
+    }
+  }
+
+  /**
+   * Starts conmon, which runs {@code runc create} and then stays as the container's monitor. conmon
+   * reports the container pid (or the error) on the fd named by {@code _OCI_SYNCPIPE}; a Java child
+   * has only fds 0-2 and conmon reopens those on /dev/null, so a shell gives conmon a pipe on fd 3.
+   */
+  private void startConmon(String id, Path bundle, Path logPath) {
+    List<String> command = new ArrayList<>(List.of("/bin/sh", "-c",
+        // The pipe's reader hands the first line (the pid) to us, then drains the rest itself, so conmon
+        // never writes into a closed pipe once we stop reading (or this JVM is gone).
+        "{ \"$@\" 3>&1 >/dev/null | { IFS= read -r line; printf '%s\\n' \"$line\"; exec cat >/dev/null; }; } &",
+        "conmon", config.conmonPath().toString(),
+        "--api-version", "1",
+        "-c", id, "-u", id, "-n", id,
+        "-r", config.runtimePath().toString(),
+        "-b", bundle.toString(),
+        "-p", conmonDir().resolve(id + ".cpid").toString(),
+        "-P", conmonDir().resolve(id + ".pid").toString(),
+        "-l", "k8s-file:" + logPath,
+        "--exit-dir", exitsDir().toString(),
+        "--socket-dir-path", socketsDir().toString(),
+        "-0", bundle.toString(),
+        "--runtime-arg", "--root=" + config.runcRoot(),
+        "--log-level", "error"));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(false)
+        .redirectError(bundle.resolve("conmon.stderr").toFile());
+    builder.environment().put("_OCI_SYNCPIPE", "3");
+    Process process;
+    try {
+      process = builder.start();
+    } catch (IOException e) {
+      throw new ContainerRuntimeException("start conmon for container " + id, e);
+    }
+    String line;
+    try (InputStream in = process.getInputStream()) {
+      var reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+      var holder = new String[1];
+      Thread readerThread = Thread.ofVirtual().name("conmon-sync-" + id).start(() -> {
+        try {
+          holder[0] = reader.readLine();
+        } catch (IOException ignored) {
+          holder[0] = null;
+        }
+      });
+      if (!readerThread.join(CONMON_TIMEOUT)) {
+        process.destroyForcibly();
+        throw new ContainerRuntimeException.CommandFailed("create container " + id + " (timed out)",
+            command, -1, "");
+      }
+      line = holder[0];
+      process.waitFor(5, TimeUnit.SECONDS);
+    } catch (IOException e) {
+      throw new UncheckedIOException("read conmon sync pipe", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ContainerRuntimeException("interrupted creating container " + id, e);
+    }
+    if (line == null && awaitFile(conmonDir().resolve(id + ".cpid"), Duration.ofSeconds(5))) {
+      // Seen on this host: conmon occasionally closes the sync pipe before writing the pid, although
+      // runc create succeeded; the container pid file is the authoritative fallback.
+      LOG.log(Level.DEBUG, "conmon sync pipe closed early container={0}", id);
+      return;
+    }
+    if (line == null) {
+      throw new ContainerRuntimeException.CommandFailed("create container " + id, command,
+          process.isAlive() ? -1 : process.exitValue(), "conmon closed its sync pipe without a pid "
+          + readQuietly(bundle.resolve("conmon.stderr")));
+    }
+    try {
+      JsonNode sync = Meta.MAPPER.readTree(line);
+      if (sync.path("data").asInt(-1) <= 0) {
+        throw new ContainerRuntimeException.CommandFailed("create container " + id, command,
+            sync.path("data").asInt(-1), sync.path("message").asText(line));
+      }
+    } catch (IOException e) {
+      throw new ContainerRuntimeException("parse conmon sync message \"" + line + "\"", e);
+    }
+  }
+
+  @Override
+  public void startContainer(String containerId) {
+    Meta.Container meta = container(containerId);
+    if (!meta.startedAt().isEmpty()) {
+      throw new ContainerRuntimeException("container " + containerId + " was already started");
+    }
+    runc.start(containerId);
+    Meta.write(containersDir().resolve(containerId).resolve("container.json"),
+        meta.started(Instant.now().toString()));
+  }
+
+  @Override
+  public void stopContainer(String containerId, Duration timeout) {
+    Meta.Container meta = container(containerId);
+    if (exitCode(containerId).isPresent()) {
+      return;
+    }
+    if (!timeout.isZero() && !timeout.isNegative() && runc.kill(containerId, meta.stopSignal())) {
+      if (awaitExit(containerId, timeout)) {
+        return;
+      }
+    }
+    killAndWait(containerId);
+  }
+
+  private void killAndWait(String containerId) {
+    if (exitCode(containerId).isPresent()) {
+      return;
+    }
+    runc.kill(containerId, "SIGKILL");
+    if (!awaitExit(containerId, KILL_WAIT) && conmonAlive(containerId)) {
+      throw new ContainerRuntimeException("container " + containerId + " did not exit " + KILL_WAIT
+          + " after SIGKILL");
+    }
+  }
+
+  /**
+   * Waits for conmon's exit file. conmon is not our child (it daemonizes), so there is nothing to
+   * wait on but the file; the poll is short and bounded and only runs while a stop is in progress.
+   */
+  private boolean awaitExit(String containerId, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Path exit = exitsDir().resolve(containerId);
+    try {
+      while (true) {
+        if (Files.exists(exit)) {
+          return true;
+        }
+        if (System.nanoTime() - deadline > 0) {
+          return false;
+        }
+        Thread.sleep(20);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ContainerRuntimeException("interrupted waiting for container " + containerId, e);
+    }
+  }
+
+  @Override
+  public void removeContainer(String containerId) {
+    checkId(containerId, "container");
+    Path dir = containersDir().resolve(containerId);
+    if (Files.exists(dir.resolve("container.json")) && conmonAlive(containerId)
+        && exitCode(containerId).isEmpty()) {
+      killAndWait(containerId);
+    }
+    runc.delete(containerId);
+    awaitConmonGone(containerId);
+    Mounts.unmount(dir.resolve("rootfs"));
+    try {
+      Files.deleteIfExists(exitsDir().resolve(containerId));
+      Files.deleteIfExists(conmonDir().resolve(containerId + ".pid"));
+      Files.deleteIfExists(conmonDir().resolve(containerId + ".cpid"));
+    } catch (IOException e) {
+      throw new UncheckedIOException("remove state of container " + containerId, e);
+    }
+    deleteTree(socketsDir().resolve(containerId));
+    deleteTree(dir);
+  }
+
+  private void awaitConmonGone(String containerId) {
+    long deadline = System.nanoTime() + KILL_WAIT.toNanos();
+    try {
+      while (conmonAlive(containerId) && System.nanoTime() - deadline < 0) {
+        Thread.sleep(10);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public ContainerStatus containerStatus(String containerId) {
+    return status(container(containerId));
+  }
+
+  @Override
+  public List<ContainerStatus> listContainers() {
+    return containers().stream().map(this::status).toList();
+  }
+
+  private List<Meta.Container> containers() {
+    return list(containersDir()).stream()
+        .flatMap(dir -> Meta.read(dir.resolve("container.json"), Meta.Container.class).stream())
+        .toList();
+  }
+
+  private ContainerStatus status(Meta.Container c) {
+    Instant started = c.startedAt().isEmpty() ? Instant.EPOCH : Instant.parse(c.startedAt());
+    ContainerState state;
+    OptionalInt exit = exitCode(c.id());
+    if (exit.isPresent()) {
+      Instant finished = modified(exitsDir().resolve(c.id()));
+      state = new ContainerState.Exited(started, finished, exit.getAsInt(), oomKilled(c));
+    } else if (c.startedAt().isEmpty()) {
+      state = conmonAlive(c.id()) ? new ContainerState.Created()
+          : new ContainerState.Unknown("conmon of the created container is gone");
+    } else if (conmonAlive(c.id())) {
+      state = new ContainerState.Running(started);
+    } else {
+      state = new ContainerState.Unknown("conmon exited without recording an exit code");
+    }
+    return new ContainerStatus(c.id(), c.sandboxId(), c.name(), c.attempt(), c.image(), state,
+        Instant.parse(c.createdAt()), Path.of(c.logPath()), c.labels(), c.annotations());
+  }
+
+  /**
+   * conmon writes {@code oom} into the bundle (its persist dir) when it sees the cgroup's OOM event;
+   * that event can race the exit, so the cgroup's {@code oom_kill} counter (kept until
+   * {@code runc delete}) decides too.
+   */
+  private boolean oomKilled(Meta.Container c) {
+    if (Files.exists(containersDir().resolve(c.id()).resolve("oom"))) {
+      return true;
+    }
+    String rel = c.cgroupsPath().substring(1);
+    Path root = Path.of("/sys/fs/cgroup");
+    Path v1 = root.resolve("memory").resolve(rel).resolve("memory.oom_control");
+    Path v2 = root.resolve(rel).resolve("memory.events");
+    for (Path file : List.of(v1, v2)) {
+      if (Files.exists(file)) {
+        try {
+          return statField(file, "oom_kill") > 0;
+        } catch (RuntimeException e) {
+          return false;
+        }
+      }
+    }
+    return false;
+  }
+
+  private OptionalInt exitCode(String containerId) {
+    Path exit = exitsDir().resolve(containerId);
+    try {
+      String text = Files.readString(exit).strip();
+      return text.isEmpty() ? OptionalInt.empty() : OptionalInt.of(Integer.parseInt(text));
+    } catch (java.nio.file.NoSuchFileException e) {
+      return OptionalInt.empty();
+    } catch (IOException | NumberFormatException e) {
+      throw new ContainerRuntimeException("read exit file of container " + containerId, e);
+    }
+  }
+
+  private boolean conmonAlive(String containerId) {
+    try {
+      long pid = Long.parseLong(Files.readString(conmonDir().resolve(containerId + ".pid")).strip());
+      return processAlive(pid, "conmon");
+    } catch (IOException | NumberFormatException e) {
+      return false;
+    }
+  }
+
+  /** Alive and not a zombie, and still the program we started (pids are reused). */
+  static boolean processAlive(long pid, String comm) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      int close = stat.lastIndexOf(')');
+      String name = stat.substring(stat.indexOf('(') + 1, close);
+      char state = stat.charAt(close + 2);
+      return name.equals(comm) && state != 'Z' && state != 'X';
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  private Meta.Container container(String containerId) {
+    checkId(containerId, "container");
+    return Meta.read(containersDir().resolve(containerId).resolve("container.json"), Meta.Container.class)
+        .orElseThrow(() -> new ContainerRuntimeException.NotFound("container", containerId));
+  }
+
+  // ---- exec and stats --------------------------------------------------------------------------
+
+  @Override
+  public ExecResult execSync(String containerId, List<String> command, Duration timeout) {
+    requireRunning(containerId);
+    List<String> argv = runc.command("exec", containerId);
+    argv.addAll(command);
+    ProcessRunner.Result result = ProcessRunner.run(argv, java.util.Map.of(), new byte[0], timeout);
+    return new ExecResult(result.exitStatus(), result.stdout(), result.stderr());
+  }
+
+  @Override
+  public ExecSession exec(String containerId, List<String> command) {
+    requireRunning(containerId);
+    List<String> argv = runc.command("exec", containerId);
+    argv.addAll(command);
+    try {
+      return new ProcessExecSession(new ProcessBuilder(argv).start());
+    } catch (IOException e) {
+      throw new ContainerRuntimeException("exec in container " + containerId, e);
+    }
+  }
+
+  private void requireRunning(String containerId) {
+    if (!(containerStatus(containerId).state() instanceof ContainerState.Running)) {
+      throw new ContainerRuntimeException("container " + containerId + " is not running");
+    }
+  }
+
+  @Override
+  public ContainerStats containerStats(String containerId) {
+    Meta.Container c = container(containerId);
+    Path root = Path.of("/sys/fs/cgroup");
+    String rel = c.cgroupsPath().substring(1);
+    long cpu;
+    long usage;
+    long inactive;
+    if (Files.exists(root.resolve("cpuacct").resolve(rel))) {
+      cpu = readLong(root.resolve("cpuacct").resolve(rel).resolve("cpuacct.usage"));
+      usage = readLong(root.resolve("memory").resolve(rel).resolve("memory.usage_in_bytes"));
+      inactive = statField(root.resolve("memory").resolve(rel).resolve("memory.stat"), "total_inactive_file");
+    } else if (Files.exists(root.resolve(rel).resolve("cpu.stat"))) {
+      cpu = statField(root.resolve(rel).resolve("cpu.stat"), "usage_usec") * 1000;
+      usage = readLong(root.resolve(rel).resolve("memory.current"));
+      inactive = statField(root.resolve(rel).resolve("memory.stat"), "inactive_file");
+    } else {
+      throw new ContainerRuntimeException("cgroup of container " + containerId + " not found");
+    }
+    return new ContainerStats(containerId, Instant.now(), cpu, usage, Math.max(0, usage - inactive));
+  }
+
+  private boolean awaitFile(Path file, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    try {
+      while (!Files.exists(file)) {
+        if (System.nanoTime() - deadline > 0) {
+          return false;
+        }
+        Thread.sleep(10);
+      }
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  private static String readQuietly(Path file) {
+    try {
+      return Files.readString(file).strip();
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  private static long readLong(Path file) {
+    try {
+      return Long.parseLong(Files.readString(file).strip());
+    } catch (IOException | NumberFormatException e) {
+      throw new ContainerRuntimeException("read " + file, e);
+    }
+  }
+
+  private static long statField(Path file, String field) {
+    try (Stream<String> lines = Files.lines(file)) {
+      return lines.filter(l -> l.startsWith(field + " "))
+          .mapToLong(l -> Long.parseLong(l.substring(field.length() + 1).strip())).findFirst().orElse(0);
+    } catch (IOException e) {
+      throw new ContainerRuntimeException("read " + file, e);
+    }
+  }
+
+  // ---- instance ---------------------------------------------------------------------------------
+
+  /**
+   * Removes everything this instance put on the host: sandboxes (with their containers), the bridge,
+   * the namespace mount and the cgroup parent. The instance is unusable afterwards.
+   */
+  public void destroy() {
+    for (PodSandboxStatus sandbox : listPodSandboxes()) {
+      removePodSandbox(sandbox.id());
+    }
+    for (Meta.Container c : containers()) {
+      removeContainer(c.id());
+    }
+    network.destroy();
+    Mounts.unmount(nsDir());
+    for (Path hierarchy : cgroupHierarchies()) {
+      deleteCgroup(hierarchy.resolve(config.cgroupParent().substring(1)));
+    }
+    deleteTree(config.runDir());
+  }
+
+  private void removePodCgroups(String podUid) {
+    for (Path hierarchy : cgroupHierarchies()) {
+      deleteCgroup(hierarchy.resolve(config.cgroupParent().substring(1)).resolve("pod" + podUid));
+    }
+  }
+
+  /** Removes an empty cgroup tree bottom-up (cgroup dirs are removed with rmdir, not unlink). */
+  private static void deleteCgroup(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.filter(Files::isDirectory).sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      LOG.log(Level.WARNING, "cannot remove cgroup path={0} error={1}", dir, e.toString());
+    }
+  }
+
+  /** The cgroup v1 hierarchies, or the v2 root alone. */
+  static List<Path> cgroupHierarchies() {
+    Path root = Path.of("/sys/fs/cgroup");
+    if (Files.exists(root.resolve("cgroup.controllers"))) {
+      return List.of(root);
+    }
+    return list(root).stream().filter(p -> Files.isDirectory(p) && !Files.isSymbolicLink(p)).toList();
+  }
+
+  // ---- helpers ----------------------------------------------------------------------------------
+
+  Path sandboxesDir() {
+    return config.dataDir().resolve("sandboxes");
+  }
+
+  Path containersDir() {
+    return config.dataDir().resolve("containers");
+  }
+
+  Path nsDir() {
+    return config.runDir().resolve("ns");
+  }
+
+  Path exitsDir() {
+    return config.runDir().resolve("exits");
+  }
+
+  Path conmonDir() {
+    return config.runDir().resolve("conmon");
+  }
+
+  Path socketsDir() {
+    return config.runDir().resolve("sockets");
+  }
+
+  private static String newId() {
+    byte[] bytes = new byte[32];
+    RANDOM.nextBytes(bytes);
+    return HexFormat.of().formatHex(bytes);
+  }
+
+  private static void checkId(String id, String kind) {
+    if (!id.matches("[0-9a-f]{64}")) {
+      throw new ContainerRuntimeException.NotFound(kind, id);
+    }
+  }
+
+  private static Instant modified(Path file) {
+    try {
+      return Files.getLastModifiedTime(file).toInstant();
+    } catch (IOException e) {
+      return Instant.now();
+    }
+  }
+
+  private static List<Path> list(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (Stream<Path> entries = Files.list(dir)) {
+      return entries.sorted().toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException("list " + dir, e);
+    }
+  }
+
+  /** Deletes a tree without following symlinks and without crossing into mounts. */
+  static void deleteTree(Path root) {
+    if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    List<String> mounts = Mounts.mountPoints();
+    String prefix = root.toAbsolutePath().normalize() + "/";
+    for (String mount : mounts) {
+      if (mount.startsWith(prefix) || mount.equals(root.toAbsolutePath().normalize().toString())) {
+        throw new ContainerRuntimeException("refusing to delete " + root + ": " + mount + " is still mounted");
+      }
+    }
+    try (Stream<Path> walk = Files.walk(root)) {
+      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("delete " + root, e);
+    }
+  }
+
+  /** An exec session backed by a {@code runc exec} child process. */
+  private record ProcessExecSession(Process process) implements ExecSession {
+    @Override
+    public OutputStream stdin() {
+      return process.getOutputStream();
+    }
+
+    @Override
+    public InputStream stdout() {
+      return process.getInputStream();
+    }
+
+    @Override
+    public InputStream stderr() {
+      return process.getErrorStream();
+    }
+
+    @Override
+    public OptionalInt awaitExit(Duration timeout) {
+      try {
+        return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)
+            ? OptionalInt.of(process.exitValue()) : OptionalInt.empty();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return OptionalInt.empty();
+      }
+    }
+
+    @Override
+    public void close() {
+      process.destroyForcibly();
+    }
+  }
+}

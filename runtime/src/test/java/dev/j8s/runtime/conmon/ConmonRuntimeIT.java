@@ -1,0 +1,279 @@
+package dev.j8s.runtime.conmon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.j8s.runtime.ContainerConfig;
+import dev.j8s.runtime.ContainerState;
+import dev.j8s.runtime.CriLogLine;
+import dev.j8s.runtime.ExecResult;
+import dev.j8s.runtime.PodSandboxConfig;
+import dev.j8s.runtime.PodSandboxStatus;
+import dev.j8s.runtime.ProcessRunner;
+import dev.j8s.runtime.RuntimeConfig;
+import dev.j8s.runtime.oci.Mounts;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Real runc + conmon + CNI: pods made of a busybox-static rootfs, checked afterwards for leftover
+ * containers, mounts, namespaces, cgroups and processes.
+ */
+class ConmonRuntimeIT {
+  static Path base;
+  static Path layer;
+  static ConmonRuntime runtime;
+  static RuntimeConfig config;
+
+  @BeforeAll
+  static void setUp() throws IOException {
+    base = Files.createTempDirectory("j8s-rt-it-");
+    layer = BusyboxRootfs.create(base.resolve("layer"));
+    int octet = 100 + (int) (ProcessHandle.current().pid() % 100);
+    config = RuntimeConfig.of(base.resolve("data"), base.resolve("run"), "10.250." + octet + ".0/24");
+    runtime = new ConmonRuntime(config);
+  }
+
+  @AfterEach
+  void removeSandboxesAndCheckNothingIsLeft() {
+    for (PodSandboxStatus sandbox : runtime.listPodSandboxes()) {
+      runtime.stopPodSandbox(sandbox.id());
+      runtime.removePodSandbox(sandbox.id());
+    }
+    assertThat(runtime.listContainers()).isEmpty();
+    String runcList = ProcessRunner.run(List.of(config.runtimePath().toString(), "--root",
+        config.runcRoot().toString(), "list", "-q"), Duration.ofSeconds(10)).orThrow("runc list").stdoutText();
+    assertThat(runcList).isBlank();
+    assertThat(Mounts.mountPoints()).filteredOn(m -> m.startsWith(base.toString()))
+        .containsOnly(config.runDir().resolve("ns").toString());
+    assertThat(livingProcessesMentioning(base.toString())).isEmpty();
+    for (Path hierarchy : ConmonRuntime.cgroupHierarchies()) {
+      Path parent = hierarchy.resolve(config.cgroupParent().substring(1));
+      if (Files.isDirectory(parent)) {
+        assertThat(subdirectories(parent)).as("pod cgroups in %s", parent).isEmpty();
+      }
+    }
+  }
+
+  @AfterAll
+  static void destroyInstance() throws IOException {
+    runtime.destroy();
+    assertThat(Files.exists(Path.of("/sys/class/net", config.bridgeName()))).isFalse();
+    assertThat(Mounts.mountPoints()).noneMatch(m -> m.startsWith(base.toString()));
+    for (Path hierarchy : ConmonRuntime.cgroupHierarchies()) {
+      assertThat(hierarchy.resolve(config.cgroupParent().substring(1))).doesNotExist();
+    }
+    ConmonRuntime.deleteTree(base);
+  }
+
+  @Test
+  void containerThatEchoesAndExitsZeroIsCompletedWithItsOutputInTheCriLog() throws IOException {
+    String sandbox = runtime.runPodSandbox(pod("echo"));
+    Path log = base.resolve("logs/echo/0.log");
+    String id = runtime.createContainer(sandbox, container("echo", log,
+        "sh", "-c", "echo hello from $(hostname); echo oops >&2"));
+    assertThat(runtime.containerStatus(id).state()).isInstanceOf(ContainerState.Created.class);
+
+    runtime.startContainer(id);
+    ContainerState.Exited exited = awaitExited(id, Duration.ofSeconds(10));
+
+    assertThat(exited.exitCode()).isZero();
+    assertThat(exited.reason()).isEqualTo("Completed");
+    List<CriLogLine> lines = Files.readAllLines(log).stream().map(CriLogLine::parse).toList();
+    assertThat(lines).extracting(CriLogLine::stream, CriLogLine::partial, CriLogLine::content)
+        .containsExactlyInAnyOrder(
+            org.assertj.core.groups.Tuple.tuple(CriLogLine.Stream.STDOUT, false, "hello from echo-host"),
+            org.assertj.core.groups.Tuple.tuple(CriLogLine.Stream.STDERR, false, "oops"));
+  }
+
+  @Test
+  void nonZeroExitIsReportedAsError() {
+    String sandbox = runtime.runPodSandbox(pod("fail"));
+    String id = runtime.createContainer(sandbox, container("fail", base.resolve("logs/fail/0.log"),
+        "sh", "-c", "exit 3"));
+    runtime.startContainer(id);
+
+    ContainerState.Exited exited = awaitExited(id, Duration.ofSeconds(10));
+
+    assertThat(exited.exitCode()).isEqualTo(3);
+    assertThat(exited.reason()).isEqualTo("Error");
+  }
+
+  @Test
+  void stopSendsSigtermThatTheContainerObservesWithinTheGracePeriod() throws Exception {
+    String sandbox = runtime.runPodSandbox(pod("trap"));
+    Path log = base.resolve("logs/trap/0.log");
+    String id = runtime.createContainer(sandbox, container("trap", log, "sh", "-c",
+        "trap 'echo got TERM; exit 0' TERM; echo ready; while true; do sleep 0.1; done"));
+    runtime.startContainer(id);
+    awaitLog(log, "ready");
+    assertThat(runtime.containerStatus(id).state()).isInstanceOf(ContainerState.Running.class);
+
+    long start = System.nanoTime();
+    runtime.stopContainer(id, Duration.ofSeconds(20));
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+    assertThat(took).isLessThan(Duration.ofSeconds(5));
+    ContainerState.Exited exited = (ContainerState.Exited) runtime.containerStatus(id).state();
+    assertThat(exited.exitCode()).isZero();
+    assertThat(Files.readString(log)).contains(" stdout F got TERM");
+  }
+
+  @Test
+  void containerIgnoringSigtermIsKilledAfterTheGracePeriodWithCode137() {
+    String sandbox = runtime.runPodSandbox(pod("stubborn"));
+    // PID 1 without a handler ignores SIGTERM.
+    String id = runtime.createContainer(sandbox, container("stubborn", base.resolve("logs/stubborn/0.log"),
+        "sleep", "1000"));
+    runtime.startContainer(id);
+
+    long start = System.nanoTime();
+    runtime.stopContainer(id, Duration.ofSeconds(2));
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+    assertThat(took).isBetween(Duration.ofSeconds(2), Duration.ofSeconds(8));
+    ContainerState.Exited exited = (ContainerState.Exited) runtime.containerStatus(id).state();
+    assertThat(exited.exitCode()).isEqualTo(137);
+    assertThat(exited.reason()).isEqualTo("Error");
+  }
+
+  @Test
+  void execReturnsOutputAndExitCode() {
+    String sandbox = runtime.runPodSandbox(pod("exec"));
+    String id = runtime.createContainer(sandbox, container("exec", base.resolve("logs/exec/0.log"),
+        "sleep", "1000"));
+    runtime.startContainer(id);
+
+    ExecResult result = runtime.execSync(id, List.of("sh", "-c", "echo out; echo err >&2; exit 7"),
+        Duration.ofSeconds(10));
+
+    assertThat(result.exitCode()).isEqualTo(7);
+    assertThat(result.stdoutText()).isEqualTo("out\n");
+    assertThat(result.stderrText()).isEqualTo("err\n");
+  }
+
+  @Test
+  void twoPodsReachEachOtherByPodIp() throws Exception {
+    String server = runtime.runPodSandbox(pod("server"));
+    String serverIp = runtime.podSandboxStatus(server).ips().getFirst();
+    assertThat(serverIp).startsWith(config.podCidr().substring(0, config.podCidr().lastIndexOf('.')));
+    String httpd = runtime.createContainer(server, container("httpd", base.resolve("logs/httpd/0.log"),
+        "sh", "-c", "mkdir -p /tmp/www && echo pong > /tmp/www/index.html && exec httpd -f -p 8080 -h /tmp/www"));
+    runtime.startContainer(httpd);
+
+    String client = runtime.runPodSandbox(pod("client"));
+    assertThat(runtime.podSandboxStatus(client).ips().getFirst()).isNotEqualTo(serverIp);
+    Path log = base.resolve("logs/client/0.log");
+    String wget = runtime.createContainer(client, container("wget", log, "sh", "-c",
+        "for i in $(seq 100); do printf 'GET /index.html HTTP/1.0\\r\\n\\r\\n' | nc " + serverIp
+            + " 8080 | grep -q pong && echo pong && exit 0; sleep 0.1; done; exit 1"));
+    runtime.startContainer(wget);
+
+    ContainerState.Exited exited = awaitExited(wget, Duration.ofSeconds(20));
+    assertThat(exited.exitCode()).as("client log:%n%s%nserver log:%n%s%nserver exec:%n%s", Files.readString(log),
+        Files.readString(base.resolve("logs/httpd/0.log")),
+        runtime.execSync(httpd, List.of("sh", "-c", "ip addr; ip route"),
+            Duration.ofSeconds(10)).stdoutText()).isZero();
+    assertThat(Files.readString(log)).contains(" stdout F pong");
+  }
+
+  @Test
+  void aNewRuntimeInstanceReadoptsRunningContainers() throws Exception {
+    String sandbox = runtime.runPodSandbox(pod("adopt"));
+    Path log = base.resolve("logs/adopt/0.log");
+    String id = runtime.createContainer(sandbox, container("adopt", log, "sh", "-c",
+        "trap 'echo bye; exit 0' TERM; echo up; while true; do sleep 0.1; done"));
+    runtime.startContainer(id);
+    awaitLog(log, "up");
+
+    ConmonRuntime restarted = new ConmonRuntime(config);
+
+    assertThat(restarted.listPodSandboxes()).extracting(PodSandboxStatus::id).containsExactly(sandbox);
+    assertThat(restarted.containerStatus(id).state()).isInstanceOf(ContainerState.Running.class);
+    restarted.stopContainer(id, Duration.ofSeconds(10));
+    assertThat(((ContainerState.Exited) restarted.containerStatus(id).state()).exitCode()).isZero();
+    assertThat(Files.readString(log)).contains(" stdout F bye");
+  }
+
+  @Test
+  void memoryLimitBreachIsReportedAsOomKilled() {
+    String sandbox = runtime.runPodSandbox(pod("oom"));
+    String id = runtime.createContainer(sandbox, container("oom", base.resolve("logs/oom/0.log"),
+        "sh", "-c", "x=a; while true; do x=$x$x; done")
+        .withResources(ContainerConfig.Resources.memory(16 << 20)));
+    runtime.startContainer(id);
+
+    ContainerState.Exited exited = awaitExited(id, Duration.ofSeconds(20));
+
+    assertThat(exited.exitCode()).isEqualTo(137);
+    assertThat(exited.reason()).isEqualTo("OOMKilled");
+  }
+
+  private static PodSandboxConfig pod(String name) {
+    return PodSandboxConfig.of(name, "default", UUID.randomUUID().toString(), name + "-host");
+  }
+
+  private static ContainerConfig container(String name, Path log, String... args) {
+    return ContainerConfig.of(name, "busybox", List.of(layer), List.of(args), log);
+  }
+
+  private static ContainerState.Exited awaitExited(String id, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (runtime.containerStatus(id).state() instanceof ContainerState.Exited exited) {
+        return exited;
+      }
+      sleep();
+    }
+    throw new AssertionError("container " + id + " did not exit within " + timeout + ": "
+        + runtime.containerStatus(id).state());
+  }
+
+  private static void awaitLog(Path log, String text) throws IOException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (System.nanoTime() < deadline) {
+      if (Files.exists(log) && Files.readString(log).contains(text)) {
+        return;
+      }
+      sleep();
+    }
+    throw new AssertionError("log " + log + " never showed " + text);
+  }
+
+  private static void sleep() {
+    try {
+      Thread.sleep(20);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  static List<String> subdirectories(Path dir) {
+    try (Stream<Path> list = Files.list(dir)) {
+      return list.filter(Files::isDirectory).map(Path::toString).toList();
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /** Non-zombie processes whose command line mentions {@code text}. */
+  static List<String> livingProcessesMentioning(String text) {
+    Predicate<ProcessHandle> mentions = p -> p.info().commandLine().map(c -> c.contains(text)).orElse(false);
+    return ProcessHandle.allProcesses()
+        .filter(mentions)
+        .filter(p -> ConmonRuntime.processAlive(p.pid(), p.info().command().map(c -> Path.of(c).getFileName()
+            .toString()).orElse("?")))
+        .map(p -> p.pid() + " " + p.info().commandLine().orElse(""))
+        .toList();
+  }
+}
