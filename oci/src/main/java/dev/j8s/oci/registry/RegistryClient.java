@@ -51,8 +51,8 @@ public final class RegistryClient {
     private final HttpClient http;
     private final CredentialSupplier credentials;
     private final RegistryOptions options;
-    private final Map<String, Challenge> challenges = new ConcurrentHashMap<>();
-    private final Map<String, Token> tokens = new ConcurrentHashMap<>();
+    private final Map<String, Challenge> challenges;
+    private final Map<String, Token> tokens;
 
     private record Token(String value, Instant expires) {
         @Override
@@ -64,10 +64,29 @@ public final class RegistryClient {
     public RegistryClient(CredentialSupplier credentials, RegistryOptions options) {
         this.credentials = credentials;
         this.options = options;
+        this.challenges = new ConcurrentHashMap<>();
+        this.tokens = new ConcurrentHashMap<>();
         this.http = HttpClient.newBuilder()
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .connectTimeout(options.connectTimeout())
                 .build();
+    }
+
+    private RegistryClient(RegistryClient shared, CredentialSupplier credentials) {
+        this.credentials = credentials;
+        this.options = shared.options;
+        this.http = shared.http;
+        this.challenges = shared.challenges;
+        this.tokens = shared.tokens;
+    }
+
+    /**
+     * A client that uses {@code other} credentials but shares this client's connection pool and, through it,
+     * its challenge and token caches. Tokens are cached per registry, scope and credential fingerprint (the
+     * identity plus a hash of the secret), so a view never reuses a token obtained with different secrets.
+     */
+    public RegistryClient withCredentials(CredentialSupplier other) {
+        return new RegistryClient(this, other);
     }
 
     /** Fetches the manifest or index named by the reference's digest or tag ({@code latest} if neither). */
@@ -257,7 +276,17 @@ public final class RegistryClient {
     // ---------------------------------------------------------------- auth
 
     private String cacheKey(ImageReference ref, String scope) {
-        return ref.registryHost() + " " + scope + " " + credentialIdentity(ref);
+        return ref.registryHost() + " " + scope + " "
+                + credentials.credentials(ref.domain(), ref.path()).map(RegistryClient::fingerprint).orElse("anonymous");
+    }
+
+    /** Identity plus a one-way hash of the secret: a cache key that never holds the secret itself. */
+    static String fingerprint(Credentials c) {
+        String secret = switch (c) {
+            case Credentials.UsernamePassword up -> up.password();
+            case Credentials.IdentityToken it -> it.token();
+        };
+        return c.identity() + "#" + Digest.sha256((c.identity() + "\n" + secret).getBytes(StandardCharsets.UTF_8)).hex();
     }
 
     private Optional<String> authorization(ImageReference ref, String scope) {
@@ -292,6 +321,7 @@ public final class RegistryClient {
                             + "authorization: authentication required", 401);
                 }
                 challenges.put(ref.registryHost(), c);
+
             }
             case "bearer" -> {
                 URI realm = checkRealm(ref, c.param("realm"), action);
@@ -299,6 +329,7 @@ public final class RegistryClient {
                 Token t = fetchToken(realm, c.param("service"), requestScope, creds, action);
                 challenges.put(ref.registryHost(), c);
                 tokens.put(cacheKey(ref, scope), t);
+
             }
             default -> throw new RegistryException(action + ": unsupported auth scheme " + c.scheme(), 401);
         }
