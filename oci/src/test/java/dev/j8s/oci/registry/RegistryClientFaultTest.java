@@ -9,6 +9,7 @@ import dev.j8s.oci.manifest.Descriptor;
 import dev.j8s.oci.manifest.MediaTypes;
 import dev.j8s.oci.reference.Digest;
 import dev.j8s.oci.reference.ImageReference;
+import dev.j8s.oci.testing.DistributionRegistry;
 import dev.j8s.oci.store.ContentException;
 import java.io.IOException;
 import java.io.InputStream;

@@ -17,6 +17,7 @@ import dev.j8s.oci.manifest.MediaTypes;
 import dev.j8s.oci.manifest.Platform;
 import dev.j8s.oci.reference.Digest;
 import dev.j8s.oci.reference.ImageReference;
+import dev.j8s.oci.testing.DistributionRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

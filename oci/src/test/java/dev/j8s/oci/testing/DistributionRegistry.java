@@ -1,4 +1,4 @@
-package dev.j8s.oci.registry;
+package dev.j8s.oci.testing;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -13,13 +13,13 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.concurrent.TimeUnit;
 
-/** A real distribution registry ({@code /usr/bin/docker-registry}) on 127.0.0.1 for integration tests. */
-final class DistributionRegistry implements AutoCloseable {
-    static final Path BINARY = Path.of("/usr/bin/docker-registry");
+/** A real distribution registry (shared by the oci integration tests) ({@code /usr/bin/docker-registry}) on 127.0.0.1 for integration tests. */
+public final class DistributionRegistry implements AutoCloseable {
+    public static final Path BINARY = Path.of("/usr/bin/docker-registry");
 
-    final Process process;
-    final int port;
-    final Path dir;
+    public final Process process;
+    public final int port;
+    public final Path dir;
     private final String pushAuth;
     private final HttpClient http = HttpClient.newHttpClient();
 
@@ -30,12 +30,12 @@ final class DistributionRegistry implements AutoCloseable {
         this.pushAuth = pushAuth;
     }
 
-    static boolean available() {
+    public static boolean available() {
         return Files.isExecutable(BINARY);
     }
 
     /** Starts a registry; {@code authYaml} is the indented {@code auth:} section or empty. */
-    static DistributionRegistry start(Path dir, String authYaml, String pushAuthHeader) throws Exception {
+    public static DistributionRegistry start(Path dir, String authYaml, String pushAuthHeader) throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
@@ -75,15 +75,15 @@ final class DistributionRegistry implements AutoCloseable {
         }
     }
 
-    static String basicHeader(String user, String password) {
+    public static String basicHeader(String user, String password) {
         return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
     }
 
-    String host() {
+    public String host() {
         return "127.0.0.1:" + port;
     }
 
-    URI uri(String path) {
+    public URI uri(String path) {
         return URI.create("http://127.0.0.1:" + port + path);
     }
 
@@ -96,7 +96,7 @@ final class DistributionRegistry implements AutoCloseable {
     }
 
     /** Monolithic blob upload. */
-    void pushBlob(String repo, String digest, byte[] data) throws Exception {
+    public void pushBlob(String repo, String digest, byte[] data) throws Exception {
         HttpResponse<String> start = http.send(req(uri("/v2/" + repo + "/blobs/uploads/"))
                 .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         if (start.statusCode() != 202) {
@@ -112,7 +112,7 @@ final class DistributionRegistry implements AutoCloseable {
         }
     }
 
-    void pushManifest(String repo, String reference, String mediaType, byte[] body) throws Exception {
+    public void pushManifest(String repo, String reference, String mediaType, byte[] body) throws Exception {
         HttpResponse<String> put = http.send(req(uri("/v2/" + repo + "/manifests/" + reference))
                 .header("Content-Type", mediaType)
                 .PUT(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
