@@ -1,0 +1,211 @@
+package dev.j8s.oci.bench;
+
+import dev.j8s.oci.image.ImageRecord;
+import dev.j8s.oci.image.ImageStore;
+import dev.j8s.oci.image.PullListener;
+import dev.j8s.oci.manifest.MediaTypes;
+import dev.j8s.oci.reference.Digest;
+import dev.j8s.oci.reference.ImageReference;
+import dev.j8s.oci.registry.CredentialSupplier;
+import dev.j8s.oci.registry.RegistryOptions;
+import dev.j8s.oci.testing.DistributionRegistry;
+import dev.j8s.oci.testing.Tools;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+
+/**
+ * Cold pull of a generated ~300 MB, 8-layer gzip image from a local registry: j8s's ImageStore vs
+ * {@code skopeo copy docker://… oci:DIR} vs {@code podman pull} (when installed), median of several runs, plus
+ * the single-core sha256 and inflate rates measured in the same run. Not a test; see bench/README-pull.md.
+ */
+public final class PullBenchmark {
+    static final int LAYERS = 8;
+    static final int LAYER_BYTES = 300 * 1024 * 1024 / LAYERS;
+
+    public static void main(String[] args) throws Exception {
+        int runs = args.length > 0 ? Integer.parseInt(args[0]) : 3;
+        Path work = Files.createTempDirectory("j8s-pull-bench");
+        System.out.println("work dir " + work + ", " + runs + " runs each, " + Runtime.getRuntime().availableProcessors() + " cpus");
+        try (DistributionRegistry registry = DistributionRegistry.start(Files.createDirectories(work.resolve("registry")), "", "")) {
+            List<byte[]> tars = new ArrayList<>();
+            List<byte[]> blobs = new ArrayList<>();
+            long t0 = System.nanoTime();
+            for (int i = 0; i < LAYERS; i++) {
+                byte[] tar = layerTar(i);
+                byte[] gz = gzip(tar);
+                tars.add(tar);
+                blobs.add(gz);
+                registry.pushBlob("bench/big", Digest.sha256(gz).toString(), gz);
+            }
+            long compressed = blobs.stream().mapToLong(b -> b.length).sum();
+            long uncompressed = tars.stream().mapToLong(b -> b.length).sum();
+            StringBuilder diffIds = new StringBuilder();
+            StringBuilder layers = new StringBuilder();
+            for (int i = 0; i < LAYERS; i++) {
+                diffIds.append(i == 0 ? "" : ",").append('"').append(Digest.sha256(tars.get(i))).append('"');
+                layers.append(i == 0 ? "" : ",").append(desc(MediaTypes.OCI_LAYER_GZIP, blobs.get(i)));
+            }
+            byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Cmd\":[\"/bin/sh\"]},"
+                    + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[" + diffIds + "]}}").getBytes(StandardCharsets.UTF_8);
+            registry.pushBlob("bench/big", Digest.sha256(config).toString(), config);
+            byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"config\":"
+                    + desc(MediaTypes.OCI_CONFIG, config) + ",\"layers\":[" + layers + "]}").getBytes(StandardCharsets.UTF_8);
+            registry.pushManifest("bench/big", "v1", MediaTypes.OCI_MANIFEST, manifest);
+            System.out.printf("image: %d layers, %.1f MB uncompressed, %.1f MB gzip (generated and pushed in %.1f s)%n",
+                    LAYERS, uncompressed / 1e6, compressed / 1e6, (System.nanoTime() - t0) / 1e9);
+
+            double sha = sha256Rate(tars.get(0));
+            double inflate = inflateRate(blobs.get(0));
+            System.out.printf("single core: sha256 %.0f MB/s, gzip inflate %.0f MB/s of output%n", sha / 1e6, inflate / 1e6);
+
+            ImageReference ref = ImageReference.parse(registry.host() + "/bench/big:v1");
+            double[] j8s = new double[runs];
+            double[] skopeo = new double[runs];
+            double[] podman = new double[runs];
+            boolean hasPodman = Tools.available("podman");
+            for (int r = 0; r < runs; r++) {
+                Path root = work.resolve("j8s-" + r);
+                long s = System.nanoTime();
+                try (ImageStore store = ImageStore.open(root, RegistryOptions.DEFAULT)) {
+                    ImageRecord rec = store.pull(ref, CredentialSupplier.ANONYMOUS, PullListener.NONE);
+                    if (rec.layers().size() != LAYERS) {
+                        throw new IllegalStateException("pulled " + rec.layers().size() + " layers");
+                    }
+                }
+                j8s[r] = (System.nanoTime() - s) / 1e9;
+                Tools.run(work, "rm", "-rf", root.toString());
+
+                Path oci = work.resolve("skopeo-" + r);
+                s = System.nanoTime();
+                Tools.run(work, "/usr/bin/skopeo", "--insecure-policy", "copy", "-q", "--src-tls-verify=false",
+                        "docker://" + ref, "oci:" + oci + ":v1");
+                skopeo[r] = (System.nanoTime() - s) / 1e9;
+                Tools.run(work, "rm", "-rf", oci.toString());
+
+                if (hasPodman) {
+                    Path storage = work.resolve("podman-" + r);
+                    s = System.nanoTime();
+                    Tools.run(work, "/usr/bin/podman", "--root", storage.resolve("root").toString(), "--runroot",
+                            storage.resolve("run").toString(), "pull", "-q", "--tls-verify=false", ref.toString());
+                    podman[r] = (System.nanoTime() - s) / 1e9;
+                    Tools.run(work, "rm", "-rf", storage.toString());
+                }
+            }
+            double mb = compressed / 1e6;
+            double mbOut = uncompressed / 1e6;
+            report("j8s ImageStore.pull (unpacked)", j8s, mb, mbOut);
+            report("skopeo copy -> oci dir (no unpack)", skopeo, mb, mbOut);
+            if (hasPodman) {
+                report("podman pull (unpacked)", podman, mb, mbOut);
+            } else {
+                System.out.println("podman: not installed, skipped");
+            }
+            System.out.printf("ratio skopeo/j8s median time: %.2f (>1 means j8s is faster)%n", median(skopeo) / median(j8s));
+            if (hasPodman) {
+                System.out.printf("ratio podman/j8s median time: %.2f%n", median(podman) / median(j8s));
+            }
+            System.out.printf("j8s output rate %.0f MB/s vs the 2-core inflate ceiling %.0f MB/s%n",
+                    mbOut / median(j8s), 2 * inflate / 1e6);
+        } finally {
+            Tools.run(Path.of("/"), "rm", "-rf", work.toString());
+        }
+    }
+
+    static void report(String what, double[] secs, double mbIn, double mbOut) {
+        double[] s = secs.clone();
+        Arrays.sort(s);
+        double med = median(secs);
+        System.out.printf("%-36s runs %s  min %.2f s  median %.2f s  max %.2f s  -> %.0f MB/s compressed, %.0f MB/s unpacked%n",
+                what, Arrays.toString(Arrays.stream(secs).map(x -> Math.round(x * 100) / 100.0).toArray()), s[0], med,
+                s[s.length - 1], mbIn / med, mbOut / med);
+    }
+
+    static double median(double[] xs) {
+        double[] s = xs.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    static String desc(String mediaType, byte[] blob) {
+        return "{\"mediaType\":\"" + mediaType + "\",\"digest\":\"" + Digest.sha256(blob) + "\",\"size\":" + blob.length + "}";
+    }
+
+    /** Files of pseudo-random words: compresses about 3:1 with gzip, like typical binaries and text. */
+    static byte[] layerTar(int layer) throws Exception {
+        Random random = new Random(42 + layer);
+        String[] words = new String[4096];
+        for (int i = 0; i < words.length; i++) {
+            char[] w = new char[3 + random.nextInt(8)];
+            for (int j = 0; j < w.length; j++) {
+                w[j] = (char) ('a' + random.nextInt(26));
+            }
+            words[i] = new String(w);
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(LAYER_BYTES + (1 << 20));
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
+            int file = 0;
+            while (out.size() < LAYER_BYTES) {
+                int size = 64 * 1024 + random.nextInt(4 << 20);
+                StringBuilder sb = new StringBuilder(size + 16);
+                while (sb.length() < size) {
+                    sb.append(words[random.nextInt(words.length)]).append(random.nextInt(10) == 0 ? '\n' : ' ');
+                }
+                byte[] data = sb.toString().getBytes(StandardCharsets.US_ASCII);
+                TarArchiveEntry e = new TarArchiveEntry("data/l" + layer + "/f" + (file++));
+                e.setSize(data.length);
+                e.setMode(0644);
+                tar.putArchiveEntry(e);
+                tar.write(data);
+                tar.closeArchiveEntry();
+            }
+        }
+        return out.toByteArray();
+    }
+
+    static byte[] gzip(byte[] data) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(data.length / 2);
+        try (GZIPOutputStream gz = new GZIPOutputStream(out, 1 << 16)) {
+            gz.write(data);
+        }
+        return out.toByteArray();
+    }
+
+    static double sha256Rate(byte[] data) throws Exception {
+        MessageDigest md = MessageDigest.getInstance("SHA-256");
+        md.update(data); // warm-up
+        long s = System.nanoTime();
+        for (int i = 0; i < 3; i++) {
+            md.update(data);
+        }
+        md.digest();
+        return 3.0 * data.length / ((System.nanoTime() - s) / 1e9);
+    }
+
+    static double inflateRate(byte[] gz) throws Exception {
+        long out = 0;
+        long s = 0;
+        for (int i = 0; i < 3; i++) {
+            if (i == 1) {
+                s = System.nanoTime();
+                out = 0;
+            }
+            try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(gz), 1 << 16)) {
+                out += in.transferTo(OutputStream.nullOutputStream());
+            }
+        }
+        return out / ((System.nanoTime() - s) / 1e9);
+    }
+}
