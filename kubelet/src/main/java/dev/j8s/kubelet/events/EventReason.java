@@ -1,0 +1,94 @@
+package dev.j8s.kubelet.events;
+
+/**
+ * The reasons the kubelet writes to {@code Event.reason}; constant names follow upstream's Go constants in
+ * {@code pkg/kubelet/events/event.go} and each {@link #value()} equals upstream's string, so several constants
+ * share a string ({@code Failed}, {@code BackOff}). Immutable and thread-safe.
+ */
+public enum EventReason {
+    // Container event reasons.
+    CREATED_CONTAINER("Created"),
+    STARTED_CONTAINER("Started"),
+    FAILED_TO_CREATE_CONTAINER("Failed"),
+    FAILED_TO_START_CONTAINER("Failed"),
+    KILLING_CONTAINER("Killing"),
+    PREEMPT_CONTAINER("Preempting"),
+    BACK_OFF_START_CONTAINER("BackOff"),
+    EXCEEDED_GRACE_PERIOD("ExceededGracePeriod"),
+
+    // Pod event reasons.
+    FAILED_TO_KILL_POD("FailedKillPod"),
+    FAILED_TO_CREATE_POD_CONTAINER("FailedCreatePodContainer"),
+    FAILED_TO_MAKE_POD_DATA_DIRECTORIES("Failed"),
+    NETWORK_NOT_READY("NetworkNotReady"),
+
+    // Image event reasons.
+    PULLING_IMAGE("Pulling"),
+    PULLED_IMAGE("Pulled"),
+    FAILED_TO_PULL_IMAGE("Failed"),
+    FAILED_TO_INSPECT_IMAGE("InspectFailed"),
+    ERR_IMAGE_NEVER_PULL_POLICY("ErrImageNeverPull"),
+    BACK_OFF_PULL_IMAGE("BackOff"),
+    FAILED_TO_RETRIEVE_IMAGE_PULL_SECRET("FailedToRetrieveImagePullSecret"),
+
+    // Kubelet and node event reasons.
+    NODE_READY("NodeReady"),
+    NODE_NOT_READY("NodeNotReady"),
+    NODE_SCHEDULABLE("NodeSchedulable"),
+    NODE_NOT_SCHEDULABLE("NodeNotSchedulable"),
+    STARTING_KUBELET("Starting"),
+    KUBELET_SETUP_FAILED("KubeletSetupFailed"),
+    FAILED_ATTACH_VOLUME("FailedAttachVolume"),
+    FAILED_MOUNT_VOLUME("FailedMount"),
+    FAILED_MAP_VOLUME("FailedMapVolume"),
+    WARN_ALREADY_MOUNTED_VOLUME("AlreadyMountedVolume"),
+    SUCCESSFUL_ATTACH_VOLUME("SuccessfulAttachVolume"),
+    SUCCESSFUL_MOUNT_VOLUME("SuccessfulMountVolume"),
+    NODE_REBOOTED("Rebooted"),
+    NODE_SHUTDOWN("Shutdown"),
+    CONTAINER_GC_FAILED("ContainerGCFailed"),
+    IMAGE_GC_FAILED("ImageGCFailed"),
+    FAILED_NODE_ALLOCATABLE_ENFORCEMENT("FailedNodeAllocatableEnforcement"),
+    SUCCESSFUL_NODE_ALLOCATABLE_ENFORCEMENT("NodeAllocatableEnforced"),
+    SANDBOX_CHANGED("SandboxChanged"),
+    FAILED_CREATE_POD_SANDBOX("FailedCreatePodSandBox"),
+    FAILED_STATUS_POD_SANDBOX("FailedPodSandBoxStatus"),
+    FAILED_MOUNT_ON_FILESYSTEM_MISMATCH("FailedMountOnFilesystemMismatch"),
+    FAILED_PREPARE_DYNAMIC_RESOURCES("FailedPrepareDynamicResources"),
+    POSSIBLE_MEMORY_BACKED_VOLUMES_ON_DISK("PossibleMemoryBackedVolumesOnDisk"),
+    CGROUP_V1("CgroupV1"),
+
+    // Image manager event reasons.
+    INVALID_DISK_CAPACITY("InvalidDiskCapacity"),
+    FREE_DISK_SPACE_FAILED("FreeDiskSpaceFailed"),
+
+    // Probe event reasons.
+    CONTAINER_UNHEALTHY("Unhealthy"),
+    CONTAINER_PROBE_WARNING("ProbeWarning"),
+
+    // Pod worker event reasons.
+    FAILED_SYNC("FailedSync"),
+
+    // Config event reasons.
+    FAILED_VALIDATION("FailedValidation"),
+
+    // Lifecycle hooks.
+    FAILED_POST_START_HOOK("FailedPostStartHook"),
+    FAILED_PRE_STOP_HOOK("FailedPreStopHook");
+
+    private final String value;
+
+    EventReason(String value) {
+        this.value = value;
+    }
+
+    /** The string written to {@code Event.reason}, equal to upstream's. */
+    public String value() {
+        return value;
+    }
+
+    @Override
+    public String toString() {
+        return value;
+    }
+}
