@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Runs pulls one at a time (upstream's serial puller) or up to a bound at once (the parallel puller with
@@ -38,6 +39,7 @@ final class ImagePuller {
     private final Semaphore slots;
     private final PullThrottle throttle;
     private final Map<String, CompletableFuture<Outcome>> inFlight = new ConcurrentHashMap<>();
+    private final AtomicLong joined = new AtomicLong();
 
     ImagePuller(ImageService images, Clock clock, ImagePullSettings settings) {
         this.images = images;
@@ -60,6 +62,7 @@ final class ImagePuller {
             running = mine;
             Thread.ofVirtual().name("image-pull " + ref).start(() -> run(key, ref, credentials, mine));
         } else {
+            joined.incrementAndGet();
             LOG.log(System.Logger.Level.DEBUG, "joining running pull image={0}", ref);
         }
         try {
@@ -73,6 +76,11 @@ final class ImagePuller {
     /** Number of pulls running or queued (distinct keys), for tests and diagnostics. */
     int inFlight() {
         return inFlight.size();
+    }
+
+    /** How many requests so far joined a pull that was already running, for tests and diagnostics. */
+    long joined() {
+        return joined.get();
     }
 
     /** Number of pulls waiting for a slot, for tests and diagnostics. */
