@@ -265,4 +265,26 @@ class ImagePullerConcurrencyTest {
         assertThat(done(start(manager, "uid-1", "c:1"))).isInstanceOf(ImagePullResult.Ready.class);
         assertThat(images.pulledNames()).containsExactly("docker.io/library/a:1", "docker.io/library/c:1");
     }
+
+    @Test
+    void anInterruptedCallerStopsWaitingWhileTheSharedPullGoesOn() throws Exception {
+        ImageManager manager = manager(ImagePullSettings.DEFAULTS.withRegistryLimits(0, 0));
+        images.behaviour = blockUntilReleased();
+        CompletableFuture<ImagePullResult> interrupted = new CompletableFuture<>();
+        Thread caller = Thread.ofVirtual().start(() -> interrupted.complete(manager.ensureImageExists(
+                ImageManagerTest.pod("uid-1"), ImageManagerTest.container("nginx:1.25", "Always"),
+                ContainerKind.CONTAINER, CredentialSupplier.ANONYMOUS)));
+        await("the pull runs", () -> images.running.get() == 1);
+        var other = start(manager, "uid-2", "nginx:1.25");
+        await("the second request joins", () -> manager.puller().joined() == 1);
+
+        caller.interrupt();
+
+        assertThat(done(interrupted)).isEqualTo(new ImagePullResult.Waiting("ErrImagePull", "context canceled"));
+        assertThat(other).isNotDone();
+        release.countDown();
+        assertThat(done(other)).isInstanceOf(ImagePullResult.Ready.class);
+        assertThat(images.pulls).hasSize(1);
+        assertThat(manager.backOffWindow("uid-1", "nginx:1.25")).isZero();
+    }
 }
