@@ -1,6 +1,7 @@
 package dev.j8s.kubelet.images;
 
 import dev.j8s.oci.image.ImageRecord;
+import dev.j8s.oci.image.ImageStore;
 import dev.j8s.oci.image.PullListener;
 import dev.j8s.oci.registry.CredentialSupplier;
 import dev.j8s.oci.reference.ImageReference;
@@ -23,4 +24,19 @@ public interface ImageService {
      * @throws dev.j8s.oci.image.PullException when the pull fails; its message must contain no credential
      */
     ImageRecord pull(ImageReference ref, CredentialSupplier credentials, PullListener listener);
+
+    /** The node's image store as the kubelet's image service. */
+    static ImageService of(ImageStore store) {
+        return new ImageService() {
+            @Override
+            public Optional<ImageRecord> find(ImageReference ref) {
+                return store.find(ref);
+            }
+
+            @Override
+            public ImageRecord pull(ImageReference ref, CredentialSupplier credentials, PullListener listener) {
+                return store.pull(ref, credentials, listener);
+            }
+        };
+    }
 }

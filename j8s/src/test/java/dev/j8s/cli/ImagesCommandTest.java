@@ -1,0 +1,91 @@
+package dev.j8s.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.Map;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class ImagesCommandTest {
+
+    @TempDir
+    Path dir;
+
+    private String run(String... args) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        HostEnvironment host = new HostEnvironment(false, Map.of(), dir.resolve("home"), "box");
+        CommandLine cl = Main.commandLine(host, out);
+        int code = cl.execute(args);
+        assertThat(code).as(bytes.toString(StandardCharsets.UTF_8)).isZero();
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void sizesArePrintedAsDockerDoes() {
+        assertThat(ImagesCommand.humanSize(999)).isEqualTo("999B");
+        assertThat(ImagesCommand.humanSize(1_985_024)).isEqualTo("1.99MB");
+        assertThat(ImagesCommand.humanSize(45_600_000)).isEqualTo("45.6MB");
+        assertThat(ImagesCommand.humanSize(325_000_000)).isEqualTo("325MB");
+    }
+
+    @Test
+    void anImportedDockerSaveArchiveIsListedInspectedAndPruned() throws IOException {
+        Path archive = dockerSave();
+        String data = dir.resolve("data").toString();
+        assertThat(run("images", "--data-dir", data, "import", archive.toString())).contains("imported docker.io/team/hello:1.0");
+        String ls = run("images", "--data-dir", data, "ls");
+        assertThat(ls).contains("docker.io/team/hello:1.0");
+        assertThat(run("images", "--data-dir", data, "inspect", "team/hello:1.0")).contains("\"cmd\" : [ \"/hello\" ]");
+        assertThat(run("images", "--data-dir", data, "rm", "team/hello:1.0")).contains("removed team/hello:1.0");
+        assertThat(run("images", "--data-dir", data, "ls")).doesNotContain("team/hello:1.0");
+    }
+
+    /** A minimal `docker save` archive: one layer holding /hello, a config naming it as Cmd, a manifest.json. */
+    private Path dockerSave() throws IOException {
+        byte[] layer = tar(Map.of("hello", "#!/bin/sh\necho hi\n".getBytes(StandardCharsets.UTF_8)));
+        String diffId = "sha256:" + sha256(layer);
+        byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Cmd\":[\"/hello\"]},"
+                + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + diffId + "\"]}}").getBytes(StandardCharsets.UTF_8);
+        String configName = sha256(config) + ".json";
+        byte[] manifest = ("[{\"Config\":\"" + configName + "\",\"RepoTags\":[\"team/hello:1.0\"],\"Layers\":[\"layer/layer.tar\"]}]")
+                .getBytes(StandardCharsets.UTF_8);
+        Path out = dir.resolve("hello.tar");
+        Files.write(out, tar(Map.of("manifest.json", manifest, configName, config, "layer/layer.tar", layer)));
+        return out;
+    }
+
+    private static byte[] tar(Map<String, byte[]> files) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
+            for (var e : new java.util.TreeMap<>(files).entrySet()) {
+                TarArchiveEntry entry = new TarArchiveEntry(e.getKey());
+                entry.setSize(e.getValue().length);
+                entry.setMode(0755);
+                tar.putArchiveEntry(entry);
+                tar.write(e.getValue());
+                tar.closeArchiveEntry();
+            }
+        }
+        return bytes.toByteArray();
+    }
+
+    private static String sha256(byte[] data) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
