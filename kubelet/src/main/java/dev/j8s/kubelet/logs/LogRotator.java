@@ -1,0 +1,81 @@
+package dev.j8s.kubelet.logs;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Clock;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Rotates a container's log by size, as upstream's container log manager does (10 MiB, 5 files by
+ * default): the file is renamed to {@code <name>.<yyyyMMdd-HHmmss>}, the writer told to reopen, and the
+ * oldest rotated files removed; thread-safe as long as one caller rotates a given file.
+ */
+public final class LogRotator {
+
+  /** Upstream's {@code containerLogMaxSize} default. */
+  public static final long DEFAULT_MAX_SIZE = 10L * 1024 * 1024;
+  /** Upstream's {@code containerLogMaxFiles} default (the current file included). */
+  public static final int DEFAULT_MAX_FILES = 5;
+  private static final DateTimeFormatter SUFFIX =
+      DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
+
+  private final long maxSize;
+  private final int maxFiles;
+  private final Clock clock;
+
+  public LogRotator(long maxSize, int maxFiles, Clock clock) {
+    if (maxSize < 1 || maxFiles < 2) {
+      throw new IllegalArgumentException("log rotation needs maxSize >= 1 and maxFiles >= 2, got "
+          + maxSize + " and " + maxFiles);
+    }
+    this.maxSize = maxSize;
+    this.maxFiles = maxFiles;
+    this.clock = clock;
+  }
+
+  /** With upstream's defaults. */
+  public static LogRotator defaults(Clock clock) {
+    return new LogRotator(DEFAULT_MAX_SIZE, DEFAULT_MAX_FILES, clock);
+  }
+
+  /**
+   * Rotates {@code logFile} when it is larger than the limit; {@code reopen} makes the writer (conmon)
+   * open a new file under the old name. Returns whether it rotated.
+   */
+  public boolean rotateIfNeeded(Path logFile, Runnable reopen) {
+    try {
+      if (!Files.exists(logFile) || Files.size(logFile) <= maxSize) {
+        return false;
+      }
+      String base = logFile.getFileName().toString() + "." + SUFFIX.format(clock.instant());
+      Path target = logFile.resolveSibling(base);
+      for (int i = 1; Files.exists(target); i++) {
+        target = logFile.resolveSibling(base + "." + i); // two rotations within one second
+      }
+      Files.move(logFile, target, StandardCopyOption.ATOMIC_MOVE);
+      reopen.run();
+      removeOldest(logFile);
+      return true;
+    } catch (IOException e) {
+      throw new UncheckedIOException("rotate log " + logFile, e);
+    }
+  }
+
+  private void removeOldest(Path logFile) throws IOException {
+    String prefix = logFile.getFileName().toString() + ".";
+    List<Path> rotated;
+    try (Stream<Path> list = Files.list(logFile.getParent())) {
+      rotated = list.filter(p -> p.getFileName().toString().startsWith(prefix)).sorted().toList();
+    }
+    int excess = rotated.size() - (maxFiles - 1);
+    for (int i = 0; i < excess; i++) {
+      Files.deleteIfExists(rotated.get(i));
+    }
+  }
+}

@@ -1,0 +1,70 @@
+package dev.j8s.kubelet.logs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LogRotatorTest {
+
+  @TempDir
+  Path dir;
+
+  private static Stream<String> names(Path dir) throws IOException {
+    return Files.list(dir).map(p -> p.getFileName().toString()).sorted();
+  }
+
+  @Test
+  void aFileBelowTheLimitIsLeftAlone() throws IOException {
+    Path log = dir.resolve("0.log");
+    Files.writeString(log, "x".repeat(100));
+    AtomicInteger reopened = new AtomicInteger();
+    assertThat(new LogRotator(100, 5, Clock.systemUTC()).rotateIfNeeded(log, reopened::incrementAndGet)).isFalse();
+    assertThat(reopened).hasValue(0);
+    assertThat(LogRotator.defaults(Clock.systemUTC()).rotateIfNeeded(dir.resolve("missing.log"), () -> { }))
+        .isFalse();
+  }
+
+  @Test
+  void aLargeFileIsRenamedWithATimestampTheWriterReopensAndOnlyFiveFilesRemain() throws IOException {
+    Path log = dir.resolve("0.log");
+    Instant start = Instant.parse("2025-01-01T00:00:00Z");
+    AtomicInteger reopened = new AtomicInteger();
+    for (int i = 0; i < 7; i++) {
+      Files.writeString(log, "x".repeat(101));
+      LogRotator rotator = new LogRotator(100, 5, Clock.fixed(start.plus(Duration.ofSeconds(i)), ZoneOffset.UTC));
+      assertThat(rotator.rotateIfNeeded(log, reopened::incrementAndGet)).isTrue();
+    }
+    Files.writeString(log, "current");
+    assertThat(reopened).hasValue(7);
+    assertThat(names(dir)).containsExactly("0.log", "0.log.20250101-000003", "0.log.20250101-000004",
+        "0.log.20250101-000005", "0.log.20250101-000006");
+  }
+
+  @Test
+  void twoRotationsWithinOneSecondKeepBothFiles() throws IOException {
+    Path log = dir.resolve("0.log");
+    LogRotator rotator = new LogRotator(1, 5, Clock.fixed(Instant.parse("2025-01-01T00:00:00Z"), ZoneOffset.UTC));
+    Files.writeString(log, "aa");
+    rotator.rotateIfNeeded(log, () -> { });
+    Files.writeString(log, "bb");
+    rotator.rotateIfNeeded(log, () -> { });
+    assertThat(names(dir)).containsExactly("0.log.20250101-000000", "0.log.20250101-000000.1");
+  }
+
+  @Test
+  void nonsenseLimitsAreRejected() {
+    assertThatThrownBy(() -> new LogRotator(0, 5, Clock.systemUTC()))
+        .hasMessage("log rotation needs maxSize >= 1 and maxFiles >= 2, got 0 and 5");
+  }
+}
