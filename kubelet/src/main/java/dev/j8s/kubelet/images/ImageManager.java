@@ -1,5 +1,7 @@
 package dev.j8s.kubelet.images;
 
+import dev.j8s.kubelet.format.GoDuration;
+
 import dev.j8s.kubelet.events.ContainerKind;
 import dev.j8s.kubelet.events.ContainerReferences;
 import dev.j8s.kubelet.events.EventReason;

@@ -1,5 +1,7 @@
 package dev.j8s.kubelet.status;
 
+import dev.j8s.kubelet.format.GoDuration;
+
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -55,7 +57,7 @@ public final class CrashLoopBackOff {
   public synchronized Optional<WaitingReason> check(Key key, String podName, String podNamespace,
       Instant finishedAt) {
     if (isInBackOffSince(key, finishedAt)) {
-      return Optional.of(new WaitingReason(REASON, "back-off " + GoDuration.format(current(key))
+      return Optional.of(new WaitingReason(REASON, "back-off " + GoDuration.millis(current(key))
           + " restarting failed container=" + key.containerName() + " pod=" + podName + "_" + podNamespace
           + "(" + key.podUid() + ")"));
     }

@@ -1,4 +1,4 @@
-package dev.j8s.kubelet.images;
+package dev.j8s.kubelet.format;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -39,5 +39,12 @@ class GoDurationTest {
     })
     void millisTruncatesBeforeFormatting(long nanos, String expected) {
         assertThat(GoDuration.millis(Duration.ofNanos(nanos))).isEqualTo(expected);
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}ms -> {1}")
+    @org.junit.jupiter.params.provider.CsvSource({"0, 0s", "1500, 1.5s", "10000, 10s", "80000, 1m20s", "160000, 2m40s",
+            "300000, 5m0s", "3600000, 1h0m0s", "3723000, 1h2m3s", "250, 250ms"})
+    void backOffDurationsPrintAsGoDoes(long millis, String expected) {
+        assertThat(GoDuration.millis(Duration.ofMillis(millis))).isEqualTo(expected);
     }
 }

@@ -1,18 +1,18 @@
-package dev.j8s.kubelet.images;
+package dev.j8s.kubelet.format;
 
 import java.time.Duration;
 
 /** Formats a {@link Duration} exactly as Go's {@code time.Duration.String()} does; stateless and thread-safe. */
-final class GoDuration {
+public final class GoDuration {
     private GoDuration() {}
 
     /** {@code d} truncated to whole milliseconds and formatted, as the kubelet's {@code Pulled} message does. */
-    static String millis(Duration d) {
+    public static String millis(Duration d) {
         return format(Duration.ofMillis(d.toMillis()));
     }
 
     /** Go's format: {@code 0s}, {@code 5ns}, {@code 1.5µs}, {@code 313ms}, {@code 1.594s}, {@code 1m2.5s}, {@code 1h0m0s}. */
-    static String format(Duration d) {
+    public static String format(Duration d) {
         long nanos = d.toNanos();
         if (nanos == 0) {
             return "0s";
