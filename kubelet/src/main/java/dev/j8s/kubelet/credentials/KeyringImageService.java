@@ -1,0 +1,35 @@
+package dev.j8s.kubelet.credentials;
+
+import dev.j8s.kubelet.images.ImageService;
+import dev.j8s.oci.image.ImageRecord;
+import dev.j8s.oci.image.PullListener;
+import dev.j8s.oci.reference.ImageReference;
+import dev.j8s.oci.registry.CredentialSupplier;
+import java.util.Optional;
+
+/**
+ * An image service that, given a pod's {@link Resolution} as the credential supplier, tries every
+ * matching credential in keyring order until a pull succeeds, as upstream's puller does; any other
+ * supplier is passed through. Thread-safe when the delegate is.
+ */
+public final class KeyringImageService implements ImageService {
+
+    private final ImageService delegate;
+
+    public KeyringImageService(ImageService delegate) {
+        this.delegate = delegate;
+    }
+
+    @Override
+    public Optional<ImageRecord> find(ImageReference ref) {
+        return delegate.find(ref);
+    }
+
+    @Override
+    public ImageRecord pull(ImageReference ref, CredentialSupplier credentials, PullListener listener) {
+        if (credentials instanceof Resolution resolution) {
+            return resolution.tryInOrder(supplier -> delegate.pull(ref, supplier, listener)).value();
+        }
+        return delegate.pull(ref, credentials, listener);
+    }
+}
