@@ -153,6 +153,32 @@ class KubeletPodsIT {
                 .containsPattern("Warning\\s+BackOff\\s+.*kubelet\\s+Back-off restarting failed container crash in pod crash_default\\(");
     }
 
+    @Test
+    void aRunningPodSurvivesAKillNineAndRestartOfTheServerWithoutARestart() {
+        Kubectl kubectl = SERVERS.kubectl();
+        kubectl.run("run", "survivor", "--image=" + image("1.0"), "--",
+                "sh", "-c", "i=0; while true; do echo tick $i; i=$((i+1)); sleep 1; done").ok();
+        Await.until(LocalRegistry.timeout(), "pod survivor is Running",
+                () -> kubectl.run("get", "pod", "survivor").ok().cells(), cells -> cells.get(1).get(2).equals("Running"));
+        String query = "jsonpath={.status.containerStatuses[0].containerID} {.status.containerStatuses[0].restartCount} {.status.podIP}";
+        String before = kubectl.run("get", "pod", "survivor", "-o", query).ok().stdout();
+
+        J8sServer server = SERVERS.server();
+        server.kill9();
+        server.restart();
+
+        Await.until(Duration.ofSeconds(30), "the restarted server serves", () -> kubectl.run("get", "pod", "survivor"),
+                r -> r.exitCode() == 0);
+        J8sServer.sleep(Duration.ofSeconds(3)); // the kubelet re-syncs the re-adopted pod
+        assertThat(kubectl.run("get", "pod", "survivor", "-o", query).ok().stdout()).isEqualTo(before);
+        assertThat(kubectl.run("get", "pod", "survivor").ok().cells().get(1).subList(0, 4))
+                .containsExactly("survivor", "1/1", "Running", "0");
+        String firstLogs = kubectl.run("logs", "survivor").ok().stdout();
+        Await.until(Duration.ofSeconds(10), "the log goes on after the restart",
+                () -> kubectl.run("logs", "survivor").ok().stdout(), out -> out.length() > firstLogs.length());
+        assertThat(kubectl.run("logs", "survivor").ok().stdout()).startsWith("tick 0\ntick 1\n");
+    }
+
     /** The server's run dir: {@code /run/j8s/} and the first 8 hex digits of the SHA-256 of its data dir. */
     private static Path runDir() {
         try {
