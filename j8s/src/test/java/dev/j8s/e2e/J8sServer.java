@@ -213,7 +213,7 @@ final class J8sServer implements AutoCloseable {
         if (!Files.isDirectory(runDir)) {
             return;
         }
-        quietly("umount", runDir.resolve("ns").toString());
+        quietly("umount", "--recursive", runDir.resolve("ns").toString()); // pod namespaces of pods a test left behind too
         quietly("ip", "link", "del", "j8s" + hash.substring(0, 4));
         deleteRecursively(runDir);
     }
