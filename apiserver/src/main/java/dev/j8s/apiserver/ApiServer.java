@@ -109,6 +109,11 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
+    /** Serves {@code pods/log} from {@code source} (the kubelet) instead of answering that no kubelet serves the node. */
+    public void attachPodLogs(dev.j8s.apiserver.rest.PodLogSource source) {
+        handler.attachPodLogs(source);
+    }
+
     /** The port actually bound (useful with port 0). */
     public int port() {
         return port;

@@ -2,7 +2,15 @@ package dev.j8s.cli;
 
 import dev.j8s.apiserver.ApiServer;
 import dev.j8s.apiserver.ApiServerConfig;
+import dev.j8s.api.Cluster;
 import dev.j8s.kubeconfig.Kubeconfig;
+import dev.j8s.kubelet.Kubelet;
+import dev.j8s.kubelet.KubeletConfig;
+import dev.j8s.kubelet.images.ImageService;
+import dev.j8s.oci.image.ImageStore;
+import dev.j8s.oci.registry.RegistryOptions;
+import dev.j8s.runtime.RuntimeConfig;
+import dev.j8s.runtime.conmon.ConmonRuntime;
 import dev.j8s.pki.ClusterPki;
 import dev.j8s.pki.ServingNames;
 import java.io.IOException;
@@ -35,6 +43,7 @@ final class ServerCommand implements Callable<Integer> {
 
     static final String DEFAULT_LISTEN = "127.0.0.1:6443";
     static final String DEFAULT_SERVICE_CIDR = "10.96.0.0/12";
+    static final String DEFAULT_POD_CIDR = RuntimeConfig.DEFAULT_POD_CIDR;
     private static final System.Logger LOG = System.getLogger(ServerCommand.class.getName());
 
     private final HostEnvironment host;
@@ -59,6 +68,11 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--service-cidr", paramLabel = "CIDR", defaultValue = DEFAULT_SERVICE_CIDR,
             description = "IP range for Service ClusterIPs (default: ${DEFAULT-VALUE}).")
     private String serviceCidr;
+
+    @Option(names = "--pod-cidr", paramLabel = "CIDR",
+            description = "IPv4 range pods get addresses from (default: " + DEFAULT_POD_CIDR
+                    + " for the default data dir, else 10.<200+n>.0.0/16 derived from the data dir).")
+    private String podCidr;
 
     @Option(names = "--enable-admission-plugins", paramLabel = "PLUGIN[,PLUGIN...]",
             description = "Admission plugins to enable beyond the defaults, e.g. AlwaysPullImages.")
@@ -114,6 +128,11 @@ final class ServerCommand implements Callable<Integer> {
 
         URI url = settings.listen().url(server.port());
         Kubeconfig entry = new Kubeconfig("j8s", url, pki.caPem(), pki.adminToken(), "default");
+        // The kubelet registers the Node before kubectl users get their kubeconfig.
+        Kubelet kubelet = startKubelet(settings, entry, server);
+        if (kubelet != null) {
+            Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("j8s-kubelet-shutdown").unstarted(kubelet::close));
+        }
         entry.writeTo(kubeconfig);
         LOG.log(Level.INFO, "serving url={0} kubeconfig={1}", url, kubeconfig);
         out.println("j8s server is ready at " + url + " (node " + settings.nodeName() + ")");
@@ -131,6 +150,62 @@ final class ServerCommand implements Callable<Integer> {
         out.flush();
         server.awaitTermination();
         return 0;
+    }
+
+    /**
+     * Starts the in-process kubelet against this server over loopback HTTPS, as {@code j8s agent} would;
+     * null (the API server still serves) when the container runtime cannot run here.
+     */
+    private Kubelet startKubelet(ServerSettings settings, Kubeconfig entry, ApiServer server) {
+        Path dataDir = settings.dataDir();
+        Path runDir = runDir(dataDir, host);
+        String cidr = podCidr != null ? Cidrs.validate("--pod-cidr", podCidr) : defaultPodCidr(dataDir, DataDirs.defaultFor(host));
+        ConmonRuntime runtime;
+        try {
+            runtime = new ConmonRuntime(RuntimeConfig.of(dataDir, runDir, cidr));
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "the kubelet cannot start, pods will not run: {0}", e.getMessage());
+            return null;
+        }
+        Path kubeletKubeconfig = settings.pkiDir().resolve("kubelet.kubeconfig");
+        entry.named("j8s-kubelet").writeTo(kubeletKubeconfig);
+        Cluster cluster = Cluster.connect(kubeletKubeconfig);
+        ImageStore images = ImageStore.open(dataDir.resolve("images"), RegistryOptions.DEFAULT);
+        Kubelet kubelet = new Kubelet(KubeletConfig.of(settings.nodeName(), dataDir, runDir,
+                runtime.config().runtimePath()), cluster, runtime, ImageService.of(images), Clock.systemUTC());
+        kubelet.start();
+        server.attachPodLogs(new KubeletLogSource(kubelet, Clock.systemUTC()));
+        LOG.log(Level.INFO, "kubelet started podCIDR={0} runDir={1}", cidr, runDir);
+        return kubelet;
+    }
+
+    /** {@code /run/j8s/<hash8>} as root, else under the data dir: one per data dir, so instances never collide. */
+    static Path runDir(Path dataDir, HostEnvironment host) {
+        String hash = hash8(dataDir);
+        Path base = Path.of("/run");
+        if (Files.isWritable(base)) {
+            return base.resolve("j8s").resolve(hash);
+        }
+        return dataDir.resolve("run");
+    }
+
+    /** The default data dir gets {@value #DEFAULT_POD_CIDR}; another one 10.(200 + hash % 50).0.0/16. */
+    static String defaultPodCidr(Path dataDir, Path defaultDataDir) {
+        if (dataDir.equals(defaultDataDir.toAbsolutePath().normalize())) {
+            return DEFAULT_POD_CIDR;
+        }
+        int h = Integer.parseUnsignedInt(hash8(dataDir).substring(0, 4), 16);
+        return "10." + (200 + h % 50) + ".0.0/16";
+    }
+
+    private static String hash8(Path dataDir) {
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(dataDir.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(d, 0, 4);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is always available", e);
+        }
     }
 
     /** localhost, both loopback addresses, the listen host unless it is a wildcard, and the host name. */

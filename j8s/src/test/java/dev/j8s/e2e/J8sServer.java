@@ -191,7 +191,43 @@ final class J8sServer implements AutoCloseable {
             process.destroyForcibly();
             awaitExit(Duration.ofSeconds(10));
         }
+        removeRuntimeState();
         deleteRecursively(root);
+    }
+
+    /**
+     * Removes what the server's container runtime put on the host outside its data dir: the run dir
+     * {@code /run/j8s/<hash8>} (its namespace mount first) and the pod bridge {@code j8s<hash4>}. Tests
+     * delete their pods first, so no container is left to stop.
+     */
+    private void removeRuntimeState() {
+        String hash;
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(dataDir.toAbsolutePath().normalize().toString().getBytes(StandardCharsets.UTF_8));
+            hash = java.util.HexFormat.of().formatHex(d, 0, 4);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        Path runDir = Path.of("/run/j8s", hash);
+        if (!Files.isDirectory(runDir)) {
+            return;
+        }
+        quietly("umount", "--recursive", runDir.resolve("ns").toString()); // pod namespaces of pods a test left behind too
+        quietly("ip", "link", "del", "j8s" + hash.substring(0, 4));
+        deleteRecursively(runDir);
+    }
+
+    private static void quietly(String... command) {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            p.waitFor(10, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            // the tool is missing: nothing was set up with it either
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void launch() {

@@ -1,2 +1,2 @@
-/** The kubelet: pod workers, images, credentials, environment, lifecycle hooks, events and status; mirrors pkg/kubelet. */
+/** The kubelet: registers the node, watches its pods and runs them through pod workers, the runtime manager and the PLEG; upstream {@code pkg/kubelet} (kubelet.go). */
 package dev.j8s.kubelet;

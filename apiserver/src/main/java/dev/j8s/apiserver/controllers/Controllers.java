@@ -61,7 +61,7 @@ public final class Controllers implements AutoCloseable {
         return events;
     }
 
-    /** Creates what must exist before the first request: namespaces, service accounts, the kubernetes service, the Node. */
+    /** Creates what must exist before the first request: namespaces, service accounts, the kubernetes service (the kubelet registers the Node). */
     public void bootstrap() {
         for (String ns : BUILTIN_NAMESPACES) {
             ensure(type("namespaces"), "", ns, () -> {
@@ -85,7 +85,6 @@ public final class Controllers implements AutoCloseable {
                 });
             }
         });
-        NodeRegistration.register(objects, nodeName);
     }
 
     /** Starts the watch-driven controllers. */

@@ -66,6 +66,11 @@ public final class ApiHandler extends Handler.Abstract {
         this.serverAddress = serverAddress;
     }
 
+    /** Serves {@code pods/log} from {@code source} (the kubelet) from now on. */
+    public void attachPodLogs(dev.j8s.apiserver.rest.PodLogSource source) {
+        endpoints.attachPodLogs(source);
+    }
+
     /** Marks the server as shutting down: /readyz fails from now on. */
     public void markNotReady() {
         ready = false;

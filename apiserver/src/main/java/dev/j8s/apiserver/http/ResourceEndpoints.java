@@ -16,7 +16,15 @@ import dev.j8s.apiserver.rest.ObjectService;
 import dev.j8s.apiserver.selection.FieldSelector;
 import dev.j8s.apiserver.selection.LabelSelector;
 import dev.j8s.apiserver.storage.Store;
+import dev.j8s.apiserver.rest.LogQuery;
+import dev.j8s.apiserver.rest.PodLogSource;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Optional;
 import java.util.List;
 import java.util.OptionalLong;
 
@@ -29,10 +37,16 @@ final class ResourceEndpoints {
 
     private final ObjectService objects;
     private final Watcher watcher;
+    private volatile PodLogSource podLogs;
 
     ResourceEndpoints(ObjectService objects) {
         this.objects = objects;
         this.watcher = new Watcher(objects);
+    }
+
+    /** Serves {@code pods/log} from {@code source} from now on. */
+    void attachPodLogs(PodLogSource source) {
+        this.podLogs = source;
     }
 
     void serve(ApiHandler.Exchange ex, ResourceType type, ApiPath path) {
@@ -453,11 +467,109 @@ final class ResourceEndpoints {
     private void log(ApiHandler.Exchange ex, ResourceType type, String ns, String name) {
         ObjectNode pod = objects.get(type, ns, name);
         String node = Json.text(pod, "spec.nodeName");
+        String container = logContainer(pod, name, ex.param("container"));
+        LogQuery query = logQuery(ex);
+        PodLogSource source = podLogs;
         if (node.isEmpty()) {
             ex.text(200, "");
             return;
         }
-        throw new ApiError.BadRequest("logs are not available for pod \"" + name + "\": no kubelet serves node \""
-                + node + "\" yet");
+        if (source == null) {
+            throw new ApiError.BadRequest("logs are not available for pod \"" + name + "\": no kubelet serves node \""
+                    + node + "\" yet");
+        }
+        try (InputStream in = source.open(ns, name, Json.text(pod, "metadata.uid"), container, query)) {
+            OutputStream out = null;
+            byte[] buffer = new byte[8192];
+            int n;
+            while ((n = in.read(buffer)) >= 0) {
+                if (out == null) {
+                    out = ex.startStream(200, "text/plain");
+                }
+                out.write(buffer, 0, n);
+                if (query.follow()) {
+                    out.flush();
+                }
+            }
+            if (out == null) {
+                ex.text(200, "");
+            }
+        } catch (IOException e) {
+            // the client went away (or the log could not be read further): the response just ends
+        }
+    }
+
+    /** Upstream's container defaulting for logs: the only container, else the one named, else an error. */
+    static String logContainer(ObjectNode pod, String podName, String requested) {
+        List<String> containers = new ArrayList<>();
+        for (JsonNode c : pod.path("spec").path("containers")) {
+            containers.add(c.path("name").asText());
+        }
+        List<String> init = new ArrayList<>();
+        for (JsonNode c : pod.path("spec").path("initContainers")) {
+            init.add(c.path("name").asText());
+        }
+        if (requested.isEmpty()) {
+            if (containers.size() == 1) {
+                return containers.getFirst();
+            }
+            String message = "a container name must be specified for pod " + podName + ", choose one of: ["
+                    + String.join(" ", containers) + "]";
+            if (!init.isEmpty()) {
+                message += " or one of the init containers: [" + String.join(" ", init) + "]";
+            }
+            throw new ApiError.BadRequest(message);
+        }
+        if (!containers.contains(requested) && !init.contains(requested)) {
+            throw new ApiError.BadRequest("container " + requested + " is not valid for pod " + podName);
+        }
+        return requested;
+    }
+
+    private static LogQuery logQuery(ApiHandler.Exchange ex) {
+        OptionalLong sinceSeconds = longParam(ex, "sinceSeconds");
+        Optional<Instant> sinceTime = Optional.empty();
+        if (!ex.param("sinceTime").isEmpty()) {
+            try {
+                sinceTime = Optional.of(Instant.parse(ex.param("sinceTime")));
+            } catch (DateTimeParseException e) {
+                throw new ApiError.BadRequest("parsing time \"" + ex.param("sinceTime") + "\" as \"2006-01-02T15:04:05Z07:00\": "
+                        + "cannot parse \"" + ex.param("sinceTime") + "\" as \"2006\"");
+            }
+        }
+        if (sinceSeconds.isPresent() && sinceTime.isPresent()) {
+            throw new ApiError.BadRequest("at most one of sinceTime or sinceSeconds may be specified");
+        }
+        if (sinceSeconds.isPresent() && sinceSeconds.getAsLong() < 1) {
+            throw new ApiError.BadRequest("sinceSeconds: Invalid value: " + sinceSeconds.getAsLong()
+                    + ": must be greater than 0");
+        }
+        OptionalLong tail = longParam(ex, "tailLines");
+        if (tail.isPresent() && tail.getAsLong() < 0) {
+            tail = OptionalLong.empty(); // upstream: a negative tail means the whole log
+        }
+        OptionalLong limit = longParam(ex, "limitBytes");
+        if (limit.isPresent() && limit.getAsLong() < 1) {
+            throw new ApiError.BadRequest("limitBytes: Invalid value: " + limit.getAsLong() + ": must be greater than 0");
+        }
+        return new LogQuery(bool(ex, "follow"), bool(ex, "previous"), tail, bool(ex, "timestamps"), sinceSeconds,
+                sinceTime, limit);
+    }
+
+    private static boolean bool(ApiHandler.Exchange ex, String name) {
+        String v = ex.param(name);
+        return v.equals("true") || v.equals("1");
+    }
+
+    private static OptionalLong longParam(ApiHandler.Exchange ex, String name) {
+        String v = ex.param(name);
+        if (v.isEmpty()) {
+            return OptionalLong.empty();
+        }
+        try {
+            return OptionalLong.of(Long.parseLong(v));
+        } catch (NumberFormatException e) {
+            throw new ApiError.BadRequest("strconv.ParseInt: parsing \"" + v + "\": invalid syntax");
+        }
     }
 }

@@ -1,0 +1,155 @@
+package dev.j8s.e2e;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Debian's {@code docker-registry} on 127.0.0.1 holding a busybox image built with umoci from the host's
+ * static {@code /bin/busybox} (the oci integration tests' recipe, reduced), pushed with skopeo; for the
+ * kubelet e2e tests. Not thread-safe.
+ */
+final class LocalRegistry implements AutoCloseable {
+
+    static final Path REGISTRY = Path.of("/usr/bin/docker-registry");
+    static final Path BUSYBOX = Path.of("/bin/busybox");
+
+    private final Process process;
+    private final int port;
+    private final Path dir;
+
+    private LocalRegistry(Process process, int port, Path dir) {
+        this.process = process;
+        this.port = port;
+        this.dir = dir;
+    }
+
+    /** Whether the registry, umoci, skopeo and a busybox binary are installed. */
+    static boolean available() {
+        return Files.isExecutable(REGISTRY) && Files.isExecutable(Path.of("/usr/bin/umoci"))
+                && Files.isExecutable(Path.of("/usr/bin/skopeo")) && Files.isExecutable(BUSYBOX);
+    }
+
+    static LocalRegistry start(Path dir) throws IOException, InterruptedException {
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        Path config = dir.resolve("config.yml");
+        Files.writeString(config, """
+                version: 0.1
+                log:
+                  level: warn
+                storage:
+                  filesystem:
+                    rootdirectory: %s
+                http:
+                  addr: 127.0.0.1:%d
+                """.formatted(dir.resolve("storage"), port));
+        Process p = new ProcessBuilder(REGISTRY.toString(), "serve", config.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile()).start();
+        LocalRegistry registry = new LocalRegistry(p, port, dir);
+        HttpClient http = HttpClient.newHttpClient();
+        Instant deadline = Instant.now().plusSeconds(20);
+        while (true) {
+            try {
+                int status = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v2/")).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode();
+                if (status == 200) {
+                    return registry;
+                }
+            } catch (IOException e) {
+                // not up yet
+            }
+            if (!p.isAlive() || Instant.now().isAfter(deadline)) {
+                registry.close();
+                throw new IllegalStateException("registry did not start: " + Files.readString(dir.resolve("registry.log")));
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    String host() {
+        return "127.0.0.1:" + port;
+    }
+
+    /**
+     * Builds {@code busybox} (one layer: {@code /bin/busybox} and {@code sh}, {@code sleep} links; Env
+     * {@code PATH=/bin}, Cmd {@code sh}) and pushes it as {@code <host>/busybox:<tag>} for every tag.
+     */
+    void pushBusybox(List<String> tags) {
+        Path work = dir.resolve("build");
+        Path layout = work.resolve("layout");
+        Path bundle = work.resolve("bundle");
+        try {
+            Files.createDirectories(work);
+            run(work, "/usr/bin/umoci", "init", "--layout", layout.toString());
+            run(work, "/usr/bin/umoci", "new", "--image", layout + ":base");
+            run(work, "/usr/bin/umoci", "unpack", "--image", layout + ":base", bundle.toString());
+            Path bin = Files.createDirectories(bundle.resolve("rootfs/bin"));
+            Files.copy(BUSYBOX, bin.resolve("busybox"), StandardCopyOption.COPY_ATTRIBUTES);
+            for (String applet : List.of("sh", "sleep", "echo", "cat")) {
+                Files.createSymbolicLink(bin.resolve(applet), Path.of("busybox"));
+            }
+            run(work, "/usr/bin/umoci", "repack", "--refresh-bundle", "--image", layout + ":base", bundle.toString());
+            run(work, "/usr/bin/umoci", "config", "--image", layout + ":base", "--config.env", "PATH=/bin",
+                    "--config.cmd", "sh", "--architecture", "amd64", "--os", "linux");
+        } catch (IOException e) {
+            throw new UncheckedIOException("build busybox image in " + work, e);
+        }
+        for (String tag : tags) {
+            run(work, "/usr/bin/skopeo", "--insecure-policy", "copy", "-q", "--dest-tls-verify=false",
+                    "oci:" + layout + ":base", "docker://" + host() + "/busybox:" + tag);
+        }
+    }
+
+    private static void run(Path cwd, String... command) {
+        try {
+            Process p = new ProcessBuilder(command).directory(cwd.toFile()).redirectErrorStream(true).start();
+            byte[] out = p.getInputStream().readAllBytes();
+            if (!p.waitFor(120, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                throw new IllegalStateException(String.join(" ", command) + ": timed out");
+            }
+            if (p.exitValue() != 0) {
+                throw new IllegalStateException(String.join(" ", command) + ": exit " + p.exitValue() + ": "
+                        + new String(out, StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(String.join(" ", command), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static Duration timeout() {
+        return Duration.ofSeconds(60);
+    }
+}

@@ -1,0 +1,305 @@
+package dev.j8s.kubelet;
+
+import dev.j8s.api.Cluster;
+import dev.j8s.api.PodEvent;
+import dev.j8s.api.PodSource;
+import dev.j8s.kubelet.images.ImageManager;
+import dev.j8s.kubelet.images.ImagePullSettings;
+import dev.j8s.kubelet.images.ImageService;
+import dev.j8s.kubelet.kuberuntime.KubeRuntimeManager;
+import dev.j8s.kubelet.kuberuntime.PodRuntimeState;
+import dev.j8s.kubelet.logs.LogOptions;
+import dev.j8s.kubelet.logs.LogTarget;
+import dev.j8s.kubelet.logs.PodLogs;
+import dev.j8s.kubelet.nodestatus.HostFacts;
+import dev.j8s.kubelet.nodestatus.NodeHeartbeat;
+import dev.j8s.kubelet.nodestatus.NodeStatuses;
+import dev.j8s.kubelet.pleg.Pleg;
+import dev.j8s.kubelet.pods.PodSyncHandler;
+import dev.j8s.kubelet.pods.PodWorkers;
+import dev.j8s.kubelet.status.CrashLoopBackOff;
+import dev.j8s.kubelet.status.PodStatusGenerator;
+import dev.j8s.kubelet.status.PodStatusInput;
+import dev.j8s.kubelet.status.WaitingReason;
+import dev.j8s.runtime.ContainerRuntime;
+import dev.j8s.runtime.ContainerState;
+import dev.j8s.runtime.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodStatus;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
+import java.net.Inet4Address;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * The node agent: registers the Node and heartbeats its Lease, watches the pods bound to the node through
+ * {@link Cluster}, runs each through a pod worker that syncs it against the container runtime, notices
+ * container exits through the PLEG, writes pod statuses when they change and confirms deletions. The
+ * in-process kubelet of {@code j8s server}; thread-safe. Closing it leaves the containers running (conmon
+ * owns them) for the next start to re-adopt.
+ */
+public final class Kubelet implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(Kubelet.class.getName());
+    private static final Duration FACTS_TTL = Duration.ofMinutes(1);
+
+    private final KubeletConfig config;
+    private final Cluster cluster;
+    private final ContainerRuntime runtime;
+    private final Clock clock;
+    private final ClusterEventRecorder recorder;
+    private final PodLogs logs;
+    private final CrashLoopBackOff backOff;
+    private final KubeRuntimeManager manager;
+    private final PodWorkers workers;
+    private final NodeHeartbeat heartbeat;
+    private final Pleg pleg;
+    private final String nodeIp;
+    /** The status last written per pod UID (upstream's status manager cache). */
+    private final Map<String, PodStatus> statuses = new ConcurrentHashMap<>();
+    /** Why containers wait, per pod UID, from the last sync (for logs of waiting containers). */
+    private final Map<String, Map<String, WaitingReason>> waitingReasons = new ConcurrentHashMap<>();
+    private volatile HostFacts facts;
+    private volatile Instant factsAt = Instant.MIN;
+    private PodSource source;
+
+    public Kubelet(KubeletConfig config, Cluster cluster, ContainerRuntime runtime, ImageService images, Clock clock) {
+        this.config = config;
+        this.cluster = cluster;
+        this.runtime = runtime;
+        this.clock = clock;
+        this.nodeIp = internalIp();
+        this.recorder = new ClusterEventRecorder(cluster, config.nodeName(), clock);
+        this.logs = new PodLogs(config.dataDir());
+        this.backOff = new CrashLoopBackOff(clock);
+        ImageManager imageManager = new ImageManager(images, recorder, clock, ImagePullSettings.DEFAULTS);
+        this.manager = new KubeRuntimeManager(runtime, imageManager, recorder, logs, backOff, clock,
+                config.hostResolvConf());
+        this.workers = new PodWorkers(this::sync);
+        this.heartbeat = new NodeHeartbeat(cluster, config.nodeName(), this::facts, this::health,
+                config.kubeletVersion(), 10250, clock);
+        this.pleg = new Pleg(runtime, config.exitsDir(), () -> !workers.isEmpty(), workers::resync);
+    }
+
+    /**
+     * Registers the node (before returning, so the Node exists once this returns), then starts the
+     * heartbeat, the pod watch, the workers and the PLEG; pods the runtime still runs are re-adopted.
+     */
+    public synchronized void start() {
+        try {
+            heartbeat.tick();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "first node registration failed, retrying in the background: " + e.getMessage());
+        }
+        heartbeat.start();
+        pleg.start();
+        source = cluster.watchPods(config.nodeName(), this::onPodEvent);
+        Thread.ofVirtual().name("kubelet-housekeeping").start(() -> {
+            if (source.awaitSynced(Duration.ofMinutes(1))) {
+                removeOrphans();
+            }
+        });
+        LOG.log(Level.INFO, "kubelet started node=" + config.nodeName() + " nodeIP=" + nodeIp);
+    }
+
+    private void onPodEvent(PodEvent event) {
+        switch (event) {
+            case PodEvent.Added a -> workers.updatePod(a.pod());
+            case PodEvent.Updated u -> workers.updatePod(u.pod());
+            case PodEvent.Deleted d -> workers.removePod(d.pod());
+        }
+    }
+
+    /** Kills and removes what the runtime runs for pods the API no longer has (upstream's housekeeping). */
+    private void removeOrphans() {
+        Set<String> known = source.pods().stream().map(p -> p.getMetadata().getUid()).collect(Collectors.toSet());
+        for (String uid : manager.podUids()) {
+            if (known.contains(uid) || workers.uids().contains(uid)) {
+                continue;
+            }
+            LOG.log(Level.INFO, "removing orphaned pod uid=" + uid);
+            runtime.listPodSandboxes().stream().filter(s -> s.config().uid().equals(uid)).findFirst()
+                    .ifPresentOrElse(s -> workers.removePod(orphan(s.config().name(), s.config().namespace(), uid)),
+                            () -> workers.removePod(orphan("orphan", "default", uid)));
+        }
+    }
+
+    private static Pod orphan(String name, String namespace, String uid) {
+        return new PodBuilder().withNewMetadata().withName(name).withNamespace(namespace).withUid(uid)
+                .withDeletionGracePeriodSeconds(2L).endMetadata().withNewSpec().endSpec().build();
+    }
+
+    /** One pod worker step: upstream's {@code SyncPod}, {@code SyncTerminatingPod} and {@code SyncTerminatedPod}. */
+    private PodSyncHandler.Outcome sync(Pod pod, boolean removed) {
+        String uid = pod.getMetadata().getUid();
+        if (removed) {
+            manager.killPod(pod, KubeRuntimeManager.gracePeriod(pod), true);
+            forget(pod);
+            return new PodSyncHandler.Outcome.Finished();
+        }
+        if (pod.getMetadata().getDeletionTimestamp() != null) {
+            manager.killPod(pod, KubeRuntimeManager.gracePeriod(pod), true);
+            writeStatus(pod, manager.state(uid), Map.of(), true);
+            cluster.deletePod(pod.getMetadata().getNamespace(), pod.getMetadata().getName(), uid);
+            forget(pod);
+            return new PodSyncHandler.Outcome.Finished();
+        }
+        PodStatus last = statuses.getOrDefault(uid, pod.getStatus() == null ? new PodStatus() : pod.getStatus());
+        if (isTerminal(last.getPhase())) {
+            PodRuntimeState state = manager.state(uid);
+            if (state.readySandbox().isPresent() || state.anyRunning()) {
+                manager.killPod(pod, KubeRuntimeManager.gracePeriod(pod), false);
+                state = manager.state(uid);
+            }
+            writeStatus(pod, state, Map.of(), true);
+            return new PodSyncHandler.Outcome.Continue(Optional.empty());
+        }
+        KubeRuntimeManager.SyncResult result = manager.syncPod(pod);
+        waitingReasons.put(uid, result.waiting());
+        PodRuntimeState state = manager.state(uid);
+        PodStatus status = writeStatus(pod, state, result.waiting(), false);
+        if (isTerminal(status.getPhase())) {
+            manager.killPod(pod, KubeRuntimeManager.gracePeriod(pod), false);
+            writeStatus(pod, manager.state(uid), result.waiting(), true);
+        }
+        return new PodSyncHandler.Outcome.Continue(result.resyncAfter());
+    }
+
+    private PodStatus writeStatus(Pod pod, PodRuntimeState state, Map<String, WaitingReason> waiting, boolean terminal) {
+        String uid = pod.getMetadata().getUid();
+        PodStatus previous = statuses.get(uid);
+        Pod base = previous == null ? pod : new PodBuilder(pod).withStatus(previous).build();
+        PodStatus status = PodStatusGenerator.generate(new PodStatusInput(base, state.observations(),
+                state.readySandbox().isPresent(), List.of(nodeIp), terminal ? List.of() : state.podIps(), waiting,
+                terminal, clock.instant()));
+        if (!status.equals(previous)) {
+            Optional<Pod> written = cluster.updatePodStatus(pod.getMetadata().getNamespace(), pod.getMetadata().getName(),
+                    uid, status);
+            if (written.isPresent()) {
+                statuses.put(uid, status);
+            }
+        }
+        return status;
+    }
+
+    private void forget(Pod pod) {
+        String uid = pod.getMetadata().getUid();
+        statuses.remove(uid);
+        waitingReasons.remove(uid);
+        backOff.forgetPod(uid);
+        Path dir = config.dataDir().resolve("logs").resolve("pods")
+                .resolve(pod.getMetadata().getNamespace() + "_" + pod.getMetadata().getName() + "_" + uid);
+        deleteTree(dir);
+    }
+
+    /**
+     * Opens a container's log for {@code pods/log}.
+     *
+     * @throws dev.j8s.kubelet.logs.LogsException worded as upstream when it cannot be served
+     */
+    public InputStream openLog(String namespace, String podName, String uid, LogOptions options) {
+        String container = options.container();
+        Optional<ContainerStatus> latest = manager.state(uid).latest(container);
+        int restart = latest.map(ContainerStatus::attempt).orElse(0);
+        Optional<String> waiting = latest.isPresent() ? Optional.empty()
+                : Optional.of(Optional.ofNullable(waitingReasons.getOrDefault(uid, Map.of()).get(container))
+                        .map(WaitingReason::reason).orElse("ContainerCreating"));
+        String id = latest.map(ContainerStatus::id).orElse("");
+        LogTarget target = new LogTarget(namespace, podName, uid, container, restart,
+                () -> !id.isEmpty() && isRunning(id), waiting);
+        return logs.open(target, options);
+    }
+
+    private boolean isRunning(String containerId) {
+        try {
+            return runtime.containerStatus(containerId).state() instanceof ContainerState.Running;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    private HostFacts facts() {
+        Instant now = clock.instant();
+        if (facts == null || now.isAfter(factsAt.plus(FACTS_TTL))) {
+            facts = HostFacts.probe(config.nodeName(), nodeIp, config.dataDir(), config.runtimeBinary().toString());
+            factsAt = now;
+        }
+        return facts;
+    }
+
+    private NodeStatuses.Health health() {
+        try {
+            runtime.listPodSandboxes();
+            return NodeStatuses.Health.ready();
+        } catch (RuntimeException e) {
+            return new NodeStatuses.Health(false, "container runtime is down: " + e.getMessage());
+        }
+    }
+
+    private static boolean isTerminal(String phase) {
+        return "Succeeded".equals(phase) || "Failed".equals(phase);
+    }
+
+    /** The first IPv4 address of an up, non-loopback interface that is not a pod bridge or veth. */
+    static String internalIp() {
+        try {
+            for (NetworkInterface nif : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                if (nif.isLoopback() || !nif.isUp() || nif.getName().startsWith("j8s")
+                        || nif.getName().startsWith("veth") || nif.getName().startsWith("cni")) {
+                    continue;
+                }
+                for (var addr : Collections.list(nif.getInetAddresses())) {
+                    if (addr instanceof Inet4Address) {
+                        return addr.getHostAddress();
+                    }
+                }
+            }
+        } catch (SocketException e) {
+            // fall through
+        }
+        return "127.0.0.1";
+    }
+
+    private static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("remove " + dir, e);
+        }
+    }
+
+    /** Stops watching and syncing; containers keep running. */
+    @Override
+    public synchronized void close() {
+        if (source != null) {
+            source.close();
+        }
+        pleg.close();
+        workers.close();
+        heartbeat.close();
+        recorder.close();
+    }
+}

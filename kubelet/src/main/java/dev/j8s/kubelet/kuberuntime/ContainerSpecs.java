@@ -1,0 +1,178 @@
+package dev.j8s.kubelet.kuberuntime;
+
+import dev.j8s.oci.manifest.ImageConfig;
+import dev.j8s.runtime.ContainerConfig;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodSecurityContext;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.SecurityContext;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * The parts of a runtime container config that come from the pod spec and the image: argv (upstream
+ * {@code ExpandContainerCommandAndArgs} and the runtime's entrypoint rules), environment, working dir,
+ * numeric user and limits; stateless and thread-safe.
+ */
+public final class ContainerSpecs {
+
+    private ContainerSpecs() {}
+
+    /** A container whose config cannot be built (upstream's {@code CreateContainerConfigError}). */
+    public static final class ConfigException extends RuntimeException {
+        ConfigException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * The argv: k8s {@code command} replaces the image Entrypoint and {@code args} replace its Cmd; with
+     * only args given, Entrypoint + args; {@code $(VAR)} references expanded from {@code env}.
+     */
+    public static List<String> argv(Container c, ImageConfig image, Map<String, String> env) {
+        List<String> command = c.getCommand() == null ? List.of() : c.getCommand();
+        List<String> args = c.getArgs() == null ? List.of() : c.getArgs();
+        List<String> argv = new ArrayList<>();
+        if (!command.isEmpty()) {
+            command.forEach(s -> argv.add(expand(s, env)));
+            args.forEach(s -> argv.add(expand(s, env)));
+        } else {
+            argv.addAll(image.entrypoint());
+            if (!args.isEmpty()) {
+                args.forEach(s -> argv.add(expand(s, env)));
+            } else {
+                argv.addAll(image.cmd());
+            }
+        }
+        if (argv.isEmpty()) {
+            throw new ConfigException("no command specified");
+        }
+        return argv;
+    }
+
+    /**
+     * The environment: the image's {@code Env}, then the container's literal {@code env} (a name given in
+     * both takes the container's value); values may reference earlier variables with {@code $(VAR)}.
+     */
+    public static Map<String, String> env(Container c, ImageConfig image) {
+        Map<String, String> env = new LinkedHashMap<>();
+        for (String e : image.env()) {
+            int eq = e.indexOf('=');
+            if (eq > 0) {
+                env.put(e.substring(0, eq), e.substring(eq + 1));
+            }
+        }
+        Map<String, String> defined = new LinkedHashMap<>();
+        for (EnvVar v : c.getEnv() == null ? List.<EnvVar>of() : c.getEnv()) {
+            if (v.getValueFrom() != null) {
+                continue; // downward API, secrets and config maps: a later issue
+            }
+            String value = expand(v.getValue() == null ? "" : v.getValue(), defined);
+            defined.put(v.getName(), value);
+            env.put(v.getName(), value);
+        }
+        return env;
+    }
+
+    /** Upstream {@code expansion.Expand}: {@code $(NAME)} from {@code env}, {@code $$} escapes, unknown names kept. */
+    static String expand(String input, Map<String, String> env) {
+        StringBuilder out = new StringBuilder();
+        int i = 0;
+        while (i < input.length()) {
+            char ch = input.charAt(i);
+            if (ch == '$' && i + 1 < input.length()) {
+                char next = input.charAt(i + 1);
+                if (next == '$') {
+                    out.append('$');
+                    i += 2;
+                    continue;
+                }
+                if (next == '(') {
+                    int close = input.indexOf(')', i + 2);
+                    if (close > 0) {
+                        String name = input.substring(i + 2, close);
+                        String value = env.get(name);
+                        if (value != null) {
+                            out.append(value);
+                        } else {
+                            out.append(input, i, close + 1);
+                        }
+                        i = close + 1;
+                        continue;
+                    }
+                }
+            }
+            out.append(ch);
+            i++;
+        }
+        return out.toString();
+    }
+
+    public static String workingDir(Container c, ImageConfig image) {
+        if (c.getWorkingDir() != null && !c.getWorkingDir().isEmpty()) {
+            return c.getWorkingDir();
+        }
+        return image.workingDir().isEmpty() ? "/" : image.workingDir();
+    }
+
+    /** The numeric user: runAsUser/runAsGroup of the container, else of the pod, else the image's numeric {@code User}. */
+    public static ContainerConfig.User user(Pod pod, Container c, ImageConfig image) {
+        SecurityContext sc = c.getSecurityContext();
+        PodSecurityContext psc = pod.getSpec().getSecurityContext();
+        Long uid = sc != null && sc.getRunAsUser() != null ? sc.getRunAsUser()
+                : psc != null ? psc.getRunAsUser() : null;
+        Long gid = sc != null && sc.getRunAsGroup() != null ? sc.getRunAsGroup()
+                : psc != null ? psc.getRunAsGroup() : null;
+        List<Long> groups = psc != null && psc.getSupplementalGroups() != null ? psc.getSupplementalGroups() : List.of();
+        if (uid == null) {
+            String user = image.user();
+            if (!user.isEmpty()) {
+                String[] parts = user.split(":", 2);
+                if (!parts[0].matches("[0-9]+") || (parts.length == 2 && !parts[1].matches("[0-9]+"))) {
+                    throw new ConfigException("image user \"" + user
+                            + "\" is not numeric: only numeric users are supported (set runAsUser)");
+                }
+                uid = Long.parseLong(parts[0]);
+                if (gid == null && parts.length == 2) {
+                    gid = Long.parseLong(parts[1]);
+                }
+            }
+        }
+        return new ContainerConfig.User(uid == null ? 0 : uid, gid == null ? 0 : gid, groups);
+    }
+
+    /** CPU and memory limits as cgroup settings (CPU request as shares). */
+    public static ContainerConfig.Resources resources(Container c) {
+        if (c.getResources() == null) {
+            return ContainerConfig.Resources.NONE;
+        }
+        Map<String, Quantity> limits = c.getResources().getLimits() == null ? Map.of() : c.getResources().getLimits();
+        Map<String, Quantity> requests = c.getResources().getRequests() == null ? Map.of() : c.getResources().getRequests();
+        OptionalLong memory = Optional.ofNullable(limits.get("memory"))
+                .map(q -> OptionalLong.of(Quantity.getAmountInBytes(q).longValue())).orElse(OptionalLong.empty());
+        OptionalLong quota = OptionalLong.empty();
+        OptionalLong period = OptionalLong.empty();
+        if (limits.containsKey("cpu")) {
+            long millis = millis(limits.get("cpu"));
+            quota = OptionalLong.of(Math.max(1000, millis * 100));
+            period = OptionalLong.of(100_000);
+        }
+        OptionalLong shares = OptionalLong.empty();
+        Quantity cpuRequest = requests.getOrDefault("cpu", limits.get("cpu"));
+        if (cpuRequest != null) {
+            shares = OptionalLong.of(Math.max(2, millis(cpuRequest) * 1024 / 1000));
+        }
+        return new ContainerConfig.Resources(shares, quota, period, memory, OptionalLong.empty());
+    }
+
+    private static long millis(Quantity q) {
+        return Quantity.getAmountInBytes(q).multiply(BigDecimal.valueOf(1000)).longValue();
+    }
+}

@@ -1,0 +1,433 @@
+package dev.j8s.kubelet.kuberuntime;
+
+import dev.j8s.kubelet.events.ContainerKind;
+import dev.j8s.kubelet.events.ContainerReferences;
+import dev.j8s.kubelet.events.EventReason;
+import dev.j8s.kubelet.events.EventRecorder;
+import dev.j8s.kubelet.events.EventType;
+import dev.j8s.kubelet.images.ImageManager;
+import dev.j8s.kubelet.images.ImagePullResult;
+import dev.j8s.kubelet.logs.PodLogs;
+import dev.j8s.kubelet.status.ContainerHash;
+import dev.j8s.kubelet.status.CrashLoopBackOff;
+import dev.j8s.kubelet.status.WaitingReason;
+import dev.j8s.oci.image.ImageRecord;
+import dev.j8s.oci.manifest.ImageConfig;
+import dev.j8s.oci.registry.CredentialSupplier;
+import dev.j8s.runtime.ContainerConfig;
+import dev.j8s.runtime.ContainerRuntime;
+import dev.j8s.runtime.ContainerRuntimeException;
+import dev.j8s.runtime.ContainerState;
+import dev.j8s.runtime.ContainerStatus;
+import dev.j8s.runtime.PodSandboxConfig;
+import dev.j8s.runtime.PodSandboxStatus;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodDNSConfig;
+import io.fabric8.kubernetes.api.model.PodDNSConfigOption;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Syncs one pod against the container runtime in upstream's {@code SyncPod} order: sandbox, then init
+ * containers one at a time, then the regular containers, restarting per restart policy with
+ * CrashLoopBackOff; and kills pods gracefully. Thread-safe across pods; each pod is synced by one worker.
+ */
+public final class KubeRuntimeManager {
+
+    private static final System.Logger LOG = System.getLogger(KubeRuntimeManager.class.getName());
+    /** How often a pod waiting for something (an image pull back-off, a sandbox retry) is synced again. */
+    static final Duration WAITING_RESYNC = Duration.ofSeconds(5);
+
+    private final ContainerRuntime runtime;
+    private final ImageManager images;
+    private final EventRecorder recorder;
+    private final PodLogs logs;
+    private final CrashLoopBackOff backOff;
+    private final Clock clock;
+    private final Path hostResolvConf;
+
+    public KubeRuntimeManager(ContainerRuntime runtime, ImageManager images, EventRecorder recorder, PodLogs logs,
+            CrashLoopBackOff backOff, Clock clock, Path hostResolvConf) {
+        this.runtime = runtime;
+        this.images = images;
+        this.recorder = recorder;
+        this.logs = logs;
+        this.backOff = backOff;
+        this.clock = clock;
+        this.hostResolvConf = hostResolvConf;
+    }
+
+    /** The result of one sync: why containers wait, and when to sync again at the latest. */
+    public record SyncResult(Map<String, WaitingReason> waiting, Optional<Duration> resyncAfter) {
+        public SyncResult {
+            waiting = Map.copyOf(waiting);
+        }
+    }
+
+    /** What the runtime has for a pod UID. */
+    public PodRuntimeState state(String uid) {
+        List<PodSandboxStatus> sandboxes = runtime.listPodSandboxes().stream()
+                .filter(s -> uid.equals(s.config().uid())).toList();
+        List<ContainerStatus> containers = runtime.listContainers().stream()
+                .filter(c -> uid.equals(c.labels().get(Labels.POD_UID))).toList();
+        return new PodRuntimeState(uid, sandboxes, containers);
+    }
+
+    /** Every pod UID the runtime has a sandbox or container for. */
+    public List<String> podUids() {
+        List<String> uids = new ArrayList<>();
+        runtime.listPodSandboxes().forEach(s -> uids.add(s.config().uid()));
+        runtime.listContainers().forEach(c -> uids.add(c.labels().getOrDefault(Labels.POD_UID, "")));
+        return uids.stream().filter(u -> !u.isEmpty()).distinct().toList();
+    }
+
+    /** Upstream {@code SyncPod} for a pod that should run. */
+    public SyncResult syncPod(Pod pod) {
+        String uid = pod.getMetadata().getUid();
+        Map<String, WaitingReason> waiting = new HashMap<>();
+        PodRuntimeState state = state(uid);
+        Optional<PodSandboxStatus> sandbox = state.readySandbox();
+        if (sandbox.isEmpty()) {
+            if (!state.sandboxes().isEmpty()) {
+                // the sandbox died (or was stopped): upstream kills everything and starts over
+                for (PodSandboxStatus old : state.sandboxes()) {
+                    killSandbox(pod, old, state, Duration.ZERO);
+                }
+            }
+            try {
+                String id = runtime.runPodSandbox(sandboxConfig(pod, state.sandboxes().size()));
+                sandbox = Optional.of(runtime.podSandboxStatus(id));
+            } catch (RuntimeException e) {
+                recorder.event(ContainerReferences.of(pod), EventType.WARNING, EventReason.FAILED_CREATE_POD_SANDBOX,
+                        "Failed to create pod sandbox: " + e.getMessage());
+                LOG.log(Level.WARNING, "create sandbox of pod " + key(pod) + " failed: " + e.getMessage());
+                return new SyncResult(waiting, Optional.of(WAITING_RESYNC));
+            }
+            state = state(uid);
+        }
+        String sandboxId = sandbox.get().id();
+        String policy = restartPolicy(pod);
+        Optional<Duration> resync = Optional.empty();
+
+        // Init containers, one at a time, in order.
+        for (Container c : pod.getSpec().getInitContainers()) {
+            Optional<ContainerStatus> latest = state.latest(c.getName());
+            if (latest.isPresent() && latest.get().state() instanceof ContainerState.Exited e && e.exitCode() == 0) {
+                continue;
+            }
+            if (latest.isPresent() && latest.get().state() instanceof ContainerState.Running) {
+                return new SyncResult(waiting, resync);
+            }
+            if (latest.isPresent() && latest.get().state() instanceof ContainerState.Exited e) {
+                if (policy.equals("Never")) {
+                    return new SyncResult(waiting, resync); // the pod failed
+                }
+                Optional<WaitingReason> wait = backOff(pod, c, e, ContainerKind.INIT_CONTAINER);
+                if (wait.isPresent()) {
+                    waiting.put(c.getName(), wait.get());
+                    return new SyncResult(waiting, Optional.of(remaining(pod, c, e)));
+                }
+            }
+            int attempt = latest.map(s -> s.attempt() + 1).orElse(0);
+            latest.filter(s -> !(s.state() instanceof ContainerState.Exited)).ifPresent(s -> remove(s.id()));
+            startContainer(pod, c, ContainerKind.INIT_CONTAINER, sandboxId, attempt, state, waiting)
+                    .ifPresent(d -> waiting.put(c.getName(), d));
+            return new SyncResult(waiting, waiting.isEmpty() ? resync : Optional.of(WAITING_RESYNC));
+        }
+
+        // Regular containers.
+        for (Container c : pod.getSpec().getContainers()) {
+            Optional<ContainerStatus> latest = state.latest(c.getName());
+            int attempt = latest.map(s -> s.attempt() + 1).orElse(0);
+            if (latest.isPresent()) {
+                ContainerStatus s = latest.get();
+                switch (s.state()) {
+                    case ContainerState.Running r -> {
+                        String hash = s.annotations().getOrDefault(Labels.CONTAINER_HASH, "");
+                        if (ContainerHash.matches(hash, c)) {
+                            continue;
+                        }
+                        recorder.event(ContainerReferences.of(pod, c, ContainerKind.CONTAINER), EventType.NORMAL,
+                                EventReason.KILLING_CONTAINER,
+                                "Container " + c.getName() + " definition changed, will be restarted");
+                        runtime.stopContainer(s.id(), gracePeriod(pod));
+                    }
+                    case ContainerState.Exited e -> {
+                        if (!dev.j8s.kubelet.status.Restarts.shouldRestart(policy, e.exitCode())) {
+                            continue;
+                        }
+                        Optional<WaitingReason> wait = backOff(pod, c, e, ContainerKind.CONTAINER);
+                        if (wait.isPresent()) {
+                            waiting.put(c.getName(), wait.get());
+                            resync = min(resync, remaining(pod, c, e));
+                            continue;
+                        }
+                    }
+                    case ContainerState.Created x -> remove(s.id());
+                    case ContainerState.Unknown x -> remove(s.id());
+                }
+            }
+            Optional<WaitingReason> failed = startContainer(pod, c, ContainerKind.CONTAINER, sandboxId, attempt, state,
+                    waiting);
+            if (failed.isPresent()) {
+                waiting.put(c.getName(), failed.get());
+                resync = min(resync, WAITING_RESYNC);
+            }
+        }
+        return new SyncResult(waiting, resync);
+    }
+
+    private Optional<WaitingReason> backOff(Pod pod, Container c, ContainerState.Exited e, ContainerKind kind) {
+        CrashLoopBackOff.Key k = new CrashLoopBackOff.Key(pod.getMetadata().getUid(), c.getName());
+        Optional<WaitingReason> wait = backOff.check(k, pod.getMetadata().getName(), pod.getMetadata().getNamespace(),
+                e.finishedAt());
+        wait.ifPresent(w -> recorder.event(ContainerReferences.of(pod, c, kind), EventType.WARNING,
+                EventReason.BACK_OFF_START_CONTAINER, CrashLoopBackOff.eventMessage(c.getName(),
+                        pod.getMetadata().getName(), pod.getMetadata().getNamespace(), pod.getMetadata().getUid())));
+        return wait;
+    }
+
+    private Duration remaining(Pod pod, Container c, ContainerState.Exited e) {
+        Duration current = backOff.current(new CrashLoopBackOff.Key(pod.getMetadata().getUid(), c.getName()));
+        Duration left = Duration.between(clock.instant(), e.finishedAt().plus(current));
+        return left.isNegative() ? Duration.ofMillis(100) : left.plusMillis(100);
+    }
+
+    /** Pulls the image, creates and starts one container; the waiting reason when it could not. */
+    private Optional<WaitingReason> startContainer(Pod pod, Container c, ContainerKind kind, String sandboxId,
+            int attempt, PodRuntimeState state, Map<String, WaitingReason> waiting) {
+        var ref = ContainerReferences.of(pod, c, kind);
+        ImagePullResult image = images.ensureImageExists(pod, c, kind, CredentialSupplier.ANONYMOUS);
+        if (image instanceof ImagePullResult.Waiting w) {
+            return Optional.of(new WaitingReason(w.reason(), w.message()));
+        }
+        ImagePullResult.Ready ready = (ImagePullResult.Ready) image;
+        ContainerConfig config;
+        try {
+            config = containerConfig(pod, c, ready, attempt);
+        } catch (ContainerSpecs.ConfigException | IllegalArgumentException e) {
+            recorder.event(ref, EventType.WARNING, EventReason.FAILED_TO_CREATE_CONTAINER, "Error: " + e.getMessage());
+            return Optional.of(new WaitingReason("CreateContainerConfigError", e.getMessage()));
+        }
+        // keep the latest exited instance (for logs --previous), remove older ones
+        List<ContainerStatus> old = state.instances(c.getName());
+        for (int i = 1; i < old.size(); i++) {
+            remove(old.get(i).id());
+        }
+        String id;
+        try {
+            id = runtime.createContainer(sandboxId, config);
+        } catch (RuntimeException e) {
+            recorder.event(ref, EventType.WARNING, EventReason.FAILED_TO_CREATE_CONTAINER, "Error: " + e.getMessage());
+            return Optional.of(new WaitingReason("CreateContainerError", e.getMessage()));
+        }
+        recorder.event(ref, EventType.NORMAL, EventReason.CREATED_CONTAINER, "Created container: " + c.getName());
+        try {
+            runtime.startContainer(id);
+        } catch (RuntimeException e) {
+            recorder.event(ref, EventType.WARNING, EventReason.FAILED_TO_START_CONTAINER, "Error: " + e.getMessage());
+            return Optional.of(new WaitingReason("RunContainerError", e.getMessage()));
+        }
+        recorder.event(ref, EventType.NORMAL, EventReason.STARTED_CONTAINER, "Started container " + c.getName());
+        return Optional.empty();
+    }
+
+    ContainerConfig containerConfig(Pod pod, Container c, ImagePullResult.Ready ready, int attempt) {
+        ImageRecord record = ready.image();
+        ImageConfig image = record.config();
+        Map<String, String> env = ContainerSpecs.env(c, image);
+        List<String> argv = ContainerSpecs.argv(c, image, env);
+        Path logPath = logs.logFile(pod.getMetadata().getNamespace(), pod.getMetadata().getName(),
+                pod.getMetadata().getUid(), c.getName(), attempt);
+        try {
+            Files.createDirectories(logPath.getParent());
+        } catch (IOException e) {
+            throw new UncheckedIOException("create log directory " + logPath.getParent(), e);
+        }
+        String imageId = record.references().stream().filter(r -> r.contains("@")).findFirst()
+                .orElse(ready.imageRef());
+        Map<String, String> labels = Map.of(Labels.POD_UID, pod.getMetadata().getUid(),
+                Labels.POD_NAME, pod.getMetadata().getName(), Labels.POD_NAMESPACE, pod.getMetadata().getNamespace(),
+                Labels.CONTAINER_NAME, c.getName());
+        Map<String, String> annotations = Map.of(Labels.CONTAINER_HASH, ContainerHash.of(c), Labels.IMAGE_ID, imageId);
+        String stopSignal = image.stopSignal().isEmpty() ? "SIGTERM" : image.stopSignal();
+        List<String> envList = env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
+        return new ContainerConfig(c.getName(), attempt, c.getImage(), record.layers(), argv, envList,
+                ContainerSpecs.workingDir(c, image), ContainerSpecs.user(pod, c, image), List.of(),
+                ContainerSpecs.resources(c), logPath, false, stopSignal, labels, annotations);
+    }
+
+    PodSandboxConfig sandboxConfig(Pod pod, int attempt) {
+        var meta = pod.getMetadata();
+        String hostname = pod.getSpec().getHostname() != null && !pod.getSpec().getHostname().isEmpty()
+                ? pod.getSpec().getHostname() : meta.getName();
+        if (hostname.length() > 63) {
+            hostname = hostname.substring(0, 63).replaceAll("[-.]+$", "");
+        }
+        return new PodSandboxConfig(meta.getName(), meta.getNamespace(), meta.getUid(), attempt, hostname, dns(pod),
+                List.of(), Map.of(Labels.POD_UID, meta.getUid(), Labels.POD_NAME, meta.getName(),
+                Labels.POD_NAMESPACE, meta.getNamespace()), Map.of());
+    }
+
+    /** The pod's DNS: {@code dnsConfig} for policy None, else the host's resolv.conf plus the pod's dnsConfig. */
+    PodSandboxConfig.DnsConfig dns(Pod pod) {
+        List<String> servers = new ArrayList<>();
+        List<String> searches = new ArrayList<>();
+        List<String> options = new ArrayList<>();
+        if (!"None".equals(pod.getSpec().getDnsPolicy())) {
+            try {
+                for (String line : Files.readAllLines(hostResolvConf)) {
+                    String[] f = line.strip().split("\\s+");
+                    if (f.length < 2 || f[0].startsWith("#")) {
+                        continue;
+                    }
+                    switch (f[0]) {
+                        case "nameserver" -> servers.add(f[1]);
+                        case "search", "domain" -> searches.addAll(List.of(f).subList(1, f.length));
+                        case "options" -> options.addAll(List.of(f).subList(1, f.length));
+                        default -> { }
+                    }
+                }
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "cannot read " + hostResolvConf + ": " + e.getMessage());
+            }
+        }
+        PodDNSConfig extra = pod.getSpec().getDnsConfig();
+        if (extra != null) {
+            servers.addAll(extra.getNameservers());
+            searches.addAll(extra.getSearches());
+            for (PodDNSConfigOption o : extra.getOptions()) {
+                options.add(o.getValue() == null ? o.getName() : o.getName() + ":" + o.getValue());
+            }
+        }
+        return new PodSandboxConfig.DnsConfig(servers.stream().distinct().limit(3).toList(),
+                searches.stream().distinct().toList(), options.stream().distinct().toList());
+    }
+
+    /**
+     * Upstream {@code KillPod}: stops every running container with the grace period (in parallel, a
+     * Killing event each), then stops the sandboxes and, when {@code remove}, removes them.
+     */
+    public void killPod(Pod pod, Duration grace, boolean remove) {
+        PodRuntimeState state = state(pod.getMetadata().getUid());
+        killContainers(pod, state, grace);
+        for (PodSandboxStatus s : state.sandboxes()) {
+            try {
+                runtime.stopPodSandbox(s.id());
+                if (remove) {
+                    runtime.removePodSandbox(s.id());
+                }
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "stop sandbox " + s.id() + " of pod " + key(pod) + " failed: " + e.getMessage());
+            }
+        }
+        if (remove) {
+            for (ContainerStatus c : state(pod.getMetadata().getUid()).containers()) {
+                remove(c.id());
+            }
+        }
+    }
+
+    private void killSandbox(Pod pod, PodSandboxStatus sandbox, PodRuntimeState state, Duration grace) {
+        killContainers(pod, state, grace);
+        try {
+            runtime.stopPodSandbox(sandbox.id());
+            runtime.removePodSandbox(sandbox.id());
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "remove sandbox " + sandbox.id() + " failed: " + e.getMessage());
+        }
+    }
+
+    private void killContainers(Pod pod, PodRuntimeState state, Duration grace) {
+        List<Future<?>> stops = new ArrayList<>();
+        try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (ContainerStatus c : state.containers()) {
+                if (!(c.state() instanceof ContainerState.Running)) {
+                    continue;
+                }
+                Container spec = findContainer(pod, c.name());
+                if (spec != null) {
+                    recorder.event(ContainerReferences.of(pod, spec, kind(pod, c.name())), EventType.NORMAL,
+                            EventReason.KILLING_CONTAINER, "Stopping container " + c.name());
+                }
+                stops.add(executor.submit(() -> {
+                    try {
+                        runtime.stopContainer(c.id(), grace);
+                    } catch (ContainerRuntimeException e) {
+                        LOG.log(Level.WARNING, "stop container " + c.id() + " failed: " + e.getMessage());
+                    }
+                }));
+            }
+        }
+    }
+
+    private void remove(String containerId) {
+        try {
+            runtime.removeContainer(containerId);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "remove container " + containerId + " failed: " + e.getMessage());
+        }
+    }
+
+    private static Container findContainer(Pod pod, String name) {
+        for (Container c : pod.getSpec().getContainers()) {
+            if (c.getName().equals(name)) {
+                return c;
+            }
+        }
+        for (Container c : pod.getSpec().getInitContainers()) {
+            if (c.getName().equals(name)) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    private static ContainerKind kind(Pod pod, String name) {
+        return pod.getSpec().getInitContainers().stream().anyMatch(c -> c.getName().equals(name))
+                ? ContainerKind.INIT_CONTAINER : ContainerKind.CONTAINER;
+    }
+
+    /** The pod's grace period: its deletion grace period when deleted, else its terminationGracePeriodSeconds (30 s). */
+    public static Duration gracePeriod(Pod pod) {
+        Long g = pod.getMetadata().getDeletionGracePeriodSeconds();
+        if (g == null) {
+            g = pod.getSpec().getTerminationGracePeriodSeconds();
+        }
+        if (g == null) {
+            g = 30L;
+        }
+        return Duration.ofSeconds(Math.max(g, 1)); // upstream's minimum: 0 means "immediately" but still asks nicely
+    }
+
+    static String restartPolicy(Pod pod) {
+        String p = pod.getSpec().getRestartPolicy();
+        return p == null || p.isEmpty() ? "Always" : p;
+    }
+
+    private static Optional<Duration> min(Optional<Duration> a, Duration b) {
+        return Optional.of(a.isEmpty() || b.compareTo(a.get()) < 0 ? b : a.get());
+    }
+
+    private static String key(Pod pod) {
+        return pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
+    }
+
+    Instant now() {
+        return clock.instant();
+    }
+}
