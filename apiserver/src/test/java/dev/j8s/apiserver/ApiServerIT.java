@@ -140,8 +140,12 @@ class ApiServerIT {
         assertThat(list.get("kind").asText()).isEqualTo("PodList");
         assertThat(list.at("/metadata/resourceVersion").asText()).isNotEmpty();
         assertThat(list.get("items").findValuesAsText("name")).contains("web1");
-        JsonNode events = json(call("GET",
-                "/api/v1/namespaces/default/events?fieldSelector=involvedObject.name%3Dweb1", null, null));
+        // the binder records its event right after the binding is written
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        JsonNode events;
+        do {
+            events = json(call("GET", "/api/v1/namespaces/default/events?fieldSelector=involvedObject.name%3Dweb1", null, null));
+        } while (!events.get("items").findValuesAsText("reason").contains("Scheduled") && System.nanoTime() < deadline && pause());
         assertThat(events.get("items").findValuesAsText("reason")).contains("Scheduled");
     }
 
