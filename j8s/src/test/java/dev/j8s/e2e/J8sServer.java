@@ -213,6 +213,14 @@ final class J8sServer implements AutoCloseable {
         if (!Files.isDirectory(runDir)) {
             return;
         }
+        // Pods a test left behind (e.g. waiting on an image that cannot be pulled) still have sandboxes:
+        // the runtime's own teardown stops their containers, runs CNI DEL and unmounts their /dev/shm.
+        try {
+            new dev.j8s.runtime.conmon.ConmonRuntime(
+                    dev.j8s.runtime.RuntimeConfig.of(dataDir.toAbsolutePath().normalize(), runDir, "10.255.0.0/16")).destroy();
+        } catch (RuntimeException e) {
+            System.err.println("e2e cleanup: runtime teardown failed: " + e.getMessage());
+        }
         quietly("umount", "--recursive", runDir.resolve("ns").toString()); // pod namespaces of pods a test left behind too
         quietly("ip", "link", "del", "j8s" + hash.substring(0, 4));
         deleteRecursively(runDir);
