@@ -6,6 +6,7 @@ import dev.j8s.api.Cluster;
 import dev.j8s.kubeconfig.Kubeconfig;
 import dev.j8s.kubelet.Kubelet;
 import dev.j8s.kubelet.KubeletConfig;
+import dev.j8s.kubelet.credentials.KubeletCredentials;
 import dev.j8s.kubelet.images.ImageService;
 import dev.j8s.oci.image.ImageStore;
 import dev.j8s.oci.registry.RegistryOptions;
@@ -27,6 +28,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -86,6 +88,9 @@ final class ServerCommand implements Callable<Integer> {
             description = "Most detailed log level: ERROR, WARNING, INFO, DEBUG or TRACE (default: ${DEFAULT-VALUE}).")
     private Level logLevel;
 
+    @Mixin
+    private ImageCredentialOptions imageCredentials = new ImageCredentialOptions();
+
     ServerCommand(HostEnvironment host, PrintStream out) {
         this.host = host;
         this.out = out;
@@ -108,6 +113,12 @@ final class ServerCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         ServerSettings settings = settings();
         Logging.setLevel(settings.logLevel());
+        KubeletCredentials credentials;
+        try {
+            credentials = imageCredentials.credentials(settings.dataDir(), host.home());
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
         Path kubeconfig = settings.kubeconfig();
         createDataDir(settings.dataDir());
         // The kubeconfig appears only once this run serves: remove the one a previous run left behind.
@@ -129,7 +140,7 @@ final class ServerCommand implements Callable<Integer> {
         URI url = settings.listen().url(server.port());
         Kubeconfig entry = new Kubeconfig("j8s", url, pki.caPem(), pki.adminToken(), "default");
         // The kubelet registers the Node before kubectl users get their kubeconfig.
-        Kubelet kubelet = startKubelet(settings, entry, server);
+        Kubelet kubelet = startKubelet(settings, entry, server, credentials);
         if (kubelet != null) {
             Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("j8s-kubelet-shutdown").unstarted(kubelet::close));
         }
@@ -156,7 +167,8 @@ final class ServerCommand implements Callable<Integer> {
      * Starts the in-process kubelet against this server over loopback HTTPS, as {@code j8s agent} would;
      * null (the API server still serves) when the container runtime cannot run here.
      */
-    private Kubelet startKubelet(ServerSettings settings, Kubeconfig entry, ApiServer server) {
+    private Kubelet startKubelet(ServerSettings settings, Kubeconfig entry, ApiServer server,
+                                 KubeletCredentials credentials) {
         Path dataDir = settings.dataDir();
         Path runDir = runDir(dataDir, host);
         String cidr = podCidr != null ? Cidrs.validate("--pod-cidr", podCidr) : defaultPodCidr(dataDir, DataDirs.defaultFor(host));
@@ -172,7 +184,8 @@ final class ServerCommand implements Callable<Integer> {
         Cluster cluster = Cluster.connect(kubeletKubeconfig);
         ImageStore images = ImageStore.open(dataDir.resolve("images"), RegistryOptions.DEFAULT);
         Kubelet kubelet = new Kubelet(KubeletConfig.of(settings.nodeName(), dataDir, runDir,
-                runtime.config().runtimePath()), cluster, runtime, ImageService.of(images), Clock.systemUTC());
+                runtime.config().runtimePath()), cluster, runtime, ImageService.of(images), Clock.systemUTC(),
+                credentials);
         kubelet.start();
         server.attachPodLogs(new KubeletLogSource(kubelet, Clock.systemUTC()));
         LOG.log(Level.INFO, "kubelet started podCIDR={0} runDir={1}", cidr, runDir);

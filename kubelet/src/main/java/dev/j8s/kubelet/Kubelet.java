@@ -3,6 +3,7 @@ package dev.j8s.kubelet;
 import dev.j8s.api.Cluster;
 import dev.j8s.api.PodEvent;
 import dev.j8s.api.PodSource;
+import dev.j8s.kubelet.credentials.KubeletCredentials;
 import dev.j8s.kubelet.images.ImageManager;
 import dev.j8s.kubelet.images.ImagePullSettings;
 import dev.j8s.kubelet.images.ImageService;
@@ -82,6 +83,12 @@ public final class Kubelet implements AutoCloseable {
     private PodSource source;
 
     public Kubelet(KubeletConfig config, Cluster cluster, ContainerRuntime runtime, ImageService images, Clock clock) {
+        this(config, cluster, runtime, images, clock, KubeletCredentials.none());
+    }
+
+    /** @param credentials node docker config, credential plugins and the KEP-2535 policy for image pulls */
+    public Kubelet(KubeletConfig config, Cluster cluster, ContainerRuntime runtime, ImageService images, Clock clock,
+                   KubeletCredentials credentials) {
         this.config = config;
         this.cluster = cluster;
         this.runtime = runtime;
@@ -90,9 +97,10 @@ public final class Kubelet implements AutoCloseable {
         this.recorder = new ClusterEventRecorder(cluster, config.nodeName(), clock);
         this.logs = new PodLogs(config.dataDir());
         this.backOff = new CrashLoopBackOff(clock);
-        ImageManager imageManager = new ImageManager(images, recorder, clock, ImagePullSettings.DEFAULTS);
+        ImageManager imageManager = new ImageManager(credentials.imageService(images), recorder, clock,
+                ImagePullSettings.DEFAULTS, credentials.pulledImages());
         this.manager = new KubeRuntimeManager(runtime, imageManager, recorder, logs, backOff, clock,
-                config.hostResolvConf());
+                config.hostResolvConf(), Optional.of(credentials.podCredentials(cluster::secret, recorder)));
         this.workers = new PodWorkers(this::sync);
         this.heartbeat = new NodeHeartbeat(cluster, config.nodeName(), this::facts, this::health,
                 config.kubeletVersion(), 10250, clock);

@@ -15,9 +15,17 @@ import java.util.Optional;
 public final class KeyringImageService implements ImageService {
 
     private final ImageService delegate;
+    private final Optional<SecretPulledImages> records;
 
     public KeyringImageService(ImageService delegate) {
         this.delegate = delegate;
+        this.records = Optional.empty();
+    }
+
+    /** Also records every pull made with a {@link Resolution} (intent, then the credential that worked) in {@code records}. */
+    public KeyringImageService(ImageService delegate, SecretPulledImages records) {
+        this.delegate = delegate;
+        this.records = Optional.of(records);
     }
 
     @Override
@@ -28,7 +36,17 @@ public final class KeyringImageService implements ImageService {
     @Override
     public ImageRecord pull(ImageReference ref, CredentialSupplier credentials, PullListener listener) {
         if (credentials instanceof Resolution resolution) {
-            return resolution.tryInOrder(supplier -> delegate.pull(ref, supplier, listener)).value();
+            String image = ref.toString();
+            records.ifPresent(r -> r.pullStarted(image));
+            Resolution.Attempted<ImageRecord> done;
+            try {
+                done = resolution.tryInOrder(supplier -> delegate.pull(ref, supplier, listener));
+            } catch (RuntimeException e) {
+                records.ifPresent(r -> r.pullFailed(image));
+                throw e;
+            }
+            records.ifPresent(r -> r.pulled(image, ref, done.value().id().toString(), done.used()));
+            return done.value();
         }
         return delegate.pull(ref, credentials, listener);
     }

@@ -1,6 +1,9 @@
 package dev.j8s.kubelet.credentials;
 
+import dev.j8s.kubelet.images.PresentImageAccess;
+import dev.j8s.oci.image.ImageRecord;
 import dev.j8s.oci.reference.ImageReference;
+import dev.j8s.oci.registry.CredentialSupplier;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -20,7 +23,7 @@ import java.util.Set;
  * credential (identity plus credential hash), and records a successful verification like a pull.
  * Records are kept in memory.
  */
-public final class SecretPulledImages {
+public final class SecretPulledImages implements PresentImageAccess {
     /** Upstream's cap on opportunistic record updates. */
     static final int MAX_CACHED_ENTRIES = 100;
 
@@ -165,6 +168,19 @@ public final class SecretPulledImages {
     public synchronized void imageRemoved(String imageRef) {
         records.remove(imageRef);
         verified.removeIf(k -> k.startsWith(imageRef + "\u0000"));
+    }
+
+    /**
+     * The image manager's check: {@code credentials} is the pod's {@link Resolution} for {@code ref}; any other
+     * supplier counts as a pod without credentials.
+     */
+    @Override
+    public Verdict check(String image, ImageReference ref, ImageRecord present, CredentialSupplier credentials) {
+        Resolution pod = credentials instanceof Resolution r ? r : new Resolution(ref, List.of(), List.of());
+        return switch (decide(image, ref, present.id().toString(), pod)) {
+            case Decision.UsePresent u -> new Verdict.Use(u.message());
+            case Decision.MustPull m -> new Verdict.MustPull(m.why());
+        };
     }
 
     /**

@@ -45,6 +45,7 @@ public final class ImageManager {
     private final Clock clock;
     private final ImageBackOff backOff;
     private final ImagePuller puller;
+    private final PresentImageAccess access;
     /** Last pull error per back-off key, {@code <reason>: <message>}, shown while backing off. */
     private final Map<String, String> previousPullErrors = new ConcurrentHashMap<>();
 
@@ -55,6 +56,16 @@ public final class ImageManager {
      * @param settings serialization, parallelism and registry QPS
      */
     public ImageManager(ImageService images, EventRecorder recorder, Clock clock, ImagePullSettings settings) {
+        this(images, recorder, clock, settings, PresentImageAccess.ANY);
+    }
+
+    /**
+     * @param access decides whether a pod may use an image already present (KEP-2535); with
+     *     {@link PresentImageAccess#ANY} every pod may
+     */
+    public ImageManager(ImageService images, EventRecorder recorder, Clock clock, ImagePullSettings settings,
+                        PresentImageAccess access) {
+        this.access = Objects.requireNonNull(access);
         this.images = Objects.requireNonNull(images);
         this.recorder = Objects.requireNonNull(recorder);
         this.clock = Objects.requireNonNull(clock);
@@ -102,11 +113,22 @@ public final class ImageManager {
                         msg);
             }
             if (present.isPresent()) {
-                log(ref, logPrefix, EventType.NORMAL, EventReason.PULLED_IMAGE,
-                        "Container image " + PullErrors.quote(requested) + " already present on machine");
-                return new ImagePullResult.Ready(present.get().id().toString(), present.get());
+                PresentImageAccess.Verdict verdict;
+                try {
+                    verdict = access.check(requested, canonical, present.get(), credentials);
+                } catch (RuntimeException e) {
+                    // Fail safe: a failed check never grants access.
+                    verdict = new PresentImageAccess.Verdict.MustPull(String.valueOf(e.getMessage()));
+                }
+                if (verdict instanceof PresentImageAccess.Verdict.Use(String message)) {
+                    log(ref, logPrefix, EventType.NORMAL, EventReason.PULLED_IMAGE, message);
+                    return new ImagePullResult.Ready(present.get().id().toString(), present.get());
+                }
+                LOG.log(System.Logger.Level.INFO, "present image not verified for the pod, pulling image={0} why={1}",
+                        logPrefix, ((PresentImageAccess.Verdict.MustPull) verdict).why());
             }
             if (policy == PullPolicy.NEVER) {
+                // A pod that may not use a present image learns nothing more than for an absent one.
                 String msg = "Container image " + PullErrors.quote(requested) + " is not present with pull policy of Never";
                 return waiting(ref, logPrefix, EventReason.ERR_IMAGE_NEVER_PULL_POLICY, ImagePullResult.ERR_IMAGE_NEVER_PULL,
                         msg);

@@ -1,5 +1,7 @@
 package dev.j8s.kubelet.kuberuntime;
 
+import dev.j8s.kubelet.credentials.CredentialsException;
+import dev.j8s.kubelet.credentials.PodCredentials;
 import dev.j8s.kubelet.events.ContainerKind;
 import dev.j8s.kubelet.events.ContainerReferences;
 import dev.j8s.kubelet.events.EventReason;
@@ -13,6 +15,7 @@ import dev.j8s.kubelet.status.CrashLoopBackOff;
 import dev.j8s.kubelet.status.WaitingReason;
 import dev.j8s.oci.image.ImageRecord;
 import dev.j8s.oci.manifest.ImageConfig;
+import dev.j8s.oci.reference.ImageReference;
 import dev.j8s.oci.registry.CredentialSupplier;
 import dev.j8s.runtime.ContainerConfig;
 import dev.j8s.runtime.ContainerRuntime;
@@ -59,9 +62,18 @@ public final class KubeRuntimeManager {
     private final CrashLoopBackOff backOff;
     private final Clock clock;
     private final Path hostResolvConf;
+    private final Optional<PodCredentials> credentials;
 
+    /** Pulls every image anonymously. */
     public KubeRuntimeManager(ContainerRuntime runtime, ImageManager images, EventRecorder recorder, PodLogs logs,
             CrashLoopBackOff backOff, Clock clock, Path hostResolvConf) {
+        this(runtime, images, recorder, logs, backOff, clock, hostResolvConf, Optional.empty());
+    }
+
+    /** @param credentials the pods' registry credentials (pull secrets, node config, plugins); empty: anonymous */
+    public KubeRuntimeManager(ContainerRuntime runtime, ImageManager images, EventRecorder recorder, PodLogs logs,
+            CrashLoopBackOff backOff, Clock clock, Path hostResolvConf, Optional<PodCredentials> credentials) {
+        this.credentials = credentials;
         this.runtime = runtime;
         this.images = images;
         this.recorder = recorder;
@@ -207,11 +219,34 @@ public final class KubeRuntimeManager {
         return left.isNegative() ? Duration.ofMillis(100) : left.plusMillis(100);
     }
 
+    /**
+     * The credentials {@code c}'s image may be pulled with: the pod's {@link dev.j8s.kubelet.credentials.Resolution}
+     * (tried in keyring order by the image service); a malformed pull secret fails the pull with its error.
+     */
+    private CredentialSupplier pullCredentials(Pod pod, Container c) {
+        if (credentials.isEmpty()) {
+            return CredentialSupplier.ANONYMOUS;
+        }
+        ImageReference ref;
+        try {
+            ref = ImageReference.parse(c.getImage() == null ? "" : c.getImage()).withDefaultTag();
+        } catch (IllegalArgumentException e) {
+            return CredentialSupplier.ANONYMOUS; // the image manager reports InvalidImageName
+        }
+        try {
+            return credentials.get().forPod(pod).resolve(ref);
+        } catch (CredentialsException e) {
+            return (host, repository) -> {
+                throw e;
+            };
+        }
+    }
+
     /** Pulls the image, creates and starts one container; the waiting reason when it could not. */
     private Optional<WaitingReason> startContainer(Pod pod, Container c, ContainerKind kind, String sandboxId,
             int attempt, PodRuntimeState state, Map<String, WaitingReason> waiting) {
         var ref = ContainerReferences.of(pod, c, kind);
-        ImagePullResult image = images.ensureImageExists(pod, c, kind, CredentialSupplier.ANONYMOUS);
+        ImagePullResult image = images.ensureImageExists(pod, c, kind, pullCredentials(pod, c));
         if (image instanceof ImagePullResult.Waiting w) {
             return Optional.of(new WaitingReason(w.reason(), w.message()));
         }
