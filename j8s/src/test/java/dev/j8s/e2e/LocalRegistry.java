@@ -30,11 +30,13 @@ final class LocalRegistry implements AutoCloseable {
     private final Process process;
     private final int port;
     private final Path dir;
+    private final java.util.Optional<String> destCreds;
 
-    private LocalRegistry(Process process, int port, Path dir) {
+    private LocalRegistry(Process process, int port, Path dir, java.util.Optional<String> destCreds) {
         this.process = process;
         this.port = port;
         this.dir = dir;
+        this.destCreds = destCreds;
     }
 
     /** Whether the registry, umoci, skopeo and a busybox binary are installed. */
@@ -44,6 +46,31 @@ final class LocalRegistry implements AutoCloseable {
     }
 
     static LocalRegistry start(Path dir) throws IOException, InterruptedException {
+        return start(dir, java.util.Optional.empty());
+    }
+
+    /** Whether {@code htpasswd} (apache2-utils) is installed, for {@link #startWithAuth}. */
+    static boolean htpasswdAvailable() {
+        return Files.isExecutable(Path.of("/usr/bin/htpasswd"));
+    }
+
+    /**
+     * A registry that requires HTTP Basic auth ({@code auth: htpasswd}, bcrypt entry from {@code htpasswd -Bbn}) for
+     * every request; pushes use {@code user}/{@code password}.
+     */
+    static LocalRegistry startWithAuth(Path dir, String user, String password) throws IOException, InterruptedException {
+        Path htpasswd = dir.resolve("htpasswd");
+        Process h = new ProcessBuilder("/usr/bin/htpasswd", "-Bbn", user, password).redirectErrorStream(true).start();
+        String entry = new String(h.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (h.waitFor() != 0) {
+            throw new IllegalStateException("htpasswd failed: exit " + h.exitValue());
+        }
+        Files.writeString(htpasswd, entry.strip() + "\n");
+        return start(dir, java.util.Optional.of(new String[] {user, password, htpasswd.toString()}));
+    }
+
+    private static LocalRegistry start(Path dir, java.util.Optional<String[]> auth)
+            throws IOException, InterruptedException {
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
@@ -58,17 +85,22 @@ final class LocalRegistry implements AutoCloseable {
                     rootdirectory: %s
                 http:
                   addr: 127.0.0.1:%d
-                """.formatted(dir.resolve("storage"), port));
+                """.formatted(dir.resolve("storage"), port) + auth.map(a -> """
+                auth:
+                  htpasswd:
+                    realm: j8s-e2e
+                    path: %s
+                """.formatted(a[2])).orElse(""));
         Process p = new ProcessBuilder(REGISTRY.toString(), "serve", config.toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile()).start();
-        LocalRegistry registry = new LocalRegistry(p, port, dir);
+        LocalRegistry registry = new LocalRegistry(p, port, dir, auth.map(a -> a[0] + ":" + a[1]));
         HttpClient http = HttpClient.newHttpClient();
         Instant deadline = Instant.now().plusSeconds(20);
         while (true) {
             try {
                 int status = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v2/")).build(),
                         HttpResponse.BodyHandlers.discarding()).statusCode();
-                if (status == 200) {
+                if (status == 200 || (auth.isPresent() && status == 401)) {
                     return registry;
                 }
             } catch (IOException e) {
@@ -111,8 +143,12 @@ final class LocalRegistry implements AutoCloseable {
             throw new UncheckedIOException("build busybox image in " + work, e);
         }
         for (String tag : tags) {
-            run(work, "/usr/bin/skopeo", "--insecure-policy", "copy", "-q", "--dest-tls-verify=false",
-                    "oci:" + layout + ":base", "docker://" + host() + "/busybox:" + tag);
+            List<String> cmd = new java.util.ArrayList<>(List.of("/usr/bin/skopeo", "--insecure-policy", "copy", "-q",
+                    "--dest-tls-verify=false"));
+            destCreds.ifPresent(c -> cmd.add("--dest-creds=" + c));
+            cmd.add("oci:" + layout + ":base");
+            cmd.add("docker://" + host() + "/busybox:" + tag);
+            run(work, cmd.toArray(String[]::new));
         }
     }
 
