@@ -242,6 +242,40 @@ class ImageManagerTest {
     }
 
     @Test
+    void aPresentImageThePodMayNotUseIsPulledWithIfNotPresentAndAbsentWithNever() {
+        images.add("docker.io/team/private:1.0");
+        ImageManager guarded = new ImageManager(images, recorder, clock, ImagePullSettings.DEFAULTS,
+                (image, ref, present, credentials) -> new PresentImageAccess.Verdict.MustPull("not verified"));
+
+        ImagePullResult never = guarded.ensureImageExists(pod("uid-1"), container("team/private:1.0", "Never"),
+                ContainerKind.CONTAINER, CredentialSupplier.ANONYMOUS);
+        guarded.ensureImageExists(pod("uid-2"), container("team/private:1.0", "IfNotPresent"),
+                ContainerKind.CONTAINER, CredentialSupplier.ANONYMOUS);
+
+        assertThat(never).isEqualTo(new ImagePullResult.Waiting("ErrImageNeverPull",
+                "Container image \"team/private:1.0\" is not present with pull policy of Never"));
+        assertThat(images.pulledNames()).containsExactly("docker.io/team/private:1.0");
+        assertThat(recorder.lines()).doesNotContain(
+                "Normal Pulled Container image \"team/private:1.0\" already present on machine");
+    }
+
+    @Test
+    void aPresentImageThePodMayUseIsUsedWithTheAccessMessage() {
+        images.add("docker.io/team/private:1.0");
+        ImageManager guarded = new ImageManager(images, recorder, clock, ImagePullSettings.DEFAULTS,
+                (image, ref, present, credentials) -> new PresentImageAccess.Verdict.Use("Container image \"" + image
+                        + "\" already present on machine and can be accessed by the pod"));
+
+        ImagePullResult result = guarded.ensureImageExists(pod("uid-1"), container("team/private:1.0", "IfNotPresent"),
+                ContainerKind.CONTAINER, CredentialSupplier.ANONYMOUS);
+
+        assertThat(result).isInstanceOf(ImagePullResult.Ready.class);
+        assertThat(images.pulls).isEmpty();
+        assertThat(recorder.lines()).containsExactly("Normal Pulled Container image \"team/private:1.0\" already "
+                + "present on machine and can be accessed by the pod");
+    }
+
+    @Test
     void waitingReasonsAreUpstreamsStrings() {
         assertThat(List.of(ImagePullResult.IMAGE_PULL_BACK_OFF, ImagePullResult.IMAGE_INSPECT_ERROR,
                 ImagePullResult.ERR_IMAGE_PULL, ImagePullResult.ERR_IMAGE_NEVER_PULL, ImagePullResult.INVALID_IMAGE_NAME,
