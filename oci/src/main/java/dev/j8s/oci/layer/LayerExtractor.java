@@ -6,8 +6,9 @@ import dev.j8s.oci.reference.Digest;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileVisitResult;
@@ -52,6 +53,10 @@ public final class LayerExtractor {
     private static final String OVERLAY_OPAQUE_XATTR = "trusted.overlay.opaque";
     private static final long FREE_SPACE_CHECK_EVERY = 64L << 20;
     private static final long RATIO_GRACE_BYTES = 16L << 20;
+    /** Compressed bytes per inflate refill. */
+    static final int INPUT_BUFFER = 128 * 1024;
+    /** Uncompressed bytes per read and per file write: few inflate calls, few write(2)s, large digest updates. */
+    static final int COPY_BUFFER = 256 * 1024;
 
     private final UnpackLimits limits;
 
@@ -72,7 +77,7 @@ public final class LayerExtractor {
             checkFreeSpace(layer, dest);
             InputStream decompressed = switch (compression) {
                 case NONE -> raw;
-                case GZIP -> new GZIPInputStream(raw, 64 * 1024);
+                case GZIP -> new GZIPInputStream(raw, INPUT_BUFFER);
                 case ZSTD -> new ZstdInputStreamNoFinalizer(raw);
             };
             Bounded tarStream = new Bounded(layer, decompressed, raw);
@@ -90,7 +95,9 @@ public final class LayerExtractor {
                     }
                 }
                 // Hash the rest of the uncompressed stream (padding) so the diff ID is complete; bounded by limits.
-                tarStream.transferTo(OutputStream.nullOutputStream());
+                while (tarStream.read(run.heap, 0, run.heap.length) >= 0) {
+                    // discard
+                }
             }
             run.finishDirectories();
             Digest diffId = new Digest("sha256", HexFormat.of().formatHex(tarStream.md.digest()));
@@ -115,6 +122,8 @@ public final class LayerExtractor {
         final String layer;
         final Path root;
         final List<Map.Entry<Path, FileTime>> dirTimes = new ArrayList<>();
+        final byte[] heap = new byte[COPY_BUFFER];
+        final ByteBuffer direct = ByteBuffer.allocateDirect(COPY_BUFFER);
         long entries;
         long nextFreeSpaceCheck = FREE_SPACE_CHECK_EVERY;
 
@@ -204,9 +213,9 @@ public final class LayerExtractor {
             } else if (e.isFIFO()) {
                 Native.mknod(target, Native.S_IFIFO | 0600, 0, 0);
             } else if (e.isFile()) {
-                try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW,
-                        StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-                    data.transferTo(out);
+                try (FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                        LinkOption.NOFOLLOW_LINKS)) {
+                    copy(data, out);
                 }
             } else {
                 throw refuse(e, "unsupported tar entry type");
@@ -221,6 +230,20 @@ public final class LayerExtractor {
                 dirTimes.add(Map.entry(target, mtime));
             } else {
                 setTimes(target, mtime);
+            }
+        }
+
+        /** Streams a file's content in {@link #COPY_BUFFER} pieces through one reusable direct buffer. */
+        void copy(InputStream data, FileChannel out) throws IOException {
+            int n;
+            while ((n = data.readNBytes(heap, 0, heap.length)) > 0) {
+                direct.clear().put(heap, 0, n).flip();
+                while (direct.hasRemaining()) {
+                    out.write(direct);
+                }
+                if (n < heap.length) {
+                    break; // readNBytes returns short only at the end of the entry
+                }
             }
         }
 

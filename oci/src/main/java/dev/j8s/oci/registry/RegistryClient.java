@@ -43,6 +43,16 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class RegistryClient {
     private static final System.Logger LOG = System.getLogger(RegistryClient.class.getName());
+    /** Socket read size of java.net.http; its 16 KiB default costs a selector wake-up per 16 KiB of a blob. */
+    static final String HTTP_BUFSIZE_PROPERTY = "jdk.httpclient.bufsize";
+
+    static {
+        // Read once when java.net.http initializes, so this must run before the first HttpClient of the process
+        // (this class is the only HttpClient user in j8s's main code). An explicit -D setting wins.
+        if (System.getProperty(HTTP_BUFSIZE_PROPERTY) == null) {
+            System.setProperty(HTTP_BUFSIZE_PROPERTY, Integer.toString(256 * 1024));
+        }
+    }
     static final int MAX_REDIRECTS = 5;
     static final int MAX_SMALL_BODY = 64 * 1024;
     private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()

@@ -76,6 +76,9 @@ public final class PullBenchmark {
             double[] j8s = new double[runs];
             double[] skopeo = new double[runs];
             double[] podman = new double[runs];
+            double[][] j8sCpu = new double[2][runs]; // [0] the puller's CPU seconds, [1] the registry's
+            double[][] skopeoCpu = new double[2][runs];
+            double[][] podmanCpu = new double[2][runs];
             boolean peers = !Boolean.getBoolean("bench.j8sOnly"); // -Dbench.j8sOnly=true: profile j8s alone
             boolean hasPodman = peers && Tools.available("podman");
             // podman's default ulimits exceed this machine's hard limits; a throw-away containers.conf lowers them.
@@ -89,6 +92,7 @@ public final class PullBenchmark {
             }
             for (int r = 0; r < runs; r++) {
                 Path root = work.resolve("j8s-" + r);
+                double[] cpu0 = cpu(registry);
                 long s = System.nanoTime();
                 try (ImageStore store = ImageStore.open(root, RegistryOptions.DEFAULT)) {
                     ImageRecord rec = store.pull(ref, CredentialSupplier.ANONYMOUS, PullListener.NONE);
@@ -97,38 +101,46 @@ public final class PullBenchmark {
                     }
                 }
                 j8s[r] = (System.nanoTime() - s) / 1e9;
+                cpu(registry, cpu0, j8sCpu, r);
                 Tools.run(work, "rm", "-rf", root.toString());
 
                 if (!peers) {
                     continue;
                 }
                 Path oci = work.resolve("skopeo-" + r);
+                cpu0 = cpu(registry);
                 s = System.nanoTime();
                 Tools.run(work, "/usr/bin/skopeo", "--insecure-policy", "copy", "-q", "--src-tls-verify=false",
                         "docker://" + ref, "oci:" + oci + ":v1");
                 skopeo[r] = (System.nanoTime() - s) / 1e9;
+                cpu(registry, cpu0, skopeoCpu, r);
                 Tools.run(work, "rm", "-rf", oci.toString());
 
                 if (hasPodman) {
                     Path storage = work.resolve("podman-" + r);
+                    cpu0 = cpu(registry);
                     s = System.nanoTime();
                     podman(work, containersConf, "--root", storage.resolve("root").toString(), "--runroot",
                             runRoots.resolve("r" + r).toString(), "pull", "-q", "--tls-verify=false", ref.toString());
                     podman[r] = (System.nanoTime() - s) / 1e9;
+                    cpu(registry, cpu0, podmanCpu, r);
                     Tools.run(work, "rm", "-rf", storage.toString());
                 }
             }
             double mb = compressed / 1e6;
             double mbOut = uncompressed / 1e6;
             report("j8s ImageStore.pull (unpacked)", j8s, mb, mbOut);
+            reportCpu("j8s", j8sCpu);
             if (!peers) {
                 System.out.printf("j8s output rate %.0f MB/s vs the 2-core inflate ceiling %.0f MB/s%n",
                         mbOut / median(j8s), 2 * inflate / 1e6);
                 return;
             }
             report("skopeo copy -> oci dir (no unpack)", skopeo, mb, mbOut);
+            reportCpu("skopeo", skopeoCpu);
             if (hasPodman) {
                 report("podman pull (unpacked)", podman, mb, mbOut);
+                reportCpu("podman", podmanCpu);
             } else {
                 System.out.println("podman: not installed, skipped");
             }
@@ -156,6 +168,30 @@ public final class PullBenchmark {
             throw new IllegalStateException("podman " + String.join(" ", args) + ": " + out);
         }
         return out;
+    }
+
+    /** CPU seconds so far of this JVM, of its reaped children (skopeo, podman) and of the registry. */
+    static double[] cpu(DistributionRegistry registry) throws Exception {
+        String[] stat = Files.readString(Path.of("/proc/self/stat")).replaceFirst("^.*\\) ", "").split(" ");
+        double children = (Long.parseLong(stat[13]) + Long.parseLong(stat[14])) / 100.0; // cutime, cstime (USER_HZ)
+        double self = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime() / 1e9;
+        double reg = registry.process.info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(Double.NaN);
+        return new double[] {self, children, reg};
+    }
+
+    /** Records the CPU used since {@code before}: the puller's (this JVM or the child tool) and the registry's. */
+    static void cpu(DistributionRegistry registry, double[] before, double[][] into, int run) throws Exception {
+        double[] now = cpu(registry);
+        double self = now[0] - before[0];
+        double children = now[1] - before[1];
+        into[0][run] = children > 0.05 ? children : self; // a peer's run shows as child CPU
+        into[1][run] = now[2] - before[2];
+    }
+
+    static void reportCpu(String what, double[][] cpu) {
+        System.out.printf("  %s CPU per pull: median %.2f s in the puller, %.2f s in the registry%n", what,
+                median(cpu[0]), median(cpu[1]));
     }
 
     static void report(String what, double[] secs, double mbIn, double mbOut) {
