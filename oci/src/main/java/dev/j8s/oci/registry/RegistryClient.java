@@ -53,6 +53,9 @@ public final class RegistryClient {
             System.setProperty(HTTP_BUFSIZE_PROPERTY, Integer.toString(256 * 1024));
         }
     }
+
+    /** Registry bodies (blobs above all) are read ahead by up to 16 socket reads: at most 4 MiB per stream. */
+    private static final HttpResponse.BodyHandler<InputStream> BODY = ReadAheadBody.handler(16);
     static final int MAX_REDIRECTS = 5;
     static final int MAX_SMALL_BODY = 64 * 1024;
     private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
@@ -197,7 +200,7 @@ public final class RegistryClient {
             }
             HttpResponse<InputStream> r;
             try {
-                r = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+                r = http.send(b.build(), BODY);
             } catch (IOException e) {
                 if (++attempt < options.maxAttempts()) {
                     backoff(attempt, action, e.toString());
