@@ -324,8 +324,7 @@ public final class LayerExtractor {
                 throw refuse(e, "uid/gid out of range");
             }
             // chown before chmod: chown clears setuid/setgid bits.
-            Files.setAttribute(p, "unix:uid", (int) uid, LinkOption.NOFOLLOW_LINKS);
-            Files.setAttribute(p, "unix:gid", (int) gid, LinkOption.NOFOLLOW_LINKS);
+            Native.lchown(p, (int) uid, (int) gid);
         }
 
         void xattrs(Path p, TarArchiveEntry e) throws IOException {
