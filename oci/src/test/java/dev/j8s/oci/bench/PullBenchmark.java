@@ -37,6 +37,10 @@ public final class PullBenchmark {
 
     public static void main(String[] args) throws Exception {
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 3;
+        // In j8s the registry client is the process's first java.net.http user, and its static initializer sets
+        // the client's socket read size; initialize it before the test registry's pusher creates an HttpClient.
+        Class.forName("dev.j8s.oci.registry.RegistryClient");
+        System.out.println("jdk.httpclient.bufsize=" + System.getProperty("jdk.httpclient.bufsize"));
         Path work = Files.createTempDirectory("j8s-pull-bench");
         Path runRoots = Files.createTempDirectory("pbr"); // podman refuses a runroot longer than 50 characters
         System.out.println("work dir " + work + ", " + runs + " runs each, " + Runtime.getRuntime().availableProcessors() + " cpus");
