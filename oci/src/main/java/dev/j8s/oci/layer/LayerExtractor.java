@@ -27,6 +27,7 @@ import java.util.Deque;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -59,9 +60,20 @@ public final class LayerExtractor {
     static final int COPY_BUFFER = 256 * 1024;
 
     private final UnpackLimits limits;
+    private final Optional<Path> gunzip;
 
+    /**
+     * An extractor with these limits; gzip layers are inflated by ISA-L's {@code igzip} when it is installed
+     * (about 2.5 times faster than {@code java.util.zip}), otherwise in process.
+     */
     public LayerExtractor(UnpackLimits limits) {
+        this(limits, ExternalGunzip.detect());
+    }
+
+    /** As {@link #LayerExtractor(UnpackLimits)} with an explicit external gzip tool, or none for in-process inflate. */
+    LayerExtractor(UnpackLimits limits, Optional<Path> gunzip) {
         this.limits = limits;
+        this.gunzip = gunzip;
     }
 
     /**
@@ -75,13 +87,13 @@ public final class LayerExtractor {
         Counting raw = new Counting(new NonClosing(compressed));
         try {
             checkFreeSpace(layer, dest);
+            Run run = new Run(layer, dest.toRealPath());
             InputStream decompressed = switch (compression) {
                 case NONE -> raw;
-                case GZIP -> new GZIPInputStream(raw, INPUT_BUFFER);
+                case GZIP -> gunzip.isPresent() ? ExternalGunzip.start(gunzip.get(), raw) : new GZIPInputStream(raw, INPUT_BUFFER);
                 case ZSTD -> new ZstdInputStreamNoFinalizer(raw);
             };
             Bounded tarStream = new Bounded(layer, decompressed, raw);
-            Run run = new Run(layer, dest.toRealPath());
             try (TarArchiveInputStream tar = new TarArchiveInputStream(tarStream, 10240, 512, "UTF-8", false)) {
                 TarArchiveEntry entry;
                 while ((entry = tar.getNextEntry()) != null) {
@@ -417,7 +429,7 @@ public final class LayerExtractor {
 
     /** Counts bytes read. */
     private static final class Counting extends FilterInputStream {
-        long count;
+        volatile long count; // written by an external inflater's feeder thread, read by the ratio check
 
         Counting(InputStream in) {
             super(in);
