@@ -11,8 +11,8 @@ import java.util.concurrent.Flow;
 import java.util.concurrent.LinkedBlockingQueue;
 
 /**
- * A response body as an {@link InputStream} that keeps up to {@code depth} socket reads queued ahead of the
- * reader and asks for more in batches of {@code depth / 2}.
+ * A response body as an {@link InputStream} that, once the reader has taken the first socket read, keeps up to
+ * {@code depth} reads queued ahead of it and asks for more in batches of {@code depth / 2}.
  *
  * <p>The JDK's {@code BodyHandlers.ofInputStream()} queues one read and asks for the next only when the reader
  * takes it: every socket read costs a selector wake-up, and the download stalls whenever the reader (busy
@@ -28,7 +28,7 @@ final class ReadAheadBody implements HttpResponse.BodySubscriber<InputStream> {
     private final int depth;
     // List<ByteBuffer>, END, a Throwable, or CLOSED (wakes a reader blocked when another thread closes)
     private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
-    private final CompletableFuture<InputStream> body = new CompletableFuture<>();
+    private final Stream stream = new Stream();
     private volatile Flow.Subscription subscription;
 
     private ReadAheadBody(int depth) {
@@ -45,18 +45,21 @@ final class ReadAheadBody implements HttpResponse.BodySubscriber<InputStream> {
 
     @Override
     public CompletionStage<InputStream> getBody() {
-        return body;
+        // Complete at once, as the JDK's stream body is: send() returns on the headers, and a connection that
+        // breaks before the body starts fails the first read (and is resumed), not the request.
+        return CompletableFuture.completedFuture(stream);
     }
 
     @Override
     public void onSubscribe(Flow.Subscription s) {
-        if (subscription != null) {
+        if (subscription != null || stream.closed) {
             s.cancel();
             return;
         }
         subscription = s;
-        body.complete(new Stream());
-        s.request(depth);
+        // One read until the reader takes it, as the JDK's stream body: a body that fails while HttpClient.send()
+        // has not yet returned would fail the request itself instead of the (resumable) read.
+        s.request(1);
     }
 
     @Override
@@ -79,6 +82,7 @@ final class ReadAheadBody implements HttpResponse.BodySubscriber<InputStream> {
         private List<ByteBuffer> list = List.of();
         private int index;
         private int taken; // items taken since the last request
+        private boolean started; // the first item was taken
         private Object pending; // an item polled but not yet consumed (never a List)
         private Throwable failure;
         private volatile boolean eof;
@@ -187,7 +191,10 @@ final class ReadAheadBody implements HttpResponse.BodySubscriber<InputStream> {
             List<ByteBuffer> next = (List<ByteBuffer>) item;
             list = next;
             index = 0;
-            if (++taken >= depth / 2) {
+            if (!started) {
+                started = true;
+                subscription.request(depth - 1); // the reader is here: read ahead from now on
+            } else if (++taken >= depth / 2) {
                 subscription.request(taken);
                 taken = 0;
             }
@@ -205,8 +212,9 @@ final class ReadAheadBody implements HttpResponse.BodySubscriber<InputStream> {
                 return;
             }
             closed = true;
-            if (!eof) {
-                subscription.cancel(); // the client closes the connection instead of draining it
+            Flow.Subscription s = subscription;
+            if (!eof && s != null) {
+                s.cancel(); // the client closes the connection instead of draining it
             }
             queue.clear();
             queue.add(CLOSED);

@@ -64,15 +64,17 @@ class ReadAheadBodyTest {
         var sub = subscriber(4);
         FakeSubscription s = new FakeSubscription();
         sub.onSubscribe(s);
-        assertThat(s.requests).containsExactly(4L);
+        assertThat(s.requests).as("one read until the reader shows up").containsExactly(1L);
         for (int i = 0; i < 4; i++) {
             sub.onNext(item("x"));
         }
         InputStream in = sub.getBody().toCompletableFuture().get();
         assertThat(in.read()).isEqualTo('x');
-        assertThat(s.total()).as("one item taken: no new demand yet").isEqualTo(4);
+        assertThat(s.total()).as("first item taken: read ahead up to the depth").isEqualTo(4);
         assertThat(in.read()).isEqualTo('x');
-        assertThat(s.total()).as("half the depth taken: ask for that many again").isEqualTo(6);
+        assertThat(s.total()).as("one more taken: no new demand yet").isEqualTo(4);
+        assertThat(in.read()).isEqualTo('x');
+        assertThat(s.total()).as("half the depth taken since: ask for that many again").isEqualTo(6);
         assertThat(s.cancelled).isFalse();
     }
 
