@@ -32,6 +32,8 @@ final class ExternalGunzip extends InputStream {
     private final Thread stderrReader;
     private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
     private volatile Throwable sourceFailure;
+    private volatile boolean closing; // the reader gave up: the feeder stops reading the source (never interrupted,
+                                      // so a refused layer is not reported as a broken download)
     private boolean finished;
 
     private ExternalGunzip(Path tool, InputStream source) throws IOException {
@@ -54,7 +56,7 @@ final class ExternalGunzip extends InputStream {
     private void feed(InputStream source) {
         byte[] buf = new byte[FEED_BUFFER];
         try (OutputStream stdin = process.getOutputStream()) {
-            while (true) {
+            while (!closing) {
                 int n;
                 try {
                     n = source.read(buf, 0, buf.length);
@@ -81,7 +83,7 @@ final class ExternalGunzip extends InputStream {
 
     private void drain(InputStream source, byte[] buf) {
         try {
-            while (source.read(buf, 0, buf.length) >= 0) {
+            while (!closing && source.read(buf, 0, buf.length) >= 0) {
                 // discard
             }
         } catch (IOException | RuntimeException e) {
@@ -164,8 +166,8 @@ final class ExternalGunzip extends InputStream {
 
     @Override
     public void close() throws IOException {
+        closing = true;
         process.destroyForcibly();
-        feeder.interrupt();
         try {
             feeder.join(TimeUnit.SECONDS.toMillis(10));
         } catch (InterruptedException e) {

@@ -102,6 +102,14 @@ class ExternalGunzipTest {
     }
 
     @Test
+    void aHostileEntryIsRefusedAsSuchNotAsABrokenDownload() throws IOException {
+        byte[] gz = gzip(new TarBuilder().file("../escape", "x").build());
+        assertThatThrownBy(() -> EXTERNAL.extract("l", new ByteArrayInputStream(gz), LayerCompression.GZIP,
+                Files.createDirectory(temp.resolve("h"))))
+                .isInstanceOf(LayerException.class).hasMessage("layer l: entry \"../escape\": path escapes the layer root");
+    }
+
+    @Test
     void aDecompressionBombIsStoppedAndTheToolKilled() throws IOException {
         byte[] zeros = new byte[32 << 20];
         byte[] tar = new TarBuilder().file("z", new String(zeros, java.nio.charset.StandardCharsets.ISO_8859_1)).build();
