@@ -58,6 +58,11 @@ public final class ImageStore implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ImageStore.class.getName());
     static final String RECORDS_FILE = "images.json";
     static final String IMPORT_PREFIX = "import-";
+    /**
+     * Layers streamed at once across the store: inflating is CPU-bound (one core per layer) and downloads read
+     * ahead of it, so one layer per core, and at least two so a slow download does not idle the machine.
+     */
+    static final int UNPACK_PARALLELISM = Math.max(2, Runtime.getRuntime().availableProcessors());
 
     private final Path root;
     private final BlobStore blobs;
@@ -73,7 +78,7 @@ public final class ImageStore implements AutoCloseable {
         this.blobs = BlobStore.open(root);
         this.registry = registry;
         this.extractor = new LayerExtractor(limits);
-        this.layers = new LayerCache(root.resolve("layers"), extractor, 2);
+        this.layers = new LayerCache(root.resolve("layers"), extractor, UNPACK_PARALLELISM);
         this.images = RecordsFile.read(root.resolve(RECORDS_FILE));
         for (StoredImage image : images.values()) {
             for (StoredImage.Layer l : image.layers()) {
@@ -139,8 +144,8 @@ public final class ImageStore implements AutoCloseable {
 
     /**
      * Pulls the image (blocking): resolves the tag or digest, picks this machine's platform from an index, stores
-     * manifest and config, and streams every missing layer into its directory — at most two layers at once across
-     * the store. A concurrent pull of the same reference with the same credentials waits for the running one.
+     * manifest and config, and streams every missing layer into its directory — at most one layer per core (and at
+     * least two) at once across the store. A concurrent pull of the same reference with the same credentials waits for the running one.
      *
      * @throws PullException whose message names the image and never contains a credential
      */

@@ -13,7 +13,8 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * The few Linux calls java.nio lacks ({@code mknod}, {@code lsetxattr}, {@code lgetxattr}), through the FFM
+ * The few Linux calls java.nio lacks ({@code mknod}, {@code lsetxattr}, {@code lgetxattr}), or that it needs in
+ * one system call rather than several ({@code lchown}, {@code chmod}, {@code utimensat}), through the FFM
  * API; errno is captured and reported.
  *
  * <p>Stateless and thread-safe.
@@ -39,6 +40,8 @@ final class Native {
                     ValueLayout.JAVA_LONG));
     private static final MethodHandle CHMOD = handle("chmod",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    private static final MethodHandle LCHOWN = handle("lchown",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
     private static final MethodHandle UTIMENSAT = handle("utimensat",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
                     ValueLayout.JAVA_INT));
@@ -77,6 +80,19 @@ final class Native {
             MemorySegment state = arena.allocate(STATE);
             int rc = (int) CHMOD.invokeExact(state, arena.allocateFrom(path.toString()), mode);
             check(rc, state, "chmod " + path);
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** {@code lchown(path, uid, gid)} in one call: changes a symlink itself, never its target. */
+    static void lchown(Path path, int uid, int gid) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(STATE);
+            int rc = (int) LCHOWN.invokeExact(state, arena.allocateFrom(path.toString()), uid, gid);
+            check(rc, state, "lchown " + path);
         } catch (IOException | RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {

@@ -43,6 +43,19 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class RegistryClient {
     private static final System.Logger LOG = System.getLogger(RegistryClient.class.getName());
+    /** Socket read size of java.net.http; its 16 KiB default costs a selector wake-up per 16 KiB of a blob. */
+    static final String HTTP_BUFSIZE_PROPERTY = "jdk.httpclient.bufsize";
+
+    static {
+        // Read once when java.net.http initializes, so this must run before the first HttpClient of the process
+        // (this class is the only HttpClient user in j8s's main code). An explicit -D setting wins.
+        if (System.getProperty(HTTP_BUFSIZE_PROPERTY) == null) {
+            System.setProperty(HTTP_BUFSIZE_PROPERTY, Integer.toString(256 * 1024));
+        }
+    }
+
+    /** Registry bodies (blobs above all) are read ahead by up to 16 socket reads: at most 4 MiB per stream. */
+    private static final HttpResponse.BodyHandler<InputStream> BODY = ReadAheadBody.handler(16);
     static final int MAX_REDIRECTS = 5;
     static final int MAX_SMALL_BODY = 64 * 1024;
     private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
@@ -187,7 +200,7 @@ public final class RegistryClient {
             }
             HttpResponse<InputStream> r;
             try {
-                r = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+                r = http.send(b.build(), BODY);
             } catch (IOException e) {
                 if (++attempt < options.maxAttempts()) {
                     backoff(attempt, action, e.toString());

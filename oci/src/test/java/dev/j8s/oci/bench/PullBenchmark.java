@@ -37,7 +37,12 @@ public final class PullBenchmark {
 
     public static void main(String[] args) throws Exception {
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 3;
+        // In j8s the registry client is the process's first java.net.http user, and its static initializer sets
+        // the client's socket read size; initialize it before the test registry's pusher creates an HttpClient.
+        Class.forName("dev.j8s.oci.registry.RegistryClient");
+        System.out.println("jdk.httpclient.bufsize=" + System.getProperty("jdk.httpclient.bufsize"));
         Path work = Files.createTempDirectory("j8s-pull-bench");
+        Path runRoots = Files.createTempDirectory("pbr"); // podman refuses a runroot longer than 50 characters
         System.out.println("work dir " + work + ", " + runs + " runs each, " + Runtime.getRuntime().availableProcessors() + " cpus");
         try (DistributionRegistry registry = DistributionRegistry.start(Files.createDirectories(work.resolve("registry")), "", "")) {
             List<byte[]> tars = new ArrayList<>();
@@ -69,15 +74,34 @@ public final class PullBenchmark {
 
             double sha = sha256Rate(tars.get(0));
             double inflate = inflateRate(blobs.get(0));
-            System.out.printf("single core: sha256 %.0f MB/s, gzip inflate %.0f MB/s of output%n", sha / 1e6, inflate / 1e6);
+            System.out.printf("single core: sha256 %.0f MB/s, gzip inflate %.0f MB/s of output (java.util.zip)%n", sha / 1e6, inflate / 1e6);
+            double igzip = igzipRate(work, blobs.get(0), tars.get(0).length);
+            if (igzip > 0) {
+                System.out.printf("single core: igzip -d %.0f MB/s of output (ISA-L, used by j8s when installed)%n", igzip / 1e6);
+            }
+            double ceiling = 2 * Math.max(inflate, igzip);
 
             ImageReference ref = ImageReference.parse(registry.host() + "/bench/big:v1");
             double[] j8s = new double[runs];
             double[] skopeo = new double[runs];
             double[] podman = new double[runs];
-            boolean hasPodman = Tools.available("podman");
+            double[][] j8sCpu = new double[2][runs]; // [0] the puller's CPU seconds, [1] the registry's
+            double[][] skopeoCpu = new double[2][runs];
+            double[][] podmanCpu = new double[2][runs];
+            boolean peers = !Boolean.getBoolean("bench.j8sOnly"); // -Dbench.j8sOnly=true: profile j8s alone
+            boolean hasPodman = peers && Tools.available("podman");
+            // podman's default ulimits exceed this machine's hard limits; a throw-away containers.conf lowers them.
+            Path containersConf = Files.writeString(work.resolve("containers.conf"),
+                    "[containers]\ndefault_ulimits = [\"nproc=4096:4096\", \"nofile=1024:1024\"]\n");
+            if (hasPodman) {
+                System.out.println("podman: " + podman(work, containersConf, "--version").strip() + ", storage driver "
+                        + podman(work, containersConf, "--root", work.resolve("podman-probe/root").toString(), "--runroot",
+                        runRoots.resolve("probe").toString(), "info", "--format", "{{.Store.GraphDriverName}}").strip());
+                Tools.run(work, "rm", "-rf", work.resolve("podman-probe").toString());
+            }
             for (int r = 0; r < runs; r++) {
                 Path root = work.resolve("j8s-" + r);
+                double[] cpu0 = cpu(registry);
                 long s = System.nanoTime();
                 try (ImageStore store = ImageStore.open(root, RegistryOptions.DEFAULT)) {
                     ImageRecord rec = store.pull(ref, CredentialSupplier.ANONYMOUS, PullListener.NONE);
@@ -86,30 +110,46 @@ public final class PullBenchmark {
                     }
                 }
                 j8s[r] = (System.nanoTime() - s) / 1e9;
+                cpu(registry, cpu0, j8sCpu, r);
                 Tools.run(work, "rm", "-rf", root.toString());
 
+                if (!peers) {
+                    continue;
+                }
                 Path oci = work.resolve("skopeo-" + r);
+                cpu0 = cpu(registry);
                 s = System.nanoTime();
                 Tools.run(work, "/usr/bin/skopeo", "--insecure-policy", "copy", "-q", "--src-tls-verify=false",
                         "docker://" + ref, "oci:" + oci + ":v1");
                 skopeo[r] = (System.nanoTime() - s) / 1e9;
+                cpu(registry, cpu0, skopeoCpu, r);
                 Tools.run(work, "rm", "-rf", oci.toString());
 
                 if (hasPodman) {
                     Path storage = work.resolve("podman-" + r);
+                    cpu0 = cpu(registry);
                     s = System.nanoTime();
-                    Tools.run(work, "/usr/bin/podman", "--root", storage.resolve("root").toString(), "--runroot",
-                            storage.resolve("run").toString(), "pull", "-q", "--tls-verify=false", ref.toString());
+                    podman(work, containersConf, "--root", storage.resolve("root").toString(), "--runroot",
+                            runRoots.resolve("r" + r).toString(), "pull", "-q", "--tls-verify=false", ref.toString());
                     podman[r] = (System.nanoTime() - s) / 1e9;
+                    cpu(registry, cpu0, podmanCpu, r);
                     Tools.run(work, "rm", "-rf", storage.toString());
                 }
             }
             double mb = compressed / 1e6;
             double mbOut = uncompressed / 1e6;
             report("j8s ImageStore.pull (unpacked)", j8s, mb, mbOut);
+            reportCpu("j8s", j8sCpu);
+            if (!peers) {
+                System.out.printf("j8s output rate %.0f MB/s vs the 2-core inflate ceiling %.0f MB/s%n",
+                        mbOut / median(j8s), ceiling / 1e6);
+                return;
+            }
             report("skopeo copy -> oci dir (no unpack)", skopeo, mb, mbOut);
+            reportCpu("skopeo", skopeoCpu);
             if (hasPodman) {
                 report("podman pull (unpacked)", podman, mb, mbOut);
+                reportCpu("podman", podmanCpu);
             } else {
                 System.out.println("podman: not installed, skipped");
             }
@@ -118,10 +158,49 @@ public final class PullBenchmark {
                 System.out.printf("ratio podman/j8s median time: %.2f%n", median(podman) / median(j8s));
             }
             System.out.printf("j8s output rate %.0f MB/s vs the 2-core inflate ceiling %.0f MB/s%n",
-                    mbOut / median(j8s), 2 * inflate / 1e6);
+                    mbOut / median(j8s), ceiling / 1e6);
         } finally {
-            Tools.run(Path.of("/"), "rm", "-rf", work.toString());
+            Tools.run(Path.of("/"), "rm", "-rf", work.toString(), runRoots.toString());
         }
+    }
+
+    /** Runs podman with the benchmark's containers.conf; throws with the output on failure. */
+    static String podman(Path cwd, Path containersConf, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("/usr/bin/podman"));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true);
+        pb.environment().put("CONTAINERS_CONF", containersConf.toString());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(300, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
+            p.destroyForcibly();
+            throw new IllegalStateException("podman " + String.join(" ", args) + ": " + out);
+        }
+        return out;
+    }
+
+    /** CPU seconds so far of this JVM, of its reaped children (skopeo, podman) and of the registry. */
+    static double[] cpu(DistributionRegistry registry) throws Exception {
+        String[] stat = Files.readString(Path.of("/proc/self/stat")).replaceFirst("^.*\\) ", "").split(" ");
+        double children = (Long.parseLong(stat[13]) + Long.parseLong(stat[14])) / 100.0; // cutime, cstime (USER_HZ)
+        double self = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime() / 1e9;
+        double reg = registry.process.info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(Double.NaN);
+        return new double[] {self, children, reg};
+    }
+
+    /** Records the CPU used since {@code before}: the puller's (this JVM or the child tool) and the registry's. */
+    static void cpu(DistributionRegistry registry, double[] before, double[][] into, int run) throws Exception {
+        double[] now = cpu(registry);
+        double self = now[0] - before[0];
+        double children = now[1] - before[1];
+        into[0][run] = self + children; // a peer's run is child CPU; j8s's is its own plus any igzip it ran
+        into[1][run] = now[2] - before[2];
+    }
+
+    static void reportCpu(String what, double[][] cpu) {
+        System.out.printf("  %s CPU per pull: median %.2f s in the puller, %.2f s in the registry%n", what,
+                median(cpu[0]), median(cpu[1]));
     }
 
     static void report(String what, double[] secs, double mbIn, double mbOut) {
@@ -181,6 +260,26 @@ public final class PullBenchmark {
             gz.write(data);
         }
         return out.toByteArray();
+    }
+
+    /** Output bytes per second of {@code igzip -d} on one layer (best of 3, file to /dev/null); 0 when not installed. */
+    static double igzipRate(Path work, byte[] gz, long outBytes) throws Exception {
+        if (!Tools.available("igzip")) {
+            return 0;
+        }
+        Path f = Files.write(work.resolve("layer0.gz"), gz);
+        double best = Double.MAX_VALUE;
+        for (int i = 0; i < 3; i++) {
+            long s = System.nanoTime();
+            Process p = new ProcessBuilder("/usr/bin/igzip", "-d", "-c", f.toString())
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException("igzip failed");
+            }
+            best = Math.min(best, (System.nanoTime() - s) / 1e9);
+        }
+        Files.delete(f);
+        return outBytes / best;
     }
 
     static double sha256Rate(byte[] data) throws Exception {

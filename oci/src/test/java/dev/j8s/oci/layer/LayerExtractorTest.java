@@ -287,6 +287,18 @@ class LayerExtractorTest {
     }
 
     @Test
+    void inProcessInflateRejectsGarbageAndTruncationToo() throws IOException {
+        LayerExtractor inProcess = new LayerExtractor(new UnpackLimits(64L << 20, 100, 10_000, 4096, 0), java.util.Optional.empty());
+        assertThatThrownBy(() -> inProcess.extract("l", new ByteArrayInputStream("not gzip".getBytes(StandardCharsets.UTF_8)),
+                LayerCompression.GZIP, Files.createDirectory(temp.resolve("p1"))))
+                .isInstanceOf(LayerException.class).hasMessage("layer l: Not in GZIP format");
+        byte[] gz = compress(new TarBuilder().file("f", "x".repeat(10_000)).build(), LayerCompression.GZIP);
+        assertThatThrownBy(() -> inProcess.extract("l", new ByteArrayInputStream(java.util.Arrays.copyOf(gz, gz.length / 2)),
+                LayerCompression.GZIP, Files.createDirectory(temp.resolve("p2"))))
+                .isInstanceOf(LayerException.class).hasMessageStartingWith("layer l: ");
+    }
+
+    @Test
     void garbageAndTruncatedStreamsFailCleanly() throws IOException {
         byte[] notGzip = "this is not a gzip stream".getBytes(StandardCharsets.UTF_8);
         assertThatThrownBy(() -> EXTRACTOR.extract("l", new ByteArrayInputStream(notGzip), LayerCompression.GZIP, Files.createDirectory(temp.resolve("r1"))))
