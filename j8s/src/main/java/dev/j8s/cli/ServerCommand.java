@@ -175,6 +175,7 @@ final class ServerCommand implements Callable<Integer> {
                 runtime.config().runtimePath()), cluster, runtime, ImageService.of(images), Clock.systemUTC());
         kubelet.start();
         server.attachPodLogs(new KubeletLogSource(kubelet, Clock.systemUTC()));
+        server.attachPodExec(new KubeletExecSource(kubelet));
         LOG.log(Level.INFO, "kubelet started podCIDR={0} runDir={1}", cidr, runDir);
         return kubelet;
     }
