@@ -46,6 +46,8 @@ public final class ExecChannels implements Session.Listener.AutoDemanding {
     private final ExecEndpoint.Options options;
     private final boolean v5;
     private final Object sendLock = new Object();
+    private final java.util.concurrent.ExecutorService stdinWriter =
+            java.util.concurrent.Executors.newSingleThreadExecutor(Thread.ofVirtual().name("j8s-exec-stdin").factory());
     private volatile Session session;
     private volatile boolean stdinClosed;
 
@@ -81,9 +83,9 @@ public final class ExecChannels implements Session.Listener.AutoDemanding {
                 }
                 byte[] data = new byte[payload.remaining()];
                 payload.get(data);
-                // the write may block on a full pipe: keep it off Jetty's thread; the next frame is only
-                // delivered once the callback completes, so writes stay in order
-                Thread.ofVirtual().name("j8s-exec-stdin").start(() -> {
+                // the write may block on a full pipe: keep it off Jetty's thread, on one ordered writer so
+                // data and the close signal reach the command in the order they were sent
+                stdinWriter.execute(() -> {
                     try {
                         OutputStream in = process.stdin();
                         in.write(data);
@@ -96,7 +98,7 @@ public final class ExecChannels implements Session.Listener.AutoDemanding {
             }
             case CLOSE -> {
                 if (v5 && payload.hasRemaining() && payload.get() == STDIN) {
-                    closeStdin();
+                    stdinWriter.execute(this::closeStdin);
                 }
                 callback.succeed();
             }
@@ -120,6 +122,7 @@ public final class ExecChannels implements Session.Listener.AutoDemanding {
     @Override
     public void onWebSocketClose(int statusCode, String reason) {
         process.close(); // the client went away: nobody reads the output any more
+        stdinWriter.shutdownNow();
     }
 
     @Override
@@ -174,6 +177,7 @@ public final class ExecChannels implements Session.Listener.AutoDemanding {
             LOG.log(Level.DEBUG, "exec status not delivered command=" + options.command() + " error=" + e);
         } finally {
             process.close();
+            stdinWriter.shutdownNow();
             Session s = session;
             if (s != null && s.isOpen()) {
                 s.close(StatusCode.NORMAL, "", Callback.NOOP);
