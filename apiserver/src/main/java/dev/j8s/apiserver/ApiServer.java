@@ -19,6 +19,7 @@ import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.websocket.server.ServerWebSocketContainer;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
@@ -84,6 +85,8 @@ public final class ApiServer implements AutoCloseable {
             String address = config.listen().getHostString() + ":" + config.listen().getPort();
             ApiHandler handler = new ApiHandler(config.bearerToken(), objects, address);
             jetty.setHandler(handler);
+            // pods/exec upgrades to a WebSocket from inside ApiHandler (no servlet context)
+            ServerWebSocketContainer.ensure(jetty);
             jetty.setStopTimeout(5_000);
             jetty.start();
             int port = connector.getLocalPort();
@@ -112,6 +115,11 @@ public final class ApiServer implements AutoCloseable {
     /** Serves {@code pods/log} from {@code source} (the kubelet) instead of answering that no kubelet serves the node. */
     public void attachPodLogs(dev.j8s.apiserver.rest.PodLogSource source) {
         handler.attachPodLogs(source);
+    }
+
+    /** Serves {@code pods/exec} through {@code source} (the kubelet) instead of answering that no kubelet serves the node. */
+    public void attachPodExec(dev.j8s.apiserver.rest.PodExecSource source) {
+        handler.attachPodExec(source);
     }
 
     /** The port actually bound (useful with port 0). */

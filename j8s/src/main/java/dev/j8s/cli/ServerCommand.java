@@ -188,6 +188,7 @@ final class ServerCommand implements Callable<Integer> {
                 credentials);
         kubelet.start();
         server.attachPodLogs(new KubeletLogSource(kubelet, Clock.systemUTC()));
+        server.attachPodExec(new KubeletExecSource(kubelet));
         LOG.log(Level.INFO, "kubelet started podCIDR={0} runDir={1}", cidr, runDir);
         return kubelet;
     }

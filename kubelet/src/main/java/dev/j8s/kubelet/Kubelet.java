@@ -25,6 +25,7 @@ import dev.j8s.kubelet.status.WaitingReason;
 import dev.j8s.runtime.ContainerRuntime;
 import dev.j8s.runtime.ContainerState;
 import dev.j8s.runtime.ContainerStatus;
+import dev.j8s.runtime.ExecSession;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodStatus;
@@ -234,6 +235,21 @@ public final class Kubelet implements AutoCloseable {
         LogTarget target = new LogTarget(namespace, podName, uid, container, restart,
                 () -> !id.isEmpty() && isRunning(id), waiting);
         return logs.open(target, options);
+    }
+
+    /**
+     * Starts {@code command} in the pod's running container (upstream's {@code GetExec} without a TTY);
+     * empty when that container does not run (upstream answers {@code container not found ("c")}).
+     *
+     * @throws dev.j8s.runtime.ContainerRuntimeException when the runtime cannot start the command
+     */
+    public Optional<ExecSession> exec(String uid, String container, List<String> command) {
+        return runningContainerId(uid, container).map(id -> runtime.exec(id, command));
+    }
+
+    /** The runtime ID of the pod's container while it runs. */
+    public Optional<String> runningContainerId(String uid, String container) {
+        return manager.state(uid).latest(container).map(ContainerStatus::id).filter(this::isRunning);
     }
 
     private boolean isRunning(String containerId) {

@@ -71,6 +71,11 @@ public final class ApiHandler extends Handler.Abstract {
         endpoints.attachPodLogs(source);
     }
 
+    /** Serves {@code pods/exec} through {@code source} (the kubelet) from now on. */
+    public void attachPodExec(dev.j8s.apiserver.rest.PodExecSource source) {
+        endpoints.attachPodExec(source);
+    }
+
     /** Marks the server as shutting down: /readyz fails from now on. */
     public void markNotReady() {
         ready = false;
@@ -244,6 +249,7 @@ public final class ApiHandler extends Handler.Abstract {
         private final Callback callback;
         private Fields query;
         private boolean committed;
+        private boolean upgraded;
         private OutputStream stream;
 
         Exchange(Request request, Response response, Callback callback) {
@@ -359,8 +365,22 @@ public final class ApiHandler extends Handler.Abstract {
             request.getConnectionMetaData().getConnection().getEndPoint().close();
         }
 
+        /** The request's callback, for a connection upgrade that completes it itself. */
+        Callback callback() {
+            return callback;
+        }
+
+        /** Records that the connection was upgraded: the upgrade owns the callback from now on. */
+        void markUpgraded() {
+            committed = true;
+            upgraded = true;
+        }
+
         /** Completes the exchange exactly once. */
         void finish() {
+            if (upgraded) {
+                return;
+            }
             if (stream != null) {
                 try {
                     stream.close();

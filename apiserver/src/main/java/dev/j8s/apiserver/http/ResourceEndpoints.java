@@ -17,6 +17,7 @@ import dev.j8s.apiserver.selection.FieldSelector;
 import dev.j8s.apiserver.selection.LabelSelector;
 import dev.j8s.apiserver.storage.Store;
 import dev.j8s.apiserver.rest.LogQuery;
+import dev.j8s.apiserver.rest.PodExecSource;
 import dev.j8s.apiserver.rest.PodLogSource;
 import java.io.IOException;
 import java.io.InputStream;
@@ -38,6 +39,7 @@ final class ResourceEndpoints {
     private final ObjectService objects;
     private final Watcher watcher;
     private volatile PodLogSource podLogs;
+    private volatile PodExecSource podExec;
 
     ResourceEndpoints(ObjectService objects) {
         this.objects = objects;
@@ -47,6 +49,11 @@ final class ResourceEndpoints {
     /** Serves {@code pods/log} from {@code source} from now on. */
     void attachPodLogs(PodLogSource source) {
         this.podLogs = source;
+    }
+
+    /** Serves {@code pods/exec} through {@code source} from now on. */
+    void attachPodExec(PodExecSource source) {
+        this.podExec = source;
     }
 
     void serve(ApiHandler.Exchange ex, ResourceType type, ApiPath path) {
@@ -444,11 +451,7 @@ final class ResourceEndpoints {
                 }
                 log(ex, type, ns, name);
             }
-            case "exec" -> {
-                ObjectNode pod = objects.get(type, ns, name);
-                throw new ApiError.BadRequest("exec is not available for pod \"" + name + "\": no kubelet serves node \""
-                        + Json.text(pod, "spec.nodeName") + "\" yet");
-            }
+            case "exec" -> ExecEndpoint.serve(ex, objects.get(type, ns, name), name, Optional.ofNullable(podExec));
             default -> throw new ApiError.MethodNotSupported();
         }
     }

@@ -1,0 +1,26 @@
+package dev.j8s.apiserver.rest;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.OptionalInt;
+
+/**
+ * A command started by {@link PodExecSource}, with its stdio as streams; each stream is for one reader
+ * or writer, the other methods are thread-safe.
+ */
+public interface ExecProcess extends AutoCloseable {
+
+    OutputStream stdin();
+
+    InputStream stdout();
+
+    InputStream stderr();
+
+    /** Waits up to {@code timeout}; the exit code, or empty while the command still runs. */
+    OptionalInt awaitExit(Duration timeout);
+
+    /** Kills the command if it still runs. */
+    @Override
+    void close();
+}

@@ -1,0 +1,99 @@
+package dev.j8s.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * {@code kubectl exec} (1.32, WebSocket v5.channel.k8s.io) into a real pod of the in-process kubelet:
+ * stdout and stderr, the exit code, stdin up to EOF, and the errors answered before the upgrade.
+ */
+class KubectlExecIT {
+
+    @RegisterExtension
+    static final ServerExtension SERVERS = ServerExtension.shared("exec-node");
+
+    private static LocalRegistry registry;
+    private static Path registryDir;
+
+    @BeforeAll
+    static void startRegistryAndPod() throws Exception {
+        assumeTrue(LocalRegistry.available(), "docker-registry, umoci, skopeo and /bin/busybox are needed");
+        assumeTrue(Files.isWritable(Path.of("/run")), "running pods needs root");
+        registryDir = Files.createTempDirectory("j8s-e2e-registry-");
+        registry = LocalRegistry.start(registryDir);
+        registry.pushBusybox(List.of("1.0"));
+        Kubectl kubectl = SERVERS.kubectl();
+        kubectl.run("run", "shell", "--image=" + registry.host() + "/busybox:1.0", "--",
+                "sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done").ok();
+        Await.until(LocalRegistry.timeout(), "pod shell is Running",
+                () -> kubectl.run("get", "pod", "shell").ok().cells(), cells -> cells.get(1).get(2).equals("Running"));
+    }
+
+    @AfterAll
+    static void removePodsAndStopRegistry() throws IOException {
+        if (registry != null) {
+            SERVERS.kubectl().run("delete", "pods", "--all", "--grace-period=1", "--wait=true");
+            registry.close();
+            try (Stream<Path> walk = Files.walk(registryDir)) {
+                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    @Test
+    void execPrintsStdoutAndStderrAndPropagatesTheExitCode() {
+        Kubectl.Result result = SERVERS.kubectl().run("exec", "shell", "--",
+                "sh", "-c", "echo out; echo err >&2; exit 3");
+
+        assertThat(result.exitCode()).isEqualTo(3);
+        assertThat(result.stdout()).isEqualTo("out\n");
+        assertThat(result.stderr()).isEqualTo("err\ncommand terminated with exit code 3\n");
+    }
+
+    @Test
+    void execOfASuccessfulCommandExitsZero() {
+        Kubectl.Result result = SERVERS.kubectl().run("exec", "shell", "--", "echo", "a b", "c").ok();
+
+        assertThat(result.stdout()).isEqualTo("a b c\n");
+        assertThat(result.stderr()).isEmpty();
+    }
+
+    @Test
+    void execWithStdinEchoesItAndEndsOnEof() {
+        Kubectl.Result result = SERVERS.kubectl().runWithStdin("hello\nworld\n", "exec", "-i", "shell", "--", "cat").ok();
+
+        assertThat(result.stdout()).isEqualTo("hello\nworld\n");
+    }
+
+    @Test
+    void anUnknownContainerIsABadRequest() {
+        Kubectl.Result result = SERVERS.kubectl().run("exec", "shell", "-c", "nope", "--", "true").failed();
+
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.stderr()).isEqualTo("Error from server (BadRequest): container nope is not valid for pod shell\n");
+    }
+
+    @Test
+    void aPodWhoseContainerDoesNotRunIsABadRequest() {
+        Kubectl kubectl = SERVERS.kubectl();
+        kubectl.run("run", "nowhere", "--image=" + registry.host() + "/busybox:absent", "--", "true").ok();
+        Await.until(LocalRegistry.timeout(), "pod nowhere fails to pull",
+                () -> kubectl.run("get", "pod", "nowhere").ok().cells(),
+                cells -> cells.get(1).get(2).equals("ErrImagePull") || cells.get(1).get(2).equals("ImagePullBackOff"));
+
+        Kubectl.Result result = kubectl.run("exec", "nowhere", "--", "true").failed();
+
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.stderr()).isEqualTo("Error from server (BadRequest): container not found (\"nowhere\")\n");
+    }
+}
