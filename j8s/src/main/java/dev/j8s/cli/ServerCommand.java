@@ -1,5 +1,13 @@
 package dev.j8s.cli;
 
+import dev.j8s.kubelet.images.ImageGcManager;
+import dev.j8s.kubelet.kuberuntime.Labels;
+import dev.j8s.oci.image.GcPolicy;
+import dev.j8s.oci.reference.Digest;
+import dev.j8s.runtime.ContainerRuntime;
+import dev.j8s.runtime.ContainerStatus;
+import java.util.HashSet;
+import java.util.Set;
 import dev.j8s.apiserver.ApiServer;
 import dev.j8s.apiserver.ApiServerConfig;
 import dev.j8s.api.Cluster;
@@ -187,10 +195,30 @@ final class ServerCommand implements Callable<Integer> {
                 runtime.config().runtimePath()), cluster, runtime, ImageService.of(images), Clock.systemUTC(),
                 credentials);
         kubelet.start();
+        ImageGcManager imageGc = new ImageGcManager(images::garbageCollect, () -> imagesInUse(runtime),
+                GcPolicy.DEFAULT, Clock.systemUTC());
+        imageGc.start();
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("j8s-image-gc-shutdown").unstarted(imageGc::close));
         server.attachPodLogs(new KubeletLogSource(kubelet, Clock.systemUTC()));
         server.attachPodExec(new KubeletExecSource(kubelet));
         LOG.log(Level.INFO, "kubelet started podCIDR={0} runDir={1}", cidr, runDir);
         return kubelet;
+    }
+
+    /** The image IDs of every container the runtime has (running or exited): never garbage collected. */
+    static Set<Digest> imagesInUse(ContainerRuntime runtime) {
+        Set<Digest> inUse = new HashSet<>();
+        for (ContainerStatus c : runtime.listContainers()) {
+            String id = c.labels().get(Labels.IMAGE_ID);
+            if (id != null && !id.isEmpty()) {
+                try {
+                    inUse.add(Digest.parse(id));
+                } catch (IllegalArgumentException e) {
+                    // a label we did not write: nothing to protect
+                }
+            }
+        }
+        return inUse;
     }
 
     /** {@code /run/j8s/<hash8>} as root, else under the data dir: one per data dir, so instances never collide. */
