@@ -163,34 +163,36 @@ public final class Controllers implements AutoCloseable {
 
     /** Deletes everything in terminating namespaces, then the namespaces themselves. */
     private void terminateNamespaces() {
+        // Driven by events only: a namespace is queued when it is marked for deletion (the watch replays
+        // those present at start), when a pod in it goes away, and by finishNamespace while objects remain.
         while (!closed) {
-            String ns;
+            Set<String> batch = new LinkedHashSet<>();
             try {
-                ns = terminating.poll(2, TimeUnit.SECONDS);
+                batch.add(terminating.take());
             } catch (InterruptedException e) {
                 return;
             }
-            Set<String> batch = new LinkedHashSet<>();
-            if (ns != null) {
-                batch.add(ns);
-            }
             terminating.drainTo(batch);
-            if (batch.isEmpty()) {
-                // re-check namespaces still terminating (graceful pods may be finishing)
-                for (ObjectNode n : objects.store().list("namespaces", "").items()) {
-                    if (n.path("metadata").hasNonNull("deletionTimestamp")) {
-                        batch.add(Json.name(n));
-                    }
-                }
-            }
             for (String name : batch) {
                 try {
                     finishNamespace(name);
                 } catch (RuntimeException e) {
-                    LOG.log(Level.WARNING, "namespace termination failed namespace=" + name, e);
+                    LOG.log(Level.WARNING, "namespace termination failed, retrying namespace=" + name, e);
+                    requeueLater(name);
                 }
             }
         }
+    }
+
+    private void requeueLater(String namespace) {
+        threads.submit(() -> {
+            try {
+                Thread.sleep(Duration.ofSeconds(1));
+                terminating.add(namespace);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
     }
 
     private void finishNamespace(String ns) {
