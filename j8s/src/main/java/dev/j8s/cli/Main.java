@@ -22,6 +22,7 @@ public final class Main implements Runnable {
         commandLine.addSubcommand("version", new VersionCommand(out));
         commandLine.addSubcommand("kubeconfig", new KubeconfigCommand(host, out));
         commandLine.addSubcommand("images", new ImagesCommand(host, out));
+        commandLine.addSubcommand("credentials", new CredentialsCommand(host, out));
         commandLine.setCaseInsensitiveEnumValuesAllowed(true);
         commandLine.setExecutionExceptionHandler((e, cl, parseResult) -> {
             System.getLogger(Main.class.getName()).log(Level.DEBUG, "command failed", e);

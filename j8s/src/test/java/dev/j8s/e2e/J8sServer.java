@@ -28,6 +28,7 @@ final class J8sServer implements AutoCloseable {
     private final Path dataDir;
     private final String nodeName;
     private final List<Path> logFiles = new ArrayList<>();
+    private List<String> extraArgs = List.of();
     private Process process;
     private ClusterAccess access;
     private ApiClient api;
@@ -40,6 +41,14 @@ final class J8sServer implements AutoCloseable {
 
     /** Starts a server in a fresh temporary data directory and waits until it serves. */
     static J8sServer start(String nodeName) {
+        return start(nodeName, dataDir -> List.of());
+    }
+
+    /**
+     * Like {@link #start(String)}, but first calls {@code setup} with the (created, empty) data directory: it may
+     * write files there and returns extra {@code j8s server} flags, used by every (re)start.
+     */
+    static J8sServer start(String nodeName, java.util.function.Function<Path, List<String>> setup) {
         Path root;
         try {
             root = Files.createTempDirectory("j8s-e2e-");
@@ -48,7 +57,11 @@ final class J8sServer implements AutoCloseable {
         }
         J8sServer server = new J8sServer(root, nodeName);
         try {
+            server.extraArgs = List.copyOf(setup.apply(Files.createDirectories(server.dataDir)));
             server.launch();
+        } catch (IOException e) {
+            server.close();
+            throw new UncheckedIOException("create " + server.dataDir, e);
         } catch (RuntimeException | Error e) {
             System.err.println(server.logs());
             server.close();
@@ -248,9 +261,10 @@ final class J8sServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("remove stale " + kubeconfig(), e);
         }
-        List<String> command = List.of(java().toString(), "-Xmx512m", "-XX:+UseSerialGC",
+        List<String> command = new ArrayList<>(List.of(java().toString(), "-Xmx512m", "-XX:+UseSerialGC",
                 "-jar", jar().toString(), "server",
-                "--data-dir", dataDir.toString(), "--listen", "127.0.0.1:0", "--node-name", nodeName);
+                "--data-dir", dataDir.toString(), "--listen", "127.0.0.1:0", "--node-name", nodeName));
+        command.addAll(extraArgs);
         ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(root.toFile())
                 .redirectErrorStream(true)
