@@ -1,5 +1,8 @@
 package dev.j8s.cli;
 
+import dev.j8s.kubelet.credentials.GcrMetadataProvider;
+import java.net.URI;
+import java.time.Duration;
 import dev.j8s.kubelet.credentials.CredentialHelpers;
 import dev.j8s.kubelet.credentials.CredentialProviderConfig;
 import dev.j8s.kubelet.credentials.DynamicCredentialProvider;
@@ -38,6 +41,12 @@ final class ImageCredentialOptions {
                     + "NeverVerifyPreloadedImages, NeverVerifyAllowlistedImages or AlwaysVerify (default: ${DEFAULT-VALUE}).")
     private String verificationPolicy;
 
+    @Option(names = "--gce-metadata-credentials", arity = "0..1", paramLabel = "URL",
+            fallbackValue = "http://metadata.google.internal/computeMetadata/v1/",
+            description = "On GCE: pull gcr.io / *.gcr.io / *-docker.pkg.dev images with the node's service-account "
+                    + "token from the metadata server (optionally at URL). Off by default.")
+    private URI gceMetadata;
+
     @Option(names = "--preloaded-images-verification-allowlist", paramLabel = "IMAGE[,IMAGE...]", split = ",",
             description = "Images (or prefixes ending in /*) never re-verified under NeverVerifyAllowlistedImages.")
     private List<String> allowlist = new ArrayList<>();
@@ -62,6 +71,9 @@ final class ImageCredentialOptions {
             } catch (RuntimeException e) {
                 throw new IllegalArgumentException("Failed to register CRI auth plugins: " + e.getMessage(), e);
             }
+        }
+        if (gceMetadata != null) {
+            providers.add(new GcrMetadataProvider(gceMetadata, Duration.ofSeconds(10), Clock.systemUTC()));
         }
         SecretPulledImages.Policy policy = SecretPulledImages.Policy.parse(verificationPolicy);
         SecretPulledImages pulled = new SecretPulledImages(policy, allowlist,
