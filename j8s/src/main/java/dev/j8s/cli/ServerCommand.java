@@ -1,5 +1,7 @@
 package dev.j8s.cli;
 
+import dev.j8s.oci.image.ImageRecord;
+import dev.j8s.oci.reference.ImageReference;
 import dev.j8s.kubelet.images.ImageGcManager;
 import dev.j8s.kubelet.kuberuntime.Labels;
 import dev.j8s.oci.image.GcPolicy;
@@ -191,6 +193,7 @@ final class ServerCommand implements Callable<Integer> {
         entry.named("j8s-kubelet").writeTo(kubeletKubeconfig);
         Cluster cluster = Cluster.connect(kubeletKubeconfig);
         ImageStore images = ImageStore.open(dataDir.resolve("images"), RegistryOptions.DEFAULT);
+        restorePullRecords(images, credentials);
         Kubelet kubelet = new Kubelet(KubeletConfig.of(settings.nodeName(), dataDir, runDir,
                 runtime.config().runtimePath()), cluster, runtime, ImageService.of(images), Clock.systemUTC(),
                 credentials);
@@ -203,6 +206,24 @@ final class ServerCommand implements Callable<Integer> {
         server.attachPodExec(new KubeletExecSource(kubelet));
         LOG.log(Level.INFO, "kubelet started podCIDR={0} runDir={1}", cidr, runDir);
         return kubelet;
+    }
+
+    /**
+     * Tells the KEP-2535 check which present images were pulled with credentials (the image store keeps
+     * its pull records on disk), so a restart does not turn private images into "preloaded" ones.
+     */
+    static void restorePullRecords(ImageStore images, KubeletCredentials credentials) {
+        for (ImageRecord image : images.list()) {
+            boolean withCredentials = image.pulls().stream().anyMatch(p -> !p.credentialIdentity().isEmpty());
+            for (String reference : image.references()) {
+                try {
+                    credentials.pulledImages().restored(image.id().toString(), ImageReference.parse(reference),
+                            withCredentials);
+                } catch (IllegalArgumentException e) {
+                    // a reference we cannot parse protects nothing
+                }
+            }
+        }
     }
 
     /** The image IDs of every container the runtime has (running or exited): never garbage collected. */

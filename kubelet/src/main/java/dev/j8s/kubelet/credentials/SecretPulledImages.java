@@ -164,6 +164,20 @@ public final class SecretPulledImages implements PresentImageAccess {
         }
     }
 
+    /**
+     * Restores what the image store remembers across restarts (upstream keeps its pull records on
+     * disk for the same reason): an image that was pulled with any credential must be verified again
+     * before another pod uses it, one pulled anonymously is open to every pod on the node. Without
+     * this, a restart would make every private image look preloaded.
+     */
+    public synchronized void restored(String imageRef, ImageReference ref, boolean pulledWithCredentials) {
+        Mapping m = records.computeIfAbsent(imageRef, k -> new HashMap<>())
+                .computeIfAbsent(ref.repository(), k -> new Mapping());
+        if (!pulledWithCredentials) {
+            m.nodePodsAccessible = true;
+        }
+    }
+
     /** Forgets the records of an image removed from the node (image GC). */
     public synchronized void imageRemoved(String imageRef) {
         records.remove(imageRef);

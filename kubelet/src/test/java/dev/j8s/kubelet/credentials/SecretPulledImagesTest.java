@@ -160,4 +160,22 @@ class SecretPulledImagesTest {
         assertThat(normalized.decide("nginx:1.25", nginx, "sha256:2", new Resolution(nginx, List.of(), List.of())))
                 .isInstanceOf(Decision.UsePresent.class);
     }
+
+    @Test
+    void anImagePulledWithCredentialsBeforeARestartIsVerifiedAgain() {
+        SecretPulledImages spi = new SecretPulledImages(Policy.DEFAULT, List.of(), check);
+        spi.restored(IMAGE_REF, REF, true);
+        assertThat(spi.decide(IMAGE, REF, IMAGE_REF, pod()))
+                .isEqualTo(new Decision.MustPull("no credential of the pod was verified for image \"" + IMAGE + "\""));
+        allowedIdentities.add(ALICE.credentials().identity());
+        assertThat(spi.decide(IMAGE, REF, IMAGE_REF, pod(ALICE))).isEqualTo(new Decision.UsePresent(USABLE));
+    }
+
+    @Test
+    void anImagePulledAnonymouslyBeforeARestartStaysOpenToEveryPod() {
+        SecretPulledImages spi = new SecretPulledImages(Policy.DEFAULT, List.of(), check);
+        spi.restored(IMAGE_REF, REF, false);
+        assertThat(spi.decide(IMAGE, REF, IMAGE_REF, pod())).isEqualTo(new Decision.UsePresent(USABLE));
+        assertThat(checks).isEmpty();
+    }
 }
