@@ -30,6 +30,11 @@ public enum EventReason {
     ERR_IMAGE_NEVER_PULL_POLICY("ErrImageNeverPull"),
     BACK_OFF_PULL_IMAGE("BackOff"),
     FAILED_TO_RETRIEVE_IMAGE_PULL_SECRET("FailedToRetrieveImagePullSecret"),
+    /**
+     * j8s's own (upstream only logs it): a docker credential helper or a credential-provider plugin
+     * failed, so its credentials were not tried.
+     */
+    FAILED_TO_GET_CREDENTIALS("FailedToGetCredentials"),
 
     // Kubelet and node event reasons.
     NODE_READY("NodeReady"),

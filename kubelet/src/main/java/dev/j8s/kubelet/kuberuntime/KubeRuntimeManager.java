@@ -223,7 +223,7 @@ public final class KubeRuntimeManager {
      * The credentials {@code c}'s image may be pulled with: the pod's {@link dev.j8s.kubelet.credentials.Resolution}
      * (tried in keyring order by the image service); a malformed pull secret fails the pull with its error.
      */
-    private CredentialSupplier pullCredentials(Pod pod, Container c) {
+    private CredentialSupplier pullCredentials(Pod pod, Container c, ContainerKind kind) {
         if (credentials.isEmpty()) {
             return CredentialSupplier.ANONYMOUS;
         }
@@ -234,7 +234,13 @@ public final class KubeRuntimeManager {
             return CredentialSupplier.ANONYMOUS; // the image manager reports InvalidImageName
         }
         try {
-            return credentials.get().forPod(pod).resolve(ref);
+            var resolution = credentials.get().forPod(pod).resolve(ref);
+            // A failed helper or plugin is said as an event (its message names the source, never a value).
+            for (String problem : resolution.problems()) {
+                recorder.event(ContainerReferences.of(pod, c, kind), EventType.WARNING,
+                        EventReason.FAILED_TO_GET_CREDENTIALS, problem);
+            }
+            return resolution;
         } catch (CredentialsException e) {
             return (host, repository) -> {
                 throw e;
@@ -246,7 +252,7 @@ public final class KubeRuntimeManager {
     private Optional<WaitingReason> startContainer(Pod pod, Container c, ContainerKind kind, String sandboxId,
             int attempt, PodRuntimeState state, Map<String, WaitingReason> waiting) {
         var ref = ContainerReferences.of(pod, c, kind);
-        ImagePullResult image = images.ensureImageExists(pod, c, kind, pullCredentials(pod, c));
+        ImagePullResult image = images.ensureImageExists(pod, c, kind, pullCredentials(pod, c, kind));
         if (image instanceof ImagePullResult.Waiting w) {
             return Optional.of(new WaitingReason(w.reason(), w.message()));
         }
