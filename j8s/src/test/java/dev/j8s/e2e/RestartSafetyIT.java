@@ -1,0 +1,102 @@
+package dev.j8s.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * SIGKILL of {@code j8s server} restarts no container: five running pods keep their container IDs and a
+ * restart count of 0 after a restart on the same data dir, and a container that exited while the server
+ * was down is reported with its real exit code.
+ */
+class RestartSafetyIT {
+
+    static final int RUNNING_PODS = 5;
+    static final String STATUS = "jsonpath={.status.phase} {.status.containerStatuses[0].containerID}"
+            + " {.status.containerStatuses[0].restartCount}";
+
+    @RegisterExtension
+    static final ServerExtension SERVERS = ServerExtension.shared("restart-node");
+
+    private static LocalRegistry registry;
+    private static Path registryDir;
+
+    @BeforeAll
+    static void startRegistry() throws Exception {
+        assumeTrue(LocalRegistry.available(), "docker-registry, umoci, skopeo and /bin/busybox are needed");
+        assumeTrue(Files.isWritable(Path.of("/run")), "running pods needs root");
+        registryDir = Files.createTempDirectory("j8s-e2e-registry-");
+        registry = LocalRegistry.start(registryDir);
+        registry.pushBusybox(List.of("1.0"));
+    }
+
+    @AfterAll
+    static void removePodsAndStopRegistry() throws IOException {
+        if (registry != null) {
+            SERVERS.kubectl().run("delete", "pods", "--all", "--grace-period=1", "--wait=true");
+            registry.close();
+            try (Stream<Path> walk = Files.walk(registryDir)) {
+                walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    @Test
+    void runningPodsKeepTheirContainersAcrossKillNineAndAnExitDuringTheOutageIsReportedWithItsCode() {
+        Kubectl kubectl = SERVERS.kubectl();
+        String image = registry.host() + "/busybox:1.0";
+        for (int i = 0; i < RUNNING_PODS; i++) {
+            kubectl.run("run", "long-" + i, "--image=" + image, "--", "sh", "-c", "while true; do sleep 1; done").ok();
+        }
+        Map<String, String> before = new LinkedHashMap<>();
+        for (int i = 0; i < RUNNING_PODS; i++) {
+            String name = "long-" + i;
+            String status = Await.until(LocalRegistry.timeout(), "pod " + name + " is Running",
+                    () -> kubectl.run("get", "pod", name, "-o", STATUS).ok().stdout(),
+                    out -> out.matches("Running runc://\\S+ 0"));
+            before.put(name, status);
+        }
+        assertThat(before.values()).doesNotHaveDuplicates();
+
+        kubectl.run("run", "doomed", "--image=" + image, "--restart=Never", "--", "sh", "-c", "sleep 8; exit 7").ok();
+        Await.until(Duration.ofSeconds(8), "pod doomed is Running",
+                () -> kubectl.run("get", "pod", "doomed", "-o", "jsonpath={.status.phase}").ok().stdout(),
+                phase -> phase.equals("Running"));
+        J8sServer server = SERVERS.server();
+        server.kill9();
+        J8sServer.sleep(Duration.ofSeconds(10)); // doomed exits with 7 while nobody watches
+        server.restart();
+
+        Await.until(Duration.ofSeconds(30), "the restarted server serves", () -> kubectl.run("get", "pods"),
+                r -> r.exitCode() == 0);
+        String doomed = Await.until(Duration.ofSeconds(30), "pod doomed is reported Failed",
+                () -> kubectl.run("get", "pod", "doomed", "-o", "jsonpath={.status.phase}"
+                        + " {.status.containerStatuses[0].state.terminated.reason}"
+                        + " {.status.containerStatuses[0].state.terminated.exitCode}").ok().stdout(),
+                out -> !out.startsWith("Running") && !out.startsWith("Pending"));
+        assertThat(doomed).isEqualTo("Failed Error 7");
+        assertThat(kubectl.run("get", "pod", "doomed").ok().cells().get(1).subList(0, 4))
+                .containsExactly("doomed", "0/1", "Error", "0");
+
+        J8sServer.sleep(Duration.ofSeconds(3)); // the kubelet has re-synced every re-adopted pod
+        for (Map.Entry<String, String> pod : before.entrySet()) {
+            assertThat(kubectl.run("get", "pod", pod.getKey(), "-o", STATUS).ok().stdout())
+                    .as("pod %s after kill -9 and restart", pod.getKey()).isEqualTo(pod.getValue());
+            assertThat(kubectl.run("get", "pod", pod.getKey()).ok().cells().get(1).subList(0, 4))
+                    .containsExactly(pod.getKey(), "1/1", "Running", "0");
+        }
+    }
+}
