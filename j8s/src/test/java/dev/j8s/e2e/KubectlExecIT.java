@@ -1,13 +1,9 @@
 package dev.j8s.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -23,14 +19,11 @@ class KubectlExecIT {
     static final ServerExtension SERVERS = ServerExtension.shared("exec-node");
 
     private static LocalRegistry registry;
-    private static Path registryDir;
 
     @BeforeAll
     static void startRegistryAndPod() throws Exception {
-        assumeTrue(LocalRegistry.available(), "docker-registry, umoci, skopeo and /bin/busybox are needed");
-        assumeTrue(Files.isWritable(Path.of("/run")), "running pods needs root");
-        registryDir = Files.createTempDirectory("j8s-e2e-registry-");
-        registry = LocalRegistry.start(registryDir);
+        LocalRegistry.assumePodsCanRun();
+        registry = LocalRegistry.startInTempDir();
         registry.pushBusybox(List.of("1.0"));
         Kubectl kubectl = SERVERS.kubectl();
         kubectl.run("run", "shell", "--image=" + registry.host() + "/busybox:1.0", "--",
@@ -44,9 +37,6 @@ class KubectlExecIT {
         if (registry != null) {
             SERVERS.kubectl().run("delete", "pods", "--all", "--grace-period=1", "--wait=true");
             registry.close();
-            try (Stream<Path> walk = Files.walk(registryDir)) {
-                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
         }
     }
 

@@ -1,7 +1,6 @@
 package dev.j8s.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -27,14 +26,11 @@ class KubeletPodsIT {
     static final ServerExtension SERVERS = ServerExtension.shared("kubelet-node");
 
     private static LocalRegistry registry;
-    private static Path registryDir;
 
     @BeforeAll
     static void startRegistry() throws Exception {
-        assumeTrue(LocalRegistry.available(), "docker-registry, umoci, skopeo and /bin/busybox are needed");
-        assumeTrue(Files.isWritable(Path.of("/run")), "running pods needs root");
-        registryDir = Files.createTempDirectory("j8s-e2e-registry-");
-        registry = LocalRegistry.start(registryDir);
+        LocalRegistry.assumePodsCanRun();
+        registry = LocalRegistry.startInTempDir();
         registry.pushBusybox(List.of("1.0", "events"));
     }
 
@@ -43,9 +39,6 @@ class KubeletPodsIT {
         if (registry != null) {
             SERVERS.kubectl().run("delete", "pods", "--all", "--grace-period=1", "--wait=true");
             registry.close();
-            try (Stream<Path> walk = Files.walk(registryDir)) {
-                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
         }
     }
 

@@ -32,6 +32,8 @@ final class LocalRegistry implements AutoCloseable {
     private final Path dir;
     private final java.util.Optional<String> destCreds;
 
+    private boolean deleteOnClose;
+
     private LocalRegistry(Process process, int port, Path dir, java.util.Optional<String> destCreds) {
         this.process = process;
         this.port = port;
@@ -47,6 +49,24 @@ final class LocalRegistry implements AutoCloseable {
 
     static LocalRegistry start(Path dir) throws IOException, InterruptedException {
         return start(dir, java.util.Optional.empty());
+    }
+
+    /**
+     * Skips the calling test class unless pods can run here: the registry tools are installed and we
+     * are root (the runtime needs /run, mounts and namespaces).
+     */
+    static void assumePodsCanRun() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(available(),
+                "docker-registry, umoci, skopeo and /bin/busybox are needed");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isWritable(Path.of("/run")), "running pods needs root");
+    }
+
+    /** A registry in a fresh temporary directory that {@link #close()} removes. */
+    static LocalRegistry startInTempDir() throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory("j8s-e2e-registry-");
+        LocalRegistry registry = start(dir);
+        registry.deleteOnClose = true;
+        return registry;
     }
 
     /** Whether {@code htpasswd} (apache2-utils) is installed, for {@link #startWithAuth}. */
@@ -182,6 +202,9 @@ final class LocalRegistry implements AutoCloseable {
         } catch (InterruptedException e) {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
+        }
+        if (deleteOnClose) {
+            J8sServer.deleteRecursively(dir);
         }
     }
 

@@ -1,17 +1,12 @@
 package dev.j8s.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,14 +23,11 @@ class PodNetworkIT {
     static final ServerExtension SERVERS = ServerExtension.shared("network-node");
 
     private static LocalRegistry registry;
-    private static Path registryDir;
 
     @BeforeAll
     static void startRegistry() throws Exception {
-        assumeTrue(LocalRegistry.available(), "docker-registry, umoci, skopeo and /bin/busybox are needed");
-        assumeTrue(Files.isWritable(Path.of("/run")), "running pods needs root");
-        registryDir = Files.createTempDirectory("j8s-e2e-registry-");
-        registry = LocalRegistry.start(registryDir);
+        LocalRegistry.assumePodsCanRun();
+        registry = LocalRegistry.startInTempDir();
         registry.pushBusybox(List.of("1.0"));
     }
 
@@ -44,9 +36,6 @@ class PodNetworkIT {
         if (registry != null) {
             SERVERS.kubectl().run("delete", "pods", "--all", "--grace-period=1", "--wait=true");
             registry.close();
-            try (Stream<Path> walk = Files.walk(registryDir)) {
-                walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
         }
     }
 
