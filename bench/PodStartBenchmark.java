@@ -27,7 +27,7 @@ import java.util.stream.Stream;
  * Source-launch, no dependencies (reuses {@code ApiBenchmark.java} of this directory for kubeconfig and TLS):
  *
  * <pre>java bench/PodStartBenchmark.java KUBECONFIG --image REF --oci-layout DIR:TAG
- *     [--repeat 10] [--burst 50] [--idle-seconds 30] [--pid PID]</pre>
+ *     [--repeat 10] [--burst 50] [--idle-seconds 30] [--settle-seconds 60] [--pid PID]</pre>
  *
  * Not thread-safe; one run at a time. Talks only to the loopback server of the kubeconfig; needs root for runc.
  */
@@ -54,7 +54,7 @@ public final class PodStartBenchmark {
     public static void main(String[] args) throws Exception {
         if (args.length < 1) {
             System.err.println("usage: java bench/PodStartBenchmark.java KUBECONFIG --image REF --oci-layout DIR:TAG"
-                    + " [--repeat 10] [--burst 50] [--idle-seconds 30] [--pid PID]");
+                    + " [--repeat 10] [--burst 50] [--idle-seconds 30] [--settle-seconds 60] [--pid PID]");
             System.exit(2);
         }
         Path kubeconfig = Path.of(args[0]);
@@ -63,6 +63,7 @@ public final class PodStartBenchmark {
         int repeat = ApiBenchmark.intOption(args, "--repeat", 10);
         int burst = ApiBenchmark.intOption(args, "--burst", 50);
         int idleSeconds = ApiBenchmark.intOption(args, "--idle-seconds", 30);
+        int settleSeconds = ApiBenchmark.intOption(args, "--settle-seconds", 60);
         ApiBenchmark.Access access = ApiBenchmark.readKubeconfig(kubeconfig);
         String host = access.server().getHost();
         if (!host.equals("127.0.0.1") && !host.equals("localhost") && !host.equals("[::1]")) {
@@ -70,10 +71,11 @@ public final class PodStartBenchmark {
         }
         long pid = option(args, "--pid").map(Long::parseLong).orElseGet(() -> serverPid(kubeconfig.toAbsolutePath().getParent()));
         String id = Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36);
-        new PodStartBenchmark(access, "ps-" + id).run(id, image, layout, repeat, burst, idleSeconds, pid);
+        new PodStartBenchmark(access, "ps-" + id).run(id, image, layout, repeat, burst, idleSeconds, settleSeconds, pid);
     }
 
-    void run(String id, String image, String layout, int repeat, int burst, int idleSeconds, long pid) throws Exception {
+    void run(String id, String image, String layout, int repeat, int burst, int idleSeconds, int settleSeconds, long pid)
+            throws Exception {
         System.out.printf(Locale.ROOT, "j8s pid %d, image %s, %d cores%n", pid, image, Runtime.getRuntime().availableProcessors());
         api.createNamespace(ns);
         CountDownLatch open = new CountDownLatch(1);
@@ -126,7 +128,9 @@ public final class PodStartBenchmark {
             }
             double burstSeconds = (lastRunning - burstStart) / 1e9;
 
-            Thread.sleep(3000); // let the burst's status updates and events settle
+            // Let the burst settle first: the first status syncs, events and the pods' first
+            // restarts-free minute happen right after it; idle means the steady state after that.
+            Thread.sleep(settleSeconds * 1000L);
             long ticks = getconfClkTck();
             long cpuBefore = cpuTicks(pid);
             long wallBefore = System.nanoTime();
