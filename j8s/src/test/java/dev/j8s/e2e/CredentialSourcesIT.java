@@ -114,21 +114,7 @@ class CredentialSourcesIT {
     }
 
     private static void applyPod(J8sServer server, String namespace, String name, String tag, boolean withSecret) {
-        String yaml = """
-                apiVersion: v1
-                kind: Pod
-                metadata:
-                  name: %s
-                  namespace: %s
-                spec:
-                  restartPolicy: Never
-                %s  containers:
-                  - name: app
-                    image: %s
-                    imagePullPolicy: IfNotPresent
-                    command: ["sh", "-c", "echo private image ran as %s"]
-                """.formatted(name, namespace, withSecret ? "  imagePullSecrets:\n  - name: regcred\n" : "",
-                image(tag), name);
+        String yaml = PodManifests.privateImagePod(namespace, name, image(tag), withSecret, "as " + name);
         Path file = write(server.scratch("manifests").resolve(namespace + "-" + name + ".yaml"), yaml);
         kubectl(server).run("apply", "-f", file.toString()).ok();
     }

@@ -68,21 +68,7 @@ class PrivateRegistryIT {
     }
 
     private static void applyPod(Kubectl kubectl, String namespace, String name, String tag, boolean withSecret) {
-        String yaml = """
-                apiVersion: v1
-                kind: Pod
-                metadata:
-                  name: %s
-                  namespace: %s
-                spec:
-                  restartPolicy: Never
-                %s  containers:
-                  - name: app
-                    image: %s
-                    imagePullPolicy: IfNotPresent
-                    command: ["sh", "-c", "echo private image ran in %s"]
-                """.formatted(name, namespace, withSecret ? "  imagePullSecrets:\n  - name: regcred\n" : "",
-                image(tag), namespace);
+        String yaml = PodManifests.privateImagePod(namespace, name, image(tag), withSecret, "in " + namespace);
         kubectl.run("apply", "-f", SERVERS.file(namespace + "-" + name + ".yaml", yaml).toString()).ok();
     }
 
