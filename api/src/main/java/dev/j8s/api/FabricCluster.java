@@ -1,11 +1,14 @@
 package dev.j8s.api;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
@@ -16,6 +19,8 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.HttpResponse;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
@@ -47,8 +52,11 @@ import java.util.function.Supplier;
 final class FabricCluster implements Cluster {
 
   private static final System.Logger LOG = System.getLogger(FabricCluster.class.getName());
-  /** Status writes retried after a Conflict, as the upstream status manager retries on its next sync. */
-  private static final int STATUS_ATTEMPTS = 5;
+  private static final ObjectMapper STATUS_MAPPER = new ObjectMapper();
+  /** Every property of a PodStatus, so a patch can clear the ones the new status leaves out. */
+  private static final List<String> STATUS_FIELDS = STATUS_MAPPER.getSerializationConfig()
+      .introspect(STATUS_MAPPER.constructType(PodStatus.class)).findProperties().stream()
+      .map(p -> p.getName()).filter(n -> !n.equals("additionalProperties")).toList();
 
   private final KubernetesClient client;
 
@@ -190,26 +198,44 @@ final class FabricCluster implements Cluster {
         () -> List.copyOf(client.services().inNamespace(namespace).list().getItems()));
   }
 
+  /**
+   * One JSON merge patch of the status subresource, as the upstream status manager patches (no read
+   * first): every top-level status field is sent, absent ones as {@code null}, so the patch replaces
+   * the whole status, and {@code metadata.uid} rides along as the precondition: the API server refuses
+   * the patch (uid is immutable) when the name now belongs to another pod.
+   */
   @Override
   public Optional<Pod> updatePodStatus(String namespace, String name, String uid, PodStatus status) {
     String action = "update status of pod " + namespace + "/" + name;
-    for (int attempt = 1; ; attempt++) {
+    String patch = statusPatch(uid, status);
+    try {
+      return Optional.of(call(action, () -> client.pods().inNamespace(namespace).withName(name)
+          .subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), patch)));
+    } catch (ClusterException.NotFound e) {
+      return Optional.empty();
+    } catch (ClusterException e) {
+      // 422 (uid immutable) or 409 (a server checking the uid as a precondition): another pod now.
       Optional<Pod> current = pod(namespace, name);
       if (current.isEmpty() || !uid.equals(current.get().getMetadata().getUid())) {
         return Optional.empty();
       }
-      Pod updated = new PodBuilder(current.get()).withStatus(status).build();
-      try {
-        return Optional.of(call(action,
-            () -> client.pods().inNamespace(namespace).resource(updated).updateStatus()));
-      } catch (ClusterException.NotFound e) {
-        return Optional.empty();
-      } catch (ClusterException.Conflict e) {
-        if (attempt >= STATUS_ATTEMPTS) {
-          throw e;
-        }
-        LOG.log(Level.DEBUG, "pod status conflict, refetching pod={0}/{1} attempt={2}", namespace, name, attempt);
-      }
+      throw e;
+    }
+  }
+
+  static String statusPatch(String uid, PodStatus status) {
+    ObjectNode full = STATUS_MAPPER.valueToTree(status);
+    ObjectNode patch = STATUS_MAPPER.createObjectNode();
+    patch.putObject("metadata").put("uid", uid);
+    ObjectNode body = patch.putObject("status");
+    for (String field : STATUS_FIELDS) {
+      body.set(field, full.has(field) ? full.get(field) : NullNode.getInstance());
+    }
+    full.properties().forEach(e -> body.set(e.getKey(), e.getValue()));
+    try {
+      return STATUS_MAPPER.writeValueAsString(patch);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("serialize pod status", e);
     }
   }
 

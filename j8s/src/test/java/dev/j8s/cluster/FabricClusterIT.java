@@ -164,7 +164,17 @@ class FabricClusterIT {
     assertThat(read.getStatus().getHostIP()).isEqualTo("127.0.0.1");
     assertThat(read.getSpec().getContainers()).hasSize(1);
 
-    assertThat(cluster.updatePodStatus("default", "status-pod", "another-uid", status)).isEmpty();
+    var withMessage = new PodStatusBuilder(status).withMessage("starting").withReason("Because").build();
+    assertThat(cluster.updatePodStatus("default", "status-pod", uid, withMessage).orElseThrow().getStatus()
+        .getMessage()).isEqualTo("starting");
+    Pod replaced = cluster.updatePodStatus("default", "status-pod", uid, status).orElseThrow();
+    assertThat(replaced.getStatus().getMessage()).as("fields the new status leaves out are cleared").isNull();
+    assertThat(replaced.getStatus().getReason()).isNull();
+    assertThat(replaced.getStatus().getConditions()).extracting(c -> c.getType()).containsExactly("Ready");
+
+    assertThat(cluster.updatePodStatus("default", "status-pod", "another-uid", withMessage)).isEmpty();
+    assertThat(admin.pods().inNamespace("default").withName("status-pod").get().getStatus().getMessage())
+        .as("a status for another uid changes nothing").isNull();
     assertThat(cluster.updatePodStatus("default", "no-such-pod", uid, status)).isEmpty();
   }
 
