@@ -71,6 +71,13 @@ public final class ImageStore implements AutoCloseable {
     private final Map<Digest, StoredImage> images; // guarded by this
     private final Map<String, CompletableFuture<ImageRecord>> pulling = new ConcurrentHashMap<>();
     private final Map<Digest, Integer> pinned = new HashMap<>(); // chain IDs a running pull or import needs; guarded by this
+    /** Parsed configs by image ID, so a lookup on every pod start reads no blob; guarded by this. */
+    private final Map<Digest, ImageConfig> configs = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Digest, ImageConfig> eldest) {
+            return size() > 256;
+        }
+    };
     final LayerExtractor extractor;
 
     private ImageStore(Path root, RegistryClient registry, UnpackLimits limits) {
@@ -494,12 +501,15 @@ public final class ImageStore implements AutoCloseable {
     }
 
     private ImageRecord record(StoredImage i) {
-        ImageConfig config;
-        try {
-            config = ImageConfig.parse(blobs.read(i.id(), dev.j8s.oci.manifest.Manifests.MAX_DOCUMENT_BYTES));
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "image config unreadable id={0} error={1}", i.id(), e.getMessage());
-            config = ImageConfig.parse("{}".getBytes(StandardCharsets.UTF_8));
+        ImageConfig config = configs.get(i.id());
+        if (config == null) {
+            try {
+                config = ImageConfig.parse(blobs.read(i.id(), dev.j8s.oci.manifest.Manifests.MAX_DOCUMENT_BYTES));
+                configs.put(i.id(), config); // content-addressed: the blob of this id never changes
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "image config unreadable id={0} error={1}", i.id(), e.getMessage());
+                config = ImageConfig.parse("{}".getBytes(StandardCharsets.UTF_8));
+            }
         }
         return record(i, config);
     }
