@@ -22,8 +22,8 @@ import java.util.stream.Stream;
 
 /**
  * Pod start latency of a running j8s server (API create → phase Running seen on a watch) for single pods
- * and a burst, next to the floor of the same container started by plain {@code runc run -d} of a bundle
- * unpacked with umoci from the same OCI image; then the server's CPU use while idle with the burst running.
+ * and a burst, next to the floor of the same container started by {@code bench/pod-start-floor.sh} (ip netns, CNI,
+ * overlay, conmon, runc; no API) from the same OCI image; then the server's CPU use while idle with the burst running.
  * Source-launch, no dependencies (reuses {@code ApiBenchmark.java} of this directory for kubeconfig and TLS):
  *
  * <pre>java bench/PodStartBenchmark.java KUBECONFIG --image REF --oci-layout DIR:TAG
@@ -95,7 +95,7 @@ public final class PodStartBenchmark {
                 single[i] = start(name(id, "one", i), image, Duration.ofSeconds(60));
                 delete(name(id, "one", i));
             }
-            long[] floor = runcFloor(layout, repeat, id);
+            long[] floor = scriptFloor(layout, repeat, id);
 
             long[] sent = new long[burst];
             long burstStart = System.nanoTime();
@@ -144,7 +144,7 @@ public final class PodStartBenchmark {
                     "p99 ms", "max ms");
             row("single pod, sequential (delete between)", single);
             row("burst of " + burst + ", each from its own create", burstLatency);
-            row("floor: runc run -d of the umoci bundle", floor);
+            row("floor: netns + CNI + overlay + conmon + runc", floor);
             System.out.printf(Locale.ROOT, "ratio single p50 / floor p50: %.1f%n", percentile(single, 50) / floorP50);
             System.out.printf(Locale.ROOT, "ratio burst p50 / floor p50: %.1f%n", percentile(burstLatency, 50) / floorP50);
             System.out.printf(Locale.ROOT, "burst: %d of %d Running, last %.2f s after the first create: %s%n", runningCount,
@@ -224,37 +224,64 @@ public final class PodStartBenchmark {
     }
 
     /**
-     * The floor: the same command in a bundle unpacked once (unmeasured) by {@code umoci unpack} from the same
-     * OCI layout, started {@code repeat} times with {@code runc run -d} (new mount, PID, IPC, UTS and network
-     * namespaces, no CNI) and removed with {@code runc delete -f} (unmeasured). Returns the wall time of each run.
+     * The floor, as the issue defines it: the same command in the same image started by
+     * {@code bench/pod-start-floor.sh} with plain {@code ip netns}, the CNI loopback and bridge plugins (host-local
+     * IPAM, masquerade, as j8s configures them), an overlay rootfs over the image unpacked once (unmeasured) by
+     * {@code umoci unpack} from the same OCI layout, conmon running {@code runc create}, then {@code runc start}. The
+     * figure is the script's own wall time from {@code ip netns add} to {@code runc start} returning; the teardown
+     * between runs is not measured.
      */
-    static long[] runcFloor(String layout, int repeat, String id) throws Exception {
+    static long[] scriptFloor(String layout, int repeat, String id) throws Exception {
+        Path script = Path.of("bench", "pod-start-floor.sh").toAbsolutePath();
+        if (!Files.isRegularFile(script)) {
+            throw new IllegalStateException("run from the repository root: " + script + " not found");
+        }
         Path work = Files.createTempDirectory("podstart-floor-");
         Path bundle = work.resolve("bundle");
-        Path root = work.resolve("runc-root");
+        Path floor = work.resolve("floor");
         try {
             exec("umoci", "unpack", "--image", layout, bundle.toString());
             Path config = bundle.resolve("config.json");
             String spec = Files.readString(config);
             String args = "\"args\": [\"sh\", \"-c\", \"" + COMMAND + "\"]";
-            String replaced = spec.replaceFirst("\"args\"\\s*:\\s*\\[[^\\]]*\\]", Matcher.quoteReplacement(args))
-                    .replaceFirst("\"terminal\"\\s*:\\s*true", "\"terminal\": false");
-            if (replaced.equals(spec)) {
-                throw new IllegalStateException("no process.args in " + config);
+            String template = spec.replaceFirst("\"args\"\\s*:\\s*\\[[^\\]]*\\]", Matcher.quoteReplacement(args))
+                    .replaceFirst("\"terminal\"\\s*:\\s*true", "\"terminal\": false")
+                    .replaceFirst("\"root\"\\s*:\\s*\\{\\s*\"path\"\\s*:\\s*\"rootfs\"", "\"root\": {\"path\": \"@ROOTFS@\"")
+                    .replaceFirst("\\{\\s*\"type\"\\s*:\\s*\"network\"\\s*\\}", "{\"type\": \"network\", \"path\": \"@NETNS@\"}");
+            if (!template.contains("@ROOTFS@") || !template.contains("@NETNS@") || !template.contains(COMMAND)) {
+                throw new IllegalStateException("unexpected runtime spec layout in " + config);
             }
-            Files.writeString(config, replaced);
+            Path templateFile = work.resolve("config.tmpl");
+            Files.writeString(templateFile, template);
+            exec(script.toString(), "setup", floor.toString(), bundle.resolve("rootfs").toString(), templateFile.toString());
             long[] nanos = new long[repeat];
             for (int i = 0; i < repeat; i++) {
-                String container = "podstart-" + id + "-" + i;
-                long t0 = System.nanoTime();
-                exec("runc", "--root", root.toString(), "run", "-d", "--bundle", bundle.toString(), container);
-                nanos[i] = System.nanoTime() - t0;
-                exec("runc", "--root", root.toString(), "delete", "-f", container);
+                String container = "psf-" + id + "-" + i;
+                try {
+                    nanos[i] = Long.parseLong(output(script.toString(), "up", floor.toString(), container).strip()) * 1000;
+                } finally {
+                    exec(script.toString(), "down", floor.toString(), container);
+                }
             }
             return nanos;
         } finally {
+            exec(script.toString(), "teardown", floor.toString());
             exec("rm", "-rf", work.toString());
         }
+    }
+
+    static String output(String... command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IllegalStateException(String.join(" ", command) + ": timed out");
+        }
+        if (p.exitValue() != 0) {
+            throw new IllegalStateException(String.join(" ", command) + ": exit " + p.exitValue());
+        }
+        return out;
     }
 
     static void exec(String... command) throws IOException, InterruptedException {
