@@ -3,11 +3,13 @@ package dev.j8s.runtime;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
  * What a container is made from, already resolved by the kubelet (CRI {@code ContainerConfig}):
- * final argv, environment and numeric user; immutable and thread-safe.
+ * final argv, environment and the user (numeric, or names the runtime resolves in the rootfs); immutable and
+ * thread-safe.
  *
  * @param name the container's name in the pod
  * @param attempt the restart count of this container
@@ -15,8 +17,8 @@ import java.util.OptionalLong;
  * @param rootfsLayers the image's unpacked layer directories, base layer first
  * @param args the process argv (command + args), never empty
  * @param env {@code NAME=value} entries in order
- * @param workingDir absolute path inside the container
- * @param user numeric uid, gid and supplementary gids
+ * @param workingDir absolute path inside the container; the runtime creates it (inside the rootfs) when missing
+ * @param user the identity, numeric or to be resolved in the rootfs
  * @param mounts bind mounts into the container; one at {@code /etc/hosts}, {@code /etc/hostname} or
  *     {@code /etc/resolv.conf} replaces the runtime's own file
  * @param resources cgroup limits
@@ -93,8 +95,21 @@ public record ContainerConfig(
         resources, logPath, readOnlyRootfs, stopSignal, labels, annotations);
   }
 
-  /** The numeric identity the process runs as. */
-  public record User(long uid, long gid, List<Long> additionalGids) {
+  /**
+   * Who the process runs as; immutable and thread-safe.
+   *
+   * <p>Either numeric and final ({@link #User(long, long, List)}: used exactly as given), or a {@link Lookup}
+   * (the CRI's {@code run_as_user}/{@code run_as_username}/{@code run_as_group}, or the image's {@code User})
+   * that the runtime resolves in the container's own {@code /etc/passwd} and {@code /etc/group} once the rootfs
+   * is mounted; then {@code uid} and {@code gid} are 0 and {@code additionalGids} holds the pod's
+   * {@code supplementalGroups}.
+   *
+   * @param uid the user id
+   * @param gid the primary group id
+   * @param additionalGids supplementary group ids
+   * @param lookup names or ids still to be resolved in the rootfs
+   */
+  public record User(long uid, long gid, List<Long> additionalGids, Optional<Lookup> lookup) {
     public static final User ROOT = new User(0, 0, List.of());
 
     public User {
@@ -102,6 +117,55 @@ public record ContainerConfig(
         throw new IllegalArgumentException("negative uid or gid");
       }
       additionalGids = List.copyOf(additionalGids);
+      if (lookup.isPresent() && (uid != 0 || gid != 0)) {
+        throw new IllegalArgumentException("a user to look up carries no uid or gid of its own");
+      }
+    }
+
+    /** A numeric identity, used as given without a look at the rootfs. */
+    public User(long uid, long gid, List<Long> additionalGids) {
+      this(uid, gid, additionalGids, Optional.empty());
+    }
+
+    /**
+     * A user the runtime resolves in the rootfs (as runc's {@code GetExecUser} and containerd's
+     * {@code WithUser}/{@code WithAdditionalGIDs}): {@code user} is a name or a uid, {@code group} a name or
+     * a gid or empty for the user's primary group from {@code /etc/passwd}.
+     */
+    public static User lookup(String user, Optional<String> group, List<Long> supplementalGroups) {
+      return new User(0, 0, supplementalGroups, Optional.of(new Lookup(user, group)));
+    }
+  }
+
+  /**
+   * A user and an optional group, each a name or a decimal id, as in the image's {@code User}
+   * ({@code user}, {@code user:group}, {@code uid:group}, {@code user:gid}, {@code uid:gid}).
+   */
+  public record Lookup(String user, Optional<String> group) {
+    public Lookup {
+      requireName("user", user);
+      group.ifPresent(g -> requireName("group", g));
+    }
+
+    /** Parses {@code user[:group]}; an empty user part means root, as in runc. */
+    public static Lookup parse(String spec) {
+      int colon = spec.indexOf(':');
+      String user = colon < 0 ? spec : spec.substring(0, colon);
+      Optional<String> group = colon < 0 ? Optional.empty() : Optional.of(spec.substring(colon + 1));
+      return new Lookup(user.isEmpty() ? "0" : user, group.filter(g -> !g.isEmpty()));
+    }
+
+    private static void requireName(String what, String name) {
+      if (name.isEmpty() || name.length() > 256 || !name.chars().allMatch(ch -> ch > 0x20 && ch < 0x7f && ch != ':')) {
+        throw new IllegalArgumentException("invalid " + what + " \"" + name
+            + "\": must be a name or an id without ':', spaces or control characters");
+      }
+    }
+
+    /** The {@code user[:group]} form. */
+    @Override
+    public String toString() {
+      return user + group.map(g -> ":" + g).orElse("");
     }
   }
 

@@ -19,7 +19,7 @@ import java.util.OptionalLong;
 /**
  * The parts of a runtime container config that come from the pod spec and the image: argv (upstream
  * {@code ExpandContainerCommandAndArgs} and the runtime's entrypoint rules), environment, working dir,
- * numeric user and limits; stateless and thread-safe.
+ * user and limits; stateless and thread-safe.
  */
 public final class ContainerSpecs {
 
@@ -122,7 +122,18 @@ public final class ContainerSpecs {
         return image.workingDir().isEmpty() ? "/" : image.workingDir();
     }
 
-    /** The numeric user: runAsUser/runAsGroup of the container, else of the pod, else the image's numeric {@code User}. */
+    /**
+     * The user the runtime resolves in the image's rootfs, as upstream's kubelet and CRI runtimes choose it:
+     * the effective {@code runAsUser} (container, else pod), else the image's {@code User} ({@code user},
+     * {@code user:group}, {@code uid:group}, {@code user:gid}, numeric forms); the effective {@code runAsGroup}
+     * replaces the group; the pod's {@code supplementalGroups} are added to the user's {@code /etc/group}
+     * memberships. Names are looked up by the runtime ({@code CreateContainerError} when missing).
+     *
+     * <p>With {@code runAsUser} set the image's group is not used (the CRI passes only the uid on); without
+     * it the image's group is kept, as Docker and runc read {@code User}.
+     *
+     * @throws ConfigException for upstream's {@code runAsNonRoot} refusals ({@code CreateContainerConfigError})
+     */
     public static ContainerConfig.User user(Pod pod, Container c, ImageConfig image) {
         SecurityContext sc = c.getSecurityContext();
         PodSecurityContext psc = pod.getSpec().getSecurityContext();
@@ -131,21 +142,53 @@ public final class ContainerSpecs {
         Long gid = sc != null && sc.getRunAsGroup() != null ? sc.getRunAsGroup()
                 : psc != null ? psc.getRunAsGroup() : null;
         List<Long> groups = psc != null && psc.getSupplementalGroups() != null ? psc.getSupplementalGroups() : List.of();
-        if (uid == null) {
-            String user = image.user();
-            if (!user.isEmpty()) {
-                String[] parts = user.split(":", 2);
-                if (!parts[0].matches("[0-9]+") || (parts.length == 2 && !parts[1].matches("[0-9]+"))) {
-                    throw new ConfigException("image user \"" + user
-                            + "\" is not numeric: only numeric users are supported (set runAsUser)");
-                }
-                uid = Long.parseLong(parts[0]);
-                if (gid == null && parts.length == 2) {
-                    gid = Long.parseLong(parts[1]);
-                }
-            }
+        verifyRunAsNonRoot(pod, c, image);
+        ContainerConfig.Lookup lookup = uid != null
+                ? new ContainerConfig.Lookup(Long.toString(uid), Optional.empty())
+                : ContainerConfig.Lookup.parse(image.user());
+        Optional<String> group = gid != null ? Optional.of(Long.toString(gid)) : lookup.group();
+        return ContainerConfig.User.lookup(lookup.user(), group, groups);
+    }
+
+    /**
+     * Upstream {@code verifyRunAsNonRoot} ({@code kuberuntime_container_linux.go}): with an effective
+     * {@code runAsNonRoot: true}, refuses a {@code runAsUser} of 0, an image user that is root (numeric 0 or
+     * unset) and an image user that is a name, which cannot be checked before it is resolved.
+     */
+    static void verifyRunAsNonRoot(Pod pod, Container c, ImageConfig image) {
+        SecurityContext sc = c.getSecurityContext();
+        PodSecurityContext psc = pod.getSpec().getSecurityContext();
+        Boolean nonRoot = sc != null && sc.getRunAsNonRoot() != null ? sc.getRunAsNonRoot()
+                : psc != null ? psc.getRunAsNonRoot() : null;
+        if (nonRoot == null || !nonRoot) {
+            return;
         }
-        return new ContainerConfig.User(uid == null ? 0 : uid, gid == null ? 0 : gid, groups);
+        Long runAsUser = sc != null && sc.getRunAsUser() != null ? sc.getRunAsUser()
+                : psc != null ? psc.getRunAsUser() : null;
+        String where = " (pod: \"" + formatPod(pod) + "\", container: " + c.getName() + ")";
+        if (runAsUser != null) {
+            if (runAsUser == 0) {
+                throw new ConfigException("container's runAsUser breaks non-root policy" + where);
+            }
+            return;
+        }
+        // the CRI's image status: the part before ':' is a uid when numeric, else a user name; unset is root
+        String imageUser = image.user();
+        int colon = imageUser.indexOf(':');
+        String user = colon < 0 ? imageUser : imageUser.substring(0, colon);
+        if (user.isEmpty() || user.matches("0+")) {
+            throw new ConfigException("container has runAsNonRoot and image will run as root" + where);
+        }
+        if (!user.matches("[0-9]+")) {
+            throw new ConfigException("container has runAsNonRoot and image has non-numeric user (" + user
+                    + "), cannot verify user is non-root" + where);
+        }
+    }
+
+    /** Upstream {@code format.Pod}: {@code name_namespace(uid)}. */
+    private static String formatPod(Pod pod) {
+        return pod.getMetadata().getName() + "_" + pod.getMetadata().getNamespace() + "(" + pod.getMetadata().getUid()
+                + ")";
     }
 
     /** CPU and memory limits as cgroup settings (CPU request as shares). */

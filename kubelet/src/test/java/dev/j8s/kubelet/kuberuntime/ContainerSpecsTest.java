@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.j8s.oci.manifest.ImageConfig;
 import dev.j8s.oci.manifest.Platform;
+import dev.j8s.runtime.ContainerConfig;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -60,15 +61,68 @@ class ContainerSpecsTest {
         assertThat(ContainerSpecs.argv(withArgs, IMAGE, env)).containsExactly("echo", "pod-$(MISSING)-$(A)");
     }
 
+    private static final Pod POD = new PodBuilder().withNewMetadata().withName("web").withNamespace("team")
+            .withUid("u-1").endMetadata().withNewSpec().endSpec().build();
+
+    private static ContainerConfig.User user(Pod pod, Container c, String imageUser) {
+        return ContainerSpecs.user(pod, c, image(List.of(), List.of("x"), imageUser));
+    }
+
+    private static ContainerConfig.User lookup(String user, String group, Long... supplemental) {
+        return ContainerConfig.User.lookup(user, Optional.ofNullable(group), List.of(supplemental));
+    }
+
     @Test
-    void aNumericImageUserIsUsedAndRunAsUserWins() {
-        Pod pod = new PodBuilder().withNewSpec().endSpec().build();
+    void theImageUserInEveryFormIsPassedOnForTheRuntimeToResolve() {
         Container c = new ContainerBuilder().withName("c").build();
-        assertThat(ContainerSpecs.user(pod, c, image(List.of(), List.of("x"), "1000:1001")).uid()).isEqualTo(1000);
-        assertThat(ContainerSpecs.user(pod, c, image(List.of(), List.of("x"), "1000:1001")).gid()).isEqualTo(1001);
-        Container asRoot = new ContainerBuilder(c).withNewSecurityContext().withRunAsUser(7L).endSecurityContext().build();
-        assertThat(ContainerSpecs.user(pod, asRoot, image(List.of(), List.of("x"), "1000")).uid()).isEqualTo(7);
-        assertThatThrownBy(() -> ContainerSpecs.user(pod, c, image(List.of(), List.of("x"), "nobody")))
-                .hasMessageContaining("image user \"nobody\" is not numeric");
+        assertThat(user(POD, c, "1000:1001")).isEqualTo(lookup("1000", "1001"));
+        assertThat(user(POD, c, "nobody")).isEqualTo(lookup("nobody", null));
+        assertThat(user(POD, c, "app:app")).isEqualTo(lookup("app", "app"));
+        assertThat(user(POD, c, "1000:staff")).isEqualTo(lookup("1000", "staff"));
+        assertThat(user(POD, c, "app:50")).isEqualTo(lookup("app", "50"));
+        assertThat(user(POD, c, "")).isEqualTo(lookup("0", null));
+    }
+
+    @Test
+    void runAsUserAndRunAsGroupWinOverTheImageAndSupplementalGroupsAreAdded() {
+        Pod pod = new PodBuilder(POD).editSpec().withNewSecurityContext().withRunAsGroup(20L)
+                .withSupplementalGroups(3000L, 3001L).endSecurityContext().endSpec().build();
+        Container c = new ContainerBuilder().withName("c").build();
+        Container asUser = new ContainerBuilder(c).withNewSecurityContext().withRunAsUser(7L).endSecurityContext().build();
+
+        assertThat(user(pod, asUser, "app:staff")).isEqualTo(lookup("7", "20", 3000L, 3001L));
+        assertThat(user(pod, c, "app:staff")).isEqualTo(lookup("app", "20", 3000L, 3001L));
+        assertThat(user(POD, asUser, "app:staff")).isEqualTo(lookup("7", null));
+    }
+
+    @Test
+    void runAsNonRootRefusesRootAndUnverifiableImageUsersWithUpstreamWording() {
+        Container c = new ContainerBuilder().withName("c").withNewSecurityContext().withRunAsNonRoot(true)
+                .endSecurityContext().build();
+        String where = " (pod: \"web_team(u-1)\", container: c)";
+
+        assertThatThrownBy(() -> user(POD, c, "nobody")).isInstanceOf(ContainerSpecs.ConfigException.class)
+                .hasMessage("container has runAsNonRoot and image has non-numeric user (nobody), cannot verify user"
+                        + " is non-root" + where);
+        assertThatThrownBy(() -> user(POD, c, "app:1000")).hasMessage("container has runAsNonRoot and image has"
+                + " non-numeric user (app), cannot verify user is non-root" + where);
+        assertThatThrownBy(() -> user(POD, c, "")).hasMessage("container has runAsNonRoot and image will run as root"
+                + where);
+        assertThatThrownBy(() -> user(POD, c, "0:1000")).hasMessage("container has runAsNonRoot and image will run"
+                + " as root" + where);
+        Container zero = new ContainerBuilder(c).editSecurityContext().withRunAsUser(0L).endSecurityContext().build();
+        assertThatThrownBy(() -> user(POD, zero, "1000")).hasMessage("container's runAsUser breaks non-root policy"
+                + where);
+
+        assertThat(user(POD, c, "1000:staff")).isEqualTo(lookup("1000", "staff"));
+        Container named = new ContainerBuilder(c).editSecurityContext().withRunAsUser(1000L).endSecurityContext().build();
+        assertThat(user(POD, named, "nobody")).isEqualTo(lookup("1000", null));
+        Pod podNonRoot = new PodBuilder(POD).editSpec().withNewSecurityContext().withRunAsNonRoot(true)
+                .endSecurityContext().endSpec().build();
+        assertThatThrownBy(() -> user(podNonRoot, new ContainerBuilder().withName("c").build(), "nobody"))
+                .hasMessageStartingWith("container has runAsNonRoot and image has non-numeric user (nobody)");
+        Container allowed = new ContainerBuilder().withName("c").withNewSecurityContext().withRunAsNonRoot(false)
+                .endSecurityContext().build();
+        assertThat(user(podNonRoot, allowed, "nobody")).isEqualTo(lookup("nobody", null));
     }
 }

@@ -249,12 +249,13 @@ public final class ConmonRuntime implements ContainerRuntime {
       Files.createDirectories(container.logPath().toAbsolutePath().getParent());
       Mounts.mountOverlay(container.rootfsLayers(), dir.resolve("upper"), dir.resolve("work"),
           dir.resolve("rootfs"));
+      ContainerConfig resolved = inRootfs(dir.resolve("rootfs"), container);
       var context = new RuntimeSpec.Context(dir.resolve("rootfs"), sandbox.config().hostname(),
           ns.resolve("net"), ns.resolve("ipc"), ns.resolve("uts"), Optional.empty(),
           sandboxDir.resolve("hosts"), sandboxDir.resolve("hostname"), sandboxDir.resolve("resolv.conf"),
           sandboxDir.resolve("shm"), cgroupsPath, limits);
       Files.write(dir.resolve("config.json"),
-          RuntimeSpec.MAPPER.writeValueAsBytes(RuntimeSpec.build(container, context)));
+          RuntimeSpec.MAPPER.writeValueAsBytes(RuntimeSpec.build(resolved, context)));
       startConmon(id, dir, container.logPath().toAbsolutePath());
       return id;
     } catch (IOException | RuntimeException e) {
@@ -268,6 +269,27 @@ public final class ConmonRuntime implements ContainerRuntime {
       }
       throw (RuntimeException) e;
     }
+  }
+
+  /**
+   * The parts of the config that depend on the image's files, resolved inside the mounted rootfs (never
+   * following its symlinks out of it, see {@link dev.j8s.runtime.oci.RootPath}): the user from the image's {@code /etc/passwd}
+   * and {@code /etc/group}, {@code HOME} from the passwd entry when the env has none, and the working dir,
+   * created when missing as runc would.
+   */
+  private static ContainerConfig inRootfs(Path rootfs, ContainerConfig container) {
+    ContainerConfig resolved = container;
+    if (container.user().lookup().isPresent()) {
+      var user = dev.j8s.runtime.oci.ExecUser.resolve(rootfs, container.user());
+      resolved = resolved.withUser(user.numeric());
+      if (container.env().stream().noneMatch(e -> e.startsWith("HOME="))) {
+        List<String> env = new ArrayList<>(container.env());
+        env.add("HOME=" + user.home());
+        resolved = resolved.withEnv(env);
+      }
+    }
+    dev.j8s.runtime.oci.RootPath.mkdirs(rootfs, container.workingDir());
+    return resolved;
   }
 
   /**

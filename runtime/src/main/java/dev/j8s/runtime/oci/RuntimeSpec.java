@@ -18,7 +18,10 @@ import java.util.Set;
  * <p>The rootfs is already an overlay mount (see {@link Overlay}), so {@code root.path} points at it.
  * No seccomp profile is set: Kubernetes' default is {@code Unconfined} unless the pod asks for
  * {@code RuntimeDefault}. Paths inside the container (mount destinations, the working dir) are resolved
- * by runc inside the rootfs (securejoin); host-side code never opens anything in the rootfs.
+ * by runc inside the rootfs (securejoin): a destination such as {@code /etc/hosts} that the image made a
+ * symlink to a host path lands inside the rootfs. Host-side code that looks into the rootfs (the user
+ * lookup, creating the working dir) goes through {@link RootPath}; the spec itself takes a numeric user
+ * ({@link ExecUser#numeric()}).
  */
 public final class RuntimeSpec {
 
@@ -78,6 +81,10 @@ public final class RuntimeSpec {
 
   /** The spec as a JSON tree, ready to write as {@code <bundle>/config.json}. */
   public static ObjectNode build(ContainerConfig config, Context context) {
+    if (config.user().lookup().isPresent()) {
+      throw new IllegalArgumentException("user " + config.user().lookup().get()
+          + " of container " + config.name() + " must be resolved in the rootfs first");
+    }
     ObjectNode spec = MAPPER.createObjectNode();
     spec.put("ociVersion", "1.0.2");
     spec.set("process", process(config, context));
