@@ -2,6 +2,7 @@ package dev.j8s.runtime;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A CRI-shaped container runtime: pod sandboxes (network, IPC and UTS namespaces shared by the pod's
@@ -28,6 +29,11 @@ public interface ContainerRuntime {
 
   List<PodSandboxStatus> listPodSandboxes();
 
+  /** The sandboxes of one pod, by its UID (CRI {@code ListPodSandbox} with a filter). */
+  default List<PodSandboxStatus> listPodSandboxes(String podUid) {
+    return listPodSandboxes().stream().filter(s -> s.config().uid().equals(podUid)).toList();
+  }
+
   /** Prepares the container's rootfs and bundle and creates it (not yet started); returns its id. */
   String createContainer(String sandboxId, ContainerConfig config);
 
@@ -46,6 +52,15 @@ public interface ContainerRuntime {
   ContainerStatus containerStatus(String containerId);
 
   List<ContainerStatus> listContainers();
+
+  /**
+   * The containers carrying every label of {@code labelSelector} (CRI {@code ListContainers} with a
+   * label selector); implementations may skip the status of the others.
+   */
+  default List<ContainerStatus> listContainers(Map<String, String> labelSelector) {
+    return listContainers().stream()
+        .filter(c -> c.labels().entrySet().containsAll(labelSelector.entrySet())).toList();
+  }
 
   /** Runs a command in a running container and collects its output, bounded by {@code timeout}. */
   ExecResult execSync(String containerId, List<String> command, Duration timeout);

@@ -92,10 +92,8 @@ public final class KubeRuntimeManager {
 
     /** What the runtime has for a pod UID. */
     public PodRuntimeState state(String uid) {
-        List<PodSandboxStatus> sandboxes = runtime.listPodSandboxes().stream()
-                .filter(s -> uid.equals(s.config().uid())).toList();
-        List<ContainerStatus> containers = runtime.listContainers().stream()
-                .filter(c -> uid.equals(c.labels().get(Labels.POD_UID))).toList();
+        List<PodSandboxStatus> sandboxes = runtime.listPodSandboxes(uid);
+        List<ContainerStatus> containers = runtime.listContainers(Map.of(Labels.POD_UID, uid));
         return new PodRuntimeState(uid, sandboxes, containers);
     }
 

@@ -472,6 +472,14 @@ public final class ConmonRuntime implements ContainerRuntime {
     return containers().stream().map(this::status).toList();
   }
 
+  /** Filters on the stored labels first, so only matching containers have their state read. */
+  @Override
+  public List<ContainerStatus> listContainers(java.util.Map<String, String> labelSelector) {
+    return containers().stream()
+        .filter(c -> c.labels().entrySet().containsAll(labelSelector.entrySet()))
+        .map(this::status).toList();
+  }
+
   private List<Meta.Container> containers() {
     return list(containersDir()).stream()
         .flatMap(dir -> Meta.read(dir.resolve("container.json"), Meta.Container.class).stream())

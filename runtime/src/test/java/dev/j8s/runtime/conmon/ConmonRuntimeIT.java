@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.j8s.runtime.ContainerConfig;
 import dev.j8s.runtime.ContainerState;
+import dev.j8s.runtime.ContainerStatus;
 import dev.j8s.runtime.CriLogLine;
 import dev.j8s.runtime.ExecResult;
 import dev.j8s.runtime.PodSandboxConfig;
@@ -16,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
@@ -106,6 +108,32 @@ class ConmonRuntimeIT {
 
     assertThat(exited.exitCode()).isEqualTo(3);
     assertThat(exited.reason()).isEqualTo("Error");
+  }
+
+  @Test
+  void listingsFilterByPodUidAndByEveryLabelOfTheSelector() {
+    PodSandboxConfig a = pod("filter-a");
+    PodSandboxConfig b = pod("filter-b");
+    String sandboxA = runtime.runPodSandbox(a);
+    String sandboxB = runtime.runPodSandbox(b);
+    ContainerConfig template = container("c", base.resolve("logs/filter/0.log"), "sh", "-c", "exit 0");
+    String inA = runtime.createContainer(sandboxA, labelled(template, Map.of("pod", a.uid(), "role", "main")));
+    String sideA = runtime.createContainer(sandboxA, labelled(template, Map.of("pod", a.uid(), "role", "side")));
+    String inB = runtime.createContainer(sandboxB, labelled(template, Map.of("pod", b.uid(), "role", "main")));
+
+    assertThat(runtime.listPodSandboxes(a.uid())).extracting(PodSandboxStatus::id).containsExactly(sandboxA);
+    assertThat(runtime.listContainers(Map.of("pod", a.uid()))).extracting(ContainerStatus::id)
+        .containsExactlyInAnyOrder(inA, sideA);
+    assertThat(runtime.listContainers(Map.of("pod", a.uid(), "role", "main"))).extracting(ContainerStatus::id)
+        .containsExactly(inA);
+    assertThat(runtime.listContainers(Map.of("pod", b.uid()))).extracting(ContainerStatus::id).containsExactly(inB);
+    assertThat(runtime.listContainers(Map.of("pod", "no-such-uid"))).isEmpty();
+  }
+
+  private static ContainerConfig labelled(ContainerConfig c, Map<String, String> labels) {
+    return new ContainerConfig(c.name() + "-" + labels.get("role"), c.attempt(), c.image(), c.rootfsLayers(), c.args(),
+        c.env(), c.workingDir(), c.user(), c.mounts(), c.resources(), c.logPath(), c.readOnlyRootfs(), c.stopSignal(),
+        labels, c.annotations());
   }
 
   @Test
