@@ -16,7 +16,12 @@ import java.util.Map;
  */
 public interface ContainerRuntime {
 
-  /** Creates the pod's namespaces, wires its network and returns the new sandbox id. */
+  /**
+   * Creates the pod's namespaces and returns the new sandbox id; its network may still be being wired
+   * (the sandbox is READY meanwhile and its IPs follow), so containers can be created alongside.
+   * {@link #startContainer} waits for the network and raises
+   * {@link ContainerRuntimeException.SandboxFailed} when it could not be wired.
+   */
   String runPodSandbox(PodSandboxConfig config);
 
   /** Stops every container of the sandbox (SIGKILL) and tears down its network; idempotent. */
@@ -37,7 +42,7 @@ public interface ContainerRuntime {
   /** Prepares the container's rootfs and bundle and creates it (not yet started); returns its id. */
   String createContainer(String sandboxId, ContainerConfig config);
 
-  /** Starts a created container's process. */
+  /** Starts a created container's process, once its sandbox's network is ready. */
   void startContainer(String containerId);
 
   /**

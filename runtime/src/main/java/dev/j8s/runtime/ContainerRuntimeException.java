@@ -4,7 +4,8 @@ import java.util.List;
 
 /** A runtime operation that failed; immutable and thread-safe. */
 public sealed class ContainerRuntimeException extends RuntimeException
-    permits ContainerRuntimeException.NotFound, ContainerRuntimeException.CommandFailed {
+    permits ContainerRuntimeException.NotFound, ContainerRuntimeException.CommandFailed,
+        ContainerRuntimeException.SandboxFailed {
 
   public ContainerRuntimeException(String message) {
     super(message);
@@ -18,6 +19,23 @@ public sealed class ContainerRuntimeException extends RuntimeException
   public static final class NotFound extends ContainerRuntimeException {
     public NotFound(String kind, String id) {
       super(kind + " " + id + " not found");
+    }
+  }
+
+  /**
+   * The pod's sandbox could not be made ready (its network attachment failed), found when a container
+   * of it is started; the kubelet reports it as upstream's {@code FailedCreatePodSandBox}.
+   */
+  public static final class SandboxFailed extends ContainerRuntimeException {
+    private final String sandboxId;
+
+    public SandboxFailed(String sandboxId, String message, Throwable cause) {
+      super(message, cause);
+      this.sandboxId = sandboxId;
+    }
+
+    public String sandboxId() {
+      return sandboxId;
     }
   }
 

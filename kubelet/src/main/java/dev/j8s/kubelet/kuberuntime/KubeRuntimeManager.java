@@ -277,6 +277,12 @@ public final class KubeRuntimeManager {
         recorder.event(ref, EventType.NORMAL, EventReason.CREATED_CONTAINER, "Created container: " + c.getName());
         try {
             runtime.startContainer(id);
+        } catch (ContainerRuntimeException.SandboxFailed e) {
+            // The sandbox's network came up after the container was created, and failed: upstream's sandbox error.
+            recorder.event(ContainerReferences.of(pod), EventType.WARNING, EventReason.FAILED_CREATE_POD_SANDBOX,
+                    "Failed to create pod sandbox: " + e.getMessage());
+            LOG.log(Level.WARNING, "create sandbox of pod " + key(pod) + " failed: " + e.getMessage());
+            return Optional.of(new WaitingReason("ContainerCreating", ""));
         } catch (RuntimeException e) {
             recorder.event(ref, EventType.WARNING, EventReason.FAILED_TO_START_CONTAINER, "Error: " + e.getMessage());
             return Optional.of(new WaitingReason("RunContainerError", e.getMessage()));

@@ -63,11 +63,22 @@ public final class ConmonRuntime implements ContainerRuntime {
   static final Duration CONMON_TIMEOUT = Duration.ofSeconds(30);
   static final Duration KILL_WAIT = Duration.ofSeconds(10);
   static final String SHM_SIZE = "size=65536k";
+  /** How long a container start waits for its sandbox's CNI ADD (each plugin has its own 30 s limit). */
+  static final Duration NETWORK_WAIT = Duration.ofMinutes(2);
+  /** The recorded state of a sandbox whose CNI ADD is under way. */
+  static final String NETWORKING = "NETWORKING";
 
   private final RuntimeConfig config;
   private final Runc runc;
   private final CniNetwork network;
   private final HostLimits limits;
+  /**
+   * Network attachments still running, by sandbox id: {@link #runPodSandbox} returns once the
+   * namespaces exist and the CNI ADD goes on here, overlapping the container's creation;
+   * {@link #startContainer} waits for it.
+   */
+  private final java.util.Map<String, java.util.concurrent.CompletableFuture<Void>> networking =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   public ConmonRuntime(RuntimeConfig config) {
     this.config = config;
@@ -118,12 +129,11 @@ public final class ConmonRuntime implements ContainerRuntime {
       }
       ProcessRunner.run(List.of("unshare", "--net=" + ns.resolve("net"), "--ipc=" + ns.resolve("ipc"),
           "--uts=" + ns.resolve("uts"), "true"), Runc.TIMEOUT).orThrow("create namespaces of sandbox " + id);
-      CniNetwork.Attachment attachment = network.add(id, ns.resolve("net"), sandbox.portMappings());
-      Files.writeString(dir.resolve("hosts"), hosts(sandbox.hostname(), attachment.ips()));
       Meta.write(dir.resolve("sandbox.json"),
-          new Meta.Sandbox(id, sandbox, created.toString(), "READY", attachment.ips()));
-      LOG.log(Level.DEBUG, "sandbox ready sandbox={0} pod={1}/{2} ip={3}", id, sandbox.namespace(),
-          sandbox.name(), attachment.ips());
+          new Meta.Sandbox(id, sandbox, created.toString(), NETWORKING, List.of()));
+      var attached = new java.util.concurrent.CompletableFuture<Void>();
+      networking.put(id, attached);
+      Thread.ofVirtual().name("cni-add-" + id.substring(0, 12)).start(() -> attach(id, sandbox, created, attached));
       return id;
     } catch (IOException | RuntimeException e) {
       try {
@@ -136,6 +146,69 @@ public final class ConmonRuntime implements ContainerRuntime {
       }
       throw (RuntimeException) e;
     }
+  }
+
+  /**
+   * CNI ADD for a new sandbox, then its hosts file (rewritten in place: containers bind-mount it) and its
+   * record as READY; a failure leaves it NOTREADY with the error kept for {@link #startContainer}.
+   */
+  private void attach(String id, PodSandboxConfig sandbox, Instant created,
+      java.util.concurrent.CompletableFuture<Void> attached) {
+    Path dir = sandboxesDir().resolve(id);
+    try {
+      CniNetwork.Attachment attachment = network.add(id, nsDir().resolve(id).resolve("net"), sandbox.portMappings());
+      Files.writeString(dir.resolve("hosts"), hosts(sandbox.hostname(), attachment.ips()));
+      Meta.write(dir.resolve("sandbox.json"),
+          new Meta.Sandbox(id, sandbox, created.toString(), "READY", attachment.ips()));
+      LOG.log(Level.DEBUG, "sandbox ready sandbox={0} pod={1}/{2} ip={3}", id, sandbox.namespace(),
+          sandbox.name(), attachment.ips());
+      attached.complete(null);
+    } catch (IOException | RuntimeException e) {
+      LOG.log(Level.WARNING, "network of sandbox " + id + " failed: " + e.getMessage());
+      try {
+        Meta.write(dir.resolve("sandbox.json"), new Meta.Sandbox(id, sandbox, created.toString(), "NOTREADY", List.of()));
+      } catch (RuntimeException write) {
+        e.addSuppressed(write);
+      }
+      attached.completeExceptionally(new ContainerRuntimeException.SandboxFailed(id,
+          "set up network of pod " + sandbox.namespace() + "/" + sandbox.name() + ": " + e.getMessage(), e));
+    }
+  }
+
+  /**
+   * Waits for the sandbox's network attachment if this process is still making it; throws
+   * {@link ContainerRuntimeException.SandboxFailed} when it failed.
+   */
+  private void awaitNetwork(String sandboxId) {
+    var attached = networking.get(sandboxId);
+    if (attached == null) {
+      return;
+    }
+    try {
+      attached.get(NETWORK_WAIT.toSeconds(), TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw (ContainerRuntimeException) e.getCause();
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new ContainerRuntimeException.SandboxFailed(sandboxId, "network of sandbox " + sandboxId
+          + " not ready in time", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ContainerRuntimeException("interrupted waiting for the network of sandbox " + sandboxId, e);
+    } finally {
+      if (attached.isDone()) {
+        networking.remove(sandboxId, attached);
+      }
+    }
+  }
+
+  /** As {@link #awaitNetwork} for teardown: a failed or stuck attachment does not stop it. */
+  private void settleNetwork(String sandboxId) {
+    try {
+      awaitNetwork(sandboxId);
+    } catch (ContainerRuntimeException e) {
+      LOG.log(Level.DEBUG, "tearing down sandbox {0} after: {1}", sandboxId, e.getMessage());
+    }
+    networking.remove(sandboxId);
   }
 
   /** The pod's hosts file as the kubelet writes it (no subdomain, no host aliases). */
@@ -155,6 +228,7 @@ public final class ConmonRuntime implements ContainerRuntime {
 
   @Override
   public void stopPodSandbox(String sandboxId) {
+    settleNetwork(sandboxId);
     Meta.Sandbox sandbox = sandbox(sandboxId);
     for (Meta.Container c : containers()) {
       if (c.sandboxId().equals(sandboxId)) {
@@ -167,6 +241,7 @@ public final class ConmonRuntime implements ContainerRuntime {
 
   @Override
   public void removePodSandbox(String sandboxId) {
+    settleNetwork(sandboxId);
     Path dir = sandboxesDir().resolve(sandboxId);
     Optional<Meta.Sandbox> sandbox = Meta.read(dir.resolve("sandbox.json"), Meta.Sandbox.class);
     for (Meta.Container c : containers()) {
@@ -212,9 +287,16 @@ public final class ConmonRuntime implements ContainerRuntime {
         .toList();
   }
 
+  /**
+   * A sandbox whose network this process is still attaching counts as READY (its containers may be
+   * created; they start once it is attached); one left NETWORKING by a process that died meanwhile is
+   * NOTREADY, so the kubelet replaces it.
+   */
   private PodSandboxStatus status(Meta.Sandbox s) {
-    return new PodSandboxStatus(s.id(), s.config(),
-        PodSandboxStatus.State.valueOf(s.state()), Instant.parse(s.createdAt()), s.ips(),
+    PodSandboxStatus.State state = s.state().equals(NETWORKING)
+        ? (networking.containsKey(s.id()) ? PodSandboxStatus.State.READY : PodSandboxStatus.State.NOTREADY)
+        : PodSandboxStatus.State.valueOf(s.state());
+    return new PodSandboxStatus(s.id(), s.config(), state, Instant.parse(s.createdAt()), s.ips(),
         nsDir().resolve(s.id()).resolve("net"));
   }
 
@@ -229,7 +311,7 @@ public final class ConmonRuntime implements ContainerRuntime {
   @Override
   public String createContainer(String sandboxId, ContainerConfig container) {
     Meta.Sandbox sandbox = sandbox(sandboxId);
-    if (!sandbox.state().equals("READY")) {
+    if (status(sandbox).state() != PodSandboxStatus.State.READY) {
       throw new ContainerRuntimeException("sandbox " + sandboxId + " is not ready");
     }
     String id = newId();
@@ -376,6 +458,7 @@ public final class ConmonRuntime implements ContainerRuntime {
     if (!meta.startedAt().isEmpty()) {
       throw new ContainerRuntimeException("container " + containerId + " was already started");
     }
+    awaitNetwork(meta.sandboxId());
     runc.start(containerId);
     Meta.write(containersDir().resolve(containerId).resolve("container.json"),
         meta.started(Instant.now().toString()));

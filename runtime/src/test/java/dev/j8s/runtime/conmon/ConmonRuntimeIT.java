@@ -1,8 +1,10 @@
 package dev.j8s.runtime.conmon;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.j8s.runtime.ContainerConfig;
+import dev.j8s.runtime.ContainerRuntimeException;
 import dev.j8s.runtime.ContainerState;
 import dev.j8s.runtime.ContainerStatus;
 import dev.j8s.runtime.CriLogLine;
@@ -111,6 +113,35 @@ class ConmonRuntimeIT {
   }
 
   @Test
+  void aSandboxWhoseNetworkFailsRefusesToStartItsContainersAndTurnsNotReady() throws IOException {
+    // A /30 has one address for pods (host-local keeps .1 for the gateway): the second sandbox gets none.
+    int octet = 100 + (int) (ProcessHandle.current().pid() % 100);
+    Path small = base.resolve("small");
+    RuntimeConfig tiny = RuntimeConfig.of(small.resolve("data"), small.resolve("run"), "10.251." + octet + ".0/30");
+    ConmonRuntime other = new ConmonRuntime(tiny);
+    try {
+      String first = other.runPodSandbox(pod("first"));
+      String firstContainer = other.createContainer(first, container("c", small.resolve("logs/first/0.log"),
+          "sh", "-c", "exit 0"));
+      other.startContainer(firstContainer);
+      assertThat(other.podSandboxStatus(first).ips()).hasSize(1);
+
+      String second = other.runPodSandbox(pod("second"));
+      String secondContainer = other.createContainer(second, container("c", small.resolve("logs/second/0.log"),
+          "sh", "-c", "exit 0"));
+      assertThatThrownBy(() -> other.startContainer(secondContainer))
+          .isInstanceOf(ContainerRuntimeException.SandboxFailed.class)
+          .hasMessageContaining("set up network of pod default/second")
+          .hasMessageContaining("no IP addresses available");
+      assertThat(other.podSandboxStatus(second).state()).isEqualTo(PodSandboxStatus.State.NOTREADY);
+      assertThat(other.containerStatus(secondContainer).state()).isInstanceOf(ContainerState.Created.class);
+    } finally {
+      other.destroy();
+    }
+    assertThat(Files.exists(Path.of("/sys/class/net", tiny.bridgeName()))).isFalse();
+  }
+
+  @Test
   void listingsFilterByPodUidAndByEveryLabelOfTheSelector() {
     PodSandboxConfig a = pod("filter-a");
     PodSandboxConfig b = pod("filter-b");
@@ -192,21 +223,26 @@ class ConmonRuntimeIT {
   @Test
   void twoPodsReachEachOtherByPodIp() throws Exception {
     String server = runtime.runPodSandbox(pod("server"));
-    String serverIp = runtime.podSandboxStatus(server).ips().getFirst();
-    assertThat(serverIp).startsWith(config.podCidr().substring(0, config.podCidr().lastIndexOf('.')));
+    // The network attaches in the background: the sandbox is READY, the container waits for it to start.
+    assertThat(runtime.podSandboxStatus(server).state()).isEqualTo(PodSandboxStatus.State.READY);
     String httpd = runtime.createContainer(server, container("httpd", base.resolve("logs/httpd/0.log"),
         "sh", "-c", "mkdir -p /tmp/www && echo pong > /tmp/www/index.html && exec httpd -f -p 8080 -h /tmp/www"));
     runtime.startContainer(httpd);
+    String serverIp = runtime.podSandboxStatus(server).ips().getFirst();
+    assertThat(serverIp).startsWith(config.podCidr().substring(0, config.podCidr().lastIndexOf('.')));
 
     String client = runtime.runPodSandbox(pod("client"));
-    assertThat(runtime.podSandboxStatus(client).ips().getFirst()).isNotEqualTo(serverIp);
     Path log = base.resolve("logs/client/0.log");
     String wget = runtime.createContainer(client, container("wget", log, "sh", "-c",
-        "for i in $(seq 100); do printf 'GET /index.html HTTP/1.0\\r\\n\\r\\n' | nc " + serverIp
+        "ip -4 -o addr show eth0; for i in $(seq 100); do printf 'GET /index.html HTTP/1.0\\r\\n\\r\\n' | nc " + serverIp
             + " 8080 | grep -q pong && echo pong && exit 0; sleep 0.1; done; exit 1"));
     runtime.startContainer(wget);
+    String clientIp = runtime.podSandboxStatus(client).ips().getFirst();
+    assertThat(clientIp).isNotEqualTo(serverIp);
 
     ContainerState.Exited exited = awaitExited(wget, Duration.ofSeconds(20));
+    assertThat(Files.readString(log)).as("the container's first command already sees its address")
+        .contains("inet " + clientIp + "/");
     assertThat(exited.exitCode()).as("client log:%n%s%nserver log:%n%s%nserver exec:%n%s", Files.readString(log),
         Files.readString(base.resolve("logs/httpd/0.log")),
         runtime.execSync(httpd, List.of("sh", "-c", "ip addr; ip route"),
