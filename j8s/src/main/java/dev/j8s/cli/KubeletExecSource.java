@@ -43,6 +43,18 @@ final class KubeletExecSource implements PodExecSource {
         }
     }
 
+    @Override
+    public ExecProcess startTty(String namespace, String pod, String uid, String container, List<String> command,
+            int width, int height) {
+        try {
+            ExecSession session = kubelet.execTty(uid, container, command, width, height)
+                    .orElseThrow(() -> notFound(container));
+            return new Session(session);
+        } catch (ContainerRuntimeException e) {
+            throw new ApiError.InternalError("error executing command in container: " + e.getMessage());
+        }
+    }
+
     /** The runtime's session seen as the API server's process. */
     private record Session(ExecSession session) implements ExecProcess {
         @Override
@@ -63,6 +75,11 @@ final class KubeletExecSource implements PodExecSource {
         @Override
         public OptionalInt awaitExit(Duration timeout) {
             return session.awaitExit(timeout);
+        }
+
+        @Override
+        public void resize(int width, int height) {
+            session.resize(width, height);
         }
 
         @Override

@@ -3,7 +3,11 @@ package dev.j8s.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -11,7 +15,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code kubectl exec} (1.32, WebSocket v5.channel.k8s.io) into a real pod of the in-process kubelet:
- * stdout and stderr, the exit code, stdin up to EOF, and the errors answered before the upgrade.
+ * stdout and stderr, the exit code, stdin up to EOF, a TTY of kubectl's size, and the errors answered before
+ * the upgrade.
  */
 class KubectlExecIT {
 
@@ -63,6 +68,36 @@ class KubectlExecIT {
         Kubectl.Result result = SERVERS.kubectl().runWithStdin("hello\nworld\n", "exec", "-i", "shell", "--", "cat").ok();
 
         assertThat(result.stdout()).isEqualTo("hello\nworld\n");
+    }
+
+    @Test
+    void execWithATtySeesTheTerminalSizeOfKubectlAndPropagatesTheExitCode() throws Exception {
+        Path out = Files.createTempFile(SERVERS.home(), "tty-", ".out");
+        // kubectl -it needs a terminal on its stdin: script(1) gives it one, sized 40 rows x 120 columns
+        String line = "stty rows 40 cols 120; exec " + Kubectl.DISPATCHER + " --request-timeout=30s exec -it shell -- "
+                + "sh -c 'stty size; tty; echo TERM=$TERM; exit 3'";
+        ProcessBuilder builder = new ProcessBuilder("script", "-q", "-e", "-c", line, "/dev/null")
+                .directory(SERVERS.home().toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(out.toFile());
+        builder.environment().keySet().removeIf(k -> k.startsWith("KUBE"));
+        builder.environment().put("HOME", SERVERS.home().toString());
+        builder.environment().put("KUBECONFIG", SERVERS.server().kubeconfig().toString());
+        builder.environment().put("SHELL", "/bin/sh");
+        Process script = builder.start();
+        try {
+            assertThat(script.waitFor(60, TimeUnit.SECONDS)).as("kubectl exec -it finished").isTrue();
+        } finally {
+            script.destroyForcibly();
+        }
+        String printed = Files.readString(out, StandardCharsets.UTF_8);
+        Files.delete(out);
+
+        assertThat(script.exitValue()).as(printed).isEqualTo(3);
+        // runc may give the very first line a second CR; a terminal shows both the same
+        assertThat(printed.replaceAll("\r+\n", "\n"))
+                .containsPattern("(?m)^40 120\n/dev/pts/\\d+\nTERM=xterm\n")
+                .contains("command terminated with exit code 3");
     }
 
     @Test

@@ -247,6 +247,16 @@ public final class Kubelet implements AutoCloseable {
         return runningContainerId(uid, container).map(id -> runtime.exec(id, command));
     }
 
+    /**
+     * Starts {@code command} in the pod's running container on a terminal of {@code width} x
+     * {@code height} (upstream's {@code GetExec} with {@code tty}); empty when that container does not run.
+     *
+     * @throws dev.j8s.runtime.ContainerRuntimeException when the runtime cannot start the command
+     */
+    public Optional<ExecSession> execTty(String uid, String container, List<String> command, int width, int height) {
+        return runningContainerId(uid, container).map(id -> runtime.execTty(id, command, width, height));
+    }
+
     /** The runtime ID of the pod's container while it runs. */
     public Optional<String> runningContainerId(String uid, String container) {
         return manager.state(uid).latest(container).map(ContainerStatus::id).filter(this::isRunning);

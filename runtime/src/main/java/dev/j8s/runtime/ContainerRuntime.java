@@ -74,4 +74,12 @@ public interface ContainerRuntime {
   ExecSession exec(String containerId, List<String> command);
 
   ContainerStats containerStats(String containerId);
+
+  /**
+   * Starts a command in a running container on a new terminal of {@code width} columns and
+   * {@code height} rows ({@code kubectl exec -t}), with {@code TERM=xterm}: stdin is raw input to the
+   * terminal, stdout its output (stderr merged, so {@link ExecSession#stderr()} is empty), and
+   * {@link ExecSession#resize} changes its size.
+   */
+  ExecSession execTty(String containerId, List<String> command, int width, int height);
 }

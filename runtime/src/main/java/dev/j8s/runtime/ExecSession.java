@@ -20,6 +20,13 @@ public interface ExecSession extends AutoCloseable {
   /** Waits up to {@code timeout}; the exit code, or empty if it still runs. */
   OptionalInt awaitExit(Duration timeout);
 
+  /**
+   * Sets the size of the command's terminal ({@code kubectl exec -t} resizes) in columns and rows; the
+   * command gets a SIGWINCH. A session without a terminal ignores it.
+   */
+  default void resize(int width, int height) {
+  }
+
   /** Kills the command if it still runs. */
   @Override
   void close();

@@ -2,6 +2,7 @@ package dev.j8s.apiserver.http;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.j8s.apiserver.errors.ApiError;
 import dev.j8s.apiserver.json.Json;
 import dev.j8s.apiserver.rest.ExecProcess;
 import java.io.IOException;
@@ -25,6 +26,11 @@ import org.eclipse.jetty.websocket.api.StatusCode;
  * channel 3 followed by a normal close. Mirrors client-go's {@code remotecommand} server side
  * ({@code pkg/kubelet/cri/streaming/remotecommand/websocket.go}). Thread-safe: sends are serialized. Public only because
  * Jetty invokes the listener methods reflectively.
+ *
+ * <p>With a TTY there is no stderr, stdin is raw, and channel 4 carries the client's terminal size as
+ * JSON ({@code {"Width":100,"Height":30}}). The command is started only once the first size arrived
+ * (kubectl sends it right after connecting; we wait at most {@link #INITIAL_SIZE_WAIT}), so it starts
+ * on a terminal of the right size; later sizes resize it.
  */
 public final class ExecChannels implements Session.Listener.AutoDemanding {
 
@@ -41,18 +47,51 @@ public final class ExecChannels implements Session.Listener.AutoDemanding {
     /** How long output may still drain after the command exited (a background child may hold the pipe). */
     private static final Duration DRAIN = Duration.ofSeconds(5);
     private static final Duration SEND_TIMEOUT = Duration.ofSeconds(30);
+    /** How long a TTY command waits for the client's terminal size before it starts at 80x24. */
+    static final Duration INITIAL_SIZE_WAIT = Duration.ofSeconds(2);
+    static final TerminalSize DEFAULT_SIZE = new TerminalSize(80, 24);
+    /** Resize messages are tiny; anything longer is not one. */
+    static final int MAX_RESIZE_BYTES = 256;
 
-    private final ExecProcess process;
+    /** Starts the command of a TTY exec on a terminal of the given size. */
+    @FunctionalInterface
+    interface Starter {
+        ExecProcess start(TerminalSize size);
+    }
+
+    /** A terminal size in columns and rows, each 1..65535 (a Go {@code uint16} that is not zero). */
+    record TerminalSize(int width, int height) {
+        TerminalSize {
+            if (width < 1 || width > 65535 || height < 1 || height > 65535) {
+                throw new IllegalArgumentException("terminal size " + width + "x" + height + " is out of range");
+            }
+        }
+    }
+
+    private final CompletableFuture<ExecProcess> process = new CompletableFuture<>();
+    private final Starter starter;
+    private final CompletableFuture<TerminalSize> initialSize = new CompletableFuture<>();
     private final ExecEndpoint.Options options;
     private final boolean v5;
     private final Object sendLock = new Object();
     private final java.util.concurrent.ExecutorService stdinWriter =
             java.util.concurrent.Executors.newSingleThreadExecutor(Thread.ofVirtual().name("j8s-exec-stdin").factory());
+    private final java.util.concurrent.ExecutorService resizer =
+            java.util.concurrent.Executors.newSingleThreadExecutor(Thread.ofVirtual().name("j8s-exec-resize").factory());
     private volatile Session session;
     private volatile boolean stdinClosed;
 
+    /** A session for a command that already runs (no TTY). */
     ExecChannels(ExecProcess process, ExecEndpoint.Options options, boolean v5) {
-        this.process = process;
+        this.starter = size -> process;
+        this.options = options;
+        this.v5 = v5;
+        this.process.complete(process);
+    }
+
+    /** A TTY session: {@code starter} runs once the client's terminal size is known. */
+    ExecChannels(ExecEndpoint.Options options, boolean v5, Starter starter) {
+        this.starter = starter;
         this.options = options;
         this.v5 = v5;
     }
@@ -61,11 +100,90 @@ public final class ExecChannels implements Session.Listener.AutoDemanding {
     public void onWebSocketOpen(Session session) {
         this.session = session;
         if (!options.stdin()) {
-            closeStdin();
+            stdinWriter.execute(this::closeStdin);
         }
-        Thread out = Thread.ofVirtual().name("j8s-exec-stdout").start(() -> pump(process.stdout(), STDOUT, options.stdout()));
-        Thread err = Thread.ofVirtual().name("j8s-exec-stderr").start(() -> pump(process.stderr(), STDERR, options.stderr()));
-        Thread.ofVirtual().name("j8s-exec-wait").start(() -> finish(out, err));
+        Thread.ofVirtual().name("j8s-exec-start").start(this::run);
+    }
+
+    private void run() {
+        ExecProcess started;
+        if (process.isDone()) {
+            started = awaitProcess().orElse(null);
+            if (started == null) {
+                return;
+            }
+        } else {
+            TerminalSize size = initialSize.completeOnTimeout(DEFAULT_SIZE, INITIAL_SIZE_WAIT.toMillis(),
+                    TimeUnit.MILLISECONDS).join();
+            try {
+                started = starter.start(size);
+            } catch (ApiError e) {
+                process.completeExceptionally(e);
+                sendStatusAndClose(e.toStatus());
+                return;
+            } catch (RuntimeException e) {
+                process.completeExceptionally(e);
+                sendStatusAndClose(new ApiError.InternalError("error executing command in container: "
+                        + e.getMessage()).toStatus());
+                return;
+            }
+            if (!process.complete(started)) {
+                started.close(); // the client went away meanwhile
+                return;
+            }
+        }
+        ExecProcess p = started;
+        Thread out = Thread.ofVirtual().name("j8s-exec-stdout").start(() -> pump(p.stdout(), STDOUT, options.stdout()));
+        Thread err = Thread.ofVirtual().name("j8s-exec-stderr").start(() -> pump(p.stderr(), STDERR,
+                options.stderr() && !options.tty()));
+        finish(p, out, err);
+    }
+
+    /** The running command; empty when it could not start or the connection closed first. */
+    private java.util.Optional<ExecProcess> awaitProcess() {
+        try {
+            return java.util.Optional.of(process.get());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return java.util.Optional.empty();
+        } catch (ExecutionException | java.util.concurrent.CancellationException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    /**
+     * Parses one channel-4 payload, {@code {"Width":100,"Height":30}} (client-go's {@code TerminalSize});
+     * empty for anything else: too long, not JSON, a field missing, not a number or out of range.
+     */
+    static java.util.Optional<TerminalSize> parseResize(ByteBuffer payload) {
+        if (payload.remaining() > MAX_RESIZE_BYTES) {
+            return java.util.Optional.empty();
+        }
+        byte[] json = new byte[payload.remaining()];
+        payload.get(json);
+        try {
+            com.fasterxml.jackson.databind.JsonNode node = Json.MAPPER.readTree(json);
+            if (node == null || !node.path("Width").canConvertToInt() || !node.path("Height").canConvertToInt()
+                    || !node.path("Width").isIntegralNumber() || !node.path("Height").isIntegralNumber()) {
+                return java.util.Optional.empty();
+            }
+            return java.util.Optional.of(new TerminalSize(node.get("Width").intValue(), node.get("Height").intValue()));
+        } catch (IOException | IllegalArgumentException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    private void resize(TerminalSize size) {
+        if (initialSize.complete(size)) {
+            return; // the command starts with it
+        }
+        resizer.execute(() -> awaitProcess().ifPresent(p -> {
+            try {
+                p.resize(size.width(), size.height());
+            } catch (RuntimeException e) {
+                LOG.log(Level.DEBUG, "exec resize failed command=" + options.command() + " error=" + e);
+            }
+        }));
     }
 
     @Override
@@ -86,8 +204,13 @@ public final class ExecChannels implements Session.Listener.AutoDemanding {
                 // the write may block on a full pipe: keep it off Jetty's thread, on one ordered writer so
                 // data and the close signal reach the command in the order they were sent
                 stdinWriter.execute(() -> {
+                    java.util.Optional<ExecProcess> p = awaitProcess();
+                    if (p.isEmpty()) {
+                        callback.succeed();
+                        return;
+                    }
                     try {
-                        OutputStream in = process.stdin();
+                        OutputStream in = p.get().stdin();
                         in.write(data);
                         in.flush();
                     } catch (IOException e) {
@@ -102,7 +225,14 @@ public final class ExecChannels implements Session.Listener.AutoDemanding {
                 }
                 callback.succeed();
             }
-            default -> callback.succeed(); // resize (4) only matters with a TTY; unknown channels are ignored
+            case RESIZE -> {
+                if (options.tty()) {
+                    // a bad message is dropped: the terminal keeps its size, the session goes on
+                    parseResize(payload).ifPresent(this::resize);
+                }
+                callback.succeed();
+            }
+            default -> callback.succeed(); // unknown channels are ignored
         }
     }
 
@@ -121,20 +251,33 @@ public final class ExecChannels implements Session.Listener.AutoDemanding {
 
     @Override
     public void onWebSocketClose(int statusCode, String reason) {
-        process.close(); // the client went away: nobody reads the output any more
+        closeProcess(); // the client went away: nobody reads the output any more
+        initialSize.complete(DEFAULT_SIZE);
         stdinWriter.shutdownNow();
+        resizer.shutdownNow();
     }
 
     @Override
     public void onWebSocketError(Throwable cause) {
         LOG.log(Level.DEBUG, "exec connection failed command=" + options.command() + " error=" + cause);
-        process.close();
+        closeProcess();
+    }
+
+    /** Kills the command, or makes sure it is never started. */
+    private void closeProcess() {
+        if (!process.completeExceptionally(new java.util.concurrent.CancellationException("exec connection closed"))) {
+            awaitProcess().ifPresent(ExecProcess::close);
+        }
     }
 
     private void closeStdin() {
         stdinClosed = true;
+        java.util.Optional<ExecProcess> p = awaitProcess();
+        if (p.isEmpty()) {
+            return;
+        }
         try {
-            process.stdin().close();
+            p.get().stdin().close();
         } catch (IOException e) {
             // already closed by the command
         }
@@ -155,7 +298,7 @@ public final class ExecChannels implements Session.Listener.AutoDemanding {
         }
     }
 
-    private void finish(Thread out, Thread err) {
+    private void finish(ExecProcess process, Thread out, Thread err) {
         OptionalInt code = OptionalInt.empty();
         try {
             while (code.isEmpty()) {
@@ -178,6 +321,24 @@ public final class ExecChannels implements Session.Listener.AutoDemanding {
         } finally {
             process.close();
             stdinWriter.shutdownNow();
+            resizer.shutdownNow();
+            Session s = session;
+            if (s != null && s.isOpen()) {
+                s.close(StatusCode.NORMAL, "", Callback.NOOP);
+            }
+        }
+    }
+
+    /** Sends a Failure Status on channel 3 (kubectl prints {@code error: <message>}) and closes. */
+    private void sendStatusAndClose(ObjectNode status) {
+        try {
+            byte[] bytes = Json.MAPPER.writeValueAsBytes(status);
+            send(ByteBuffer.allocate(bytes.length + 1).put(ERROR).put(bytes).flip());
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "exec status not delivered command=" + options.command() + " error=" + e);
+        } finally {
+            stdinWriter.shutdownNow();
+            resizer.shutdownNow();
             Session s = session;
             if (s != null && s.isOpen()) {
                 s.close(StatusCode.NORMAL, "", Callback.NOOP);

@@ -14,7 +14,8 @@ import org.eclipse.jetty.websocket.server.ServerWebSocketContainer;
  * the kubelet and upgrades the connection to a WebSocket speaking the channel protocol
  * ({@code v5.channel.k8s.io}, else {@code v4.channel.k8s.io}); see the spec's section 14. Errors are
  * answered before the upgrade as a Status, for the WebSocket GET and for kubectl's SPDY POST fallback
- * alike. Thread-safe.
+ * alike. With a TTY ({@code -t}) the command starts after the upgrade, on a terminal of the client's
+ * size (see {@link ExecChannels}). Thread-safe.
  */
 final class ExecEndpoint {
 
@@ -37,9 +38,6 @@ final class ExecEndpoint {
             throw new ApiError.MethodNotSupported();
         }
         Options options = options(ex, pod, name);
-        if (options.tty()) {
-            throw new ApiError.BadRequest("unable to upgrade connection: a TTY (-t) is not supported by this server yet");
-        }
         String node = Json.text(pod, "spec.nodeName");
         if (node.isEmpty()) {
             throw new ApiError.BadRequest("pod " + name + " does not have a host assigned");
@@ -65,16 +63,28 @@ final class ExecEndpoint {
         if (websockets == null) {
             throw new ApiError.InternalError("WebSocket support is not configured on this server");
         }
-        ExecProcess process = kubelet.start(namespace, name, uid, options.container(), options.command());
+        boolean v5 = protocol.equals("v5.channel.k8s.io");
         boolean upgraded = false;
-        try {
+        if (options.tty()) {
+            // the command starts on the upgraded connection, once kubectl told us its terminal size;
+            // errors that can be known now are still answered as a plain Status
+            kubelet.requireRunning(namespace, name, uid, options.container());
             upgraded = websockets.upgrade((request, response, callback) -> {
                 response.setAcceptedSubProtocol(protocol);
-                return new ExecChannels(process, options, protocol.equals("v5.channel.k8s.io"));
+                return new ExecChannels(options, v5, size -> kubelet.startTty(namespace, name, uid,
+                        options.container(), options.command(), size.width(), size.height()));
             }, ex.request, ex.response, ex.callback());
-        } finally {
-            if (!upgraded) {
-                process.close();
+        } else {
+            ExecProcess process = kubelet.start(namespace, name, uid, options.container(), options.command());
+            try {
+                upgraded = websockets.upgrade((request, response, callback) -> {
+                    response.setAcceptedSubProtocol(protocol);
+                    return new ExecChannels(process, options, v5);
+                }, ex.request, ex.response, ex.callback());
+            } finally {
+                if (!upgraded) {
+                    process.close();
+                }
             }
         }
         if (!upgraded) {

@@ -20,6 +20,13 @@ public interface ExecProcess extends AutoCloseable {
     /** Waits up to {@code timeout}; the exit code, or empty while the command still runs. */
     OptionalInt awaitExit(Duration timeout);
 
+    /**
+     * Resizes the command's terminal to {@code width} columns and {@code height} rows (channel 4 of a
+     * TTY exec); a process without a terminal ignores it.
+     */
+    default void resize(int width, int height) {
+    }
+
     /** Kills the command if it still runs. */
     @Override
     void close();

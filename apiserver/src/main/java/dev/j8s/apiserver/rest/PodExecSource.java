@@ -27,4 +27,17 @@ public interface PodExecSource {
      *     {@code container not found ("main")} when the container does not run)
      */
     ExecProcess start(String namespace, String pod, String uid, String container, List<String> command);
+
+    /**
+     * Starts {@code command} in the container on a terminal of {@code width} x {@code height}
+     * ({@code kubectl exec -t}): its output (stderr merged) is {@link ExecProcess#stdout()}, and
+     * {@link ExecProcess#resize} changes the terminal's size.
+     *
+     * @throws dev.j8s.apiserver.errors.ApiError worded as upstream, as {@link #start}
+     */
+    default ExecProcess startTty(String namespace, String pod, String uid, String container, List<String> command,
+            int width, int height) {
+        throw new dev.j8s.apiserver.errors.ApiError.BadRequest(
+                "unable to upgrade connection: a TTY (-t) is not supported by this server yet");
+    }
 }

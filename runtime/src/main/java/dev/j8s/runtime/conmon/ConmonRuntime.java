@@ -676,6 +676,12 @@ public final class ConmonRuntime implements ContainerRuntime {
     }
   }
 
+  @Override
+  public ExecSession execTty(String containerId, List<String> command, int width, int height) {
+    requireRunning(containerId);
+    return TtyExecSession.start(runc, containersDir().resolve(containerId), containerId, command, width, height);
+  }
+
   private void requireRunning(String containerId) {
     if (!(containerStatus(containerId).state() instanceof ContainerState.Running)) {
       throw new ContainerRuntimeException("container " + containerId + " is not running");
