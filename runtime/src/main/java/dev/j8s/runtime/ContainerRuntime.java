@@ -54,4 +54,11 @@ public interface ContainerRuntime {
   ExecSession exec(String containerId, List<String> command);
 
   ContainerStats containerStats(String containerId);
+
+  /**
+   * Makes the container's log writer close its log file and open a new one under the same path (CRI
+   * {@code ReopenContainerLog}), after the kubelet renamed the old file away; a container that is not
+   * running is refused with {@link ContainerRuntimeException}.
+   */
+  void reopenContainerLog(String containerId);
 }

@@ -63,6 +63,9 @@ public final class ConmonRuntime implements ContainerRuntime {
   static final Duration CONMON_TIMEOUT = Duration.ofSeconds(30);
   static final Duration KILL_WAIT = Duration.ofSeconds(10);
   static final String SHM_SIZE = "size=65536k";
+  static final Path CATATONIT = Path.of("/usr/bin/catatonit");
+  /** conmon's {@code REOPEN_LOGS_EVENT} on its ctl FIFO ({@code "<type> <height> <width>\n"}). */
+  static final String REOPEN_LOGS_MESSAGE = "2 0 0\n";
 
   private final RuntimeConfig config;
   private final Runc runc;
@@ -111,17 +114,23 @@ public final class ConmonRuntime implements ContainerRuntime {
       Files.writeString(dir.resolve("resolv.conf"), sandbox.dns().resolvConf());
       Files.writeString(dir.resolve("hosts"), hosts(sandbox.hostname(), List.of()));
       Meta.write(dir.resolve("sandbox.json"),
-          new Meta.Sandbox(id, sandbox, created.toString(), "NOTREADY", List.of()));
+          new Meta.Sandbox(id, sandbox, created.toString(), "NOTREADY", List.of(), Meta.PidHolder.NONE));
       Mounts.mountTmpfs(dir.resolve("shm"), "mode=1777," + SHM_SIZE);
       for (String type : List.of("net", "ipc", "uts")) {
         Files.createFile(ns.resolve(type));
       }
       ProcessRunner.run(List.of("unshare", "--net=" + ns.resolve("net"), "--ipc=" + ns.resolve("ipc"),
           "--uts=" + ns.resolve("uts"), "true"), Runc.TIMEOUT).orThrow("create namespaces of sandbox " + id);
+      Meta.PidHolder pidHolder = Meta.PidHolder.NONE;
+      if (sandbox.sharedPidNamespace()) {
+        pidHolder = startPidHolder(id);
+        Meta.write(dir.resolve("sandbox.json"),
+            new Meta.Sandbox(id, sandbox, created.toString(), "NOTREADY", List.of(), pidHolder));
+      }
       CniNetwork.Attachment attachment = network.add(id, ns.resolve("net"), sandbox.portMappings());
       Files.writeString(dir.resolve("hosts"), hosts(sandbox.hostname(), attachment.ips()));
       Meta.write(dir.resolve("sandbox.json"),
-          new Meta.Sandbox(id, sandbox, created.toString(), "READY", attachment.ips()));
+          new Meta.Sandbox(id, sandbox, created.toString(), "READY", attachment.ips(), pidHolder));
       LOG.log(Level.DEBUG, "sandbox ready sandbox={0} pod={1}/{2} ip={3}", id, sandbox.namespace(),
           sandbox.name(), attachment.ips());
       return id;
@@ -136,6 +145,71 @@ public final class ConmonRuntime implements ContainerRuntime {
       }
       throw (RuntimeException) e;
     }
+  }
+
+  /**
+   * Starts the PID 1 of the sandbox's shared PID namespace (what the pause container is upstream): in
+   * its own session, so it outlives this JVM, as {@code unshare --pid --fork --kill-child} whose child
+   * is {@code catatonit -P} (which reaps the zombies containers leave to PID 1), or {@code sleep
+   * infinity} on a host without catatonit. Containers join {@code /proc/<pid>/ns/pid} of the child.
+   */
+  private Meta.PidHolder startPidHolder(String sandboxId) {
+    List<String> init = Files.isExecutable(CATATONIT) ? List.of(CATATONIT.toString(), "-P")
+        : List.of("sleep", "infinity");
+    String comm = Path.of(init.getFirst()).getFileName().toString();
+    List<String> command = new ArrayList<>(List.of("/bin/sh", "-c",
+        "setsid unshare --pid --fork --kill-child \"$@\" </dev/null >/dev/null 2>&1 & echo $!", "holder"));
+    command.addAll(init);
+    String out = ProcessRunner.run(command, Runc.TIMEOUT).orThrow("start pid namespace of sandbox " + sandboxId)
+        .stdoutText().strip();
+    long unsharePid = Long.parseLong(out);
+    long deadline = System.nanoTime() + Runc.TIMEOUT.toNanos();
+    try {
+      while (System.nanoTime() - deadline < 0) {
+        Optional<ProcessHandle> child = ProcessHandle.of(unsharePid).stream().flatMap(ProcessHandle::children)
+            .findFirst();
+        if (child.isPresent() && processAlive(child.get().pid(), comm)) {
+          LOG.log(Level.DEBUG, "pid namespace holder started sandbox={0} pid={1}", sandboxId, child.get().pid());
+          return new Meta.PidHolder(child.get().pid(), comm);
+        }
+        if (!processAlive(unsharePid, "unshare")) {
+          break;
+        }
+        Thread.sleep(5);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    signal(unsharePid, "unshare", "KILL");
+    throw new ContainerRuntimeException("start pid namespace of sandbox " + sandboxId + ": " + comm
+        + " did not start under unshare pid " + unsharePid);
+  }
+
+  /** Kills the PID 1 of the sandbox's shared PID namespace, and with it every process left in it. */
+  private void stopPidHolder(Meta.Sandbox sandbox) {
+    Meta.PidHolder holder = sandbox.pidHolder();
+    if (holder.present()) {
+      signal(holder.pid(), holder.comm(), "KILL");
+    }
+  }
+
+  /** Sends {@code signal} to {@code pid} if it is still the program {@code comm}. */
+  private static void signal(long pid, String comm, String signal) {
+    if (processAlive(pid, comm)) {
+      ProcessRunner.run(List.of("kill", "-" + signal, Long.toString(pid)), Runc.TIMEOUT);
+    }
+  }
+
+  /** The PID namespace the sandbox's containers join; empty when each gets its own. */
+  private static Optional<Path> sharedPidNamespace(Meta.Sandbox sandbox) {
+    if (!sandbox.config().sharedPidNamespace()) {
+      return Optional.empty();
+    }
+    Meta.PidHolder holder = sandbox.pidHolder();
+    if (!holder.present() || !processAlive(holder.pid(), holder.comm())) {
+      throw new ContainerRuntimeException("the pid namespace of sandbox " + sandbox.id() + " is gone");
+    }
+    return Optional.of(Path.of("/proc", Long.toString(holder.pid()), "ns", "pid"));
   }
 
   /** The pod's hosts file as the kubelet writes it (no subdomain, no host aliases). */
@@ -161,6 +235,7 @@ public final class ConmonRuntime implements ContainerRuntime {
         killAndWait(c.id());
       }
     }
+    stopPidHolder(sandbox);
     tearDownNetwork(sandbox);
     Meta.write(sandboxesDir().resolve(sandboxId).resolve("sandbox.json"), sandbox.withState("NOTREADY", List.of()));
   }
@@ -175,6 +250,7 @@ public final class ConmonRuntime implements ContainerRuntime {
       }
     }
     Path ns = nsDir().resolve(sandboxId);
+    sandbox.ifPresent(this::stopPidHolder);
     sandbox.ifPresent(this::tearDownNetwork);
     for (String type : List.of("net", "ipc", "uts")) {
       Mounts.unmount(ns.resolve(type));
@@ -250,7 +326,7 @@ public final class ConmonRuntime implements ContainerRuntime {
       Mounts.mountOverlay(container.rootfsLayers(), dir.resolve("upper"), dir.resolve("work"),
           dir.resolve("rootfs"));
       var context = new RuntimeSpec.Context(dir.resolve("rootfs"), sandbox.config().hostname(),
-          ns.resolve("net"), ns.resolve("ipc"), ns.resolve("uts"), Optional.empty(),
+          ns.resolve("net"), ns.resolve("ipc"), ns.resolve("uts"), sharedPidNamespace(sandbox),
           sandboxDir.resolve("hosts"), sandboxDir.resolve("hostname"), sandboxDir.resolve("resolv.conf"),
           sandboxDir.resolve("shm"), cgroupsPath, limits);
       Files.write(dir.resolve("config.json"),
@@ -629,6 +705,29 @@ public final class ConmonRuntime implements ContainerRuntime {
           .mapToLong(l -> Long.parseLong(l.substring(field.length() + 1).strip())).findFirst().orElse(0);
     } catch (IOException e) {
       throw new ContainerRuntimeException("read " + file, e);
+    }
+  }
+
+  // ---- logs -------------------------------------------------------------------------------------
+
+  /**
+   * Writes conmon's reopen-logs message ({@value #REOPEN_LOGS_MESSAGE}: message type 2 and two unused
+   * numbers, as CRI-O sends it) into the {@code ctl} FIFO conmon keeps in its persist dir (the bundle).
+   * conmon then writes the log to {@code <log>.tmp} and renames that over the log path. The FIFO is
+   * opened read-write, which on Linux never blocks, so a conmon that just died cannot hang the caller.
+   */
+  @Override
+  public void reopenContainerLog(String containerId) {
+    container(containerId);
+    if (!(containerStatus(containerId).state() instanceof ContainerState.Running)) {
+      throw new ContainerRuntimeException("container " + containerId + " is not running");
+    }
+    Path ctl = containersDir().resolve(containerId).resolve("ctl");
+    try (var fifo = java.nio.channels.FileChannel.open(ctl, java.nio.file.StandardOpenOption.READ,
+        java.nio.file.StandardOpenOption.WRITE)) {
+      fifo.write(java.nio.ByteBuffer.wrap(REOPEN_LOGS_MESSAGE.getBytes(StandardCharsets.US_ASCII)));
+    } catch (IOException e) {
+      throw new ContainerRuntimeException("reopen log of container " + containerId, e);
     }
   }
 
