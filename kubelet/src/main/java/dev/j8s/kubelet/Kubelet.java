@@ -197,7 +197,7 @@ public final class Kubelet implements AutoCloseable {
         PodStatus previous = statuses.get(uid);
         Pod base = previous == null ? pod : new PodBuilder(pod).withStatus(previous).build();
         PodStatus status = PodStatusGenerator.generate(new PodStatusInput(base, state.observations(),
-                state.readySandbox().isPresent(), List.of(nodeIp), terminal ? List.of() : state.podIps(), waiting,
+                state.readySandbox().isPresent(), List.of(nodeIp), state.podIps(), waiting,
                 terminal, clock.instant()));
         if (!status.equals(previous)) {
             Optional<Pod> written = cluster.updatePodStatus(pod.getMetadata().getNamespace(), pod.getMetadata().getName(),

@@ -87,8 +87,10 @@ public final class PodStatusGenerator {
     }
 
     List<String> podIps = input.podIps();
-    if (podIps.isEmpty() && !input.terminal()) {
-      podIps = old.getPodIPs().stream().map(PodIP::getIp).toList(); // keep the address until the pod ends
+    if (podIps.isEmpty()) {
+      // The sandbox is gone (torn down when the pod finished, or not yet recreated): keep the address it had,
+      // as upstream's generateAPIPodStatus keeps the old status's IPs, so a Succeeded/Failed pod still shows it.
+      podIps = old.getPodIPs().stream().map(PodIP::getIp).toList();
     }
     PodStatusBuilder status = new PodStatusBuilder()
         .withPhase(phase)
