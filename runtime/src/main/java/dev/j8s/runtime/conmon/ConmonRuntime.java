@@ -172,7 +172,8 @@ public final class ConmonRuntime implements ContainerRuntime {
           LOG.log(Level.DEBUG, "pid namespace holder started sandbox={0} pid={1}", sandboxId, child.get().pid());
           return new Meta.PidHolder(child.get().pid(), comm);
         }
-        if (!processAlive(unsharePid, "unshare")) {
+        // Until setsid has exec'd unshare the process has another name: only its end counts.
+        if (ProcessHandle.of(unsharePid).isEmpty() || !processAlive(unsharePid, commOf(unsharePid))) {
           break;
         }
         Thread.sleep(5);
@@ -180,7 +181,7 @@ public final class ConmonRuntime implements ContainerRuntime {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    signal(unsharePid, "unshare", "KILL");
+    kill(unsharePid, commOf(unsharePid));
     throw new ContainerRuntimeException("start pid namespace of sandbox " + sandboxId + ": " + comm
         + " did not start under unshare pid " + unsharePid);
   }
@@ -189,14 +190,24 @@ public final class ConmonRuntime implements ContainerRuntime {
   private void stopPidHolder(Meta.Sandbox sandbox) {
     Meta.PidHolder holder = sandbox.pidHolder();
     if (holder.present()) {
-      signal(holder.pid(), holder.comm(), "KILL");
+      kill(holder.pid(), holder.comm());
     }
   }
 
-  /** Sends {@code signal} to {@code pid} if it is still the program {@code comm}. */
-  private static void signal(long pid, String comm, String signal) {
+  /** The {@code comm} of a process, empty when it is gone. */
+  private static String commOf(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      return stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    } catch (IOException | RuntimeException e) {
+      return "";
+    }
+  }
+
+  /** SIGKILLs {@code pid} if it is still the program {@code comm}. */
+  private static void kill(long pid, String comm) {
     if (processAlive(pid, comm)) {
-      ProcessRunner.run(List.of("kill", "-" + signal, Long.toString(pid)), Runc.TIMEOUT);
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
     }
   }
 
