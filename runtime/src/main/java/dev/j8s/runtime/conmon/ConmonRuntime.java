@@ -300,8 +300,13 @@ public final class ConmonRuntime implements ContainerRuntime {
   }
 
   private PodSandboxStatus status(Meta.Sandbox s) {
-    return new PodSandboxStatus(s.id(), s.config(),
-        PodSandboxStatus.State.valueOf(s.state()), Instant.parse(s.createdAt()), s.ips(),
+    PodSandboxStatus.State state = PodSandboxStatus.State.valueOf(s.state());
+    if (state == PodSandboxStatus.State.READY && s.pidHolder().present()
+        && !processAlive(s.pidHolder().pid(), s.pidHolder().comm())) {
+      // Its PID 1 is gone and every process of the namespace with it: like a dead pause container.
+      state = PodSandboxStatus.State.NOTREADY;
+    }
+    return new PodSandboxStatus(s.id(), s.config(), state, Instant.parse(s.createdAt()), s.ips(),
         nsDir().resolve(s.id()).resolve("net"));
   }
 

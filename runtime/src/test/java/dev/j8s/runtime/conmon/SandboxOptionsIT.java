@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.j8s.runtime.ContainerConfig;
 import dev.j8s.runtime.ContainerRuntimeException;
+import dev.j8s.runtime.ContainerState;
 import dev.j8s.runtime.CriLogLine;
 import dev.j8s.runtime.PodSandboxConfig;
 import dev.j8s.runtime.PodSandboxConfig.PortMapping;
@@ -122,6 +123,25 @@ class SandboxOptionsIT {
     assertThat(ConmonRuntime.processAlive(holder.pid(), holder.comm())).isTrue();
     runtime.stopPodSandbox(sandbox);
     assertThat(ConmonRuntime.processAlive(holder.pid(), holder.comm())).isFalse();
+  }
+
+  @Test
+  void aSandboxWhoseSharedPidNamespaceHolderDiedIsNotReadyAndItsContainersAreGone() {
+    String sandbox = run(pod("orphaned").withSharedPidNamespace(true));
+    String sleeper = runtime.createContainer(sandbox, container("sleeper", base.resolve("logs/orphaned/0.log"),
+        "sleep", "4242"));
+    runtime.startContainer(sleeper);
+    Meta.PidHolder holder = Meta.read(config.dataDir().resolve("sandboxes").resolve(sandbox).resolve("sandbox.json"),
+        Meta.Sandbox.class).orElseThrow().pidHolder();
+    assertThat(runtime.podSandboxStatus(sandbox).state()).isEqualTo(PodSandboxStatus.State.READY);
+
+    ProcessHandle.of(holder.pid()).orElseThrow().destroyForcibly();
+
+    awaitExited(sleeper);
+    assertThat(runtime.podSandboxStatus(sandbox).state()).isEqualTo(PodSandboxStatus.State.NOTREADY);
+    assertThatThrownBy(() -> runtime.createContainer(sandbox, container("late", base.resolve("logs/late/0.log"),
+        "true"))).isInstanceOf(ContainerRuntimeException.class)
+        .hasMessage("the pid namespace of sandbox " + sandbox + " is gone");
   }
 
   @Test
@@ -245,6 +265,22 @@ class SandboxOptionsIT {
 
   private static int number(CriLogLine line) {
     return Integer.parseInt(line.content().substring("line ".length()));
+  }
+
+  private static void awaitExited(String containerId) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (System.nanoTime() < deadline) {
+      if (runtime.containerStatus(containerId).state() instanceof ContainerState.Exited) {
+        return;
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+    throw new AssertionError("container " + containerId + " did not exit: " + runtime.containerStatus(containerId).state());
   }
 
   private static void awaitLines(Path log, int count) throws Exception {
