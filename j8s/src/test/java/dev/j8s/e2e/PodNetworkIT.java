@@ -15,7 +15,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * Two real pods of {@code j8s server} reach each other over the pod network: one serves a page with busybox
  * {@code httpd}, the other fetches it with {@code wget} from the first pod's IP, and both IPs lie in the
- * server's pod CIDR.
+ * server's pod CIDR; a {@code hostPort} is reachable on the node (portmap) and gone with its pod; the containers of
+ * a {@code shareProcessNamespace} pod see each other's processes.
  */
 class PodNetworkIT {
 
@@ -52,7 +53,7 @@ class PodNetworkIT {
         assertThat(inCidr(webIp, cidr)).as("pod IP %s in the pod CIDR %s", webIp, cidr).isTrue();
 
         // httpd binds its port a moment after the container started: a few bounded tries, as a readiness probe would.
-        // The client prints its own address first: a pod that has ended reports no podIP any more.
+        // The client prints its own address first, to compare with the podIP its finished pod keeps reporting.
         kubectl.run("run", "client", "--image=" + image, "--restart=Never", "--", "sh", "-c",
                 "busybox ip -4 -o addr show dev eth0 | busybox awk '{print \"client-ip\", $4}';"
                         + " for i in 1 2 3 4 5 6 7 8 9 10; do busybox wget -qO- http://" + webIp
@@ -70,8 +71,107 @@ class PodNetworkIT {
         String clientIp = logs.get(0).substring("client-ip ".length(), logs.get(0).indexOf('/'));
         assertThat(inCidr(clientIp, cidr)).as("pod IP %s in the pod CIDR %s", clientIp, cidr).isTrue();
         assertThat(clientIp).isNotEqualTo(webIp);
+        assertThat(kubectl.run("get", "pod", "client", "-o", "jsonpath={.status.podIP} {.status.podIPs[*].ip}").ok()
+                .stdout()).as("a finished pod keeps its IPs").isEqualTo(clientIp + " " + clientIp);
         assertThat(kubectl.run("get", "pod", "web").ok().cells().get(1).subList(0, 4))
                 .containsExactly("web", "1/1", "Running", "0");
+    }
+
+    @Test
+    void aHostPortIsReachableOnTheNodeUntilThePodIsDeleted() throws Exception {
+        Kubectl kubectl = SERVERS.kubectl();
+        int hostPort = 18091;
+        kubectl.runWithStdin("""
+                apiVersion: v1
+                kind: Pod
+                metadata:
+                  name: hostport
+                spec:
+                  restartPolicy: Never
+                  containers:
+                  - name: web
+                    image: %s/busybox:1.0
+                    command: ["sh", "-c", "busybox mkdir -p /www; echo via-host-port > /www/index.html; exec busybox httpd -f -p 8080 -h /www"]
+                    ports:
+                    - containerPort: 8080
+                      hostPort: %d
+                """.formatted(registry.host(), hostPort), "apply", "-f", "-").ok();
+        Await.until(LocalRegistry.timeout(), "pod hostport is Running",
+                () -> kubectl.run("get", "pod", "hostport").ok().cells(), cells -> cells.get(1).get(2).equals("Running"));
+
+        assertThat(httpGet("127.0.0.1", hostPort)).contains("via-host-port");
+        String nodeIp = kubectl.run("get", "pod", "hostport", "-o", "jsonpath={.status.hostIP}").ok().stdout();
+        if (!nodeIp.equals("127.0.0.1")) {
+            assertThat(httpGet(nodeIp, hostPort)).as("via the node IP %s", nodeIp).contains("via-host-port");
+        }
+        assertThat(iptablesSave()).contains("--dport " + hostPort + " ");
+
+        kubectl.run("delete", "pod", "hostport", "--grace-period=1", "--wait=true").ok();
+        Await.until(LocalRegistry.timeout(), "portmap rules for " + hostPort + " are gone", PodNetworkIT::iptablesSave,
+                rules -> !rules.contains("--dport " + hostPort + " "));
+    }
+
+    @Test
+    void containersOfAPodWithShareProcessNamespaceSeeEachOthersProcesses() {
+        Kubectl kubectl = SERVERS.kubectl();
+        kubectl.runWithStdin("""
+                apiVersion: v1
+                kind: Pod
+                metadata:
+                  name: shared-pid
+                spec:
+                  restartPolicy: Never
+                  shareProcessNamespace: true
+                  containers:
+                  - name: sleeper
+                    image: %1$s/busybox:1.0
+                    command: ["sleep", "4242"]
+                  - name: looker
+                    image: %1$s/busybox:1.0
+                    command: ["sh", "-c", "for i in 1 2 3 4 5 6 7 8 9 10; do l=$(for p in /proc/[0-9]*; do busybox tr '\\\\0' ' ' < $p/cmdline; echo; done); echo \\"$l\\" | busybox grep -qx 'sleep 4242 ' && break; sleep 1; done; echo \\"$l\\""]
+                """.formatted(registry.host()), "apply", "-f", "-").ok();
+        Await.until(LocalRegistry.timeout(), "container looker of pod shared-pid has finished",
+                () -> kubectl.run("get", "pod", "shared-pid", "-o",
+                        "jsonpath={.status.containerStatuses[?(@.name==\"looker\")].state.terminated.reason}").ok().stdout(),
+                reason -> !reason.isEmpty());
+
+        List<String> seen = kubectl.run("logs", "shared-pid", "-c", "looker").ok().lines();
+        assertThat(seen).contains("sleep 4242 ");
+        kubectl.run("delete", "pod", "shared-pid", "--grace-period=1", "--wait=true").ok();
+    }
+
+    private static String httpGet(String host, int port) throws InterruptedException {
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(20).toNanos();
+        IOException last = null;
+        while (System.nanoTime() < deadline) {
+            try (var socket = new java.net.Socket()) {
+                socket.connect(new java.net.InetSocketAddress(host, port), 1000);
+                socket.setSoTimeout(3000);
+                socket.getOutputStream().write("GET /index.html HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                if (response.contains(" 200 ")) {
+                    return response;
+                }
+            } catch (IOException e) {
+                last = e;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("no answer from " + host + ":" + port, last);
+    }
+
+    private static String iptablesSave() {
+        try {
+            Process p = new ProcessBuilder("iptables-save").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS);
+            return out;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The server's default pod CIDR for a non-default data dir: {@code 10.<200 + n % 50>.0.0/16}, n from its hash. */

@@ -9,7 +9,9 @@ import dev.j8s.kubelet.images.ImagePullSettings;
 import dev.j8s.kubelet.images.ImageService;
 import dev.j8s.kubelet.kuberuntime.KubeRuntimeManager;
 import dev.j8s.kubelet.kuberuntime.PodRuntimeState;
+import dev.j8s.kubelet.logs.ContainerLogManager;
 import dev.j8s.kubelet.logs.LogOptions;
+import dev.j8s.kubelet.logs.LogRotator;
 import dev.j8s.kubelet.logs.LogTarget;
 import dev.j8s.kubelet.logs.PodLogs;
 import dev.j8s.kubelet.nodestatus.HostFacts;
@@ -54,9 +56,9 @@ import java.util.stream.Stream;
 /**
  * The node agent: registers the Node and heartbeats its Lease, watches the pods bound to the node through
  * {@link Cluster}, runs each through a pod worker that syncs it against the container runtime, notices
- * container exits through the PLEG, writes pod statuses when they change and confirms deletions. The
- * in-process kubelet of {@code j8s server}; thread-safe. Closing it leaves the containers running (conmon
- * owns them) for the next start to re-adopt.
+ * container exits through the PLEG, rotates container logs, writes pod statuses when they change and confirms
+ * deletions. The in-process kubelet of {@code j8s server}; thread-safe. Closing it leaves the containers running
+ * (conmon owns them) for the next start to re-adopt.
  */
 public final class Kubelet implements AutoCloseable {
 
@@ -74,6 +76,7 @@ public final class Kubelet implements AutoCloseable {
     private final PodWorkers workers;
     private final NodeHeartbeat heartbeat;
     private final Pleg pleg;
+    private final ContainerLogManager logRotation;
     private final String nodeIp;
     /** The status last written per pod UID (upstream's status manager cache). */
     private final Map<String, PodStatus> statuses = new ConcurrentHashMap<>();
@@ -106,6 +109,9 @@ public final class Kubelet implements AutoCloseable {
         this.heartbeat = new NodeHeartbeat(cluster, config.nodeName(), this::facts, this::health,
                 config.kubeletVersion(), 10250, clock);
         this.pleg = new Pleg(runtime, config.exitsDir(), () -> !workers.isEmpty(), workers::resync);
+        this.logRotation = new ContainerLogManager(runtime,
+                new LogRotator(config.containerLogMaxSize(), config.containerLogMaxFiles(), clock),
+                ContainerLogManager.MONITOR_PERIOD);
     }
 
     /**
@@ -120,6 +126,7 @@ public final class Kubelet implements AutoCloseable {
         }
         heartbeat.start();
         pleg.start();
+        logRotation.start();
         source = cluster.watchPods(config.nodeName(), this::onPodEvent);
         Thread.ofVirtual().name("kubelet-housekeeping").start(() -> {
             if (source.awaitSynced(Duration.ofMinutes(1))) {
@@ -197,7 +204,7 @@ public final class Kubelet implements AutoCloseable {
         PodStatus previous = statuses.get(uid);
         Pod base = previous == null ? pod : new PodBuilder(pod).withStatus(previous).build();
         PodStatus status = PodStatusGenerator.generate(new PodStatusInput(base, state.observations(),
-                state.readySandbox().isPresent(), List.of(nodeIp), terminal ? List.of() : state.podIps(), waiting,
+                state.readySandbox().isPresent(), List.of(nodeIp), state.podIps(), waiting,
                 terminal, clock.instant()));
         if (!status.equals(previous)) {
             Optional<Pod> written = cluster.updatePodStatus(pod.getMetadata().getNamespace(), pod.getMetadata().getName(),
@@ -332,6 +339,7 @@ public final class Kubelet implements AutoCloseable {
             source.close();
         }
         pleg.close();
+        logRotation.close();
         workers.close();
         heartbeat.close();
         recorder.close();

@@ -1,5 +1,6 @@
 package dev.j8s.kubelet;
 
+import dev.j8s.kubelet.logs.LogRotator;
 import java.nio.file.Path;
 
 /**
@@ -11,15 +12,32 @@ import java.nio.file.Path;
  * @param runtimeBinary the OCI runtime binary, asked for its version for the node info
  * @param kubeletVersion reported in the node info, e.g. {@code v1.32.0}
  * @param hostResolvConf the host's resolv.conf, the default DNS of pods
+ * @param containerLogMaxSize a running container's log is rotated once larger than this many bytes
+ *     ({@code KubeletConfiguration.containerLogMaxSize}, 10Mi by default)
+ * @param containerLogMaxFiles how many log files a container keeps, the live one included
+ *     ({@code containerLogMaxFiles}, 5 by default, at least 2)
  */
 public record KubeletConfig(String nodeName, Path dataDir, Path exitsDir, Path runtimeBinary, String kubeletVersion,
-                            Path hostResolvConf) {
+                            Path hostResolvConf, long containerLogMaxSize, int containerLogMaxFiles) {
 
     /** The kubelet version j8s reports. */
     public static final String VERSION = "v1.32.0";
 
+    public KubeletConfig {
+        if (containerLogMaxSize < 1 || containerLogMaxFiles < 2) {
+            throw new IllegalArgumentException("containerLogMaxSize must be >= 1 and containerLogMaxFiles >= 2, got "
+                    + containerLogMaxSize + " and " + containerLogMaxFiles);
+        }
+    }
+
     public static KubeletConfig of(String nodeName, Path dataDir, Path runDir, Path runtimeBinary) {
         return new KubeletConfig(nodeName, dataDir, runDir.resolve("exits"), runtimeBinary, VERSION,
-                Path.of("/etc/resolv.conf"));
+                Path.of("/etc/resolv.conf"), LogRotator.DEFAULT_MAX_SIZE, LogRotator.DEFAULT_MAX_FILES);
+    }
+
+    /** This config with other log rotation limits. */
+    public KubeletConfig withContainerLogRotation(long maxSize, int maxFiles) {
+        return new KubeletConfig(nodeName, dataDir, exitsDir, runtimeBinary, kubeletVersion, hostResolvConf, maxSize,
+                maxFiles);
     }
 }

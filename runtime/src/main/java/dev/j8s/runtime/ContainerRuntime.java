@@ -82,4 +82,11 @@ public interface ContainerRuntime {
    * {@link ExecSession#resize} changes its size.
    */
   ExecSession execTty(String containerId, List<String> command, int width, int height);
+
+  /**
+   * Makes the container's log writer close its log file and open a new one under the same path (CRI
+   * {@code ReopenContainerLog}), after the kubelet renamed the old file away; a container that is not
+   * running is refused with {@link ContainerRuntimeException}.
+   */
+  void reopenContainerLog(String containerId);
 }

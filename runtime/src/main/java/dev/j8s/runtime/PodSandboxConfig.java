@@ -13,6 +13,9 @@ import java.util.Map;
  * @param hostname the pod's hostname (its UTS namespace's and {@code /etc/hostname})
  * @param dns written to the pod's {@code /etc/resolv.conf}
  * @param portMappings host ports forwarded to the pod by the CNI portmap plugin
+ * @param sharedPidNamespace the pod's containers share one PID namespace ({@code shareProcessNamespace}),
+ *     whose PID 1 is a holder process of the sandbox (upstream: the pause container); otherwise each
+ *     container gets its own
  * @param labels opaque to the runtime, returned in statuses
  * @param annotations opaque to the runtime, returned in statuses
  */
@@ -24,6 +27,7 @@ public record PodSandboxConfig(
     String hostname,
     DnsConfig dns,
     List<PortMapping> portMappings,
+    boolean sharedPidNamespace,
     Map<String, String> labels,
     Map<String, String> annotations) {
 
@@ -39,8 +43,20 @@ public record PodSandboxConfig(
 
   /** A sandbox with no DNS servers, no ports and no labels. */
   public static PodSandboxConfig of(String name, String namespace, String uid, String hostname) {
-    return new PodSandboxConfig(name, namespace, uid, 0, hostname, DnsConfig.NONE, List.of(), Map.of(),
-        Map.of());
+    return new PodSandboxConfig(name, namespace, uid, 0, hostname, DnsConfig.NONE, List.of(), false,
+        Map.of(), Map.of());
+  }
+
+  /** This config with {@code portMappings} instead of its own. */
+  public PodSandboxConfig withPortMappings(List<PortMapping> mappings) {
+    return new PodSandboxConfig(name, namespace, uid, attempt, hostname, dns, mappings, sharedPidNamespace, labels,
+        annotations);
+  }
+
+  /** This config with its containers sharing one PID namespace, or not. */
+  public PodSandboxConfig withSharedPidNamespace(boolean shared) {
+    return new PodSandboxConfig(name, namespace, uid, attempt, hostname, dns, portMappings, shared, labels,
+        annotations);
   }
 
   /** The pod's {@code resolv.conf} contents (CRI {@code DNSConfig}). */
@@ -72,6 +88,8 @@ public record PodSandboxConfig(
   /** One host port forwarded into the pod. */
   public record PortMapping(Protocol protocol, int containerPort, int hostPort, String hostIp) {
     public PortMapping {
+      java.util.Objects.requireNonNull(protocol, "protocol");
+      java.util.Objects.requireNonNull(hostIp, "hostIp");
       if (containerPort < 1 || containerPort > 65535 || hostPort < 1 || hostPort > 65535) {
         throw new IllegalArgumentException("invalid port mapping " + hostPort + ":" + containerPort);
       }

@@ -25,6 +25,7 @@ import dev.j8s.runtime.ContainerStatus;
 import dev.j8s.runtime.PodSandboxConfig;
 import dev.j8s.runtime.PodSandboxStatus;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodDNSConfig;
 import io.fabric8.kubernetes.api.model.PodDNSConfigOption;
@@ -323,9 +324,51 @@ public final class KubeRuntimeManager {
         if (hostname.length() > 63) {
             hostname = hostname.substring(0, 63).replaceAll("[-.]+$", "");
         }
+        boolean sharedPid = Boolean.TRUE.equals(pod.getSpec().getShareProcessNamespace());
         return new PodSandboxConfig(meta.getName(), meta.getNamespace(), meta.getUid(), attempt, hostname, dns(pod),
-                List.of(), Map.of(Labels.POD_UID, meta.getUid(), Labels.POD_NAME, meta.getName(),
+                portMappings(pod), sharedPid, Map.of(Labels.POD_UID, meta.getUid(), Labels.POD_NAME, meta.getName(),
                 Labels.POD_NAMESPACE, meta.getNamespace()), Map.of());
+    }
+
+    /**
+     * The sandbox's port mappings as upstream's {@code generatePodSandboxConfig} makes them with
+     * {@code MakePortMappings}: every port of the regular containers, in order, a port whose name (or, unnamed,
+     * {@code <family>-<protocol>-<hostIP>:<containerPort>}) repeats one of the same container skipped; of those,
+     * the ones with a {@code hostPort}, as the CRI runtime (containerd's {@code toCNIPortMappings}) keeps them.
+     */
+    static List<PodSandboxConfig.PortMapping> portMappings(Pod pod) {
+        List<PodSandboxConfig.PortMapping> mappings = new ArrayList<>();
+        for (Container c : pod.getSpec().getContainers()) {
+            java.util.Set<String> names = new java.util.HashSet<>();
+            for (ContainerPort p : c.getPorts()) {
+                String hostIp = p.getHostIP() == null ? "" : p.getHostIP();
+                String protocol = p.getProtocol() == null || p.getProtocol().isEmpty() ? "TCP" : p.getProtocol();
+                String family = hostIp.isEmpty() ? "any" : hostIp.contains(":") ? "v6" : "v4";
+                String name = p.getName() != null && !p.getName().isEmpty() ? p.getName()
+                        : family + "-" + protocol + "-" + hostIp + ":" + p.getContainerPort();
+                if (!names.add(name)) {
+                    LOG.log(Level.INFO, "Port name conflicted, it is defined more than once portName=" + name);
+                    continue;
+                }
+                int hostPort = p.getHostPort() == null ? 0 : p.getHostPort();
+                int containerPort = p.getContainerPort() == null ? 0 : p.getContainerPort();
+                if (hostPort <= 0 || containerPort <= 0) {
+                    continue;
+                }
+                mappings.add(new PodSandboxConfig.PortMapping(runtimeProtocol(protocol), containerPort, hostPort,
+                        hostIp));
+            }
+        }
+        return mappings;
+    }
+
+    /** Upstream {@code toRuntimeProtocol}: an unknown protocol is TCP. */
+    private static PodSandboxConfig.Protocol runtimeProtocol(String protocol) {
+        return switch (protocol) {
+            case "UDP" -> PodSandboxConfig.Protocol.UDP;
+            case "SCTP" -> PodSandboxConfig.Protocol.SCTP;
+            default -> PodSandboxConfig.Protocol.TCP;
+        };
     }
 
     /** The pod's DNS: {@code dnsConfig} for policy None, else the host's resolv.conf plus the pod's dnsConfig. */

@@ -46,7 +46,8 @@ public final class LogRotator {
 
   /**
    * Rotates {@code logFile} when it is larger than the limit; {@code reopen} makes the writer (conmon)
-   * open a new file under the old name. Returns whether it rotated.
+   * open a new file under the old name. Returns whether it rotated. When {@code reopen} fails, the file
+   * is renamed back and the failure rethrown.
    */
   public boolean rotateIfNeeded(Path logFile, Runnable reopen) {
     try {
@@ -59,7 +60,17 @@ public final class LogRotator {
         target = logFile.resolveSibling(base + "." + i); // two rotations within one second
       }
       Files.move(logFile, target, StandardCopyOption.ATOMIC_MOVE);
-      reopen.run();
+      try {
+        reopen.run();
+      } catch (RuntimeException e) {
+        // As upstream: put the file back so the next round tries again (the writer still writes into it).
+        try {
+          Files.move(target, logFile, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException back) {
+          e.addSuppressed(back);
+        }
+        throw e;
+      }
       removeOldest(logFile);
       return true;
     } catch (IOException e) {
@@ -71,7 +82,9 @@ public final class LogRotator {
     String prefix = logFile.getFileName().toString() + ".";
     List<Path> rotated;
     try (Stream<Path> list = Files.list(logFile.getParent())) {
-      rotated = list.filter(p -> p.getFileName().toString().startsWith(prefix)).sorted().toList();
+      // conmon reopens through <log>.tmp, renamed over the log: that one is the live file, not a rotated one.
+      rotated = list.filter(p -> p.getFileName().toString().startsWith(prefix)
+          && !p.getFileName().toString().endsWith(".tmp")).sorted().toList();
     }
     int excess = rotated.size() - (maxFiles - 1);
     for (int i = 0; i < excess; i++) {

@@ -87,8 +87,11 @@ public final class PodStatusGenerator {
     }
 
     List<String> podIps = input.podIps();
-    if (podIps.isEmpty() && !input.terminal()) {
-      podIps = old.getPodIPs().stream().map(PodIP::getIp).toList(); // keep the address until the pod ends
+    if (podIps.isEmpty()) {
+      // The sandbox is gone (torn down when the pod finished, or not yet recreated): keep the address it had,
+      // as upstream copies the previous status's IPs (kubernetes#47806, and #125370/#125404 for terminal pods), so a
+      // Succeeded/Failed pod still shows it.
+      podIps = old.getPodIPs().stream().map(PodIP::getIp).toList();
     }
     PodStatusBuilder status = new PodStatusBuilder()
         .withPhase(phase)

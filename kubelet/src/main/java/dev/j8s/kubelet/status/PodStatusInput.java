@@ -13,7 +13,7 @@ import java.util.Map;
  * @param containers every container instance the runtime still has for the pod, any order
  * @param sandboxReady the sandbox exists and its network is configured (PodReadyToStartContainers)
  * @param hostIps the node's addresses, primary first
- * @param podIps the sandbox's addresses, primary first; empty without a sandbox
+ * @param podIps the sandbox's addresses, primary first; empty without a sandbox (the previous status's are kept)
  * @param waiting per container name, why it could not be started on the last sync (the reason cache)
  * @param terminal the pod worker finished the pod: it was deleted or reached a terminal phase and all
  *     its containers stopped, so the phase must be terminal

@@ -63,6 +63,37 @@ class LogRotatorTest {
   }
 
   @Test
+  void aFailedReopenPutsTheFileBackForTheNextRound() throws IOException {
+    Path log = dir.resolve("0.log");
+    Files.writeString(log, "x".repeat(101));
+    LogRotator rotator = new LogRotator(100, 5, Clock.fixed(Instant.parse("2025-01-01T00:00:00Z"), ZoneOffset.UTC));
+    assertThatThrownBy(() -> rotator.rotateIfNeeded(log, () -> {
+      throw new IllegalStateException("container abc is not running");
+    })).hasMessage("container abc is not running");
+    assertThat(names(dir)).containsExactly("0.log");
+    assertThat(Files.readString(log)).hasSize(101);
+  }
+
+  @Test
+  void theWritersTemporaryFileIsNeitherCountedNorRemoved() throws IOException {
+    Path log = dir.resolve("0.log");
+    Files.writeString(dir.resolve("0.log.20241231-000000"), "old");
+    Files.writeString(log, "x".repeat(101));
+    LogRotator rotator = new LogRotator(100, 3, Clock.fixed(Instant.parse("2025-01-01T00:00:00Z"), ZoneOffset.UTC));
+    // conmon reopens by writing <log>.tmp and renaming it over the log.
+    rotator.rotateIfNeeded(log, () -> write(dir.resolve("0.log.tmp"), "new"));
+    assertThat(names(dir)).containsExactly("0.log.20241231-000000", "0.log.20250101-000000", "0.log.tmp");
+  }
+
+  private static void write(Path file, String text) {
+    try {
+      Files.writeString(file, text);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @Test
   void nonsenseLimitsAreRejected() {
     assertThatThrownBy(() -> new LogRotator(0, 5, Clock.systemUTC()))
         .hasMessage("log rotation needs maxSize >= 1 and maxFiles >= 2, got 0 and 5");

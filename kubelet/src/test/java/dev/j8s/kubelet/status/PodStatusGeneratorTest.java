@@ -269,6 +269,27 @@ class PodStatusGeneratorTest {
     assertThat(s.getPodIP()).as("the address stays until the pod ends").isEqualTo("10.244.0.5");
   }
 
+  @Test
+  void aFinishedPodKeepsItsPodIpsAfterItsSandboxIsTornDown() {
+    Pod pod = pod("Never", "main");
+    PodStatus running = generate(pod, List.of(running("main", 0, T0)), Map.of(), false);
+    // The container exited and the kubelet stopped the sandbox: the runtime reports no address any more.
+    PodStatus done = PodStatusGenerator.generate(new PodStatusInput(with(pod, running),
+        List.of(exited("main", 0, 0, false, T0)), false, List.of("192.168.1.10"), List.of(), Map.of(), true, NOW));
+    assertThat(done.getPhase()).isEqualTo("Succeeded");
+    assertThat(done.getPodIP()).isEqualTo("10.244.0.5");
+    assertThat(done.getPodIPs()).extracting(ip -> ip.getIp()).containsExactly("10.244.0.5");
+
+    PodStatus failed = PodStatusGenerator.generate(new PodStatusInput(with(pod, running),
+        List.of(exited("main", 0, 1, false, T0)), false, List.of("192.168.1.10"), List.of(), Map.of(), true, NOW));
+    assertThat(failed.getPhase()).isEqualTo("Failed");
+    assertThat(failed.getPodIPs()).extracting(ip -> ip.getIp()).containsExactly("10.244.0.5");
+
+    PodStatus later = PodStatusGenerator.generate(new PodStatusInput(with(pod, done), List.of(), false,
+        List.of("192.168.1.10"), List.of(), Map.of(), true, NOW.plusSeconds(60)));
+    assertThat(later.getPodIP()).as("still there on later syncs").isEqualTo("10.244.0.5");
+  }
+
   record Qos(String name, Map<String, String> requests, Map<String, String> limits, String expected) {}
 
   static Stream<Qos> qos() {

@@ -67,6 +67,9 @@ public final class ConmonRuntime implements ContainerRuntime {
   static final Duration NETWORK_WAIT = Duration.ofMinutes(2);
   /** The recorded state of a sandbox whose CNI ADD is under way. */
   static final String NETWORKING = "NETWORKING";
+  static final Path CATATONIT = Path.of("/usr/bin/catatonit");
+  /** conmon's {@code REOPEN_LOGS_EVENT} on its ctl FIFO ({@code "<type> <height> <width>\n"}). */
+  static final String REOPEN_LOGS_MESSAGE = "2 0 0\n";
 
   private final RuntimeConfig config;
   private final Runc runc;
@@ -122,18 +125,24 @@ public final class ConmonRuntime implements ContainerRuntime {
       Files.writeString(dir.resolve("resolv.conf"), sandbox.dns().resolvConf());
       Files.writeString(dir.resolve("hosts"), hosts(sandbox.hostname(), List.of()));
       Meta.write(dir.resolve("sandbox.json"),
-          new Meta.Sandbox(id, sandbox, created.toString(), "NOTREADY", List.of()));
+          new Meta.Sandbox(id, sandbox, created.toString(), "NOTREADY", List.of(), Meta.PidHolder.NONE));
       Mounts.mountTmpfs(dir.resolve("shm"), "mode=1777," + SHM_SIZE);
       for (String type : List.of("net", "ipc", "uts")) {
         Files.createFile(ns.resolve(type));
       }
       ProcessRunner.run(List.of("unshare", "--net=" + ns.resolve("net"), "--ipc=" + ns.resolve("ipc"),
           "--uts=" + ns.resolve("uts"), "true"), Runc.TIMEOUT).orThrow("create namespaces of sandbox " + id);
+      Meta.PidHolder pidHolder = Meta.PidHolder.NONE;
+      if (sandbox.sharedPidNamespace()) {
+        pidHolder = startPidHolder(id);
+      }
       Meta.write(dir.resolve("sandbox.json"),
-          new Meta.Sandbox(id, sandbox, created.toString(), NETWORKING, List.of()));
+          new Meta.Sandbox(id, sandbox, created.toString(), NETWORKING, List.of(), pidHolder));
       var attached = new java.util.concurrent.CompletableFuture<Void>();
       networking.put(id, attached);
-      Thread.ofVirtual().name("cni-add-" + id.substring(0, 12)).start(() -> attach(id, sandbox, created, attached));
+      Meta.PidHolder holder = pidHolder;
+      Thread.ofVirtual().name("cni-add-" + id.substring(0, 12))
+          .start(() -> attach(id, sandbox, created, holder, attached));
       return id;
     } catch (IOException | RuntimeException e) {
       try {
@@ -152,21 +161,22 @@ public final class ConmonRuntime implements ContainerRuntime {
    * CNI ADD for a new sandbox, then its hosts file (rewritten in place: containers bind-mount it) and its
    * record as READY; a failure leaves it NOTREADY with the error kept for {@link #startContainer}.
    */
-  private void attach(String id, PodSandboxConfig sandbox, Instant created,
+  private void attach(String id, PodSandboxConfig sandbox, Instant created, Meta.PidHolder pidHolder,
       java.util.concurrent.CompletableFuture<Void> attached) {
     Path dir = sandboxesDir().resolve(id);
     try {
       CniNetwork.Attachment attachment = network.add(id, nsDir().resolve(id).resolve("net"), sandbox.portMappings());
       Files.writeString(dir.resolve("hosts"), hosts(sandbox.hostname(), attachment.ips()));
       Meta.write(dir.resolve("sandbox.json"),
-          new Meta.Sandbox(id, sandbox, created.toString(), "READY", attachment.ips()));
+          new Meta.Sandbox(id, sandbox, created.toString(), "READY", attachment.ips(), pidHolder));
       LOG.log(Level.DEBUG, "sandbox ready sandbox={0} pod={1}/{2} ip={3}", id, sandbox.namespace(),
           sandbox.name(), attachment.ips());
       attached.complete(null);
     } catch (IOException | RuntimeException e) {
       LOG.log(Level.WARNING, "network of sandbox " + id + " failed: " + e.getMessage());
       try {
-        Meta.write(dir.resolve("sandbox.json"), new Meta.Sandbox(id, sandbox, created.toString(), "NOTREADY", List.of()));
+        Meta.write(dir.resolve("sandbox.json"), new Meta.Sandbox(id, sandbox, created.toString(), "NOTREADY", List.of(),
+            pidHolder));
       } catch (RuntimeException write) {
         e.addSuppressed(write);
       }
@@ -211,6 +221,82 @@ public final class ConmonRuntime implements ContainerRuntime {
     networking.remove(sandboxId);
   }
 
+  /**
+   * Starts the PID 1 of the sandbox's shared PID namespace (what the pause container is upstream): in
+   * its own session, so it outlives this JVM, as {@code unshare --pid --fork --kill-child} whose child
+   * is {@code catatonit -P} (which reaps the zombies containers leave to PID 1), or {@code sleep
+   * infinity} on a host without catatonit. Containers join {@code /proc/<pid>/ns/pid} of the child.
+   */
+  private Meta.PidHolder startPidHolder(String sandboxId) {
+    List<String> init = Files.isExecutable(CATATONIT) ? List.of(CATATONIT.toString(), "-P")
+        : List.of("sleep", "infinity");
+    String comm = Path.of(init.getFirst()).getFileName().toString();
+    List<String> command = new ArrayList<>(List.of("/bin/sh", "-c",
+        "setsid unshare --pid --fork --kill-child \"$@\" </dev/null >/dev/null 2>&1 & echo $!", "holder"));
+    command.addAll(init);
+    String out = ProcessRunner.run(command, Runc.TIMEOUT).orThrow("start pid namespace of sandbox " + sandboxId)
+        .stdoutText().strip();
+    long unsharePid = Long.parseLong(out);
+    long deadline = System.nanoTime() + Runc.TIMEOUT.toNanos();
+    try {
+      while (System.nanoTime() - deadline < 0) {
+        Optional<ProcessHandle> child = ProcessHandle.of(unsharePid).stream().flatMap(ProcessHandle::children)
+            .findFirst();
+        if (child.isPresent() && processAlive(child.get().pid(), comm)) {
+          LOG.log(Level.DEBUG, "pid namespace holder started sandbox={0} pid={1}", sandboxId, child.get().pid());
+          return new Meta.PidHolder(child.get().pid(), comm);
+        }
+        // Until setsid has exec'd unshare the process has another name: only its end counts.
+        if (ProcessHandle.of(unsharePid).isEmpty() || !processAlive(unsharePid, commOf(unsharePid))) {
+          break;
+        }
+        Thread.sleep(5);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    kill(unsharePid, commOf(unsharePid));
+    throw new ContainerRuntimeException("start pid namespace of sandbox " + sandboxId + ": " + comm
+        + " did not start under unshare pid " + unsharePid);
+  }
+
+  /** Kills the PID 1 of the sandbox's shared PID namespace, and with it every process left in it. */
+  private void stopPidHolder(Meta.Sandbox sandbox) {
+    Meta.PidHolder holder = sandbox.pidHolder();
+    if (holder.present()) {
+      kill(holder.pid(), holder.comm());
+    }
+  }
+
+  /** The {@code comm} of a process, empty when it is gone. */
+  private static String commOf(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      return stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    } catch (IOException | RuntimeException e) {
+      return "";
+    }
+  }
+
+  /** SIGKILLs {@code pid} if it is still the program {@code comm}. */
+  private static void kill(long pid, String comm) {
+    if (processAlive(pid, comm)) {
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    }
+  }
+
+  /** The PID namespace the sandbox's containers join; empty when each gets its own. */
+  private static Optional<Path> sharedPidNamespace(Meta.Sandbox sandbox) {
+    if (!sandbox.config().sharedPidNamespace()) {
+      return Optional.empty();
+    }
+    Meta.PidHolder holder = sandbox.pidHolder();
+    if (!holder.present() || !processAlive(holder.pid(), holder.comm())) {
+      throw new ContainerRuntimeException("the pid namespace of sandbox " + sandbox.id() + " is gone");
+    }
+    return Optional.of(Path.of("/proc", Long.toString(holder.pid()), "ns", "pid"));
+  }
+
   /** The pod's hosts file as the kubelet writes it (no subdomain, no host aliases). */
   static String hosts(String hostname, List<String> ips) {
     var text = new StringBuilder("# Kubernetes-managed hosts file.\n"
@@ -235,6 +321,7 @@ public final class ConmonRuntime implements ContainerRuntime {
         killAndWait(c.id());
       }
     }
+    stopPidHolder(sandbox);
     tearDownNetwork(sandbox);
     Meta.write(sandboxesDir().resolve(sandboxId).resolve("sandbox.json"), sandbox.withState("NOTREADY", List.of()));
   }
@@ -250,6 +337,7 @@ public final class ConmonRuntime implements ContainerRuntime {
       }
     }
     Path ns = nsDir().resolve(sandboxId);
+    sandbox.ifPresent(this::stopPidHolder);
     sandbox.ifPresent(this::tearDownNetwork);
     for (String type : List.of("net", "ipc", "uts")) {
       Mounts.unmount(ns.resolve(type));
@@ -296,6 +384,11 @@ public final class ConmonRuntime implements ContainerRuntime {
     PodSandboxStatus.State state = s.state().equals(NETWORKING)
         ? (networking.containsKey(s.id()) ? PodSandboxStatus.State.READY : PodSandboxStatus.State.NOTREADY)
         : PodSandboxStatus.State.valueOf(s.state());
+    if (state == PodSandboxStatus.State.READY && s.pidHolder().present()
+        && !processAlive(s.pidHolder().pid(), s.pidHolder().comm())) {
+      // Its PID 1 is gone and every process of the namespace with it: like a dead pause container.
+      state = PodSandboxStatus.State.NOTREADY;
+    }
     return new PodSandboxStatus(s.id(), s.config(), state, Instant.parse(s.createdAt()), s.ips(),
         nsDir().resolve(s.id()).resolve("net"));
   }
@@ -311,7 +404,8 @@ public final class ConmonRuntime implements ContainerRuntime {
   @Override
   public String createContainer(String sandboxId, ContainerConfig container) {
     Meta.Sandbox sandbox = sandbox(sandboxId);
-    if (status(sandbox).state() != PodSandboxStatus.State.READY) {
+    boolean attaching = sandbox.state().equals(NETWORKING) && networking.containsKey(sandboxId);
+    if (!sandbox.state().equals("READY") && !attaching) {
       throw new ContainerRuntimeException("sandbox " + sandboxId + " is not ready");
     }
     String id = newId();
@@ -333,7 +427,7 @@ public final class ConmonRuntime implements ContainerRuntime {
           dir.resolve("rootfs"));
       ContainerConfig resolved = inRootfs(dir.resolve("rootfs"), container);
       var context = new RuntimeSpec.Context(dir.resolve("rootfs"), sandbox.config().hostname(),
-          ns.resolve("net"), ns.resolve("ipc"), ns.resolve("uts"), Optional.empty(),
+          ns.resolve("net"), ns.resolve("ipc"), ns.resolve("uts"), sharedPidNamespace(sandbox),
           sandboxDir.resolve("hosts"), sandboxDir.resolve("hostname"), sandboxDir.resolve("resolv.conf"),
           sandboxDir.resolve("shm"), cgroupsPath, limits);
       Files.write(dir.resolve("config.json"),
@@ -748,6 +842,29 @@ public final class ConmonRuntime implements ContainerRuntime {
           .mapToLong(l -> Long.parseLong(l.substring(field.length() + 1).strip())).findFirst().orElse(0);
     } catch (IOException e) {
       throw new ContainerRuntimeException("read " + file, e);
+    }
+  }
+
+  // ---- logs -------------------------------------------------------------------------------------
+
+  /**
+   * Writes conmon's reopen-logs message ({@value #REOPEN_LOGS_MESSAGE}: message type 2 and two unused
+   * numbers, as CRI-O sends it) into the {@code ctl} FIFO conmon keeps in its persist dir (the bundle).
+   * conmon then writes the log to {@code <log>.tmp} and renames that over the log path. The FIFO is
+   * opened read-write, which on Linux never blocks, so a conmon that just died cannot hang the caller.
+   */
+  @Override
+  public void reopenContainerLog(String containerId) {
+    container(containerId);
+    if (!(containerStatus(containerId).state() instanceof ContainerState.Running)) {
+      throw new ContainerRuntimeException("container " + containerId + " is not running");
+    }
+    Path ctl = containersDir().resolve(containerId).resolve("ctl");
+    try (var fifo = java.nio.channels.FileChannel.open(ctl, java.nio.file.StandardOpenOption.READ,
+        java.nio.file.StandardOpenOption.WRITE)) {
+      fifo.write(java.nio.ByteBuffer.wrap(REOPEN_LOGS_MESSAGE.getBytes(StandardCharsets.US_ASCII)));
+    } catch (IOException e) {
+      throw new ContainerRuntimeException("reopen log of container " + containerId, e);
     }
   }
 

@@ -19,10 +19,30 @@ final class Meta {
 
   private Meta() {}
 
-  /** A sandbox: its config, when it was made, READY/NOTREADY and its addresses. */
-  record Sandbox(String id, PodSandboxConfig config, String createdAt, String state, List<String> ips) {
+  /**
+   * A sandbox: its config, when it was made, READY/NOTREADY, its addresses and the holder of its shared
+   * PID namespace ({@link PidHolder#NONE} when its containers do not share one).
+   */
+  record Sandbox(String id, PodSandboxConfig config, String createdAt, String state, List<String> ips,
+      PidHolder pidHolder) {
+    Sandbox {
+      pidHolder = pidHolder == null ? PidHolder.NONE : pidHolder; // sandbox.json written before the field
+    }
+
     Sandbox withState(String newState, List<String> newIps) {
-      return new Sandbox(id, config, createdAt, newState, newIps);
+      return new Sandbox(id, config, createdAt, newState, newIps, pidHolder);
+    }
+  }
+
+  /**
+   * The PID 1 of a sandbox's shared PID namespace: its pid and its {@code comm}, which together tell it
+   * apart from a later process that reused the pid.
+   */
+  record PidHolder(long pid, String comm) {
+    static final PidHolder NONE = new PidHolder(0, "");
+
+    boolean present() {
+      return pid > 0;
     }
   }
 
