@@ -2,8 +2,10 @@
 # Shared by bin/j8s, scripts/run-server and scripts/test: find a JDK 25, install missing Debian packages.
 # Everything here is quiet when there is nothing to do.
 
-# What `j8s server` runs pods with (Debian 12 package names; all exist in bookworm).
-J8S_SERVER_PACKAGES=(maven runc conmon containernetworking-plugins iproute2 iptables nftables util-linux isal)
+# What `j8s server` runs pods with (Debian 12 package names; all exist in bookworm): catatonit is PID 1
+# of a shareProcessNamespace pod, bsdutils' script(1) gives `kubectl exec -t` its terminal.
+J8S_SERVER_PACKAGES=(maven runc conmon containernetworking-plugins iproute2 iptables nftables util-linux bsdutils
+  catatonit isal)
 # What the test suite needs beyond that: image tools, a local registry with htpasswd auth, a static
 # busybox to build test images from, python3 for test helpers.
 J8S_TEST_PACKAGES=("${J8S_SERVER_PACKAGES[@]}" skopeo umoci docker-registry busybox-static apache2-utils python3)
