@@ -14,9 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * {@code kubectl exec} (1.32, WebSocket v5.channel.k8s.io) into a real pod of the in-process kubelet:
- * stdout and stderr, the exit code, stdin up to EOF, a TTY of kubectl's size, and the errors answered before
- * the upgrade.
+ * {@code kubectl exec} (1.32, WebSocket v5.channel.k8s.io; 1.27, SPDY/3.1 only) into a real pod of the
+ * in-process kubelet: stdout and stderr, the exit code, stdin up to EOF, a TTY of kubectl's size, and the
+ * errors answered before the upgrade.
  */
 class KubectlExecIT {
 
@@ -98,6 +98,68 @@ class KubectlExecIT {
         assertThat(printed.replaceAll("\r+\n", "\n"))
                 .containsPattern("(?m)^40 120\n/dev/pts/\\d+\nTERM=xterm\n")
                 .contains("command terminated with exit code 3");
+    }
+
+    @Test
+    void kubectl127ExecOverSpdyPrintsStdoutAndStderrAndPropagatesTheExitCode() {
+        Kubectl.Result result = SERVERS.kubectl("1.27").run("exec", "shell", "--",
+                "sh", "-c", "echo out; echo err >&2; exit 3");
+
+        assertThat(result.exitCode()).as(result.stderr()).isEqualTo(3);
+        assertThat(result.stdout()).isEqualTo("out\n");
+        assertThat(result.stderr()).isEqualTo("err\ncommand terminated with exit code 3\n");
+    }
+
+    @Test
+    void kubectl127ExecOverSpdyOfASuccessfulCommandExitsZero() {
+        Kubectl.Result result = SERVERS.kubectl("1.27").run("exec", "shell", "--", "echo", "a b", "c").ok();
+
+        assertThat(result.stdout()).isEqualTo("a b c\n");
+        assertThat(result.stderr()).isEmpty();
+    }
+
+    @Test
+    void kubectl127ExecOverSpdyWithStdinEchoesItAndEndsOnEof() {
+        String input = "hello\nworld\n" + "x".repeat(200_000) + "\n";
+        Kubectl.Result result = SERVERS.kubectl("1.27").runWithStdin(input, "exec", "-i", "shell", "--", "cat").ok();
+
+        assertThat(result.stdout()).isEqualTo(input);
+    }
+
+    @Test
+    void kubectl127ExecOverSpdyWithATtySeesTheTerminalSizeAndPropagatesTheExitCode() throws Exception {
+        Kubectl kubectl = SERVERS.kubectl("1.27");
+        Path out = Files.createTempFile(SERVERS.home(), "tty-", ".out");
+        String line = "stty rows 40 cols 120; exec " + kubectl.binary() + " --request-timeout=30s exec -it shell -- "
+                + "sh -c 'stty size; exit 2'";
+        ProcessBuilder builder = new ProcessBuilder("script", "-q", "-e", "-c", line, "/dev/null")
+                .directory(SERVERS.home().toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(out.toFile());
+        builder.environment().keySet().removeIf(k -> k.startsWith("KUBE"));
+        builder.environment().put("HOME", SERVERS.home().toString());
+        builder.environment().put("KUBECONFIG", SERVERS.server().kubeconfig().toString());
+        builder.environment().put("SHELL", "/bin/sh");
+        Process script = builder.start();
+        try {
+            assertThat(script.waitFor(60, TimeUnit.SECONDS)).as("kubectl 1.27 exec -it finished").isTrue();
+        } finally {
+            script.destroyForcibly();
+        }
+        String printed = Files.readString(out, StandardCharsets.UTF_8);
+        Files.delete(out);
+
+        assertThat(script.exitValue()).as(printed).isEqualTo(2);
+        assertThat(printed.replaceAll("\r+\n", "\n"))
+                .containsPattern("(?m)^40 120\n")
+                .contains("command terminated with exit code 2");
+    }
+
+    @Test
+    void kubectl127ExecOverSpdyIntoAnUnknownContainerIsABadRequest() {
+        Kubectl.Result result = SERVERS.kubectl("1.27").run("exec", "shell", "-c", "nope", "--", "true").failed();
+
+        assertThat(result.stderr()).isEqualTo("Error from server (BadRequest): container nope is not valid for pod shell\n");
     }
 
     @Test

@@ -348,6 +348,11 @@ public final class ExecChannels implements Session.Listener.AutoDemanding {
 
     /** The Status kubectl reads on channel 3: Success, or NonZeroExitCode with the code as a cause. */
     ObjectNode status(int exitCode) {
+        return status(options.command(), exitCode);
+    }
+
+    /** The channel-3 Status for {@code command} exiting with {@code exitCode} (shared with SPDY). */
+    static ObjectNode status(java.util.List<String> command, int exitCode) {
         ObjectNode status = Json.object();
         status.putObject("metadata");
         if (exitCode == 0) {
@@ -356,7 +361,7 @@ public final class ExecChannels implements Session.Listener.AutoDemanding {
         }
         status.put("status", "Failure");
         status.put("message", "command terminated with non-zero exit code: error executing command "
-                + "[" + String.join(" ", options.command()) + "], exit code " + exitCode);
+                + "[" + String.join(" ", command) + "], exit code " + exitCode);
         status.put("reason", "NonZeroExitCode");
         ArrayNode causes = status.putObject("details").putArray("causes");
         causes.addObject().put("reason", "ExitCode").put("message", Integer.toString(exitCode));

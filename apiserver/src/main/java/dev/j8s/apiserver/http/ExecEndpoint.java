@@ -12,15 +12,16 @@ import org.eclipse.jetty.websocket.server.ServerWebSocketContainer;
 /**
  * {@code pods/exec}: validates the request like upstream's {@code ExecREST}, starts the command through
  * the kubelet and upgrades the connection to a WebSocket speaking the channel protocol
- * ({@code v5.channel.k8s.io}, else {@code v4.channel.k8s.io}); see the spec's section 14. Errors are
- * answered before the upgrade as a Status, for the WebSocket GET and for kubectl's SPDY POST fallback
- * alike. With a TTY ({@code -t}) the command starts after the upgrade, on a terminal of the client's
+ * ({@code v5.channel.k8s.io}, else {@code v4.channel.k8s.io}); see the spec's section 14. A POST with
+ * {@code Upgrade: SPDY/3.1} (kubectl 1.27-1.29, and the fallback of later ones) gets the same channels
+ * over SPDY/3.1 ({@link SpdyConnection}). Errors are answered before the upgrade as a Status, for both. With a TTY ({@code -t}) the command starts after the upgrade, on a terminal of the client's
  * size (see {@link ExecChannels}). Thread-safe.
  */
 final class ExecEndpoint {
 
     /** The sub-protocols we speak, most preferred first. */
     static final List<String> PROTOCOLS = List.of("v5.channel.k8s.io", "v4.channel.k8s.io");
+    static final String SPDY = "SPDY/3.1";
 
     private ExecEndpoint() {
     }
@@ -47,11 +48,8 @@ final class ExecEndpoint {
         String namespace = Json.text(pod, "metadata.namespace");
         String uid = Json.text(pod, "metadata.uid");
         if (method.equals("POST")) {
-            // kubectl's SPDY fallback after a failed WebSocket upgrade: it prints this answer, so it carries
-            // the same error as the WebSocket attempt did; we do not speak SPDY/3.1 itself
-            kubelet.requireRunning(namespace, name, uid, options.container());
-            throw new ApiError.BadRequest("unable to upgrade connection: SPDY/3.1 is not supported by this server, "
-                    + "use a WebSocket with sub-protocol " + String.join(" or ", PROTOCOLS));
+            serveSpdy(ex, options, kubelet, namespace, name, uid);
+            return;
         }
         if (!ex.header("Upgrade").equalsIgnoreCase("websocket")) {
             throw new ApiError.BadRequest("Upgrade request required");
@@ -91,6 +89,53 @@ final class ExecEndpoint {
             throw new ApiError.BadRequest("unable to upgrade connection: not a valid WebSocket handshake");
         }
         ex.markUpgraded();
+    }
+
+    /**
+     * kubectl's SPDY/3.1 upgrade (the only transport of kubectl 1.27-1.29, the fallback of later ones):
+     * answers 101 with the chosen {@code X-Stream-Protocol-Version} and hands the connection to a
+     * {@link SpdyConnection}, which Jetty installs once the 101 is written. As for the WebSocket, a
+     * command without TTY starts before the upgrade (its errors are a plain Status), one with a TTY
+     * once the client sent its terminal size.
+     */
+    private static void serveSpdy(ApiHandler.Exchange ex, Options options, PodExecSource kubelet, String namespace,
+            String name, String uid) {
+        if (!ex.header("Upgrade").equalsIgnoreCase(SPDY)) {
+            throw new ApiError.BadRequest("Upgrade request required");
+        }
+        List<String> offered = ex.request.getHeaders().getValuesList("X-Stream-Protocol-Version");
+        String protocol = protocol(offered).orElseThrow(() -> new ApiError.Forbidden("unable to upgrade: "
+                + "unable to negotiate protocol: client supports " + offered + ", server accepts " + PROTOCOLS));
+        org.eclipse.jetty.io.EndPoint endPoint = ex.request.getConnectionMetaData().getConnection().getEndPoint();
+        java.util.concurrent.Executor executor = ex.request.getComponents().getExecutor();
+        SpdyConnection connection;
+        if (options.tty()) {
+            kubelet.requireRunning(namespace, name, uid, options.container());
+            connection = new SpdyConnection(endPoint, executor, options, size -> kubelet.startTty(namespace, name,
+                    uid, options.container(), options.command(), size.width(), size.height()));
+        } else {
+            ExecProcess process = kubelet.start(namespace, name, uid, options.container(), options.command());
+            connection = new SpdyConnection(endPoint, executor, options, process);
+        }
+        ex.markUpgraded();
+        ex.request.setAttribute(org.eclipse.jetty.server.HttpStream.UPGRADE_CONNECTION_ATTRIBUTE, connection);
+        ex.response.setStatus(101);
+        ex.response.getHeaders().put("Connection", "Upgrade");
+        ex.response.getHeaders().put("Upgrade", SPDY);
+        ex.response.getHeaders().put("X-Stream-Protocol-Version", protocol);
+        org.eclipse.jetty.util.Callback done = ex.callback();
+        ex.response.write(true, null, new org.eclipse.jetty.util.Callback() {
+            @Override
+            public void succeeded() {
+                done.succeeded();
+            }
+
+            @Override
+            public void failed(Throwable cause) {
+                connection.abort(); // never installed: kill the command
+                done.failed(cause);
+            }
+        });
     }
 
     /** The first of our protocols the client offers (the header may be repeated or comma-separated). */
