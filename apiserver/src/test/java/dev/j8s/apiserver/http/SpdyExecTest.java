@@ -300,6 +300,42 @@ class SpdyExecTest {
         assertThat(sleep.waitFor(5, TimeUnit.SECONDS)).as("the command was killed").isTrue();
     }
 
+    @Test
+    void aRepeatedOrUnknownStreamTypeIsResetAndTheSessionGoesOn() throws Exception {
+        try (Socket socket = upgrade("command=true&stdout=true");
+                SpdyFrames.Writer writer = new SpdyFrames.Writer();
+                SpdyFrames.Parser parser = new SpdyFrames.Parser()) {
+            OutputStream out = socket.getOutputStream();
+            out.write(bytes(writer.write(new SpdyFrames.SynStream(1, 0, 0, 0, Map.of("streamtype", List.of("stdout"))))));
+            out.write(bytes(writer.write(new SpdyFrames.SynStream(3, 0, 0, 0, Map.of("streamtype", List.of("stdout"))))));
+            out.write(bytes(writer.write(new SpdyFrames.SynStream(5, 0, 0, 0, Map.of("streamtype", List.of("video"))))));
+            out.write(bytes(writer.write(new SpdyFrames.SynStream(7, 0, 0, 0, Map.of("streamtype", List.of("error"))))));
+            out.flush();
+            List<SpdyFrames.Frame> frames = new java.util.ArrayList<>();
+            ByteBuffer buffer = ByteBuffer.allocate(1 << 16).flip();
+            InputStream in = socket.getInputStream();
+            while (frames.stream().noneMatch(f -> f instanceof SpdyFrames.Data d && d.streamId() == 7 && d.fin())) {
+                Optional<SpdyFrames.Frame> f = parser.next(buffer);
+                if (f.isEmpty()) {
+                    byte[] chunk = new byte[4096];
+                    int n = in.read(chunk);
+                    assertThat(n).as("connection still open").isPositive();
+                    buffer.compact().put(chunk, 0, n).flip();
+                    continue;
+                }
+                frames.add(f.get());
+            }
+
+            assertThat(frames).startsWith(new SpdyFrames.SynReply(1, 0, Map.of()),
+                    new SpdyFrames.RstStream(3, SpdyFrames.RST_STREAM_IN_USE),
+                    new SpdyFrames.RstStream(5, SpdyFrames.RST_PROTOCOL_ERROR),
+                    new SpdyFrames.SynReply(7, 0, Map.of()));
+            assertThat(frames.stream().filter(f -> f instanceof SpdyFrames.Data d && d.streamId() == 7 && d.data().length > 0)
+                    .map(f -> new String(((SpdyFrames.Data) f).data(), StandardCharsets.UTF_8)))
+                    .containsExactly("{\"metadata\":{},\"status\":\"Success\"}");
+        }
+    }
+
     private static byte[] bytes(ByteBuffer b) {
         byte[] out = new byte[b.remaining()];
         b.get(out);
