@@ -64,7 +64,7 @@ final class IsalGunzip extends InputStream {
         MethodHandle init = null;
         MethodHandle inflate = null;
         boolean ok = false;
-        if (Files.isReadable(LIBRARY) && !Boolean.getBoolean("j8s.oci.noIsalLibrary")) {
+        if (Files.isReadable(LIBRARY)) {
             try {
                 Linker linker = Linker.nativeLinker();
                 SymbolLookup lib = SymbolLookup.libraryLookup(LIBRARY, Arena.global());

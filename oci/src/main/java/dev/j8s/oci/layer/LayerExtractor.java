@@ -68,9 +68,21 @@ public final class LayerExtractor {
         /** In process by {@code java.util.zip} (zlib). */
         JAVA_ZIP;
 
-        /** The fastest one that works here: the library if it loaded and passed its self-test, else the tool. */
+        /**
+         * The fastest one that works here: the library if it loaded and passed its self-test, else the tool, else
+         * java.util.zip. The system property {@code j8s.oci.gzip} ({@code isal-library}, {@code igzip} or
+         * {@code java}) overrides the choice where that one is usable (an operator's escape hatch, and the A/B
+         * switch of the pull benchmark).
+         */
         static Gzip detect() {
-            return IsalGunzip.usable() ? ISAL_LIBRARY : ExternalGunzip.detect().isPresent() ? IGZIP_TOOL : JAVA_ZIP;
+            String forced = System.getProperty("j8s.oci.gzip", "");
+            boolean library = IsalGunzip.usable();
+            boolean tool = ExternalGunzip.detect().isPresent();
+            return switch (forced) {
+                case "java" -> JAVA_ZIP;
+                case "igzip" -> tool ? IGZIP_TOOL : JAVA_ZIP;
+                default -> library ? ISAL_LIBRARY : tool ? IGZIP_TOOL : JAVA_ZIP;
+            };
         }
     }
 
@@ -117,7 +129,7 @@ public final class LayerExtractor {
             InputStream decompressed = switch (compression) {
                 case NONE -> raw;
                 case GZIP -> switch (gzip) {
-                    case ISAL_LIBRARY -> new IsalGunzip(raw);
+                    case ISAL_LIBRARY -> new PipelinedGunzip(raw);
                     case IGZIP_TOOL -> ExternalGunzip.start(ExternalGunzip.IGZIP, raw);
                     case JAVA_ZIP -> new GZIPInputStream(raw, INPUT_BUFFER);
                 };

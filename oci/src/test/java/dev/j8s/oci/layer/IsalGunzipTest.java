@@ -310,6 +310,37 @@ class IsalGunzipTest {
     }
 
     @Test
+    void thePipelinedStreamGivesTheSameBytesAndErrors() throws IOException {
+        byte[] data = mixed(10, 3_000_000);
+        byte[] gz = gzip(data, 6);
+        try (PipelinedGunzip in = new PipelinedGunzip(new ByteArrayInputStream(gz))) {
+            assertThat(in.readAllBytes()).isEqualTo(data);
+            assertThat(in.read()).isEqualTo(-1);
+        }
+        byte[] badCrc = gz.clone();
+        badCrc[gz.length - 8] ^= 1;
+        try (PipelinedGunzip in = new PipelinedGunzip(new ByteArrayInputStream(badCrc))) {
+            assertThatThrownBy(in::readAllBytes).hasMessage("Corrupt GZIP trailer");
+        }
+        // The reader stops early: close returns and the inflating thread leaves the source alone.
+        InputStream endless = new InputStream() {
+            final byte[] member = gz;
+            int pos;
+
+            @Override
+            public int read() {
+                int b = member[pos] & 0xff;
+                pos = (pos + 1) % member.length;
+                return b;
+            }
+        };
+        PipelinedGunzip early = new PipelinedGunzip(endless);
+        assertThat(early.readNBytes(1000)).isEqualTo(Arrays.copyOf(data, 1000));
+        early.close();
+        assertThatThrownBy(early::read).hasMessage("Stream closed");
+    }
+
+    @Test
     void closingTwiceAndReadingAfterCloseAreSafe() throws IOException {
         IsalGunzip in = new IsalGunzip(new ByteArrayInputStream(gzip(new byte[10], 6)));
         in.close();
