@@ -29,7 +29,7 @@ import java.util.zip.ZipException;
  * "Unexpected end of ZLIB input stream", zlib's texts for corrupt deflate data.
  *
  * <p>Native memory is bounded: one {@code struct inflate_state} and {@value #IN_SIZE} + {@value #OUT_SIZE} bytes of
- * buffers, in a confined arena freed by {@link #close()}. The output is untrusted like any inflater's: the caller
+ * buffers, in a confined arena freed by {@link #close()}; {@link ReadAheadStream} runs it as a pipeline stage. The output is untrusted like any inflater's: the caller
  * hashes and bounds it. Not thread-safe: one thread creates, reads and closes a stream.
  */
 final class IsalGunzip extends InputStream {
@@ -106,7 +106,7 @@ final class IsalGunzip extends InputStream {
     private boolean ended;
     private boolean closed;
 
-    /** A stream inflating {@code source} (read in {@value #IN_SIZE}-byte pieces, to its end; not closed). */
+    /** A stream inflating {@code source} (read in {@value #IN_SIZE}-byte pieces, to its end; closed with this stream). */
     IsalGunzip(InputStream source) {
         if (!AVAILABLE) {
             throw new IllegalStateException("ISA-L inflate is not available");
@@ -309,12 +309,13 @@ final class IsalGunzip extends InputStream {
         return true;
     }
 
-    /** Frees the native memory; does not close the source. */
+    /** Frees the native memory and closes the source. */
     @Override
-    public void close() {
+    public void close() throws IOException {
         if (!closed) {
             closed = true;
             arena.close();
+            source.close();
         }
     }
 

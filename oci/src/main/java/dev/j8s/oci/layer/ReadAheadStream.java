@@ -8,21 +8,24 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs {@link IsalGunzip} on its own platform thread, a few {@value #CHUNK}-byte chunks ahead of the reader, so
- * that reading the compressed source and inflating it overlap with what the reader does with the output (hashing,
- * untarring, writing files), as the {@code igzip} child process overlaps them; without the second thread an
- * in-process inflate would serialize the layer's whole pipeline on one core. A platform thread, because a native
- * call pins a virtual thread's carrier for its whole duration.
+ * Reads a stream on its own thread, a few chunks ahead of the reader: one stage of a layer's pipeline. Gzip layers
+ * inflated in process run as three stages, like the {@code igzip} child process setup they replace (feeder thread,
+ * tool, reader): the compressed source is read and hashed on one thread, {@link IsalGunzip} inflates on a second
+ * (a platform thread: a native call pins a virtual thread's carrier for its whole duration), and the caller hashes,
+ * untars and writes on its own. Without them an in-process inflate would serialize the layer's whole pipeline.
  *
- * <p>A failure of the source or of the inflate is rethrown to the reader, as it was thrown, at the point of the
- * stream where it happened. Heap use is bounded ({@value #CHUNKS} chunks), native memory is the inflater's own and
- * lives on the inflating thread. One reader thread; {@link #close()} stops the inflating thread (it never interrupts
- * it, so a refused layer is not reported as a broken download) and waits up to ten seconds for it to leave the
- * source alone.
+ * <p>The stage's stream is opened on the stage's thread and closed there when it ends or fails or the reader closes
+ * this stream. A failure is rethrown to the reader, as it was thrown, at the point of the stream where it happened.
+ * Heap use is bounded (a fixed number of fixed-size chunks). One reader thread; {@link #close()} stops the stage
+ * (it never interrupts it, so a refused layer is not reported as a broken download) and waits up to ten seconds for
+ * it to leave its source alone.
  */
-final class PipelinedGunzip extends InputStream {
-    static final int CHUNK = IsalGunzip.OUT_SIZE;
-    static final int CHUNKS = 4;
+final class ReadAheadStream extends InputStream {
+    /** Opens the stage's stream on the stage's thread. */
+    @FunctionalInterface
+    interface Stage {
+        InputStream open() throws IOException;
+    }
 
     private sealed interface Item permits Data, End, Failure {}
 
@@ -32,25 +35,27 @@ final class PipelinedGunzip extends InputStream {
 
     private record Failure(Throwable error) implements Item {}
 
-    private final BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(CHUNKS);
-    private final BlockingQueue<Item> full = new ArrayBlockingQueue<>(CHUNKS + 1);
-    private final Thread inflater;
+    private final BlockingQueue<byte[]> free;
+    private final BlockingQueue<Item> full;
+    private final Thread worker;
     private volatile boolean closing;
     private Data current;
     private int position;
     private Item last;
 
-    /** Starts inflating {@code source} (read to its end, not closed) on a new thread. */
-    PipelinedGunzip(InputStream source) {
-        for (int i = 0; i < CHUNKS; i++) {
-            free.add(new byte[CHUNK]);
+    /** Starts {@code stage} on a thread from {@code builder}, at most {@code chunks} chunks of {@code chunkSize} ahead. */
+    ReadAheadStream(Thread.Builder builder, int chunkSize, int chunks, Stage stage) {
+        this.free = new ArrayBlockingQueue<>(chunks);
+        this.full = new ArrayBlockingQueue<>(chunks + 1);
+        for (int i = 0; i < chunks; i++) {
+            free.add(new byte[chunkSize]);
         }
-        this.inflater = Thread.ofPlatform().daemon().name("isal-inflate").start(() -> inflate(source));
+        this.worker = builder.start(() -> run(stage));
     }
 
-    private void inflate(InputStream source) {
+    private void run(Stage stage) {
         Item end;
-        try (IsalGunzip in = new IsalGunzip(source)) {
+        try (InputStream in = stage.open()) {
             while (true) {
                 byte[] buf = null;
                 while (buf == null) {
@@ -59,12 +64,12 @@ final class PipelinedGunzip extends InputStream {
                     }
                     buf = free.poll(50, TimeUnit.MILLISECONDS);
                 }
-                int n = in.read(buf, 0, buf.length);
-                if (n < 0) {
+                int n = in.readNBytes(buf, 0, buf.length);
+                if (n == 0) {
                     end = new End();
                     break;
                 }
-                full.put(new Data(buf, n)); // never blocks: at most CHUNKS data items are out
+                full.put(new Data(buf, n)); // never blocks: at most as many data items as chunks are out
             }
         } catch (Throwable t) {
             end = new Failure(t);
@@ -101,7 +106,7 @@ final class PipelinedGunzip extends InputStream {
                 next = full.take();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted while inflating");
+                throw new InterruptedIOException("interrupted while reading ahead");
             }
             if (next instanceof Data d) {
                 current = d;
@@ -135,7 +140,7 @@ final class PipelinedGunzip extends InputStream {
         }
         closing = true;
         try {
-            inflater.join(TimeUnit.SECONDS.toMillis(10));
+            worker.join(TimeUnit.SECONDS.toMillis(10));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
