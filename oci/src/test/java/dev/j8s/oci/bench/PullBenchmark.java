@@ -99,8 +99,8 @@ public final class PullBenchmark {
                         runRoots.resolve("probe").toString(), "info", "--format", "{{.Store.GraphDriverName}}").strip());
                 Tools.run(work, "rm", "-rf", work.resolve("podman-probe").toString());
             }
-            if (Boolean.getBoolean("bench.gzipAB")) {
-                compareGzip(work, registry, ref, runs, uncompressed / 1e6);
+            if (System.getProperty("bench.ab") != null) {
+                compare(work, registry, ref, runs, uncompressed / 1e6, System.getProperty("bench.ab"));
                 return;
             }
             for (int r = 0; r < runs; r++) {
@@ -169,17 +169,20 @@ public final class PullBenchmark {
     }
 
     /**
-     * {@code -Dbench.gzipAB=true}: j8s pulls alternating between ISA-L's {@code igzip} tool in a child process and
-     * ISA-L's library in process ({@code j8s.oci.gzip}), the order swapped every run, in one JVM and one minute.
+     * {@code -Dbench.ab=gzip}: j8s pulls alternating between ISA-L's {@code igzip} tool in a child process and ISA-L's
+     * library in process ({@code j8s.oci.gzip}); {@code -Dbench.ab=sync}: without and with the {@code syncfs} before
+     * each layer's rename ({@code j8s.oci.syncLayers}). The order is swapped every run, in one JVM and one minute.
      */
-    static void compareGzip(Path work, DistributionRegistry registry, ImageReference ref, int runs, double mbOut) throws Exception {
-        String[] modes = {"igzip", "isal-library"};
+    static void compare(Path work, DistributionRegistry registry, ImageReference ref, int runs, double mbOut, String what)
+            throws Exception {
+        String property = what.equals("sync") ? "j8s.oci.syncLayers" : "j8s.oci.gzip";
+        String[] modes = what.equals("sync") ? new String[] {"false", "true"} : new String[] {"igzip", "isal-library"};
         double[][] times = new double[2][runs];
         double[][][] cpus = new double[2][2][runs];
         for (int r = 0; r < runs; r++) {
             for (int k = 0; k < 2; k++) {
                 int m = (r + k) % 2;
-                System.setProperty("j8s.oci.gzip", modes[m]);
+                System.setProperty(property, modes[m]);
                 Path root = work.resolve("ab-" + m + "-" + r);
                 double[] cpu0 = cpu(registry);
                 long s = System.nanoTime();
@@ -192,12 +195,12 @@ public final class PullBenchmark {
                 System.out.printf("run %d %-12s %.2f s%n", r, modes[m], times[m][r]);
             }
         }
-        System.clearProperty("j8s.oci.gzip");
+        System.clearProperty(property);
         for (int m = 0; m < 2; m++) {
-            System.out.printf("j8s with %-12s median %.2f s (%.0f MB/s unpacked), CPU per pull median %.2f s%n",
-                    modes[m], median(times[m]), mbOut / median(times[m]), median(cpus[m][0]));
+            System.out.printf("j8s with %s=%-12s median %.2f s (%.0f MB/s unpacked), CPU per pull median %.2f s%n",
+                    property, modes[m], median(times[m]), mbOut / median(times[m]), median(cpus[m][0]));
         }
-        System.out.printf("igzip tool / library median time: %.2f%n", median(times[0]) / median(times[1]));
+        System.out.printf("%s / %s median time: %.2f%n", modes[0], modes[1], median(times[0]) / median(times[1]));
     }
 
     /** Runs podman with the benchmark's containers.conf; throws with the output on failure. */
