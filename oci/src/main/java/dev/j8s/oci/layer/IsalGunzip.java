@@ -29,8 +29,9 @@ import java.util.zip.ZipException;
  * "Unexpected end of ZLIB input stream", zlib's texts for corrupt deflate data.
  *
  * <p>Native memory is bounded: one {@code struct inflate_state} and {@value #IN_SIZE} + {@value #OUT_SIZE} bytes of
- * buffers, in a confined arena freed by {@link #close()}; {@link ReadAheadStream} runs it as a pipeline stage. The output is untrusted like any inflater's: the caller
- * hashes and bounds it. Not thread-safe: one thread creates, reads and closes a stream.
+ * buffers, in a confined arena freed by {@link #close()}; {@link ReadAheadStream} runs it as a pipeline stage. The
+ * output is untrusted like any inflater's: the caller hashes and bounds it. Not thread-safe: one thread creates,
+ * reads and closes a stream.
  */
 final class IsalGunzip extends InputStream {
     /** The shared library of Debian's {@code libisal2}. */
@@ -41,7 +42,7 @@ final class IsalGunzip extends InputStream {
     // struct inflate_state of ISA-L 2.30 (igzip_lib.h), x86-64; checked with offsetof() against the header and,
     // at run time, by the self-test before the library is used.
     private static final long STATE_SIZE = 87_368;
-    private static final long STATE_ALLOC = 128 * 1024; // generous: a newer minor version may grow the tail
+    private static final long STATE_ALLOC = Math.max(128 * 1024, 2 * STATE_SIZE); // generous: a newer version may grow the tail
     private static final long NEXT_OUT = 0;
     private static final long AVAIL_OUT = 8;
     private static final long NEXT_IN = 16;
@@ -64,18 +65,18 @@ final class IsalGunzip extends InputStream {
         MethodHandle init = null;
         MethodHandle inflate = null;
         boolean ok = false;
-        if (Files.isReadable(LIBRARY)) {
-            try {
-                Linker linker = Linker.nativeLinker();
-                SymbolLookup lib = SymbolLookup.libraryLookup(LIBRARY, Arena.global());
-                init = linker.downcallHandle(lib.findOrThrow("isal_inflate_init"), FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
-                inflate = linker.downcallHandle(lib.findOrThrow("isal_inflate"),
-                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
-                ok = true;
-            } catch (RuntimeException | LinkageError e) {
-                System.getLogger(IsalGunzip.class.getName()).log(System.Logger.Level.INFO,
-                        "ISA-L library not usable library={0} error={1}", LIBRARY, e.toString());
-            }
+        try {
+            Linker linker = Linker.nativeLinker();
+            // Debian's multiarch path first, else wherever the dynamic linker finds the same soname.
+            SymbolLookup lib = Files.isReadable(LIBRARY) ? SymbolLookup.libraryLookup(LIBRARY, Arena.global())
+                    : SymbolLookup.libraryLookup(LIBRARY.getFileName().toString(), Arena.global());
+            init = linker.downcallHandle(lib.findOrThrow("isal_inflate_init"), FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
+            inflate = linker.downcallHandle(lib.findOrThrow("isal_inflate"),
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+            ok = true;
+        } catch (RuntimeException | LinkageError e) {
+            System.getLogger(IsalGunzip.class.getName()).log(System.Logger.Level.DEBUG,
+                    "ISA-L library not usable library={0} error={1}", LIBRARY, e.toString());
         }
         INIT = init;
         INFLATE = inflate;

@@ -43,6 +43,19 @@ class IsalGunzipTest {
         assertThat(new LayerExtractor(LIMITS).gzip()).isEqualTo(LayerExtractor.Gzip.ISAL_LIBRARY);
     }
 
+    @Test
+    void thePropertyOverridesTheChoice() {
+        try {
+            System.setProperty("j8s.oci.gzip", "java");
+            assertThat(LayerExtractor.Gzip.detect()).isEqualTo(LayerExtractor.Gzip.JAVA_ZIP);
+            System.setProperty("j8s.oci.gzip", "igzip");
+            assertThat(LayerExtractor.Gzip.detect()).isEqualTo(ExternalGunzip.detect().isPresent()
+                    ? LayerExtractor.Gzip.IGZIP_TOOL : LayerExtractor.Gzip.JAVA_ZIP);
+        } finally {
+            System.clearProperty("j8s.oci.gzip");
+        }
+    }
+
     static byte[] mixed(long seed, int size) {
         Random r = new Random(seed);
         byte[] data = new byte[size];
@@ -274,6 +287,15 @@ class IsalGunzipTest {
         assertThatThrownBy(() -> ISAL.extract("l", new ByteArrayInputStream(Arrays.copyOf(gz, gz.length / 2)), LayerCompression.GZIP,
                 Files.createDirectory(temp.resolve("t"))))
                 .isInstanceOf(LayerException.class).hasMessage("layer l: Unexpected end of ZLIB input stream");
+    }
+
+    @Test
+    void aDigestMismatchOfTheSourceIsReportedAsItself() throws IOException {
+        byte[] gz = gzip(new TarBuilder().file("f", "x".repeat(300_000)).build(), 6);
+        InputStream wrongDigest = new dev.j8s.oci.store.VerifyingInputStream(new ByteArrayInputStream(gz),
+                Digest.sha256(new byte[] {1}), gz.length);
+        assertThatThrownBy(() -> ISAL.extract("l", wrongDigest, LayerCompression.GZIP, Files.createDirectory(temp.resolve("x"))))
+                .isInstanceOf(dev.j8s.oci.store.ContentException.class).hasMessageStartingWith("unexpected commit digest for sha256:");
     }
 
     @Test
