@@ -37,7 +37,8 @@ import java.util.function.Consumer;
  * {@code layers/.tmp-…} on the same file system, its compressed digest and its diff ID are verified, and only
  * then is the directory renamed into place; a directory named by a chain ID is therefore always complete and
  * verified, also after a power loss: before the rename one {@code syncfs(2)} writes the layer's files back (one call
- * per layer rather than an {@code fsync} per file), and after it the parent directory is synced. Deletion renames to
+ * per layer rather than an {@code fsync} per file; the layer's unpack slot is already free for the next layer while
+ * it waits), and after it the parent directory is synced. Deletion renames to
  * {@code .tmp-…} first for the same reason.
  *
  * <p>Thread-safe.
@@ -155,10 +156,16 @@ final class LayerCache implements AutoCloseable {
         workers.execute(() -> {
             try {
                 slots.acquire();
+                java.util.concurrent.atomic.AtomicBoolean held = new java.util.concurrent.atomic.AtomicBoolean(true);
+                Runnable release = () -> {
+                    if (held.compareAndSet(true, false)) {
+                        slots.release();
+                    }
+                };
                 try {
-                    mine.complete(unpack(chainId, diffId, what, compression, source, progress));
+                    mine.complete(unpack(chainId, diffId, what, compression, source, progress, release));
                 } finally {
-                    slots.release();
+                    release.run();
                 }
             } catch (Throwable t) {
                 mine.completeExceptionally(t instanceof InterruptedException
@@ -175,8 +182,9 @@ final class LayerCache implements AutoCloseable {
         return running.containsKey(chainId);
     }
 
+    /** Unpacks, verifies and renames into place; {@code releaseSlot} runs once the streaming part is over. */
     private long unpack(Digest chainId, Digest diffId, String what, LayerCompression compression, Source source,
-                        Consumer<Progress> progress) throws IOException {
+                        Consumer<Progress> progress, Runnable releaseSlot) throws IOException {
         Path target = dir(chainId);
         Path tmp = dir.resolve(TMP_PREFIX + chainId.hex() + "-" + UUID.randomUUID());
         Files.createDirectory(tmp);
@@ -192,6 +200,8 @@ final class LayerCache implements AutoCloseable {
                 throw new PullException(PullException.Kind.INVALID_IMAGE, what + ": uncompressed content has digest "
                         + stats.diffId() + " but the image config says " + diffId);
             }
+            // The next layer streams while this one's files are written back.
+            releaseSlot.run();
             if (sync()) {
                 // The files must reach the disk before the name that says "complete and verified" does.
                 LayerExtractor.syncFileSystem(tmp);
