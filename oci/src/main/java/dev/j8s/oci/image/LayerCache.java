@@ -36,14 +36,23 @@ import java.util.function.Consumer;
  * ID share a future, and at most {@code parallelism} layers stream at once. A layer is unpacked into
  * {@code layers/.tmp-…} on the same file system, its compressed digest and its diff ID are verified, and only
  * then is the directory renamed into place; a directory named by a chain ID is therefore always complete and
- * verified (after a process crash; a power loss before the kernel flushed the files is not covered, as with
- * containerd's overlay snapshotter). Deletion renames to {@code .tmp-…} first for the same reason.
+ * verified, also after a power loss: before the rename one {@code syncfs(2)} writes the layer's files back (one call
+ * per layer rather than an {@code fsync} per file; the layer's unpack slot is already free for the next layer while
+ * it waits), and after it the parent directory is synced. Deletion renames to
+ * {@code .tmp-…} first for the same reason.
  *
  * <p>Thread-safe.
  */
 final class LayerCache implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(LayerCache.class.getName());
     static final String TMP_PREFIX = ".tmp-";
+    /**
+     * Whether an unpacked layer is made durable ({@code syncfs(2)}) before it is renamed into place; the system
+     * property {@code j8s.oci.syncLayers=false} turns it off (throw-away nodes, tests, the pull benchmark's A/B).
+     */
+    private static boolean sync() {
+        return !"false".equals(System.getProperty("j8s.oci.syncLayers"));
+    }
 
     /** Opens a layer's compressed stream; the stream must verify its own digest at EOF. */
     @FunctionalInterface
@@ -147,10 +156,16 @@ final class LayerCache implements AutoCloseable {
         workers.execute(() -> {
             try {
                 slots.acquire();
+                java.util.concurrent.atomic.AtomicBoolean held = new java.util.concurrent.atomic.AtomicBoolean(true);
+                Runnable release = () -> {
+                    if (held.compareAndSet(true, false)) {
+                        slots.release();
+                    }
+                };
                 try {
-                    mine.complete(unpack(chainId, diffId, what, compression, source, progress));
+                    mine.complete(unpack(chainId, diffId, what, compression, source, progress, release));
                 } finally {
-                    slots.release();
+                    release.run();
                 }
             } catch (Throwable t) {
                 mine.completeExceptionally(t instanceof InterruptedException
@@ -167,8 +182,9 @@ final class LayerCache implements AutoCloseable {
         return running.containsKey(chainId);
     }
 
+    /** Unpacks, verifies and renames into place; {@code releaseSlot} runs once the streaming part is over. */
     private long unpack(Digest chainId, Digest diffId, String what, LayerCompression compression, Source source,
-                        Consumer<Progress> progress) throws IOException {
+                        Consumer<Progress> progress, Runnable releaseSlot) throws IOException {
         Path target = dir(chainId);
         Path tmp = dir.resolve(TMP_PREFIX + chainId.hex() + "-" + UUID.randomUUID());
         Files.createDirectory(tmp);
@@ -183,6 +199,12 @@ final class LayerCache implements AutoCloseable {
             if (!stats.diffId().equals(diffId)) {
                 throw new PullException(PullException.Kind.INVALID_IMAGE, what + ": uncompressed content has digest "
                         + stats.diffId() + " but the image config says " + diffId);
+            }
+            // The next layer streams while this one's files are written back.
+            releaseSlot.run();
+            if (sync()) {
+                // The files must reach the disk before the name that says "complete and verified" does.
+                LayerExtractor.syncFileSystem(tmp);
             }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
             try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {

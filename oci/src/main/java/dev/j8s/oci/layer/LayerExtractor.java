@@ -35,7 +35,8 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 /**
  * Unpacks one image layer in a single streaming pass into an empty directory that becomes an overlayfs
  * lower dir: OCI whiteouts become overlay whiteouts (char device 0:0) and opaque directories
- * ({@code trusted.overlay.opaque=y}); ownership, modes incl. setuid, {@code user.*} xattrs and mtimes are kept.
+ * ({@code trusted.overlay.opaque=y}); ownership, modes incl. setuid, {@code user.*} xattrs, file capabilities
+ * ({@code security.capability}) and mtimes are kept.
  *
  * <p>Nothing can escape the destination: names with {@code ..} above the root or absolute names, paths through
  * any symlink, symlinks whose relative target climbs above the root, hardlinks to anything outside the layer,
@@ -52,6 +53,9 @@ public final class LayerExtractor {
     private static final String WHITEOUT = ".wh.";
     private static final String OPAQUE = ".wh..wh..opq";
     private static final String OVERLAY_OPAQUE_XATTR = "trusted.overlay.opaque";
+    private static final String CAPABILITY_XATTR = "security.capability";
+    private static final int MAX_XATTR_NAME = 255;
+    private static final int MAX_XATTR_VALUE = 65536;
     private static final long FREE_SPACE_CHECK_EVERY = 64L << 20;
     private static final long RATIO_GRACE_BYTES = 16L << 20;
     /** Compressed bytes per inflate refill. */
@@ -59,21 +63,59 @@ public final class LayerExtractor {
     /** Uncompressed bytes per read and per file write: few inflate calls, few write(2)s, large digest updates. */
     static final int COPY_BUFFER = 256 * 1024;
 
-    private final UnpackLimits limits;
-    private final Optional<Path> gunzip;
+    /** How gzip layers are inflated. */
+    enum Gzip {
+        /** In process by ISA-L's {@code libisal.so.2} through FFM ({@link IsalGunzip}). */
+        ISAL_LIBRARY,
+        /** By ISA-L's {@code igzip} tool in a child process ({@link ExternalGunzip}). */
+        IGZIP_TOOL,
+        /** In process by {@code java.util.zip} (zlib). */
+        JAVA_ZIP;
 
-    /**
-     * An extractor with these limits; gzip layers are inflated by ISA-L's {@code igzip} when it is installed
-     * (about 2.5 times faster than {@code java.util.zip}), otherwise in process.
-     */
-    public LayerExtractor(UnpackLimits limits) {
-        this(limits, ExternalGunzip.detect());
+        /**
+         * The fastest one that works here: the library if it loaded and passed its self-test, else the tool, else
+         * java.util.zip. The system property {@code j8s.oci.gzip} ({@code isal-library}, {@code igzip} or
+         * {@code java}) overrides the choice where that one is usable (an operator's escape hatch, and the A/B
+         * switch of the pull benchmark).
+         */
+        static Gzip detect() {
+            String forced = System.getProperty("j8s.oci.gzip", "");
+            boolean library = IsalGunzip.usable();
+            boolean tool = ExternalGunzip.detect().isPresent();
+            return switch (forced) {
+                case "java" -> JAVA_ZIP;
+                case "igzip" -> tool ? IGZIP_TOOL : JAVA_ZIP;
+                default -> library ? ISAL_LIBRARY : tool ? IGZIP_TOOL : JAVA_ZIP;
+            };
+        }
     }
 
-    /** As {@link #LayerExtractor(UnpackLimits)} with an explicit external gzip tool, or none for in-process inflate. */
+    private final UnpackLimits limits;
+    private final Gzip gzip;
+
+    /**
+     * An extractor with these limits; gzip layers are inflated in process by ISA-L ({@code libisal.so.2}, Debian
+     * package {@code libisal2}) when it loads and passes a self-test, else by its {@code igzip} tool when installed
+     * (both about 2.5 to 3 times faster than {@code java.util.zip}), else by {@code java.util.zip}.
+     */
+    public LayerExtractor(UnpackLimits limits) {
+        this(limits, Gzip.detect());
+    }
+
+    /** As {@link #LayerExtractor(UnpackLimits)} with the {@code igzip} tool if given, else {@code java.util.zip}. */
     LayerExtractor(UnpackLimits limits, Optional<Path> gunzip) {
+        this(limits, gunzip.isPresent() ? Gzip.IGZIP_TOOL : Gzip.JAVA_ZIP);
+    }
+
+    /** As {@link #LayerExtractor(UnpackLimits)} with an explicit gzip inflater. */
+    LayerExtractor(UnpackLimits limits, Gzip gzip) {
         this.limits = limits;
-        this.gunzip = gunzip;
+        this.gzip = gzip;
+    }
+
+    /** The gzip inflater in use. */
+    Gzip gzip() {
+        return gzip;
     }
 
     /**
@@ -90,11 +132,18 @@ public final class LayerExtractor {
             Run run = new Run(layer, dest.toRealPath());
             InputStream decompressed = switch (compression) {
                 case NONE -> raw;
-                case GZIP -> gunzip.isPresent() ? ExternalGunzip.start(gunzip.get(), raw) : new GZIPInputStream(raw, INPUT_BUFFER);
+                case GZIP -> switch (gzip) {
+                    case ISAL_LIBRARY -> new ReadAheadStream(Thread.ofPlatform().daemon().name("isal-inflate"),
+                            IsalGunzip.OUT_SIZE, 4, () -> new IsalGunzip(new ReadAheadStream(
+                                    Thread.ofVirtual().name("layer-read"), INPUT_BUFFER, 4, () -> raw)));
+                    case IGZIP_TOOL -> ExternalGunzip.start(ExternalGunzip.IGZIP, raw);
+                    case JAVA_ZIP -> new GZIPInputStream(raw, INPUT_BUFFER);
+                };
                 case ZSTD -> new ZstdInputStreamNoFinalizer(raw);
             };
             Bounded tarStream = new Bounded(layer, decompressed, raw);
-            try (TarArchiveInputStream tar = new TarArchiveInputStream(tarStream, 10240, 512, "UTF-8", false)) {
+            run.tap = new PaxXattrTap(tarStream);
+            try (TarArchiveInputStream tar = new TarArchiveInputStream(run.tap, 10240, 512, "UTF-8", false)) {
                 TarArchiveEntry entry;
                 while ((entry = tar.getNextEntry()) != null) {
                     if (++run.entries > limits.maxEntries()) {
@@ -121,6 +170,22 @@ public final class LayerExtractor {
         }
     }
 
+    /**
+     * Makes everything written on the file system holding {@code dir} durable, with one {@code syncfs(2)}: cheaper
+     * than an {@code fsync} per unpacked file, since the layer's files are written back together. Call it before
+     * renaming an unpacked layer into place, so that a power loss cannot leave a complete-looking layer with
+     * truncated files.
+     *
+     * @throws UncheckedIOException when the file system reports a write-back error
+     */
+    public static void syncFileSystem(Path dir) {
+        try {
+            Native.syncfs(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private void checkFreeSpace(String layer, Path dest) throws IOException {
         long free = Files.getFileStore(dest).getUsableSpace();
         if (free < limits.minFreeBytes()) {
@@ -138,6 +203,7 @@ public final class LayerExtractor {
         final ByteBuffer direct = ByteBuffer.allocateDirect(COPY_BUFFER);
         long entries;
         long nextFreeSpaceCheck = FREE_SPACE_CHECK_EVERY;
+        PaxXattrTap tap;
 
         Run(String layer, Path root) {
             this.layer = layer;
@@ -339,28 +405,56 @@ public final class LayerExtractor {
             Native.lchown(p, (int) uid, (int) gid);
         }
 
+        /**
+         * Applies {@code user.*} xattrs and, on regular files, {@code security.capability} (file capabilities, as
+         * containerd and moby apply them when unpacking as root); never {@code trusted.*} (overlay redirects and
+         * opaque markers steer the overlay), other {@code security.*} or {@code system.*}. Names longer than
+         * {@value #MAX_XATTR_NAME} bytes and values longer than {@value #MAX_XATTR_VALUE} bytes are not applied.
+         */
         void xattrs(Path p, TarArchiveEntry e) throws IOException {
             for (Map.Entry<String, String> h : e.getExtraPaxHeaders().entrySet()) {
                 String key = h.getKey();
-                String name;
-                if (key.startsWith("SCHILY.xattr.")) {
-                    name = key.substring("SCHILY.xattr.".length());
-                } else {
+                if (!key.startsWith("SCHILY.xattr.")) {
                     continue;
                 }
-                // Only unprivileged user.* attributes: trusted.* (overlay redirects, opaque), security.* and
-                // system.* from an image could steer the host or the overlay; containerd refuses trusted.* too.
-                // TODO: security.capability needs binary values, which Commons Compress decodes as UTF-8.
-                if (!name.startsWith("user.") || name.length() > 255) {
-                    LOG.log(System.Logger.Level.DEBUG, "xattr not applied layer={0} entry={1} xattr={2}",
-                            layer, e.getName(), name);
+                String name = key.substring("SCHILY.xattr.".length());
+                boolean user = name.startsWith("user.");
+                boolean capability = name.equals(CAPABILITY_XATTR);
+                if ((!user && !capability) || name.getBytes(StandardCharsets.UTF_8).length > MAX_XATTR_NAME) {
+                    skipped(e, name, "not an applied namespace or name too long");
                     continue;
                 }
-                if (e.isSymbolicLink()) {
-                    continue; // user.* xattrs are not permitted on symlinks
+                if (user) {
+                    if (e.isSymbolicLink()) {
+                        continue; // user.* xattrs are not permitted on symlinks
+                    }
+                    byte[] value = h.getValue().getBytes(StandardCharsets.UTF_8);
+                    if (value.length > MAX_XATTR_VALUE) {
+                        skipped(e, name, "value too long");
+                        continue;
+                    }
+                    Native.lsetxattr(p, name, value);
+                    continue;
                 }
-                Native.lsetxattr(p, name, h.getValue().getBytes(StandardCharsets.UTF_8));
+                if (!e.isFile()) {
+                    skipped(e, name, "file capabilities apply to regular files only");
+                    continue;
+                }
+                // Commons Compress decodes PAX values as UTF-8, which loses binary bytes: take the raw value the tap
+                // saw for this entry, provided it decodes to the very string Commons Compress reported.
+                byte[] raw = tap.xattrs().get(name);
+                if (raw == null || !new String(raw, StandardCharsets.UTF_8).equals(h.getValue())) {
+                    skipped(e, name, "raw value not recovered from the PAX header");
+                    continue;
+                }
+                Native.lsetxattr(p, name, FileCapability.forHost(raw).orElseThrow(
+                        () -> refuse(e, "invalid " + CAPABILITY_XATTR + " xattr (" + raw.length + " bytes)")));
             }
+        }
+
+        void skipped(TarArchiveEntry e, String name, String why) {
+            LOG.log(System.Logger.Level.DEBUG, "xattr not applied layer={0} entry={1} xattr={2} reason={3}",
+                    layer, e.getName(), name, why);
         }
 
         void finishDirectories() throws IOException {

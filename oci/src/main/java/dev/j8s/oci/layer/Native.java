@@ -13,7 +13,7 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * The few Linux calls java.nio lacks ({@code mknod}, {@code lsetxattr}, {@code lgetxattr}), or that it needs in
+ * The few Linux calls java.nio lacks ({@code mknod}, {@code lsetxattr}, {@code lgetxattr}, {@code syncfs}), or that it needs in
  * one system call rather than several ({@code lchown}, {@code chmod}, {@code utimensat}), through the FFM
  * API; errno is captured and reported.
  *
@@ -45,6 +45,12 @@ final class Native {
     private static final MethodHandle UTIMENSAT = handle("utimensat",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
                     ValueLayout.JAVA_INT));
+    private static final MethodHandle OPEN = handle("open",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    private static final MethodHandle SYNCFS = handle("syncfs",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    private static final MethodHandle CLOSE = handle("close",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
     private static final MethodHandle STRERROR = handle("strerror",
             FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT), false);
 
@@ -152,6 +158,28 @@ final class Native {
                 throw new IOException("getxattr " + name + " on " + path + ": " + strerror(errno));
             }
             return Optional.of(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE));
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** {@code syncfs(2)} on the file system holding {@code path}: writes back all its dirty data and metadata. */
+    static void syncfs(Path path) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(STATE);
+            int fd = (int) OPEN.invokeExact(state, arena.allocateFrom(path.toString()),
+                    0 /* O_RDONLY */ | 0x80000 /* O_CLOEXEC */);
+            if (fd < 0) {
+                check(fd, state, "open " + path);
+            }
+            try {
+                int rc = (int) SYNCFS.invokeExact(state, fd);
+                check(rc, state, "syncfs " + path);
+            } finally {
+                int ignored = (int) CLOSE.invokeExact(state, fd);
+            }
         } catch (IOException | RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {

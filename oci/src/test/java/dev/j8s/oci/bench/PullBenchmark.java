@@ -99,6 +99,10 @@ public final class PullBenchmark {
                         runRoots.resolve("probe").toString(), "info", "--format", "{{.Store.GraphDriverName}}").strip());
                 Tools.run(work, "rm", "-rf", work.resolve("podman-probe").toString());
             }
+            if (System.getProperty("bench.ab") != null) {
+                compare(work, registry, ref, runs, uncompressed / 1e6, System.getProperty("bench.ab"));
+                return;
+            }
             for (int r = 0; r < runs; r++) {
                 Path root = work.resolve("j8s-" + r);
                 double[] cpu0 = cpu(registry);
@@ -162,6 +166,41 @@ public final class PullBenchmark {
         } finally {
             Tools.run(Path.of("/"), "rm", "-rf", work.toString(), runRoots.toString());
         }
+    }
+
+    /**
+     * {@code -Dbench.ab=gzip}: j8s pulls alternating between ISA-L's {@code igzip} tool in a child process and ISA-L's
+     * library in process ({@code j8s.oci.gzip}); {@code -Dbench.ab=sync}: without and with the {@code syncfs} before
+     * each layer's rename ({@code j8s.oci.syncLayers}). The order is swapped every run, in one JVM and one minute.
+     */
+    static void compare(Path work, DistributionRegistry registry, ImageReference ref, int runs, double mbOut, String what)
+            throws Exception {
+        String property = what.equals("sync") ? "j8s.oci.syncLayers" : "j8s.oci.gzip";
+        String[] modes = what.equals("sync") ? new String[] {"false", "true"} : new String[] {"igzip", "isal-library"};
+        double[][] times = new double[2][runs];
+        double[][][] cpus = new double[2][2][runs];
+        for (int r = 0; r < runs; r++) {
+            for (int k = 0; k < 2; k++) {
+                int m = (r + k) % 2;
+                System.setProperty(property, modes[m]);
+                Path root = work.resolve("ab-" + m + "-" + r);
+                double[] cpu0 = cpu(registry);
+                long s = System.nanoTime();
+                try (ImageStore store = ImageStore.open(root, RegistryOptions.DEFAULT)) {
+                    store.pull(ref, CredentialSupplier.ANONYMOUS, PullListener.NONE);
+                }
+                times[m][r] = (System.nanoTime() - s) / 1e9;
+                cpu(registry, cpu0, cpus[m], r);
+                Tools.run(work, "rm", "-rf", root.toString());
+                System.out.printf("run %d %-12s %.2f s%n", r, modes[m], times[m][r]);
+            }
+        }
+        System.clearProperty(property);
+        for (int m = 0; m < 2; m++) {
+            System.out.printf("j8s with %s=%-12s median %.2f s (%.0f MB/s unpacked), CPU per pull median %.2f s%n",
+                    property, modes[m], median(times[m]), mbOut / median(times[m]), median(cpus[m][0]));
+        }
+        System.out.printf("%s / %s median time: %.2f%n", modes[0], modes[1], median(times[0]) / median(times[1]));
     }
 
     /** Runs podman with the benchmark's containers.conf; throws with the output on failure. */
