@@ -27,7 +27,7 @@ import java.util.stream.Stream;
  * Source-launch, no dependencies (reuses {@code ApiBenchmark.java} of this directory for kubeconfig and TLS):
  *
  * <pre>java bench/PodStartBenchmark.java KUBECONFIG --image REF --oci-layout DIR:TAG
- *     [--repeat 10] [--burst 50] [--idle-seconds 30] [--settle-seconds 60] [--pid PID]</pre>
+ *     [--warmup 10] [--repeat 10] [--burst 50] [--idle-seconds 30] [--settle-seconds 60] [--pid PID]</pre>
  *
  * Not thread-safe; one run at a time. Talks only to the loopback server of the kubeconfig; needs root for runc.
  */
@@ -54,13 +54,14 @@ public final class PodStartBenchmark {
     public static void main(String[] args) throws Exception {
         if (args.length < 1) {
             System.err.println("usage: java bench/PodStartBenchmark.java KUBECONFIG --image REF --oci-layout DIR:TAG"
-                    + " [--repeat 10] [--burst 50] [--idle-seconds 30] [--settle-seconds 60] [--pid PID]");
+                    + " [--warmup 10] [--repeat 10] [--burst 50] [--idle-seconds 30] [--settle-seconds 60] [--pid PID]");
             System.exit(2);
         }
         Path kubeconfig = Path.of(args[0]);
         String image = option(args, "--image").orElseThrow(() -> new IllegalArgumentException("--image is required"));
         String layout = option(args, "--oci-layout").orElseThrow(() -> new IllegalArgumentException("--oci-layout is required"));
         int repeat = ApiBenchmark.intOption(args, "--repeat", 10);
+        int warmup = ApiBenchmark.intOption(args, "--warmup", 10);
         int burst = ApiBenchmark.intOption(args, "--burst", 50);
         int idleSeconds = ApiBenchmark.intOption(args, "--idle-seconds", 30);
         int settleSeconds = ApiBenchmark.intOption(args, "--settle-seconds", 60);
@@ -71,10 +72,10 @@ public final class PodStartBenchmark {
         }
         long pid = option(args, "--pid").map(Long::parseLong).orElseGet(() -> serverPid(kubeconfig.toAbsolutePath().getParent()));
         String id = Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36);
-        new PodStartBenchmark(access, "ps-" + id).run(id, image, layout, repeat, burst, idleSeconds, settleSeconds, pid);
+        new PodStartBenchmark(access, "ps-" + id).run(id, image, layout, warmup, repeat, burst, idleSeconds, settleSeconds, pid);
     }
 
-    void run(String id, String image, String layout, int repeat, int burst, int idleSeconds, int settleSeconds, long pid)
+    void run(String id, String image, String layout, int warmup, int repeat, int burst, int idleSeconds, int settleSeconds, long pid)
             throws Exception {
         System.out.printf(Locale.ROOT, "j8s pid %d, image %s, %d cores%n", pid, image, Runtime.getRuntime().availableProcessors());
         api.createNamespace(ns);
@@ -86,15 +87,17 @@ public final class PodStartBenchmark {
         Thread.sleep(200);
         try {
             // Unmeasured: pulls the image if it is not on the node yet and warms both JVMs' paths.
-            for (int i = 0; i < 2; i++) {
+            for (int i = 0; i < warmup; i++) {
                 start(name(id, "warm", i), image, Duration.ofSeconds(120));
                 delete(name(id, "warm", i));
             }
             long[] single = new long[repeat];
+            long singleCpuBefore = cpuTicks(pid);
             for (int i = 0; i < repeat; i++) {
                 single[i] = start(name(id, "one", i), image, Duration.ofSeconds(60));
                 delete(name(id, "one", i));
             }
+            long singleCpuTicks = cpuTicks(pid) - singleCpuBefore;
             long[] floor = scriptFloor(layout, repeat, id);
 
             long[] sent = new long[burst];
@@ -145,7 +148,9 @@ public final class PodStartBenchmark {
             row("single pod, sequential (delete between)", single);
             row("burst of " + burst + ", each from its own create", burstLatency);
             row("floor: netns + CNI + overlay + conmon + runc", floor);
-            System.out.printf(Locale.ROOT, "ratio single p50 / floor p50: %.1f%n", percentile(single, 50) / floorP50);
+            System.out.printf(Locale.ROOT, "ratio single p50 / floor p50: %.2f%n", percentile(single, 50) / floorP50);
+            System.out.printf(Locale.ROOT, "j8s CPU per single pod (create, run, delete; its own threads, not its children): %.0f ms%n",
+                    1000.0 * singleCpuTicks / ticks / repeat);
             System.out.printf(Locale.ROOT, "ratio burst p50 / floor p50: %.1f%n", percentile(burstLatency, 50) / floorP50);
             System.out.printf(Locale.ROOT, "burst: %d of %d Running, last %.2f s after the first create: %s%n", runningCount,
                     burst, burstSeconds, runningCount == burst && burstSeconds <= 10 ? "all within 10 s" : "NOT all within 10 s");
