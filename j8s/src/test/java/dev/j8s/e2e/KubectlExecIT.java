@@ -72,30 +72,10 @@ class KubectlExecIT {
 
     @Test
     void execWithATtySeesTheTerminalSizeOfKubectlAndPropagatesTheExitCode() throws Exception {
-        Path out = Files.createTempFile(SERVERS.home(), "tty-", ".out");
-        // kubectl -it needs a terminal on its stdin: script(1) gives it one, sized 40 rows x 120 columns
-        String line = "stty rows 40 cols 120; exec " + Kubectl.DISPATCHER + " --request-timeout=30s exec -it shell -- "
-                + "sh -c 'stty size; tty; echo TERM=$TERM; exit 3'";
-        ProcessBuilder builder = new ProcessBuilder("script", "-q", "-e", "-c", line, "/dev/null")
-                .directory(SERVERS.home().toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(out.toFile());
-        builder.environment().keySet().removeIf(k -> k.startsWith("KUBE"));
-        builder.environment().put("HOME", SERVERS.home().toString());
-        builder.environment().put("KUBECONFIG", SERVERS.server().kubeconfig().toString());
-        builder.environment().put("SHELL", "/bin/sh");
-        Process script = builder.start();
-        try {
-            assertThat(script.waitFor(60, TimeUnit.SECONDS)).as("kubectl exec -it finished").isTrue();
-        } finally {
-            script.destroyForcibly();
-        }
-        String printed = Files.readString(out, StandardCharsets.UTF_8);
-        Files.delete(out);
+        TerminalRun run = underTerminal(Kubectl.DISPATCHER, "sh -c 'stty size; tty; echo TERM=$TERM; exit 3'");
 
-        assertThat(script.exitValue()).as(printed).isEqualTo(3);
-        // runc may give the very first line a second CR; a terminal shows both the same
-        assertThat(printed.replaceAll("\r+\n", "\n"))
+        assertThat(run.exitCode()).as(run.printed()).isEqualTo(3);
+        assertThat(run.printed())
                 .containsPattern("(?m)^40 120\n/dev/pts/\\d+\nTERM=xterm\n")
                 .contains("command terminated with exit code 3");
     }
@@ -128,10 +108,24 @@ class KubectlExecIT {
 
     @Test
     void kubectl127ExecOverSpdyWithATtySeesTheTerminalSizeAndPropagatesTheExitCode() throws Exception {
-        Kubectl kubectl = SERVERS.kubectl("1.27");
+        TerminalRun run = underTerminal(SERVERS.kubectl("1.27").binary(), "sh -c 'stty size; exit 2'");
+
+        assertThat(run.exitCode()).as(run.printed()).isEqualTo(2);
+        assertThat(run.printed())
+                .containsPattern("(?m)^40 120\n")
+                .contains("command terminated with exit code 2");
+    }
+
+    /** What {@code kubectl exec -it} printed on its terminal (CRs before a newline folded) and its exit code. */
+    record TerminalRun(int exitCode, String printed) {}
+
+    /**
+     * Runs {@code kubectl exec -it shell -- <remote>} with {@code kubectl} on a terminal of 40 rows x 120 columns:
+     * kubectl -it needs a terminal on its stdin, and script(1) gives it one.
+     */
+    private static TerminalRun underTerminal(Path kubectl, String remote) throws Exception {
         Path out = Files.createTempFile(SERVERS.home(), "tty-", ".out");
-        String line = "stty rows 40 cols 120; exec " + kubectl.binary() + " --request-timeout=30s exec -it shell -- "
-                + "sh -c 'stty size; exit 2'";
+        String line = "stty rows 40 cols 120; exec " + kubectl + " --request-timeout=30s exec -it shell -- " + remote;
         ProcessBuilder builder = new ProcessBuilder("script", "-q", "-e", "-c", line, "/dev/null")
                 .directory(SERVERS.home().toFile())
                 .redirectErrorStream(true)
@@ -142,17 +136,14 @@ class KubectlExecIT {
         builder.environment().put("SHELL", "/bin/sh");
         Process script = builder.start();
         try {
-            assertThat(script.waitFor(60, TimeUnit.SECONDS)).as("kubectl 1.27 exec -it finished").isTrue();
+            assertThat(script.waitFor(60, TimeUnit.SECONDS)).as("kubectl exec -it finished").isTrue();
         } finally {
             script.destroyForcibly();
         }
         String printed = Files.readString(out, StandardCharsets.UTF_8);
         Files.delete(out);
-
-        assertThat(script.exitValue()).as(printed).isEqualTo(2);
-        assertThat(printed.replaceAll("\r+\n", "\n"))
-                .containsPattern("(?m)^40 120\n")
-                .contains("command terminated with exit code 2");
+        // runc may give the very first line a second CR; a terminal shows both the same
+        return new TerminalRun(script.exitValue(), printed.replaceAll("\r+\n", "\n"));
     }
 
     @Test

@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
 import org.eclipse.jetty.websocket.api.StatusCode;
@@ -106,33 +107,11 @@ public final class ExecChannels implements Session.Listener.AutoDemanding {
     }
 
     private void run() {
-        ExecProcess started;
-        if (process.isDone()) {
-            started = awaitProcess().orElse(null);
-            if (started == null) {
-                return;
-            }
-        } else {
-            TerminalSize size = initialSize.completeOnTimeout(DEFAULT_SIZE, INITIAL_SIZE_WAIT.toMillis(),
-                    TimeUnit.MILLISECONDS).join();
-            try {
-                started = starter.start(size);
-            } catch (ApiError e) {
-                process.completeExceptionally(e);
-                sendStatusAndClose(e.toStatus());
-                return;
-            } catch (RuntimeException e) {
-                process.completeExceptionally(e);
-                sendStatusAndClose(new ApiError.InternalError("error executing command in container: "
-                        + e.getMessage()).toStatus());
-                return;
-            }
-            if (!process.complete(started)) {
-                started.close(); // the client went away meanwhile
-                return;
-            }
+        java.util.Optional<ExecProcess> started = startOnce(process, initialSize, starter, this::sendStatusAndClose);
+        if (started.isEmpty()) {
+            return;
         }
-        ExecProcess p = started;
+        ExecProcess p = started.get();
         Thread out = Thread.ofVirtual().name("j8s-exec-stdout").start(() -> pump(p.stdout(), STDOUT, options.stdout()));
         Thread err = Thread.ofVirtual().name("j8s-exec-stderr").start(() -> pump(p.stderr(), STDERR,
                 options.stderr() && !options.tty()));
@@ -140,7 +119,41 @@ public final class ExecChannels implements Session.Listener.AutoDemanding {
     }
 
     /** The running command; empty when it could not start or the connection closed first. */
-    private java.util.Optional<ExecProcess> awaitProcess() {
+    /**
+     * The command of a session, shared by the WebSocket and the SPDY streams: the one started before the
+     * upgrade, or (a TTY) the one started now on a terminal of the first size the client sent (80x24 after
+     * {@link #INITIAL_SIZE_WAIT}). Empty when there is none to stream: it failed to start (its Status went
+     * to {@code failed}), or the client went away meanwhile (it was closed again).
+     */
+    static java.util.Optional<ExecProcess> startOnce(CompletableFuture<ExecProcess> process,
+            CompletableFuture<TerminalSize> initialSize, Starter starter, Consumer<ObjectNode> failed) {
+        if (process.isDone()) {
+            return awaitProcess(process);
+        }
+        TerminalSize size = initialSize.completeOnTimeout(DEFAULT_SIZE, INITIAL_SIZE_WAIT.toMillis(),
+                TimeUnit.MILLISECONDS).join();
+        ExecProcess started;
+        try {
+            started = starter.start(size);
+        } catch (ApiError e) {
+            process.completeExceptionally(e);
+            failed.accept(e.toStatus());
+            return java.util.Optional.empty();
+        } catch (RuntimeException e) {
+            process.completeExceptionally(e);
+            failed.accept(new ApiError.InternalError("error executing command in container: "
+                    + e.getMessage()).toStatus());
+            return java.util.Optional.empty();
+        }
+        if (!process.complete(started)) {
+            started.close(); // the client went away meanwhile
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(started);
+    }
+
+    /** The command the future holds; empty when it failed, was cancelled or the wait was interrupted. */
+    static java.util.Optional<ExecProcess> awaitProcess(CompletableFuture<ExecProcess> process) {
         try {
             return java.util.Optional.of(process.get());
         } catch (InterruptedException e) {
@@ -177,7 +190,7 @@ public final class ExecChannels implements Session.Listener.AutoDemanding {
         if (initialSize.complete(size)) {
             return; // the command starts with it
         }
-        resizer.execute(() -> awaitProcess().ifPresent(p -> {
+        resizer.execute(() -> awaitProcess(process).ifPresent(p -> {
             try {
                 p.resize(size.width(), size.height());
             } catch (RuntimeException e) {
@@ -204,7 +217,7 @@ public final class ExecChannels implements Session.Listener.AutoDemanding {
                 // the write may block on a full pipe: keep it off Jetty's thread, on one ordered writer so
                 // data and the close signal reach the command in the order they were sent
                 stdinWriter.execute(() -> {
-                    java.util.Optional<ExecProcess> p = awaitProcess();
+                    java.util.Optional<ExecProcess> p = awaitProcess(process);
                     if (p.isEmpty()) {
                         callback.succeed();
                         return;
@@ -266,13 +279,13 @@ public final class ExecChannels implements Session.Listener.AutoDemanding {
     /** Kills the command, or makes sure it is never started. */
     private void closeProcess() {
         if (!process.completeExceptionally(new java.util.concurrent.CancellationException("exec connection closed"))) {
-            awaitProcess().ifPresent(ExecProcess::close);
+            awaitProcess(process).ifPresent(ExecProcess::close);
         }
     }
 
     private void closeStdin() {
         stdinClosed = true;
-        java.util.Optional<ExecProcess> p = awaitProcess();
+        java.util.Optional<ExecProcess> p = awaitProcess(process);
         if (p.isEmpty()) {
             return;
         }

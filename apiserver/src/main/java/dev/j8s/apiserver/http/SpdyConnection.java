@@ -360,7 +360,7 @@ final class SpdyConnection extends AbstractConnection implements Connection.Upgr
         if (initialSize.complete(size)) {
             return; // the command starts with it
         }
-        resizer.execute(() -> awaitProcess().ifPresent(p -> {
+        resizer.execute(() -> ExecChannels.awaitProcess(process).ifPresent(p -> {
             try {
                 p.resize(size.width(), size.height());
             } catch (RuntimeException e) {
@@ -371,7 +371,7 @@ final class SpdyConnection extends AbstractConnection implements Connection.Upgr
 
     private void writeStdin(int streamId, byte[] data) {
         try {
-            Optional<ExecProcess> p = awaitProcess();
+            Optional<ExecProcess> p = ExecChannels.awaitProcess(process);
             if (p.isPresent() && !stdinClosed) {
                 try {
                     OutputStream in = p.get().stdin();
@@ -392,7 +392,7 @@ final class SpdyConnection extends AbstractConnection implements Connection.Upgr
 
     private void closeStdin() {
         stdinClosed = true;
-        awaitProcess().ifPresent(p -> {
+        ExecChannels.awaitProcess(process).ifPresent(p -> {
             try {
                 p.stdin().close();
             } catch (IOException e) {
@@ -445,33 +445,11 @@ final class SpdyConnection extends AbstractConnection implements Connection.Upgr
             shutdown();
             return;
         }
-        ExecProcess started;
-        if (process.isDone()) {
-            started = awaitProcess().orElse(null);
-            if (started == null) {
-                return;
-            }
-        } else {
-            ExecChannels.TerminalSize size = initialSize.completeOnTimeout(ExecChannels.DEFAULT_SIZE,
-                    ExecChannels.INITIAL_SIZE_WAIT.toMillis(), TimeUnit.MILLISECONDS).join();
-            try {
-                started = starter.start(size);
-            } catch (ApiError e) {
-                process.completeExceptionally(e);
-                finishWith(e.toStatus());
-                return;
-            } catch (RuntimeException e) {
-                process.completeExceptionally(e);
-                finishWith(new ApiError.InternalError("error executing command in container: " + e.getMessage())
-                        .toStatus());
-                return;
-            }
-            if (!process.complete(started)) {
-                started.close(); // the client went away meanwhile
-                return;
-            }
+        Optional<ExecProcess> started = ExecChannels.startOnce(process, initialSize, starter, this::finishWith);
+        if (started.isEmpty()) {
+            return;
         }
-        ExecProcess p = started;
+        ExecProcess p = started.get();
         Thread out = Thread.ofVirtual().name("j8s-spdy-stdout").start(() -> pump(p.stdout(), StreamType.STDOUT));
         Thread err = Thread.ofVirtual().name("j8s-spdy-stderr").start(() -> pump(p.stderr(), StreamType.STDERR));
         OptionalInt code = OptionalInt.empty();
@@ -488,17 +466,6 @@ final class SpdyConnection extends AbstractConnection implements Connection.Upgr
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             shutdown();
-        }
-    }
-
-    private Optional<ExecProcess> awaitProcess() {
-        try {
-            return Optional.of(process.get());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return Optional.empty();
-        } catch (ExecutionException | CancellationException e) {
-            return Optional.empty();
         }
     }
 
@@ -604,7 +571,7 @@ final class SpdyConnection extends AbstractConnection implements Connection.Upgr
         streamsReady.cancel(false);
         initialSize.complete(ExecChannels.DEFAULT_SIZE);
         if (!process.completeExceptionally(new CancellationException("exec connection closed"))) {
-            awaitProcess().ifPresent(ExecProcess::close);
+            ExecChannels.awaitProcess(process).ifPresent(ExecProcess::close);
         }
         stdinWriter.shutdownNow();
         resizer.shutdownNow();
