@@ -11,9 +11,7 @@ import dev.j8s.runtime.CriLogLine;
 import dev.j8s.runtime.ExecResult;
 import dev.j8s.runtime.PodSandboxConfig;
 import dev.j8s.runtime.PodSandboxStatus;
-import dev.j8s.runtime.ProcessRunner;
 import dev.j8s.runtime.RuntimeConfig;
-import dev.j8s.runtime.oci.Mounts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +19,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -33,6 +30,7 @@ import org.junit.jupiter.api.Test;
  * containers, mounts, namespaces, cgroups and processes.
  */
 class ConmonRuntimeIT {
+  static RuntimeInstance instance;
   static Path base;
   static Path layer;
   static ConmonRuntime runtime;
@@ -40,43 +38,23 @@ class ConmonRuntimeIT {
 
   @BeforeAll
   static void setUp() throws IOException {
-    base = Files.createTempDirectory("j8s-rt-it-");
-    layer = BusyboxRootfs.create(base.resolve("layer"));
-    int octet = 100 + (int) (ProcessHandle.current().pid() % 100);
-    config = RuntimeConfig.of(base.resolve("data"), base.resolve("run"), "10.250." + octet + ".0/24");
-    runtime = new ConmonRuntime(config);
+    // 10.250/16: the test with a /30 below makes a second instance in 10.251/16 while this one runs
+    instance = RuntimeInstance.start("j8s-rt-it-", "10.250." + (100 + ProcessHandle.current().pid() % 100) + ".0/24");
+    base = instance.base();
+    config = instance.config();
+    runtime = instance.runtime();
+    layer = instance.busybox();
   }
 
   @AfterEach
   void removeSandboxesAndCheckNothingIsLeft() {
-    for (PodSandboxStatus sandbox : runtime.listPodSandboxes()) {
-      runtime.stopPodSandbox(sandbox.id());
-      runtime.removePodSandbox(sandbox.id());
-    }
-    assertThat(runtime.listContainers()).isEmpty();
-    String runcList = ProcessRunner.run(List.of(config.runtimePath().toString(), "--root",
-        config.runcRoot().toString(), "list", "-q"), Duration.ofSeconds(10)).orThrow("runc list").stdoutText();
-    assertThat(runcList).isBlank();
-    assertThat(Mounts.mountPoints()).filteredOn(m -> m.startsWith(base.toString()))
-        .containsOnly(config.runDir().resolve("ns").toString());
-    assertThat(livingProcessesMentioning(base.toString())).isEmpty();
-    for (Path hierarchy : ConmonRuntime.cgroupHierarchies()) {
-      Path parent = hierarchy.resolve(config.cgroupParent().substring(1));
-      if (Files.isDirectory(parent)) {
-        assertThat(subdirectories(parent)).as("pod cgroups in %s", parent).isEmpty();
-      }
-    }
+    instance.removeSandboxes();
+    instance.assertNothingLeft();
   }
 
   @AfterAll
-  static void destroyInstance() throws IOException {
-    runtime.destroy();
-    assertThat(Files.exists(Path.of("/sys/class/net", config.bridgeName()))).isFalse();
-    assertThat(Mounts.mountPoints()).noneMatch(m -> m.startsWith(base.toString()));
-    for (Path hierarchy : ConmonRuntime.cgroupHierarchies()) {
-      assertThat(hierarchy.resolve(config.cgroupParent().substring(1))).doesNotExist();
-    }
-    ConmonRuntime.deleteTree(base);
+  static void destroyInstance() {
+    instance.destroy();
   }
 
   @Test
@@ -322,22 +300,5 @@ class ConmonRuntimeIT {
     }
   }
 
-  static List<String> subdirectories(Path dir) {
-    try (Stream<Path> list = Files.list(dir)) {
-      return list.filter(Files::isDirectory).map(Path::toString).toList();
-    } catch (IOException e) {
-      throw new AssertionError(e);
-    }
-  }
 
-  /** Non-zombie processes whose command line mentions {@code text}. */
-  static List<String> livingProcessesMentioning(String text) {
-    Predicate<ProcessHandle> mentions = p -> p.info().commandLine().map(c -> c.contains(text)).orElse(false);
-    return ProcessHandle.allProcesses()
-        .filter(mentions)
-        .filter(p -> ConmonRuntime.processAlive(p.pid(), p.info().command().map(c -> Path.of(c).getFileName()
-            .toString()).orElse("?")))
-        .map(p -> p.pid() + " " + p.info().commandLine().orElse(""))
-        .toList();
-  }
 }

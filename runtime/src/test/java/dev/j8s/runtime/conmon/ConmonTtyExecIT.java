@@ -6,13 +6,11 @@ import dev.j8s.runtime.ContainerConfig;
 import dev.j8s.runtime.ExecResult;
 import dev.j8s.runtime.ExecSession;
 import dev.j8s.runtime.PodSandboxConfig;
-import dev.j8s.runtime.PodSandboxStatus;
 import dev.j8s.runtime.RuntimeConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -28,6 +26,7 @@ import org.junit.jupiter.api.Test;
  * must see a real terminal of the size we asked for, then of the size we resized it to.
  */
 class ConmonTtyExecIT {
+  static RuntimeInstance instance;
   static Path base;
   static Path layer;
   static ConmonRuntime runtime;
@@ -35,29 +34,22 @@ class ConmonTtyExecIT {
 
   @BeforeAll
   static void setUp() throws IOException {
-    base = Files.createTempDirectory("j8s-tty-it-");
-    layer = BusyboxRootfs.create(base.resolve("layer"));
-    int octet = 100 + (int) ((ProcessHandle.current().pid() + 37) % 100);
-    config = RuntimeConfig.of(base.resolve("data"), base.resolve("run"), "10.251." + octet + ".0/24");
-    runtime = new ConmonRuntime(config);
+    instance = RuntimeInstance.start("j8s-tty-it-", RuntimeInstance.podCidr(37));
+    base = instance.base();
+    config = instance.config();
+    runtime = instance.runtime();
+    layer = instance.busybox();
   }
 
   @AfterEach
   void removeSandboxes() {
-    for (PodSandboxStatus sandbox : runtime.listPodSandboxes()) {
-      runtime.stopPodSandbox(sandbox.id());
-      runtime.removePodSandbox(sandbox.id());
-    }
-    assertThat(runtime.listContainers()).isEmpty();
-    assertThat(ConmonRuntimeIT.livingProcessesMentioning(base.toString())).isEmpty();
+    instance.removeSandboxes();
+    instance.assertNothingLeft();
   }
 
   @AfterAll
-  static void destroyInstance() throws IOException {
-    if (runtime != null) {
-      runtime.destroy();
-    }
-    ConmonRuntime.deleteTree(base);
+  static void destroyInstance() {
+    instance.destroy();
   }
 
   @Test

@@ -8,8 +8,6 @@ import dev.j8s.runtime.ContainerRuntimeException;
 import dev.j8s.runtime.ContainerState;
 import dev.j8s.runtime.CriLogLine;
 import dev.j8s.runtime.PodSandboxConfig;
-import dev.j8s.runtime.PodSandboxStatus;
-import dev.j8s.runtime.ProcessRunner;
 import dev.j8s.runtime.RuntimeConfig;
 import dev.j8s.runtime.oci.Mounts;
 import java.io.IOException;
@@ -35,6 +33,7 @@ class HostileRootfsIT {
   static final String HOST_GROUP = "app:x:0:\n";
   static final String HOST_HOSTS = "127.0.0.1 sentinel\n";
 
+  static RuntimeInstance instance;
   static Path base;
   static Path sentinel;
   static Path busybox;
@@ -44,7 +43,8 @@ class HostileRootfsIT {
 
   @BeforeAll
   static void setUp() throws IOException {
-    base = Files.createTempDirectory("j8s-rt-hostile-");
+    instance = RuntimeInstance.start("j8s-rt-hostile-", RuntimeInstance.podCidr(83));
+    base = instance.base();
     sentinel = Files.createTempDirectory(Path.of("/tmp"), "j8s-sentinel-");
     Files.writeString(sentinel.resolve("passwd"), HOST_PASSWD);
     Files.writeString(sentinel.resolve("group"), HOST_GROUP);
@@ -53,7 +53,7 @@ class HostileRootfsIT {
     Files.createDirectories(sentinel.resolve("workdir"));
     Files.createDirectories(sentinel.resolve("voldir"));
 
-    busybox = BusyboxRootfs.create(base.resolve("layer"));
+    busybox = instance.busybox();
     hostile = Files.createDirectories(base.resolve("hostile"));
     Path etc = Files.createDirectories(hostile.resolve("etc"));
     for (String name : List.of("passwd", "group", "hosts", "resolv.conf")) {
@@ -67,34 +67,21 @@ class HostileRootfsIT {
         + "app:x:1234:1234:in-root app:/home/app:/bin/sh\n");
     Files.writeString(inRoot.resolve("group"), "root:x:0:\napp:x:1234:\nextra:x:555:app\n");
 
-    int octet = 150 + (int) (ProcessHandle.current().pid() % 50);
-    config = RuntimeConfig.of(base.resolve("data"), base.resolve("run"), "10.251." + octet + ".0/24");
-    runtime = new ConmonRuntime(config);
+    config = instance.config();
+    runtime = instance.runtime();
   }
 
   @AfterEach
   void removeSandboxesAndCheckNothingIsLeft() throws IOException {
-    for (PodSandboxStatus sandbox : runtime.listPodSandboxes()) {
-      runtime.stopPodSandbox(sandbox.id());
-      runtime.removePodSandbox(sandbox.id());
-    }
-    assertThat(runtime.listContainers()).isEmpty();
-    String runcList = ProcessRunner.run(List.of(config.runtimePath().toString(), "--root",
-        config.runcRoot().toString(), "list", "-q"), Duration.ofSeconds(10)).orThrow("runc list").stdoutText();
-    assertThat(runcList).isBlank();
-    assertThat(Mounts.mountPoints()).filteredOn(m -> m.startsWith(base.toString()))
-        .containsOnly(config.runDir().resolve("ns").toString());
-    assertThat(ConmonRuntimeIT.livingProcessesMentioning(base.toString())).isEmpty();
+    instance.removeSandboxes();
+    instance.assertNothingLeft();
     assertSentinelsUntouched();
   }
 
   @AfterAll
   static void destroyInstance() throws IOException {
-    if (runtime != null) {
-      runtime.destroy();
-    }
-    assertThat(Mounts.mountPoints()).noneMatch(m -> m.startsWith(base.toString()) || m.startsWith(sentinel.toString()));
-    ConmonRuntime.deleteTree(base);
+    instance.destroy();
+    assertThat(Mounts.mountPoints()).noneMatch(m -> m.startsWith(sentinel.toString()));
     ConmonRuntime.deleteTree(sentinel);
   }
 

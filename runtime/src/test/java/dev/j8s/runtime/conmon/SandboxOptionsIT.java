@@ -13,7 +13,6 @@ import dev.j8s.runtime.PodSandboxConfig.Protocol;
 import dev.j8s.runtime.PodSandboxStatus;
 import dev.j8s.runtime.ProcessRunner;
 import dev.j8s.runtime.RuntimeConfig;
-import dev.j8s.runtime.oci.Mounts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -43,6 +42,7 @@ import org.junit.jupiter.api.Test;
  */
 class SandboxOptionsIT {
   static final int HOST_PORT = 18080;
+  static RuntimeInstance instance;
   static Path base;
   static Path layer;
   static ConmonRuntime runtime;
@@ -51,23 +51,17 @@ class SandboxOptionsIT {
 
   @BeforeAll
   static void setUp() throws IOException {
-    base = Files.createTempDirectory("j8s-sbx-it-");
-    layer = BusyboxRootfs.create(base.resolve("layer"));
-    int octet = 100 + (int) ((ProcessHandle.current().pid() + 37) % 100);
-    config = RuntimeConfig.of(base.resolve("data"), base.resolve("run"), "10.251." + octet + ".0/24");
-    runtime = new ConmonRuntime(config);
+    instance = RuntimeInstance.start("j8s-sbx-it-", RuntimeInstance.podCidr(61));
+    base = instance.base();
+    config = instance.config();
+    runtime = instance.runtime();
+    layer = instance.busybox();
   }
 
   @AfterEach
   void removeSandboxesAndCheckNothingIsLeft() {
-    for (PodSandboxStatus sandbox : runtime.listPodSandboxes()) {
-      runtime.stopPodSandbox(sandbox.id());
-      runtime.removePodSandbox(sandbox.id());
-    }
-    assertThat(runtime.listContainers()).isEmpty();
-    assertThat(Mounts.mountPoints()).filteredOn(m -> m.startsWith(base.toString()))
-        .containsOnly(config.runDir().resolve("ns").toString());
-    assertThat(ConmonRuntimeIT.livingProcessesMentioning(base.toString())).isEmpty();
+    instance.removeSandboxes();
+    instance.assertNothingLeft();
     String rules = iptablesSave();
     for (String id : sandboxIds) {
       assertThat(rules).as("iptables rules of sandbox %s", id).doesNotContain(id);
@@ -76,10 +70,8 @@ class SandboxOptionsIT {
 
   @AfterAll
   static void destroyInstance() {
-    runtime.destroy();
-    assertThat(Mounts.mountPoints()).noneMatch(m -> m.startsWith(base.toString()));
+    instance.destroy();
     assertThat(iptablesSave()).doesNotContain(config.networkName() + "\\\" id:");
-    ConmonRuntime.deleteTree(base);
   }
 
   @Test
