@@ -132,11 +132,14 @@ public final class InProcessCluster implements Cluster {
         } catch (ApiError.NotFound e) {
             return Optional.empty();
         } catch (ApiError e) {
+            // 422 (uid is immutable): the name now belongs to another pod
             Optional<Pod> current = pod(namespace, name);
             if (current.isEmpty() || !uid.equals(current.get().getMetadata().getUid())) {
                 return Optional.empty();
             }
             throw translate(action, e);
+        } catch (RuntimeException e) {
+            throw unanswered(action, e);
         }
     }
 
@@ -150,6 +153,8 @@ public final class InProcessCluster implements Cluster {
             return false; // gone, or the name now belongs to another pod (UID precondition failed)
         } catch (ApiError e) {
             throw translate("delete pod " + namespace + "/" + name, e);
+        } catch (RuntimeException e) {
+            throw unanswered("delete pod " + namespace + "/" + name, e);
         }
     }
 
@@ -240,11 +245,21 @@ public final class InProcessCluster implements Cluster {
             return call.run();
         } catch (ApiError e) {
             throw translate(action, e);
-        } catch (RuntimeException e) {
+        } catch (ClusterException e) {
             throw e;
         } catch (Exception e) {
-            throw ClusterException.of(action + ": " + e.getMessage(), 0, "", e);
+            throw unanswered(action, e);
         }
+    }
+
+    /**
+     * A failure other than an API error: a closed store is a server that no longer answers (code 0, as
+     * {@code FabricCluster} reports a refused connection); anything else is what the HTTP handler would have
+     * answered with 500.
+     */
+    private static ClusterException unanswered(String action, Exception e) {
+        int code = e instanceof IllegalStateException ? 0 : 500;
+        return ClusterException.of(action + ": " + e, code, "", e);
     }
 
     /** The {@link ClusterException} for an API error, as {@code FabricCluster.translate} maps its Status. */
