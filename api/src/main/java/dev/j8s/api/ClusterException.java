@@ -14,6 +14,19 @@ public sealed class ClusterException extends RuntimeException {
     this.code = code;
   }
 
+  /**
+   * The exception for an API answer, by kind: 404 is {@link NotFound}, 409 with reason {@code AlreadyExists}
+   * is {@link AlreadyExists}, any other 409 is {@link Conflict}, the rest {@link Failed}. {@code message}
+   * names the action and the object; {@code code} is 0 when there was no answer.
+   */
+  public static ClusterException of(String message, int code, String reason, Throwable cause) {
+    return switch (code) {
+      case 404 -> new NotFound(message, cause);
+      case 409 -> "AlreadyExists".equals(reason) ? new AlreadyExists(message, cause) : new Conflict(message, cause);
+      default -> new Failed(message, code, cause);
+    };
+  }
+
   /** The HTTP status code the server answered, or 0 when there was no answer. */
   public int code() {
     return code;

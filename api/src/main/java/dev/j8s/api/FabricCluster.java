@@ -348,13 +348,7 @@ final class FabricCluster implements Cluster {
     String reason = status == null ? "" : String.valueOf(status.getReason());
     String detail = status != null && status.getMessage() != null ? status.getMessage() : e.getMessage();
     String message = action + ": " + detail;
-    return switch (e.getCode()) {
-      case 404 -> new ClusterException.NotFound(message, e);
-      case 409 -> "AlreadyExists".equals(reason)
-          ? new ClusterException.AlreadyExists(message, e)
-          : new ClusterException.Conflict(message, e);
-      default -> new ClusterException.Failed(message, e.getCode(), e);
-    };
+    return ClusterException.of(message, e.getCode(), reason, e);
   }
 
   private static String key(HasMetadata object) {

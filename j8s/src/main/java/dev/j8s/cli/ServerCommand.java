@@ -12,6 +12,7 @@ import java.util.HashSet;
 import java.util.Set;
 import dev.j8s.apiserver.ApiServer;
 import dev.j8s.apiserver.ApiServerConfig;
+import dev.j8s.apiserver.local.InProcessCluster;
 import dev.j8s.api.Cluster;
 import dev.j8s.kubeconfig.Kubeconfig;
 import dev.j8s.kubelet.Kubelet;
@@ -150,7 +151,7 @@ final class ServerCommand implements Callable<Integer> {
         URI url = settings.listen().url(server.port());
         Kubeconfig entry = new Kubeconfig("j8s", url, pki.caPem(), pki.adminToken(), "default");
         // The kubelet registers the Node before kubectl users get their kubeconfig.
-        Kubelet kubelet = startKubelet(settings, entry, server, credentials);
+        Kubelet kubelet = startKubelet(settings, server, credentials);
         if (kubelet != null) {
             Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("j8s-kubelet-shutdown").unstarted(kubelet::close));
         }
@@ -174,10 +175,10 @@ final class ServerCommand implements Callable<Integer> {
     }
 
     /**
-     * Starts the in-process kubelet against this server over loopback HTTPS, as {@code j8s agent} would;
+     * Starts the in-process kubelet against this server through {@link InProcessCluster} (no loopback HTTPS);
      * null (the API server still serves) when the container runtime cannot run here.
      */
-    private Kubelet startKubelet(ServerSettings settings, Kubeconfig entry, ApiServer server,
+    private Kubelet startKubelet(ServerSettings settings, ApiServer server,
                                  KubeletCredentials credentials) {
         Path dataDir = settings.dataDir();
         Path runDir = runDir(dataDir, host);
@@ -189,9 +190,9 @@ final class ServerCommand implements Callable<Integer> {
             LOG.log(Level.ERROR, "the kubelet cannot start, pods will not run: {0}", e.getMessage());
             return null;
         }
-        Path kubeletKubeconfig = settings.pkiDir().resolve("kubelet.kubeconfig");
-        entry.named("j8s-kubelet").writeTo(kubeletKubeconfig);
-        Cluster cluster = Cluster.connect(kubeletKubeconfig);
+        // The kubelet runs in this JVM: it reaches the API through the same verbs, admission and watch as over
+        // HTTPS, minus TLS, HTTP and JSON (j8s agent's kubelet uses Cluster.connect instead).
+        Cluster cluster = InProcessCluster.of(server.objects());
         ImageStore images = ImageStore.open(dataDir.resolve("images"), RegistryOptions.DEFAULT);
         restorePullRecords(images, credentials);
         Kubelet kubelet = new Kubelet(KubeletConfig.of(settings.nodeName(), dataDir, runDir,

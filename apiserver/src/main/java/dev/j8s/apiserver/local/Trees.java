@@ -1,0 +1,87 @@
+package dev.j8s.apiserver.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.LongNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.PodStatus;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.util.List;
+
+/**
+ * Converts between fabric8 model objects and the API server's object trees; thread-safe.
+ *
+ * <p>The conversion uses fabric8's own serialization (its mapper with the java.time module for MicroTime
+ * fields such as {@code Lease.spec.renewTime} and its handling of quantities and unknown fields), so a tree
+ * is exactly the JSON the fabric8 client would have sent over HTTP and an object is what it would have
+ * decoded from the response.
+ */
+final class Trees {
+
+    private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+    private static final ObjectMapper PLAIN = new ObjectMapper();
+    /** Every property of a PodStatus, so a status patch can clear the ones the new status leaves out. */
+    private static final List<String> STATUS_FIELDS = PLAIN.getSerializationConfig()
+            .introspect(PLAIN.constructType(PodStatus.class)).findProperties().stream()
+            .map(p -> p.getName()).filter(n -> !n.equals("additionalProperties")).toList();
+
+    private Trees() {}
+
+    /** The JSON tree of a model object; {@code object} is not changed. */
+    static ObjectNode toTree(Object object) {
+        ObjectNode tree = SERIALIZATION.convertValue(object, ObjectNode.class);
+        narrowIntegers(tree);
+        return tree;
+    }
+
+    /**
+     * Turns the long nodes of fabric8's {@code Long} fields into int nodes where they fit, as a parser reading
+     * the same JSON would: the server compares trees (an update that changes nothing writes nothing), and
+     * {@code LongNode(1)} does not equal {@code IntNode(1)}.
+     */
+    private static void narrowIntegers(JsonNode node) {
+        if (node instanceof ObjectNode object) {
+            for (var field : object.properties()) {
+                JsonNode value = field.getValue();
+                if (value instanceof LongNode l && l.canConvertToInt()) {
+                    field.setValue(IntNode.valueOf(l.intValue()));
+                } else {
+                    narrowIntegers(value);
+                }
+            }
+        } else if (node instanceof ArrayNode array) {
+            for (int i = 0; i < array.size(); i++) {
+                JsonNode value = array.get(i);
+                if (value instanceof LongNode l && l.canConvertToInt()) {
+                    array.set(i, IntNode.valueOf(l.intValue()));
+                } else {
+                    narrowIntegers(value);
+                }
+            }
+        }
+    }
+
+    /** The model object of a tree; {@code tree} is only read (watch events share theirs). */
+    static <T> T fromTree(ObjectNode tree, Class<T> type) {
+        return SERIALIZATION.convertValue(tree, type);
+    }
+
+    /**
+     * The JSON merge patch that replaces a pod's whole status (absent fields as {@code null}) and carries
+     * {@code metadata.uid} as the precondition, the same patch {@code FabricCluster} sends.
+     */
+    static ObjectNode statusPatch(String uid, PodStatus status) {
+        ObjectNode full = toTree(status);
+        ObjectNode patch = PLAIN.createObjectNode();
+        patch.putObject("metadata").put("uid", uid);
+        ObjectNode body = patch.putObject("status");
+        for (String field : STATUS_FIELDS) {
+            body.set(field, full.has(field) ? full.get(field) : NullNode.getInstance());
+        }
+        full.properties().forEach(e -> body.set(e.getKey(), e.getValue()));
+        return patch;
+    }
+}
