@@ -130,8 +130,12 @@ public final class ConmonRuntime implements ContainerRuntime {
       for (String type : List.of("net", "ipc", "uts")) {
         Files.createFile(ns.resolve(type));
       }
-      ProcessRunner.run(List.of("unshare", "--net=" + ns.resolve("net"), "--ipc=" + ns.resolve("ipc"),
-          "--uts=" + ns.resolve("uts"), "true"), Runc.TIMEOUT).orThrow("create namespaces of sandbox " + id);
+      if (Namespaces.available()) {
+        Namespaces.create(ns.resolve("net"), ns.resolve("ipc"), ns.resolve("uts"));
+      } else {
+        ProcessRunner.run(List.of("unshare", "--net=" + ns.resolve("net"), "--ipc=" + ns.resolve("ipc"),
+            "--uts=" + ns.resolve("uts"), "true"), Runc.TIMEOUT).orThrow("create namespaces of sandbox " + id);
+      }
       Meta.PidHolder pidHolder = Meta.PidHolder.NONE;
       if (sandbox.sharedPidNamespace()) {
         pidHolder = startPidHolder(id);
