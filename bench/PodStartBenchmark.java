@@ -27,7 +27,7 @@ import java.util.stream.Stream;
  * Source-launch, no dependencies (reuses {@code ApiBenchmark.java} of this directory for kubeconfig and TLS):
  *
  * <pre>java bench/PodStartBenchmark.java KUBECONFIG --image REF --oci-layout DIR:TAG
- *     [--warmup 10] [--repeat 10] [--burst 50] [--idle-seconds 30] [--settle-seconds 60] [--pid PID]</pre>
+ *     [--warmup 50] [--repeat 10] [--burst 50] [--idle-seconds 30] [--settle-seconds 60] [--pid PID]</pre>
  *
  * Not thread-safe; one run at a time. Talks only to the loopback server of the kubeconfig; needs root for runc.
  */
@@ -54,14 +54,14 @@ public final class PodStartBenchmark {
     public static void main(String[] args) throws Exception {
         if (args.length < 1) {
             System.err.println("usage: java bench/PodStartBenchmark.java KUBECONFIG --image REF --oci-layout DIR:TAG"
-                    + " [--warmup 10] [--repeat 10] [--burst 50] [--idle-seconds 30] [--settle-seconds 60] [--pid PID]");
+                    + " [--warmup 50] [--repeat 10] [--burst 50] [--idle-seconds 30] [--settle-seconds 60] [--pid PID]");
             System.exit(2);
         }
         Path kubeconfig = Path.of(args[0]);
         String image = option(args, "--image").orElseThrow(() -> new IllegalArgumentException("--image is required"));
         String layout = option(args, "--oci-layout").orElseThrow(() -> new IllegalArgumentException("--oci-layout is required"));
         int repeat = ApiBenchmark.intOption(args, "--repeat", 10);
-        int warmup = ApiBenchmark.intOption(args, "--warmup", 10);
+        int warmup = ApiBenchmark.intOption(args, "--warmup", 50);
         int burst = ApiBenchmark.intOption(args, "--burst", 50);
         int idleSeconds = ApiBenchmark.intOption(args, "--idle-seconds", 30);
         int settleSeconds = ApiBenchmark.intOption(args, "--settle-seconds", 60);
