@@ -191,7 +191,7 @@ final class ServerCommand implements Callable<Integer> {
             return null;
         }
         // The kubelet runs in this JVM: it reaches the API through the same verbs, admission and watch as over
-        // HTTPS, minus TLS, HTTP and JSON (j8s agent's kubelet uses Cluster.connect instead).
+        // HTTPS, minus TLS, HTTP and JSON (a kubelet joining a remote API server uses Cluster.connect instead).
         Cluster cluster = InProcessCluster.of(server.objects());
         ImageStore images = ImageStore.open(dataDir.resolve("images"), RegistryOptions.DEFAULT);
         restorePullRecords(images, credentials);
