@@ -109,6 +109,7 @@ class KubeletPodsIT {
         String id = containerId.substring("runc://".length());
         assertThat(count(nsDir)).isEqualTo(sandboxesBefore + 1);
         assertThat(mounts()).contains(id);
+        assertThat(cgroupsNamed(id)).as("cgroups of the running container").isNotEmpty();
 
         try (Kubectl.Background logs = kubectl.start("logs", "-f", "sleeper")) {
             logs.awaitStdout(out -> out.contains("started\n"), Duration.ofSeconds(10), "the first line");
@@ -123,6 +124,15 @@ class KubeletPodsIT {
         assertThat(Files.exists(runDir().resolve("runc").resolve(id))).as("runc state of " + id).isFalse();
         assertThat(mounts()).doesNotContain(id);
         assertThat(count(nsDir)).as("network namespaces").isEqualTo(sandboxesBefore);
+        assertThat(ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains(id)).toList())
+                .as("processes of container " + id).isEmpty();
+        assertThat(cgroupsNamed(id)).as("cgroups of container " + id).isEmpty();
+    }
+
+    private static List<Path> cgroupsNamed(String name) throws IOException {
+        try (var cgroups = Files.find(Path.of("/sys/fs/cgroup"), 5, (p, a) -> p.getFileName().toString().equals(name))) {
+            return cgroups.toList();
+        }
     }
 
     @Test
