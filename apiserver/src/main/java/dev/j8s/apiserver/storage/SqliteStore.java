@@ -653,8 +653,10 @@ public final class SqliteStore implements Store {
             try {
                 sink.accept(e);
             } catch (RuntimeException | Error failure) {
+                // A sink refusing more (a slow or overflowing consumer) is expected: the message says it, the trace is for debugging.
                 LOG.log(Level.WARNING, "watch cancelled because its sink failed resource=" + resource
-                        + " namespace=" + namespace + " revision=" + e.revision(), failure);
+                        + " namespace=" + namespace + " revision=" + e.revision() + ": " + failure);
+                LOG.log(Level.DEBUG, "watch sink failure", failure);
                 close();
             }
         }
