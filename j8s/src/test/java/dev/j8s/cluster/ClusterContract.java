@@ -8,7 +8,7 @@ import dev.j8s.api.ClusterException;
 import dev.j8s.api.PodEvent;
 import dev.j8s.api.PodSource;
 import dev.j8s.apiserver.ApiServer;
-import dev.j8s.apiserver.ApiServerConfig;
+import dev.j8s.apiserver.testing.TlsApiServer;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
@@ -26,14 +26,12 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -65,17 +63,7 @@ abstract class ClusterContract {
 
   @BeforeAll
   void start() throws Exception {
-    Path keystore = dir.resolve("server.p12");
-    Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
-        "-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1", "-storetype", "PKCS12",
-        "-keystore", keystore.toString(), "-storepass", "changeit", "-dname", "CN=localhost",
-        "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2")
-        .redirectErrorStream(true).start();
-    keytool.getInputStream().readAllBytes();
-    assertThat(keytool.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(keytool.exitValue()).isZero();
-    server = ApiServer.start(new ApiServerConfig(new InetSocketAddress("127.0.0.1", 0), dir.resolve("state.db"),
-        keystore, "changeit", TOKEN, "node1", "10.96.0.0/12", Set.of()));
+    server = TlsApiServer.start(dir, TOKEN);
     String kubeconfig = """
         apiVersion: v1
         kind: Config

@@ -1,0 +1,36 @@
+package dev.j8s.apiserver.testing;
+
+import dev.j8s.apiserver.ApiServer;
+import dev.j8s.apiserver.ApiServerConfig;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real {@link ApiServer} on 127.0.0.1 (any free port) over TLS with a throw-away self-signed EC key made by the
+ * JDK's {@code keytool}, its store in {@code dir}, accepting {@code token} as bearer token; node {@code node1},
+ * service CIDR 10.96.0.0/12, no extra admission plugins. Not thread-safe: one per test class.
+ */
+public final class TlsApiServer {
+
+  private TlsApiServer() {}
+
+  /** Starts the server; the caller closes it. */
+  public static ApiServer start(Path dir, String token) throws IOException, InterruptedException {
+    Path keystore = dir.resolve("server.p12");
+    Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+        "-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1", "-storetype", "PKCS12",
+        "-keystore", keystore.toString(), "-storepass", "changeit", "-dname", "CN=localhost",
+        "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2")
+        .redirectErrorStream(true).start();
+    String output = new String(keytool.getInputStream().readAllBytes());
+    if (!keytool.waitFor(60, TimeUnit.SECONDS) || keytool.exitValue() != 0) {
+      keytool.destroyForcibly();
+      throw new IllegalStateException("keytool failed: " + output);
+    }
+    return ApiServer.start(new ApiServerConfig(new InetSocketAddress("127.0.0.1", 0), dir.resolve("state.db"),
+        keystore, "changeit", token, "node1", "10.96.0.0/12", Set.of()));
+  }
+}

@@ -1,0 +1,2 @@
+/** Fixtures other modules' tests share (through this module's test-jar): a real API server over TLS. */
+package dev.j8s.apiserver.testing;
