@@ -1,21 +1,15 @@
 package dev.j8s.e2e;
 
+import dev.j8s.oci.testing.DistributionRegistry;
+import dev.j8s.oci.testing.Tools;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Debian's {@code docker-registry} on 127.0.0.1 holding a busybox image built with umoci from the host's
@@ -24,26 +18,23 @@ import java.util.concurrent.TimeUnit;
  */
 final class LocalRegistry implements AutoCloseable {
 
-    static final Path REGISTRY = Path.of("/usr/bin/docker-registry");
     static final Path BUSYBOX = Path.of("/bin/busybox");
 
-    private final Process process;
-    private final int port;
+    private final DistributionRegistry registry;
     private final Path dir;
     private final java.util.Optional<String> destCreds;
 
     private boolean deleteOnClose;
 
-    private LocalRegistry(Process process, int port, Path dir, java.util.Optional<String> destCreds) {
-        this.process = process;
-        this.port = port;
+    private LocalRegistry(DistributionRegistry registry, Path dir, java.util.Optional<String> destCreds) {
+        this.registry = registry;
         this.dir = dir;
         this.destCreds = destCreds;
     }
 
     /** Whether the registry, umoci, skopeo and a busybox binary are installed. */
     static boolean available() {
-        return Files.isExecutable(REGISTRY) && Files.isExecutable(Path.of("/usr/bin/umoci"))
+        return DistributionRegistry.available() && Files.isExecutable(Path.of("/usr/bin/umoci"))
                 && Files.isExecutable(Path.of("/usr/bin/skopeo")) && Files.isExecutable(BUSYBOX);
     }
 
@@ -91,51 +82,24 @@ final class LocalRegistry implements AutoCloseable {
 
     private static LocalRegistry start(Path dir, java.util.Optional<String[]> auth)
             throws IOException, InterruptedException {
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
-        Path config = dir.resolve("config.yml");
-        Files.writeString(config, """
-                version: 0.1
-                log:
-                  level: warn
-                storage:
-                  filesystem:
-                    rootdirectory: %s
-                http:
-                  addr: 127.0.0.1:%d
-                """.formatted(dir.resolve("storage"), port) + auth.map(a -> """
+        String authYaml = auth.map(a -> """
                 auth:
                   htpasswd:
                     realm: j8s-e2e
                     path: %s
-                """.formatted(a[2])).orElse(""));
-        Process p = new ProcessBuilder(REGISTRY.toString(), "serve", config.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile()).start();
-        LocalRegistry registry = new LocalRegistry(p, port, dir, auth.map(a -> a[0] + ":" + a[1]));
-        HttpClient http = HttpClient.newHttpClient();
-        Instant deadline = Instant.now().plusSeconds(20);
-        while (true) {
-            try {
-                int status = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v2/")).build(),
-                        HttpResponse.BodyHandlers.discarding()).statusCode();
-                if (status == 200 || (auth.isPresent() && status == 401)) {
-                    return registry;
-                }
-            } catch (IOException e) {
-                // not up yet
-            }
-            if (!p.isAlive() || Instant.now().isAfter(deadline)) {
-                registry.close();
-                throw new IllegalStateException("registry did not start: " + Files.readString(dir.resolve("registry.log")));
-            }
-            Thread.sleep(50);
+                """.formatted(a[2])).orElse("");
+        try {
+            return new LocalRegistry(DistributionRegistry.start(dir, authYaml, ""), dir,
+                    auth.map(a -> a[0] + ":" + a[1]));
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("start docker-registry in " + dir, e);
         }
     }
 
     String host() {
-        return "127.0.0.1:" + port;
+        return registry.host();
     }
 
     /**
@@ -148,61 +112,29 @@ final class LocalRegistry implements AutoCloseable {
         Path bundle = work.resolve("bundle");
         try {
             Files.createDirectories(work);
-            run(work, "/usr/bin/umoci", "init", "--layout", layout.toString());
-            run(work, "/usr/bin/umoci", "new", "--image", layout + ":base");
-            run(work, "/usr/bin/umoci", "unpack", "--image", layout + ":base", bundle.toString());
+            Tools.run(work, "/usr/bin/umoci", "init", "--layout", layout.toString());
+            Tools.run(work, "/usr/bin/umoci", "new", "--image", layout + ":base");
+            Tools.run(work, "/usr/bin/umoci", "unpack", "--image", layout + ":base", bundle.toString());
             Path bin = Files.createDirectories(bundle.resolve("rootfs/bin"));
             Files.copy(BUSYBOX, bin.resolve("busybox"), StandardCopyOption.COPY_ATTRIBUTES);
             for (String applet : List.of("sh", "sleep", "echo", "cat")) {
                 Files.createSymbolicLink(bin.resolve(applet), Path.of("busybox"));
             }
-            run(work, "/usr/bin/umoci", "repack", "--refresh-bundle", "--image", layout + ":base", bundle.toString());
-            run(work, "/usr/bin/umoci", "config", "--image", layout + ":base", "--config.env", "PATH=/bin",
+            Tools.run(work, "/usr/bin/umoci", "repack", "--refresh-bundle", "--image", layout + ":base", bundle.toString());
+            Tools.run(work, "/usr/bin/umoci", "config", "--image", layout + ":base", "--config.env", "PATH=/bin",
                     "--config.cmd", "sh", "--architecture", "amd64", "--os", "linux");
         } catch (IOException e) {
             throw new UncheckedIOException("build busybox image in " + work, e);
         }
         for (String tag : tags) {
-            List<String> cmd = new java.util.ArrayList<>(List.of("/usr/bin/skopeo", "--insecure-policy", "copy", "-q",
-                    "--dest-tls-verify=false"));
-            destCreds.ifPresent(c -> cmd.add("--dest-creds=" + c));
-            cmd.add("oci:" + layout + ":base");
-            cmd.add("docker://" + host() + "/busybox:" + tag);
-            run(work, cmd.toArray(String[]::new));
-        }
-    }
-
-    private static void run(Path cwd, String... command) {
-        try {
-            Process p = new ProcessBuilder(command).directory(cwd.toFile()).redirectErrorStream(true).start();
-            byte[] out = p.getInputStream().readAllBytes();
-            if (!p.waitFor(120, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                throw new IllegalStateException(String.join(" ", command) + ": timed out");
-            }
-            if (p.exitValue() != 0) {
-                throw new IllegalStateException(String.join(" ", command) + ": exit " + p.exitValue() + ": "
-                        + new String(out, StandardCharsets.UTF_8));
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(String.join(" ", command), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
+            Tools.push(layout, "base", host() + "/busybox:" + tag, "",
+                    destCreds.map(c -> List.of("--dest-creds=" + c)).orElse(List.of()));
         }
     }
 
     @Override
     public void close() {
-        process.destroy();
-        try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
+        registry.close();
         if (deleteOnClose) {
             J8sServer.deleteRecursively(dir);
         }

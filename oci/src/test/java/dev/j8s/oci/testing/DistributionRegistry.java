@@ -13,7 +13,7 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.concurrent.TimeUnit;
 
-/** A real distribution registry (shared by the oci integration tests) ({@code /usr/bin/docker-registry}) on 127.0.0.1 for integration tests. */
+/** A real distribution registry ({@code /usr/bin/docker-registry}) on 127.0.0.1, for the oci integration tests and (through the test-jar) the e2e tests; not thread-safe. */
 public final class DistributionRegistry implements AutoCloseable {
     public static final Path BINARY = Path.of("/usr/bin/docker-registry");
 
