@@ -1,6 +1,8 @@
 package dev.j8s.kubelet.logs;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,13 +10,16 @@ import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
+import java.util.zip.GZIPOutputStream;
 
 /**
  * Rotates a container's log by size, as upstream's container log manager does (10 MiB, 5 files by
- * default): the file is renamed to {@code <name>.<yyyyMMdd-HHmmss>}, the writer told to reopen, and the
- * oldest rotated files removed; thread-safe as long as one caller rotates a given file.
+ * default): the file is renamed to {@code <name>.<yyyyMMdd-HHmmss>}, the writer told to reopen, the
+ * oldest rotated files removed and the others but the newest gzipped to {@code <rotated>.gz}; thread-safe
+ * as long as one caller rotates a given file.
  */
 public final class LogRotator {
 
@@ -72,6 +77,7 @@ public final class LogRotator {
         throw e;
       }
       removeOldest(logFile);
+      compressAllBut(logFile, target);
       return true;
     } catch (IOException e) {
       throw new UncheckedIOException("rotate log " + logFile, e);
@@ -79,16 +85,46 @@ public final class LogRotator {
   }
 
   private void removeOldest(Path logFile) throws IOException {
-    String prefix = logFile.getFileName().toString() + ".";
-    List<Path> rotated;
-    try (Stream<Path> list = Files.list(logFile.getParent())) {
-      // conmon reopens through <log>.tmp, renamed over the log: that one is the live file, not a rotated one.
-      rotated = list.filter(p -> p.getFileName().toString().startsWith(prefix)
-          && !p.getFileName().toString().endsWith(".tmp")).sorted().toList();
-    }
+    List<Path> rotated = rotated(logFile);
     int excess = rotated.size() - (maxFiles - 1);
     for (int i = 0; i < excess; i++) {
       Files.deleteIfExists(rotated.get(i));
+    }
+  }
+
+  /** The rotated files of {@code logFile}, oldest first (by the timestamp in their names, gzipped or not). */
+  private static List<Path> rotated(Path logFile) throws IOException {
+    String prefix = logFile.getFileName().toString() + ".";
+    try (Stream<Path> list = Files.list(logFile.getParent())) {
+      // conmon reopens through <log>.tmp, renamed over the log: that one is the live file, not a rotated one;
+      // <rotated>.gz.tmp is a compression that did not finish (removed below, redone on the next rotation).
+      return list.filter(p -> p.getFileName().toString().startsWith(prefix)
+              && !p.getFileName().toString().endsWith(".tmp"))
+          .sorted(Comparator.comparing(p -> p.getFileName().toString().replaceFirst("\\.gz$", "")))
+          .toList();
+    }
+  }
+
+  /**
+   * Gzips every rotated file but {@code newest} (as upstream, which keeps the latest rotated log plain):
+   * into {@code <file>.gz.tmp}, renamed to {@code <file>.gz}, then the plain file removed.
+   */
+  private static void compressAllBut(Path logFile, Path newest) throws IOException {
+    for (Path file : rotated(logFile)) {
+      String name = file.getFileName().toString();
+      if (file.equals(newest) || name.endsWith(".gz")) {
+        continue;
+      }
+      Path tmp = file.resolveSibling(name + ".gz.tmp");
+      try (InputStream in = Files.newInputStream(file);
+           OutputStream out = new GZIPOutputStream(Files.newOutputStream(tmp), 64 * 1024)) {
+        in.transferTo(out);
+      } catch (IOException e) {
+        Files.deleteIfExists(tmp);
+        throw e;
+      }
+      Files.move(tmp, file.resolveSibling(name + ".gz"), StandardCopyOption.ATOMIC_MOVE);
+      Files.delete(file);
     }
   }
 }

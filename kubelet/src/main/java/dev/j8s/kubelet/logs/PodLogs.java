@@ -14,8 +14,8 @@ import java.util.stream.Stream;
 
 /**
  * Serves pods/log from the CRI log files under {@code <root>/logs/pods/<ns>_<name>_<uid>/<container>/}
- * ({@code <restart>.log}, with rotated {@code <restart>.log.<yyyyMMdd-HHmmss>} before it), as upstream's
- * {@code ReadLogs}; thread-safe, each returned stream is for one reader.
+ * ({@code <restart>.log}, with the not yet gzipped rotated {@code <restart>.log.<yyyyMMdd-HHmmss>} before it),
+ * as upstream's {@code ReadLogs}; thread-safe, each returned stream is for one reader.
  */
 public final class PodLogs {
 
@@ -75,8 +75,9 @@ public final class PodLogs {
     String prefix = instance + ".log.";
     if (Files.isDirectory(dir)) {
       try (Stream<Path> list = Files.list(dir)) {
+        // gzipped rotations are kept for the node's operator, not served (upstream serves the live file only)
         list.filter(p -> p.getFileName().toString().startsWith(prefix)
-                && !p.getFileName().toString().endsWith(".tmp"))
+                && !p.getFileName().toString().endsWith(".tmp") && !p.getFileName().toString().endsWith(".gz"))
             .sorted()
             .forEach(result::add);
       } catch (IOException e) {

@@ -92,6 +92,11 @@ class ContainerLogManagerIT {
     }
     List<Path> files = PodLogs.files(log.getParent(), 0);
     assertThat(files).hasSizeLessThanOrEqualTo(MAX_FILES).hasSizeGreaterThan(1).endsWith(log);
+    try (var all = Files.list(log.getParent())) {
+      List<String> names = all.map(p -> p.getFileName().toString()).filter(n -> !n.endsWith(".tmp")).toList();
+      assertThat(names).as("rotated files, the live one included").hasSizeLessThanOrEqualTo(MAX_FILES);
+      assertThat(names).as("older rotations are gzipped").anyMatch(n -> n.endsWith(".gz"));
+    }
     List<Integer> kept = new ArrayList<>();
     for (Path file : files) {
       Files.readAllLines(file).stream().map(CriLogLine::parse)

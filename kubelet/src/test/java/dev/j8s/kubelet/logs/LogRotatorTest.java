@@ -47,8 +47,26 @@ class LogRotatorTest {
     }
     Files.writeString(log, "current");
     assertThat(reopened).hasValue(7);
-    assertThat(names(dir)).containsExactly("0.log", "0.log.20250101-000003", "0.log.20250101-000004",
-        "0.log.20250101-000005", "0.log.20250101-000006");
+    assertThat(names(dir)).containsExactly("0.log", "0.log.20250101-000003.gz", "0.log.20250101-000004.gz",
+        "0.log.20250101-000005.gz", "0.log.20250101-000006");
+  }
+
+  @Test
+  void olderRotatedFilesAreGzippedWithTheirContentAndTheNewestStaysPlain() throws IOException {
+    Path log = dir.resolve("0.log");
+    Instant start = Instant.parse("2025-01-01T00:00:00Z");
+    for (int i = 0; i < 3; i++) {
+      Files.writeString(log, "line " + i + "\n" + "y".repeat(200));
+      new LogRotator(100, 5, Clock.fixed(start.plus(Duration.ofSeconds(i)), ZoneOffset.UTC))
+          .rotateIfNeeded(log, () -> { });
+    }
+    assertThat(names(dir)).containsExactly("0.log.20250101-000000.gz", "0.log.20250101-000001.gz",
+        "0.log.20250101-000002");
+    try (var in = new java.util.zip.GZIPInputStream(Files.newInputStream(dir.resolve("0.log.20250101-000001.gz")))) {
+      assertThat(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8))
+          .isEqualTo("line 1\n" + "y".repeat(200));
+    }
+    assertThat(Files.readString(dir.resolve("0.log.20250101-000002"))).startsWith("line 2\n");
   }
 
   @Test
@@ -59,7 +77,7 @@ class LogRotatorTest {
     rotator.rotateIfNeeded(log, () -> { });
     Files.writeString(log, "bb");
     rotator.rotateIfNeeded(log, () -> { });
-    assertThat(names(dir)).containsExactly("0.log.20250101-000000", "0.log.20250101-000000.1");
+    assertThat(names(dir)).containsExactly("0.log.20250101-000000.1", "0.log.20250101-000000.gz");
   }
 
   @Test
@@ -82,7 +100,7 @@ class LogRotatorTest {
     LogRotator rotator = new LogRotator(100, 3, Clock.fixed(Instant.parse("2025-01-01T00:00:00Z"), ZoneOffset.UTC));
     // conmon reopens by writing <log>.tmp and renaming it over the log.
     rotator.rotateIfNeeded(log, () -> write(dir.resolve("0.log.tmp"), "new"));
-    assertThat(names(dir)).containsExactly("0.log.20241231-000000", "0.log.20250101-000000", "0.log.tmp");
+    assertThat(names(dir)).containsExactly("0.log.20241231-000000.gz", "0.log.20250101-000000", "0.log.tmp");
   }
 
   private static void write(Path file, String text) {

@@ -75,6 +75,17 @@ class PodLogsTest {
   }
 
   @Test
+  void gzippedRotationsAreNotServedThePlainOnesAndTheLiveFileAreInOrder() throws IOException {
+    Path dir = Files.createDirectories(root.resolve("rotations"));
+    Files.write(dir.resolve("0.log.20250101-000000.gz"), new byte[] {0x1f, (byte) 0x8b, 8, 0});
+    Files.writeString(dir.resolve("0.log.20250101-000001"), "older\n");
+    Files.writeString(dir.resolve("0.log.20250101-000001.gz.tmp"), "half\n");
+    Files.writeString(dir.resolve("0.log"), "live\n");
+
+    assertThat(PodLogs.files(dir, 0)).containsExactly(dir.resolve("0.log.20250101-000001"), dir.resolve("0.log"));
+  }
+
+  @Test
   void linesComeWithoutTheCriPrefixAndPartialLinesAreJoined() throws IOException {
     standardLog();
     assertThat(read(target(0, false), LogOptions.of("main"))).isEqualTo("one\ntwo\nthree\nfour\n\n");
