@@ -2,8 +2,6 @@ package dev.j8s.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.NullNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -53,10 +51,6 @@ final class FabricCluster implements Cluster {
 
   private static final System.Logger LOG = System.getLogger(FabricCluster.class.getName());
   private static final ObjectMapper STATUS_MAPPER = new ObjectMapper();
-  /** Every property of a PodStatus, so a patch can clear the ones the new status leaves out. */
-  private static final List<String> STATUS_FIELDS = STATUS_MAPPER.getSerializationConfig()
-      .introspect(STATUS_MAPPER.constructType(PodStatus.class)).findProperties().stream()
-      .map(p -> p.getName()).filter(n -> !n.equals("additionalProperties")).toList();
 
   private final KubernetesClient client;
 
@@ -198,12 +192,7 @@ final class FabricCluster implements Cluster {
         () -> List.copyOf(client.services().inNamespace(namespace).list().getItems()));
   }
 
-  /**
-   * One JSON merge patch of the status subresource, as the upstream status manager patches (no read
-   * first): every top-level status field is sent, absent ones as {@code null}, so the patch replaces
-   * the whole status, and {@code metadata.uid} rides along as the precondition: the API server refuses
-   * the patch (uid is immutable) when the name now belongs to another pod.
-   */
+  /** One {@link PodStatusPatch} of the status subresource. */
   @Override
   public Optional<Pod> updatePodStatus(String namespace, String name, String uid, PodStatus status) {
     String action = "update status of pod " + namespace + "/" + name;
@@ -224,16 +213,8 @@ final class FabricCluster implements Cluster {
   }
 
   static String statusPatch(String uid, PodStatus status) {
-    ObjectNode full = STATUS_MAPPER.valueToTree(status);
-    ObjectNode patch = STATUS_MAPPER.createObjectNode();
-    patch.putObject("metadata").put("uid", uid);
-    ObjectNode body = patch.putObject("status");
-    for (String field : STATUS_FIELDS) {
-      body.set(field, full.has(field) ? full.get(field) : NullNode.getInstance());
-    }
-    full.properties().forEach(e -> body.set(e.getKey(), e.getValue()));
     try {
-      return STATUS_MAPPER.writeValueAsString(patch);
+      return STATUS_MAPPER.writeValueAsString(PodStatusPatch.of(uid, STATUS_MAPPER.valueToTree(status)));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("serialize pod status", e);
     }

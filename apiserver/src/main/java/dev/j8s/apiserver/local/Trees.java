@@ -1,15 +1,13 @@
 package dev.j8s.apiserver.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.LongNode;
-import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.j8s.api.PodStatusPatch;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
-import java.util.List;
 
 /**
  * Converts between fabric8 model objects and the API server's object trees; thread-safe.
@@ -22,11 +20,6 @@ import java.util.List;
 final class Trees {
 
     private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
-    private static final ObjectMapper PLAIN = new ObjectMapper();
-    /** Every property of a PodStatus, so a status patch can clear the ones the new status leaves out. */
-    private static final List<String> STATUS_FIELDS = PLAIN.getSerializationConfig()
-            .introspect(PLAIN.constructType(PodStatus.class)).findProperties().stream()
-            .map(p -> p.getName()).filter(n -> !n.equals("additionalProperties")).toList();
 
     private Trees() {}
 
@@ -69,19 +62,8 @@ final class Trees {
         return SERIALIZATION.convertValue(tree, type);
     }
 
-    /**
-     * The JSON merge patch that replaces a pod's whole status (absent fields as {@code null}) and carries
-     * {@code metadata.uid} as the precondition, the same patch {@code FabricCluster} sends.
-     */
+    /** The {@link PodStatusPatch} of {@code status}, the same patch {@code FabricCluster} sends. */
     static ObjectNode statusPatch(String uid, PodStatus status) {
-        ObjectNode full = toTree(status);
-        ObjectNode patch = PLAIN.createObjectNode();
-        patch.putObject("metadata").put("uid", uid);
-        ObjectNode body = patch.putObject("status");
-        for (String field : STATUS_FIELDS) {
-            body.set(field, full.has(field) ? full.get(field) : NullNode.getInstance());
-        }
-        full.properties().forEach(e -> body.set(e.getKey(), e.getValue()));
-        return patch;
+        return PodStatusPatch.of(uid, toTree(status));
     }
 }
