@@ -2,13 +2,10 @@ package dev.j8s.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -23,26 +20,16 @@ class KubectlExecIT {
     @RegisterExtension
     static final ServerExtension SERVERS = ServerExtension.shared("exec-node");
 
-    private static LocalRegistry registry;
+    @RegisterExtension
+    static final BusyboxRegistry REGISTRY = BusyboxRegistry.pushing(SERVERS, "1.0");
 
     @BeforeAll
-    static void startRegistryAndPod() throws Exception {
-        LocalRegistry.assumePodsCanRun();
-        registry = LocalRegistry.startInTempDir();
-        registry.pushBusybox(List.of("1.0"));
+    static void startPod() {
         Kubectl kubectl = SERVERS.kubectl();
-        kubectl.run("run", "shell", "--image=" + registry.host() + "/busybox:1.0", "--",
+        kubectl.run("run", "shell", "--image=" + REGISTRY.image("1.0"), "--",
                 "sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done").ok();
         Await.until(LocalRegistry.timeout(), "pod shell is Running",
                 () -> kubectl.run("get", "pod", "shell").ok().cells(), cells -> cells.get(1).get(2).equals("Running"));
-    }
-
-    @AfterAll
-    static void removePodsAndStopRegistry() throws IOException {
-        if (registry != null) {
-            SERVERS.kubectl().run("delete", "pods", "--all", "--grace-period=1", "--wait=true");
-            registry.close();
-        }
     }
 
     @Test
@@ -164,7 +151,7 @@ class KubectlExecIT {
     @Test
     void aPodWhoseContainerDoesNotRunIsABadRequest() {
         Kubectl kubectl = SERVERS.kubectl();
-        kubectl.run("run", "nowhere", "--image=" + registry.host() + "/busybox:absent", "--", "true").ok();
+        kubectl.run("run", "nowhere", "--image=" + REGISTRY.host() + "/busybox:absent", "--", "true").ok();
         Await.until(LocalRegistry.timeout(), "pod nowhere fails to pull",
                 () -> kubectl.run("get", "pod", "nowhere").ok().cells(),
                 cells -> cells.get(1).get(2).equals("ErrImagePull") || cells.get(1).get(2).equals("ImagePullBackOff"));

@@ -11,8 +11,6 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -25,25 +23,11 @@ class KubeletPodsIT {
     @RegisterExtension
     static final ServerExtension SERVERS = ServerExtension.shared("kubelet-node");
 
-    private static LocalRegistry registry;
-
-    @BeforeAll
-    static void startRegistry() throws Exception {
-        LocalRegistry.assumePodsCanRun();
-        registry = LocalRegistry.startInTempDir();
-        registry.pushBusybox(List.of("1.0", "events"));
-    }
-
-    @AfterAll
-    static void removePodsAndStopRegistry() throws IOException {
-        if (registry != null) {
-            SERVERS.kubectl().run("delete", "pods", "--all", "--grace-period=1", "--wait=true");
-            registry.close();
-        }
-    }
+    @RegisterExtension
+    static final BusyboxRegistry REGISTRY = BusyboxRegistry.pushing(SERVERS, "1.0", "events");
 
     private static String image(String tag) {
-        return registry.host() + "/busybox:" + tag;
+        return REGISTRY.image(tag);
     }
 
     @Test

@@ -7,8 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -23,27 +21,13 @@ class PodNetworkIT {
     @RegisterExtension
     static final ServerExtension SERVERS = ServerExtension.shared("network-node");
 
-    private static LocalRegistry registry;
-
-    @BeforeAll
-    static void startRegistry() throws Exception {
-        LocalRegistry.assumePodsCanRun();
-        registry = LocalRegistry.startInTempDir();
-        registry.pushBusybox(List.of("1.0"));
-    }
-
-    @AfterAll
-    static void removePodsAndStopRegistry() throws IOException {
-        if (registry != null) {
-            SERVERS.kubectl().run("delete", "pods", "--all", "--grace-period=1", "--wait=true");
-            registry.close();
-        }
-    }
+    @RegisterExtension
+    static final BusyboxRegistry REGISTRY = BusyboxRegistry.pushing(SERVERS, "1.0");
 
     @Test
     void aPodFetchesAPageServedByAnotherPodAtItsPodIp() {
         Kubectl kubectl = SERVERS.kubectl();
-        String image = registry.host() + "/busybox:1.0";
+        String image = REGISTRY.host() + "/busybox:1.0";
         kubectl.run("run", "web", "--image=" + image, "--restart=Never", "--", "sh", "-c",
                 "busybox mkdir -p /www; echo hello-from-a > /www/index.html; exec busybox httpd -f -p 8080 -h /www").ok();
         Await.until(LocalRegistry.timeout(), "pod web is Running",
@@ -95,7 +79,7 @@ class PodNetworkIT {
                     ports:
                     - containerPort: 8080
                       hostPort: %d
-                """.formatted(registry.host(), hostPort), "apply", "-f", "-").ok();
+                """.formatted(REGISTRY.host(), hostPort), "apply", "-f", "-").ok();
         Await.until(LocalRegistry.timeout(), "pod hostport is Running",
                 () -> kubectl.run("get", "pod", "hostport").ok().cells(), cells -> cells.get(1).get(2).equals("Running"));
 
@@ -129,7 +113,7 @@ class PodNetworkIT {
                   - name: looker
                     image: %1$s/busybox:1.0
                     command: ["sh", "-c", "for i in 1 2 3 4 5 6 7 8 9 10; do l=$(for p in /proc/[0-9]*; do busybox tr '\\\\0' ' ' < $p/cmdline; echo; done); echo \\"$l\\" | busybox grep -qx 'sleep 4242 ' && break; sleep 1; done; echo \\"$l\\""]
-                """.formatted(registry.host()), "apply", "-f", "-").ok();
+                """.formatted(REGISTRY.host()), "apply", "-f", "-").ok();
         Await.until(LocalRegistry.timeout(), "container looker of pod shared-pid has finished",
                 () -> kubectl.run("get", "pod", "shared-pid", "-o",
                         "jsonpath={.status.containerStatuses[?(@.name==\"looker\")].state.terminated.reason}").ok().stdout(),

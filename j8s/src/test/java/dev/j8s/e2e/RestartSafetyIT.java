@@ -2,13 +2,9 @@ package dev.j8s.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -26,27 +22,13 @@ class RestartSafetyIT {
     @RegisterExtension
     static final ServerExtension SERVERS = ServerExtension.shared("restart-node");
 
-    private static LocalRegistry registry;
-
-    @BeforeAll
-    static void startRegistry() throws Exception {
-        LocalRegistry.assumePodsCanRun();
-        registry = LocalRegistry.startInTempDir();
-        registry.pushBusybox(List.of("1.0"));
-    }
-
-    @AfterAll
-    static void removePodsAndStopRegistry() throws IOException {
-        if (registry != null) {
-            SERVERS.kubectl().run("delete", "pods", "--all", "--grace-period=1", "--wait=true");
-            registry.close();
-        }
-    }
+    @RegisterExtension
+    static final BusyboxRegistry REGISTRY = BusyboxRegistry.pushing(SERVERS, "1.0");
 
     @Test
     void runningPodsKeepTheirContainersAcrossKillNineAndAnExitDuringTheOutageIsReportedWithItsCode() {
         Kubectl kubectl = SERVERS.kubectl();
-        String image = registry.host() + "/busybox:1.0";
+        String image = REGISTRY.host() + "/busybox:1.0";
         for (int i = 0; i < RUNNING_PODS; i++) {
             kubectl.run("run", "long-" + i, "--image=" + image, "--", "sh", "-c", "while true; do sleep 1; done").ok();
         }
