@@ -61,8 +61,9 @@ public final class LogRotator {
       }
       String base = logFile.getFileName().toString() + "." + SUFFIX.format(clock.instant());
       Path target = logFile.resolveSibling(base);
-      for (int i = 1; Files.exists(target); i++) {
-        target = logFile.resolveSibling(base + "." + i); // two rotations within one second
+      // two rotations within one second; a name whose gzipped copy exists is taken too
+      for (int i = 1; Files.exists(target) || Files.exists(target.resolveSibling(target.getFileName() + ".gz")); i++) {
+        target = logFile.resolveSibling(base + "." + i);
       }
       Files.move(logFile, target, StandardCopyOption.ATOMIC_MOVE);
       try {

@@ -10,6 +10,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -78,6 +79,22 @@ class LogRotatorTest {
     Files.writeString(log, "bb");
     rotator.rotateIfNeeded(log, () -> { });
     assertThat(names(dir)).containsExactly("0.log.20250101-000000.1", "0.log.20250101-000000.gz");
+  }
+
+  @Test
+  void aRotationInTheSameSecondAsAGzippedOneNeverReusesItsName() throws IOException {
+    Path log = dir.resolve("0.log");
+    LogRotator rotator = new LogRotator(1, 5, Clock.fixed(Instant.parse("2025-01-01T00:00:00Z"), ZoneOffset.UTC));
+    for (String text : List.of("first", "second", "third")) {
+      Files.writeString(log, text);
+      rotator.rotateIfNeeded(log, () -> { });
+    }
+    assertThat(names(dir)).containsExactly("0.log.20250101-000000.1.gz", "0.log.20250101-000000.2",
+        "0.log.20250101-000000.gz");
+    try (var in = new java.util.zip.GZIPInputStream(Files.newInputStream(dir.resolve("0.log.20250101-000000.gz")))) {
+      assertThat(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("first");
+    }
+    assertThat(Files.readString(dir.resolve("0.log.20250101-000000.2"))).isEqualTo("third");
   }
 
   @Test
