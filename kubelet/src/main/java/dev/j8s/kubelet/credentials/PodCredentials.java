@@ -1,6 +1,6 @@
 package dev.j8s.kubelet.credentials;
 
-import dev.j8s.kubelet.events.ContainerReferences;
+import dev.j8s.kubelet.container.ContainerReferences;
 import dev.j8s.kubelet.events.EventReason;
 import dev.j8s.kubelet.events.EventRecorder;
 import dev.j8s.kubelet.events.EventType;

@@ -18,7 +18,7 @@ public interface EventRecorder {
      * Records one event.
      *
      * @param involved the object the event is about; for a container the Pod with a {@code fieldPath}
-     *     (see {@link ContainerReferences#of})
+     *     (see {@link dev.j8s.kubelet.container.ContainerReferences#of})
      */
     void event(ObjectReference involved, EventType type, EventReason reason, String message);
 }

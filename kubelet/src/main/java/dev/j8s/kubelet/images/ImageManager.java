@@ -2,8 +2,8 @@ package dev.j8s.kubelet.images;
 
 import dev.j8s.kubelet.format.GoDuration;
 
-import dev.j8s.kubelet.events.ContainerKind;
-import dev.j8s.kubelet.events.ContainerReferences;
+import dev.j8s.kubelet.container.ContainerKind;
+import dev.j8s.kubelet.container.ContainerReferences;
 import dev.j8s.kubelet.events.EventReason;
 import dev.j8s.kubelet.events.EventRecorder;
 import dev.j8s.kubelet.events.EventType;

@@ -1,16 +1,17 @@
 package dev.j8s.kubelet.kuberuntime;
 
+import dev.j8s.kubelet.container.ContainerHash;
+import dev.j8s.kubelet.container.ContainerKind;
+import dev.j8s.kubelet.container.ContainerReferences;
+import dev.j8s.kubelet.container.Restarts;
 import dev.j8s.kubelet.credentials.CredentialsException;
 import dev.j8s.kubelet.credentials.PodCredentials;
-import dev.j8s.kubelet.events.ContainerKind;
-import dev.j8s.kubelet.events.ContainerReferences;
 import dev.j8s.kubelet.events.EventReason;
 import dev.j8s.kubelet.events.EventRecorder;
 import dev.j8s.kubelet.events.EventType;
 import dev.j8s.kubelet.images.ImageManager;
 import dev.j8s.kubelet.images.ImagePullResult;
 import dev.j8s.kubelet.logs.PodLogs;
-import dev.j8s.kubelet.status.ContainerHash;
 import dev.j8s.kubelet.status.CrashLoopBackOff;
 import dev.j8s.kubelet.status.WaitingReason;
 import dev.j8s.oci.image.ImageRecord;
@@ -178,7 +179,7 @@ public final class KubeRuntimeManager {
                         runtime.stopContainer(s.id(), gracePeriod(pod));
                     }
                     case ContainerState.Exited e -> {
-                        if (!dev.j8s.kubelet.status.Restarts.shouldRestart(policy, e.exitCode())) {
+                        if (!Restarts.shouldRestart(policy, e.exitCode())) {
                             continue;
                         }
                         Optional<WaitingReason> wait = backOff(pod, c, e, ContainerKind.CONTAINER);

@@ -1,5 +1,6 @@
 package dev.j8s.kubelet.status;
 
+import dev.j8s.kubelet.container.Restarts;
 import dev.j8s.runtime.ContainerState;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerStateBuilder;

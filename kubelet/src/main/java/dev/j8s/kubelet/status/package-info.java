@@ -1,6 +1,5 @@
 /**
- * Pod status as the kubelet reports it (phase, conditions, container statuses, QoS class), the restart
- * decision, CrashLoopBackOff and the container-spec hash; mirrors pkg/kubelet/status, the status half of
- * pkg/kubelet/kubelet_pods.go and pkg/kubelet/container/helpers.go.
+ * Pod status as the kubelet reports it (phase, conditions, container statuses, QoS class) and CrashLoopBackOff;
+ * mirrors pkg/kubelet/status and the status half of pkg/kubelet/kubelet_pods.go.
  */
 package dev.j8s.kubelet.status;

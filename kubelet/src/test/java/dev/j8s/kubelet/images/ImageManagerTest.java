@@ -2,7 +2,7 @@ package dev.j8s.kubelet.images;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.j8s.kubelet.events.ContainerKind;
+import dev.j8s.kubelet.container.ContainerKind;
 import dev.j8s.kubelet.events.RecordingEventRecorder;
 import dev.j8s.oci.image.PullException;
 import dev.j8s.oci.registry.CredentialSupplier;

@@ -1,4 +1,4 @@
-package dev.j8s.kubelet.events;
+package dev.j8s.kubelet.container;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

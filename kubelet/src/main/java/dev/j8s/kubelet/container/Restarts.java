@@ -1,4 +1,4 @@
-package dev.j8s.kubelet.status;
+package dev.j8s.kubelet.container;
 
 import dev.j8s.runtime.ContainerState;
 import java.util.Optional;

@@ -1,4 +1,4 @@
-package dev.j8s.kubelet.events;
+package dev.j8s.kubelet.container;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ObjectMeta;

@@ -1,4 +1,4 @@
-package dev.j8s.kubelet.events;
+package dev.j8s.kubelet.container;
 
 /**
  * Which list of the pod spec a container comes from; decides its event {@code fieldPath}
