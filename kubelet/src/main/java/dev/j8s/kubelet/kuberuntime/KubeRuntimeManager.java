@@ -39,17 +39,19 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.stream.IntStream;
 
 /**
- * Syncs one pod against the container runtime in upstream's {@code SyncPod} order: sandbox, then init
- * containers one at a time, then the regular containers, restarting per restart policy with
- * CrashLoopBackOff; and kills pods gracefully. Thread-safe across pods; each pod is synced by one worker.
+ * Syncs one pod against the container runtime as upstream's {@code kuberuntime_manager.go}: a pure
+ * {@link #computePodActions} decides (sandbox, init containers one at a time, regular containers per restart
+ * policy and spec hash), then {@link #syncPod} acts, with CrashLoopBackOff; and kills pods gracefully.
+ * Thread-safe across pods; each pod is synced by one worker.
  */
 public final class KubeRuntimeManager {
 
@@ -107,22 +109,33 @@ public final class KubeRuntimeManager {
         return uids.stream().filter(u -> !u.isEmpty()).distinct().toList();
     }
 
-    /** Upstream {@code SyncPod} for a pod that should run. */
+    /**
+     * Upstream {@code SyncPod} for a pod that should run: {@link #computePodActions} on what the runtime has, then
+     * the actions in upstream's order — kill the pod if its sandbox changed, else kill the containers not to keep;
+     * create the sandbox; start the init containers, then the regular containers (each after its back-off).
+     */
     public SyncResult syncPod(Pod pod) {
         String uid = pod.getMetadata().getUid();
-        Map<String, WaitingReason> waiting = new HashMap<>();
         PodRuntimeState state = state(uid);
-        Optional<PodSandboxStatus> sandbox = state.readySandbox();
-        if (sandbox.isEmpty()) {
-            if (!state.sandboxes().isEmpty()) {
-                // the sandbox died (or was stopped): upstream kills everything and starts over
-                for (PodSandboxStatus old : state.sandboxes()) {
-                    killSandbox(pod, old, state, Duration.ZERO);
-                }
+        PodActions actions = computePodActions(pod, state);
+        LOG.log(Level.DEBUG, () -> "computePodActions got for pod pod=" + key(pod) + " actions=" + actions);
+        Map<String, WaitingReason> waiting = new HashMap<>();
+
+        if (actions.killPod()) {
+            // the sandbox died (or was stopped): upstream kills everything and starts over
+            for (PodSandboxStatus old : state.sandboxes()) {
+                killSandbox(pod, old, state, Duration.ZERO);
             }
+        }
+        for (PodActions.ContainerToKill kill : actions.containersToKill()) {
+            killContainer(pod, kill.containerId(), kill.name(), kill.kind(), kill.message(), gracePeriod(pod));
+        }
+
+        String sandboxId;
+        if (actions.createSandbox()) {
             try {
-                String id = runtime.runPodSandbox(sandboxConfig(pod, state.sandboxes().size()));
-                sandbox = Optional.of(runtime.podSandboxStatus(id));
+                String id = runtime.runPodSandbox(sandboxConfig(pod, actions.attempt()));
+                sandboxId = runtime.podSandboxStatus(id).id();
             } catch (RuntimeException e) {
                 recorder.event(ContainerReferences.of(pod), EventType.WARNING, EventReason.FAILED_CREATE_POD_SANDBOX,
                         "Failed to create pod sandbox: " + e.getMessage());
@@ -130,77 +143,122 @@ public final class KubeRuntimeManager {
                 return new SyncResult(waiting, Optional.of(WAITING_RESYNC));
             }
             state = state(uid);
+        } else {
+            sandboxId = actions.sandboxId().orElseThrow();
         }
-        String sandboxId = sandbox.get().id();
-        String policy = restartPolicy(pod);
-        Optional<Duration> resync = Optional.empty();
+        actions.containersToRemove().forEach(this::remove);
 
-        // Init containers, one at a time, in order.
-        for (Container c : pod.getSpec().getInitContainers()) {
-            Optional<ContainerStatus> latest = state.latest(c.getName());
+        Optional<Duration> resync = Optional.empty();
+        List<Container> inits = pod.getSpec().getInitContainers();
+        for (int index : actions.initContainersToStart()) {
+            Container c = inits.get(index);
+            Optional<Wait> wait = start(pod, c, ContainerKind.INIT_CONTAINER, sandboxId, state);
+            if (wait.isPresent()) {
+                waiting.put(c.getName(), wait.get().reason());
+                return new SyncResult(waiting, Optional.of(wait.get().resyncAfter()));
+            }
+        }
+        List<Container> containers = pod.getSpec().getContainers();
+        for (int index : actions.containersToStart()) {
+            Container c = containers.get(index);
+            Optional<Wait> wait = start(pod, c, ContainerKind.CONTAINER, sandboxId, state);
+            if (wait.isPresent()) {
+                waiting.put(c.getName(), wait.get().reason());
+                resync = min(resync, wait.get().resyncAfter());
+            }
+        }
+        return new SyncResult(waiting, resync);
+    }
+
+    /**
+     * Upstream {@code computePodActions}: what a sync of {@code pod} does given what the runtime has, decided
+     * without calling anything. A pod without a ready sandbox gets a new one (killing what is left of the old)
+     * and starts from its first init container, or all its containers; in a ready sandbox the init containers
+     * run one at a time in order (a failed one is restarted unless the policy is {@code Never}, which fails the
+     * pod), then every container not running is started when {@link Restarts#shouldContainerBeRestarted} says
+     * so, and a running one whose hash no longer matches its spec is killed and started again.
+     */
+    static PodActions computePodActions(Pod pod, PodRuntimeState state) {
+        Optional<PodSandboxStatus> ready = state.readySandbox();
+        if (ready.isEmpty()) {
+            Optional<String> replaced = state.sandboxes().stream().max(Comparator.comparing(PodSandboxStatus::createdAt))
+                    .map(PodSandboxStatus::id);
+            boolean hasInit = !pod.getSpec().getInitContainers().isEmpty();
+            List<Integer> containers = hasInit ? List.of() : indexes(pod.getSpec().getContainers());
+            return new PodActions(!state.sandboxes().isEmpty(), true, replaced, state.sandboxes().size(),
+                    hasInit ? List.of(0) : List.of(), containers, List.of(), List.of());
+        }
+        String sandboxId = ready.get().id();
+        int attempt = ready.get().config().attempt();
+        String policy = restartPolicy(pod);
+
+        // Init containers, one at a time, in order (upstream findNextInitContainerToRun).
+        List<Container> inits = pod.getSpec().getInitContainers();
+        for (int i = 0; i < inits.size(); i++) {
+            Optional<ContainerStatus> latest = state.latest(inits.get(i).getName());
             if (latest.isPresent() && latest.get().state() instanceof ContainerState.Exited e && e.exitCode() == 0) {
                 continue;
             }
             if (latest.isPresent() && latest.get().state() instanceof ContainerState.Running) {
-                return new SyncResult(waiting, resync);
+                return PodActions.keep(sandboxId, attempt); // still initializing
             }
-            if (latest.isPresent() && latest.get().state() instanceof ContainerState.Exited e) {
-                if (policy.equals("Never")) {
-                    return new SyncResult(waiting, resync); // the pod failed
-                }
-                Optional<WaitingReason> wait = backOff(pod, c, e, ContainerKind.INIT_CONTAINER);
-                if (wait.isPresent()) {
-                    waiting.put(c.getName(), wait.get());
-                    return new SyncResult(waiting, Optional.of(remaining(pod, c, e)));
-                }
+            if (latest.isPresent() && latest.get().state() instanceof ContainerState.Exited && policy.equals("Never")) {
+                return PodActions.keep(sandboxId, attempt); // the pod failed; the kubelet kills it from its phase
             }
-            int attempt = latest.map(s -> s.attempt() + 1).orElse(0);
-            latest.filter(s -> !(s.state() instanceof ContainerState.Exited)).ifPresent(s -> remove(s.id()));
-            startContainer(pod, c, ContainerKind.INIT_CONTAINER, sandboxId, attempt, state, waiting)
-                    .ifPresent(d -> waiting.put(c.getName(), d));
-            return new SyncResult(waiting, waiting.isEmpty() ? resync : Optional.of(WAITING_RESYNC));
+            List<String> remove = latest.filter(s -> !(s.state() instanceof ContainerState.Exited))
+                    .map(ContainerStatus::id).stream().toList();
+            return new PodActions(false, false, Optional.of(sandboxId), attempt, List.of(i), List.of(), List.of(),
+                    remove);
         }
 
         // Regular containers.
-        for (Container c : pod.getSpec().getContainers()) {
+        boolean deleted = pod.getMetadata().getDeletionTimestamp() != null;
+        List<Integer> start = new ArrayList<>();
+        List<PodActions.ContainerToKill> kill = new ArrayList<>();
+        List<String> remove = new ArrayList<>();
+        List<Container> containers = pod.getSpec().getContainers();
+        for (int i = 0; i < containers.size(); i++) {
+            Container c = containers.get(i);
             Optional<ContainerStatus> latest = state.latest(c.getName());
-            int attempt = latest.map(s -> s.attempt() + 1).orElse(0);
-            if (latest.isPresent()) {
+            if (latest.isPresent() && latest.get().state() instanceof ContainerState.Running) {
                 ContainerStatus s = latest.get();
-                switch (s.state()) {
-                    case ContainerState.Running r -> {
-                        String hash = s.annotations().getOrDefault(Labels.CONTAINER_HASH, "");
-                        if (ContainerHash.matches(hash, c)) {
-                            continue;
-                        }
-                        recorder.event(ContainerReferences.of(pod, c, ContainerKind.CONTAINER), EventType.NORMAL,
-                                EventReason.KILLING_CONTAINER,
-                                "Container " + c.getName() + " definition changed, will be restarted");
-                        runtime.stopContainer(s.id(), gracePeriod(pod));
-                    }
-                    case ContainerState.Exited e -> {
-                        if (!Restarts.shouldRestart(policy, e.exitCode())) {
-                            continue;
-                        }
-                        Optional<WaitingReason> wait = backOff(pod, c, e, ContainerKind.CONTAINER);
-                        if (wait.isPresent()) {
-                            waiting.put(c.getName(), wait.get());
-                            resync = min(resync, remaining(pod, c, e));
-                            continue;
-                        }
-                    }
-                    case ContainerState.Created x -> remove(s.id());
-                    case ContainerState.Unknown x -> remove(s.id());
+                if (!ContainerHash.matches(s.annotations().getOrDefault(Labels.CONTAINER_HASH, ""), c)) {
+                    kill.add(new PodActions.ContainerToKill(s.id(), c.getName(), ContainerKind.CONTAINER,
+                            PodActions.KillReason.DEFINITION_CHANGED,
+                            "Container " + c.getName() + " definition changed, will be restarted"));
+                    start.add(i);
                 }
+                continue;
             }
-            Optional<WaitingReason> failed = startContainer(pod, c, ContainerKind.CONTAINER, sandboxId, attempt, state,
-                    waiting);
-            if (failed.isPresent()) {
-                waiting.put(c.getName(), failed.get());
-                resync = min(resync, WAITING_RESYNC);
+            if (Restarts.shouldContainerBeRestarted(policy, deleted, latest.map(ContainerStatus::state))) {
+                latest.filter(s -> !(s.state() instanceof ContainerState.Exited)).ifPresent(s -> remove.add(s.id()));
+                start.add(i);
             }
         }
-        return new SyncResult(waiting, resync);
+        return new PodActions(false, false, Optional.of(sandboxId), attempt, List.of(), start, kill, remove);
+    }
+
+    private static List<Integer> indexes(List<?> list) {
+        return IntStream.range(0, list.size()).boxed().toList();
+    }
+
+    /** Why a container did not start this sync, and when to sync again for it. */
+    private record Wait(WaitingReason reason, Duration resyncAfter) {}
+
+    /**
+     * Upstream SyncPod's {@code start}: the back-off of a container whose latest instance exited, then
+     * {@link #startContainer} with the next attempt number.
+     */
+    private Optional<Wait> start(Pod pod, Container c, ContainerKind kind, String sandboxId, PodRuntimeState state) {
+        Optional<ContainerStatus> latest = state.latest(c.getName());
+        if (latest.isPresent() && latest.get().state() instanceof ContainerState.Exited e) {
+            Optional<WaitingReason> wait = backOff(pod, c, e, kind);
+            if (wait.isPresent()) {
+                return Optional.of(new Wait(wait.get(), remaining(pod, c, e)));
+            }
+        }
+        int attempt = latest.map(s -> s.attempt() + 1).orElse(0);
+        return startContainer(pod, c, kind, sandboxId, attempt, state).map(r -> new Wait(r, WAITING_RESYNC));
     }
 
     private Optional<WaitingReason> backOff(Pod pod, Container c, ContainerState.Exited e, ContainerKind kind) {
@@ -250,7 +308,7 @@ public final class KubeRuntimeManager {
 
     /** Pulls the image, creates and starts one container; the waiting reason when it could not. */
     private Optional<WaitingReason> startContainer(Pod pod, Container c, ContainerKind kind, String sandboxId,
-            int attempt, PodRuntimeState state, Map<String, WaitingReason> waiting) {
+            int attempt, PodRuntimeState state) {
         var ref = ContainerReferences.of(pod, c, kind);
         ImagePullResult image = images.ensureImageExists(pod, c, kind, pullCredentials(pod, c, kind));
         if (image instanceof ImagePullResult.Waiting w) {
@@ -441,27 +499,39 @@ public final class KubeRuntimeManager {
         }
     }
 
+    /** Stops every running container of the pod in parallel, each as {@link #killContainer} with "Stopping container". */
     private void killContainers(Pod pod, PodRuntimeState state, Duration grace) {
-        List<Future<?>> stops = new ArrayList<>();
         try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
             for (ContainerStatus c : state.containers()) {
                 if (!(c.state() instanceof ContainerState.Running)) {
                     continue;
                 }
-                Container spec = findContainer(pod, c.name());
-                if (spec != null) {
-                    recorder.event(ContainerReferences.of(pod, spec, kind(pod, c.name())), EventType.NORMAL,
-                            EventReason.KILLING_CONTAINER, "Stopping container " + c.name());
-                }
-                stops.add(executor.submit(() -> {
+                executor.submit(() -> {
                     try {
-                        runtime.stopContainer(c.id(), grace);
+                        killContainer(pod, c.id(), c.name(), kind(pod, c.name()), "Stopping container " + c.name(),
+                                grace);
                     } catch (ContainerRuntimeException e) {
                         LOG.log(Level.WARNING, "stop container " + c.id() + " failed: " + e.getMessage());
                     }
-                }));
+                });
             }
         }
+    }
+
+    /**
+     * Upstream {@code killContainer}: the {@code Killing} event with {@code message} (none for a container the spec
+     * does not name, as an orphan's), then the stop signal and SIGKILL after {@code grace}.
+     *
+     * @throws ContainerRuntimeException when the runtime could not stop it
+     */
+    private void killContainer(Pod pod, String containerId, String name, ContainerKind kind, String message,
+            Duration grace) {
+        Container spec = findContainer(pod, name);
+        if (spec != null) {
+            recorder.event(ContainerReferences.of(pod, spec, kind), EventType.NORMAL,
+                    EventReason.KILLING_CONTAINER, message);
+        }
+        runtime.stopContainer(containerId, grace);
     }
 
     private void remove(String containerId) {
