@@ -8,6 +8,7 @@ import dev.j8s.oci.reference.Digest;
 import dev.j8s.oci.reference.ImageReference;
 import dev.j8s.oci.registry.CredentialSupplier;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +19,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** A hand-written {@link ImageService}: images by canonical name, scripted pulls, every call recorded; thread-safe. */
-final class FakeImageService implements ImageService {
+public final class FakeImageService implements ImageService {
     /** What a pull of one reference does. */
     @FunctionalInterface
     interface PullBehaviour {
@@ -35,16 +36,16 @@ final class FakeImageService implements ImageService {
     volatile RuntimeException findFailure;
     volatile PullBehaviour behaviour = ref -> record(ref.toString(), 1234);
 
-    /** An image record named {@code canonical} of {@code size} bytes with an ID derived from the name. */
+    /** An image record named {@code canonical} of {@code size} bytes with an ID derived from the name and one layer. */
     static ImageRecord record(String canonical, long size) {
         Digest id = Digest.sha256(canonical.getBytes(StandardCharsets.UTF_8));
         ImageConfig config = new ImageConfig(new Platform("linux", "amd64", Optional.empty()), List.of(), List.of(),
                 List.of("sh"), "", "", Set.of(), Map.of(), "", Set.of(), List.of());
-        return new ImageRecord(id, id, List.of(canonical), config, size, List.of(), List.of(),
+        return new ImageRecord(id, id, List.of(canonical), config, size, List.of(Path.of("/layers", id.hex())), List.of(),
                 Instant.EPOCH, Instant.EPOCH);
     }
 
-    ImageRecord add(String canonical) {
+    public ImageRecord add(String canonical) {
         ImageRecord r = record(canonical, 1234);
         present.put(canonical, r);
         return r;

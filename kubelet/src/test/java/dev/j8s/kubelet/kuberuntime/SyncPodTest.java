@@ -1,0 +1,263 @@
+package dev.j8s.kubelet.kuberuntime;
+
+import static dev.j8s.kubelet.kuberuntime.ComputePodActionsTest.container;
+import static dev.j8s.kubelet.kuberuntime.ComputePodActionsTest.hash;
+import static dev.j8s.kubelet.kuberuntime.ComputePodActionsTest.pod;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.j8s.kubelet.events.RecordingEventRecorder;
+import dev.j8s.kubelet.images.FakeImageService;
+import dev.j8s.kubelet.images.ImageManager;
+import dev.j8s.kubelet.images.ImagePullSettings;
+import dev.j8s.kubelet.logs.PodLogs;
+import dev.j8s.kubelet.status.CrashLoopBackOff;
+import dev.j8s.kubelet.status.WaitingReason;
+import dev.j8s.runtime.ContainerRuntimeException;
+import dev.j8s.runtime.ContainerState;
+import dev.j8s.runtime.PodSandboxStatus;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.Pod;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The action phase of {@link KubeRuntimeManager#syncPod} and {@link KubeRuntimeManager#killPod}: the calls made on
+ * a {@link FakeRuntime} and the events emitted, in order.
+ */
+class SyncPodTest {
+
+    private static final String UID = "uid-1";
+    private static final Instant T0 = Instant.parse("2025-06-01T12:00:00Z");
+    private static final String PULLED = "Normal Pulled Container image \"busybox:1.36\" already present on machine";
+    private static final Container MAIN = container("main", "busybox:1.36");
+    private static final Container SIDE = container("side", "busybox:1.36");
+    private static final Container INIT1 = container("init-1", "busybox:1.36");
+    private static final Container INIT2 = container("init-2", "busybox:1.36");
+
+    @TempDir
+    Path dir;
+
+    private final Clock clock = Clock.fixed(T0, ZoneOffset.UTC);
+    private final FakeRuntime runtime = new FakeRuntime(clock);
+    private final RecordingEventRecorder events = new RecordingEventRecorder();
+    private KubeRuntimeManager manager;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        FakeImageService images = new FakeImageService();
+        images.add("docker.io/library/busybox:1.36");
+        Path resolv = Files.writeString(dir.resolve("resolv.conf"), "nameserver 10.0.0.53\n");
+        manager = new KubeRuntimeManager(runtime, new ImageManager(images, events, clock, ImagePullSettings.DEFAULTS),
+                events, new PodLogs(dir.resolve("logs")), new CrashLoopBackOff(clock), clock, resolv);
+    }
+
+    private static List<String> started(String name, int attempt, String sandbox) {
+        return List.of("createContainer " + name + " attempt=" + attempt + " in " + sandbox,
+                "startContainer " + name + "#" + attempt);
+    }
+
+    private static List<String> startEvents(String name) {
+        return List.of(PULLED, "Normal Created Created container: " + name, "Normal Started Started container " + name);
+    }
+
+    private String readySandbox() {
+        return runtime.addSandbox(UID, PodSandboxStatus.State.READY, 0);
+    }
+
+    @Test
+    void aFreshPodGetsASandboxThenItsContainersAreCreatedAndStarted() {
+        KubeRuntimeManager.SyncResult result = manager.syncPod(pod("Always", List.of(), MAIN, SIDE));
+
+        assertThat(runtime.calls()).containsExactly("runPodSandbox web attempt=0",
+                "createContainer main attempt=0 in sb-1", "startContainer main#0",
+                "createContainer side attempt=0 in sb-1", "startContainer side#0");
+        assertThat(events.lines()).containsExactly(PULLED, "Normal Created Created container: main",
+                "Normal Started Started container main", PULLED, "Normal Created Created container: side",
+                "Normal Started Started container side");
+        assertThat(result.waiting()).isEmpty();
+        assertThat(result.resyncAfter()).isEmpty();
+        assertThat(runtime.instances("main")).singleElement().satisfies(c -> {
+            assertThat(c.state()).isInstanceOf(ContainerState.Running.class);
+            assertThat(c.annotations()).containsAllEntriesOf(hash(MAIN));
+        });
+    }
+
+    @Test
+    void aDeadSandboxIsKilledAndRemovedAndTheContainersStartOverInANewOne() {
+        String old = runtime.addSandbox(UID, PodSandboxStatus.State.NOTREADY, 0);
+        runtime.addContainer(UID, old, "main", 3, new ContainerState.Running(T0), hash(MAIN));
+
+        manager.syncPod(pod("Always", List.of(), MAIN));
+
+        assertThat(runtime.calls()).containsExactly("stopContainer main#3 grace=0s", "stopPodSandbox sb-1",
+                "removePodSandbox sb-1", "runPodSandbox web attempt=1", "createContainer main attempt=0 in sb-2",
+                "startContainer main#0");
+        assertThat(events.lines()).containsExactly("Normal Killing Stopping container main", PULLED,
+                "Normal Created Created container: main", "Normal Started Started container main");
+    }
+
+    @Test
+    void aSandboxThatCannotBeCreatedIsAWarningAndTheNextSyncComesSoon() {
+        runtime.failNext("runPodSandbox", new ContainerRuntimeException("CNI plugin bridge failed"));
+
+        KubeRuntimeManager.SyncResult result = manager.syncPod(pod("Always", List.of(), MAIN));
+
+        assertThat(runtime.calls()).containsExactly("runPodSandbox web attempt=0");
+        assertThat(events.lines()).containsExactly(
+                "Warning FailedCreatePodSandBox Failed to create pod sandbox: CNI plugin bridge failed");
+        assertThat(result.resyncAfter()).contains(KubeRuntimeManager.WAITING_RESYNC);
+    }
+
+    @Test
+    void aContainerWhoseImageChangedIsKilledWithThePodsGracePeriodAndStartedAgain() {
+        String sb = readySandbox();
+        runtime.addContainer(UID, sb, "main", 0, new ContainerState.Running(T0), hash(MAIN));
+        Pod updated = pod("Always", List.of(), container("main", "busybox:1.37"));
+
+        manager.syncPod(updated);
+
+        assertThat(runtime.calls()).containsExactly("stopContainer main#0 grace=30s",
+                "createContainer main attempt=1 in sb-1", "startContainer main#1");
+        assertThat(events.lines()).startsWith("Normal Killing Container main definition changed, will be restarted")
+                .endsWith("Normal Created Created container: main", "Normal Started Started container main");
+    }
+
+    @Test
+    void aCrashedContainerRestartsAtOnceThenWaitsInCrashLoopBackOff() {
+        String sb = readySandbox();
+        runtime.addContainer(UID, sb, "main", 0, new ContainerState.Exited(T0, T0, 1, false), hash(MAIN));
+        Pod pod = pod("Always", List.of(), MAIN);
+
+        KubeRuntimeManager.SyncResult first = manager.syncPod(pod);
+
+        assertThat(runtime.calls()).containsExactlyElementsOf(started("main", 1, sb));
+        assertThat(events.lines()).containsExactlyElementsOf(startEvents("main"));
+        assertThat(first.waiting()).isEmpty();
+
+        runtime.exit("main#1", 1);
+        runtime.clearCalls();
+        events.clear();
+        KubeRuntimeManager.SyncResult second = manager.syncPod(pod);
+
+        assertThat(runtime.calls()).isEmpty();
+        assertThat(events.lines()).containsExactly(
+                "Warning BackOff Back-off restarting failed container main in pod web_default(uid-1)");
+        assertThat(second.waiting()).containsExactly(Map.entry("main", new WaitingReason("CrashLoopBackOff",
+                "back-off 10s restarting failed container=main pod=web_default(uid-1)")));
+        assertThat(second.resyncAfter()).contains(Duration.ofMillis(10_100));
+    }
+
+    @Test
+    void initContainersStartOneAtATimeInOrderThenTheContainers() {
+        Pod pod = pod("Always", List.of(INIT1, INIT2), MAIN);
+
+        manager.syncPod(pod);
+        assertThat(runtime.calls()).containsExactly("runPodSandbox web attempt=0",
+                "createContainer init-1 attempt=0 in sb-1", "startContainer init-1#0");
+
+        runtime.clearCalls();
+        manager.syncPod(pod);
+        assertThat(runtime.calls()).as("nothing more while init-1 runs").isEmpty();
+
+        runtime.exit("init-1#0", 0);
+        manager.syncPod(pod);
+        assertThat(runtime.calls()).containsExactlyElementsOf(started("init-2", 0, "sb-1"));
+
+        runtime.exit("init-2#0", 0);
+        runtime.clearCalls();
+        manager.syncPod(pod);
+        assertThat(runtime.calls()).containsExactlyElementsOf(started("main", 0, "sb-1"));
+        assertThat(events.events()).filteredOn(e -> e.reason().value().equals("Started"))
+                .extracting(e -> e.involved().getFieldPath())
+                .containsExactly("spec.initContainers{init-1}", "spec.initContainers{init-2}", "spec.containers{main}");
+    }
+
+    @Test
+    void aFailedInitContainerUnderNeverStartsNothingMore() {
+        String sb = readySandbox();
+        runtime.addContainer(UID, sb, "init-1", 0, new ContainerState.Exited(T0, T0, 1, false), hash(INIT1));
+
+        KubeRuntimeManager.SyncResult result = manager.syncPod(pod("Never", List.of(INIT1, INIT2), MAIN));
+
+        assertThat(runtime.calls()).isEmpty();
+        assertThat(events.lines()).isEmpty();
+        assertThat(result.waiting()).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"OnFailure", "Always"})
+    void aFailedInitContainerIsStartedAgainAndNothingAfterIt(String policy) {
+        String sb = readySandbox();
+        runtime.addContainer(UID, sb, "init-1", 0, new ContainerState.Exited(T0, T0, 1, false), hash(INIT1));
+        Pod pod = pod(policy, List.of(INIT1, INIT2), MAIN);
+
+        manager.syncPod(pod);
+        assertThat(runtime.calls()).containsExactlyElementsOf(started("init-1", 1, sb));
+
+        runtime.exit("init-1#1", 1);
+        runtime.clearCalls();
+        events.clear();
+        KubeRuntimeManager.SyncResult backingOff = manager.syncPod(pod);
+        assertThat(runtime.calls()).isEmpty();
+        assertThat(events.lines()).containsExactly(
+                "Warning BackOff Back-off restarting failed container init-1 in pod web_default(uid-1)");
+        assertThat(backingOff.waiting()).containsOnlyKeys("init-1");
+        assertThat(backingOff.resyncAfter()).contains(Duration.ofMillis(10_100));
+    }
+
+    @Test
+    void anInstanceThatNeverStartedIsRemovedBeforeItsContainerStarts() {
+        String sb = readySandbox();
+        runtime.addContainer(UID, sb, "main", 0, new ContainerState.Created(), hash(MAIN));
+
+        manager.syncPod(pod("Always", List.of(), MAIN));
+
+        assertThat(runtime.calls()).containsExactly("removeContainer main#0",
+                "createContainer main attempt=1 in sb-1", "startContainer main#1");
+    }
+
+    @Test
+    void aDeletedPodHasEveryContainerStoppedWithItsGracePeriodThenItsSandboxRemoved() {
+        String sb = readySandbox();
+        runtime.addContainer(UID, sb, "main", 0, new ContainerState.Running(T0), hash(MAIN));
+        runtime.addContainer(UID, sb, "side", 0, new ContainerState.Running(T0), hash(SIDE));
+        runtime.addContainer(UID, sb, "init-1", 0, new ContainerState.Exited(T0, T0, 0, false), hash(INIT1));
+
+        manager.killPod(pod("Always", List.of(INIT1), MAIN, SIDE), Duration.ofSeconds(5), true);
+
+        // the containers stop in parallel, then the sandbox goes and takes its containers along
+        assertThat(runtime.calls().subList(0, 2)).containsExactlyInAnyOrder("stopContainer main#0 grace=5s",
+                "stopContainer side#0 grace=5s");
+        assertThat(runtime.calls().subList(2, runtime.calls().size())).containsExactly("stopPodSandbox " + sb,
+                "removePodSandbox " + sb);
+        assertThat(events.lines()).containsExactlyInAnyOrder("Normal Killing Stopping container main",
+                "Normal Killing Stopping container side");
+        assertThat(runtime.containerIds()).isEmpty();
+        assertThat(manager.state(UID).sandboxes()).isEmpty();
+    }
+
+    @Test
+    void aFinishedPodIsStoppedButKeptForItsLogs() {
+        String sb = readySandbox();
+        runtime.addContainer(UID, sb, "main", 0, new ContainerState.Exited(T0, T0, 0, false), hash(MAIN));
+
+        manager.killPod(pod("Never", List.of(), MAIN), Duration.ofSeconds(30), false);
+
+        assertThat(runtime.calls()).containsExactly("stopPodSandbox " + sb);
+        assertThat(events.lines()).isEmpty();
+        assertThat(runtime.containerIds()).containsExactly("main#0");
+        assertThat(manager.state(UID).readySandbox()).isEqualTo(Optional.empty());
+    }
+}
