@@ -23,6 +23,7 @@ import dev.j8s.kubelet.pods.PodWorkers;
 import dev.j8s.kubelet.status.CrashLoopBackOff;
 import dev.j8s.kubelet.status.PodStatusGenerator;
 import dev.j8s.kubelet.status.PodStatusInput;
+import dev.j8s.kubelet.status.StatusManager;
 import dev.j8s.kubelet.status.WaitingReason;
 import dev.j8s.runtime.ContainerRuntime;
 import dev.j8s.runtime.ContainerState;
@@ -56,7 +57,7 @@ import java.util.stream.Stream;
 /**
  * The node agent: registers the Node and heartbeats its Lease, watches the pods bound to the node through
  * {@link Cluster}, runs each through a pod worker that syncs it against the container runtime, notices
- * container exits through the PLEG, rotates container logs, writes pod statuses when they change and confirms
+ * container exits through the PLEG, rotates container logs, hands pod statuses to the status manager and confirms
  * deletions. The in-process kubelet of {@code j8s server}; thread-safe. Closing it leaves the containers running
  * (conmon owns them) for the next start to re-adopt.
  */
@@ -78,8 +79,7 @@ public final class Kubelet implements AutoCloseable {
     private final Pleg pleg;
     private final ContainerLogManager logRotation;
     private final String nodeIp;
-    /** The status last written per pod UID (upstream's status manager cache). */
-    private final Map<String, PodStatus> statuses = new ConcurrentHashMap<>();
+    private final StatusManager statusManager;
     /** Why containers wait, per pod UID, from the last sync (for logs of waiting containers). */
     private final Map<String, Map<String, WaitingReason>> waitingReasons = new ConcurrentHashMap<>();
     private volatile HostFacts facts;
@@ -101,6 +101,7 @@ public final class Kubelet implements AutoCloseable {
         this.recorder = new ClusterEventRecorder(cluster, config.nodeName(), clock);
         this.logs = new PodLogs(config.dataDir());
         this.backOff = new CrashLoopBackOff(clock);
+        this.statusManager = new StatusManager(cluster::updatePodStatus);
         ImageManager imageManager = new ImageManager(credentials.imageService(images), recorder, clock,
                 ImagePullSettings.DEFAULTS, credentials.pulledImages());
         this.manager = new KubeRuntimeManager(runtime, imageManager, recorder, logs, backOff, clock,
@@ -178,7 +179,8 @@ public final class Kubelet implements AutoCloseable {
             forget(pod);
             return new PodSyncHandler.Outcome.Finished();
         }
-        PodStatus last = statuses.getOrDefault(uid, pod.getStatus() == null ? new PodStatus() : pod.getStatus());
+        PodStatus last = statusManager.podStatus(uid)
+                .orElse(pod.getStatus() == null ? new PodStatus() : pod.getStatus());
         if (isTerminal(last.getPhase())) {
             PodRuntimeState state = manager.state(uid);
             if (state.readySandbox().isPresent() || state.anyRunning()) {
@@ -200,25 +202,18 @@ public final class Kubelet implements AutoCloseable {
     }
 
     private PodStatus writeStatus(Pod pod, PodRuntimeState state, Map<String, WaitingReason> waiting, boolean terminal) {
-        String uid = pod.getMetadata().getUid();
-        PodStatus previous = statuses.get(uid);
-        Pod base = previous == null ? pod : new PodBuilder(pod).withStatus(previous).build();
+        Pod base = statusManager.podStatus(pod.getMetadata().getUid())
+                .map(previous -> new PodBuilder(pod).withStatus(previous).build()).orElse(pod);
         PodStatus status = PodStatusGenerator.generate(new PodStatusInput(base, state.observations(),
                 state.readySandbox().isPresent(), List.of(nodeIp), state.podIps(), waiting,
                 terminal, clock.instant()));
-        if (!status.equals(previous)) {
-            Optional<Pod> written = cluster.updatePodStatus(pod.getMetadata().getNamespace(), pod.getMetadata().getName(),
-                    uid, status);
-            if (written.isPresent()) {
-                statuses.put(uid, status);
-            }
-        }
+        statusManager.setPodStatus(pod, status);
         return status;
     }
 
     private void forget(Pod pod) {
         String uid = pod.getMetadata().getUid();
-        statuses.remove(uid);
+        statusManager.removePod(uid);
         waitingReasons.remove(uid);
         backOff.forgetPod(uid);
         Path dir = config.dataDir().resolve("logs").resolve("pods")
