@@ -1,5 +1,8 @@
 package dev.j8s.runtime;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -89,4 +92,14 @@ public interface ContainerRuntime {
    * running is refused with {@link ContainerRuntimeException}.
    */
   void reopenContainerLog(String containerId);
+
+  /**
+   * A TCP connection to {@code target} made from inside the sandbox's network namespace, in blocking mode: how the
+   * node reaches a pod's ports (CRI {@code PortForward}, probes, HTTP hooks) without a process in the pod;
+   * connecting takes at most {@code timeout}.
+   *
+   * @throws IOException when the connection is refused, unreachable or not made within {@code timeout}
+   * @throws ContainerRuntimeException when the sandbox or its network namespace does not exist
+   */
+  SocketChannel connect(String sandboxId, InetSocketAddress target, Duration timeout) throws IOException;
 }

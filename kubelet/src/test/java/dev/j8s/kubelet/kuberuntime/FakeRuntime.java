@@ -10,6 +10,10 @@ import dev.j8s.runtime.ExecResult;
 import dev.j8s.runtime.ExecSession;
 import dev.j8s.runtime.PodSandboxConfig;
 import dev.j8s.runtime.PodSandboxStatus;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -36,6 +40,7 @@ public final class FakeRuntime implements ContainerRuntime {
     private final Map<String, ContainerStatus> containers = new LinkedHashMap<>();
     private final Map<String, RuntimeException> failures = new HashMap<>();
     private final List<String> calls = new CopyOnWriteArrayList<>();
+    private final Map<Integer, InetSocketAddress> routes = new java.util.concurrent.ConcurrentHashMap<>();
     private int sandboxCount;
     private long tick;
 
@@ -207,6 +212,28 @@ public final class FakeRuntime implements ContainerRuntime {
     @Override
     public void reopenContainerLog(String containerId) {
         throw new UnsupportedOperationException("FakeRuntime writes no logs");
+    }
+
+    /** Connections to {@code port} of any pod address go to {@code local} (a test server on the loopback). */
+    public void route(int port, InetSocketAddress local) {
+        routes.put(port, local);
+    }
+
+    /** Connects to the loopback server routed for the target's port; a port without a route is refused. */
+    @Override
+    public SocketChannel connect(String sandboxId, InetSocketAddress target, Duration timeout) throws IOException {
+        InetSocketAddress local = routes.get(target.getPort());
+        if (local == null) {
+            throw new ConnectException("Connection refused");
+        }
+        SocketChannel channel = SocketChannel.open();
+        try {
+            channel.socket().connect(local, (int) timeout.toMillis());
+            return channel;
+        } catch (IOException e) {
+            channel.close();
+            throw e;
+        }
     }
 
     private void call(String operation, String detail) {

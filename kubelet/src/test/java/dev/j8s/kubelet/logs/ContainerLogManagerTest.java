@@ -168,5 +168,11 @@ class ContainerLogManagerTest {
     public ContainerStats containerStats(String containerId) {
       throw new UnsupportedOperationException();
     }
+
+    @Override
+    public java.nio.channels.SocketChannel connect(String sandboxId, java.net.InetSocketAddress target,
+        Duration timeout) {
+      throw new UnsupportedOperationException();
+    }
   }
 }

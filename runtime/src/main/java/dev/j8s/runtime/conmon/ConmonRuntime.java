@@ -14,6 +14,7 @@ import dev.j8s.runtime.PodSandboxStatus;
 import dev.j8s.runtime.ProcessRunner;
 import dev.j8s.runtime.RuntimeConfig;
 import dev.j8s.runtime.cni.CniNetwork;
+import dev.j8s.runtime.netns.NetworkNamespaces;
 import dev.j8s.runtime.oci.HostLimits;
 import dev.j8s.runtime.oci.Mounts;
 import dev.j8s.runtime.oci.RuntimeSpec;
@@ -23,6 +24,8 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -847,6 +850,15 @@ public final class ConmonRuntime implements ContainerRuntime {
     } catch (IOException e) {
       throw new ContainerRuntimeException("read " + file, e);
     }
+  }
+
+  // ---- port forwarding -------------------------------------------------------------------------
+
+  /** Creates the socket in the namespace bound at {@code <run>/ns/<sandbox>/net}; no metadata is read. */
+  @Override
+  public SocketChannel connect(String sandboxId, InetSocketAddress target, Duration timeout) throws IOException {
+    checkId(sandboxId, "sandbox");
+    return NetworkNamespaces.shared().connect(nsDir().resolve(sandboxId).resolve("net"), target, timeout);
   }
 
   // ---- logs -------------------------------------------------------------------------------------
