@@ -8,6 +8,7 @@ import dev.j8s.kubelet.images.ImageManager;
 import dev.j8s.kubelet.images.ImagePullSettings;
 import dev.j8s.kubelet.images.ImageService;
 import dev.j8s.kubelet.kuberuntime.KubeRuntimeManager;
+import dev.j8s.kubelet.lifecycle.HookJournal;
 import dev.j8s.kubelet.kuberuntime.PodRuntimeState;
 import dev.j8s.kubelet.logs.ContainerLogManager;
 import dev.j8s.kubelet.logs.LogOptions;
@@ -105,7 +106,8 @@ public final class Kubelet implements AutoCloseable {
         ImageManager imageManager = new ImageManager(credentials.imageService(images), recorder, clock,
                 ImagePullSettings.DEFAULTS, credentials.pulledImages());
         this.manager = new KubeRuntimeManager(runtime, imageManager, recorder, logs, backOff, clock,
-                config.hostResolvConf(), Optional.of(credentials.podCredentials(cluster::secret, recorder)));
+                config.hostResolvConf(), Optional.of(credentials.podCredentials(cluster::secret, recorder)),
+                new HookJournal(config.dataDir().resolve("pods"), clock));
         this.workers = new PodWorkers(this::sync);
         this.heartbeat = new NodeHeartbeat(cluster, config.nodeName(), this::facts, this::health,
                 config.kubeletVersion(), 10250, clock);
@@ -139,10 +141,21 @@ public final class Kubelet implements AutoCloseable {
 
     private void onPodEvent(PodEvent event) {
         switch (event) {
-            case PodEvent.Added a -> workers.updatePod(a.pod());
-            case PodEvent.Updated u -> workers.updatePod(u.pod());
-            case PodEvent.Deleted d -> workers.removePod(d.pod());
+            case PodEvent.Added a -> update(a.pod());
+            case PodEvent.Updated u -> update(u.pod());
+            case PodEvent.Deleted d -> {
+                manager.requestTermination(d.pod().getMetadata().getUid());
+                workers.removePod(d.pod());
+            }
         }
+    }
+
+    private void update(Pod pod) {
+        if (pod.getMetadata().getDeletionTimestamp() != null) {
+            // a postStart the worker waits for stops now, so the worker gets to the kill
+            manager.requestTermination(pod.getMetadata().getUid());
+        }
+        workers.updatePod(pod);
     }
 
     /** Kills and removes what the runtime runs for pods the API no longer has (upstream's housekeeping). */
@@ -214,6 +227,7 @@ public final class Kubelet implements AutoCloseable {
     private void forget(Pod pod) {
         String uid = pod.getMetadata().getUid();
         statusManager.removePod(uid);
+        manager.forgetPod(uid);
         waitingReasons.remove(uid);
         backOff.forgetPod(uid);
         Path dir = config.dataDir().resolve("logs").resolve("pods")

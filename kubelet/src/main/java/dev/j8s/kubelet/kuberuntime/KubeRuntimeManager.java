@@ -11,6 +11,13 @@ import dev.j8s.kubelet.events.EventRecorder;
 import dev.j8s.kubelet.events.EventType;
 import dev.j8s.kubelet.images.ImageManager;
 import dev.j8s.kubelet.images.ImagePullResult;
+import dev.j8s.kubelet.lifecycle.HandlerRunner;
+import dev.j8s.kubelet.lifecycle.Hook;
+import dev.j8s.kubelet.lifecycle.HookJournal;
+import dev.j8s.kubelet.lifecycle.HookOutput;
+import dev.j8s.kubelet.lifecycle.HookResult;
+import dev.j8s.kubelet.lifecycle.HookTarget;
+import dev.j8s.kubelet.lifecycle.RunningHook;
 import dev.j8s.kubelet.logs.PodLogs;
 import dev.j8s.kubelet.status.CrashLoopBackOff;
 import dev.j8s.kubelet.status.WaitingReason;
@@ -44,20 +51,28 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.stream.IntStream;
 
 /**
  * Syncs one pod against the container runtime as upstream's {@code kuberuntime_manager.go}: a pure
  * {@link #computePodActions} decides (sandbox, init containers one at a time, regular containers per restart
- * policy and spec hash), then {@link #syncPod} acts, with CrashLoopBackOff; and kills pods gracefully.
- * Thread-safe across pods; each pod is synced by one worker.
+ * policy and spec hash), then {@link #syncPod} acts, with CrashLoopBackOff; and kills pods gracefully. Lifecycle hooks
+ * run here as in upstream's {@code kuberuntime_container.go}: postStart right after a container starts (the sync
+ * waits for it; a failure kills the container), preStop at the start of every kill of a running container, bounded
+ * by the grace period; each hook's start and outcome go to the durable {@link HookJournal}, so a postStart that was
+ * running when the kubelet stopped runs again. Thread-safe across pods; each pod is synced by one worker.
  */
 public final class KubeRuntimeManager {
 
     private static final System.Logger LOG = System.getLogger(KubeRuntimeManager.class.getName());
     /** How often a pod waiting for something (an image pull back-off, a sandbox retry) is synced again. */
     static final Duration WAITING_RESYNC = Duration.ofSeconds(5);
+    /** Upstream's {@code minimumGracePeriodInSeconds}: the stop signal always gets this long before SIGKILL. */
+    static final Duration MINIMUM_GRACE = Duration.ofSeconds(2);
 
     private final ContainerRuntime runtime;
     private final ImageManager images;
@@ -67,17 +82,21 @@ public final class KubeRuntimeManager {
     private final Clock clock;
     private final Path hostResolvConf;
     private final Optional<PodCredentials> credentials;
+    private final HandlerRunner hooks;
+    private final HookJournal journal;
+    /** Per pod UID, completed once the pod is to be terminated: a postStart still running for it stops waiting. */
+    private final Map<String, CompletableFuture<Void>> terminations = new ConcurrentHashMap<>();
 
-    /** Pulls every image anonymously. */
+    /**
+     * @param credentials the pods' registry credentials (pull secrets, node config, plugins); empty: anonymous
+     * @param journal where hook starts and outcomes are recorded
+     */
     public KubeRuntimeManager(ContainerRuntime runtime, ImageManager images, EventRecorder recorder, PodLogs logs,
-            CrashLoopBackOff backOff, Clock clock, Path hostResolvConf) {
-        this(runtime, images, recorder, logs, backOff, clock, hostResolvConf, Optional.empty());
-    }
-
-    /** @param credentials the pods' registry credentials (pull secrets, node config, plugins); empty: anonymous */
-    public KubeRuntimeManager(ContainerRuntime runtime, ImageManager images, EventRecorder recorder, PodLogs logs,
-            CrashLoopBackOff backOff, Clock clock, Path hostResolvConf, Optional<PodCredentials> credentials) {
+            CrashLoopBackOff backOff, Clock clock, Path hostResolvConf, Optional<PodCredentials> credentials,
+            HookJournal journal) {
         this.credentials = credentials;
+        this.journal = journal;
+        this.hooks = new HandlerRunner(runtime, recorder);
         this.runtime = runtime;
         this.images = images;
         this.recorder = recorder;
@@ -112,23 +131,28 @@ public final class KubeRuntimeManager {
     /**
      * Upstream {@code SyncPod} for a pod that should run: {@link #computePodActions} on what the runtime has, then
      * the actions in upstream's order — kill the pod if its sandbox changed, else kill the containers not to keep;
-     * create the sandbox; start the init containers, then the regular containers (each after its back-off).
+     * create the sandbox; run again the postStart hooks the journal says were interrupted; start the init containers,
+     * then the regular containers (each after its back-off).
      */
     public SyncResult syncPod(Pod pod) {
         String uid = pod.getMetadata().getUid();
         PodRuntimeState state = state(uid);
-        PodActions actions = computePodActions(pod, state);
+        PodActions actions = computePodActions(pod, state, journal.interrupted(uid, Hook.POST_START));
         LOG.log(Level.DEBUG, () -> "computePodActions got for pod pod=" + key(pod) + " actions=" + actions);
         Map<String, WaitingReason> waiting = new HashMap<>();
 
         if (actions.killPod()) {
             // the sandbox died (or was stopped): upstream kills everything and starts over
             for (PodSandboxStatus old : state.sandboxes()) {
-                killSandbox(pod, old, state, Duration.ZERO);
+                killSandbox(pod, old, state);
             }
         }
         for (PodActions.ContainerToKill kill : actions.containersToKill()) {
-            killContainer(pod, kill.containerId(), kill.name(), kill.kind(), kill.message(), gracePeriod(pod));
+            Optional<ContainerStatus> running = state.containers().stream()
+                    .filter(c -> c.id().equals(kill.containerId())).findFirst();
+            if (running.isPresent()) {
+                killContainer(pod, running.get(), kill.kind(), kill.message(), kill.reason(), Optional.empty());
+            }
         }
 
         String sandboxId;
@@ -147,6 +171,19 @@ public final class KubeRuntimeManager {
             sandboxId = actions.sandboxId().orElseThrow();
         }
         actions.containersToRemove().forEach(this::remove);
+
+        for (String id : actions.postStartHooksToRerun()) {
+            Optional<ContainerStatus> c = state.containers().stream().filter(s -> s.id().equals(id)).findFirst();
+            if (c.isPresent() && findContainer(pod, c.get().name()) != null) {
+                Container spec = findContainer(pod, c.get().name());
+                ContainerKind kind = kind(pod, spec.getName());
+                recorder.event(ContainerReferences.of(pod, spec, kind), EventType.NORMAL,
+                        EventReason.POST_START_HOOK_REDELIVERED, "PostStartHook of container " + spec.getName()
+                                + " was running when the kubelet stopped; running it again");
+                postStart(pod, spec, kind, id, c.get().sandboxId(), c.get().logPath())
+                        .ifPresent(w -> waiting.put(spec.getName(), w));
+            }
+        }
 
         Optional<Duration> resync = Optional.empty();
         List<Container> inits = pod.getSpec().getInitContainers();
@@ -170,15 +207,22 @@ public final class KubeRuntimeManager {
         return new SyncResult(waiting, resync);
     }
 
+    /** {@link #computePodActions(Pod, PodRuntimeState, Set)} for a pod whose hooks were never interrupted. */
+    static PodActions computePodActions(Pod pod, PodRuntimeState state) {
+        return computePodActions(pod, state, Set.of());
+    }
+
     /**
      * Upstream {@code computePodActions}: what a sync of {@code pod} does given what the runtime has, decided
      * without calling anything. A pod without a ready sandbox gets a new one (killing what is left of the old)
      * and starts from its first init container, or all its containers; in a ready sandbox the init containers
      * run one at a time in order (a failed one is restarted unless the policy is {@code Never}, which fails the
      * pod), then every container not running is started when {@link Restarts#shouldContainerBeRestarted} says
-     * so, and a running one whose hash no longer matches its spec is killed and started again.
+     * so, and a running one whose hash no longer matches its spec is killed and started again. A running container
+     * whose postStart the hook journal has as started and never finished ({@code interruptedPostStarts}, container
+     * IDs) gets that hook run again.
      */
-    static PodActions computePodActions(Pod pod, PodRuntimeState state) {
+    static PodActions computePodActions(Pod pod, PodRuntimeState state, Set<String> interruptedPostStarts) {
         Optional<PodSandboxStatus> ready = state.readySandbox();
         if (ready.isEmpty()) {
             Optional<String> replaced = state.sandboxes().stream().max(Comparator.comparing(PodSandboxStatus::createdAt))
@@ -186,11 +230,12 @@ public final class KubeRuntimeManager {
             boolean hasInit = !pod.getSpec().getInitContainers().isEmpty();
             List<Integer> containers = hasInit ? List.of() : indexes(pod.getSpec().getContainers());
             return new PodActions(!state.sandboxes().isEmpty(), true, replaced, state.sandboxes().size(),
-                    hasInit ? List.of(0) : List.of(), containers, List.of(), List.of());
+                    hasInit ? List.of(0) : List.of(), containers, List.of(), List.of(), List.of());
         }
         String sandboxId = ready.get().id();
         int attempt = ready.get().config().attempt();
         String policy = restartPolicy(pod);
+        List<String> rerun = postStartsToRerun(pod, state, interruptedPostStarts);
 
         // Init containers, one at a time, in order (upstream findNextInitContainerToRun).
         List<Container> inits = pod.getSpec().getInitContainers();
@@ -200,7 +245,7 @@ public final class KubeRuntimeManager {
                 continue;
             }
             if (latest.isPresent() && latest.get().state() instanceof ContainerState.Running) {
-                return PodActions.keep(sandboxId, attempt); // still initializing
+                return PodActions.keep(sandboxId, attempt).withPostStartHooksToRerun(rerun); // still initializing
             }
             if (latest.isPresent() && latest.get().state() instanceof ContainerState.Exited && policy.equals("Never")) {
                 return PodActions.keep(sandboxId, attempt); // the pod failed; the kubelet kills it from its phase
@@ -208,7 +253,7 @@ public final class KubeRuntimeManager {
             List<String> remove = latest.filter(s -> !(s.state() instanceof ContainerState.Exited))
                     .map(ContainerStatus::id).stream().toList();
             return new PodActions(false, false, Optional.of(sandboxId), attempt, List.of(i), List.of(), List.of(),
-                    remove);
+                    remove, List.of());
         }
 
         // Regular containers.
@@ -235,7 +280,28 @@ public final class KubeRuntimeManager {
                 start.add(i);
             }
         }
-        return new PodActions(false, false, Optional.of(sandboxId), attempt, List.of(), start, kill, remove);
+        List<String> rerunKept = rerun.stream().filter(id -> kill.stream().noneMatch(k -> k.containerId().equals(id)))
+                .toList();
+        return new PodActions(false, false, Optional.of(sandboxId), attempt, List.of(), start, kill, remove,
+                rerunKept);
+    }
+
+    /** The running containers (by ID) with a postStart in their spec that the journal says never finished. */
+    private static List<String> postStartsToRerun(Pod pod, PodRuntimeState state, Set<String> interrupted) {
+        if (interrupted.isEmpty() || pod.getMetadata().getDeletionTimestamp() != null) {
+            return List.of();
+        }
+        List<String> ids = new ArrayList<>();
+        List<Container> all = new ArrayList<>(pod.getSpec().getInitContainers());
+        all.addAll(pod.getSpec().getContainers());
+        for (Container c : all) {
+            if (c.getLifecycle() == null || c.getLifecycle().getPostStart() == null) {
+                continue;
+            }
+            state.latest(c.getName()).filter(s -> s.state() instanceof ContainerState.Running)
+                    .filter(s -> interrupted.contains(s.id())).ifPresent(s -> ids.add(s.id()));
+        }
+        return ids;
     }
 
     private static List<Integer> indexes(List<?> list) {
@@ -246,12 +312,17 @@ public final class KubeRuntimeManager {
     private record Wait(WaitingReason reason, Duration resyncAfter) {}
 
     /**
-     * Upstream SyncPod's {@code start}: the back-off of a container whose latest instance exited, then
+     * Upstream SyncPod's {@code start}: the back-off of a container from its newest exited instance (upstream's
+     * {@code doBackOff}, so a container killed again and again by its liveness probe backs off too), then
      * {@link #startContainer} with the next attempt number.
      */
     private Optional<Wait> start(Pod pod, Container c, ContainerKind kind, String sandboxId, PodRuntimeState state) {
         Optional<ContainerStatus> latest = state.latest(c.getName());
-        if (latest.isPresent() && latest.get().state() instanceof ContainerState.Exited e) {
+        Optional<ContainerState.Exited> exited = state.instances(c.getName()).stream()
+                .map(ContainerStatus::state).filter(ContainerState.Exited.class::isInstance)
+                .map(ContainerState.Exited.class::cast).findFirst();
+        if (exited.isPresent()) {
+            ContainerState.Exited e = exited.get();
             Optional<WaitingReason> wait = backOff(pod, c, e, kind);
             if (wait.isPresent()) {
                 return Optional.of(new Wait(wait.get(), remaining(pod, c, e)));
@@ -335,6 +406,11 @@ public final class KubeRuntimeManager {
             return Optional.of(new WaitingReason("CreateContainerError", e.getMessage()));
         }
         recorder.event(ref, EventType.NORMAL, EventReason.CREATED_CONTAINER, "Created container: " + c.getName());
+        boolean hasPostStart = c.getLifecycle() != null && c.getLifecycle().getPostStart() != null;
+        if (hasPostStart) {
+            // recorded before the process starts: a kubelet that dies from here on runs the hook (again) when back
+            journal.started(pod.getMetadata().getUid(), id, Hook.POST_START);
+        }
         try {
             runtime.startContainer(id);
         } catch (ContainerRuntimeException.SandboxFailed e) {
@@ -348,7 +424,89 @@ public final class KubeRuntimeManager {
             return Optional.of(new WaitingReason("RunContainerError", e.getMessage()));
         }
         recorder.event(ref, EventType.NORMAL, EventReason.STARTED_CONTAINER, "Started container " + c.getName());
+        if (hasPostStart) {
+            return postStart(pod, c, kind, id, sandboxId, config.logPath());
+        }
         return Optional.empty();
+    }
+
+    /**
+     * Upstream {@code startContainer}'s step 4: runs the container's postStart and waits for it (no deadline, as
+     * upstream), unless the pod is to be terminated meanwhile (then the hook is stopped: the kill that follows runs
+     * preStop). A failure is a {@code FailedPostStartHook} event and a kill with that reason, and the container waits
+     * with {@code PostStartHookError} and upstream's detailed message. The journal records the outcome.
+     */
+    private Optional<WaitingReason> postStart(Pod pod, Container c, ContainerKind kind, String containerId,
+            String sandboxId, Path logPath) {
+        String uid = pod.getMetadata().getUid();
+        HookTarget target = new HookTarget(pod, c, kind, containerId, sandboxId, podIps(sandboxId), logPath);
+        RunningHook hook = hooks.start(target, Hook.POST_START);
+        HookResult result = hook.awaitUnless(termination(uid)).orElseGet(hook::cancel);
+        HookOutput.write(pod, logPath, Hook.POST_START, result, clock.instant());
+        journal.finished(uid, containerId, Hook.POST_START, outcome(result));
+        switch (result) {
+            case HookResult.Succeeded s -> {
+                return Optional.empty();
+            }
+            case HookResult.Cancelled x -> {
+                LOG.log(Level.INFO, "postStart hook stopped: the pod is being terminated pod=" + key(pod)
+                        + " container=" + c.getName());
+                return Optional.of(new WaitingReason("ContainerCreating", ""));
+            }
+            case HookResult.Failed f -> {
+                LOG.log(Level.WARNING, "Failed to execute PostStartHook pod=" + key(pod) + " container=" + c.getName()
+                        + " error=" + f.message());
+                // the event never carries the detail (it may hold secrets) unless the pod asks for hook output
+                recorder.event(ContainerReferences.of(pod, c, kind), EventType.WARNING,
+                        EventReason.FAILED_POST_START_HOOK, HookOutput.failedEventMessage(pod, Hook.POST_START, f));
+                ContainerStatus started = runtime.containerStatus(containerId);
+                try {
+                    killContainer(pod, started, kind, "FailedPostStartHook", PodActions.KillReason.FAILED_POST_START_HOOK,
+                            Optional.empty());
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "Failed to kill container pod=" + key(pod) + " container=" + c.getName()
+                            + " error=" + e.getMessage());
+                }
+                return Optional.of(new WaitingReason("PostStartHookError", f.message()));
+            }
+        }
+    }
+
+    private static HookJournal.State outcome(HookResult result) {
+        return switch (result) {
+            case HookResult.Succeeded s -> HookJournal.State.SUCCEEDED;
+            case HookResult.Failed f -> HookJournal.State.FAILED;
+            case HookResult.Cancelled c -> HookJournal.State.CANCELLED;
+        };
+    }
+
+    /** The sandbox's addresses now (its network may have come up after the state this sync read). */
+    private List<String> podIps(String sandboxId) {
+        try {
+            return runtime.podSandboxStatus(sandboxId).ips();
+        } catch (RuntimeException e) {
+            return List.of();
+        }
+    }
+
+    /** Completed once the pod is to be terminated. */
+    private CompletableFuture<Void> termination(String uid) {
+        return terminations.computeIfAbsent(uid, u -> new CompletableFuture<>());
+    }
+
+    /**
+     * The pod is to be terminated (deleted, or its removal seen): a postStart still running for it stops, so the
+     * pod worker gets to the kill, whose preStop and grace period bound the deletion as upstream's do. Beyond
+     * upstream, where a hanging postStart blocks deletion (kubernetes#116032).
+     */
+    public void requestTermination(String uid) {
+        termination(uid).complete(null);
+    }
+
+    /** Forgets a pod that is gone from the node: its termination signal and its hook journal. */
+    public void forgetPod(String uid) {
+        terminations.remove(uid);
+        journal.forget(uid);
     }
 
     ContainerConfig containerConfig(Pod pod, Container c, ImagePullResult.Ready ready, int attempt) {
@@ -369,11 +527,23 @@ public final class KubeRuntimeManager {
                 Labels.POD_NAME, pod.getMetadata().getName(), Labels.POD_NAMESPACE, pod.getMetadata().getNamespace(),
                 Labels.CONTAINER_NAME, c.getName());
         Map<String, String> annotations = Map.of(Labels.CONTAINER_HASH, ContainerHash.of(c), Labels.IMAGE_ID, imageId);
-        String stopSignal = image.stopSignal().isEmpty() ? "SIGTERM" : image.stopSignal();
+        String stopSignal = stopSignal(c, image);
         List<String> envList = env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
         return new ContainerConfig(c.getName(), attempt, c.getImage(), record.layers(), argv, envList,
                 ContainerSpecs.workingDir(c, image), ContainerSpecs.user(pod, c, image), List.of(),
                 ContainerSpecs.resources(c), logPath, false, stopSignal, labels, annotations);
+    }
+
+    /**
+     * The signal that stops the container (KEP-4960): the spec's {@code lifecycle.stopSignal}, else the image's
+     * {@code STOPSIGNAL}, else {@code SIGTERM}, as containerd chooses it.
+     */
+    static String stopSignal(Container c, ImageConfig image) {
+        if (c.getLifecycle() != null && c.getLifecycle().getStopSignal() != null
+                && !c.getLifecycle().getStopSignal().isEmpty()) {
+            return c.getLifecycle().getStopSignal();
+        }
+        return image.stopSignal().isEmpty() ? "SIGTERM" : image.stopSignal();
     }
 
     PodSandboxConfig sandboxConfig(Pod pod, int attempt) {
@@ -467,11 +637,11 @@ public final class KubeRuntimeManager {
 
     /**
      * Upstream {@code KillPod}: stops every running container with the grace period (in parallel, a
-     * Killing event each), then stops the sandboxes and, when {@code remove}, removes them.
+     * Killing event each, each running its preStop), then stops the sandboxes and, when {@code remove}, removes them.
      */
     public void killPod(Pod pod, Duration grace, boolean remove) {
         PodRuntimeState state = state(pod.getMetadata().getUid());
-        killContainers(pod, state, grace);
+        killContainers(pod, state, Optional.of(grace));
         for (PodSandboxStatus s : state.sandboxes()) {
             try {
                 runtime.stopPodSandbox(s.id());
@@ -489,8 +659,9 @@ public final class KubeRuntimeManager {
         }
     }
 
-    private void killSandbox(Pod pod, PodSandboxStatus sandbox, PodRuntimeState state, Duration grace) {
-        killContainers(pod, state, grace);
+    /** Upstream {@code killPodWithSyncResult} without an override: each container by its own grace period. */
+    private void killSandbox(Pod pod, PodSandboxStatus sandbox, PodRuntimeState state) {
+        killContainers(pod, state, Optional.empty());
         try {
             runtime.stopPodSandbox(sandbox.id());
             runtime.removePodSandbox(sandbox.id());
@@ -499,8 +670,11 @@ public final class KubeRuntimeManager {
         }
     }
 
-    /** Stops every running container of the pod in parallel, each as {@link #killContainer} with "Stopping container". */
-    private void killContainers(Pod pod, PodRuntimeState state, Duration grace) {
+    /**
+     * Upstream {@code killContainersWithSyncResult}: every running container of the pod is stopped in parallel, each
+     * as {@link #killContainer} with the grace period given as override, if any.
+     */
+    private void killContainers(Pod pod, PodRuntimeState state, Optional<Duration> grace) {
         try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
             for (ContainerStatus c : state.containers()) {
                 if (!(c.state() instanceof ContainerState.Running)) {
@@ -508,8 +682,7 @@ public final class KubeRuntimeManager {
                 }
                 executor.submit(() -> {
                     try {
-                        killContainer(pod, c.id(), c.name(), kind(pod, c.name()), "Stopping container " + c.name(),
-                                grace);
+                        killContainer(pod, c, kind(pod, c.name()), "", PodActions.KillReason.UNKNOWN, grace);
                     } catch (ContainerRuntimeException e) {
                         LOG.log(Level.WARNING, "stop container " + c.id() + " failed: " + e.getMessage());
                     }
@@ -519,19 +692,78 @@ public final class KubeRuntimeManager {
     }
 
     /**
-     * Upstream {@code killContainer}: the {@code Killing} event with {@code message} (none for a container the spec
-     * does not name, as an orphan's), then the stop signal and SIGKILL after {@code grace}.
+     * Upstream {@code killContainer}: the grace period (the override, else as {@link #terminationGracePeriod}), the
+     * {@code Killing} event with {@code message} ({@code Stopping container <name>} when empty; none for a container
+     * the spec does not name, as an orphan's), the preStop hook bounded by the grace period (its whole seconds
+     * subtracted; abandoned when it runs out, a failure only a {@code FailedPreStopHook} event), then the stop signal
+     * with what is left, never less than {@link #MINIMUM_GRACE}, then SIGKILL. A preStop the journal has as finished
+     * for this instance (the kubelet restarted during the kill) is not run again.
      *
      * @throws ContainerRuntimeException when the runtime could not stop it
      */
-    private void killContainer(Pod pod, String containerId, String name, ContainerKind kind, String message,
-            Duration grace) {
-        Container spec = findContainer(pod, name);
+    private void killContainer(Pod pod, ContainerStatus container, ContainerKind kind, String message,
+            PodActions.KillReason reason, Optional<Duration> graceOverride) {
+        Container spec = findContainer(pod, container.name());
+        long grace = graceOverride.map(Duration::toSeconds)
+                .orElseGet(() -> terminationGracePeriod(pod, spec, reason));
         if (spec != null) {
             recorder.event(ContainerReferences.of(pod, spec, kind), EventType.NORMAL,
-                    EventReason.KILLING_CONTAINER, message);
+                    EventReason.KILLING_CONTAINER, message.isEmpty() ? "Stopping container " + spec.getName() : message);
         }
-        runtime.stopContainer(containerId, grace);
+        String uid = pod.getMetadata().getUid();
+        Optional<RunningHook> abandoned = Optional.empty();
+        boolean hasPreStop = spec != null && spec.getLifecycle() != null && spec.getLifecycle().getPreStop() != null;
+        if (hasPreStop && grace > 0 && journal.last(uid, container.id(), Hook.PRE_STOP)
+                .filter(s -> s != HookJournal.State.STARTED).isEmpty()) {
+            journal.started(uid, container.id(), Hook.PRE_STOP);
+            HookTarget target = new HookTarget(pod, spec, kind, container.id(), container.sandboxId(),
+                    podIps(container.sandboxId()), container.logPath());
+            RunningHook hook = hooks.start(target, Hook.PRE_STOP);
+            Optional<HookResult> result = hook.awaitFor(Duration.ofSeconds(grace));
+            if (result.isPresent()) {
+                preStopDone(pod, spec, kind, container, result.get());
+            } else {
+                LOG.log(Level.INFO, "PreStop hook not completed in grace period pod=" + key(pod) + " container="
+                        + spec.getName() + " gracePeriod=" + grace);
+                abandoned = Optional.of(hook);
+            }
+            grace -= hook.elapsedSeconds();
+        }
+        Duration stopGrace = Duration.ofSeconds(Math.max(grace, MINIMUM_GRACE.toSeconds()));
+        try {
+            runtime.stopContainer(container.id(), stopGrace);
+        } finally {
+            // upstream leaves an abandoned hook running; here it ends with its container
+            abandoned.ifPresent(hook -> preStopDone(pod, spec, kind, container, hook.cancel()));
+        }
+    }
+
+    private void preStopDone(Pod pod, Container spec, ContainerKind kind, ContainerStatus container,
+            HookResult result) {
+        HookOutput.write(pod, container.logPath(), Hook.PRE_STOP, result, clock.instant());
+        journal.finished(pod.getMetadata().getUid(), container.id(), Hook.PRE_STOP, outcome(result));
+        if (result instanceof HookResult.Failed f) {
+            LOG.log(Level.WARNING, "PreStop hook failed pod=" + key(pod) + " container=" + spec.getName() + " error="
+                    + f.message());
+            recorder.event(ContainerReferences.of(pod, spec, kind), EventType.WARNING,
+                    EventReason.FAILED_PRE_STOP_HOOK, HookOutput.failedEventMessage(pod, Hook.PRE_STOP, f));
+        }
+    }
+
+    /**
+     * Upstream {@code setTerminationGracePeriod}, in seconds: the pod's {@code deletionGracePeriodSeconds} when it is
+     * being deleted; else for a liveness or startup kill that probe's {@code terminationGracePeriodSeconds} if set;
+     * else the pod's {@code terminationGracePeriodSeconds}; else 2.
+     */
+    static long terminationGracePeriod(Pod pod, Container spec, PodActions.KillReason reason) {
+        if (pod.getMetadata().getDeletionGracePeriodSeconds() != null) {
+            return pod.getMetadata().getDeletionGracePeriodSeconds();
+        }
+        Long podGrace = pod.getSpec() == null ? null : pod.getSpec().getTerminationGracePeriodSeconds();
+        if (podGrace == null) {
+            return MINIMUM_GRACE.toSeconds();
+        }
+        return podGrace;
     }
 
     private void remove(String containerId) {

@@ -18,6 +18,7 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -35,9 +36,18 @@ class ComputePodActionsTest {
     private static final Container SIDE = container("side", "busybox:1.36");
     private static final Container INIT1 = container("init-1", "busybox:1.36");
     private static final Container INIT2 = container("init-2", "busybox:1.36");
+    private static final Container WITH_POST_START = new ContainerBuilder(MAIN).withNewLifecycle().withNewPostStart()
+            .withNewExec().withCommand("touch", "/ready").endExec().endPostStart().endLifecycle().build();
 
-    /** One row: the pod, what the runtime has for it, and the actions expected. */
-    record Case(String name, Pod pod, Consumer<FakeRuntime> runtime, PodActions expected) {
+    /**
+     * One row: the pod, what the runtime has for it, the containers whose postStart the hook journal has as
+     * interrupted, and the actions expected.
+     */
+    record Case(String name, Pod pod, Consumer<FakeRuntime> runtime, Set<String> interrupted, PodActions expected) {
+        Case(String name, Pod pod, Consumer<FakeRuntime> runtime, PodActions expected) {
+            this(name, pod, runtime, Set.of(), expected);
+        }
+
         @Override
         public String toString() {
             return name;
@@ -52,7 +62,7 @@ class ComputePodActionsTest {
         runtime.clearCalls();
         PodRuntimeState state = new PodRuntimeState(UID, runtime.listPodSandboxes(UID), runtime.listContainers());
 
-        assertThat(KubeRuntimeManager.computePodActions(c.pod(), state)).isEqualTo(c.expected());
+        assertThat(KubeRuntimeManager.computePodActions(c.pod(), state, c.interrupted())).isEqualTo(c.expected());
         assertThat(runtime.calls()).as("computePodActions calls nothing").isEmpty();
     }
 
@@ -61,16 +71,16 @@ class ComputePodActionsTest {
                 // sandbox
                 new Case("a fresh pod gets a sandbox and starts every container",
                         pod("Always", List.of(), MAIN, SIDE), rt -> {},
-                        new PodActions(false, true, Optional.empty(), 0, List.of(), List.of(0, 1), List.of(), List.of())),
+                        new PodActions(false, true, Optional.empty(), 0, List.of(), List.of(0, 1), List.of(), List.of(), List.of())),
                 new Case("a fresh pod with init containers starts only the first one",
                         pod("Always", List.of(INIT1, INIT2), MAIN), rt -> {},
-                        new PodActions(false, true, Optional.empty(), 0, List.of(0), List.of(), List.of(), List.of())),
+                        new PodActions(false, true, Optional.empty(), 0, List.of(0), List.of(), List.of(), List.of(), List.of())),
                 new Case("a dead sandbox is killed and replaced with the next attempt",
                         pod("Always", List.of(), MAIN), rt -> {
                             String sb = rt.addSandbox(UID, PodSandboxStatus.State.NOTREADY, 0);
                             running(rt, sb, MAIN, 0);
                         },
-                        new PodActions(true, true, Optional.of("sb-1"), 1, List.of(), List.of(0), List.of(), List.of())),
+                        new PodActions(true, true, Optional.of("sb-1"), 1, List.of(), List.of(0), List.of(), List.of(), List.of())),
                 new Case("of two dead sandboxes the newest is the one replaced",
                         pod("Always", List.of(INIT1), MAIN), rt -> {
                             rt.addSandbox(UID, PodSandboxStatus.State.NOTREADY, 0);
@@ -78,7 +88,7 @@ class ComputePodActionsTest {
                             exited(rt, sb, INIT1, 0, 0);
                             exited(rt, sb, MAIN, 0, 0);
                         },
-                        new PodActions(true, true, Optional.of("sb-2"), 2, List.of(0), List.of(), List.of(), List.of())),
+                        new PodActions(true, true, Optional.of("sb-2"), 2, List.of(0), List.of(), List.of(), List.of(), List.of())),
                 // regular containers
                 new Case("running containers with their spec's hash are kept",
                         pod("Always", List.of(), MAIN, SIDE), rt -> {
@@ -97,7 +107,7 @@ class ComputePodActionsTest {
                                 List.of(new ContainerToKill("main#0", "main", ContainerKind.CONTAINER,
                                         KillReason.DEFINITION_CHANGED,
                                         "Container main definition changed, will be restarted")),
-                                List.of())),
+                                List.of(), List.of())),
                 new Case("only the container that is not running is started",
                         pod("Always", List.of(), MAIN, SIDE), rt -> {
                             String sb = ready(rt);
@@ -116,14 +126,14 @@ class ComputePodActionsTest {
                             rt.addContainer(UID, sb, "main", 0, new ContainerState.Created(), hash(MAIN));
                         },
                         new PodActions(false, false, Optional.of("sb-1"), 0, List.of(), List.of(0), List.of(),
-                                List.of("main#0"))),
+                                List.of("main#0"), List.of())),
                 new Case("a lost instance is removed and the container started",
                         pod("Never", List.of(), MAIN), rt -> {
                             String sb = ready(rt);
                             rt.addContainer(UID, sb, "main", 2, new ContainerState.Unknown("conmon died"), hash(MAIN));
                         },
                         new PodActions(false, false, Optional.of("sb-1"), 0, List.of(), List.of(0), List.of(),
-                                List.of("main#2"))),
+                                List.of("main#2"), List.of())),
                 new Case("a deleted pod starts nothing",
                         deleted(pod("Always", List.of(), MAIN)), rt -> {
                             String sb = ready(rt);
@@ -154,13 +164,32 @@ class ComputePodActionsTest {
                 failedInitCase("Never", PodActions.keep("sb-1", 0)),
                 failedInitCase("OnFailure", initStarts(0)),
                 failedInitCase("Always", initStarts(0)),
+                // lifecycle hooks
+                new Case("a running container whose postStart the journal has as interrupted gets it run again",
+                        pod("Always", List.of(), WITH_POST_START), rt -> {
+                            String sb = ready(rt);
+                            running(rt, sb, WITH_POST_START, 0);
+                        }, Set.of("main#0"),
+                        PodActions.keep("sb-1", 0).withPostStartHooksToRerun(List.of("main#0"))),
+                new Case("an interrupted postStart of a pod being deleted is not run again",
+                        deleted(pod("Always", List.of(), WITH_POST_START)), rt -> {
+                            String sb = ready(rt);
+                            running(rt, sb, WITH_POST_START, 0);
+                        }, Set.of("main#0"),
+                        PodActions.keep("sb-1", 0)),
+                new Case("an interrupted postStart of an instance that exited is not run: the container restarts",
+                        pod("Always", List.of(), WITH_POST_START), rt -> {
+                            String sb = ready(rt);
+                            exited(rt, sb, WITH_POST_START, 0, 137);
+                        }, Set.of("main#0"),
+                        starts(0)),
                 new Case("an init container instance that never started is removed and started again",
                         pod("Always", List.of(INIT1), MAIN), rt -> {
                             String sb = ready(rt);
                             rt.addContainer(UID, sb, "init-1", 0, new ContainerState.Created(), hash(INIT1));
                         },
                         new PodActions(false, false, Optional.of("sb-1"), 0, List.of(0), List.of(), List.of(),
-                                List.of("init-1#0"))));
+                                List.of("init-1#0"), List.of())));
     }
 
     private static Case exitedCase(String policy, int exitCode, boolean restarted) {
@@ -185,11 +214,11 @@ class ComputePodActionsTest {
 
     private static PodActions starts(Integer... containers) {
         return new PodActions(false, false, Optional.of("sb-1"), 0, List.of(), List.of(containers), List.of(),
-                List.of());
+                List.of(), List.of());
     }
 
     private static PodActions initStarts(int index) {
-        return new PodActions(false, false, Optional.of("sb-1"), 0, List.of(index), List.of(), List.of(), List.of());
+        return new PodActions(false, false, Optional.of("sb-1"), 0, List.of(index), List.of(), List.of(), List.of(), List.of());
     }
 
     static Container container(String name, String image) {
@@ -198,7 +227,8 @@ class ComputePodActionsTest {
 
     static Pod pod(String restartPolicy, List<Container> inits, Container... containers) {
         return new PodBuilder().withNewMetadata().withName("web").withNamespace("default").withUid(UID).endMetadata()
-                .withNewSpec().withRestartPolicy(restartPolicy).withInitContainers(inits).withContainers(containers)
+                .withNewSpec().withRestartPolicy(restartPolicy).withTerminationGracePeriodSeconds(30L)
+                .withInitContainers(inits).withContainers(containers)
                 .endSpec().build();
     }
 

@@ -31,7 +31,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *
  * <p>Container IDs read {@code <name>#<attempt>} (a prime appended on a clash) and sandbox IDs {@code sb-<n>}, so
  * tests can assert the calls by name. A started container runs until {@link #exit} or a stop; a stopped one exits
- * with 137. {@link #failNext} makes the next call of one operation throw. Exec, stats and logs are not faked.
+ * with 137. {@link #failNext} makes the next call of one operation throw. {@link #onExec} says what an exec does;
+ * {@link #route} sends connections to a pod's port to a server on the loopback. Stats and logs are not faked.
  */
 public final class FakeRuntime implements ContainerRuntime {
 
@@ -194,9 +195,60 @@ public final class FakeRuntime implements ContainerRuntime {
         throw new UnsupportedOperationException("FakeRuntime does not exec");
     }
 
+    /** What an exec in a container does: its exit code, output, and how long it takes. */
+    public record Exec(int exitCode, String stdout, String stderr, Duration takes) {
+        public static Exec ok() {
+            return new Exec(0, "", "", Duration.ZERO);
+        }
+    }
+
+    /** Every exec of {@code command}'s first word... runs as {@code exec} says; others exit 0 at once. */
+    public void onExec(java.util.function.Function<List<String>, Exec> behaviour) {
+        this.execs = behaviour;
+    }
+
+    private volatile java.util.function.Function<List<String>, Exec> execs = command -> Exec.ok();
+
+    /** Records {@code exec <id> <argv...>}; the command runs as {@link #onExec} says, in a running container only. */
     @Override
     public ExecSession exec(String containerId, List<String> command) {
-        throw new UnsupportedOperationException("FakeRuntime does not exec");
+        call("exec", containerId + " " + String.join(" ", command));
+        if (!(containerStatus(containerId).state() instanceof ContainerState.Running)) {
+            throw new ContainerRuntimeException("container " + containerId + " is not running");
+        }
+        Exec e = execs.apply(command);
+        return new ExecSession() {
+            @Override
+            public java.io.OutputStream stdin() {
+                return java.io.OutputStream.nullOutputStream();
+            }
+
+            @Override
+            public java.io.InputStream stdout() {
+                return new java.io.ByteArrayInputStream(e.stdout().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+
+            @Override
+            public java.io.InputStream stderr() {
+                return new java.io.ByteArrayInputStream(e.stderr().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+
+            @Override
+            public java.util.OptionalInt awaitExit(Duration timeout) {
+                try {
+                    Thread.sleep(e.takes().compareTo(timeout) < 0 ? e.takes() : timeout);
+                } catch (InterruptedException x) {
+                    Thread.currentThread().interrupt();
+                    return java.util.OptionalInt.empty();
+                }
+                return e.takes().compareTo(timeout) <= 0 ? java.util.OptionalInt.of(e.exitCode())
+                        : java.util.OptionalInt.empty();
+            }
+
+            @Override
+            public void close() {
+            }
+        };
     }
 
     @Override
