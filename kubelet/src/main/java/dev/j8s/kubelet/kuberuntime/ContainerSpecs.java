@@ -1,5 +1,6 @@
 package dev.j8s.kubelet.kuberuntime;
 
+import dev.j8s.kubelet.container.ConfigException;
 import dev.j8s.oci.manifest.ImageConfig;
 import dev.j8s.runtime.ContainerConfig;
 import io.fabric8.kubernetes.api.model.Container;
@@ -24,13 +25,6 @@ import java.util.OptionalLong;
 public final class ContainerSpecs {
 
     private ContainerSpecs() {}
-
-    /** A container whose config cannot be built (upstream's {@code CreateContainerConfigError}). */
-    public static final class ConfigException extends RuntimeException {
-        ConfigException(String message) {
-            super(message);
-        }
-    }
 
     /**
      * The argv: k8s {@code command} replaces the image Entrypoint and {@code args} replace its Cmd; with

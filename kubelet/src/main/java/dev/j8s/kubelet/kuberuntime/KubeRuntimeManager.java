@@ -1,9 +1,13 @@
 package dev.j8s.kubelet.kuberuntime;
 
+import dev.j8s.kubelet.container.ConfigException;
+
 import dev.j8s.kubelet.container.ContainerHash;
 import dev.j8s.kubelet.container.ContainerKind;
 import dev.j8s.kubelet.container.ContainerReferences;
 import dev.j8s.kubelet.container.Restarts;
+import dev.j8s.kubelet.container.RunContainerOptions;
+import dev.j8s.kubelet.container.RuntimeHelper;
 import dev.j8s.kubelet.credentials.CredentialsException;
 import dev.j8s.kubelet.credentials.PodCredentials;
 import dev.j8s.kubelet.events.EventReason;
@@ -67,6 +71,7 @@ public final class KubeRuntimeManager {
     private final Clock clock;
     private final Path hostResolvConf;
     private final Optional<PodCredentials> credentials;
+    private final RuntimeHelper helper;
 
     /** Pulls every image anonymously. */
     public KubeRuntimeManager(ContainerRuntime runtime, ImageManager images, EventRecorder recorder, PodLogs logs,
@@ -77,6 +82,14 @@ public final class KubeRuntimeManager {
     /** @param credentials the pods' registry credentials (pull secrets, node config, plugins); empty: anonymous */
     public KubeRuntimeManager(ContainerRuntime runtime, ImageManager images, EventRecorder recorder, PodLogs logs,
             CrashLoopBackOff backOff, Clock clock, Path hostResolvConf, Optional<PodCredentials> credentials) {
+        this(runtime, images, recorder, logs, backOff, clock, hostResolvConf, credentials, RuntimeHelper.NONE);
+    }
+
+    /** @param helper the kubelet's environment and mounts of each container */
+    public KubeRuntimeManager(ContainerRuntime runtime, ImageManager images, EventRecorder recorder, PodLogs logs,
+            CrashLoopBackOff backOff, Clock clock, Path hostResolvConf, Optional<PodCredentials> credentials,
+            RuntimeHelper helper) {
+        this.helper = helper;
         this.credentials = credentials;
         this.runtime = runtime;
         this.images = images;
@@ -317,8 +330,8 @@ public final class KubeRuntimeManager {
         ImagePullResult.Ready ready = (ImagePullResult.Ready) image;
         ContainerConfig config;
         try {
-            config = containerConfig(pod, c, ready, attempt);
-        } catch (ContainerSpecs.ConfigException | IllegalArgumentException e) {
+            config = containerConfig(pod, c, ready, attempt, state.podIps());
+        } catch (ConfigException | IllegalArgumentException e) {
             recorder.event(ref, EventType.WARNING, EventReason.FAILED_TO_CREATE_CONTAINER, "Error: " + e.getMessage());
             return Optional.of(new WaitingReason("CreateContainerConfigError", e.getMessage()));
         }
@@ -351,7 +364,9 @@ public final class KubeRuntimeManager {
         return Optional.empty();
     }
 
-    ContainerConfig containerConfig(Pod pod, Container c, ImagePullResult.Ready ready, int attempt) {
+    ContainerConfig containerConfig(Pod pod, Container c, ImagePullResult.Ready ready, int attempt,
+            List<String> podIps) {
+        RunContainerOptions options = helper.generateRunContainerOptions(pod, c, podIps);
         ImageRecord record = ready.image();
         ImageConfig image = record.config();
         Map<String, String> env = ContainerSpecs.env(c, image);
@@ -372,7 +387,7 @@ public final class KubeRuntimeManager {
         String stopSignal = image.stopSignal().isEmpty() ? "SIGTERM" : image.stopSignal();
         List<String> envList = env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
         return new ContainerConfig(c.getName(), attempt, c.getImage(), record.layers(), argv, envList,
-                ContainerSpecs.workingDir(c, image), ContainerSpecs.user(pod, c, image), List.of(),
+                ContainerSpecs.workingDir(c, image), ContainerSpecs.user(pod, c, image), options.mounts(),
                 ContainerSpecs.resources(c), logPath, false, stopSignal, labels, annotations);
     }
 

@@ -1,5 +1,7 @@
 package dev.j8s.kubelet.kuberuntime;
 
+import dev.j8s.kubelet.container.ConfigException;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -101,7 +103,7 @@ class ContainerSpecsTest {
                 .endSecurityContext().build();
         String where = " (pod: \"web_team(u-1)\", container: c)";
 
-        assertThatThrownBy(() -> user(POD, c, "nobody")).isInstanceOf(ContainerSpecs.ConfigException.class)
+        assertThatThrownBy(() -> user(POD, c, "nobody")).isInstanceOf(ConfigException.class)
                 .hasMessage("container has runAsNonRoot and image has non-numeric user (nobody), cannot verify user"
                         + " is non-root" + where);
         assertThatThrownBy(() -> user(POD, c, "app:1000")).hasMessage("container has runAsNonRoot and image has"
