@@ -4,6 +4,9 @@ import dev.j8s.api.Cluster;
 import dev.j8s.api.PodEvent;
 import dev.j8s.api.PodSource;
 import dev.j8s.kubelet.credentials.KubeletCredentials;
+import dev.j8s.kubelet.envvars.DownwardApi;
+import dev.j8s.kubelet.envvars.EnvironmentVariables;
+import dev.j8s.kubelet.manager.ObjectCache;
 import dev.j8s.kubelet.images.ImageManager;
 import dev.j8s.kubelet.images.ImagePullSettings;
 import dev.j8s.kubelet.images.ImageService;
@@ -82,6 +85,7 @@ public final class Kubelet implements AutoCloseable {
     private final String nodeIp;
     private final StatusManager statusManager;
     private final VolumeManager volumes;
+    private final ObjectCache objects;
     /** Why containers wait, per pod UID, from the last sync (for logs of waiting containers). */
     private final Map<String, Map<String, WaitingReason>> waitingReasons = new ConcurrentHashMap<>();
     private volatile HostFacts facts;
@@ -106,11 +110,13 @@ public final class Kubelet implements AutoCloseable {
         this.statusManager = new StatusManager(cluster::updatePodStatus);
         ImageManager imageManager = new ImageManager(credentials.imageService(images), recorder, clock,
                 ImagePullSettings.DEFAULTS, credentials.pulledImages());
+        this.objects = new ObjectCache(cluster, clock, ObjectCache.DEFAULT_TTL);
         this.volumes = new VolumeManager(config.dataDir().resolve("pods"), recorder,
                 HostFacts.memoryTotal());
         this.manager = new KubeRuntimeManager(runtime, imageManager, recorder, logs, backOff, clock,
                 config.hostResolvConf(), Optional.of(credentials.podCredentials(cluster::secret, recorder)),
-                new PodContainerOptions(volumes));
+                new PodContainerOptions(new EnvironmentVariables(objects), volumes,
+                        () -> new DownwardApi.Node(List.of(nodeIp), NodeStatuses.allocatable(facts())), recorder));
         this.workers = new PodWorkers(this::sync);
         this.heartbeat = new NodeHeartbeat(cluster, config.nodeName(), this::facts, this::health,
                 config.kubeletVersion(), 10250, clock);

@@ -15,6 +15,7 @@ public enum EventReason {
     PREEMPT_CONTAINER("Preempting"),
     BACK_OFF_START_CONTAINER("BackOff"),
     EXCEEDED_GRACE_PERIOD("ExceededGracePeriod"),
+    INVALID_ENVIRONMENT_VARIABLE_NAMES("InvalidEnvironmentVariableNames"),
 
     // Pod event reasons.
     FAILED_TO_KILL_POD("FailedKillPod"),

@@ -49,6 +49,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
+import java.util.function.Supplier;
 import java.util.stream.IntStream;
 
 /**
@@ -330,7 +331,9 @@ public final class KubeRuntimeManager {
         ImagePullResult.Ready ready = (ImagePullResult.Ready) image;
         ContainerConfig config;
         try {
-            config = containerConfig(pod, c, ready, attempt, state.podIps());
+            List<String> known = state.podIps();
+            config = containerConfig(pod, c, ready, attempt,
+                    () -> known.isEmpty() ? runtime.podSandboxIps(sandboxId) : known);
         } catch (ConfigException | IllegalArgumentException e) {
             recorder.event(ref, EventType.WARNING, EventReason.FAILED_TO_CREATE_CONTAINER, "Error: " + e.getMessage());
             return Optional.of(new WaitingReason("CreateContainerConfigError", e.getMessage()));
@@ -365,12 +368,12 @@ public final class KubeRuntimeManager {
     }
 
     ContainerConfig containerConfig(Pod pod, Container c, ImagePullResult.Ready ready, int attempt,
-            List<String> podIps) {
+            Supplier<List<String>> podIps) {
         RunContainerOptions options = helper.generateRunContainerOptions(pod, c, podIps);
         ImageRecord record = ready.image();
         ImageConfig image = record.config();
-        Map<String, String> env = ContainerSpecs.env(c, image);
-        List<String> argv = ContainerSpecs.argv(c, image, env);
+        Map<String, String> env = ContainerSpecs.env(image, options.env());
+        List<String> argv = ContainerSpecs.argv(c, image, options.env());
         Path logPath = logs.logFile(pod.getMetadata().getNamespace(), pod.getMetadata().getName(),
                 pod.getMetadata().getUid(), c.getName(), attempt);
         try {
