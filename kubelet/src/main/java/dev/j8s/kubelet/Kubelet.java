@@ -4,6 +4,9 @@ import dev.j8s.api.Cluster;
 import dev.j8s.api.PodEvent;
 import dev.j8s.api.PodSource;
 import dev.j8s.kubelet.credentials.KubeletCredentials;
+import dev.j8s.kubelet.envvars.DownwardApi;
+import dev.j8s.kubelet.envvars.EnvironmentVariables;
+import dev.j8s.kubelet.manager.ObjectCache;
 import dev.j8s.kubelet.images.ImageManager;
 import dev.j8s.kubelet.images.ImagePullSettings;
 import dev.j8s.kubelet.images.ImageService;
@@ -26,6 +29,7 @@ import dev.j8s.kubelet.status.PodStatusGenerator;
 import dev.j8s.kubelet.status.PodStatusInput;
 import dev.j8s.kubelet.status.StatusManager;
 import dev.j8s.kubelet.status.WaitingReason;
+import dev.j8s.kubelet.volumemanager.VolumeManager;
 import dev.j8s.runtime.ContainerRuntime;
 import dev.j8s.runtime.ContainerState;
 import dev.j8s.runtime.ContainerStatus;
@@ -81,6 +85,8 @@ public final class Kubelet implements AutoCloseable {
     private final ContainerLogManager logRotation;
     private final String nodeIp;
     private final StatusManager statusManager;
+    private final VolumeManager volumes;
+    private final ObjectCache objects;
     /** Why containers wait, per pod UID, from the last sync (for logs of waiting containers). */
     private final Map<String, Map<String, WaitingReason>> waitingReasons = new ConcurrentHashMap<>();
     private volatile HostFacts facts;
@@ -105,8 +111,13 @@ public final class Kubelet implements AutoCloseable {
         this.statusManager = new StatusManager(cluster::updatePodStatus);
         ImageManager imageManager = new ImageManager(credentials.imageService(images), recorder, clock,
                 ImagePullSettings.DEFAULTS, credentials.pulledImages());
+        this.objects = new ObjectCache(cluster, clock, ObjectCache.DEFAULT_TTL);
+        this.volumes = new VolumeManager(config.dataDir().resolve("pods"), recorder,
+                HostFacts.memoryTotal());
         this.manager = new KubeRuntimeManager(runtime, imageManager, recorder, logs, backOff, clock,
                 config.hostResolvConf(), Optional.of(credentials.podCredentials(cluster::secret, recorder)),
+                new PodContainerOptions(new EnvironmentVariables(objects), volumes,
+                        () -> new DownwardApi.Node(List.of(nodeIp), NodeStatuses.allocatable(facts())), recorder),
                 new HookJournal(config.dataDir().resolve("pods"), clock));
         this.workers = new PodWorkers(this::sync);
         this.heartbeat = new NodeHeartbeat(cluster, config.nodeName(), this::facts, this::health,
@@ -158,9 +169,16 @@ public final class Kubelet implements AutoCloseable {
         workers.updatePod(pod);
     }
 
-    /** Kills and removes what the runtime runs for pods the API no longer has (upstream's housekeeping). */
+    /**
+     * Kills and removes what the runtime runs for pods the API no longer has, and tears down their volumes
+     * (upstream's housekeeping).
+     */
     private void removeOrphans() {
         Set<String> known = source.pods().stream().map(p -> p.getMetadata().getUid()).collect(Collectors.toSet());
+        Set<String> active = new java.util.HashSet<>(known);
+        active.addAll(workers.uids());
+        active.addAll(manager.podUids());
+        volumes.cleanupOrphanedPodDirs(active);
         for (String uid : manager.podUids()) {
             if (known.contains(uid) || workers.uids().contains(uid)) {
                 continue;
@@ -188,6 +206,7 @@ public final class Kubelet implements AutoCloseable {
         if (pod.getMetadata().getDeletionTimestamp() != null) {
             manager.killPod(pod, KubeRuntimeManager.gracePeriod(pod), true);
             writeStatus(pod, manager.state(uid), Map.of(), true);
+            volumes.unmountPod(uid); // before the final delete, so kubectl delete returns once the volumes are gone
             cluster.deletePod(pod.getMetadata().getNamespace(), pod.getMetadata().getName(), uid);
             forget(pod);
             return new PodSyncHandler.Outcome.Finished();
@@ -201,7 +220,13 @@ public final class Kubelet implements AutoCloseable {
                 state = manager.state(uid);
             }
             writeStatus(pod, state, Map.of(), true);
+            volumes.unmountPod(uid); // a terminated pod keeps no volumes (upstream's reconciler unmounts them)
             return new PodSyncHandler.Outcome.Continue(Optional.empty());
+        }
+        if (volumes.waitForAttachAndMount(pod) instanceof VolumeManager.MountResult.NotReady notReady) {
+            // upstream: "Unable to attach or mount volumes"; the containers wait in ContainerCreating
+            writeStatus(pod, manager.state(uid), Map.of(), false);
+            return new PodSyncHandler.Outcome.Continue(Optional.of(notReady.retryAfter()));
         }
         KubeRuntimeManager.SyncResult result = manager.syncPod(pod);
         waitingReasons.put(uid, result.waiting());
@@ -210,6 +235,7 @@ public final class Kubelet implements AutoCloseable {
         if (isTerminal(status.getPhase())) {
             manager.killPod(pod, KubeRuntimeManager.gracePeriod(pod), false);
             writeStatus(pod, manager.state(uid), result.waiting(), true);
+            volumes.unmountPod(uid);
         }
         return new PodSyncHandler.Outcome.Continue(result.resyncAfter());
     }
@@ -230,6 +256,7 @@ public final class Kubelet implements AutoCloseable {
         manager.forgetPod(uid);
         waitingReasons.remove(uid);
         backOff.forgetPod(uid);
+        volumes.unmountPod(uid);
         Path dir = config.dataDir().resolve("logs").resolve("pods")
                 .resolve(pod.getMetadata().getNamespace() + "_" + pod.getMetadata().getName() + "_" + uid);
         deleteTree(dir);

@@ -15,6 +15,7 @@ public enum EventReason {
     PREEMPT_CONTAINER("Preempting"),
     BACK_OFF_START_CONTAINER("BackOff"),
     EXCEEDED_GRACE_PERIOD("ExceededGracePeriod"),
+    INVALID_ENVIRONMENT_VARIABLE_NAMES("InvalidEnvironmentVariableNames"),
 
     // Pod event reasons.
     FAILED_TO_KILL_POD("FailedKillPod"),
@@ -61,6 +62,11 @@ public enum EventReason {
     FAILED_MOUNT_ON_FILESYSTEM_MISMATCH("FailedMountOnFilesystemMismatch"),
     FAILED_PREPARE_DYNAMIC_RESOURCES("FailedPrepareDynamicResources"),
     POSSIBLE_MEMORY_BACKED_VOLUMES_ON_DISK("PossibleMemoryBackedVolumesOnDisk"),
+    /**
+     * j8s's own: a disk-backed emptyDir has a {@code sizeLimit}, which upstream's eviction manager enforces and
+     * j8s does not yet.
+     */
+    SIZE_LIMIT_NOT_ENFORCED("SizeLimitNotEnforced"),
     CGROUP_V1("CgroupV1"),
 
     // Image manager event reasons.

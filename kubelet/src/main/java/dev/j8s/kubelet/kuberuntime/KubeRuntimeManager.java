@@ -1,9 +1,13 @@
 package dev.j8s.kubelet.kuberuntime;
 
+import dev.j8s.kubelet.container.ConfigException;
+
 import dev.j8s.kubelet.container.ContainerHash;
 import dev.j8s.kubelet.container.ContainerKind;
 import dev.j8s.kubelet.container.ContainerReferences;
 import dev.j8s.kubelet.container.Restarts;
+import dev.j8s.kubelet.container.RunContainerOptions;
+import dev.j8s.kubelet.container.RuntimeHelper;
 import dev.j8s.kubelet.credentials.CredentialsException;
 import dev.j8s.kubelet.credentials.PodCredentials;
 import dev.j8s.kubelet.events.EventReason;
@@ -55,6 +59,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.function.Supplier;
 import java.util.stream.IntStream;
 
 /**
@@ -82,6 +87,7 @@ public final class KubeRuntimeManager {
     private final Clock clock;
     private final Path hostResolvConf;
     private final Optional<PodCredentials> credentials;
+    private final RuntimeHelper helper;
     private final HandlerRunner hooks;
     private final HookJournal journal;
     /** Per pod UID, completed once the pod is to be terminated: a postStart still running for it stops waiting. */
@@ -89,11 +95,13 @@ public final class KubeRuntimeManager {
 
     /**
      * @param credentials the pods' registry credentials (pull secrets, node config, plugins); empty: anonymous
+     * @param helper the kubelet's environment and mounts of each container
      * @param journal where hook starts and outcomes are recorded
      */
     public KubeRuntimeManager(ContainerRuntime runtime, ImageManager images, EventRecorder recorder, PodLogs logs,
             CrashLoopBackOff backOff, Clock clock, Path hostResolvConf, Optional<PodCredentials> credentials,
-            HookJournal journal) {
+            RuntimeHelper helper, HookJournal journal) {
+        this.helper = helper;
         this.credentials = credentials;
         this.journal = journal;
         this.hooks = new HandlerRunner(runtime, recorder);
@@ -388,8 +396,10 @@ public final class KubeRuntimeManager {
         ImagePullResult.Ready ready = (ImagePullResult.Ready) image;
         ContainerConfig config;
         try {
-            config = containerConfig(pod, c, ready, attempt);
-        } catch (ContainerSpecs.ConfigException | IllegalArgumentException e) {
+            List<String> known = state.podIps();
+            config = containerConfig(pod, c, ready, attempt,
+                    () -> known.isEmpty() ? runtime.podSandboxIps(sandboxId) : known);
+        } catch (ConfigException | IllegalArgumentException e) {
             recorder.event(ref, EventType.WARNING, EventReason.FAILED_TO_CREATE_CONTAINER, "Error: " + e.getMessage());
             return Optional.of(new WaitingReason("CreateContainerConfigError", e.getMessage()));
         }
@@ -483,7 +493,7 @@ public final class KubeRuntimeManager {
     /** The sandbox's addresses now (its network may have come up after the state this sync read). */
     private List<String> podIps(String sandboxId) {
         try {
-            return runtime.podSandboxStatus(sandboxId).ips();
+            return runtime.podSandboxIps(sandboxId);
         } catch (RuntimeException e) {
             return List.of();
         }
@@ -509,11 +519,13 @@ public final class KubeRuntimeManager {
         journal.forget(uid);
     }
 
-    ContainerConfig containerConfig(Pod pod, Container c, ImagePullResult.Ready ready, int attempt) {
+    ContainerConfig containerConfig(Pod pod, Container c, ImagePullResult.Ready ready, int attempt,
+            Supplier<List<String>> podIps) {
+        RunContainerOptions options = helper.generateRunContainerOptions(pod, c, podIps);
         ImageRecord record = ready.image();
         ImageConfig image = record.config();
-        Map<String, String> env = ContainerSpecs.env(c, image);
-        List<String> argv = ContainerSpecs.argv(c, image, env);
+        Map<String, String> env = ContainerSpecs.env(image, options.env());
+        List<String> argv = ContainerSpecs.argv(c, image, options.env());
         Path logPath = logs.logFile(pod.getMetadata().getNamespace(), pod.getMetadata().getName(),
                 pod.getMetadata().getUid(), c.getName(), attempt);
         try {
@@ -530,7 +542,7 @@ public final class KubeRuntimeManager {
         String stopSignal = stopSignal(c, image);
         List<String> envList = env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
         return new ContainerConfig(c.getName(), attempt, c.getImage(), record.layers(), argv, envList,
-                ContainerSpecs.workingDir(c, image), ContainerSpecs.user(pod, c, image), List.of(),
+                ContainerSpecs.workingDir(c, image), ContainerSpecs.user(pod, c, image), options.mounts(),
                 ContainerSpecs.resources(c), logPath, false, stopSignal, labels, annotations);
     }
 

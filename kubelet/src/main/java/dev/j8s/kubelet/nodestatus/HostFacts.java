@@ -54,6 +54,11 @@ public record HostFacts(
         "runc://" + runcVersion(runcBinary));
   }
 
+  /** The node's memory (MemTotal of /proc/meminfo), 0 when unknown. */
+  public static long memoryTotal() {
+    return meminfoBytes(read(Path.of("/proc/meminfo")).orElse(""), "MemTotal");
+  }
+
   static long meminfoBytes(String meminfo, String key) {
     for (String line : meminfo.split("\n")) {
       if (line.startsWith(key + ":")) {

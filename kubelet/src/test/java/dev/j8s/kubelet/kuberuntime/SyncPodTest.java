@@ -64,7 +64,7 @@ class SyncPodTest {
         Path resolv = Files.writeString(dir.resolve("resolv.conf"), "nameserver 10.0.0.53\n");
         manager = new KubeRuntimeManager(runtime, new ImageManager(images, events, clock, ImagePullSettings.DEFAULTS),
                 events, new PodLogs(dir.resolve("logs")), new CrashLoopBackOff(clock), clock, resolv, Optional.empty(),
-                journal = new HookJournal(dir.resolve("pods"), clock));
+                dev.j8s.kubelet.container.RuntimeHelper.NONE, journal = new HookJournal(dir.resolve("pods"), clock));
     }
 
     private static List<String> started(String name, int attempt, String sandbox) {

@@ -375,6 +375,16 @@ public final class ConmonRuntime implements ContainerRuntime {
   }
 
   @Override
+  public List<String> podSandboxIps(String sandboxId) {
+    try {
+      awaitNetwork(sandboxId);
+    } catch (ContainerRuntimeException.SandboxFailed e) {
+      return List.of(); // starting the container reports it
+    }
+    return podSandboxStatus(sandboxId).ips();
+  }
+
+  @Override
   public List<PodSandboxStatus> listPodSandboxes() {
     return list(sandboxesDir()).stream()
         .flatMap(dir -> Meta.read(dir.resolve("sandbox.json"), Meta.Sandbox.class).stream())
