@@ -24,6 +24,7 @@ import dev.j8s.kubelet.nodestatus.NodeStatuses;
 import dev.j8s.kubelet.pleg.Pleg;
 import dev.j8s.kubelet.pods.PodSyncHandler;
 import dev.j8s.kubelet.pods.PodWorkers;
+import dev.j8s.kubelet.prober.ProberManager;
 import dev.j8s.kubelet.status.CrashLoopBackOff;
 import dev.j8s.kubelet.status.PodStatusGenerator;
 import dev.j8s.kubelet.status.PodStatusInput;
@@ -85,6 +86,7 @@ public final class Kubelet implements AutoCloseable {
     private final ContainerLogManager logRotation;
     private final String nodeIp;
     private final StatusManager statusManager;
+    private final ProberManager prober;
     private final VolumeManager volumes;
     private final ObjectCache objects;
     /** Why containers wait, per pod UID, from the last sync (for logs of waiting containers). */
@@ -109,6 +111,7 @@ public final class Kubelet implements AutoCloseable {
         this.logs = new PodLogs(config.dataDir());
         this.backOff = new CrashLoopBackOff(clock);
         this.statusManager = new StatusManager(cluster::updatePodStatus);
+        this.prober = new ProberManager(runtime, statusManager, recorder, clock, this::resync);
         ImageManager imageManager = new ImageManager(credentials.imageService(images), recorder, clock,
                 ImagePullSettings.DEFAULTS, credentials.pulledImages());
         this.objects = new ObjectCache(cluster, clock, ObjectCache.DEFAULT_TTL);
@@ -118,7 +121,7 @@ public final class Kubelet implements AutoCloseable {
                 config.hostResolvConf(), Optional.of(credentials.podCredentials(cluster::secret, recorder)),
                 new PodContainerOptions(new EnvironmentVariables(objects), volumes,
                         () -> new DownwardApi.Node(List.of(nodeIp), NodeStatuses.allocatable(facts())), recorder),
-                new HookJournal(config.dataDir().resolve("pods"), clock));
+                new HookJournal(config.dataDir().resolve("pods"), clock), prober.results());
         this.workers = new PodWorkers(this::sync);
         this.heartbeat = new NodeHeartbeat(cluster, config.nodeName(), this::facts, this::health,
                 config.kubeletVersion(), 10250, clock);
@@ -199,12 +202,16 @@ public final class Kubelet implements AutoCloseable {
     private PodSyncHandler.Outcome sync(Pod pod, boolean removed) {
         String uid = pod.getMetadata().getUid();
         if (removed) {
+            prober.removePod(uid);
             manager.killPod(pod, KubeRuntimeManager.gracePeriod(pod), true);
             forget(pod);
             return new PodSyncHandler.Outcome.Finished();
         }
         if (pod.getMetadata().getDeletionTimestamp() != null) {
+            // upstream SyncTerminatingPod: liveness and startup stop before the kill, readiness after it
+            prober.stopLivenessAndStartup(pod);
             manager.killPod(pod, KubeRuntimeManager.gracePeriod(pod), true);
+            prober.removePod(uid);
             writeStatus(pod, manager.state(uid), Map.of(), true);
             volumes.unmountPod(uid); // before the final delete, so kubectl delete returns once the volumes are gone
             cluster.deletePod(pod.getMetadata().getNamespace(), pod.getMetadata().getName(), uid);
@@ -228,6 +235,7 @@ public final class Kubelet implements AutoCloseable {
             writeStatus(pod, manager.state(uid), Map.of(), false);
             return new PodSyncHandler.Outcome.Continue(Optional.of(notReady.retryAfter()));
         }
+        prober.addPod(pod);
         KubeRuntimeManager.SyncResult result = manager.syncPod(pod);
         waitingReasons.put(uid, result.waiting());
         PodRuntimeState state = manager.state(uid);
@@ -245,9 +253,23 @@ public final class Kubelet implements AutoCloseable {
                 .map(previous -> new PodBuilder(pod).withStatus(previous).build()).orElse(pod);
         PodStatus status = PodStatusGenerator.generate(new PodStatusInput(base, state.observations(),
                 state.readySandbox().isPresent(), List.of(nodeIp), state.podIps(), waiting,
-                terminal, clock.instant()));
+                terminal, clock.instant(), prober.results()));
         statusManager.setPodStatus(pod, status);
+        if (!terminal && unready(status)) {
+            // upstream's UpdatePodStatus: a started container that is not ready yet gets its readiness probed now
+            prober.trigger(pod.getMetadata().getUid());
+        }
         return status;
+    }
+
+    /** A probe result changed: the pod syncs again. */
+    private void resync(String uid) {
+        workers.resync(uid);
+    }
+
+    private static boolean unready(PodStatus status) {
+        return Stream.concat(status.getContainerStatuses().stream(), status.getInitContainerStatuses().stream())
+                .anyMatch(c -> Boolean.TRUE.equals(c.getStarted()) && !Boolean.TRUE.equals(c.getReady()));
     }
 
     private void forget(Pod pod) {
@@ -377,6 +399,7 @@ public final class Kubelet implements AutoCloseable {
         pleg.close();
         logRotation.close();
         workers.close();
+        prober.close();
         heartbeat.close();
         recorder.close();
     }

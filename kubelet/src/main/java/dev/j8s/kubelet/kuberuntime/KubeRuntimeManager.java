@@ -23,6 +23,8 @@ import dev.j8s.kubelet.lifecycle.HookResult;
 import dev.j8s.kubelet.lifecycle.HookTarget;
 import dev.j8s.kubelet.lifecycle.RunningHook;
 import dev.j8s.kubelet.logs.PodLogs;
+import dev.j8s.kubelet.prober.results.ProbeResults;
+import dev.j8s.kubelet.prober.results.Result;
 import dev.j8s.kubelet.status.CrashLoopBackOff;
 import dev.j8s.kubelet.status.WaitingReason;
 import dev.j8s.oci.image.ImageRecord;
@@ -90,6 +92,7 @@ public final class KubeRuntimeManager {
     private final RuntimeHelper helper;
     private final HandlerRunner hooks;
     private final HookJournal journal;
+    private final ProbeResults probes;
     /** Per pod UID, completed once the pod is to be terminated: a postStart still running for it stops waiting. */
     private final Map<String, CompletableFuture<Void>> terminations = new ConcurrentHashMap<>();
 
@@ -97,11 +100,13 @@ public final class KubeRuntimeManager {
      * @param credentials the pods' registry credentials (pull secrets, node config, plugins); empty: anonymous
      * @param helper the kubelet's environment and mounts of each container
      * @param journal where hook starts and outcomes are recorded
+     * @param probes the prober's latest results: a liveness or startup failure kills the container
      */
     public KubeRuntimeManager(ContainerRuntime runtime, ImageManager images, EventRecorder recorder, PodLogs logs,
             CrashLoopBackOff backOff, Clock clock, Path hostResolvConf, Optional<PodCredentials> credentials,
-            RuntimeHelper helper, HookJournal journal) {
+            RuntimeHelper helper, HookJournal journal, ProbeResults probes) {
         this.helper = helper;
+        this.probes = probes;
         this.credentials = credentials;
         this.journal = journal;
         this.hooks = new HandlerRunner(runtime, recorder);
@@ -145,7 +150,7 @@ public final class KubeRuntimeManager {
     public SyncResult syncPod(Pod pod) {
         String uid = pod.getMetadata().getUid();
         PodRuntimeState state = state(uid);
-        PodActions actions = computePodActions(pod, state, journal.interrupted(uid, Hook.POST_START));
+        PodActions actions = computePodActions(pod, state, probes, journal.interrupted(uid, Hook.POST_START));
         LOG.log(Level.DEBUG, () -> "computePodActions got for pod pod=" + key(pod) + " actions=" + actions);
         Map<String, WaitingReason> waiting = new HashMap<>();
 
@@ -215,9 +220,9 @@ public final class KubeRuntimeManager {
         return new SyncResult(waiting, resync);
     }
 
-    /** {@link #computePodActions(Pod, PodRuntimeState, Set)} for a pod whose hooks were never interrupted. */
+    /** {@link #computePodActions(Pod, PodRuntimeState, ProbeResults, Set)} without probes or interrupted hooks. */
     static PodActions computePodActions(Pod pod, PodRuntimeState state) {
-        return computePodActions(pod, state, Set.of());
+        return computePodActions(pod, state, ProbeResults.NONE, Set.of());
     }
 
     /**
@@ -226,11 +231,13 @@ public final class KubeRuntimeManager {
      * and starts from its first init container, or all its containers; in a ready sandbox the init containers
      * run one at a time in order (a failed one is restarted unless the policy is {@code Never}, which fails the
      * pod), then every container not running is started when {@link Restarts#shouldContainerBeRestarted} says
-     * so, and a running one whose hash no longer matches its spec is killed and started again. A running container
-     * whose postStart the hook journal has as started and never finished ({@code interruptedPostStarts}, container
-     * IDs) gets that hook run again.
+     * so, and a running one whose hash no longer matches its spec is killed and started again, as is one whose
+     * liveness or startup probe failed ({@code probes}; started again when the restart policy allows). A running
+     * container whose postStart the hook journal has as started and never finished ({@code interruptedPostStarts},
+     * container IDs) gets that hook run again.
      */
-    static PodActions computePodActions(Pod pod, PodRuntimeState state, Set<String> interruptedPostStarts) {
+    static PodActions computePodActions(Pod pod, PodRuntimeState state, ProbeResults probes,
+            Set<String> interruptedPostStarts) {
         Optional<PodSandboxStatus> ready = state.readySandbox();
         if (ready.isEmpty()) {
             Optional<String> replaced = state.sandboxes().stream().max(Comparator.comparing(PodSandboxStatus::createdAt))
@@ -275,12 +282,27 @@ public final class KubeRuntimeManager {
             Optional<ContainerStatus> latest = state.latest(c.getName());
             if (latest.isPresent() && latest.get().state() instanceof ContainerState.Running) {
                 ContainerStatus s = latest.get();
+                String message;
+                PodActions.KillReason reason;
+                boolean restart = !policy.equals("Never");
                 if (!ContainerHash.matches(s.annotations().getOrDefault(Labels.CONTAINER_HASH, ""), c)) {
-                    kill.add(new PodActions.ContainerToKill(s.id(), c.getName(), ContainerKind.CONTAINER,
-                            PodActions.KillReason.DEFINITION_CHANGED,
-                            "Container " + c.getName() + " definition changed, will be restarted"));
+                    message = "Container " + c.getName() + " definition changed";
+                    reason = PodActions.KillReason.DEFINITION_CHANGED;
+                    restart = true; // whatever the restart policy: the spec changed
+                } else if (probes.liveness(s.id()).orElse(Result.UNKNOWN) == Result.FAILURE) {
+                    message = "Container " + c.getName() + " failed liveness probe";
+                    reason = PodActions.KillReason.LIVENESS_PROBE;
+                } else if (probes.startup(s.id()).orElse(Result.UNKNOWN) == Result.FAILURE) {
+                    message = "Container " + c.getName() + " failed startup probe";
+                    reason = PodActions.KillReason.STARTUP_PROBE;
+                } else {
+                    continue; // keep it
+                }
+                if (restart) {
+                    message += ", will be restarted";
                     start.add(i);
                 }
+                kill.add(new PodActions.ContainerToKill(s.id(), c.getName(), ContainerKind.CONTAINER, reason, message));
                 continue;
             }
             if (Restarts.shouldContainerBeRestarted(policy, deleted, latest.map(ContainerStatus::state))) {
@@ -774,6 +796,14 @@ public final class KubeRuntimeManager {
         Long podGrace = pod.getSpec() == null ? null : pod.getSpec().getTerminationGracePeriodSeconds();
         if (podGrace == null) {
             return MINIMUM_GRACE.toSeconds();
+        }
+        io.fabric8.kubernetes.api.model.Probe probe = spec == null ? null : switch (reason) {
+            case LIVENESS_PROBE -> spec.getLivenessProbe();
+            case STARTUP_PROBE -> spec.getStartupProbe();
+            default -> null;
+        };
+        if (probe != null && probe.getTerminationGracePeriodSeconds() != null) {
+            return probe.getTerminationGracePeriodSeconds();
         }
         return podGrace;
     }

@@ -67,6 +67,10 @@ public record PodActions(
         DEFINITION_CHANGED,
         /** Its postStart hook failed (upstream {@code reasonFailedPostStartHook}). */
         FAILED_POST_START_HOOK,
+        /** Its liveness probe failed: the probe's own grace period, if set, applies. */
+        LIVENESS_PROBE,
+        /** Its startup probe failed: the probe's own grace period, if set, applies. */
+        STARTUP_PROBE,
         /** The pod is being terminated, or any other kill (upstream {@code reasonUnknown}). */
         UNKNOWN
     }

@@ -1,5 +1,6 @@
 package dev.j8s.kubelet.status;
 
+import dev.j8s.kubelet.prober.results.ProbeResults;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Instant;
 import java.util.List;
@@ -18,6 +19,7 @@ import java.util.Map;
  * @param terminal the pod worker finished the pod: it was deleted or reached a terminal phase and all
  *     its containers stopped, so the phase must be terminal
  * @param now the time used for new condition transitions and the start time
+ * @param probes the latest startup and readiness results, which make a running container started and ready
  */
 public record PodStatusInput(
     Pod pod,
@@ -27,12 +29,19 @@ public record PodStatusInput(
     List<String> podIps,
     Map<String, WaitingReason> waiting,
     boolean terminal,
-    Instant now) {
+    Instant now,
+    ProbeResults probes) {
 
   public PodStatusInput {
     containers = List.copyOf(containers);
     hostIps = List.copyOf(hostIps);
     podIps = List.copyOf(podIps);
     waiting = Map.copyOf(waiting);
+  }
+
+  /** An input for a pod without probe results (every running container started and ready). */
+  public PodStatusInput(Pod pod, List<ContainerObservation> containers, boolean sandboxReady, List<String> hostIps,
+      List<String> podIps, Map<String, WaitingReason> waiting, boolean terminal, Instant now) {
+    this(pod, containers, sandboxReady, hostIps, podIps, waiting, terminal, now, ProbeResults.NONE);
   }
 }

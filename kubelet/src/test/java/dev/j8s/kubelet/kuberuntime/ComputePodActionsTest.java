@@ -6,6 +6,8 @@ import dev.j8s.kubelet.container.ContainerHash;
 import dev.j8s.kubelet.container.ContainerKind;
 import dev.j8s.kubelet.kuberuntime.PodActions.ContainerToKill;
 import dev.j8s.kubelet.kuberuntime.PodActions.KillReason;
+import dev.j8s.kubelet.prober.results.ProbeResults;
+import dev.j8s.kubelet.prober.results.Result;
 import dev.j8s.runtime.ContainerState;
 import dev.j8s.runtime.PodSandboxStatus;
 import io.fabric8.kubernetes.api.model.Container;
@@ -43,9 +45,18 @@ class ComputePodActionsTest {
      * One row: the pod, what the runtime has for it, the containers whose postStart the hook journal has as
      * interrupted, and the actions expected.
      */
-    record Case(String name, Pod pod, Consumer<FakeRuntime> runtime, Set<String> interrupted, PodActions expected) {
+    record Case(String name, Pod pod, Consumer<FakeRuntime> runtime, Set<String> interrupted, ProbeResults probes,
+            PodActions expected) {
         Case(String name, Pod pod, Consumer<FakeRuntime> runtime, PodActions expected) {
-            this(name, pod, runtime, Set.of(), expected);
+            this(name, pod, runtime, Set.of(), ProbeResults.NONE, expected);
+        }
+
+        Case(String name, Pod pod, Consumer<FakeRuntime> runtime, Set<String> interrupted, PodActions expected) {
+            this(name, pod, runtime, interrupted, ProbeResults.NONE, expected);
+        }
+
+        Case(String name, Pod pod, Consumer<FakeRuntime> runtime, ProbeResults probes, PodActions expected) {
+            this(name, pod, runtime, Set.of(), probes, expected);
         }
 
         @Override
@@ -62,7 +73,8 @@ class ComputePodActionsTest {
         runtime.clearCalls();
         PodRuntimeState state = new PodRuntimeState(UID, runtime.listPodSandboxes(UID), runtime.listContainers());
 
-        assertThat(KubeRuntimeManager.computePodActions(c.pod(), state, c.interrupted())).isEqualTo(c.expected());
+        assertThat(KubeRuntimeManager.computePodActions(c.pod(), state, c.probes(), c.interrupted()))
+                .isEqualTo(c.expected());
         assertThat(runtime.calls()).as("computePodActions calls nothing").isEmpty();
     }
 
@@ -164,6 +176,23 @@ class ComputePodActionsTest {
                 failedInitCase("Never", PodActions.keep("sb-1", 0)),
                 failedInitCase("OnFailure", initStarts(0)),
                 failedInitCase("Always", initStarts(0)),
+                // probes
+                probeKillCase("Always", "liveness", true),
+                probeKillCase("OnFailure", "liveness", true),
+                probeKillCase("Never", "liveness", false),
+                probeKillCase("Always", "startup", true),
+                probeKillCase("Never", "startup", false),
+                new Case("a running container whose liveness probe succeeds or has no result yet is kept",
+                        pod("Always", List.of(), MAIN, SIDE), rt -> {
+                            String sb = ready(rt);
+                            running(rt, sb, MAIN, 0);
+                            running(rt, sb, SIDE, 0);
+                        }, probes(Map.of("main#0", Result.SUCCESS), Map.of(), Map.of()),
+                        PodActions.keep("sb-1", 0)),
+                new Case("a failed readiness probe kills nothing",
+                        pod("Always", List.of(), MAIN), rt -> running(rt, ready(rt), MAIN, 0),
+                        probes(Map.of(), Map.of("main#0", Result.FAILURE), Map.of()),
+                        PodActions.keep("sb-1", 0)),
                 // lifecycle hooks
                 new Case("a running container whose postStart the journal has as interrupted gets it run again",
                         pod("Always", List.of(), WITH_POST_START), rt -> {
@@ -200,6 +229,45 @@ class ComputePodActionsTest {
                     exited(rt, sb, MAIN, 0, exitCode);
                 },
                 restarted ? starts(0) : PodActions.keep("sb-1", 0));
+    }
+
+    private static Case probeKillCase(String policy, String probe, boolean restarted) {
+        Map<String, Result> failed = Map.of("main#0", Result.FAILURE);
+        ProbeResults results = probe.equals("liveness") ? probes(failed, Map.of(), Map.of())
+                : probes(Map.of(), Map.of(), failed);
+        KillReason reason = probe.equals("liveness") ? KillReason.LIVENESS_PROBE : KillReason.STARTUP_PROBE;
+        String message = "Container main failed " + probe + " probe" + (restarted ? ", will be restarted" : "");
+        return new Case("a failed " + probe + " probe under " + policy + " kills the container"
+                + (restarted ? " and starts it again" : " for good"),
+                pod(policy, List.of(), MAIN, SIDE), rt -> {
+                    String sb = ready(rt);
+                    running(rt, sb, MAIN, 0);
+                    running(rt, sb, SIDE, 0);
+                }, results,
+                new PodActions(false, false, Optional.of("sb-1"), 0, List.of(), restarted ? List.of(0) : List.of(),
+                        List.of(new ContainerToKill("main#0", "main", ContainerKind.CONTAINER, reason, message)),
+                        List.of(), List.of()));
+    }
+
+    /** Probe results by container instance ID. */
+    static ProbeResults probes(Map<String, Result> liveness, Map<String, Result> readiness,
+            Map<String, Result> startup) {
+        return new ProbeResults() {
+            @Override
+            public Optional<Result> liveness(String containerId) {
+                return Optional.ofNullable(liveness.get(containerId));
+            }
+
+            @Override
+            public Optional<Result> readiness(String containerId) {
+                return Optional.ofNullable(readiness.get(containerId));
+            }
+
+            @Override
+            public Optional<Result> startup(String containerId) {
+                return Optional.ofNullable(startup.get(containerId));
+            }
+        };
     }
 
     private static Case failedInitCase(String policy, PodActions expected) {

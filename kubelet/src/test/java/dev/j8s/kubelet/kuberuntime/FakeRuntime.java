@@ -190,9 +190,16 @@ public final class FakeRuntime implements ContainerRuntime {
         return List.copyOf(containers.values());
     }
 
+    /** Records {@code execSync <id> <argv...>}; runs as {@link #onExec} says; past {@code timeout} it times out. */
     @Override
     public ExecResult execSync(String containerId, List<String> command, Duration timeout) {
-        throw new UnsupportedOperationException("FakeRuntime does not exec");
+        call("execSync", containerId + " " + String.join(" ", command));
+        Exec e = execs.apply(command);
+        if (e.takes().compareTo(timeout) > 0) {
+            throw new ContainerRuntimeException.CommandFailed("timed out after " + timeout, command, -1, "");
+        }
+        return new ExecResult(e.exitCode(), e.stdout().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                e.stderr().getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     /** What an exec in a container does: its exit code, output, and how long it takes. */

@@ -25,7 +25,8 @@ class SandboxConfigTest {
         Path resolv = Files.writeString(dir.resolve("resolv.conf"), "nameserver 10.0.0.53\n");
         // Only the pod and the host's resolv.conf are read when the sandbox config is made.
         return new KubeRuntimeManager(null, null, null, null, null, Clock.systemUTC(), resolv, Optional.empty(),
-                dev.j8s.kubelet.container.RuntimeHelper.NONE, new dev.j8s.kubelet.lifecycle.HookJournal(dir.resolve("pods"), Clock.systemUTC()))
+                dev.j8s.kubelet.container.RuntimeHelper.NONE, new dev.j8s.kubelet.lifecycle.HookJournal(dir.resolve("pods"), Clock.systemUTC()),
+                dev.j8s.kubelet.prober.results.ProbeResults.NONE)
                 .sandboxConfig(pod, 0);
     }
 

@@ -56,6 +56,11 @@ class SyncPodTest {
     private final RecordingEventRecorder events = new RecordingEventRecorder();
     private KubeRuntimeManager manager;
     private HookJournal journal;
+    /** The liveness, readiness and startup results the manager reads: instance ID to result. */
+    private final Map<String, dev.j8s.kubelet.prober.results.Result> liveness = new java.util.HashMap<>();
+    private final Map<String, dev.j8s.kubelet.prober.results.Result> startup = new java.util.HashMap<>();
+    private final dev.j8s.kubelet.prober.results.ProbeResults probes = ComputePodActionsTest.probes(liveness,
+            Map.of(), startup);
 
     @BeforeEach
     void setUp() throws Exception {
@@ -64,7 +69,8 @@ class SyncPodTest {
         Path resolv = Files.writeString(dir.resolve("resolv.conf"), "nameserver 10.0.0.53\n");
         manager = new KubeRuntimeManager(runtime, new ImageManager(images, events, clock, ImagePullSettings.DEFAULTS),
                 events, new PodLogs(dir.resolve("logs")), new CrashLoopBackOff(clock), clock, resolv, Optional.empty(),
-                dev.j8s.kubelet.container.RuntimeHelper.NONE, journal = new HookJournal(dir.resolve("pods"), clock));
+                dev.j8s.kubelet.container.RuntimeHelper.NONE, journal = new HookJournal(dir.resolve("pods"), clock),
+                probes);
     }
 
     private static List<String> started(String name, int attempt, String sandbox) {
@@ -424,6 +430,37 @@ class SyncPodTest {
         return new dev.j8s.oci.manifest.ImageConfig(new dev.j8s.oci.manifest.Platform("linux", "amd64",
                 Optional.empty()), List.of(), List.of(), List.of("sh"), "/", "", java.util.Set.of(), Map.of(),
                 stopSignal, java.util.Set.of(), List.of());
+    }
+
+    // ---- probes ---------------------------------------------------------------------------------------------
+
+    @Test
+    void aFailedLivenessProbeKillsThroughPreStopWithTheProbesGracePeriodAndStartsANewInstance() {
+        String sb = readySandbox();
+        Container c = new io.fabric8.kubernetes.api.model.ContainerBuilder(withHooks(MAIN, null, exec("drain")))
+                .withNewLivenessProbe().withNewTcpSocket().withNewPort(80).endTcpSocket()
+                .withTerminationGracePeriodSeconds(7L).endLivenessProbe().build();
+        runtime.addContainer(UID, sb, "main", 0, new ContainerState.Running(T0), hash(c));
+        liveness.put("main#0", dev.j8s.kubelet.prober.results.Result.FAILURE);
+
+        manager.syncPod(pod("Always", List.of(), c));
+
+        assertThat(runtime.calls()).containsExactly("exec main#0 drain", "stopContainer main#0 grace=7s",
+                "createContainer main attempt=1 in sb-1", "startContainer main#1");
+        assertThat(events.lines()).startsWith("Normal Killing Container main failed liveness probe, will be restarted")
+                .endsWith("Normal Created Created container: main", "Normal Started Started container main");
+    }
+
+    @Test
+    void aFailedStartupProbeUnderNeverKillsWithoutARestart() {
+        String sb = readySandbox();
+        runtime.addContainer(UID, sb, "main", 0, new ContainerState.Running(T0), hash(MAIN));
+        startup.put("main#0", dev.j8s.kubelet.prober.results.Result.FAILURE);
+
+        manager.syncPod(pod("Never", List.of(), MAIN));
+
+        assertThat(runtime.calls()).containsExactly("stopContainer main#0 grace=30s");
+        assertThat(events.lines()).containsExactly("Normal Killing Container main failed startup probe");
     }
 
     /** Sleeps without an InterruptedException to handle. */

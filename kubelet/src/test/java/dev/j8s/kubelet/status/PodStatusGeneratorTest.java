@@ -315,4 +315,90 @@ class PodStatusGeneratorTest {
         .endContainer().endSpec().build();
     assertThat(QosClass.of(pod.getSpec())).isEqualTo(q.expected());
   }
+
+  // ---- probes ----------------------------------------------------------------------------------------------
+
+  private static Pod probed(boolean startup, boolean readiness) {
+    var probe = new io.fabric8.kubernetes.api.model.ProbeBuilder().withNewTcpSocket()
+        .withPort(new io.fabric8.kubernetes.api.model.IntOrString(80)).endTcpSocket().build();
+    return new PodBuilder(pod("Always", "main")).editSpec().editFirstContainer()
+        .withStartupProbe(startup ? probe : null).withReadinessProbe(readiness ? probe : null).endContainer()
+        .endSpec().build();
+  }
+
+  private static PodStatus generate(Pod pod, List<ContainerObservation> containers,
+      dev.j8s.kubelet.prober.results.ProbeResults probes) {
+    return PodStatusGenerator.generate(new PodStatusInput(pod, containers, true, List.of("192.168.1.10"),
+        List.of("10.244.0.5"), Map.of(), false, NOW, probes));
+  }
+
+  private static dev.j8s.kubelet.prober.results.ProbeResults results(
+      Map<String, dev.j8s.kubelet.prober.results.Result> startup,
+      Map<String, dev.j8s.kubelet.prober.results.Result> readiness) {
+    return new dev.j8s.kubelet.prober.results.ProbeResults() {
+      @Override
+      public java.util.Optional<dev.j8s.kubelet.prober.results.Result> liveness(String id) {
+        return java.util.Optional.empty();
+      }
+
+      @Override
+      public java.util.Optional<dev.j8s.kubelet.prober.results.Result> readiness(String id) {
+        return java.util.Optional.ofNullable(readiness.get(id));
+      }
+
+      @Override
+      public java.util.Optional<dev.j8s.kubelet.prober.results.Result> startup(String id) {
+        return java.util.Optional.ofNullable(startup.get(id));
+      }
+    };
+  }
+
+  @Test
+  void aRunningContainerIsStartedOnceItsStartupProbeSucceededAndReadyOnceItsReadinessProbeDid() {
+    var success = dev.j8s.kubelet.prober.results.Result.SUCCESS;
+    var failure = dev.j8s.kubelet.prober.results.Result.FAILURE;
+    List<ContainerObservation> main = List.of(running("main", 0, T0));
+
+    PodStatus waitingForStartup = generate(probed(true, true), main, results(Map.of(), Map.of("c-main-0", success)));
+    assertThat(container(waitingForStartup, "main").getStarted()).isFalse();
+    assertThat(container(waitingForStartup, "main").getReady()).as("not ready before started").isFalse();
+
+    PodStatus startedNotReady = generate(probed(true, true), main,
+        results(Map.of("c-main-0", success), Map.of("c-main-0", failure)));
+    assertThat(container(startedNotReady, "main").getStarted()).isTrue();
+    assertThat(container(startedNotReady, "main").getReady()).isFalse();
+    assertThat(condition(startedNotReady, "ContainersReady").getMessage())
+        .isEqualTo("containers with unready status: [main]");
+    assertThat(condition(startedNotReady, "Ready").getStatus()).isEqualTo("False");
+
+    PodStatus ready = generate(probed(false, true), main, results(Map.of(), Map.of("c-main-0", success)));
+    assertThat(container(ready, "main").getReady()).isTrue();
+    assertThat(condition(ready, "Ready").getStatus()).isEqualTo("True");
+
+    PodStatus noResultYet = generate(probed(false, true), main, results(Map.of(), Map.of()));
+    assertThat(container(noResultYet, "main").getReady()).isFalse();
+  }
+
+  @Test
+  void aReadinessChangeFlipsTheContainerAndTheConditionsAndMovesOnlyTheirTransitionTimes() {
+    Pod pod = probed(false, true);
+    var success = dev.j8s.kubelet.prober.results.Result.SUCCESS;
+    PodStatus before = generate(pod, List.of(running("main", 0, T0)), results(Map.of(), Map.of()));
+    assertThat(condition(before, "Ready").getStatus()).isEqualTo("False");
+
+    Instant later = NOW.plusSeconds(30);
+    PodStatus after = PodStatusGenerator.withContainerReadiness(pod, before, "c-main-0", true, later);
+
+    assertThat(container(after, "main").getReady()).isTrue();
+    assertThat(condition(after, "Ready").getStatus()).isEqualTo("True");
+    assertThat(condition(after, "Ready").getLastTransitionTime()).isEqualTo("2025-03-01T12:00:30Z");
+    assertThat(condition(after, "ContainersReady").getStatus()).isEqualTo("True");
+    assertThat(condition(after, "Initialized").getLastTransitionTime())
+        .isEqualTo(condition(before, "Initialized").getLastTransitionTime());
+    assertThat(container(before, "main").getReady()).as("the old status is not changed").isFalse();
+    assertThat(PodStatusGenerator.withContainerReadiness(pod, after, "c-main-0", true, later)).isSameAs(after);
+    assertThat(PodStatusGenerator.withContainerReadiness(pod, after, "c-other", false, later)).isSameAs(after);
+    assertThat(generate(pod, List.of(running("main", 0, T0)), results(Map.of(), Map.of("c-main-0", success))))
+        .as("the next full generation agrees").isNotNull();
+  }
 }
