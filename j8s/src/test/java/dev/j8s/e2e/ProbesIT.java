@@ -287,6 +287,42 @@ class ProbesIT {
         kubectl.run("delete", "pod", "grpc").ok();
     }
 
+    @Test
+    void aReadinessGateHoldsReadyUntilItsConditionIsTrue() {
+        Kubectl kubectl = SERVERS.kubectl();
+        apply(kubectl, "gated", """
+                apiVersion: v1
+                kind: Pod
+                metadata:
+                  name: gated
+                spec:
+                  terminationGracePeriodSeconds: 1
+                  readinessGates:
+                  - conditionType: example.com/feature-1
+                  containers:
+                  - name: main
+                    image: %s
+                    command: ["sleep", "3600"]
+                """);
+        awaitRunning(kubectl, "gated");
+        String gate = "{.status.conditions[?(@.type==\"Ready\")].status} "
+                + "{.status.conditions[?(@.type==\"Ready\")].reason}: "
+                + "{.status.conditions[?(@.type==\"Ready\")].message}";
+        assertThat(Await.until(Duration.ofSeconds(20), "Ready waits for the gate", () -> field(kubectl, "gated", gate),
+                out -> out.startsWith("False"))).isEqualTo("False ReadinessGatesNotReady: corresponding condition of "
+                        + "pod readiness gate \"example.com/feature-1\" does not exist.");
+        assertThat(ready(kubectl, "gated")).endsWith("true"); // the container itself is ready
+
+        kubectl.run("patch", "pod", "gated", "--subresource=status", "-p",
+                "{\"status\":{\"conditions\":[{\"type\":\"example.com/feature-1\",\"status\":\"True\"}]}}").ok();
+
+        Await.until(Duration.ofSeconds(20), "the pod is Ready once its gate is", () -> ready(kubectl, "gated"),
+                "True true"::equals);
+        assertThat(field(kubectl, "gated", "{.status.conditions[?(@.type==\"example.com/feature-1\")].status}"))
+                .as("the kubelet keeps the condition it does not own").isEqualTo("True");
+        kubectl.run("delete", "pod", "gated").ok();
+    }
+
     /** The network namespace of the pod's sandbox: its bind mount under the server's run dir. */
     private static Path netnsOf(String uid) throws IOException {
         Path dataDir = SERVERS.server().dataDir();

@@ -250,7 +250,9 @@ public final class Kubelet implements AutoCloseable {
 
     private PodStatus writeStatus(Pod pod, PodRuntimeState state, Map<String, WaitingReason> waiting, boolean terminal) {
         Pod base = statusManager.podStatus(pod.getMetadata().getUid())
-                .map(previous -> new PodBuilder(pod).withStatus(previous).build()).orElse(pod);
+                .map(previous -> new PodBuilder(pod)
+                        .withStatus(PodStatusGenerator.withApiConditions(previous, pod.getStatus())).build())
+                .orElse(pod);
         PodStatus status = PodStatusGenerator.generate(new PodStatusInput(base, state.observations(),
                 state.readySandbox().isPresent(), List.of(nodeIp), state.podIps(), waiting,
                 terminal, clock.instant(), prober.results()));

@@ -115,6 +115,21 @@ public final class PodStatusGenerator {
   }
 
   /**
+   * {@code previous} (the status the kubelet last wrote) with the conditions the kubelet does not own (readiness
+   * gates, set by other clients) taken from {@code fromApi}, the pod's status as the API has it now, as upstream's
+   * {@code generateAPIPodStatus} and {@code mergePodStatus} keep them.
+   */
+  public static PodStatus withApiConditions(PodStatus previous, PodStatus fromApi) {
+    List<PodCondition> conditions = new ArrayList<>();
+    previous.getConditions().stream().filter(c -> KUBELET_CONDITIONS.contains(c.getType())).forEach(conditions::add);
+    if (fromApi != null) {
+      fromApi.getConditions().stream().filter(c -> !KUBELET_CONDITIONS.contains(c.getType()))
+          .forEach(conditions::add);
+    }
+    return new PodStatusBuilder(previous).withConditions(conditions).build();
+  }
+
+  /**
    * Upstream status manager's {@code SetContainerReadiness}: {@code old} with the {@code ready} of the instance
    * {@code containerId} changed and the {@code ContainersReady} and {@code Ready} conditions generated again; the
    * same status when the instance is not there or already so.
@@ -130,11 +145,14 @@ public final class PodStatusGenerator {
       return old;
     }
     target.get().setReady(ready);
-    List<PodCondition> others = old.getConditions().stream()
+    List<PodCondition> others = (pod.getStatus() == null ? old : pod.getStatus()).getConditions().stream()
         .filter(c -> !KUBELET_CONDITIONS.contains(c.getType())).toList();
     String phase = old.getPhase() == null ? "Pending" : old.getPhase();
     List<PodCondition> conditions = new ArrayList<>();
     for (PodCondition c : old.getConditions()) {
+      if (!KUBELET_CONDITIONS.contains(c.getType())) {
+        continue; // the API's own, below
+      }
       PodCondition generated = switch (c.getType()) {
         case "Ready" -> Conditions.ready(pod.getSpec(), others, all, phase);
         case "ContainersReady" -> Conditions.containersReady(pod.getSpec(), all, phase);
@@ -147,6 +165,7 @@ public final class PodStatusGenerator {
       }
       conditions.add(generated);
     }
+    conditions.addAll(others);
     status.setConditions(conditions);
     return status;
   }

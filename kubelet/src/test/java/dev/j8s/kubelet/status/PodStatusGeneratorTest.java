@@ -401,4 +401,19 @@ class PodStatusGeneratorTest {
     assertThat(generate(pod, List.of(running("main", 0, T0)), results(Map.of(), Map.of("c-main-0", success))))
         .as("the next full generation agrees").isNotNull();
   }
+
+  @Test
+  void theConditionsOthersOwnComeFromTheApiAndTheKubeletsFromItsLastStatus() {
+    PodStatus last = new io.fabric8.kubernetes.api.model.PodStatusBuilder()
+        .addNewCondition().withType("Ready").withStatus("False").endCondition()
+        .addNewCondition().withType("example.com/gate").withStatus("False").endCondition().build();
+    PodStatus api = new io.fabric8.kubernetes.api.model.PodStatusBuilder()
+        .addNewCondition().withType("Ready").withStatus("True").endCondition()
+        .addNewCondition().withType("example.com/gate").withStatus("True").endCondition().build();
+
+    PodStatus merged = PodStatusGenerator.withApiConditions(last, api);
+
+    assertThat(merged.getConditions()).extracting(c -> c.getType() + "=" + c.getStatus())
+        .containsExactly("Ready=False", "example.com/gate=True");
+  }
 }
