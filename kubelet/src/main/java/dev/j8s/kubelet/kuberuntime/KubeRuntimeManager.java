@@ -185,6 +185,7 @@ public final class KubeRuntimeManager {
         }
         actions.containersToRemove().forEach(this::remove);
 
+        Optional<Duration> resync = Optional.empty();
         for (String id : actions.postStartHooksToRerun()) {
             Optional<ContainerStatus> c = state.containers().stream().filter(s -> s.id().equals(id)).findFirst();
             if (c.isPresent() && findContainer(pod, c.get().name()) != null) {
@@ -198,13 +199,17 @@ public final class KubeRuntimeManager {
             }
         }
 
-        Optional<Duration> resync = Optional.empty();
         List<Container> inits = pod.getSpec().getInitContainers();
         for (int index : actions.initContainersToStart()) {
             Container c = inits.get(index);
             Optional<Wait> wait = start(pod, c, ContainerKind.INIT_CONTAINER, sandboxId, state);
             if (wait.isPresent()) {
                 waiting.put(c.getName(), wait.get().reason());
+                if ("Always".equals(c.getRestartPolicy())) {
+                    // a sidecar that did not start does not hold the others back (upstream skips to the next)
+                    resync = min(resync, wait.get().resyncAfter());
+                    continue;
+                }
                 return new SyncResult(waiting, Optional.of(wait.get().resyncAfter()));
             }
         }
@@ -252,30 +257,23 @@ public final class KubeRuntimeManager {
         String policy = restartPolicy(pod);
         List<String> rerun = postStartsToRerun(pod, state, interruptedPostStarts);
 
-        // Init containers, one at a time, in order (upstream findNextInitContainerToRun).
-        List<Container> inits = pod.getSpec().getInitContainers();
-        for (int i = 0; i < inits.size(); i++) {
-            Optional<ContainerStatus> latest = state.latest(inits.get(i).getName());
-            if (latest.isPresent() && latest.get().state() instanceof ContainerState.Exited e && e.exitCode() == 0) {
-                continue;
-            }
-            if (latest.isPresent() && latest.get().state() instanceof ContainerState.Running) {
-                return PodActions.keep(sandboxId, attempt).withPostStartHooksToRerun(rerun); // still initializing
-            }
-            if (latest.isPresent() && latest.get().state() instanceof ContainerState.Exited && policy.equals("Never")) {
-                return PodActions.keep(sandboxId, attempt); // the pod failed; the kubelet kills it from its phase
-            }
-            List<String> remove = latest.filter(s -> !(s.state() instanceof ContainerState.Exited))
-                    .map(ContainerStatus::id).stream().toList();
-            return new PodActions(false, false, Optional.of(sandboxId), attempt, List.of(i), List.of(), List.of(),
-                    remove, List.of());
+        // Init containers (upstream computeInitContainerActions, which handles sidecars too).
+        List<Integer> initStarts = new ArrayList<>();
+        List<PodActions.ContainerToKill> kill = new ArrayList<>();
+        List<String> remove = new ArrayList<>();
+        InitProgress init = computeInitContainerActions(pod, state, probes, initStarts, kill, remove);
+        if (init == InitProgress.FAILED) {
+            return PodActions.keep(sandboxId, attempt); // the pod failed; the kubelet kills it from its phase
+        }
+        if (init == InitProgress.INITIALIZING) {
+            return new PodActions(false, false, Optional.of(sandboxId), attempt, initStarts, List.of(), kill, remove,
+                    rerun.stream().filter(id -> kill.stream().noneMatch(k -> k.containerId().equals(id))).toList());
         }
 
         // Regular containers.
         boolean deleted = pod.getMetadata().getDeletionTimestamp() != null;
         List<Integer> start = new ArrayList<>();
-        List<PodActions.ContainerToKill> kill = new ArrayList<>();
-        List<String> remove = new ArrayList<>();
+        int keep = 0;
         List<Container> containers = pod.getSpec().getContainers();
         for (int i = 0; i < containers.size(); i++) {
             Container c = containers.get(i);
@@ -296,7 +294,8 @@ public final class KubeRuntimeManager {
                     message = "Container " + c.getName() + " failed startup probe";
                     reason = PodActions.KillReason.STARTUP_PROBE;
                 } else {
-                    continue; // keep it
+                    keep++;
+                    continue;
                 }
                 if (restart) {
                     message += ", will be restarted";
@@ -310,10 +309,138 @@ public final class KubeRuntimeManager {
                 start.add(i);
             }
         }
+        if (keep == 0 && start.isEmpty()) {
+            // every regular container is done for good: sidecars must not keep the pod alive (upstream kills it)
+            initStarts.clear();
+        }
         List<String> rerunKept = rerun.stream().filter(id -> kill.stream().noneMatch(k -> k.containerId().equals(id)))
                 .toList();
-        return new PodActions(false, false, Optional.of(sandboxId), attempt, List.of(), start, kill, remove,
+        return new PodActions(false, false, Optional.of(sandboxId), attempt, initStarts, start, kill, remove,
                 rerunKept);
+    }
+
+    /** Where the init containers of a pod stand after {@link #computeInitContainerActions}. */
+    private enum InitProgress {
+        /** Every init container did its part: the regular containers may run. */
+        INITIALIZED,
+        /** Initialization goes on: nothing but init containers starts. */
+        INITIALIZING,
+        /** An init container failed under restart policy {@code Never}: the pod failed. */
+        FAILED
+    }
+
+    /**
+     * Upstream {@code computeInitContainerActions}: walks the init containers from the last one back (so init
+     * containers removed from the runtime after they succeeded do not run again), starting the first that has not run
+     * and the one after an init container that succeeded or a sidecar ({@code restartPolicy: Always}) that has
+     * started (its startup probe succeeded, or it has none); sidecars that exited are started again, killed and
+     * started again when their liveness or startup probe failed or their spec changed; a failed regular init
+     * container is started again unless the pod's policy is {@code Never}. Once a regular container was created or
+     * runs, the pod counts as initialized and only sidecars are kept running. Fills {@code starts} in spec order.
+     */
+    private static InitProgress computeInitContainerActions(Pod pod, PodRuntimeState state, ProbeResults probes,
+            List<Integer> starts, List<PodActions.ContainerToKill> kill, List<String> remove) {
+        List<Container> inits = pod.getSpec().getInitContainers();
+        if (inits.isEmpty()) {
+            return InitProgress.INITIALIZED;
+        }
+        boolean initialized = pod.getSpec().getContainers().stream().map(c -> state.latest(c.getName()))
+                .flatMap(Optional::stream).anyMatch(s -> s.state() instanceof ContainerState.Created
+                        || s.state() instanceof ContainerState.Running);
+        boolean previouslyInitialized = initialized;
+        boolean restartOnFailure = !restartPolicy(pod).equals("Never");
+        List<Integer> reversed = new ArrayList<>();
+        for (int i = inits.size() - 1; i >= 0; i--) {
+            Container c = inits.get(i);
+            boolean sidecar = "Always".equals(c.getRestartPolicy());
+            Optional<ContainerStatus> latest = state.latest(c.getName());
+            if (latest.isEmpty()) {
+                if (previouslyInitialized && sidecar) {
+                    reversed.add(i); // its instance is gone: a sidecar is started again
+                }
+                continue;
+            }
+            if (previouslyInitialized && !sidecar) {
+                continue; // after initialization only sidecars are kept running
+            }
+            ContainerStatus s = latest.get();
+            switch (s.state()) {
+                case ContainerState.Created x -> {
+                    // created but never started (the start failed): removed and started again
+                    remove.add(s.id());
+                    reversed.add(i);
+                }
+                case ContainerState.Running r -> {
+                    if (!sidecar) {
+                        break; // a regular init container runs: wait for it
+                    }
+                    if (c.getStartupProbe() != null) {
+                        Optional<Result> startup = probes.startup(s.id());
+                        if (startup.isEmpty() || startup.get() != Result.SUCCESS) {
+                            if (startup.isPresent() && startup.get() == Result.FAILURE) {
+                                kill.add(new PodActions.ContainerToKill(s.id(), c.getName(),
+                                        ContainerKind.INIT_CONTAINER, PodActions.KillReason.STARTUP_PROBE,
+                                        "Init container " + c.getName() + " failed startup probe"));
+                                reversed.add(i);
+                            }
+                            break; // not started yet: the next init container waits
+                        }
+                    }
+                    if (i == inits.size() - 1) {
+                        initialized = true;
+                    } else if (!previouslyInitialized) {
+                        reversed.add(i + 1); // started for the first time: the next one starts
+                    }
+                    if (!ContainerHash.matches(s.annotations().getOrDefault(Labels.CONTAINER_HASH, ""), c)) {
+                        kill.add(new PodActions.ContainerToKill(s.id(), c.getName(), ContainerKind.INIT_CONTAINER,
+                                PodActions.KillReason.DEFINITION_CHANGED,
+                                "Init container " + c.getName() + " definition changed"));
+                        reversed.add(i);
+                        break;
+                    }
+                    if (c.getLivenessProbe() != null
+                            && probes.liveness(s.id()).orElse(Result.UNKNOWN) == Result.FAILURE) {
+                        kill.add(new PodActions.ContainerToKill(s.id(), c.getName(), ContainerKind.INIT_CONTAINER,
+                                PodActions.KillReason.LIVENESS_PROBE,
+                                "Init container " + c.getName() + " failed liveness probe"));
+                        reversed.add(i);
+                    }
+                }
+                case ContainerState.Exited e -> {
+                    if (sidecar) {
+                        reversed.add(i);
+                    } else if (e.exitCode() != 0 || e.oomKilled()) {
+                        if (!restartOnFailure) {
+                            starts.clear();
+                            return InitProgress.FAILED;
+                        }
+                        reversed.add(i);
+                    } else if (i == inits.size() - 1) {
+                        initialized = true;
+                    } else {
+                        reversed.add(i + 1);
+                    }
+                }
+                case ContainerState.Unknown u -> {
+                    if (!sidecar && !restartOnFailure) {
+                        starts.clear();
+                        return InitProgress.FAILED;
+                    }
+                    remove.add(s.id()); // lost: removed (which kills it if it still runs) and started again
+                    reversed.add(i);
+                }
+            }
+            previouslyInitialized = true;
+        }
+        if (!previouslyInitialized) {
+            reversed.add(0);
+        }
+        for (int i = reversed.size() - 1; i >= 0; i--) {
+            if (!starts.contains(reversed.get(i))) {
+                starts.add(reversed.get(i));
+            }
+        }
+        return initialized ? InitProgress.INITIALIZED : InitProgress.INITIALIZING;
     }
 
     /** The running containers (by ID) with a postStart in their spec that the journal says never finished. */
@@ -709,14 +836,18 @@ public final class KubeRuntimeManager {
      * as {@link #killContainer} with the grace period given as override, if any.
      */
     private void killContainers(Pod pod, PodRuntimeState state, Optional<Duration> grace) {
+        List<ContainerStatus> running = state.containers().stream()
+                .filter(c -> c.state() instanceof ContainerState.Running).toList();
+        Optional<TerminationOrdering> ordering = pod.getSpec() != null && pod.getSpec().getInitContainers().stream()
+                .anyMatch(c -> "Always".equals(c.getRestartPolicy()))
+                ? Optional.of(new TerminationOrdering(pod, running.stream().map(ContainerStatus::name).toList()))
+                : Optional.empty();
         try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (ContainerStatus c : state.containers()) {
-                if (!(c.state() instanceof ContainerState.Running)) {
-                    continue;
-                }
+            for (ContainerStatus c : running) {
                 executor.submit(() -> {
                     try {
-                        killContainer(pod, c, kind(pod, c.name()), "", PodActions.KillReason.UNKNOWN, grace);
+                        killContainer(pod, c, kind(pod, c.name()), "", PodActions.KillReason.UNKNOWN, grace,
+                                ordering);
                     } catch (ContainerRuntimeException e) {
                         LOG.log(Level.WARNING, "stop container " + c.id() + " failed: " + e.getMessage());
                     }
@@ -737,6 +868,16 @@ public final class KubeRuntimeManager {
      */
     private void killContainer(Pod pod, ContainerStatus container, ContainerKind kind, String message,
             PodActions.KillReason reason, Optional<Duration> graceOverride) {
+        killContainer(pod, container, kind, message, reason, graceOverride, Optional.empty());
+    }
+
+    /**
+     * {@link #killContainer} within a pod's termination: with sidecars, after its preStop a container waits its turn
+     * ({@link TerminationOrdering}: regular containers first, then the sidecars in reverse order) for what is left of
+     * its grace period before its stop signal.
+     */
+    private void killContainer(Pod pod, ContainerStatus container, ContainerKind kind, String message,
+            PodActions.KillReason reason, Optional<Duration> graceOverride, Optional<TerminationOrdering> ordering) {
         Container spec = findContainer(pod, container.name());
         long grace = graceOverride.map(Duration::toSeconds)
                 .orElseGet(() -> terminationGracePeriod(pod, spec, reason));
@@ -763,10 +904,14 @@ public final class KubeRuntimeManager {
             }
             grace -= hook.elapsedSeconds();
         }
+        if (ordering.isPresent() && grace > 0) {
+            grace -= ordering.get().waitForTurn(container.name(), Duration.ofSeconds(grace));
+        }
         Duration stopGrace = Duration.ofSeconds(Math.max(grace, MINIMUM_GRACE.toSeconds()));
         try {
             runtime.stopContainer(container.id(), stopGrace);
         } finally {
+            ordering.ifPresent(o -> o.containerTerminated(container.name()));
             // upstream leaves an abandoned hook running; here it ends with its container
             abandoned.ifPresent(hook -> preStopDone(pod, spec, kind, container, hook.cancel()));
         }

@@ -38,6 +38,13 @@ class ComputePodActionsTest {
     private static final Container SIDE = container("side", "busybox:1.36");
     private static final Container INIT1 = container("init-1", "busybox:1.36");
     private static final Container INIT2 = container("init-2", "busybox:1.36");
+    private static final Container SIDECAR = new ContainerBuilder(container("side-a", "busybox:1.36"))
+            .withRestartPolicy("Always").build();
+    private static final Container SIDECAR_B = new ContainerBuilder(container("side-b", "busybox:1.36"))
+            .withRestartPolicy("Always").build();
+    private static final Container PROBED_SIDECAR = new ContainerBuilder(SIDECAR).withNewStartupProbe().withNewExec()
+            .withCommand("cat", "/ready").endExec().endStartupProbe().withNewLivenessProbe().withNewExec()
+            .withCommand("true").endExec().endLivenessProbe().build();
     private static final Container WITH_POST_START = new ContainerBuilder(MAIN).withNewLifecycle().withNewPostStart()
             .withNewExec().withCommand("touch", "/ready").endExec().endPostStart().endLifecycle().build();
 
@@ -192,6 +199,70 @@ class ComputePodActionsTest {
                 new Case("a failed readiness probe kills nothing",
                         pod("Always", List.of(), MAIN), rt -> running(rt, ready(rt), MAIN, 0),
                         probes(Map.of(), Map.of("main#0", Result.FAILURE), Map.of()),
+                        PodActions.keep("sb-1", 0)),
+                // sidecars (restartable init containers, KEP-753)
+                new Case("a fresh pod with a sidecar starts it first",
+                        pod("Always", List.of(SIDECAR, INIT1), MAIN), rt -> {},
+                        new PodActions(false, true, Optional.empty(), 0, List.of(0), List.of(), List.of(), List.of(),
+                                List.of())),
+                new Case("a running sidecar without a startup probe lets the next init container start",
+                        pod("Always", List.of(SIDECAR, INIT1), MAIN), rt -> running(rt, ready(rt), SIDECAR, 0),
+                        initStarts(1)),
+                new Case("a sidecar whose startup probe has not succeeded holds the next init container",
+                        pod("Always", List.of(PROBED_SIDECAR, SIDECAR_B), MAIN),
+                        rt -> running(rt, ready(rt), PROBED_SIDECAR, 0),
+                        probes(Map.of(), Map.of(), Map.of("side-a#0", Result.UNKNOWN)),
+                        PodActions.keep("sb-1", 0)),
+                new Case("a sidecar whose startup probe succeeded lets the next sidecar start",
+                        pod("Always", List.of(PROBED_SIDECAR, SIDECAR_B), MAIN),
+                        rt -> running(rt, ready(rt), PROBED_SIDECAR, 0),
+                        probes(Map.of(), Map.of(), Map.of("side-a#0", Result.SUCCESS)),
+                        initStarts(1)),
+                new Case("a sidecar whose startup probe failed is killed and started again",
+                        pod("Always", List.of(PROBED_SIDECAR), MAIN),
+                        rt -> running(rt, ready(rt), PROBED_SIDECAR, 0),
+                        probes(Map.of(), Map.of(), Map.of("side-a#0", Result.FAILURE)),
+                        new PodActions(false, false, Optional.of("sb-1"), 0, List.of(0), List.of(),
+                                List.of(new ContainerToKill("side-a#0", "side-a", ContainerKind.INIT_CONTAINER,
+                                        KillReason.STARTUP_PROBE, "Init container side-a failed startup probe")),
+                                List.of(), List.of())),
+                new Case("once the last init container is a started sidecar the containers start beside it",
+                        pod("Always", List.of(INIT1, SIDECAR), MAIN), rt -> {
+                            String sb = ready(rt);
+                            exited(rt, sb, INIT1, 0, 0);
+                            running(rt, sb, SIDECAR, 0);
+                        },
+                        starts(0)),
+                new Case("a sidecar that exited while the main container runs is started again, alone",
+                        pod("Never", List.of(SIDECAR), MAIN), rt -> {
+                            String sb = ready(rt);
+                            exited(rt, sb, SIDECAR, 0, 1);
+                            running(rt, sb, MAIN, 0);
+                        },
+                        initStarts(0)),
+                new Case("a sidecar whose liveness probe failed while the main container runs is killed and started"
+                        + " again", pod("Always", List.of(PROBED_SIDECAR), MAIN), rt -> {
+                            String sb = ready(rt);
+                            running(rt, sb, PROBED_SIDECAR, 0);
+                            running(rt, sb, MAIN, 0);
+                        }, probes(Map.of("side-a#0", Result.FAILURE), Map.of(), Map.of("side-a#0", Result.SUCCESS)),
+                        new PodActions(false, false, Optional.of("sb-1"), 0, List.of(0), List.of(),
+                                List.of(new ContainerToKill("side-a#0", "side-a", ContainerKind.INIT_CONTAINER,
+                                        KillReason.LIVENESS_PROBE, "Init container side-a failed liveness probe")),
+                                List.of(), List.of())),
+                new Case("once the pod's containers ran a regular init container whose instance is gone does not run"
+                        + " again but a gone sidecar does", pod("Always", List.of(INIT1, SIDECAR), MAIN), rt -> {
+                            String sb = ready(rt);
+                            running(rt, sb, MAIN, 0);
+                        },
+                        initStarts(1)),
+                new Case("sidecars do not keep a pod alive whose containers are done for good: none is restarted",
+                        pod("Never", List.of(SIDECAR_B, SIDECAR), MAIN), rt -> {
+                            String sb = ready(rt);
+                            exited(rt, sb, SIDECAR_B, 0, 137);
+                            running(rt, sb, SIDECAR, 0);
+                            exited(rt, sb, MAIN, 0, 0);
+                        },
                         PodActions.keep("sb-1", 0)),
                 // lifecycle hooks
                 new Case("a running container whose postStart the journal has as interrupted gets it run again",

@@ -463,6 +463,62 @@ class SyncPodTest {
         assertThat(events.lines()).containsExactly("Normal Killing Container main failed startup probe");
     }
 
+    // ---- sidecars ---------------------------------------------------------------------------------------------
+
+    private static final Container SIDE_A = new io.fabric8.kubernetes.api.model.ContainerBuilder(
+            container("side-a", "busybox:1.36")).withRestartPolicy("Always").build();
+    private static final Container SIDE_B = new io.fabric8.kubernetes.api.model.ContainerBuilder(
+            container("side-b", "busybox:1.36")).withRestartPolicy("Always").build();
+
+    @Test
+    void aSidecarThatFailsToStartDoesNotHoldBackTheNextOne() {
+        String sb = readySandbox();
+        runtime.addContainer(UID, sb, "side-a", 0, new ContainerState.Exited(T0, T0, 1, false), hash(SIDE_A));
+        runtime.addContainer(UID, sb, "side-b", 0, new ContainerState.Exited(T0, T0, 1, false), hash(SIDE_B));
+        runtime.addContainer(UID, sb, "main", 0, new ContainerState.Running(T0), hash(MAIN));
+        runtime.failNext("createContainer", new ContainerRuntimeException("no space left on device"));
+
+        KubeRuntimeManager.SyncResult result = manager.syncPod(pod("Always", List.of(SIDE_A, SIDE_B), MAIN));
+
+        assertThat(runtime.calls()).containsExactly("createContainer side-a attempt=1 in sb-1",
+                "createContainer side-b attempt=1 in sb-1", "startContainer side-b#1");
+        assertThat(result.waiting()).containsOnlyKeys("side-a");
+        assertThat(result.waiting().get("side-a").reason()).isEqualTo("CreateContainerError");
+    }
+
+    @Test
+    void onDeletionTheRegularContainersStopFirstThenTheSidecarsInReverseOrder() {
+        String sb = readySandbox();
+        runtime.addContainer(UID, sb, "side-a", 0, new ContainerState.Running(T0), hash(SIDE_A));
+        runtime.addContainer(UID, sb, "side-b", 0, new ContainerState.Running(T0), hash(SIDE_B));
+        runtime.addContainer(UID, sb, "main", 0, new ContainerState.Running(T0), hash(MAIN));
+        runtime.addContainer(UID, sb, "side", 0, new ContainerState.Running(T0), hash(SIDE));
+
+        manager.killPod(pod("Always", List.of(SIDE_A, SIDE_B), MAIN, SIDE), Duration.ofSeconds(10), true);
+
+        List<String> stops = runtime.calls().stream().filter(c -> c.startsWith("stopContainer")).toList();
+        assertThat(stops.subList(0, 2)).containsExactlyInAnyOrder("stopContainer main#0 grace=10s",
+                "stopContainer side#0 grace=10s");
+        assertThat(stops.subList(2, 4)).containsExactly("stopContainer side-b#0 grace=10s",
+                "stopContainer side-a#0 grace=10s");
+    }
+
+    @Test
+    void aSidecarWhoseTurnDoesNotComeWithinTheGracePeriodIsStoppedWithTheTwoSecondMinimum() {
+        TerminationOrdering ordering = new TerminationOrdering(pod("Always", List.of(SIDE_A), MAIN),
+                List.of("side-a", "main"));
+        long start = System.nanoTime();
+
+        long waited = ordering.waitForTurn("side-a", Duration.ofMillis(1200));
+
+        assertThat(waited).isEqualTo(1);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isBetween(Duration.ofMillis(1150),
+                Duration.ofSeconds(3));
+        ordering.containerTerminated("main");
+        assertThat(ordering.waitForTurn("side-a", Duration.ofSeconds(5))).isZero();
+        assertThat(ordering.waitForTurn("main", Duration.ofSeconds(5))).as("regular containers never wait").isZero();
+    }
+
     /** Sleeps without an InterruptedException to handle. */
     private static final class J8sTestClock {
         static void sleep(Duration d) {
