@@ -92,12 +92,13 @@ class ProbesIT {
         assertThat(ready(kubectl, "web")).isEqualTo("False false");
         assertThat(kubectl.run("get", "pod", "web").ok().cells().get(1).get(1)).isEqualTo("0/1");
 
-        kubectl.run("exec", "web", "--", "sh", "-c", "httpd -p 8080 -h /www").ok();
+        kubectl.run("exec", "web", "--", "sh", "-c", "httpd -f -p 8080 -h /www >/dev/null 2>&1 & echo $! > /httpd.pid")
+                .ok();
         Await.until(Duration.ofSeconds(20), "the pod is Ready once httpd answers", () -> ready(kubectl, "web"),
                 "True true"::equals);
         assertThat(kubectl.run("get", "pod", "web").ok().cells().get(1).get(1)).isEqualTo("1/1");
 
-        kubectl.run("exec", "web", "--", "sh", "-c", "killall httpd").ok();
+        kubectl.run("exec", "web", "--", "sh", "-c", "kill $(cat /httpd.pid)").ok();
         Await.until(Duration.ofSeconds(20), "the pod is not Ready once httpd is gone", () -> ready(kubectl, "web"),
                 "False false"::equals);
         assertThat(field(kubectl, "web", "{.status.conditions[?(@.type==\"ContainersReady\")].message}"))

@@ -2,6 +2,7 @@ package dev.j8s.runtime;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.ProtocolFamily;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.List;
@@ -102,12 +103,31 @@ public interface ContainerRuntime {
   void reopenContainerLog(String containerId);
 
   /**
-   * A TCP connection to {@code target} made from inside the sandbox's network namespace, in blocking mode: how the
-   * node reaches a pod's ports (CRI {@code PortForward}, probes, HTTP hooks) without a process in the pod;
-   * connecting takes at most {@code timeout}.
+   * An unconnected TCP socket (blocking mode) made inside the sandbox's network namespace: how the node reaches a
+   * pod's ports (CRI {@code PortForward}, probes, HTTP hooks) without a process in the pod. The caller connects it,
+   * blocking or not.
+   *
+   * @throws IOException when the socket cannot be made
+   * @throws ContainerRuntimeException when the sandbox or its network namespace does not exist
+   */
+  SocketChannel openSocket(String sandboxId, ProtocolFamily family) throws IOException;
+
+  /**
+   * A TCP connection to {@code target} made from inside the sandbox's network namespace ({@link #openSocket}), in
+   * blocking mode; connecting takes at most {@code timeout}.
    *
    * @throws IOException when the connection is refused, unreachable or not made within {@code timeout}
    * @throws ContainerRuntimeException when the sandbox or its network namespace does not exist
    */
-  SocketChannel connect(String sandboxId, InetSocketAddress target, Duration timeout) throws IOException;
+  default SocketChannel connect(String sandboxId, InetSocketAddress target, Duration timeout) throws IOException {
+    SocketChannel channel = openSocket(sandboxId, target.getAddress() instanceof java.net.Inet6Address
+        ? java.net.StandardProtocolFamily.INET6 : java.net.StandardProtocolFamily.INET);
+    try {
+      channel.socket().connect(target, (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis())));
+      return channel;
+    } catch (IOException | RuntimeException e) {
+      channel.close();
+      throw e;
+    }
+  }
 }

@@ -64,6 +64,9 @@ public final class GrpcProbe {
         SocketChannel channel;
         try {
             channel = connector.connect(host, port, timeout);
+        } catch (SocketTimeoutException e) {
+            return ProbeResult.failure("timeout: failed to connect service " + GoQuote.quote(address) + " within "
+                    + GoDuration.format(timeout) + ": context deadline exceeded");
         } catch (InterruptedIOException | ClosedByInterruptException e) {
             throw interrupted(address);
         } catch (IOException e) {

@@ -101,14 +101,27 @@ public final class HttpGetClient {
         }
     }
 
-    private static boolean isRedirect(int code) {
+    static boolean isRedirect(int code) {
         return code == 301 || code == 302 || code == 303 || code == 307 || code == 308;
     }
 
     /** One response with its {@code Location}. */
-    private record Exchanged(Response response, String location) {
+    record Exchanged(Response response, String location) {
         int code() {
             return response.code();
+        }
+
+        /** A redirect this client would follow from {@code request}: a 3xx to the same host name. */
+        boolean followable(HttpGetRequest request) {
+            if (!isRedirect(code()) || location == null) {
+                return false;
+            }
+            try {
+                URI next = new URI(request.url()).resolve(location);
+                return next.getHost() != null && next.getHost().equalsIgnoreCase(stripBrackets(request.host()));
+            } catch (URISyntaxException | IllegalArgumentException e) {
+                return false;
+            }
         }
     }
 
@@ -134,7 +147,8 @@ public final class HttpGetClient {
             OutputStream out = socket.getOutputStream();
             out.write(requestBytes(request));
             out.flush();
-            return read(socket, deadline);
+            socket.setSoTimeout(millis(deadline));
+            return read(new java.io.BufferedInputStream(socket.getInputStream(), 4096));
         } catch (Failure f) {
             throw f;
         } catch (SocketTimeoutException e) {
@@ -167,7 +181,8 @@ public final class HttpGetClient {
         return tls;
     }
 
-    private static byte[] requestBytes(HttpGetRequest request) {
+    /** The bytes of the GET for {@code request}. */
+    static byte[] requestBytes(HttpGetRequest request) {
         StringBuilder head = new StringBuilder("GET ").append(request.path().isEmpty() ? "/" : request.path())
                 .append(" HTTP/1.1\r\nHost: ").append(request.hostHeader()).append("\r\n");
         for (HttpGetRequest.Header h : request.headers()) {
@@ -179,11 +194,12 @@ public final class HttpGetClient {
         return head.toString().getBytes(StandardCharsets.ISO_8859_1);
     }
 
-    /** Reads the status line, headers and at most {@value #MAX_BODY} bytes of body; 1xx responses are skipped. */
-    private static Exchanged read(Socket socket, long deadline) throws IOException {
-        InputStream in = new java.io.BufferedInputStream(socket.getInputStream(), 4096);
+    /**
+     * Reads the status line, headers and at most {@value #MAX_BODY} bytes of body; 1xx responses are skipped. A socket
+     * stream brings its own read timeout.
+     */
+    static Exchanged read(InputStream in) throws IOException {
         while (true) {
-            socket.setSoTimeout(millis(deadline));
             String statusLine = line(in);
             if (statusLine == null) {
                 throw new java.io.EOFException("EOF");
@@ -295,7 +311,7 @@ public final class HttpGetClient {
         return line.isEmpty() ? null : line.toString();
     }
 
-    private static Failure timeout(String url) {
+    static Failure timeout(String url) {
         return new Failure("Get " + quote(url)
                 + ": context deadline exceeded (Client.Timeout exceeded while awaiting headers)", false);
     }
@@ -319,11 +335,11 @@ public final class HttpGetClient {
         return (int) Math.max(1, Math.min(Integer.MAX_VALUE, remaining(deadline).toMillis()));
     }
 
-    private static String quote(String s) {
+    static String quote(String s) {
         return dev.j8s.kubelet.format.GoQuote.quote(s);
     }
 
-    private static String stripBrackets(String host) {
+    static String stripBrackets(String host) {
         return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
     }
 

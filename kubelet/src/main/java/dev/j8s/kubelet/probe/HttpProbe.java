@@ -20,6 +20,11 @@ public final class HttpProbe {
         } catch (HttpGetClient.Failure f) {
             return ProbeResult.failure(f.getMessage());
         }
+        return interpret(response);
+    }
+
+    /** The probe's verdict on a response. */
+    public static ProbeResult interpret(HttpGetClient.Response response) {
         int code = response.code();
         if (code >= 200 && code < 400) {
             if (code >= 300) {

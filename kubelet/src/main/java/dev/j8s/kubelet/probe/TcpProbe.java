@@ -17,6 +17,8 @@ public final class TcpProbe {
             throws InterruptedIOException {
         try (SocketChannel ignored = connector.connect(host, port, timeout)) {
             return ProbeResult.success("");
+        } catch (java.net.SocketTimeoutException e) {
+            return ProbeResult.failure(GoErrors.dial(host, port, e));
         } catch (InterruptedIOException | ClosedByInterruptException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted probing " + host + ":" + port);

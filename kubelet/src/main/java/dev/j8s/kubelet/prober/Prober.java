@@ -31,6 +31,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 
 /**
  * Runs one probe and words its outcome as upstream's {@code prober.go}: {@code exec} through the runtime with the
@@ -44,7 +45,6 @@ final class Prober {
 
     private static final int MAX_RETRIES = 3;
     private static final int MAX_EXEC_OUTPUT = 10 * 1024;
-
     private final ContainerRuntime runtime;
     private final EventRecorder recorder;
 
@@ -58,27 +58,102 @@ final class Prober {
             String podIp) {}
 
     /**
-     * Probes once; the result, or empty when the probe could not be run (the worker then keeps its state).
-     *
-     * @throws InterruptedIOException when the calling thread was interrupted (the worker is stopping)
+     * What one probe round does, decided before anything runs: a plain HTTP GET or a TCP connect to the pod's own
+     * address (the prober's loop drives those without blocking), anything else run as a blocking call (exec, HTTPS,
+     * gRPC, another host), or the error that keeps the probe from running at all.
      */
-    Optional<Result> probe(ProbeType type, Probe spec, Target target) throws InterruptedIOException {
-        ProbeResult result = null;
+    sealed interface Plan {
+        record Http(HttpGetRequest request) implements Plan {}
+
+        record Tcp(String host, int port) implements Plan {}
+
+        record Blocking(Callable<ProbeResult> run) implements Plan {}
+
+        record Error(String message) implements Plan {}
+    }
+
+    /** The plan of one round; a probe that cannot be built is tried three times, as upstream retries errors. */
+    Plan plan(Probe spec, Target target) {
         ProbeException error = null;
         for (int i = 0; i < MAX_RETRIES; i++) {
             try {
-                result = run(spec, target);
-                error = null;
-                break;
+                return planOnce(spec, target);
             } catch (ProbeException e) {
                 error = e;
             }
         }
-        if (error != null) {
-            event(target, EventType.WARNING, EventReason.CONTAINER_UNHEALTHY,
-                    type + " probe errored and resulted in unknown state: " + error.getMessage());
-            return Optional.empty();
+        return new Plan.Error(error.getMessage());
+    }
+
+    private Plan planOnce(Probe spec, Target target) {
+        Duration timeout = timeout(spec);
+        if (spec.getExec() != null) {
+            List<String> command = expandStatic(spec.getExec().getCommand(), target.container());
+            return new Plan.Blocking(() -> exec(command, target, timeout));
         }
+        String podIp = target.podIp();
+        PodConnector connector = new PodConnector(runtime, target.sandboxId(), podIp);
+        if (spec.getHttpGet() != null) {
+            boolean toPod = spec.getHttpGet().getHost() == null || spec.getHttpGet().getHost().isEmpty();
+            requireAddress(toPod, podIp);
+            HttpGetRequest request = HttpGetRequest.of(spec.getHttpGet(), target.container(), podIp, "probe");
+            return toPod && request.scheme().equals("http") ? new Plan.Http(request)
+                    : new Plan.Blocking(() -> HttpProbe.probe(request, connector, timeout));
+        }
+        if (spec.getTcpSocket() != null) {
+            int port = ContainerPorts.resolve(spec.getTcpSocket().getPort(), target.container());
+            String host = spec.getTcpSocket().getHost() == null || spec.getTcpSocket().getHost().isEmpty() ? podIp
+                    : spec.getTcpSocket().getHost();
+            requireAddress(host.equals(podIp), podIp);
+            return host.equals(podIp) ? new Plan.Tcp(host, port)
+                    : new Plan.Blocking(() -> TcpProbe.probe(host, port, connector, timeout));
+        }
+        if (spec.getGrpc() != null) {
+            requireAddress(true, podIp);
+            String service = spec.getGrpc().getService() == null ? "" : spec.getGrpc().getService();
+            int port = spec.getGrpc().getPort() == null ? 0 : spec.getGrpc().getPort();
+            return new Plan.Blocking(() -> GrpcProbe.probe(podIp, service, port, connector, timeout));
+        }
+        throw new ProbeException("missing probe handler for " + PodDescription.of(target.pod()) + ":"
+                + target.container().getName());
+    }
+
+    static Duration timeout(Probe spec) {
+        return Duration.ofSeconds(Math.max(1, spec.getTimeoutSeconds() == null ? 1 : spec.getTimeoutSeconds()));
+    }
+
+    /**
+     * Probes once, blocking the caller; the result, or empty when the probe could not be run (the worker then keeps
+     * its state).
+     *
+     * @throws InterruptedIOException when the calling thread was interrupted (the worker is stopping)
+     */
+    Optional<Result> probe(ProbeType type, Probe spec, Target target) throws InterruptedIOException {
+        Plan plan = plan(spec, target);
+        PodConnector connector = new PodConnector(runtime, target.sandboxId(), target.podIp());
+        ProbeResult result;
+        try {
+            result = switch (plan) {
+                case Plan.Http h -> HttpProbe.probe(h.request(), connector, timeout(spec));
+                case Plan.Tcp t -> TcpProbe.probe(t.host(), t.port(), connector, timeout(spec));
+                case Plan.Blocking b -> b.run().call();
+                case Plan.Error e -> null;
+            };
+        } catch (InterruptedIOException e) {
+            throw e;
+        } catch (ProbeException e) {
+            return errored(type, target, e.getMessage());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        if (plan instanceof Plan.Error e) {
+            return errored(type, target, e.message());
+        }
+        return interpret(type, target, result);
+    }
+
+    /** Upstream's reading of a probe's result: events for failures and warnings; a warning is a success. */
+    Optional<Result> interpret(ProbeType type, Target target, ProbeResult result) {
         return Optional.of(switch (result.kind()) {
             case SUCCESS -> Result.SUCCESS;
             case WARNING -> {
@@ -95,34 +170,11 @@ final class Prober {
         });
     }
 
-    private ProbeResult run(Probe spec, Target target) throws InterruptedIOException {
-        Duration timeout = Duration.ofSeconds(Math.max(1, spec.getTimeoutSeconds() == null ? 1 : spec.getTimeoutSeconds()));
-        if (spec.getExec() != null) {
-            return exec(expandStatic(spec.getExec().getCommand(), target.container()), target, timeout);
-        }
-        if (spec.getHttpGet() == null && spec.getTcpSocket() == null && spec.getGrpc() == null) {
-            throw new ProbeException("missing probe handler for " + PodDescription.of(target.pod()) + ":"
-                    + target.container().getName());
-        }
-        String podIp = target.podIp();
-        PodConnector connector = new PodConnector(runtime, target.sandboxId(), podIp);
-        if (spec.getHttpGet() != null) {
-            boolean toPod = spec.getHttpGet().getHost() == null || spec.getHttpGet().getHost().isEmpty();
-            requireAddress(toPod, podIp);
-            return HttpProbe.probe(HttpGetRequest.of(spec.getHttpGet(), target.container(), podIp, "probe"),
-                    connector, timeout);
-        }
-        if (spec.getTcpSocket() != null) {
-            int port = ContainerPorts.resolve(spec.getTcpSocket().getPort(), target.container());
-            String host = spec.getTcpSocket().getHost() == null || spec.getTcpSocket().getHost().isEmpty() ? podIp
-                    : spec.getTcpSocket().getHost();
-            requireAddress(host.equals(podIp), podIp);
-            return TcpProbe.probe(host, port, connector, timeout);
-        }
-        requireAddress(true, podIp);
-        String service = spec.getGrpc().getService() == null ? "" : spec.getGrpc().getService();
-        int port = spec.getGrpc().getPort() == null ? 0 : spec.getGrpc().getPort();
-        return GrpcProbe.probe(podIp, service, port, connector, timeout);
+    /** A probe that could not be run: the event, and no result (the worker keeps its state). */
+    Optional<Result> errored(ProbeType type, Target target, String error) {
+        event(target, EventType.WARNING, EventReason.CONTAINER_UNHEALTHY,
+                type + " probe errored and resulted in unknown state: " + error);
+        return Optional.empty();
     }
 
     private static void requireAddress(boolean toPod, String podIp) {

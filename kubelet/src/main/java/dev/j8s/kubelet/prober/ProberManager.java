@@ -24,7 +24,10 @@ import java.util.function.Consumer;
  * node, as upstream's {@code prober_manager.go}: workers are added when the pod syncs, liveness and startup workers
  * stop when it terminates, all of them when it is removed. Results are published here: a readiness change is written
  * into the pod's status at once ({@link StatusManager#setContainerReadiness}); a liveness or startup change makes the
- * pod sync, where a failure kills the container. Thread-safe.
+ * pod sync, where a failure kills the container.
+ *
+ * <p>Workers own no thread: one {@link ProbeLoop} runs all their rounds, plain HTTP and TCP probes as non-blocking
+ * exchanges on its own thread, the others on virtual threads. Thread-safe.
  */
 public final class ProberManager implements AutoCloseable {
 
@@ -39,6 +42,7 @@ public final class ProberManager implements AutoCloseable {
     private final ResultsManager liveness;
     private final ResultsManager readiness;
     private final ResultsManager startup;
+    private final ProbeLoop loop;
 
     private record Key(String podUid, String container, ProbeType type) {}
 
@@ -55,6 +59,7 @@ public final class ProberManager implements AutoCloseable {
         this.liveness = new ResultsManager((uid, id, result) -> resync.accept(uid));
         this.startup = new ResultsManager((uid, id, result) -> resync.accept(uid));
         this.readiness = new ResultsManager(this::readinessChanged);
+        this.loop = new ProbeLoop(prober, runtime);
     }
 
     /** The latest results, read by the sync and by the status. */
@@ -105,12 +110,12 @@ public final class ProberManager implements AutoCloseable {
                     existing.updatePod(pod);
                     continue;
                 }
-                ProbeWorker worker = new ProbeWorker(type, pod, c, entry.getValue(), results(type), prober, runtime,
+                ProbeWorker worker = new ProbeWorker(type, pod, c, entry.getValue(), results(type), runtime,
                         statusManager::podStatus, clock);
                 workers.put(key, worker);
                 // a kubelet that just started spreads its probes over their first period (upstream does the same)
                 boolean jitter = Duration.between(started, clock.instant()).compareTo(period(c, type)) < 0;
-                worker.start(jitter, () -> workers.remove(key, worker));
+                loop.start(worker, jitter, () -> workers.remove(key, worker));
             }
         }
     }
@@ -130,7 +135,7 @@ public final class ProberManager implements AutoCloseable {
     public void trigger(String uid) {
         workers.forEach((k, w) -> {
             if (k.podUid().equals(uid) && k.type() == ProbeType.READINESS) {
-                w.trigger();
+                loop.trigger(w);
             }
         });
     }
@@ -139,7 +144,7 @@ public final class ProberManager implements AutoCloseable {
         for (ProbeType type : types) {
             workers.forEach((k, w) -> {
                 if (k.podUid().equals(uid) && k.type() == type) {
-                    w.stop();
+                    loop.stop(w);
                 }
             });
         }
@@ -178,9 +183,10 @@ public final class ProberManager implements AutoCloseable {
         return workers.size();
     }
 
-    /** Stops every worker. */
+    /** Stops every worker and the loop. */
     @Override
     public void close() {
-        workers.values().forEach(ProbeWorker::stop);
+        workers.values().forEach(loop::stop);
+        loop.close();
     }
 }

@@ -278,6 +278,12 @@ public final class FakeRuntime implements ContainerRuntime {
         routes.put(port, local);
     }
 
+    /** A plain socket of this process's namespace (a pod address in tests is the loopback). */
+    @Override
+    public SocketChannel openSocket(String sandboxId, java.net.ProtocolFamily family) throws IOException {
+        return SocketChannel.open(family);
+    }
+
     /** Connects to the loopback server routed for the target's port; a port without a route is refused. */
     @Override
     public SocketChannel connect(String sandboxId, InetSocketAddress target, Duration timeout) throws IOException {

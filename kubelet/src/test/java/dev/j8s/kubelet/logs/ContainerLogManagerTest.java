@@ -170,8 +170,7 @@ class ContainerLogManagerTest {
     }
 
     @Override
-    public java.nio.channels.SocketChannel connect(String sandboxId, java.net.InetSocketAddress target,
-        Duration timeout) {
+    public java.nio.channels.SocketChannel openSocket(String sandboxId, java.net.ProtocolFamily family) {
       throw new UnsupportedOperationException();
     }
   }

@@ -30,6 +30,18 @@ class TcpAndGrpcProbeTest {
     }
 
     @Test
+    void aConnectionNotMadeInTimeFailsAsAnIoTimeoutNotAsAnInterruption() throws Exception {
+        Connector slow = (host, port, timeout) -> {
+            throw new java.net.SocketTimeoutException("connect timed out");
+        };
+        assertThat(TcpProbe.probe("10.244.0.9", 80, slow, TIMEOUT))
+                .isEqualTo(ProbeResult.failure("dial tcp 10.244.0.9:80: i/o timeout"));
+        assertThat(GrpcProbe.probe("10.244.0.9", "", 9000, slow, Duration.ofSeconds(1))).isEqualTo(ProbeResult.failure(
+                "timeout: failed to connect service \"10.244.0.9:9000\" within 1s: context deadline exceeded"));
+        assertThat(Thread.currentThread().isInterrupted()).isFalse();
+    }
+
+    @Test
     void theGrpcHealthCheckFollowsTheServingStatusOfTheServerAndOfANamedService() throws Exception {
         HealthStatusManager health = new HealthStatusManager();
         Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))

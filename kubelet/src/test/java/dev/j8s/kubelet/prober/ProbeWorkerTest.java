@@ -43,6 +43,7 @@ class ProbeWorkerTest {
     private final ResultsManager results = new ResultsManager((uid, id, r) -> changes.add(id + "=" + r));
     private final AtomicReference<PodStatus> status = new AtomicReference<>();
     private volatile int exitCode;
+    private final Prober prober = new Prober(runtime, events);
 
     private Pod pod(Container c) {
         return new PodBuilder().withNewMetadata().withName("web").withNamespace("default").withUid("uid-1")
@@ -54,7 +55,7 @@ class ProbeWorkerTest {
         String sb = runtime.addSandbox("uid-1", PodSandboxStatus.State.READY, 0);
         runtime.addContainer("uid-1", sb, "main", 0, new ContainerState.Running(T0), Map.of());
         return new ProbeWorker(type, pod, pod.getSpec().getContainers().getFirst(), ContainerKind.CONTAINER, results,
-                new Prober(runtime, events), runtime, uid -> Optional.ofNullable(status.get()), clock);
+                runtime, uid -> Optional.ofNullable(status.get()), clock);
     }
 
     private static Probe exec(int initialDelay, int failureThreshold) {
@@ -80,14 +81,14 @@ class ProbeWorkerTest {
         running("main#0", true, T0);
 
         exitCode = 0;
-        assertThat(worker.doProbe()).isTrue();
+        assertThat(worker.doProbe(prober)).isTrue();
         assertThat(changes).containsExactly("main#0=FAILURE", "main#0=SUCCESS");
 
         exitCode = 1;
-        worker.doProbe();
-        worker.doProbe();
+        worker.doProbe(prober);
+        worker.doProbe(prober);
         assertThat(changes).as("two failures are below the threshold of 3").hasSize(2);
-        worker.doProbe();
+        worker.doProbe(prober);
         assertThat(changes).containsExactly("main#0=FAILURE", "main#0=SUCCESS", "main#0=FAILURE");
         assertThat(events.lines()).containsOnly("Warning Unhealthy Readiness probe failed: not yet\n");
         assertThat(execs()).isEqualTo(4);
@@ -100,15 +101,15 @@ class ProbeWorkerTest {
         running("main#0", true, T0);
         exitCode = 1;
 
-        worker.doProbe();
+        worker.doProbe(prober);
         assertThat(changes).containsExactly("main#0=SUCCESS", "main#0=FAILURE"); // liveness starts as a success
-        worker.doProbe();
-        worker.doProbe();
+        worker.doProbe(prober);
+        worker.doProbe(prober);
         assertThat(execs()).as("on hold after the failure").isEqualTo(1);
 
         running("main#1", true, T0);
         exitCode = 0;
-        worker.doProbe();
+        worker.doProbe(prober);
         assertThat(changes).containsExactly("main#0=SUCCESS", "main#0=FAILURE", "main#1=SUCCESS");
         assertThat(execs()).isEqualTo(2);
     }
@@ -119,7 +120,7 @@ class ProbeWorkerTest {
         ProbeWorker worker = worker(ProbeType.LIVENESS, pod);
         running("main#0", true, T0); // started 60 s before the clock
 
-        assertThat(worker.doProbe()).isTrue();
+        assertThat(worker.doProbe(prober)).isTrue();
         assertThat(execs()).isZero();
         assertThat(changes).containsExactly("main#0=SUCCESS"); // the initial value of liveness
     }
@@ -130,18 +131,18 @@ class ProbeWorkerTest {
                 .withLivenessProbe(exec(0, 3)).build());
         ProbeWorker startup = worker(ProbeType.STARTUP, pod);
         ProbeWorker liveness = new ProbeWorker(ProbeType.LIVENESS, pod, pod.getSpec().getContainers().getFirst(),
-                ContainerKind.CONTAINER, new ResultsManager((u, i, r) -> { }), new Prober(runtime, events), runtime,
+                ContainerKind.CONTAINER, new ResultsManager((u, i, r) -> { }), runtime,
                 uid -> Optional.ofNullable(status.get()), clock);
         running("main#0", false, T0);
 
-        liveness.doProbe();
+        liveness.doProbe(prober);
         assertThat(execs()).as("liveness waits for the startup probe").isZero();
-        startup.doProbe();
+        startup.doProbe(prober);
         assertThat(execs()).isEqualTo(1);
 
         running("main#0", true, T0);
-        startup.doProbe();
-        liveness.doProbe();
+        startup.doProbe(prober);
+        liveness.doProbe(prober);
         assertThat(execs()).as("the startup probe stops once started; liveness begins").isEqualTo(2);
         assertThat(runtime.calls().getLast()).isEqualTo("execSync main#0 check");
     }
@@ -154,13 +155,13 @@ class ProbeWorkerTest {
         worker.updatePod(new PodBuilder(pod).editMetadata().withDeletionTimestamp(T0.toString()).endMetadata()
                 .build());
 
-        assertThat(worker.doProbe()).isFalse();
+        assertThat(worker.doProbe(prober)).isFalse();
         assertThat(execs()).isZero();
 
         ProbeWorker readiness = worker(ProbeType.READINESS, pod(new ContainerBuilder().withName("main")
                 .withReadinessProbe(exec(0, 1)).build()));
         status.set(new PodStatusBuilder(status.get()).withPhase("Succeeded").build());
-        assertThat(readiness.doProbe()).isFalse();
+        assertThat(readiness.doProbe(prober)).isFalse();
     }
 
     @Test
@@ -170,9 +171,40 @@ class ProbeWorkerTest {
         runtime.onExec(cmd -> new FakeRuntime.Exec(0, "", "", Duration.ofSeconds(5)));
         running("main#0", true, T0);
 
-        worker.doProbe();
+        worker.doProbe(prober);
 
         assertThat(events.lines()).containsExactly("Warning Unhealthy Liveness probe failed: command \"check\" timed out");
         assertThat(changes).containsExactly("main#0=SUCCESS", "main#0=FAILURE");
+    }
+
+    @Test
+    void theLoopRunsARoundOncePerPeriodATriggerRunsOneNowAndStopEndsThem() throws Exception {
+        Pod pod = pod(new ContainerBuilder().withName("main").withReadinessProbe(exec(0, 1)).build());
+        ProbeWorker worker = worker(ProbeType.READINESS, pod);
+        running("main#0", true, T0);
+        var exited = new java.util.concurrent.CountDownLatch(1);
+        try (ProbeLoop loop = new ProbeLoop(prober, runtime)) {
+            loop.start(worker, false, exited::countDown);
+            awaitExecs(1);
+            loop.trigger(worker);
+            awaitExecs(2);
+            long atTrigger = System.nanoTime();
+            awaitExecs(3);
+            assertThat(Duration.ofNanos(System.nanoTime() - atTrigger)).as("the next round one period on")
+                    .isGreaterThan(Duration.ofMillis(500));
+            loop.stop(worker);
+            assertThat(exited.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            long after = execs();
+            Thread.sleep(1500);
+            assertThat(execs()).as("no round after stop").isLessThanOrEqualTo(after + 1);
+        }
+    }
+
+    private void awaitExecs(long n) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (execs() < n && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(execs()).isGreaterThanOrEqualTo(n);
     }
 }
