@@ -196,6 +196,35 @@ class LifecycleHooksIT {
     }
 
     @Test
+    void lifecycleStopSignalIsTheSignalADeleteSends() {
+        Kubectl kubectl = SERVERS.kubectl();
+        apply(kubectl, "usr1", """
+                apiVersion: v1
+                kind: Pod
+                metadata:
+                  name: usr1
+                spec:
+                  os:
+                    name: linux
+                  terminationGracePeriodSeconds: 10
+                  containers:
+                  - name: main
+                    image: %s
+                    command: ["sh", "-c", "trap 'echo got USR1; exit 0' USR1; trap 'echo got TERM; exit 0' TERM; echo started; while true; do sleep 0.2; done"]
+                    lifecycle:
+                      stopSignal: SIGUSR1
+                """);
+        awaitRunning(kubectl, "usr1");
+        try (Kubectl.Background logs = kubectl.start("logs", "-f", "usr1")) {
+            logs.awaitStdout(out -> out.contains("started"), Duration.ofSeconds(10), "started");
+            Kubectl.Result deleted = kubectl.run("delete", "pod", "usr1").ok();
+            assertThat(logs.awaitStdout(out -> out.contains("got"), Duration.ofSeconds(10), "the signal"))
+                    .isEqualTo("started\ngot USR1\n");
+            assertThat(deleted.elapsed()).as("the trap exits at once").isLessThan(Duration.ofSeconds(8));
+        }
+    }
+
+    @Test
     void aPreStopOutlastingAThreeSecondGraceLeavesTheContainerGoneByGracePlusTwoSeconds() {
         Kubectl kubectl = SERVERS.kubectl();
         apply(kubectl, "stubborn", """

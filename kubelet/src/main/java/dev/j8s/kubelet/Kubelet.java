@@ -255,7 +255,7 @@ public final class Kubelet implements AutoCloseable {
                 .orElse(pod);
         PodStatus status = PodStatusGenerator.generate(new PodStatusInput(base, state.observations(),
                 state.readySandbox().isPresent(), List.of(nodeIp), state.podIps(), waiting,
-                terminal, clock.instant(), prober.results()));
+                terminal, clock.instant(), prober.verdicts()));
         statusManager.setPodStatus(pod, status);
         if (!terminal && unready(status)) {
             // upstream's UpdatePodStatus: a started container that is not ready yet gets its readiness probed now

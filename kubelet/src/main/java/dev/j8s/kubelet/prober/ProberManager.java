@@ -5,6 +5,7 @@ import dev.j8s.kubelet.events.EventRecorder;
 import dev.j8s.kubelet.prober.results.ProbeResults;
 import dev.j8s.kubelet.prober.results.Result;
 import dev.j8s.kubelet.prober.results.ResultsManager;
+import dev.j8s.kubelet.status.ProbeVerdicts;
 import dev.j8s.kubelet.status.StatusManager;
 import dev.j8s.runtime.ContainerRuntime;
 import io.fabric8.kubernetes.api.model.Container;
@@ -78,6 +79,21 @@ public final class ProberManager implements AutoCloseable {
             @Override
             public Optional<Result> startup(String containerId) {
                 return startup.get(containerId);
+            }
+        };
+    }
+
+    /** The latest startup and readiness verdicts, as the status reads them. */
+    public ProbeVerdicts verdicts() {
+        return new ProbeVerdicts() {
+            @Override
+            public Optional<Boolean> startupSucceeded(String containerId) {
+                return startup.get(containerId).map(r -> r == Result.SUCCESS);
+            }
+
+            @Override
+            public Optional<Boolean> readinessSucceeded(String containerId) {
+                return readiness.get(containerId).map(r -> r == Result.SUCCESS);
             }
         };
     }

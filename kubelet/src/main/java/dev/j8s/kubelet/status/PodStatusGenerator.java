@@ -1,7 +1,6 @@
 package dev.j8s.kubelet.status;
 
 import dev.j8s.kubelet.container.Restarts;
-import dev.j8s.kubelet.prober.results.Result;
 import dev.j8s.runtime.ContainerState;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
@@ -356,13 +355,13 @@ public final class PodStatusGenerator {
       boolean running = d.state.getRunning() != null;
       String id = d.containerId.contains("://") ? d.containerId.substring(d.containerId.indexOf("://") + 3) : "";
       boolean started = running && (c.getStartupProbe() == null
-          || input.probes().startup(id).orElse(Result.UNKNOWN) == Result.SUCCESS);
+          || input.probes().startupSucceeded(id).orElse(false));
       boolean ready;
       if (isInit && !isRestartable(c)) {
         ready = d.state.getTerminated() != null && d.state.getTerminated().getExitCode() == 0;
       } else {
         ready = started && (c.getReadinessProbe() == null
-            || input.probes().readiness(id).orElse(Result.UNKNOWN) == Result.SUCCESS);
+            || input.probes().readinessSucceeded(id).orElse(false));
       }
       result.add(d.build(started, ready));
     }

@@ -1,6 +1,5 @@
 package dev.j8s.kubelet.status;
 
-import dev.j8s.kubelet.prober.results.ProbeResults;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Instant;
 import java.util.List;
@@ -30,7 +29,7 @@ public record PodStatusInput(
     Map<String, WaitingReason> waiting,
     boolean terminal,
     Instant now,
-    ProbeResults probes) {
+    ProbeVerdicts probes) {
 
   public PodStatusInput {
     containers = List.copyOf(containers);
@@ -42,6 +41,6 @@ public record PodStatusInput(
   /** An input for a pod without probe results (every running container started and ready). */
   public PodStatusInput(Pod pod, List<ContainerObservation> containers, boolean sandboxReady, List<String> hostIps,
       List<String> podIps, Map<String, WaitingReason> waiting, boolean terminal, Instant now) {
-    this(pod, containers, sandboxReady, hostIps, podIps, waiting, terminal, now, ProbeResults.NONE);
+    this(pod, containers, sandboxReady, hostIps, podIps, waiting, terminal, now, ProbeVerdicts.NONE);
   }
 }

@@ -326,37 +326,29 @@ class PodStatusGeneratorTest {
         .endSpec().build();
   }
 
-  private static PodStatus generate(Pod pod, List<ContainerObservation> containers,
-      dev.j8s.kubelet.prober.results.ProbeResults probes) {
+  private static PodStatus generate(Pod pod, List<ContainerObservation> containers, ProbeVerdicts probes) {
     return PodStatusGenerator.generate(new PodStatusInput(pod, containers, true, List.of("192.168.1.10"),
         List.of("10.244.0.5"), Map.of(), false, NOW, probes));
   }
 
-  private static dev.j8s.kubelet.prober.results.ProbeResults results(
-      Map<String, dev.j8s.kubelet.prober.results.Result> startup,
-      Map<String, dev.j8s.kubelet.prober.results.Result> readiness) {
-    return new dev.j8s.kubelet.prober.results.ProbeResults() {
+  private static ProbeVerdicts results(Map<String, Boolean> startup, Map<String, Boolean> readiness) {
+    return new ProbeVerdicts() {
       @Override
-      public java.util.Optional<dev.j8s.kubelet.prober.results.Result> liveness(String id) {
-        return java.util.Optional.empty();
-      }
-
-      @Override
-      public java.util.Optional<dev.j8s.kubelet.prober.results.Result> readiness(String id) {
-        return java.util.Optional.ofNullable(readiness.get(id));
-      }
-
-      @Override
-      public java.util.Optional<dev.j8s.kubelet.prober.results.Result> startup(String id) {
+      public java.util.Optional<Boolean> startupSucceeded(String id) {
         return java.util.Optional.ofNullable(startup.get(id));
+      }
+
+      @Override
+      public java.util.Optional<Boolean> readinessSucceeded(String id) {
+        return java.util.Optional.ofNullable(readiness.get(id));
       }
     };
   }
 
   @Test
   void aRunningContainerIsStartedOnceItsStartupProbeSucceededAndReadyOnceItsReadinessProbeDid() {
-    var success = dev.j8s.kubelet.prober.results.Result.SUCCESS;
-    var failure = dev.j8s.kubelet.prober.results.Result.FAILURE;
+    var success = true;
+    var failure = false;
     List<ContainerObservation> main = List.of(running("main", 0, T0));
 
     PodStatus waitingForStartup = generate(probed(true, true), main, results(Map.of(), Map.of("c-main-0", success)));
@@ -382,7 +374,7 @@ class PodStatusGeneratorTest {
   @Test
   void aReadinessChangeFlipsTheContainerAndTheConditionsAndMovesOnlyTheirTransitionTimes() {
     Pod pod = probed(false, true);
-    var success = dev.j8s.kubelet.prober.results.Result.SUCCESS;
+    var success = true;
     PodStatus before = generate(pod, List.of(running("main", 0, T0)), results(Map.of(), Map.of()));
     assertThat(condition(before, "Ready").getStatus()).isEqualTo("False");
 
