@@ -123,7 +123,7 @@ public final class ConmonRuntime implements ContainerRuntime {
       Files.createDirectories(ns);
       Files.writeString(dir.resolve("hostname"), sandbox.hostname() + "\n");
       Files.writeString(dir.resolve("resolv.conf"), sandbox.dns().resolvConf());
-      Files.writeString(dir.resolve("hosts"), hosts(sandbox.hostname(), List.of()));
+      Files.writeString(dir.resolve("hosts"), hosts(sandbox, List.of()));
       Meta.write(dir.resolve("sandbox.json"),
           new Meta.Sandbox(id, sandbox, created.toString(), "NOTREADY", List.of(), Meta.PidHolder.NONE));
       Mounts.mountTmpfs(dir.resolve("shm"), "mode=1777," + SHM_SIZE);
@@ -170,7 +170,7 @@ public final class ConmonRuntime implements ContainerRuntime {
     Path dir = sandboxesDir().resolve(id);
     try {
       CniNetwork.Attachment attachment = network.add(id, nsDir().resolve(id).resolve("net"), sandbox.portMappings());
-      Files.writeString(dir.resolve("hosts"), hosts(sandbox.hostname(), attachment.ips()));
+      Files.writeString(dir.resolve("hosts"), hosts(sandbox, attachment.ips()));
       Meta.write(dir.resolve("sandbox.json"),
           new Meta.Sandbox(id, sandbox, created.toString(), "READY", attachment.ips(), pidHolder));
       LOG.log(Level.DEBUG, "sandbox ready sandbox={0} pod={1}/{2} ip={3}", id, sandbox.namespace(),
@@ -301,8 +301,12 @@ public final class ConmonRuntime implements ContainerRuntime {
     return Optional.of(Path.of("/proc", Long.toString(holder.pid()), "ns", "pid"));
   }
 
-  /** The pod's hosts file as the kubelet writes it (no subdomain, no host aliases). */
-  static String hosts(String hostname, List<String> ips) {
+  /**
+   * The pod's hosts file as upstream's kubelet writes it ({@code managedHostsFileContent}): the localhost lines,
+   * one line per pod IP with the FQDN and the hostname when the pod has a domain (else the hostname), then the
+   * pod's host aliases.
+   */
+  static String hosts(PodSandboxConfig sandbox, List<String> ips) {
     var text = new StringBuilder("# Kubernetes-managed hosts file.\n"
         + "127.0.0.1\tlocalhost\n"
         + "::1\tlocalhost ip6-localhost ip6-loopback\n"
@@ -310,8 +314,25 @@ public final class ConmonRuntime implements ContainerRuntime {
         + "fe00::0\tip6-mcastprefix\n"
         + "fe00::1\tip6-allnodes\n"
         + "fe00::2\tip6-allrouters\n");
+    String domain = sandbox.hostDomain();
+    String host = sandbox.hostname();
+    if (!domain.isEmpty() && host.endsWith("." + domain)) {
+      host = host.substring(0, host.length() - domain.length() - 1); // setHostnameAsFQDN: the short name here
+    }
     for (String ip : ips) {
-      text.append(ip).append('\t').append(hostname).append('\n');
+      text.append(ip).append('\t');
+      if (!domain.isEmpty()) {
+        text.append(host).append('.').append(domain).append('\t');
+      }
+      text.append(host).append('\n');
+    }
+    if (!sandbox.hostAliases().isEmpty()) {
+      text.append("\n# Entries added by HostAliases.\n");
+      for (PodSandboxConfig.HostAlias alias : sandbox.hostAliases()) {
+        text.append(alias.ip());
+        alias.hostnames().forEach(h -> text.append('\t').append(h));
+        text.append('\n');
+      }
     }
     return text.toString();
   }
