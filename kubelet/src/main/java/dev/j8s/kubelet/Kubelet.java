@@ -56,6 +56,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -111,12 +112,13 @@ public final class Kubelet implements AutoCloseable {
         ImageManager imageManager = new ImageManager(credentials.imageService(images), recorder, clock,
                 ImagePullSettings.DEFAULTS, credentials.pulledImages());
         this.objects = new ObjectCache(cluster, clock, ObjectCache.DEFAULT_TTL);
-        this.volumes = new VolumeManager(config.dataDir().resolve("pods"), recorder,
-                HostFacts.memoryTotal());
+        Supplier<DownwardApi.Node> node = () -> new DownwardApi.Node(List.of(nodeIp),
+                NodeStatuses.allocatable(facts()));
+        this.volumes = new VolumeManager(config.dataDir().resolve("pods"), recorder, HostFacts.memoryTotal(), objects,
+                node, clock);
         this.manager = new KubeRuntimeManager(runtime, imageManager, recorder, logs, backOff, clock,
                 config.hostResolvConf(), Optional.of(credentials.podCredentials(cluster::secret, recorder)),
-                new PodContainerOptions(new EnvironmentVariables(objects), volumes,
-                        () -> new DownwardApi.Node(List.of(nodeIp), NodeStatuses.allocatable(facts())), recorder));
+                new PodContainerOptions(new EnvironmentVariables(objects), volumes, node, recorder));
         this.workers = new PodWorkers(this::sync);
         this.heartbeat = new NodeHeartbeat(cluster, config.nodeName(), this::facts, this::health,
                 config.kubeletVersion(), 10250, clock);
@@ -139,6 +141,7 @@ public final class Kubelet implements AutoCloseable {
         heartbeat.start();
         pleg.start();
         logRotation.start();
+        volumes.start(VolumeManager.RESYNC);
         source = cluster.watchPods(config.nodeName(), this::onPodEvent);
         Thread.ofVirtual().name("kubelet-housekeeping").start(() -> {
             if (source.awaitSynced(Duration.ofMinutes(1))) {
@@ -362,6 +365,7 @@ public final class Kubelet implements AutoCloseable {
         }
         pleg.close();
         logRotation.close();
+        volumes.close();
         workers.close();
         heartbeat.close();
         recorder.close();

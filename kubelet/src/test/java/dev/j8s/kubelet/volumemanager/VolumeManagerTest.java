@@ -51,7 +51,7 @@ class VolumeManagerTest {
         assertThat(manager.waitForAttachAndMount(pod)).isInstanceOf(VolumeManager.MountResult.Ready.class);
         Path volume = dir.resolve("pods/u1/volumes/kubernetes.io~empty-dir/cache");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(volume))).isEqualTo("rwxrwxrwx");
-        assertThat(manager.makeMounts(pod, pod.getSpec().getContainers().getFirst())).containsExactly(
+        assertThat(manager.makeMounts(pod, pod.getSpec().getContainers().getFirst(), java.util.Map.of())).containsExactly(
                 new ContainerConfig.Mount("/cache", volume, false),
                 new ContainerConfig.Mount("/cache/again", volume, true));
         assertThat(events.lines()).isEmpty();
@@ -91,7 +91,7 @@ class VolumeManagerTest {
         assertThat(second).isEqualTo(new VolumeManager.MountResult.NotReady(List.of("share"), Duration.ofSeconds(1)));
         assertThat(events.lines()).containsOnly("Warning FailedMount MountVolume.NewMounter initialization failed for"
                 + " volume \"share\" : volume type nfs is not supported by j8s yet");
-        assertThatThrownBy(() -> manager.makeMounts(pod, pod.getSpec().getContainers().getFirst()))
+        assertThatThrownBy(() -> manager.makeMounts(pod, pod.getSpec().getContainers().getFirst(), java.util.Map.of()))
                 .isInstanceOf(ConfigException.class)
                 .hasMessage("cannot find volume \"share\" to mount into container \"a\"");
     }
@@ -138,7 +138,7 @@ class VolumeManagerTest {
                 .addNewContainer().withName("a").addNewVolumeMount().withName("v").withMountPath("/v")
                 .withMountPropagation("Bidirectional").endVolumeMount().endContainer().endSpec().build();
         manager.waitForAttachAndMount(bidi);
-        assertThatThrownBy(() -> manager.makeMounts(bidi, bidi.getSpec().getContainers().getFirst()))
+        assertThatThrownBy(() -> manager.makeMounts(bidi, bidi.getSpec().getContainers().getFirst(), java.util.Map.of()))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageStartingWith("Bidirectional mount propagation is available only to privileged containers");
     }
