@@ -355,4 +355,64 @@ class VolumesIT {
         assertThat(kubectl.run("logs", "hostile", "-c", "victim").stdout()).doesNotContain("passwd");
         kubectl.run("delete", "pod", "hostile", "--wait=false").ok();
     }
+
+    @Test
+    void aKillNineOfJ8sLeavesTheVolumesOfARunningContainerAsTheyAreAndUpdatesStillReachIt() {
+        Kubectl kubectl = SERVERS.kubectl();
+        kubectl.run("create", "secret", "generic", "survivor-secret", "--from-literal=token=one").ok();
+        kubectl.run("create", "configmap", "survivor-config", "--from-literal=mode=calm").ok();
+        Path manifest = SERVERS.file("survivor.yaml", """
+                apiVersion: v1
+                kind: Pod
+                metadata:
+                  name: survivor
+                spec:
+                  terminationGracePeriodSeconds: 1
+                  volumes:
+                  - {name: secret, secret: {secretName: survivor-secret}}
+                  - {name: config, configMap: {name: survivor-config}}
+                  - {name: scratch, emptyDir: {}}
+                  - {name: fast, emptyDir: {medium: Memory, sizeLimit: 8Mi}}
+                  containers:
+                  - name: main
+                    image: %s
+                    command: ["sh", "-c", "echo kept > /scratch/before; echo kept > /fast/before; echo ready; while true; do busybox sleep 1; done"]
+                    volumeMounts:
+                    - {name: secret, mountPath: /secret}
+                    - {name: config, mountPath: /config}
+                    - {name: scratch, mountPath: /scratch}
+                    - {name: fast, mountPath: /fast}
+                """.formatted(image()));
+        kubectl.run("apply", "-f", manifest.toString()).ok();
+        awaitLogs(kubectl, "survivor", "main", "ready");
+        String query = "{.status.containerStatuses[0].containerID} {.status.containerStatuses[0].restartCount}";
+        String before = field(kubectl, "survivor", query);
+        String mountsBefore = survivorExec(kubectl, "cat /proc/self/mountinfo");
+
+        J8sServer server = SERVERS.server();
+        server.kill9();
+        server.restart();
+        Await.until(Duration.ofSeconds(30), "the restarted server serves", () -> kubectl.run("get", "pod", "survivor"),
+                r -> r.exitCode() == 0);
+        // the re-adopted pod is synced again (its volumes set up again) before the secret changes
+        Await.until(Duration.ofSeconds(30), "the pod reported Running by the new kubelet",
+                () -> kubectl.run("get", "pod", "survivor").ok().cells().get(1).subList(1, 4),
+                row -> row.equals(java.util.List.of("1/1", "Running", "0")));
+
+        kubectl.run("patch", "secret", "survivor-secret", "--type=merge", "-p", "{\"stringData\":{\"token\":\"two\"}}")
+                .ok();
+        Await.until(Duration.ofSeconds(90), "the secret update in the running container",
+                () -> survivorExec(kubectl, "cat /secret/token"), out -> out.equals("two"));
+        assertThat(field(kubectl, "survivor", query)).isEqualTo(before);
+        assertThat(survivorExec(kubectl, "cat /proc/self/mountinfo")).as("the container's mounts")
+                .isEqualTo(mountsBefore);
+        assertThat(survivorExec(kubectl, "cat /scratch/before /fast/before /config/mode")).isEqualTo("kept\nkept\ncalm");
+        kubectl.run("delete", "pod", "survivor").ok();
+        kubectl.run("delete", "secret", "survivor-secret").ok();
+        kubectl.run("delete", "configmap", "survivor-config").ok();
+    }
+
+    private static String survivorExec(Kubectl kubectl, String script) {
+        return kubectl.run("exec", "survivor", "--", "sh", "-c", script).ok().stdout();
+    }
 }
