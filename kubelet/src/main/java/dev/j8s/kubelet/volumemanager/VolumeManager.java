@@ -395,9 +395,18 @@ public final class VolumeManager {
     public List<ContainerConfig.Mount> makeMounts(Pod pod, Container container, Map<String, String> env) {
         PodVolumes state = pods.get(pod.getMetadata().getUid());
         List<ContainerConfig.Mount> mounts = new ArrayList<>();
+        if (!container.getVolumeDevices().isEmpty()) {
+            throw new ConfigException("volumeDevices (raw block volumes) of container \"" + container.getName()
+                    + "\" are not supported by j8s yet");
+        }
         List<VolumeMount> volumeMounts = container.getVolumeMounts();
         for (int index = 0; index < volumeMounts.size(); index++) {
             VolumeMount m = volumeMounts.get(index);
+            if ("Enabled".equals(m.getRecursiveReadOnly())) {
+                // IfPossible is honoured as "not possible"; Enabled must fail rather than run half read-only
+                throw new ConfigException("recursiveReadOnly: Enabled of volumeMount \"" + m.getName()
+                        + "\" of container \"" + container.getName() + "\" is not supported by j8s yet");
+            }
             MountedVolume volume = state == null ? null : state.mounted.get(m.getName());
             if (volume == null) {
                 throw new ConfigException("cannot find volume \"" + m.getName() + "\" to mount into container \""
