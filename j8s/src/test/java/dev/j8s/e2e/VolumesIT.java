@@ -415,4 +415,43 @@ class VolumesIT {
     private static String survivorExec(Kubectl kubectl, String script) {
         return kubectl.run("exec", "survivor", "--", "sh", "-c", script).ok().stdout();
     }
+
+    @Test
+    void fsGroupOwnsTheVolumesAndIsASupplementaryGroupOfTheContainer() {
+        Kubectl kubectl = SERVERS.kubectl();
+        kubectl.run("create", "secret", "generic", "owned", "--from-literal=key=value").ok();
+        Path manifest = SERVERS.file("fsgroup.yaml", """
+                apiVersion: v1
+                kind: Pod
+                metadata:
+                  name: fsgroup
+                spec:
+                  terminationGracePeriodSeconds: 1
+                  securityContext:
+                    runAsUser: 1000
+                    fsGroup: 2000
+                    fsGroupChangePolicy: OnRootMismatch
+                  volumes:
+                  - {name: data, emptyDir: {}}
+                  - {name: secret, secret: {secretName: owned, defaultMode: 0400}}
+                  containers:
+                  - name: main
+                    image: %s
+                    command: ["sh", "-c", "busybox id -G; busybox stat -c '%%g %%a' /data /secret/..data/key; echo x > /data/new; busybox stat -c '%%g' /data/new; cat /secret/key; echo; sleep 3600"]
+                    volumeMounts:
+                    - {name: data, mountPath: /data}
+                    - {name: secret, mountPath: /secret}
+                """.formatted(image()));
+        kubectl.run("apply", "-f", manifest.toString()).ok();
+        // primary group 0: runAsUser without runAsGroup and an image without /etc/passwd, as containerd does
+        assertThat(awaitLogs(kubectl, "fsgroup", "main", "value")).isEqualTo("""
+                0 2000
+                2000 2777
+                2000 440
+                2000
+                value
+                """);
+        kubectl.run("delete", "pod", "fsgroup", "--wait=false").ok();
+        kubectl.run("delete", "secret", "owned").ok();
+    }
 }
