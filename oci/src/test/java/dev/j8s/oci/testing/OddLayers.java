@@ -31,7 +31,7 @@ public final class OddLayers {
     public static final String HOSTILE = "hostile";
     /** Applets linked to {@code /bin/busybox} in the base layer. */
     public static final List<String> APPLETS = List.of("sh", "ls", "stat", "readlink", "cat", "find", "du", "wc",
-            "test", "echo", "sleep", "md5sum", "head", "tr", "printf");
+            "test", "echo", "sleep", "md5sum", "head", "tail", "tr", "printf", "sed", "cut", "grep", "pwd");
     /** A relative symlink whose target climbs above {@code /} (the example, from an image with flattened paths). */
     public static final String CLIMBING_LINK = "lib/libatk-wrapper.so";
     public static final String CLIMBING_TARGET = "../../../x86_64-linux-gnu/jni/libatk-wrapper.so";
