@@ -102,6 +102,9 @@ final class ServerCommand implements Callable<Integer> {
     @Mixin
     private ImageCredentialOptions imageCredentials = new ImageCredentialOptions();
 
+    /** Held while the server runs (the kernel drops it when the process ends). */
+    private DataDirLock dataDirLock;
+
     ServerCommand(HostEnvironment host, PrintStream out) {
         this.host = host;
         this.out = out;
@@ -132,6 +135,8 @@ final class ServerCommand implements Callable<Integer> {
         }
         Path kubeconfig = settings.kubeconfig();
         createDataDir(settings.dataDir());
+        // One process owns a data dir: a second server would run a second kubelet over the same containers.
+        dataDirLock = DataDirLock.acquire(settings.dataDir(), DataDirLock.SERVER);
         // The kubeconfig appears only once this run serves: remove the one a previous run left behind.
         delete(kubeconfig);
 
