@@ -24,6 +24,11 @@ public final class Main implements Runnable {
         commandLine.addSubcommand("images", new ImagesCommand(host, out));
         commandLine.addSubcommand("credentials", new CredentialsCommand(host, out));
         commandLine.setCaseInsensitiveEnumValuesAllowed(true);
+        reportErrors(commandLine);
+    }
+
+    /** A failing command prints {@code j8s <command>: <message>} on stderr and exits with status 1. */
+    static void reportErrors(CommandLine commandLine) {
         commandLine.setExecutionExceptionHandler((e, cl, parseResult) -> {
             System.getLogger(Main.class.getName()).log(Level.DEBUG, "command failed", e);
             cl.getErr().println("j8s " + cl.getCommandName() + ": " + describe(e));

@@ -208,6 +208,9 @@ final class ServerCommand implements Callable<Integer> {
                 GcPolicy.DEFAULT, Clock.systemUTC());
         imageGc.start();
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("j8s-image-gc-shutdown").unstarted(imageGc::close));
+        ImagesEndpoint endpoint = ImagesEndpoint.start(ImagesEndpoint.socket(runDir),
+                ImagesCommand.serving(host, images, credentials, () -> imagesInUse(runtime)));
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("j8s-images-endpoint-shutdown").unstarted(endpoint::close));
         server.attachPodLogs(new KubeletLogSource(kubelet, Clock.systemUTC()));
         server.attachPodExec(new KubeletExecSource(kubelet));
         LOG.log(Level.INFO, "kubelet started podCIDR={0} runDir={1}", cidr, runDir);
@@ -234,9 +237,14 @@ final class ServerCommand implements Callable<Integer> {
 
     /** The image IDs of every container the runtime has (running or exited): never garbage collected. */
     static Set<Digest> imagesInUse(ContainerRuntime runtime) {
+        return imagesInUse(runtime.listContainers().stream().map(ContainerStatus::labels).toList());
+    }
+
+    /** The image IDs named by these containers' labels. */
+    static Set<Digest> imagesInUse(List<java.util.Map<String, String>> containerLabels) {
         Set<Digest> inUse = new HashSet<>();
-        for (ContainerStatus c : runtime.listContainers()) {
-            String id = c.labels().get(Labels.IMAGE_ID);
+        for (java.util.Map<String, String> labels : containerLabels) {
+            String id = labels.get(Labels.IMAGE_ID);
             if (id != null && !id.isEmpty()) {
                 try {
                     inUse.add(Digest.parse(id));

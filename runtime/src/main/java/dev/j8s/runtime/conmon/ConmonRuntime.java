@@ -893,6 +893,18 @@ public final class ConmonRuntime implements ContainerRuntime {
     deleteTree(config.runDir());
   }
 
+  /**
+   * The labels of every container recorded under {@code config}'s data dir, read from the records alone: no
+   * instance is made and nothing on the host is touched, so a process that does not run the containers (the
+   * {@code j8s images} command) can see which images they use.
+   */
+  public static List<java.util.Map<String, String>> recordedContainerLabels(RuntimeConfig config) {
+    return list(config.dataDir().resolve("containers")).stream()
+        .flatMap(dir -> Meta.read(dir.resolve("container.json"), Meta.Container.class).stream())
+        .map(c -> c.labels() == null ? java.util.Map.<String, String>of() : c.labels())
+        .toList();
+  }
+
   private void removePodCgroups(String podUid) {
     for (Path hierarchy : cgroupHierarchies()) {
       deleteCgroup(hierarchy.resolve(config.cgroupParent().substring(1)).resolve("pod" + podUid));
