@@ -23,6 +23,7 @@ public final class Main implements Runnable {
         commandLine.addSubcommand("kubeconfig", new KubeconfigCommand(host, out));
         commandLine.addSubcommand("images", new ImagesCommand(host, out));
         commandLine.addSubcommand("credentials", new CredentialsCommand(host, out));
+        commandLine.addSubcommand("reset", new ResetCommand(host, out));
         commandLine.setCaseInsensitiveEnumValuesAllowed(true);
         reportErrors(commandLine);
     }
