@@ -160,7 +160,7 @@ final class ImagesCommand implements Runnable {
                     request.cwd(), host.home(), Path.of("/"), Clock.systemUTC())), CredentialHelpers.fromPath(),
                     List.of(), KubeletCredentials.none().pulledImages());
             return work.run(new Session(store,
-                    () -> ServerCommand.imagesInUse(ConmonRuntime.recordedContainerLabels(containers)), node,
+                    () -> ServerCommand.imagesInUse(ConmonRuntime.recordedContainerAnnotations(containers), store), node,
                     request.cwd(), request.terminal()));
         }
     }

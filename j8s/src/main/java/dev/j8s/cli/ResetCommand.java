@@ -58,7 +58,7 @@ final class ResetCommand implements Callable<Integer> {
         try (lock) {
             RuntimeConfig config = RuntimeConfig.of(data, runDir,
                     ServerCommand.defaultPodCidr(data, DataDirs.defaultFor(host)));
-            int containers = ConmonRuntime.recordedContainerLabels(config).size();
+            int containers = ConmonRuntime.recordedContainerAnnotations(config).size();
             ConmonRuntime runtime;
             try {
                 runtime = new ConmonRuntime(config);

@@ -204,12 +204,12 @@ final class ServerCommand implements Callable<Integer> {
                 runtime.config().runtimePath()), cluster, runtime, ImageService.of(images), Clock.systemUTC(),
                 credentials);
         kubelet.start();
-        ImageGcManager imageGc = new ImageGcManager(images::garbageCollect, () -> imagesInUse(runtime),
+        ImageGcManager imageGc = new ImageGcManager(images::garbageCollect, () -> imagesInUse(runtime, images),
                 GcPolicy.DEFAULT, Clock.systemUTC());
         imageGc.start();
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("j8s-image-gc-shutdown").unstarted(imageGc::close));
         ImagesEndpoint endpoint = ImagesEndpoint.start(ImagesEndpoint.socket(runDir),
-                ImagesCommand.serving(host, images, credentials, () -> imagesInUse(runtime)));
+                ImagesCommand.serving(host, images, credentials, () -> imagesInUse(runtime, images)));
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("j8s-images-endpoint-shutdown").unstarted(endpoint::close));
         server.attachPodLogs(new KubeletLogSource(kubelet, Clock.systemUTC()));
         server.attachPodExec(new KubeletExecSource(kubelet));
@@ -236,21 +236,27 @@ final class ServerCommand implements Callable<Integer> {
     }
 
     /** The image IDs of every container the runtime has (running or exited): never garbage collected. */
-    static Set<Digest> imagesInUse(ContainerRuntime runtime) {
-        return imagesInUse(runtime.listContainers().stream().map(ContainerStatus::labels).toList());
+    static Set<Digest> imagesInUse(ContainerRuntime runtime, ImageStore images) {
+        return imagesInUse(runtime.listContainers().stream().map(ContainerStatus::annotations).toList(), images);
     }
 
-    /** The image IDs named by these containers' labels. */
-    static Set<Digest> imagesInUse(List<java.util.Map<String, String>> containerLabels) {
+    /**
+     * The IDs of the images these containers' annotations name: the kubelet records each container's image there
+     * as its status shows it, a repo digest ({@code host/repo@sha256:<manifest>}) resolved through {@code images},
+     * or the image ID itself.
+     */
+    static Set<Digest> imagesInUse(List<java.util.Map<String, String>> containerAnnotations, ImageStore images) {
         Set<Digest> inUse = new HashSet<>();
-        for (java.util.Map<String, String> labels : containerLabels) {
-            String id = labels.get(Labels.IMAGE_ID);
-            if (id != null && !id.isEmpty()) {
-                try {
-                    inUse.add(Digest.parse(id));
-                } catch (IllegalArgumentException e) {
-                    // a label we did not write: nothing to protect
+        for (java.util.Map<String, String> annotations : containerAnnotations) {
+            String image = annotations.getOrDefault(Labels.IMAGE_ID, "");
+            try {
+                if (image.contains("@")) {
+                    images.find(ImageReference.parse(image)).ifPresent(found -> inUse.add(found.id()));
+                } else if (!image.isEmpty()) {
+                    inUse.add(Digest.parse(image));
                 }
+            } catch (IllegalArgumentException e) {
+                // an annotation we did not write: nothing to protect
             }
         }
         return inUse;

@@ -91,6 +91,23 @@ class ImagesCommandTest {
     }
 
     @Test
+    void imagesInUseAreTheImagesTheKubeletsContainerAnnotationsName() throws IOException {
+        try (var store = dev.j8s.oci.image.ImageStore.open(dir.resolve("store"), dev.j8s.oci.registry.RegistryOptions.DEFAULT)) {
+            var image = store.importArchive(dockerSave());
+            String repoDigest = image.references().stream().filter(r -> r.contains("@")).findFirst().orElseThrow();
+            String other = "sha256:" + "ab".repeat(32);
+            String imageIdKey = dev.j8s.kubelet.kuberuntime.Labels.IMAGE_ID;
+            assertThat(ServerCommand.imagesInUse(java.util.List.of(
+                    Map.of(imageIdKey, repoDigest), // what the kubelet writes: the status's imageID
+                    Map.of(imageIdKey, other),
+                    Map.of(imageIdKey, "docker.io/team/gone@sha256:" + "cd".repeat(32)),
+                    Map.of(imageIdKey, "not a reference"),
+                    Map.of("other", other)), store))
+                    .containsExactlyInAnyOrder(image.id(), dev.j8s.oci.reference.Digest.parse(other));
+        }
+    }
+
+    @Test
     void credsAreUserColonPasswordAndThePasswordMayHoldColons() {
         assertThat(ImagesCommand.Pull.parseCreds("robot:pa:ss")).hasValueSatisfying(c -> {
             assertThat(((dev.j8s.oci.registry.Credentials.UsernamePassword) c).username()).isEqualTo("robot");

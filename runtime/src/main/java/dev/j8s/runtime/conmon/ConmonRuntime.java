@@ -977,14 +977,14 @@ public final class ConmonRuntime implements ContainerRuntime {
   }
 
   /**
-   * The labels of every container recorded under {@code config}'s data dir, read from the records alone: no
+   * The annotations of every container recorded under {@code config}'s data dir, read from the records alone: no
    * instance is made and nothing on the host is touched, so a process that does not run the containers (the
    * {@code j8s images} command) can see which images they use.
    */
-  public static List<java.util.Map<String, String>> recordedContainerLabels(RuntimeConfig config) {
+  public static List<java.util.Map<String, String>> recordedContainerAnnotations(RuntimeConfig config) {
     return list(config.dataDir().resolve("containers")).stream()
         .flatMap(dir -> Meta.read(dir.resolve("container.json"), Meta.Container.class).stream())
-        .map(c -> c.labels() == null ? java.util.Map.<String, String>of() : c.labels())
+        .map(c -> c.annotations() == null ? java.util.Map.<String, String>of() : c.annotations())
         .toList();
   }
 
