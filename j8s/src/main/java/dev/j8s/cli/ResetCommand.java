@@ -49,13 +49,8 @@ final class ResetCommand implements Callable<Integer> {
             out.println("nothing to reset: no data dir " + data + " and no run dir " + runDir);
             return 0;
         }
-        DataDirLock lock;
-        try {
-            lock = DataDirLock.acquire(data, "j8s reset");
-        } catch (DataDirLock.InUseException e) {
-            throw new IllegalStateException(e.getMessage() + ": stop it before resetting", e);
-        }
-        try (lock) {
+        // Without a data dir no server can run on it, and there is nothing to lock.
+        try (DataDirLock lock = Files.isDirectory(data) ? lock(data) : null) {
             RuntimeConfig config = RuntimeConfig.of(data, runDir,
                     ServerCommand.defaultPodCidr(data, DataDirs.defaultFor(host)));
             int containers = ConmonRuntime.recordedContainerAnnotations(config).size();
@@ -76,11 +71,19 @@ final class ResetCommand implements Callable<Integer> {
             out.println("stopped and removed " + containers + " container" + (containers == 1 ? "" : "s")
                     + "; removed the pod network namespaces, bridge " + config.bridgeName() + ", iptables rules of network "
                     + config.networkName() + ", cgroup " + config.cgroupParent() + " and run dir " + runDir);
-            if (deleteData) {
+            if (deleteData && Files.isDirectory(data)) {
                 ConmonRuntime.deleteTree(data); // refuses if anything is still mounted below it
                 out.println("deleted data dir " + data);
             }
         }
         return 0;
+    }
+
+    private static DataDirLock lock(Path data) {
+        try {
+            return DataDirLock.acquire(data, "j8s reset");
+        } catch (DataDirLock.InUseException e) {
+            throw new IllegalStateException(e.getMessage() + ": stop it before resetting", e);
+        }
     }
 }
