@@ -49,6 +49,11 @@ final class BusyboxRegistry implements BeforeAllCallback, AfterAllCallback {
         return registry.host();
     }
 
+    /** Pushes tag {@code tag} of an OCI layout as {@code <host>/<name>}; returns the image reference. */
+    String pushLayout(java.nio.file.Path layout, String tag, String name) {
+        return registry.pushLayout(layout, tag, name);
+    }
+
     /** The busybox image reference with {@code tag}. */
     String image(String tag) {
         return host() + "/busybox:" + tag;

@@ -98,6 +98,22 @@ final class J8sServer implements AutoCloseable {
         return nodeName;
     }
 
+    /** The runtime's volatile state: {@code /run/j8s/} and the first 8 hex digits of the SHA-256 of the data dir. */
+    Path runDir() {
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(dataDir.toAbsolutePath().normalize().toString().getBytes(StandardCharsets.UTF_8));
+            return Path.of("/run/j8s", java.util.HexFormat.of().formatHex(d, 0, 4));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** What the runtime derives from the data dir: bridge, network and cgroup parent names (the pod CIDR is not its). */
+    dev.j8s.runtime.RuntimeConfig runtimeConfig() {
+        return dev.j8s.runtime.RuntimeConfig.of(dataDir.toAbsolutePath().normalize(), runDir(), "10.255.0.0/16");
+    }
+
     /** {@code <data-dir>/kubeconfig}, as the server wrote it for its current run. */
     Path kubeconfig() {
         return dataDir.resolve("kubeconfig");
@@ -204,52 +220,61 @@ final class J8sServer implements AutoCloseable {
             process.destroyForcibly();
             awaitExit(Duration.ofSeconds(10));
         }
-        removeRuntimeState();
+        // What the instance put on the host outside its data dir (containers of pods a test left behind, the
+        // bridge, namespaces, cgroups, rules, the run dir) goes the way a user removes it.
+        Cli reset = cli("reset", "--data-dir", dataDir.toString(), "--delete-data");
+        if (reset.exitCode() != 0) {
+            System.err.println("e2e cleanup: j8s reset of " + dataDir + " failed: " + reset);
+        }
         deleteRecursively(root);
     }
 
-    /**
-     * Removes what the server's container runtime put on the host outside its data dir: the run dir
-     * {@code /run/j8s/<hash8>} (its namespace mount first) and the pod bridge {@code j8s<hash4>}. Tests
-     * delete their pods first, so no container is left to stop.
-     */
-    private void removeRuntimeState() {
-        String hash;
-        try {
-            byte[] d = java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(dataDir.toAbsolutePath().normalize().toString().getBytes(StandardCharsets.UTF_8));
-            hash = java.util.HexFormat.of().formatHex(d, 0, 4);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        Path runDir = Path.of("/run/j8s", hash);
-        if (!Files.isDirectory(runDir)) {
-            return;
-        }
-        // Pods a test left behind (e.g. waiting on an image that cannot be pulled) still have sandboxes:
-        // the runtime's own teardown stops their containers, runs CNI DEL and unmounts their /dev/shm.
-        try {
-            new dev.j8s.runtime.conmon.ConmonRuntime(
-                    dev.j8s.runtime.RuntimeConfig.of(dataDir.toAbsolutePath().normalize(), runDir, "10.255.0.0/16")).destroy();
-        } catch (RuntimeException e) {
-            System.err.println("e2e cleanup: runtime teardown failed: " + e.getMessage());
-        }
-        quietly("umount", "--recursive", runDir.resolve("ns").toString()); // pod namespaces of pods a test left behind too
-        quietly("ip", "link", "del", "j8s" + hash.substring(0, 4));
-        deleteRecursively(runDir);
+    /** What one run of the {@code j8s} command line returned and printed. */
+    record Cli(int exitCode, String stdout, String stderr) {}
+
+    /** Runs {@code java -jar j8s.jar ARGS} to completion (at most two minutes), as a user would. */
+    static Cli cli(String... args) {
+        return cliResult(startCli(args));
     }
 
-    private static void quietly(String... command) {
+    /** Starts {@code java -jar j8s.jar ARGS} in the background; {@link #cliResult} collects it. */
+    static Process startCli(String... args) {
+        List<String> command = new ArrayList<>(List.of(java().toString(), "-Xmx256m", "-XX:+UseSerialGC", "-jar",
+                jar().toString()));
+        command.addAll(List.of(args));
         try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            p.waitFor(10, TimeUnit.SECONDS);
+            Path output = Files.createTempDirectory("j8s-e2e-cli-");
+            Process p = new ProcessBuilder(command).redirectOutput(output.resolve("stdout").toFile())
+                    .redirectError(output.resolve("stderr").toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
+            CLI_OUTPUT.put(p, output);
+            return p;
         } catch (IOException e) {
-            // the tool is missing: nothing was set up with it either
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            throw new UncheckedIOException("start " + command, e);
         }
     }
+
+    /** Waits for a command {@link #startCli} started and returns what it printed. */
+    static Cli cliResult(Process p) {
+        try {
+            // Both streams go to files, so the child never blocks on a full pipe.
+            if (!p.waitFor(2, TimeUnit.MINUTES)) {
+                p.destroyForcibly();
+                throw new IllegalStateException("j8s command pid " + p.pid() + " did not finish in 2 minutes");
+            }
+            return new Cli(p.exitValue(), Files.readString(CLI_OUTPUT.get(p).resolve("stdout")),
+                    Files.readString(CLI_OUTPUT.get(p).resolve("stderr")));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } finally {
+            deleteRecursively(CLI_OUTPUT.remove(p));
+        }
+    }
+
+    private static final java.util.Map<Process, Path> CLI_OUTPUT = new java.util.concurrent.ConcurrentHashMap<>();
 
     private void launch() {
         Path log = root.resolve("server-" + (logFiles.size() + 1) + ".log");

@@ -906,22 +906,117 @@ public final class ConmonRuntime implements ContainerRuntime {
   // ---- instance ---------------------------------------------------------------------------------
 
   /**
-   * Removes everything this instance put on the host: sandboxes (with their containers), the bridge,
-   * the namespace mount and the cgroup parent. The instance is unusable afterwards.
+   * Removes everything this instance put on the host, also after the process that ran it was stopped or
+   * crashed: sandboxes (with their containers, CNI DEL and namespace mounts), then as a sweep any process
+   * still in its cgroups and any mount left under its sandbox, container and run dirs, the bridge and the
+   * iptables rules of its network, the cgroup parent and the run dir. Keeps going past a failure and throws
+   * one exception naming every failure at the end. The instance is unusable afterwards.
    */
   public void destroy() {
-    for (PodSandboxStatus sandbox : listPodSandboxes()) {
-      removePodSandbox(sandbox.id());
+    List<String> failures = new ArrayList<>();
+    attempt(failures, "remove the sandboxes", () -> {
+      for (PodSandboxStatus sandbox : listPodSandboxes()) {
+        attempt(failures, "remove sandbox " + sandbox.id(), () -> removePodSandbox(sandbox.id()));
+      }
+    });
+    attempt(failures, "remove the containers", () -> {
+      for (Meta.Container c : containers()) {
+        attempt(failures, "remove container " + c.id(), () -> removeContainer(c.id()));
+      }
+    });
+    attempt(failures, "kill the processes left in cgroup " + config.cgroupParent(), this::killCgroupProcesses);
+    for (String mount : mountsUnder(List.of(sandboxesDir(), containersDir(), config.runDir()))) {
+      attempt(failures, "unmount " + mount, () -> Mounts.unmount(Path.of(mount)));
     }
-    for (Meta.Container c : containers()) {
-      removeContainer(c.id());
-    }
-    network.destroy();
-    Mounts.unmount(nsDir());
+    attempt(failures, "remove the network " + config.networkName(), network::destroy);
     for (Path hierarchy : cgroupHierarchies()) {
-      deleteCgroup(hierarchy.resolve(config.cgroupParent().substring(1)));
+      attempt(failures, "remove cgroup " + hierarchy.resolve(config.cgroupParent().substring(1)),
+          () -> deleteCgroup(hierarchy.resolve(config.cgroupParent().substring(1))));
     }
-    deleteTree(config.runDir());
+    attempt(failures, "remove " + config.runDir(), () -> deleteTree(config.runDir()));
+    if (!failures.isEmpty()) {
+      throw new ContainerRuntimeException("remove the instance of " + config.dataDir() + ": "
+          + String.join("; ", failures));
+    }
+  }
+
+  private static void attempt(List<String> failures, String what, Runnable action) {
+    try {
+      action.run();
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, what + " failed: " + e.getMessage());
+      failures.add(what + ": " + e.getMessage());
+    }
+  }
+
+  /** Mount points at or below any of {@code dirs}, deepest first. */
+  private static List<String> mountsUnder(List<Path> dirs) {
+    List<String> out = new ArrayList<>();
+    for (String mount : Mounts.mountPoints()) {
+      for (Path dir : dirs) {
+        String d = dir.toAbsolutePath().normalize().toString();
+        if (mount.equals(d) || mount.startsWith(d + "/")) {
+          out.add(mount);
+          break;
+        }
+      }
+    }
+    out.sort(java.util.Comparator.comparingInt(String::length).reversed());
+    return out;
+  }
+
+  /**
+   * SIGKILLs every process still in the instance's cgroups (a container whose record is gone, an exec that
+   * outlived its session) and waits until the cgroups are empty, so that they can be removed.
+   */
+  private void killCgroupProcesses() {
+    long deadline = System.nanoTime() + KILL_WAIT.toNanos();
+    while (true) {
+      List<Long> pids = new ArrayList<>();
+      for (Path hierarchy : cgroupHierarchies()) {
+        Path parent = hierarchy.resolve(config.cgroupParent().substring(1));
+        if (!Files.isDirectory(parent)) {
+          continue;
+        }
+        try (Stream<Path> walk = Files.walk(parent)) {
+          for (Path procs : walk.filter(p -> p.getFileName().toString().equals("cgroup.procs")).toList()) {
+            for (String line : Files.readAllLines(procs)) {
+              if (!line.isBlank()) {
+                pids.add(Long.parseLong(line.strip()));
+              }
+            }
+          }
+        } catch (IOException e) {
+          throw new UncheckedIOException("list the processes in " + parent, e);
+        }
+      }
+      if (pids.isEmpty()) {
+        return;
+      }
+      if (System.nanoTime() - deadline > 0) {
+        throw new ContainerRuntimeException("processes " + pids + " are still in cgroup " + config.cgroupParent()
+            + " " + KILL_WAIT + " after SIGKILL");
+      }
+      pids.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new ContainerRuntimeException("interrupted killing the processes of " + config.cgroupParent(), e);
+      }
+    }
+  }
+
+  /**
+   * The annotations of every container recorded under {@code config}'s data dir, read from the records alone: no
+   * instance is made and nothing on the host is touched, so a process that does not run the containers (the
+   * {@code j8s images} command) can see which images they use.
+   */
+  public static List<java.util.Map<String, String>> recordedContainerAnnotations(RuntimeConfig config) {
+    return list(config.dataDir().resolve("containers")).stream()
+        .flatMap(dir -> Meta.read(dir.resolve("container.json"), Meta.Container.class).stream())
+        .map(c -> c.annotations() == null ? java.util.Map.<String, String>of() : c.annotations())
+        .toList();
   }
 
   private void removePodCgroups(String podUid) {
@@ -1010,8 +1105,13 @@ public final class ConmonRuntime implements ContainerRuntime {
     }
   }
 
-  /** Deletes a tree without following symlinks and without crossing into mounts. */
-  static void deleteTree(Path root) {
+  /**
+   * Deletes a tree without following symlinks; refuses (before deleting anything) while anything at or below it
+   * is mounted, so it never deletes through a mount into another file system.
+   *
+   * @throws ContainerRuntimeException naming the mount point
+   */
+  public static void deleteTree(Path root) {
     if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       return;
     }
