@@ -2,6 +2,7 @@ package dev.j8s.kubelet.volume;
 
 import dev.j8s.kubelet.envvars.DownwardApi;
 import dev.j8s.kubelet.envvars.EnvSources;
+import dev.j8s.kubelet.envvars.EnvironmentVariables;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapProjection;
 import io.fabric8.kubernetes.api.model.ConfigMapVolumeSource;
@@ -18,7 +19,6 @@ import io.fabric8.kubernetes.api.model.SecretVolumeSource;
 import io.fabric8.kubernetes.api.model.VolumeProjection;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,7 +49,7 @@ public final class ApiDataVolumes {
             }
             throw new VolumeException("secret \"" + source.getSecretName() + "\" not found");
         }
-        return payload(secretBytes(secret.get()), source.getItems(), mode(source.getDefaultMode()), optional,
+        return payload(EnvironmentVariables.secretData(secret.get()), source.getItems(), mode(source.getDefaultMode()), optional,
                 "references non-existent secret key: ");
     }
 
@@ -64,7 +64,7 @@ public final class ApiDataVolumes {
             }
             throw new VolumeException("configmap \"" + source.getName() + "\" not found");
         }
-        return payload(configMapBytes(cm.get()), source.getItems(), mode(source.getDefaultMode()), optional,
+        return payload(EnvironmentVariables.configMapData(cm.get()), source.getItems(), mode(source.getDefaultMode()), optional,
                 "configmap references non-existent config key: ");
     }
 
@@ -170,27 +170,5 @@ public final class ApiDataVolumes {
 
     private static int mode(Integer mode) {
         return mode == null ? DEFAULT_MODE : mode;
-    }
-
-    private static Map<String, byte[]> secretBytes(Secret secret) {
-        Map<String, byte[]> values = new TreeMap<>();
-        if (secret.getData() != null) {
-            secret.getData().forEach((k, v) -> values.put(k, Base64.getDecoder().decode(v)));
-        }
-        if (secret.getStringData() != null) {
-            secret.getStringData().forEach((k, v) -> values.put(k, v.getBytes(StandardCharsets.UTF_8)));
-        }
-        return values;
-    }
-
-    private static Map<String, byte[]> configMapBytes(ConfigMap cm) {
-        Map<String, byte[]> values = new TreeMap<>();
-        if (cm.getData() != null) {
-            cm.getData().forEach((k, v) -> values.put(k, v.getBytes(StandardCharsets.UTF_8)));
-        }
-        if (cm.getBinaryData() != null) {
-            cm.getBinaryData().forEach((k, v) -> values.put(k, Base64.getDecoder().decode(v)));
-        }
-        return values;
     }
 }
