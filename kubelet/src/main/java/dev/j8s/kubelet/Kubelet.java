@@ -6,7 +6,6 @@ import dev.j8s.api.PodSource;
 import dev.j8s.kubelet.credentials.KubeletCredentials;
 import dev.j8s.kubelet.envvars.DownwardApi;
 import dev.j8s.kubelet.envvars.EnvironmentVariables;
-import dev.j8s.kubelet.manager.ObjectCache;
 import dev.j8s.kubelet.images.ImageManager;
 import dev.j8s.kubelet.images.ImagePullSettings;
 import dev.j8s.kubelet.images.ImageService;
@@ -17,6 +16,7 @@ import dev.j8s.kubelet.logs.LogOptions;
 import dev.j8s.kubelet.logs.LogRotator;
 import dev.j8s.kubelet.logs.LogTarget;
 import dev.j8s.kubelet.logs.PodLogs;
+import dev.j8s.kubelet.manager.ObjectCache;
 import dev.j8s.kubelet.nodestatus.HostFacts;
 import dev.j8s.kubelet.nodestatus.NodeHeartbeat;
 import dev.j8s.kubelet.nodestatus.NodeStatuses;
@@ -55,8 +55,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Collectors;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**

@@ -3,12 +3,12 @@ package dev.j8s.kubelet.volumemanager;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.j8s.kubelet.container.ConfigException;
 import dev.j8s.kubelet.container.ContainerReferences;
-import dev.j8s.kubelet.events.EventReason;
-import dev.j8s.kubelet.events.EventRecorder;
-import dev.j8s.kubelet.events.EventType;
 import dev.j8s.kubelet.envvars.DownwardApi;
 import dev.j8s.kubelet.envvars.EnvSources;
 import dev.j8s.kubelet.envvars.Expansion;
+import dev.j8s.kubelet.events.EventReason;
+import dev.j8s.kubelet.events.EventRecorder;
+import dev.j8s.kubelet.events.EventType;
 import dev.j8s.kubelet.volume.ApiDataVolumes;
 import dev.j8s.kubelet.volume.AtomicWriter;
 import dev.j8s.kubelet.volume.EmptyDir;
@@ -67,6 +67,11 @@ public final class VolumeManager {
     static final Set<String> API_DATA = Set.of("secret", "configMap", "downwardAPI", "projected");
     /** How often the content of API-data volumes is checked against the API (upstream: each pod resync). */
     public static final Duration RESYNC = Duration.ofSeconds(10);
+    /** The plugin directories under {@code volumes/}, as upstream names them. */
+    static final String PLUGIN_SECRET = "kubernetes.io~secret";
+    static final String PLUGIN_CONFIG_MAP = "kubernetes.io~configmap";
+    static final String PLUGIN_DOWNWARD_API = "kubernetes.io~downward-api";
+    static final String PLUGIN_PROJECTED = "kubernetes.io~projected";
 
     private final Path podsDir;
     private final EventRecorder recorder;
@@ -243,11 +248,6 @@ public final class VolumeManager {
             throw new VolumeException("MountVolume.SetUp failed for volume \"" + name + "\" : " + e.getMessage(), e);
         }
     }
-
-    static final String PLUGIN_SECRET = "kubernetes.io~secret";
-    static final String PLUGIN_CONFIG_MAP = "kubernetes.io~configmap";
-    static final String PLUGIN_DOWNWARD_API = "kubernetes.io~downward-api";
-    static final String PLUGIN_PROJECTED = "kubernetes.io~projected";
 
     /**
      * A secret, configMap, downwardAPI or projected volume: its payload written atomically into its directory (a
