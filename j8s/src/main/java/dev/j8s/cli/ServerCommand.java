@@ -134,7 +134,7 @@ final class ServerCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
         Path kubeconfig = settings.kubeconfig();
-        createDataDir(settings.dataDir());
+        DataDirs.createPrivate(settings.dataDir());
         // One process owns a data dir: a second server would run a second kubelet over the same containers.
         dataDirLock = DataDirLock.acquire(settings.dataDir(), DataDirLock.SERVER);
         // The kubeconfig appears only once this run serves: remove the one a previous run left behind.
@@ -303,14 +303,6 @@ final class ServerCommand implements Callable<Integer> {
 
     private ServingNames servingNames(ServerSettings settings) {
         return servingNames(settings, host.hostname());
-    }
-
-    private static void createDataDir(Path dir) {
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new UncheckedIOException("create data directory " + dir, e);
-        }
     }
 
     private static void delete(Path file) {

@@ -4,10 +4,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.EnumSet;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
@@ -19,6 +22,9 @@ public final class PrivateFiles {
 
     private static final Set<PosixFilePermission> OWNER_RW = PosixFilePermissions.fromString("rw-------");
     private static final Set<PosixFilePermission> OWNER_RWX = PosixFilePermissions.fromString("rwx------");
+    private static final Set<PosixFilePermission> GROUP_AND_OTHERS = EnumSet.of(
+            PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE,
+            PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
 
     private PrivateFiles() {}
 
@@ -58,6 +64,29 @@ public final class PrivateFiles {
             return dir;
         } catch (IOException e) {
             throw new UncheckedIOException("create directory " + dir, e);
+        }
+    }
+
+    /**
+     * Takes every group and others permission away from {@code path} (a file or a directory, not followed
+     * when a symlink) and returns the permissions it had when there was something to take; empty when it
+     * was private already or does not exist.
+     */
+    public static Optional<String> tighten(Path path) {
+        try {
+            if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS) || Files.isSymbolicLink(path)) {
+                return Optional.empty();
+            }
+            Set<PosixFilePermission> mode = Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS);
+            if (mode.stream().noneMatch(GROUP_AND_OTHERS::contains)) {
+                return Optional.empty();
+            }
+            Set<PosixFilePermission> owner = EnumSet.copyOf(mode);
+            owner.removeAll(GROUP_AND_OTHERS);
+            Files.setPosixFilePermissions(path, owner);
+            return Optional.of(PosixFilePermissions.toString(mode));
+        } catch (IOException e) {
+            throw new UncheckedIOException("restrict the mode of " + path, e);
         }
     }
 }

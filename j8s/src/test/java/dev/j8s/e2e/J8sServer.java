@@ -90,6 +90,11 @@ final class J8sServer implements AutoCloseable {
         return Path.of(System.getProperty("java.home"), "bin", "java");
     }
 
+    /** The directory holding the data dir, the logs and the scratch directories. */
+    Path root() {
+        return root;
+    }
+
     Path dataDir() {
         return dataDir;
     }

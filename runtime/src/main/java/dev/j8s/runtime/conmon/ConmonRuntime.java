@@ -93,6 +93,11 @@ public final class ConmonRuntime implements ContainerRuntime {
           socketsDir(), config.runcRoot())) {
         Files.createDirectories(dir);
       }
+      // Container root filesystems (setuid files and all), bundles with their env and records: nothing another
+      // local user may reach (CVE-2021-41091). Not nosuid: setuid files work inside the containers.
+      for (Path dir : List.of(sandboxesDir(), containersDir(), config.runDir())) {
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("create runtime directories", e);
     }
