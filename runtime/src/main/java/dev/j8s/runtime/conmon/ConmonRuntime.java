@@ -360,7 +360,14 @@ public final class ConmonRuntime implements ContainerRuntime {
   public void removePodSandbox(String sandboxId) {
     settleNetwork(sandboxId);
     Path dir = sandboxesDir().resolve(sandboxId);
-    Optional<Meta.Sandbox> sandbox = Meta.read(dir.resolve("sandbox.json"), Meta.Sandbox.class);
+    Optional<Meta.Sandbox> sandbox;
+    try {
+      sandbox = Meta.read(dir.resolve("sandbox.json"), Meta.Sandbox.class);
+    } catch (UncheckedIOException e) {
+      // an unreadable record: its containers, mounts and directory go all the same (its network cannot)
+      LOG.log(Level.WARNING, "removing sandbox {0} without its unreadable record: {1}", sandboxId, e.getMessage());
+      sandbox = Optional.empty();
+    }
     for (Meta.Container c : containers()) {
       if (c.sandboxId().equals(sandboxId)) {
         removeContainer(c.id());
@@ -409,8 +416,7 @@ public final class ConmonRuntime implements ContainerRuntime {
 
   @Override
   public List<PodSandboxStatus> listPodSandboxes() {
-    return list(sandboxesDir()).stream()
-        .flatMap(dir -> Meta.read(dir.resolve("sandbox.json"), Meta.Sandbox.class).stream())
+    return Meta.readAll(sandboxesDir(), "sandbox.json", Meta.Sandbox.class).stream()
         .map(this::status)
         .toList();
   }
@@ -698,9 +704,7 @@ public final class ConmonRuntime implements ContainerRuntime {
   }
 
   private List<Meta.Container> containers() {
-    return list(containersDir()).stream()
-        .flatMap(dir -> Meta.read(dir.resolve("container.json"), Meta.Container.class).stream())
-        .toList();
+    return Meta.readAll(containersDir(), "container.json", Meta.Container.class);
   }
 
   private ContainerStatus status(Meta.Container c) {

@@ -247,6 +247,31 @@ class ConmonRuntimeIT {
   }
 
   @Test
+  void aGarbageContainerRecordIsSkippedAndTheHealthyOnesAreStillListed() throws Exception {
+    String sandbox = runtime.runPodSandbox(pod("records"));
+    String first = runtime.createContainer(sandbox, container("first", base.resolve("logs/records/first.log"),
+        "sleep", "1000"));
+    String garbled = runtime.createContainer(sandbox, container("garbled", base.resolve("logs/records/garbled.log"),
+        "sleep", "1000"));
+    String last = runtime.createContainer(sandbox, container("last", base.resolve("logs/records/last.log"),
+        "sleep", "1000"));
+    for (String id : List.of(first, garbled, last)) {
+      runtime.startContainer(id);
+    }
+    Path record = config.dataDir().resolve("containers").resolve(garbled).resolve("container.json");
+    Files.write(record, new byte[] {'{', '"', 'i', 'd', 0, (byte) 0xff, 0x13});
+    try {
+      assertThat(runtime.listContainers()).extracting(ContainerStatus::id).containsExactlyInAnyOrder(first, last);
+      assertThat(runtime.listContainers()).allSatisfy(c -> assertThat(c.state()).isInstanceOf(ContainerState.Running.class));
+      assertThat(new ConmonRuntime(config).listContainers(Map.of())).extracting(ContainerStatus::id)
+          .containsExactlyInAnyOrder(first, last);
+      assertThatThrownBy(() -> runtime.containerStatus(garbled)).hasMessageContaining("read " + record);
+    } finally {
+      runtime.removeContainer(garbled); // it runs on, out of every listing: nothing else would remove it
+    }
+  }
+
+  @Test
   void memoryLimitBreachIsReportedAsOomKilled() {
     String sandbox = runtime.runPodSandbox(pod("oom"));
     String id = runtime.createContainer(sandbox, container("oom", base.resolve("logs/oom/0.log"),
