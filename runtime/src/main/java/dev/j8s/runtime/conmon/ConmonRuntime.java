@@ -461,7 +461,7 @@ public final class ConmonRuntime implements ContainerRuntime {
     String cgroupsPath = config.cgroupParent() + "/pod" + sandbox.config().uid() + "/" + id;
     Meta.Container meta = new Meta.Container(id, sandboxId, container.name(), container.attempt(),
         container.image(), container.logPath().toString(), container.stopSignal(), cgroupsPath,
-        container.labels(), container.annotations(), Instant.now().toString(), "");
+        container.labels(), container.annotations(), Instant.now().toString(), "", "");
     try {
       Files.createDirectories(dir);
       Meta.write(dir.resolve("container.json"), meta);
@@ -599,9 +599,14 @@ public final class ConmonRuntime implements ContainerRuntime {
       throw new ContainerRuntimeException("container " + containerId + " was already started");
     }
     awaitNetwork(meta.sandboxId());
+    Path record = containersDir().resolve(containerId).resolve("container.json");
+    // Recorded (synced) before runc start: if this process dies before startedAt is written, the next one
+    // asks runc whether the start happened instead of taking a running container for a created one.
+    Meta.Container starting = meta.starting(Instant.now().toString());
+    Meta.write(record, starting);
     runc.start(containerId);
-    Meta.write(containersDir().resolve(containerId).resolve("container.json"),
-        meta.started(Instant.now().toString()));
+    CrashPoint.AFTER_RUNC_START.reached(meta.name());
+    Meta.write(record, starting.started(Instant.now().toString()));
   }
 
   @Override
@@ -708,12 +713,23 @@ public final class ConmonRuntime implements ContainerRuntime {
   }
 
   private ContainerStatus status(Meta.Container c) {
-    Instant started = c.startedAt().isEmpty() ? Instant.EPOCH : Instant.parse(c.startedAt());
+    Instant started = !c.startedAt().isEmpty() ? Instant.parse(c.startedAt())
+        : !c.startingAt().isEmpty() ? Instant.parse(c.startingAt()) : Instant.EPOCH;
     ContainerState state;
     OptionalInt exit = exitCode(c.id());
     if (exit.isPresent()) {
       Instant finished = modified(exitsDir().resolve(c.id()));
       state = new ContainerState.Exited(started, finished, exit.getAsInt(), oomKilled(c));
+    } else if (c.startedAt().isEmpty() && !c.startingAt().isEmpty() && conmonAlive(c.id())
+        && runc.started(c.id())) {
+      // started by a process that died before it could record it: record it now, as it would have
+      LOG.log(Level.INFO, "container was started by an earlier process, recording the start container={0}", c.id());
+      try {
+        Meta.write(containersDir().resolve(c.id()).resolve("container.json"), c.started(c.startingAt()));
+      } catch (UncheckedIOException e) {
+        LOG.log(Level.DEBUG, "start not recorded container={0} error={1}", c.id(), e.getMessage()); // asked again
+      }
+      state = new ContainerState.Running(started);
     } else if (c.startedAt().isEmpty()) {
       state = conmonAlive(c.id()) ? new ContainerState.Created()
           : new ContainerState.Unknown("conmon of the created container is gone");

@@ -57,7 +57,11 @@ final class Meta {
     }
   }
 
-  /** A container: what status reports, and where its pieces are. */
+  /**
+   * A container: what status reports, and where its pieces are. {@code startingAt} is recorded (durably) just
+   * before {@code runc start}, {@code startedAt} once it returned: a record with the first and not the second
+   * belongs to a process that died in between, and runc's own state tells whether the start happened.
+   */
   record Container(
       String id,
       String sandboxId,
@@ -70,10 +74,20 @@ final class Meta {
       Map<String, String> labels,
       Map<String, String> annotations,
       String createdAt,
+      String startingAt,
       String startedAt) {
+    Container {
+      startingAt = startingAt == null ? "" : startingAt; // container.json written before the field
+    }
+
+    Container starting(String at) {
+      return new Container(id, sandboxId, name, attempt, image, logPath, stopSignal, cgroupsPath, labels,
+          annotations, createdAt, at, startedAt);
+    }
+
     Container started(String at) {
       return new Container(id, sandboxId, name, attempt, image, logPath, stopSignal, cgroupsPath, labels,
-          annotations, createdAt, at);
+          annotations, createdAt, startingAt, at);
     }
   }
 

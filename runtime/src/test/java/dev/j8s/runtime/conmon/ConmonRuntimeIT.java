@@ -272,6 +272,33 @@ class ConmonRuntimeIT {
   }
 
   @Test
+  void aContainerStartedByAProcessThatDiedBeforeRecordingTheStartIsRunningNotCreated() throws Exception {
+    String sandbox = runtime.runPodSandbox(pod("crash"));
+    Path log = base.resolve("logs/crash/0.log");
+    String started = runtime.createContainer(sandbox, container("started", log, "sh", "-c",
+        "echo up; while true; do sleep 0.1; done"));
+    String created = runtime.createContainer(sandbox, container("created", base.resolve("logs/crash/1.log"),
+        "sleep", "1000"));
+    runtime.startContainer(started);
+    awaitLog(log, "up");
+    Path record = config.dataDir().resolve("containers").resolve(started).resolve("container.json");
+    Meta.Container recorded = Meta.read(record, Meta.Container.class).orElseThrow();
+    // what a SIGKILL between runc start and the second record write leaves: the start announced, not recorded
+    Meta.write(record, recorded.started(""));
+    Path createdRecord = config.dataDir().resolve("containers").resolve(created).resolve("container.json");
+    Meta.write(createdRecord, Meta.read(createdRecord, Meta.Container.class).orElseThrow()
+        .starting(recorded.startingAt()));
+
+    ConmonRuntime restarted = new ConmonRuntime(config);
+
+    assertThat(restarted.containerStatus(started).state()).isEqualTo(
+        new ContainerState.Running(java.time.Instant.parse(recorded.startingAt())));
+    assertThat(Meta.read(record, Meta.Container.class).orElseThrow().startedAt()).isEqualTo(recorded.startingAt());
+    assertThat(restarted.containerStatus(created).state())
+        .as("announced, but runc never started it").isInstanceOf(ContainerState.Created.class);
+  }
+
+  @Test
   void memoryLimitBreachIsReportedAsOomKilled() {
     String sandbox = runtime.runPodSandbox(pod("oom"));
     String id = runtime.createContainer(sandbox, container("oom", base.resolve("logs/oom/0.log"),

@@ -45,6 +45,20 @@ class MetaTest {
         .isInstanceOf(UncheckedIOException.class).hasMessageContaining("read " + dir.resolve("3"));
   }
 
+  @Test
+  void aContainerRecordWrittenBeforeTheStartWasAnnouncedReadsWithoutOne() throws Exception {
+    Path file = dir.resolve("container.json");
+    Files.writeString(file, """
+        {"id":"c","sandboxId":"s","name":"n","attempt":0,"image":"i","logPath":"/l","stopSignal":"SIGTERM",
+         "cgroupsPath":"/j8s/x","labels":{},"annotations":{},"createdAt":"2026-01-01T00:00:00Z",
+         "startedAt":"2026-01-01T00:00:01Z"}""");
+
+    Meta.Container c = Meta.read(file, Meta.Container.class).orElseThrow();
+
+    assertThat(c.startingAt()).isEmpty();
+    assertThat(c.startedAt()).isEqualTo("2026-01-01T00:00:01Z");
+  }
+
   private static Meta.Sandbox sandbox(String id, String state) {
     return new Meta.Sandbox(id, PodSandboxConfig.of("p" + id, "default", "uid-" + id, "h"), "2026-01-01T00:00:00Z",
         state, List.of(), Meta.PidHolder.NONE);
