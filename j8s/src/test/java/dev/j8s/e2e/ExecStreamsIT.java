@@ -14,8 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * {@code kubectl exec} streams are bounded: 1 GiB pushed into {@code exec -i} of a command that never reads grows the
- * server by less than 32 MiB (WebSocket with kubectl 1.32, SPDY with kubectl 1.27) and it still answers.
+ * {@code kubectl exec} streams are bounded and end with their client: 1 GiB pushed into {@code exec -i} of a command
+ * that never reads grows the server by less than 32 MiB (WebSocket with kubectl 1.32, SPDY with kubectl 1.27) and it
+ * still answers; a killed kubectl leaves no command of a non-TTY exec running in the container.
  *
  * <p>The server pre-touches its initial heap, so its resident size grows only when the heap or native memory does.
  */
@@ -48,6 +49,16 @@ class ExecStreamsIT {
     @Test
     void aGibibytePushedIntoANeverReadingExecOverSpdyGrowsTheServerByLessThan32MiB() throws Exception {
         pushIntoANeverReadingExec(SERVERS.kubectl("1.27"));
+    }
+
+    @Test
+    void aKilledClientOfANonTtyExecOverWebSocketLeavesNoCommandInTheContainer() {
+        killDuringSleep(SERVERS.kubectl(), "600");
+    }
+
+    @Test
+    void aKilledClientOfANonTtyExecOverSpdyLeavesNoCommandInTheContainer() {
+        killDuringSleep(SERVERS.kubectl("1.27"), "601");
     }
 
     private static void pushIntoANeverReadingExec(Kubectl kubectl) throws Exception {
@@ -87,6 +98,22 @@ class ExecStreamsIT {
             exec.close();
             feeder.join(Duration.ofSeconds(10));
         }
+    }
+
+    private static void killDuringSleep(Kubectl kubectl, String seconds) {
+        String sleep = "sleep " + seconds;
+        try (Kubectl.Background exec = kubectl.start("exec", "shell", "--", "sleep", seconds)) {
+            Await.until(Duration.ofSeconds(30), sleep + " runs in the container", ExecStreamsIT::commands,
+                    commands -> commands.contains(sleep));
+            exec.close(); // SIGKILL: kubectl says nothing more, its connection just ends
+        }
+        Await.until(Duration.ofSeconds(5), "no " + sleep + " is left in the container", ExecStreamsIT::commands,
+                commands -> !commands.contains(sleep));
+    }
+
+    /** The command lines running in the pod's container. */
+    private static List<String> commands() {
+        return SERVERS.kubectl().run("exec", "shell", "--", "busybox", "ps", "-o", "args").ok().lines();
     }
 
     /** VmRSS of the server process. */

@@ -821,13 +821,7 @@ public final class ConmonRuntime implements ContainerRuntime {
   @Override
   public ExecSession exec(String containerId, List<String> command) {
     requireRunning(containerId);
-    List<String> argv = runc.command("exec", containerId);
-    argv.addAll(command);
-    try {
-      return new ProcessExecSession(new ProcessBuilder(argv).start());
-    } catch (IOException e) {
-      throw new ContainerRuntimeException("exec in container " + containerId, e);
-    }
+    return RuncExecSession.start(runc, containersDir().resolve(containerId), containerId, command);
   }
 
   @Override
@@ -1153,40 +1147,6 @@ public final class ConmonRuntime implements ContainerRuntime {
       }
     } catch (IOException e) {
       throw new UncheckedIOException("delete " + root, e);
-    }
-  }
-
-  /** An exec session backed by a {@code runc exec} child process. */
-  private record ProcessExecSession(Process process) implements ExecSession {
-    @Override
-    public OutputStream stdin() {
-      return process.getOutputStream();
-    }
-
-    @Override
-    public InputStream stdout() {
-      return process.getInputStream();
-    }
-
-    @Override
-    public InputStream stderr() {
-      return process.getErrorStream();
-    }
-
-    @Override
-    public OptionalInt awaitExit(Duration timeout) {
-      try {
-        return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)
-            ? OptionalInt.of(process.exitValue()) : OptionalInt.empty();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return OptionalInt.empty();
-      }
-    }
-
-    @Override
-    public void close() {
-      process.destroyForcibly();
     }
   }
 }

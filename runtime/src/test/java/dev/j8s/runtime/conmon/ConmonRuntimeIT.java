@@ -199,6 +199,36 @@ class ConmonRuntimeIT {
   }
 
   @Test
+  void closingAnExecWhoseCommandRunsEndsItAndWhatItStartedButAFinishedOneKeepsItsBackground() throws Exception {
+    String sandbox = runtime.runPodSandbox(pod("exec-close"));
+    String id = runtime.createContainer(sandbox, container("exec-close", base.resolve("logs/exec-close/0.log"),
+        "sleep", "1000"));
+    runtime.startContainer(id);
+
+    dev.j8s.runtime.ExecSession running = runtime.exec(id, List.of("sh", "-c",
+        "sleep 601 & (setsid sleep 602 &) ; echo started; sleep 603"));
+    assertThat(new String(running.stdout().readNBytes(8), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("started\n");
+    assertThat(sleeps(id)).contains("sleep 601", "sleep 603");
+    running.close();
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (sleeps(id).contains("sleep 60") && System.nanoTime() < deadline) {
+      sleep();
+    }
+    assertThat(sleeps(id)).as("left after the client went away").doesNotContain("sleep 601", "sleep 603");
+
+    dev.j8s.runtime.ExecSession finished = runtime.exec(id, List.of("sh", "-c", "sleep 604 >/dev/null 2>&1 &"));
+    assertThat(finished.awaitExit(Duration.ofSeconds(10))).hasValue(0);
+    finished.close();
+    assertThat(sleeps(id)).as("what a finished command left in the background").contains("sleep 604");
+  }
+
+  /** The sleep commands running in the container. */
+  private static String sleeps(String id) {
+    return runtime.execSync(id, List.of("ps", "-o", "args"), Duration.ofSeconds(10)).stdoutText().lines()
+        .filter(l -> l.startsWith("sleep 60")).sorted().collect(java.util.stream.Collectors.joining("\n"));
+  }
+
+  @Test
   void twoPodsReachEachOtherByPodIp() throws Exception {
     String server = runtime.runPodSandbox(pod("server"));
     // The network attaches in the background: the sandbox is READY, the container waits for it to start.
