@@ -83,7 +83,7 @@ public final class ApiServer implements AutoCloseable {
             connector.setIdleTimeout(60_000);
             jetty.addConnector(connector);
             String address = config.listen().getHostString() + ":" + config.listen().getPort();
-            ApiHandler handler = new ApiHandler(config.bearerToken(), objects, address);
+            ApiHandler handler = new ApiHandler(config.bearerToken(), objects, address, config.limits());
             jetty.setHandler(handler);
             // pods/exec upgrades to a WebSocket from inside ApiHandler (no servlet context)
             ServerWebSocketContainer.ensure(jetty);
