@@ -31,13 +31,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The API server's limits over real HTTPS on loopback, with short timeouts: the request deadline answers 504 as
- * upstream (also for a POST whose query mentions watch), a watch outlives it, the in-flight limit answers 429.
+ * upstream (also for a POST whose query mentions watch), a watch outlives it, the in-flight limit answers 429,
+ * connections that do not authenticate are closed at the read-header timeout and held only up to their limits.
  */
 class ServingLimitsIT {
 
     private static final String TOKEN = "limits-token-0123456789";
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(2);
-    static final ServingLimits LIMITS = ServingLimits.DEFAULT.withRequestTimeout(REQUEST_TIMEOUT).withInFlight(400, 1);
+    static final Duration HEADER_TIMEOUT = Duration.ofSeconds(2);
+    static final ServingLimits LIMITS = ServingLimits.DEFAULT.withRequestTimeout(REQUEST_TIMEOUT).withInFlight(400, 1)
+            .withUnauthenticated(HEADER_TIMEOUT, 6, 3);
 
     @TempDir
     static Path dir;
@@ -127,6 +130,46 @@ class ServingLimitsIT {
         assertThat(read(holder, Duration.ofSeconds(10)).status()).isEqualTo(504);
     }
 
+    @Test
+    void aConnectionWithoutAnAuthenticatedRequestIsClosedAtTheReadHeaderTimeoutAndAnAuthenticatedOneIsNot()
+            throws Exception {
+        SSLSocket trickler = connect("127.0.0.1");
+        SSLSocket client = connect("127.0.0.1");
+        send(client, get("/version"));
+        assertThat(read(client, Duration.ofSeconds(5)).status()).isEqualTo(200);
+        long start = System.nanoTime();
+        send(trickler, "GET /version HTTP/1.1\r\n");
+
+        assertThat(closedWithin(trickler, Duration.ofSeconds(10), "Host: x\r\n".getBytes(StandardCharsets.US_ASCII)))
+                .as("closed by the server").isTrue();
+
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(HEADER_TIMEOUT.plusSeconds(2));
+        send(client, get("/version"));
+        assertThat(read(client, Duration.ofSeconds(5)).status()).as("the authenticated connection is kept").isEqualTo(200);
+    }
+
+    @Test
+    void overTheLimitsOfConnectionsThatDidNotAuthenticateTheOldestIsClosedAndAuthenticatedClientsGoOn() throws Exception {
+        List<Socket> a = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            a.add(plain("127.0.0.2"));
+        }
+        assertThat(closedWithin(a.get(0), Duration.ofSeconds(5), new byte[] {0x16})).as("oldest of 127.0.0.2").isTrue();
+        List<Socket> b = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            b.add(plain("127.0.0." + (3 + i)));
+        }
+        // 3 of 127.0.0.2 and 3 others make 6; the next one closes the oldest of all
+        Socket last = plain("127.0.0.9");
+        assertThat(closedWithin(a.get(1), Duration.ofSeconds(5), new byte[] {0x16})).as("oldest overall").isTrue();
+        assertThat(isOpen(last)).isTrue();
+
+        SSLSocket client = connect("127.0.0.1");
+        send(client, get("/version"));
+        assertThat(read(client, Duration.ofSeconds(5)).status()).isEqualTo(200);
+        assertThat(isOpen(b.get(0))).as("a client's authentication makes room for nobody's older connection").isTrue();
+    }
+
     // ------------------------------------------------------------------ a raw HTTP/1.1 client
 
     private static String post(String path, int contentLength) {
@@ -158,6 +201,41 @@ class ServingLimitsIT {
         OutputStream out = s.getOutputStream();
         out.write(text.getBytes(StandardCharsets.US_ASCII));
         out.flush();
+    }
+
+    /** Whether the server closed {@code s} within {@code timeout}; {@code trickle} is sent every 100 ms meanwhile. */
+    private static boolean closedWithin(Socket s, Duration timeout, byte[] trickle) throws IOException {
+        s.setSoTimeout(100);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        InputStream in = s.getInputStream();
+        while (System.nanoTime() < deadline) {
+            try {
+                if (in.read() < 0) {
+                    return true;
+                }
+            } catch (SocketTimeoutException e) {
+                try {
+                    s.getOutputStream().write(trickle[0]);
+                    s.getOutputStream().flush();
+                } catch (IOException closed) {
+                    return true;
+                }
+            } catch (IOException e) {
+                return true; // reset
+            }
+        }
+        return false;
+    }
+
+    private static boolean isOpen(Socket s) throws IOException {
+        s.setSoTimeout(100);
+        try {
+            return s.getInputStream().read() >= 0;
+        } catch (SocketTimeoutException e) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     record Response(int status, String headers, String body) {

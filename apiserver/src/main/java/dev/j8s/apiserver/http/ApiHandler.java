@@ -64,18 +64,24 @@ public final class ApiHandler extends Handler.Abstract {
     private final ServingLimits limits;
     private final Semaphore inFlight;
     private final Semaphore mutatingInFlight;
+    private final Optional<ConnectionGuard> connections;
     private final String serverAddress;
     private volatile boolean ready = true;
 
     public ApiHandler(String bearerToken, ObjectService objects, String serverAddress) {
-        this(bearerToken, objects, serverAddress, ServingLimits.DEFAULT);
+        this(bearerToken, objects, serverAddress, ServingLimits.DEFAULT, Optional.empty());
     }
 
-    /** @param limits request timeout and in-flight limits */
-    public ApiHandler(String bearerToken, ObjectService objects, String serverAddress, ServingLimits limits) {
+    /**
+     * @param limits      request timeout and in-flight limits
+     * @param connections the connector's guard, told of every authenticated request
+     */
+    public ApiHandler(String bearerToken, ObjectService objects, String serverAddress, ServingLimits limits,
+                      Optional<ConnectionGuard> connections) {
         this.limits = limits;
         this.inFlight = new Semaphore(limits.maxRequestsInFlight());
         this.mutatingInFlight = new Semaphore(limits.maxMutatingRequestsInFlight());
+        this.connections = connections;
         this.token = bearerToken.getBytes(StandardCharsets.UTF_8);
         this.resources = objects.resources();
         this.discovery = new Discovery(resources);
@@ -111,6 +117,7 @@ public final class ApiHandler extends Handler.Abstract {
                 limits.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
         try {
             authenticate(request);
+            connections.ifPresent(c -> c.authenticated(request));
             if (!longRunning) {
                 acquired = limit.tryAcquire();
                 if (!acquired) {
