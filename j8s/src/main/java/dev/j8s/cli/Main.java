@@ -23,7 +23,13 @@ public final class Main implements Runnable {
         commandLine.addSubcommand("kubeconfig", new KubeconfigCommand(host, out));
         commandLine.addSubcommand("images", new ImagesCommand(host, out));
         commandLine.addSubcommand("credentials", new CredentialsCommand(host, out));
+        commandLine.addSubcommand("reset", new ResetCommand(host, out));
         commandLine.setCaseInsensitiveEnumValuesAllowed(true);
+        reportErrors(commandLine);
+    }
+
+    /** A failing command prints {@code j8s <command>: <message>} on stderr and exits with status 1. */
+    static void reportErrors(CommandLine commandLine) {
         commandLine.setExecutionExceptionHandler((e, cl, parseResult) -> {
             System.getLogger(Main.class.getName()).log(Level.DEBUG, "command failed", e);
             cl.getErr().println("j8s " + cl.getCommandName() + ": " + describe(e));

@@ -102,6 +102,9 @@ final class ServerCommand implements Callable<Integer> {
     @Mixin
     private ImageCredentialOptions imageCredentials = new ImageCredentialOptions();
 
+    /** Held while the server runs (the kernel drops it when the process ends). */
+    private DataDirLock dataDirLock;
+
     ServerCommand(HostEnvironment host, PrintStream out) {
         this.host = host;
         this.out = out;
@@ -131,7 +134,9 @@ final class ServerCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
         Path kubeconfig = settings.kubeconfig();
-        createDataDir(settings.dataDir());
+        DataDirs.createPrivate(settings.dataDir());
+        // One process owns a data dir: a second server would run a second kubelet over the same containers.
+        dataDirLock = DataDirLock.acquire(settings.dataDir(), DataDirLock.SERVER);
         // The kubeconfig appears only once this run serves: remove the one a previous run left behind.
         delete(kubeconfig);
 
@@ -199,10 +204,13 @@ final class ServerCommand implements Callable<Integer> {
                 runtime.config().runtimePath()), cluster, runtime, ImageService.of(images), Clock.systemUTC(),
                 credentials);
         kubelet.start();
-        ImageGcManager imageGc = new ImageGcManager(images::garbageCollect, () -> imagesInUse(runtime),
+        ImageGcManager imageGc = new ImageGcManager(images::garbageCollect, () -> imagesInUse(runtime, images),
                 GcPolicy.DEFAULT, Clock.systemUTC());
         imageGc.start();
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("j8s-image-gc-shutdown").unstarted(imageGc::close));
+        ImagesEndpoint endpoint = ImagesEndpoint.start(ImagesEndpoint.socket(runDir),
+                ImagesCommand.serving(host, images, credentials, () -> imagesInUse(runtime, images)));
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("j8s-images-endpoint-shutdown").unstarted(endpoint::close));
         server.attachPodLogs(new KubeletLogSource(kubelet, Clock.systemUTC()));
         server.attachPodExec(new KubeletExecSource(kubelet));
         LOG.log(Level.INFO, "kubelet started podCIDR={0} runDir={1}", cidr, runDir);
@@ -228,16 +236,27 @@ final class ServerCommand implements Callable<Integer> {
     }
 
     /** The image IDs of every container the runtime has (running or exited): never garbage collected. */
-    static Set<Digest> imagesInUse(ContainerRuntime runtime) {
+    static Set<Digest> imagesInUse(ContainerRuntime runtime, ImageStore images) {
+        return imagesInUse(runtime.listContainers().stream().map(ContainerStatus::annotations).toList(), images);
+    }
+
+    /**
+     * The IDs of the images these containers' annotations name: the kubelet records each container's image there
+     * as its status shows it, a repo digest ({@code host/repo@sha256:<manifest>}) resolved through {@code images},
+     * or the image ID itself.
+     */
+    static Set<Digest> imagesInUse(List<java.util.Map<String, String>> containerAnnotations, ImageStore images) {
         Set<Digest> inUse = new HashSet<>();
-        for (ContainerStatus c : runtime.listContainers()) {
-            String id = c.labels().get(Labels.IMAGE_ID);
-            if (id != null && !id.isEmpty()) {
-                try {
-                    inUse.add(Digest.parse(id));
-                } catch (IllegalArgumentException e) {
-                    // a label we did not write: nothing to protect
+        for (java.util.Map<String, String> annotations : containerAnnotations) {
+            String image = annotations.getOrDefault(Labels.IMAGE_ID, "");
+            try {
+                if (image.contains("@")) {
+                    images.find(ImageReference.parse(image)).ifPresent(found -> inUse.add(found.id()));
+                } else if (!image.isEmpty()) {
+                    inUse.add(Digest.parse(image));
                 }
+            } catch (IllegalArgumentException e) {
+                // an annotation we did not write: nothing to protect
             }
         }
         return inUse;
@@ -284,14 +303,6 @@ final class ServerCommand implements Callable<Integer> {
 
     private ServingNames servingNames(ServerSettings settings) {
         return servingNames(settings, host.hostname());
-    }
-
-    private static void createDataDir(Path dir) {
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new UncheckedIOException("create data directory " + dir, e);
-        }
     }
 
     private static void delete(Path file) {

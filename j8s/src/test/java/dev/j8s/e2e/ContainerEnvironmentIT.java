@@ -51,7 +51,7 @@ class ContainerEnvironmentIT {
                   containers:
                   - name: main
                     image: %s
-                    command: ["sh", "-c", "busybox env; echo 'ARG=$(POD_NAME)/$(NODE_NAME)'; echo 'ESCAPED=$$(POD_NAME)'; echo 'NOPE=$(UNDEFINED)'; echo 'IMAGE_PATH=$(PATH)'; echo END; sleep 3600"]
+                    command: ["sh", "-c", "busybox env; echo KERNEL_HOSTNAME=`busybox hostname`; echo 'ARG=$(POD_NAME)/$(NODE_NAME)'; echo 'ESCAPED=$$(POD_NAME)'; echo 'NOPE=$(UNDEFINED)'; echo 'IMAGE_PATH=$(PATH)'; echo END; sleep 3600"]
                     resources:
                       limits:
                         memory: 64Mi
@@ -87,7 +87,7 @@ class ContainerEnvironmentIT {
                 .containsEntry("COMBINED", "downward.default costs $(money) and $(MISSING)")
                 .containsEntry("ARG", "downward/env-node").containsEntry("ESCAPED", "$(POD_NAME)")
                 .containsEntry("NOPE", "$(UNDEFINED)").containsEntry("IMAGE_PATH", "$(PATH)")
-                .containsEntry("HOSTNAME", "downward");
+                .containsEntry("HOSTNAME", "downward").containsEntry("KERNEL_HOSTNAME", "downward");
         assertThat(podIp).matches("10\\.\\d+\\.\\d+\\.\\d+");
         kubectl.run("delete", "pod", "downward", "--wait=false").ok();
     }
@@ -196,5 +196,51 @@ class ContainerEnvironmentIT {
                 .containsEntry("DB_PASSWORD", "s3cr3t").containsEntry("MODE", "fast").containsEntry("LATE", "now");
         assertThat(VolumesIT.field(kubectl, "sources", "{.status.containerStatuses[0].restartCount}")).isEqualTo("0");
         kubectl.run("delete", "pod", "sources", "--wait=false").ok();
+    }
+
+    @Test
+    void hostnameSubdomainHostAliasesAndResolvConfAsTheContainerReadsThem() throws Exception {
+        Kubectl kubectl = SERVERS.kubectl();
+        for (String fqdn : new String[] {"false", "true"}) {
+            Path manifest = SERVERS.file("ident-" + fqdn + ".yaml", """
+                    apiVersion: v1
+                    kind: Pod
+                    metadata:
+                      name: ident-%1$s
+                    spec:
+                      terminationGracePeriodSeconds: 1
+                      hostname: db-0
+                      subdomain: db
+                      setHostnameAsFQDN: %1$s
+                      hostAliases:
+                      - ip: 10.1.2.3
+                        hostnames: [foo.local, bar.local]
+                      containers:
+                      - name: main
+                        image: %2$s
+                        command: ["sh", "-c", "echo KERNEL=`busybox hostname`; echo ETC_HOSTNAME=`cat /etc/hostname`; cat /etc/hosts /etc/resolv.conf; echo END; sleep 3600"]
+                    """.formatted(fqdn, image()));
+            kubectl.run("apply", "-f", manifest.toString()).ok();
+        }
+
+        String plain = VolumesIT.awaitLogs(kubectl, "ident-false", "main", "END\n");
+        String podIp = VolumesIT.field(kubectl, "ident-false", "{.status.podIP}");
+        assertThat(plain).contains("KERNEL=db-0\n", "ETC_HOSTNAME=db-0\n", "# Kubernetes-managed hosts file.\n",
+                "127.0.0.1\tlocalhost\n", podIp + "\tdb-0.db.default.svc.cluster.local\tdb-0\n",
+                "\n# Entries added by HostAliases.\n10.1.2.3\tfoo.local\tbar.local\n");
+        java.util.List<String> hostServers = java.nio.file.Files.readAllLines(Path.of("/etc/resolv.conf")).stream()
+                .filter(l -> l.startsWith("nameserver ") && !l.startsWith("nameserver 127.")).toList();
+        java.util.List<String> podServers = plain.lines().filter(l -> l.startsWith("nameserver ")).toList();
+        assertThat(podServers).as("the node's resolvers, never a loopback stub").isEqualTo(hostServers)
+                .noneMatch(l -> l.startsWith("nameserver 127."));
+        assertThat(kubectl.run("describe", "pod", "ident-false").ok().stdout()).containsPattern(
+                "Warning\\s+MissingClusterDNS\\s+.*kubelet\\s+pod: \"ident-false_default\\(.*\\)\"\\. kubelet does not have"
+                        + " ClusterDNS IP configured and cannot create Pod using \"ClusterFirst\" policy\\. Falling back"
+                        + " to \"Default\" policy\\.");
+
+        String full = VolumesIT.awaitLogs(kubectl, "ident-true", "main", "END\n");
+        assertThat(full).contains("KERNEL=db-0.db.default.svc.cluster.local\n",
+                "\tdb-0.db.default.svc.cluster.local\tdb-0\n");
+        kubectl.run("delete", "pod", "ident-false", "ident-true", "--wait=false").ok();
     }
 }

@@ -29,6 +29,8 @@ final class J8sServer implements AutoCloseable {
     private final String nodeName;
     private final List<Path> logFiles = new ArrayList<>();
     private List<String> extraArgs = List.of();
+    private List<String> launcher = List.of();
+    private List<String> jvmArgs = List.of();
     private Process process;
     private ClusterAccess access;
     private ApiClient api;
@@ -49,6 +51,15 @@ final class J8sServer implements AutoCloseable {
      * write files there and returns extra {@code j8s server} flags, used by every (re)start.
      */
     static J8sServer start(String nodeName, java.util.function.Function<Path, List<String>> setup) {
+        return start(nodeName, List.of(), List.of(), setup);
+    }
+
+    /**
+     * Like {@link #start(String, java.util.function.Function)}, with the JVM run through {@code launcher} (e.g.
+     * {@code prlimit --nofile=N:N}, which execs it) and given {@code jvmArgs} (system properties) on the first start.
+     */
+    static J8sServer start(String nodeName, List<String> launcher, List<String> jvmArgs,
+                           java.util.function.Function<Path, List<String>> setup) {
         Path root;
         try {
             root = Files.createTempDirectory("j8s-e2e-");
@@ -56,6 +67,8 @@ final class J8sServer implements AutoCloseable {
             throw new UncheckedIOException("create a temporary directory for j8s server", e);
         }
         J8sServer server = new J8sServer(root, nodeName);
+        server.launcher = List.copyOf(launcher);
+        server.jvmArgs = List.copyOf(jvmArgs);
         try {
             server.extraArgs = List.copyOf(setup.apply(Files.createDirectories(server.dataDir)));
             server.launch();
@@ -90,12 +103,33 @@ final class J8sServer implements AutoCloseable {
         return Path.of(System.getProperty("java.home"), "bin", "java");
     }
 
+    /** The directory holding the data dir, the logs and the scratch directories. */
+    Path root() {
+        return root;
+    }
+
     Path dataDir() {
         return dataDir;
     }
 
     String nodeName() {
         return nodeName;
+    }
+
+    /** The runtime's volatile state: {@code /run/j8s/} and the first 8 hex digits of the SHA-256 of the data dir. */
+    Path runDir() {
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(dataDir.toAbsolutePath().normalize().toString().getBytes(StandardCharsets.UTF_8));
+            return Path.of("/run/j8s", java.util.HexFormat.of().formatHex(d, 0, 4));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** What the runtime derives from the data dir: bridge, network and cgroup parent names (the pod CIDR is not its). */
+    dev.j8s.runtime.RuntimeConfig runtimeConfig() {
+        return dev.j8s.runtime.RuntimeConfig.of(dataDir.toAbsolutePath().normalize(), runDir(), "10.255.0.0/16");
     }
 
     /** {@code <data-dir>/kubeconfig}, as the server wrote it for its current run. */
@@ -128,6 +162,11 @@ final class J8sServer implements AutoCloseable {
         }
     }
 
+    /** Waits until the process ended by itself (a crash point, say); true when it did within {@code timeout}. */
+    boolean awaitEnd(Duration timeout) {
+        return awaitExit(timeout);
+    }
+
     /** SIGKILL, as a crash or power loss of the process would end it; returns once it is gone. */
     void kill9() {
         process.destroyForcibly();
@@ -156,6 +195,12 @@ final class J8sServer implements AutoCloseable {
 
     /** Starts the server again on the same data directory (a new free port) once the old process is gone. */
     void restart() {
+        restart(jvmArgs);
+    }
+
+    /** As {@link #restart()}, with these JVM arguments from now on. */
+    void restart(List<String> jvmArgs) {
+        this.jvmArgs = List.copyOf(jvmArgs);
         if (isAlive()) {
             throw new IllegalStateException("restart j8s server: pid " + process.pid() + " is still running");
         }
@@ -204,52 +249,61 @@ final class J8sServer implements AutoCloseable {
             process.destroyForcibly();
             awaitExit(Duration.ofSeconds(10));
         }
-        removeRuntimeState();
+        // What the instance put on the host outside its data dir (containers of pods a test left behind, the
+        // bridge, namespaces, cgroups, rules, the run dir) goes the way a user removes it.
+        Cli reset = cli("reset", "--data-dir", dataDir.toString(), "--delete-data");
+        if (reset.exitCode() != 0) {
+            System.err.println("e2e cleanup: j8s reset of " + dataDir + " failed: " + reset);
+        }
         deleteRecursively(root);
     }
 
-    /**
-     * Removes what the server's container runtime put on the host outside its data dir: the run dir
-     * {@code /run/j8s/<hash8>} (its namespace mount first) and the pod bridge {@code j8s<hash4>}. Tests
-     * delete their pods first, so no container is left to stop.
-     */
-    private void removeRuntimeState() {
-        String hash;
-        try {
-            byte[] d = java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(dataDir.toAbsolutePath().normalize().toString().getBytes(StandardCharsets.UTF_8));
-            hash = java.util.HexFormat.of().formatHex(d, 0, 4);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        Path runDir = Path.of("/run/j8s", hash);
-        if (!Files.isDirectory(runDir)) {
-            return;
-        }
-        // Pods a test left behind (e.g. waiting on an image that cannot be pulled) still have sandboxes:
-        // the runtime's own teardown stops their containers, runs CNI DEL and unmounts their /dev/shm.
-        try {
-            new dev.j8s.runtime.conmon.ConmonRuntime(
-                    dev.j8s.runtime.RuntimeConfig.of(dataDir.toAbsolutePath().normalize(), runDir, "10.255.0.0/16")).destroy();
-        } catch (RuntimeException e) {
-            System.err.println("e2e cleanup: runtime teardown failed: " + e.getMessage());
-        }
-        quietly("umount", "--recursive", runDir.resolve("ns").toString()); // pod namespaces of pods a test left behind too
-        quietly("ip", "link", "del", "j8s" + hash.substring(0, 4));
-        deleteRecursively(runDir);
+    /** What one run of the {@code j8s} command line returned and printed. */
+    record Cli(int exitCode, String stdout, String stderr) {}
+
+    /** Runs {@code java -jar j8s.jar ARGS} to completion (at most two minutes), as a user would. */
+    static Cli cli(String... args) {
+        return cliResult(startCli(args));
     }
 
-    private static void quietly(String... command) {
+    /** Starts {@code java -jar j8s.jar ARGS} in the background; {@link #cliResult} collects it. */
+    static Process startCli(String... args) {
+        List<String> command = new ArrayList<>(List.of(java().toString(), "-Xmx256m", "-XX:+UseSerialGC", "-jar",
+                jar().toString()));
+        command.addAll(List.of(args));
         try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            p.waitFor(10, TimeUnit.SECONDS);
+            Path output = Files.createTempDirectory("j8s-e2e-cli-");
+            Process p = new ProcessBuilder(command).redirectOutput(output.resolve("stdout").toFile())
+                    .redirectError(output.resolve("stderr").toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
+            CLI_OUTPUT.put(p, output);
+            return p;
         } catch (IOException e) {
-            // the tool is missing: nothing was set up with it either
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            throw new UncheckedIOException("start " + command, e);
         }
     }
+
+    /** Waits for a command {@link #startCli} started and returns what it printed. */
+    static Cli cliResult(Process p) {
+        try {
+            // Both streams go to files, so the child never blocks on a full pipe.
+            if (!p.waitFor(2, TimeUnit.MINUTES)) {
+                p.destroyForcibly();
+                throw new IllegalStateException("j8s command pid " + p.pid() + " did not finish in 2 minutes");
+            }
+            return new Cli(p.exitValue(), Files.readString(CLI_OUTPUT.get(p).resolve("stdout")),
+                    Files.readString(CLI_OUTPUT.get(p).resolve("stderr")));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } finally {
+            deleteRecursively(CLI_OUTPUT.remove(p));
+        }
+    }
+
+    private static final java.util.Map<Process, Path> CLI_OUTPUT = new java.util.concurrent.ConcurrentHashMap<>();
 
     private void launch() {
         Path log = root.resolve("server-" + (logFiles.size() + 1) + ".log");
@@ -261,8 +315,10 @@ final class J8sServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("remove stale " + kubeconfig(), e);
         }
-        List<String> command = new ArrayList<>(List.of(java().toString(), "-Xmx512m", "-XX:+UseSerialGC",
-                "-jar", jar().toString(), "server",
+        List<String> command = new ArrayList<>(launcher);
+        command.addAll(List.of(java().toString(), "-Xmx512m", "-XX:+UseSerialGC"));
+        command.addAll(jvmArgs);
+        command.addAll(List.of("-jar", jar().toString(), "server",
                 "--data-dir", dataDir.toString(), "--listen", "127.0.0.1:0", "--node-name", nodeName));
         command.addAll(extraArgs);
         ProcessBuilder builder = new ProcessBuilder(command)

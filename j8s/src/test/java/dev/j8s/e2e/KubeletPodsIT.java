@@ -3,12 +3,9 @@ package dev.j8s.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -168,13 +165,7 @@ class KubeletPodsIT {
 
     /** The server's run dir: {@code /run/j8s/} and the first 8 hex digits of the SHA-256 of its data dir. */
     private static Path runDir() {
-        try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(SERVERS.server().dataDir().toAbsolutePath().normalize()
-                    .toString().getBytes(StandardCharsets.UTF_8));
-            return Path.of("/run/j8s", HexFormat.of().formatHex(d, 0, 4));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return SERVERS.server().runDir();
     }
 
     private static long count(Path dir) throws IOException {

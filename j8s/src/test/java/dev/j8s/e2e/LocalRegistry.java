@@ -107,6 +107,9 @@ final class LocalRegistry implements AutoCloseable {
      * {@code PATH=/bin GREETING=from-image IMAGE_ONLY=kept}, Cmd {@code sh}) and pushes it as {@code <host>/busybox:<tag>} for every tag.
      */
     void pushBusybox(List<String> tags) {
+        if (tags.isEmpty()) {
+            return;
+        }
         Path work = dir.resolve("build");
         Path layout = work.resolve("layout");
         Path bundle = work.resolve("bundle");
@@ -131,6 +134,13 @@ final class LocalRegistry implements AutoCloseable {
             Tools.push(layout, "base", host() + "/busybox:" + tag, "",
                     destCreds.map(c -> List.of("--dest-creds=" + c)).orElse(List.of()));
         }
+    }
+
+    /** Pushes tag {@code tag} of the OCI layout {@code layout} as {@code <host>/<name>} and returns that reference. */
+    String pushLayout(Path layout, String tag, String name) {
+        String reference = host() + "/" + name;
+        Tools.push(layout, tag, reference, "", destCreds.map(c -> List.of("--dest-creds=" + c)).orElse(List.of()));
+        return reference;
     }
 
     @Override

@@ -6,7 +6,6 @@ import dev.j8s.api.PodSource;
 import dev.j8s.kubelet.credentials.KubeletCredentials;
 import dev.j8s.kubelet.envvars.DownwardApi;
 import dev.j8s.kubelet.envvars.EnvironmentVariables;
-import dev.j8s.kubelet.manager.ObjectCache;
 import dev.j8s.kubelet.images.ImageManager;
 import dev.j8s.kubelet.images.ImagePullSettings;
 import dev.j8s.kubelet.images.ImageService;
@@ -18,6 +17,7 @@ import dev.j8s.kubelet.logs.LogOptions;
 import dev.j8s.kubelet.logs.LogRotator;
 import dev.j8s.kubelet.logs.LogTarget;
 import dev.j8s.kubelet.logs.PodLogs;
+import dev.j8s.kubelet.manager.ObjectCache;
 import dev.j8s.kubelet.nodestatus.HostFacts;
 import dev.j8s.kubelet.nodestatus.NodeHeartbeat;
 import dev.j8s.kubelet.nodestatus.NodeStatuses;
@@ -57,6 +57,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -115,12 +116,13 @@ public final class Kubelet implements AutoCloseable {
         ImageManager imageManager = new ImageManager(credentials.imageService(images), recorder, clock,
                 ImagePullSettings.DEFAULTS, credentials.pulledImages());
         this.objects = new ObjectCache(cluster, clock, ObjectCache.DEFAULT_TTL);
-        this.volumes = new VolumeManager(config.dataDir().resolve("pods"), recorder,
-                HostFacts.memoryTotal());
+        Supplier<DownwardApi.Node> node = () -> new DownwardApi.Node(List.of(nodeIp),
+                NodeStatuses.allocatable(facts()));
+        this.volumes = new VolumeManager(config.dataDir().resolve("pods"), recorder, HostFacts.memoryTotal(), objects,
+                node, clock);
         this.manager = new KubeRuntimeManager(runtime, imageManager, recorder, logs, backOff, clock,
                 config.hostResolvConf(), Optional.of(credentials.podCredentials(cluster::secret, recorder)),
-                new PodContainerOptions(new EnvironmentVariables(objects), volumes,
-                        () -> new DownwardApi.Node(List.of(nodeIp), NodeStatuses.allocatable(facts())), recorder),
+                new PodContainerOptions(new EnvironmentVariables(objects), volumes, node, recorder),
                 new HookJournal(config.dataDir().resolve("pods"), clock), prober.results());
         this.workers = new PodWorkers(this::sync);
         this.heartbeat = new NodeHeartbeat(cluster, config.nodeName(), this::facts, this::health,
@@ -144,6 +146,7 @@ public final class Kubelet implements AutoCloseable {
         heartbeat.start();
         pleg.start();
         logRotation.start();
+        volumes.start(VolumeManager.RESYNC);
         source = cluster.watchPods(config.nodeName(), this::onPodEvent);
         Thread.ofVirtual().name("kubelet-housekeeping").start(() -> {
             if (source.awaitSynced(Duration.ofMinutes(1))) {
@@ -400,6 +403,7 @@ public final class Kubelet implements AutoCloseable {
         }
         pleg.close();
         logRotation.close();
+        volumes.close();
         workers.close();
         prober.close();
         heartbeat.close();

@@ -44,7 +44,7 @@ final class PodContainerOptions implements RuntimeHelper {
             recorder.event(ContainerReferences.of(pod, container, kind(pod, container)), EventType.WARNING,
                     EventReason.INVALID_ENVIRONMENT_VARIABLE_NAMES, skipped.message());
         }
-        return new RunContainerOptions(vars.env(), volumes.makeMounts(pod, container));
+        return new RunContainerOptions(vars.env(), volumes.makeMounts(pod, container, vars.env()));
     }
 
     /** Whether the container's environment asks for the pod's IPs (which may wait for the sandbox's network). */

@@ -18,6 +18,10 @@ import java.util.Map;
  *     container gets its own
  * @param labels opaque to the runtime, returned in statuses
  * @param annotations opaque to the runtime, returned in statuses
+ * @param hostDomain the pod's domain ({@code <subdomain>.<namespace>.svc.<cluster domain>}) or empty: the hosts
+ *     file then maps each pod IP to {@code <host>.<domain>} and {@code <host>}, {@code <host>} being the hostname
+ *     without this domain
+ * @param hostAliases the pod's {@code hostAliases}, added to its hosts file
  */
 public record PodSandboxConfig(
     String name,
@@ -29,16 +33,40 @@ public record PodSandboxConfig(
     List<PortMapping> portMappings,
     boolean sharedPidNamespace,
     Map<String, String> labels,
-    Map<String, String> annotations) {
+    Map<String, String> annotations,
+    String hostDomain,
+    List<HostAlias> hostAliases) {
 
   public PodSandboxConfig {
     Names.requireSafe("pod uid", uid);
-    if (!hostname.matches("[A-Za-z0-9]([A-Za-z0-9.-]{0,62})")) {
+    // 64: a fully qualified hostname (setHostnameAsFQDN) may be one longer than a label
+    if (!hostname.matches("[A-Za-z0-9]([A-Za-z0-9.-]{0,63})")) {
       throw new IllegalArgumentException("invalid hostname " + hostname);
     }
     portMappings = List.copyOf(portMappings);
     labels = Map.copyOf(labels);
     annotations = Map.copyOf(annotations);
+    hostDomain = hostDomain == null ? "" : hostDomain; // absent from a sandbox recorded by an older version
+    hostAliases = hostAliases == null ? List.of() : List.copyOf(hostAliases);
+  }
+
+  /** A sandbox without a host domain or host aliases. */
+  public PodSandboxConfig(String name, String namespace, String uid, int attempt, String hostname, DnsConfig dns,
+      List<PortMapping> portMappings, boolean sharedPidNamespace, Map<String, String> labels,
+      Map<String, String> annotations) {
+    this(name, namespace, uid, attempt, hostname, dns, portMappings, sharedPidNamespace, labels, annotations, "",
+        List.of());
+  }
+
+  /** One {@code hostAliases} entry: an IP and the names it answers to. */
+  public record HostAlias(String ip, List<String> hostnames) {
+    public HostAlias {
+      hostnames = List.copyOf(hostnames);
+      if (ip.isBlank() || ip.chars().anyMatch(Character::isWhitespace)
+          || hostnames.stream().anyMatch(h -> h.isBlank() || h.chars().anyMatch(Character::isWhitespace))) {
+        throw new IllegalArgumentException("invalid host alias " + ip + " " + hostnames);
+      }
+    }
   }
 
   /** A sandbox with no DNS servers, no ports and no labels. */
@@ -50,13 +78,13 @@ public record PodSandboxConfig(
   /** This config with {@code portMappings} instead of its own. */
   public PodSandboxConfig withPortMappings(List<PortMapping> mappings) {
     return new PodSandboxConfig(name, namespace, uid, attempt, hostname, dns, mappings, sharedPidNamespace, labels,
-        annotations);
+        annotations, hostDomain, hostAliases);
   }
 
   /** This config with its containers sharing one PID namespace, or not. */
   public PodSandboxConfig withSharedPidNamespace(boolean shared) {
     return new PodSandboxConfig(name, namespace, uid, attempt, hostname, dns, portMappings, shared, labels,
-        annotations);
+        annotations, hostDomain, hostAliases);
   }
 
   /** The pod's {@code resolv.conf} contents (CRI {@code DNSConfig}). */

@@ -194,29 +194,43 @@ public final class EnvironmentVariables {
                 .orElseThrow(() -> new ConfigException("container " + name + " not found"));
     }
 
-    /** A ConfigMap's {@code data} and {@code binaryData} (decoded as UTF-8), by key. */
-    public static Map<String, String> configMapValues(ConfigMap cm) {
-        Map<String, String> values = new java.util.TreeMap<>();
+    /** A ConfigMap's values as text, by key. */
+    static Map<String, String> configMapValues(ConfigMap cm) {
+        return text(configMapData(cm));
+    }
+
+    /** A Secret's values as text, by key. */
+    static Map<String, String> secretValues(Secret secret) {
+        return text(secretData(secret));
+    }
+
+    /** A ConfigMap's {@code data} and (decoded) {@code binaryData}, by key. */
+    public static Map<String, byte[]> configMapData(ConfigMap cm) {
+        Map<String, byte[]> values = new java.util.TreeMap<>();
         if (cm.getData() != null) {
-            values.putAll(cm.getData());
+            cm.getData().forEach((k, v) -> values.put(k, v.getBytes(StandardCharsets.UTF_8)));
         }
         if (cm.getBinaryData() != null) {
-            cm.getBinaryData().forEach((k, v) -> values.put(k,
-                    new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8)));
+            cm.getBinaryData().forEach((k, v) -> values.put(k, Base64.getDecoder().decode(v)));
         }
         return values;
     }
 
-    /** A Secret's values (its base64 {@code data} decoded, with any {@code stringData} over it), by key. */
-    public static Map<String, String> secretValues(Secret secret) {
-        Map<String, String> values = new java.util.TreeMap<>();
+    /** A Secret's (decoded) {@code data}, with any {@code stringData} over it, by key. */
+    public static Map<String, byte[]> secretData(Secret secret) {
+        Map<String, byte[]> values = new java.util.TreeMap<>();
         if (secret.getData() != null) {
-            secret.getData().forEach((k, v) -> values.put(k,
-                    new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8)));
+            secret.getData().forEach((k, v) -> values.put(k, Base64.getDecoder().decode(v)));
         }
         if (secret.getStringData() != null) {
-            values.putAll(secret.getStringData());
+            secret.getStringData().forEach((k, v) -> values.put(k, v.getBytes(StandardCharsets.UTF_8)));
         }
+        return values;
+    }
+
+    private static Map<String, String> text(Map<String, byte[]> data) {
+        Map<String, String> values = new java.util.TreeMap<>();
+        data.forEach((k, v) -> values.put(k, new String(v, StandardCharsets.UTF_8)));
         return values;
     }
 

@@ -22,6 +22,8 @@ public enum EventReason {
     FAILED_TO_CREATE_POD_CONTAINER("FailedCreatePodContainer"),
     FAILED_TO_MAKE_POD_DATA_DIRECTORIES("Failed"),
     NETWORK_NOT_READY("NetworkNotReady"),
+    MISSING_CLUSTER_DNS("MissingClusterDNS"),
+    DNS_CONFIG_FORMING("DNSConfigForming"),
 
     // Image event reasons.
     PULLING_IMAGE("Pulling"),

@@ -15,13 +15,17 @@ final class PullErrors {
 
     /**
      * The runtime's error text for a failed pull of {@code ref} (canonical, tag defaulted), modelled on
-     * containerd's ({@code failed to pull and unpack image "…": …}). Network failures carry the CRI
-     * {@code RegistryUnavailable} prefix so that they classify as upstream's {@code RegistryUnavailable}.
+     * containerd's ({@code failed to pull and unpack image "…": …}), with that prefix once: the image store's own
+     * prefix on its failures is not repeated. Network failures carry the CRI {@code RegistryUnavailable} prefix so
+     * that they classify as upstream's {@code RegistryUnavailable}.
      */
     static String describe(ImageReference ref, RuntimeException failure) {
         String canonical = ref.toString();
         String prefix = "failed to pull and unpack image " + quote(canonical) + ": ";
         String detail = failure.getMessage() == null ? failure.getClass().getSimpleName() : failure.getMessage();
+        if (detail.startsWith(prefix)) {
+            detail = detail.substring(prefix.length());
+        }
         if (!(failure instanceof PullException pe)) {
             return prefix + detail;
         }

@@ -95,7 +95,11 @@ public final class ContainerSpecs {
                 : psc != null ? psc.getRunAsUser() : null;
         Long gid = sc != null && sc.getRunAsGroup() != null ? sc.getRunAsGroup()
                 : psc != null ? psc.getRunAsGroup() : null;
-        List<Long> groups = psc != null && psc.getSupplementalGroups() != null ? psc.getSupplementalGroups() : List.of();
+        List<Long> groups = new ArrayList<>(psc != null && psc.getSupplementalGroups() != null
+                ? psc.getSupplementalGroups() : List.of());
+        if (psc != null && psc.getFsGroup() != null && !groups.contains(psc.getFsGroup())) {
+            groups.add(psc.getFsGroup()); // the volumes' group (upstream adds fsGroup to the supplementary groups)
+        }
         verifyRunAsNonRoot(pod, c, image);
         ContainerConfig.Lookup lookup = uid != null
                 ? new ContainerConfig.Lookup(Long.toString(uid), Optional.empty())

@@ -10,6 +10,8 @@ import dev.j8s.kubelet.container.RunContainerOptions;
 import dev.j8s.kubelet.container.RuntimeHelper;
 import dev.j8s.kubelet.credentials.CredentialsException;
 import dev.j8s.kubelet.credentials.PodCredentials;
+import dev.j8s.kubelet.dns.DnsConfigurer;
+import dev.j8s.kubelet.dns.PodHostnames;
 import dev.j8s.kubelet.events.EventReason;
 import dev.j8s.kubelet.events.EventRecorder;
 import dev.j8s.kubelet.events.EventType;
@@ -41,8 +43,6 @@ import dev.j8s.runtime.PodSandboxStatus;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodDNSConfig;
-import io.fabric8.kubernetes.api.model.PodDNSConfigOption;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
@@ -87,7 +87,6 @@ public final class KubeRuntimeManager {
     private final PodLogs logs;
     private final CrashLoopBackOff backOff;
     private final Clock clock;
-    private final Path hostResolvConf;
     private final Optional<PodCredentials> credentials;
     private final RuntimeHelper helper;
     private final HandlerRunner hooks;
@@ -95,6 +94,9 @@ public final class KubeRuntimeManager {
     private final ProbeResults probes;
     /** Per pod UID, completed once the pod is to be terminated: a postStart still running for it stops waiting. */
     private final Map<String, CompletableFuture<Void>> terminations = new ConcurrentHashMap<>();
+    private final DnsConfigurer dns;
+    /** The cluster domain (a later issue makes it configurable with the cluster DNS). */
+    static final String CLUSTER_DOMAIN = "cluster.local";
 
     /**
      * @param credentials the pods' registry credentials (pull secrets, node config, plugins); empty: anonymous
@@ -107,6 +109,7 @@ public final class KubeRuntimeManager {
             RuntimeHelper helper, HookJournal journal, ProbeResults probes) {
         this.helper = helper;
         this.probes = probes;
+        this.dns = new DnsConfigurer(hostResolvConf, List.of(), CLUSTER_DOMAIN, recorder);
         this.credentials = credentials;
         this.journal = journal;
         this.hooks = new HandlerRunner(runtime, recorder);
@@ -116,7 +119,6 @@ public final class KubeRuntimeManager {
         this.logs = logs;
         this.backOff = backOff;
         this.clock = clock;
-        this.hostResolvConf = hostResolvConf;
     }
 
     /** The result of one sync: why containers wait, and when to sync again at the latest. */
@@ -675,13 +677,8 @@ public final class KubeRuntimeManager {
         ImageConfig image = record.config();
         Map<String, String> env = ContainerSpecs.env(image, options.env());
         List<String> argv = ContainerSpecs.argv(c, image, options.env());
-        Path logPath = logs.logFile(pod.getMetadata().getNamespace(), pod.getMetadata().getName(),
+        Path logPath = logs.createLogFile(pod.getMetadata().getNamespace(), pod.getMetadata().getName(),
                 pod.getMetadata().getUid(), c.getName(), attempt);
-        try {
-            Files.createDirectories(logPath.getParent());
-        } catch (IOException e) {
-            throw new UncheckedIOException("create log directory " + logPath.getParent(), e);
-        }
         String imageId = record.references().stream().filter(r -> r.contains("@")).findFirst()
                 .orElse(ready.imageRef());
         Map<String, String> labels = Map.of(Labels.POD_UID, pod.getMetadata().getUid(),
@@ -707,17 +704,21 @@ public final class KubeRuntimeManager {
         return image.stopSignal().isEmpty() ? "SIGTERM" : image.stopSignal();
     }
 
+    /**
+     * Upstream {@code generatePodSandboxConfig}: names, hostname and domain ({@link PodHostnames}), resolv.conf
+     * ({@link DnsConfigurer}), host aliases, port mappings and the shared PID namespace.
+     *
+     * @throws dev.j8s.kubelet.container.ConfigException when the pod's FQDN is too long
+     */
     PodSandboxConfig sandboxConfig(Pod pod, int attempt) {
         var meta = pod.getMetadata();
-        String hostname = pod.getSpec().getHostname() != null && !pod.getSpec().getHostname().isEmpty()
-                ? pod.getSpec().getHostname() : meta.getName();
-        if (hostname.length() > 63) {
-            hostname = hostname.substring(0, 63).replaceAll("[-.]+$", "");
-        }
+        PodHostnames.Names names = PodHostnames.of(pod, CLUSTER_DOMAIN);
         boolean sharedPid = Boolean.TRUE.equals(pod.getSpec().getShareProcessNamespace());
-        return new PodSandboxConfig(meta.getName(), meta.getNamespace(), meta.getUid(), attempt, hostname, dns(pod),
-                portMappings(pod), sharedPid, Map.of(Labels.POD_UID, meta.getUid(), Labels.POD_NAME, meta.getName(),
-                Labels.POD_NAMESPACE, meta.getNamespace()), Map.of());
+        List<PodSandboxConfig.HostAlias> aliases = pod.getSpec().getHostAliases().stream()
+                .map(a -> new PodSandboxConfig.HostAlias(a.getIp(), a.getHostnames())).toList();
+        return new PodSandboxConfig(meta.getName(), meta.getNamespace(), meta.getUid(), attempt, names.kernel(),
+                dns.podDns(pod), portMappings(pod), sharedPid, Map.of(Labels.POD_UID, meta.getUid(), Labels.POD_NAME,
+                meta.getName(), Labels.POD_NAMESPACE, meta.getNamespace()), Map.of(), names.domain(), aliases);
     }
 
     /**
@@ -759,41 +760,6 @@ public final class KubeRuntimeManager {
             case "SCTP" -> PodSandboxConfig.Protocol.SCTP;
             default -> PodSandboxConfig.Protocol.TCP;
         };
-    }
-
-    /** The pod's DNS: {@code dnsConfig} for policy None, else the host's resolv.conf plus the pod's dnsConfig. */
-    PodSandboxConfig.DnsConfig dns(Pod pod) {
-        List<String> servers = new ArrayList<>();
-        List<String> searches = new ArrayList<>();
-        List<String> options = new ArrayList<>();
-        if (!"None".equals(pod.getSpec().getDnsPolicy())) {
-            try {
-                for (String line : Files.readAllLines(hostResolvConf)) {
-                    String[] f = line.strip().split("\\s+");
-                    if (f.length < 2 || f[0].startsWith("#")) {
-                        continue;
-                    }
-                    switch (f[0]) {
-                        case "nameserver" -> servers.add(f[1]);
-                        case "search", "domain" -> searches.addAll(List.of(f).subList(1, f.length));
-                        case "options" -> options.addAll(List.of(f).subList(1, f.length));
-                        default -> { }
-                    }
-                }
-            } catch (IOException e) {
-                LOG.log(Level.WARNING, "cannot read " + hostResolvConf + ": " + e.getMessage());
-            }
-        }
-        PodDNSConfig extra = pod.getSpec().getDnsConfig();
-        if (extra != null) {
-            servers.addAll(extra.getNameservers());
-            searches.addAll(extra.getSearches());
-            for (PodDNSConfigOption o : extra.getOptions()) {
-                options.add(o.getValue() == null ? o.getName() : o.getName() + ":" + o.getValue());
-            }
-        }
-        return new PodSandboxConfig.DnsConfig(servers.stream().distinct().limit(3).toList(),
-                searches.stream().distinct().toList(), options.stream().distinct().toList());
     }
 
     /**

@@ -3,11 +3,19 @@ package dev.j8s.kubelet.volumemanager;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.j8s.kubelet.container.ConfigException;
 import dev.j8s.kubelet.container.ContainerReferences;
+import dev.j8s.kubelet.envvars.DownwardApi;
+import dev.j8s.kubelet.envvars.EnvSources;
+import dev.j8s.kubelet.envvars.Expansion;
 import dev.j8s.kubelet.events.EventReason;
 import dev.j8s.kubelet.events.EventRecorder;
 import dev.j8s.kubelet.events.EventType;
+import dev.j8s.kubelet.volume.ApiDataVolumes;
+import dev.j8s.kubelet.volume.AtomicWriter;
 import dev.j8s.kubelet.volume.EmptyDir;
+import dev.j8s.kubelet.volume.HostPath;
+import dev.j8s.kubelet.volume.SubPaths;
 import dev.j8s.kubelet.volume.VolumeException;
+import dev.j8s.kubelet.volume.VolumeOwnership;
 import dev.j8s.runtime.ContainerConfig;
 import dev.j8s.runtime.oci.Mounts;
 import io.fabric8.kubernetes.api.model.Container;
@@ -20,6 +28,7 @@ import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -31,6 +40,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -51,22 +61,65 @@ public final class VolumeManager {
     static final Duration INITIAL_BACK_OFF = Duration.ofMillis(500);
     static final Duration MAX_BACK_OFF = Duration.ofSeconds(122);
     /** The volume sources j8s sets up. */
-    static final Set<String> SUPPORTED = Set.of("emptyDir");
+    static final Set<String> SUPPORTED = Set.of("emptyDir", "hostPath", "secret", "configMap", "downwardAPI",
+            "projected");
+    /** The volumes whose content comes from the API and is projected again while the pod runs. */
+    static final Set<String> API_DATA = Set.of("secret", "configMap", "downwardAPI", "projected");
+    /** How often the content of API-data volumes is checked against the API (upstream: each pod resync). */
+    public static final Duration RESYNC = Duration.ofSeconds(10);
+    /** The plugin directories under {@code volumes/}, as upstream names them. */
+    static final String PLUGIN_SECRET = "kubernetes.io~secret";
+    static final String PLUGIN_CONFIG_MAP = "kubernetes.io~configmap";
+    static final String PLUGIN_DOWNWARD_API = "kubernetes.io~downward-api";
+    static final String PLUGIN_PROJECTED = "kubernetes.io~projected";
 
     private final Path podsDir;
     private final EventRecorder recorder;
     private final long nodeMemory;
+    private final EnvSources objects;
+    private final Supplier<DownwardApi.Node> node;
+    private final Clock clock;
     private final Map<String, PodVolumes> pods = new ConcurrentHashMap<>();
+    private volatile Thread reconciler;
+
+    /** A manager for emptyDir and hostPath only (no API objects to read). */
+    public VolumeManager(Path podsDir, EventRecorder recorder, long nodeMemory) {
+        this(podsDir, recorder, nodeMemory, NO_OBJECTS, () -> new DownwardApi.Node(List.of(), Map.of()),
+                Clock.systemUTC());
+    }
 
     /**
      * @param podsDir {@code <data>/pods}
      * @param nodeMemory the node's memory in bytes (the largest a memory-backed emptyDir gets)
+     * @param objects where secrets and configMaps are read
+     * @param node the node's IPs and allocatable resources, for downwardAPI volumes
      */
-    public VolumeManager(Path podsDir, EventRecorder recorder, long nodeMemory) {
+    public VolumeManager(Path podsDir, EventRecorder recorder, long nodeMemory, EnvSources objects,
+            Supplier<DownwardApi.Node> node, Clock clock) {
         this.podsDir = podsDir;
         this.recorder = recorder;
         this.nodeMemory = nodeMemory;
+        this.objects = objects;
+        this.node = node;
+        this.clock = clock;
     }
+
+    private static final EnvSources NO_OBJECTS = new EnvSources() {
+        @Override
+        public Optional<io.fabric8.kubernetes.api.model.Secret> secret(String namespace, String name) {
+            return Optional.empty();
+        }
+
+        @Override
+        public Optional<io.fabric8.kubernetes.api.model.ConfigMap> configMap(String namespace, String name) {
+            return Optional.empty();
+        }
+
+        @Override
+        public List<io.fabric8.kubernetes.api.model.Service> services(String namespace) {
+            return List.of();
+        }
+    };
 
     /** What {@link #waitForAttachAndMount} found. */
     public sealed interface MountResult {
@@ -81,14 +134,21 @@ public final class VolumeManager {
         }
     }
 
-    /** A volume set up for a pod: where it is on the host and how containers may mount it. */
-    record MountedVolume(String name, Path hostPath, boolean forceReadOnly) {}
+    /**
+     * A volume set up for a pod: where it is on the host and how containers may mount it.
+     *
+     * @param type the volume source's field name
+     */
+    record MountedVolume(String name, String type, Path hostPath, boolean forceReadOnly) {}
 
-    /** What this manager keeps per pod UID. */
+    /** What this manager keeps per pod UID; guarded by itself. */
     private static final class PodVolumes {
         final Map<String, MountedVolume> mounted = new ConcurrentHashMap<>();
         final Set<String> warned = ConcurrentHashMap.newKeySet();
         Duration backOff = Duration.ZERO;
+        /** The pod as last synced, for the reconciler. */
+        Pod pod;
+        boolean removed;
     }
 
     /** The directory of one pod: {@code <pods>/<uid>}. */
@@ -104,28 +164,38 @@ public final class VolumeManager {
      */
     public MountResult waitForAttachAndMount(Pod pod) {
         String uid = pod.getMetadata().getUid();
-        PodVolumes state = pods.computeIfAbsent(uid, u -> new PodVolumes());
-        synchronized (state) {
-            List<String> failed = new ArrayList<>();
-            for (Volume volume : mountedVolumes(pod)) {
-                try {
-                    state.mounted.put(volume.getName(), setUp(pod, volume, state));
-                } catch (VolumeException | UncheckedIOException | dev.j8s.runtime.ContainerRuntimeException e) {
-                    failed.add(volume.getName());
-                    recorder.event(ContainerReferences.of(pod), EventType.WARNING, EventReason.FAILED_MOUNT_VOLUME,
-                            e.getMessage());
-                    LOG.log(Level.WARNING, "volume set-up failed pod=" + key(pod) + " volume=" + volume.getName()
-                            + " error=" + e.getMessage());
+        while (true) {
+            PodVolumes state = pods.computeIfAbsent(uid, u -> new PodVolumes());
+            synchronized (state) {
+                if (state.removed) {
+                    pods.remove(uid, state); // torn down meanwhile: start afresh
+                    continue;
                 }
+                return mountAll(pod, state);
             }
-            if (failed.isEmpty()) {
-                state.backOff = Duration.ZERO;
-                return new MountResult.Ready();
-            }
-            state.backOff = state.backOff.isZero() ? INITIAL_BACK_OFF
-                    : min(state.backOff.multipliedBy(2), MAX_BACK_OFF);
-            return new MountResult.NotReady(failed, state.backOff);
         }
+    }
+
+    private MountResult mountAll(Pod pod, PodVolumes state) {
+        state.pod = pod;
+        List<String> failed = new ArrayList<>();
+        for (Volume volume : mountedVolumes(pod)) {
+            try {
+                state.mounted.put(volume.getName(), setUp(pod, volume, state));
+            } catch (VolumeException | UncheckedIOException | dev.j8s.runtime.ContainerRuntimeException e) {
+                failed.add(volume.getName());
+                recorder.event(ContainerReferences.of(pod), EventType.WARNING, EventReason.FAILED_MOUNT_VOLUME,
+                        e.getMessage());
+                LOG.log(Level.WARNING, "volume set-up failed pod=" + key(pod) + " volume=" + volume.getName()
+                        + " error=" + e.getMessage());
+            }
+        }
+        if (failed.isEmpty()) {
+            state.backOff = Duration.ZERO;
+            return new MountResult.Ready();
+        }
+        state.backOff = state.backOff.isZero() ? INITIAL_BACK_OFF : min(state.backOff.multipliedBy(2), MAX_BACK_OFF);
+        return new MountResult.NotReady(failed, state.backOff);
     }
 
     /** The pod's volumes that some container (init or regular) mounts, in spec order. */
@@ -143,6 +213,9 @@ public final class VolumeManager {
             throw new VolumeException("MountVolume.NewMounter initialization failed for volume \"" + name + "\" : "
                     + "volume type " + type + " is not supported by j8s yet");
         }
+        boolean first = !state.mounted.containsKey(name);
+        Optional<Long> fsGroup = fsGroup(pod);
+        String namespace = pod.getMetadata().getNamespace();
         try {
             return switch (type) {
                 case "emptyDir" -> {
@@ -155,12 +228,114 @@ public final class VolumeManager {
                                         + volume.getEmptyDir().getSizeLimit() + ", which j8s does not enforce yet:"
                                         + " nothing evicts the pod when the volume grows past it");
                     }
-                    yield new MountedVolume(name, dir, false);
+                    if (first && fsGroup.isPresent()) {
+                        VolumeOwnership.apply(dir, fsGroup.get(), fsGroupChangePolicy(pod), false);
+                    }
+                    yield new MountedVolume(name, type, dir, false);
                 }
+                case "hostPath" -> new MountedVolume(name, type, HostPath.setUp(volume.getHostPath()), false);
+                case "secret" -> apiData(pod, name, type, PLUGIN_SECRET, true, first, fsGroup,
+                        () -> ApiDataVolumes.secret(namespace, volume.getSecret(), objects));
+                case "configMap" -> apiData(pod, name, type, PLUGIN_CONFIG_MAP, false, first, fsGroup,
+                        () -> ApiDataVolumes.configMap(namespace, volume.getConfigMap(), objects));
+                case "downwardAPI" -> apiData(pod, name, type, PLUGIN_DOWNWARD_API, false, first, fsGroup,
+                        () -> ApiDataVolumes.downwardApi(pod, volume.getDownwardAPI(), node.get()));
+                case "projected" -> apiData(pod, name, type, PLUGIN_PROJECTED, true, first, fsGroup,
+                        () -> ApiDataVolumes.projected(pod, volume.getProjected(), objects, node.get()));
                 default -> throw new IllegalStateException("no set-up for " + type);
             };
-        } catch (VolumeException e) {
+        } catch (VolumeException | UncheckedIOException e) {
             throw new VolumeException("MountVolume.SetUp failed for volume \"" + name + "\" : " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A secret, configMap, downwardAPI or projected volume: its payload written atomically into its directory (a
+     * tmpfs for secrets and projections, mounted once and kept), given to the fsGroup when it changed; always
+     * mounted read-only into containers.
+     */
+    private MountedVolume apiData(Pod pod, String name, String type, String plugin, boolean tmpfs, boolean first,
+            Optional<Long> fsGroup, Supplier<Map<String, AtomicWriter.FileProjection>> payload) {
+        Map<String, AtomicWriter.FileProjection> files = payload.get(); // before anything is made: a missing secret
+        Path dir = volumeDir(pod, plugin, name);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("create volume directory " + dir, e);
+        }
+        if (tmpfs && !Mounts.isMountPoint(dir)) {
+            Mounts.mountTmpfsVolume(dir, "mode=755"); // secrets never touch the node's disk
+        }
+        boolean changed = new AtomicWriter(dir, clock).write(files);
+        if ((changed || first) && fsGroup.isPresent()) {
+            VolumeOwnership.apply(dir, fsGroup.get(), "Always", true);
+        }
+        if (changed && !first) {
+            LOG.log(Level.INFO, "volume content updated pod=" + key(pod) + " volume=" + name);
+        }
+        return new MountedVolume(name, type, dir, true);
+    }
+
+    private static Optional<Long> fsGroup(Pod pod) {
+        var sc = pod.getSpec().getSecurityContext();
+        return sc == null ? Optional.empty() : Optional.ofNullable(sc.getFsGroup());
+    }
+
+    private static String fsGroupChangePolicy(Pod pod) {
+        var sc = pod.getSpec().getSecurityContext();
+        return sc == null || sc.getFsGroupChangePolicy() == null ? "Always" : sc.getFsGroupChangePolicy();
+    }
+
+    /**
+     * Starts the reconciler that projects the API-data volumes of the pods set up here again every
+     * {@code period} (upstream re-runs their SetUp at each pod resync), so a changed secret or configMap reaches
+     * running containers; a failure is a {@code FailedMount} event and the old files stay.
+     */
+    public synchronized void start(Duration period) {
+        if (reconciler != null) {
+            return;
+        }
+        reconciler = Thread.ofVirtual().name("volume-reconciler").start(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                try {
+                    Thread.sleep(period);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                reconcile();
+            }
+        });
+    }
+
+    /** One pass of the reconciler. */
+    void reconcile() {
+        for (PodVolumes state : pods.values()) {
+            synchronized (state) {
+                if (state.removed || state.pod == null) {
+                    continue;
+                }
+                Pod pod = state.pod;
+                for (Volume volume : mountedVolumes(pod)) {
+                    MountedVolume mounted = state.mounted.get(volume.getName());
+                    if (mounted == null || !API_DATA.contains(mounted.type())) {
+                        continue;
+                    }
+                    try {
+                        state.mounted.put(volume.getName(), setUp(pod, volume, state));
+                    } catch (VolumeException | UncheckedIOException | dev.j8s.runtime.ContainerRuntimeException e) {
+                        recorder.event(ContainerReferences.of(pod), EventType.WARNING, EventReason.FAILED_MOUNT_VOLUME,
+                                e.getMessage());
+                    }
+                }
+            }
+        }
+    }
+
+    /** Stops the reconciler; volumes stay as they are. */
+    public synchronized void close() {
+        if (reconciler != null) {
+            reconciler.interrupt();
+            reconciler = null;
         }
     }
 
@@ -211,30 +386,97 @@ public final class VolumeManager {
 
     /**
      * Upstream {@code makeMounts} for the container's {@code volumeMounts}: each becomes a bind mount of its
-     * volume's directory, parents before children.
+     * volume's directory, or of its {@code subPath} (or {@code subPathExpr} expanded with {@code env}) prepared by
+     * {@link SubPaths} under {@code volume-subpaths/<volume>/<container>/<index>}; parents before children.
      *
-     * @throws ConfigException for a mount of a volume that is not set up, or a mount option j8s does not honour
-     *     yet ({@code CreateContainerConfigError})
+     * @param env the container's variables (from the kubelet), for {@code subPathExpr}
+     * @throws ConfigException with upstream's message ({@code CreateContainerConfigError})
      */
-    public List<ContainerConfig.Mount> makeMounts(Pod pod, Container container) {
+    public List<ContainerConfig.Mount> makeMounts(Pod pod, Container container, Map<String, String> env) {
         PodVolumes state = pods.get(pod.getMetadata().getUid());
         List<ContainerConfig.Mount> mounts = new ArrayList<>();
-        for (VolumeMount m : container.getVolumeMounts()) {
+        if (!container.getVolumeDevices().isEmpty()) {
+            throw new ConfigException("volumeDevices (raw block volumes) of container \"" + container.getName()
+                    + "\" are not supported by j8s yet");
+        }
+        List<VolumeMount> volumeMounts = container.getVolumeMounts();
+        for (int index = 0; index < volumeMounts.size(); index++) {
+            VolumeMount m = volumeMounts.get(index);
+            if ("Enabled".equals(m.getRecursiveReadOnly())) {
+                // IfPossible is honoured as "not possible"; Enabled must fail rather than run half read-only
+                throw new ConfigException("recursiveReadOnly: Enabled of volumeMount \"" + m.getName()
+                        + "\" of container \"" + container.getName() + "\" is not supported by j8s yet");
+            }
             MountedVolume volume = state == null ? null : state.mounted.get(m.getName());
             if (volume == null) {
                 throw new ConfigException("cannot find volume \"" + m.getName() + "\" to mount into container \""
                         + container.getName() + "\"");
             }
-            if (m.getSubPath() != null && !m.getSubPath().isEmpty()
-                    || m.getSubPathExpr() != null && !m.getSubPathExpr().isEmpty()) {
-                throw new ConfigException("volumeMount \"" + m.getName() + "\" of container \"" + container.getName()
-                        + "\": subPath is not supported by j8s yet");
-            }
             boolean readOnly = volume.forceReadOnly() || Boolean.TRUE.equals(m.getReadOnly());
-            mounts.add(new ContainerConfig.Mount(m.getMountPath(), volume.hostPath(), readOnly,
-                    propagation(container, m)));
+            Path source = volume.hostPath();
+            String subPath = subPath(m, env);
+            if (!subPath.isEmpty()) {
+                source = prepareSubPath(pod, container, m, index, volume, subPath, readOnly);
+            }
+            mounts.add(new ContainerConfig.Mount(m.getMountPath(), source, readOnly, propagation(container, m)));
         }
         return sortedByDepth(mounts);
+    }
+
+    /** The mount's {@code subPath}, or its {@code subPathExpr} expanded (upstream {@code ExpandContainerVolumeMounts}). */
+    private static String subPath(VolumeMount m, Map<String, String> env) {
+        String expr = m.getSubPathExpr() == null ? "" : m.getSubPathExpr();
+        String subPath = m.getSubPath() == null ? "" : m.getSubPath();
+        if (expr.isEmpty()) {
+            return subPath;
+        }
+        if (!subPath.isEmpty()) {
+            throw new ConfigException("subPathExpr and subPath are mutually exclusive");
+        }
+        java.util.TreeSet<String> missing = new java.util.TreeSet<>();
+        String expanded = Expansion.expand(expr, name -> {
+            String value = env.get(name);
+            if (value == null || value.isEmpty()) {
+                missing.add(name);
+            }
+            return value == null ? "" : value;
+        });
+        if (!missing.isEmpty()) {
+            throw new ConfigException("missing value for " + String.join(", ", missing));
+        }
+        return expanded;
+    }
+
+    private Path prepareSubPath(Pod pod, Container container, VolumeMount m, int index, MountedVolume volume,
+            String subPath, boolean readOnly) {
+        if (subPath.startsWith("/")) {
+            throw new ConfigException("error SubPath `" + subPath + "` must not be an absolute path");
+        }
+        for (Path part : Path.of(subPath)) {
+            if (part.toString().equals("..")) {
+                throw new ConfigException("unable to provision SubPath `" + subPath + "`: must not contain '..'");
+            }
+        }
+        Path volumeDir = volume.hostPath();
+        if (!Files.exists(volumeDir.resolve(subPath), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            try {
+                int mode = (Integer) Files.getAttribute(volumeDir, "unix:mode") & 07777;
+                SubPaths.makeDirs(volumeDir, subPath, mode);
+            } catch (IOException | RuntimeException e) {
+                LOG.log(Level.WARNING, "subPath directory not made pod=" + key(pod) + " error=" + e.getMessage());
+                throw new ConfigException("failed to create subPath directory for volumeMount \"" + m.getName()
+                        + "\" of container \"" + container.getName() + "\"");
+            }
+        }
+        Path target = podDir(pod.getMetadata().getUid()).resolve("volume-subpaths").resolve(m.getName())
+                .resolve(container.getName()).resolve(Integer.toString(index));
+        try {
+            return SubPaths.prepare(volumeDir, subPath, target, readOnly);
+        } catch (VolumeException | dev.j8s.runtime.ContainerRuntimeException e) {
+            LOG.log(Level.WARNING, "subPath not prepared pod=" + key(pod) + " error=" + e.getMessage());
+            throw new ConfigException("failed to prepare subPath for volumeMount \"" + m.getName()
+                    + "\" of container \"" + container.getName() + "\"");
+        }
     }
 
     /** Upstream {@code translateMountPropagation}; Bidirectional needs a privileged container, which j8s refuses. */
@@ -266,9 +508,10 @@ public final class VolumeManager {
     public boolean unmountPod(String uid) {
         PodVolumes state = pods.computeIfAbsent(uid, u -> new PodVolumes());
         synchronized (state) {
+            state.removed = true;
             Path dir = podDir(uid);
             if (!Files.exists(dir)) {
-                pods.remove(uid);
+                pods.remove(uid, state);
                 return true;
             }
             String prefix = dir.toAbsolutePath().normalize() + "/";
@@ -286,7 +529,7 @@ public final class VolumeManager {
                 return false;
             }
             deleteTree(dir);
-            pods.remove(uid);
+            pods.remove(uid, state);
             return true;
         }
     }

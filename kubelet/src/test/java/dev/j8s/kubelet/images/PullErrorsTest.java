@@ -2,6 +2,8 @@ package dev.j8s.kubelet.images;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.j8s.oci.image.PullException;
+import dev.j8s.oci.reference.ImageReference;
 import org.junit.jupiter.api.Test;
 
 class PullErrorsTest {
@@ -23,6 +25,26 @@ class PullErrorsTest {
     void anythingElseIsErrImagePullWithTheRawText() {
         assertThat(PullErrors.classify("app:1", "pull QPS exceeded"))
                 .isEqualTo(new PullErrors.Classified("ErrImagePull", "pull QPS exceeded"));
+    }
+
+    @Test
+    void theImageStoresOwnPrefixIsNotRepeated() {
+        ImageReference ref = ImageReference.parse("127.0.0.1:5000/odd/hostile:1");
+        // as ImageStore.pull words an unpack failure
+        PullException store = new PullException(PullException.Kind.INVALID_IMAGE, "failed to pull and unpack image "
+                + "\"127.0.0.1:5000/odd/hostile:1\": layer sha256:" + "ab".repeat(32) + ": entry \"up/x\": path goes "
+                + "through symlink \"up\"");
+        String expected = "failed to pull and unpack image \"127.0.0.1:5000/odd/hostile:1\": layer sha256:"
+                + "ab".repeat(32) + ": entry \"up/x\": path goes through symlink \"up\"";
+        assertThat(PullErrors.describe(ref, store)).isEqualTo(expected);
+        assertThat(PullErrors.classify("127.0.0.1:5000/odd/hostile:1", PullErrors.describe(ref, store)))
+                .isEqualTo(new PullErrors.Classified("ErrImagePull", expected));
+        PullException denied = new PullException(PullException.Kind.UNAUTHORIZED, "failed to pull and unpack image "
+                + "\"127.0.0.1:5000/odd/hostile:1\": fetch manifest 127.0.0.1:5000/odd/hostile:1: 401 unauthorized");
+        assertThat(PullErrors.describe(ref, denied)).isEqualTo("failed to pull and unpack image "
+                + "\"127.0.0.1:5000/odd/hostile:1\": failed to resolve reference \"127.0.0.1:5000/odd/hostile:1\": "
+                + "pull access denied, repository does not exist or may require authorization: fetch manifest "
+                + "127.0.0.1:5000/odd/hostile:1: 401 unauthorized");
     }
 
     @Test

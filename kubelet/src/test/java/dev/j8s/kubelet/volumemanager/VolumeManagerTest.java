@@ -51,7 +51,7 @@ class VolumeManagerTest {
         assertThat(manager.waitForAttachAndMount(pod)).isInstanceOf(VolumeManager.MountResult.Ready.class);
         Path volume = dir.resolve("pods/u1/volumes/kubernetes.io~empty-dir/cache");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(volume))).isEqualTo("rwxrwxrwx");
-        assertThat(manager.makeMounts(pod, pod.getSpec().getContainers().getFirst())).containsExactly(
+        assertThat(manager.makeMounts(pod, pod.getSpec().getContainers().getFirst(), java.util.Map.of())).containsExactly(
                 new ContainerConfig.Mount("/cache", volume, false),
                 new ContainerConfig.Mount("/cache/again", volume, true));
         assertThat(events.lines()).isEmpty();
@@ -91,7 +91,7 @@ class VolumeManagerTest {
         assertThat(second).isEqualTo(new VolumeManager.MountResult.NotReady(List.of("share"), Duration.ofSeconds(1)));
         assertThat(events.lines()).containsOnly("Warning FailedMount MountVolume.NewMounter initialization failed for"
                 + " volume \"share\" : volume type nfs is not supported by j8s yet");
-        assertThatThrownBy(() -> manager.makeMounts(pod, pod.getSpec().getContainers().getFirst()))
+        assertThatThrownBy(() -> manager.makeMounts(pod, pod.getSpec().getContainers().getFirst(), java.util.Map.of()))
                 .isInstanceOf(ConfigException.class)
                 .hasMessage("cannot find volume \"share\" to mount into container \"a\"");
     }
@@ -138,7 +138,7 @@ class VolumeManagerTest {
                 .addNewContainer().withName("a").addNewVolumeMount().withName("v").withMountPath("/v")
                 .withMountPropagation("Bidirectional").endVolumeMount().endContainer().endSpec().build();
         manager.waitForAttachAndMount(bidi);
-        assertThatThrownBy(() -> manager.makeMounts(bidi, bidi.getSpec().getContainers().getFirst()))
+        assertThatThrownBy(() -> manager.makeMounts(bidi, bidi.getSpec().getContainers().getFirst(), java.util.Map.of()))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageStartingWith("Bidirectional mount propagation is available only to privileged containers");
     }
@@ -156,5 +156,101 @@ class VolumeManagerTest {
         Pod unlimited = new PodBuilder(limited).editSpec().addNewContainer().withName("c").endContainer().endSpec()
                 .build();
         assertThat(VolumeManager.podMemoryLimit(unlimited)).isEmpty();
+    }
+
+    @Test
+    void subPathExprExpandsTheContainersVariablesAndAnEmptyOrMissingOneIsAConfigError() throws Exception {
+        VolumeManager manager = manager();
+        Pod pod = pod("u9").editSpec()
+                .addNewVolume().withName("logs").withNewEmptyDir().endEmptyDir().endVolume()
+                .addNewContainer().withName("a").addNewVolumeMount().withName("logs").withMountPath("/logs")
+                .withSubPathExpr("$(POD_NAME)/$(MISSING)$(EMPTY)").endVolumeMount().endContainer().endSpec().build();
+        manager.waitForAttachAndMount(pod);
+        assertThatThrownBy(() -> manager.makeMounts(pod, pod.getSpec().getContainers().getFirst(),
+                java.util.Map.of("POD_NAME", "web", "EMPTY", ""))).isInstanceOf(ConfigException.class)
+                .hasMessage("missing value for EMPTY, MISSING");
+        Pod both = new PodBuilder(pod).editSpec().editFirstContainer().editFirstVolumeMount().withSubPath("x")
+                .endVolumeMount().endContainer().endSpec().build();
+        assertThatThrownBy(() -> manager.makeMounts(both, both.getSpec().getContainers().getFirst(), java.util.Map.of()))
+                .hasMessage("subPathExpr and subPath are mutually exclusive");
+        Pod escape = new PodBuilder(pod).editSpec().editFirstContainer().editFirstVolumeMount().withSubPathExpr(null)
+                .withSubPath("a/../../etc").endVolumeMount().endContainer().endSpec().build();
+        assertThatThrownBy(() -> manager.makeMounts(escape, escape.getSpec().getContainers().getFirst(),
+                java.util.Map.of())).hasMessage("unable to provision SubPath `a/../../etc`: must not contain '..'");
+        Pod absolute = new PodBuilder(escape).editSpec().editFirstContainer().editFirstVolumeMount()
+                .withSubPath("/etc").endVolumeMount().endContainer().endSpec().build();
+        assertThatThrownBy(() -> manager.makeMounts(absolute, absolute.getSpec().getContainers().getFirst(),
+                java.util.Map.of())).hasMessage("error SubPath `/etc` must not be an absolute path");
+    }
+
+    @Test
+    void recursiveReadOnlyEnabledAndBlockDevicesAreRefusedNotIgnored() {
+        VolumeManager manager = manager();
+        Pod pod = pod("u10").editSpec()
+                .addNewVolume().withName("v").withNewEmptyDir().endEmptyDir().endVolume()
+                .addNewContainer().withName("a").addNewVolumeMount().withName("v").withMountPath("/v").withReadOnly(true)
+                .withRecursiveReadOnly("Enabled").endVolumeMount().endContainer().endSpec().build();
+        manager.waitForAttachAndMount(pod);
+        assertThatThrownBy(() -> manager.makeMounts(pod, pod.getSpec().getContainers().getFirst(), java.util.Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("recursiveReadOnly: Enabled");
+        Pod block = new PodBuilder(pod).editSpec().editFirstContainer().editFirstVolumeMount()
+                .withRecursiveReadOnly(null).endVolumeMount().addNewVolumeDevice().withName("v").withDevicePath("/dev/xvda")
+                .endVolumeDevice().endContainer().endSpec().build();
+        assertThatThrownBy(() -> manager.makeMounts(block, block.getSpec().getContainers().getFirst(), java.util.Map.of()))
+                .hasMessageContaining("volumeDevices");
+    }
+
+    @Test
+    void theReconcilerProjectsAChangedConfigMapAndDownwardApiIntoRunningPodsAndAMissingOneIsReported() throws Exception {
+        java.util.Map<String, String> data = new java.util.concurrent.ConcurrentHashMap<>(java.util.Map.of("k", "v1"));
+        dev.j8s.kubelet.envvars.EnvSources objects = new dev.j8s.kubelet.envvars.EnvSources() {
+            @Override
+            public java.util.Optional<io.fabric8.kubernetes.api.model.Secret> secret(String ns, String name) {
+                return java.util.Optional.empty();
+            }
+
+            @Override
+            public java.util.Optional<io.fabric8.kubernetes.api.model.ConfigMap> configMap(String ns, String name) {
+                return data.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(
+                        new io.fabric8.kubernetes.api.model.ConfigMapBuilder().withNewMetadata().withName(name)
+                                .endMetadata().withData(java.util.Map.copyOf(data)).build());
+            }
+
+            @Override
+            public java.util.List<io.fabric8.kubernetes.api.model.Service> services(String ns) {
+                return java.util.List.of();
+            }
+        };
+        VolumeManager manager = new VolumeManager(dir.resolve("pods"), events, 1L << 30, objects,
+                () -> new dev.j8s.kubelet.envvars.DownwardApi.Node(java.util.List.of(), java.util.Map.of()),
+                java.time.Clock.systemUTC());
+        Pod pod = pod("u11").editMetadata().addToLabels("app", "one").endMetadata().editSpec()
+                .addNewVolume().withName("cfg").withNewConfigMap().withName("app").endConfigMap().endVolume()
+                .addNewVolume().withName("info").withNewDownwardAPI().addNewItem().withPath("labels").withNewFieldRef()
+                .withFieldPath("metadata.labels").endFieldRef().endItem().endDownwardAPI().endVolume()
+                .addNewContainer().withName("a").addNewVolumeMount().withName("cfg").withMountPath("/cfg").endVolumeMount()
+                .addNewVolumeMount().withName("info").withMountPath("/info").endVolumeMount().endContainer()
+                .endSpec().build();
+        assertThat(manager.waitForAttachAndMount(pod)).isInstanceOf(VolumeManager.MountResult.Ready.class);
+        Path cfg = dir.resolve("pods/u11/volumes/kubernetes.io~configmap/cfg");
+        Path first = Files.readSymbolicLink(cfg.resolve("..data"));
+        assertThat(cfg.resolve("k")).hasContent("v1");
+        assertThat(manager.makeMounts(pod, pod.getSpec().getContainers().getFirst(), java.util.Map.of()))
+                .allMatch(ContainerConfig.Mount::readOnly);
+
+        data.put("k", "v2");
+        manager.reconcile();
+        assertThat(cfg.resolve("k")).hasContent("v2");
+        assertThat(Files.readSymbolicLink(cfg.resolve("..data"))).isNotEqualTo(first);
+
+        Pod relabelled = new PodBuilder(pod).editMetadata().addToLabels("app", "two").endMetadata().build();
+        manager.waitForAttachAndMount(relabelled);
+        assertThat(dir.resolve("pods/u11/volumes/kubernetes.io~downward-api/info/labels")).hasContent("app=\"two\"");
+
+        data.clear();
+        manager.reconcile();
+        assertThat(cfg.resolve("k")).as("the old files stay").hasContent("v2");
+        assertThat(events.lines()).containsExactly("Warning FailedMount MountVolume.SetUp failed for volume \"cfg\" :"
+                + " configmap \"app\" not found");
     }
 }

@@ -163,7 +163,7 @@ final class ArchiveImporter {
             for (int i = 0; i < chain.size(); i++) {
                 Descriptor layer = manifest.layers().get(i);
                 Path blob = blobPath(dir, layer.digest());
-                futures.add(store.layers().ensure(chain.get(i), config.diffIds().get(i), "layer " + layer.digest() + " of " + archive,
+                futures.add(store.layers().ensure(chain.get(i), config.diffIds().get(i), layer.digest().toString(),
                         MediaTypes.layerCompression(layer.mediaType()),
                         () -> new VerifyingInputStream(new BufferedInputStream(Files.newInputStream(blob), 1 << 16), layer.digest(), layer.size()),
                         () -> { }, p -> { }));
@@ -224,7 +224,7 @@ final class ArchiveImporter {
                     c = sniff(probe);
                 }
                 futures.add(store.layers().ensure(chain.get(i), config.diffIds().get(i),
-                        "layer " + layerNames.get(i).asText() + " of " + archive, c,
+                        layerNames.get(i).asText(), c,
                         () -> new BufferedInputStream(Files.newInputStream(layer), 1 << 16), () -> { }, p -> { }));
             }
             List<Long> sizes = ImageStore.awaitAll(futures, archive);

@@ -211,7 +211,7 @@ public final class ImageStore implements AutoCloseable {
             for (int i = 0; i < chain.size(); i++) {
                 Descriptor layer = manifest.layers().get(i);
                 futures.add(layers.ensure(chain.get(i), config.diffIds().get(i),
-                        "layer " + layer.digest() + " of " + named,
+                        layer.digest().toString(),
                         MediaTypes.layerCompression(layer.mediaType()),
                         () -> client.openBlob(named, layer),
                         () -> listener.layer(layer.digest(), layer.size()),

@@ -134,9 +134,10 @@ final class LayerCache implements AutoCloseable {
     /**
      * The unpacked size of the chain ID's layer, unpacking it from {@code source} first unless present or already
      * being unpacked by someone else (then that future is shared). {@code onFetch} runs only when this call
-     * starts a fetch.
+     * starts a fetch. Failures say {@code layer <layer>: …}; {@code layer} names the layer alone (its digest, or
+     * its name in an archive), since images share layers and the caller names the image once.
      */
-    CompletableFuture<Long> ensure(Digest chainId, Digest diffId, String what, LayerCompression compression, Source source,
+    CompletableFuture<Long> ensure(Digest chainId, Digest diffId, String layer, LayerCompression compression, Source source,
                                    Runnable onFetch, Consumer<Progress> progress) {
         Path target = dir(chainId);
         if (Files.isDirectory(target)) {
@@ -163,13 +164,13 @@ final class LayerCache implements AutoCloseable {
                     }
                 };
                 try {
-                    mine.complete(unpack(chainId, diffId, what, compression, source, progress, release));
+                    mine.complete(unpack(chainId, diffId, layer, compression, source, progress, release));
                 } finally {
                     release.run();
                 }
             } catch (Throwable t) {
                 mine.completeExceptionally(t instanceof InterruptedException
-                        ? new PullException(PullException.Kind.NETWORK, what + ": interrupted", t) : t);
+                        ? new PullException(PullException.Kind.NETWORK, "layer " + layer + ": interrupted", t) : t);
             } finally {
                 running.remove(chainId, mine);
             }
@@ -183,7 +184,7 @@ final class LayerCache implements AutoCloseable {
     }
 
     /** Unpacks, verifies and renames into place; {@code releaseSlot} runs once the streaming part is over. */
-    private long unpack(Digest chainId, Digest diffId, String what, LayerCompression compression, Source source,
+    private long unpack(Digest chainId, Digest diffId, String layer, LayerCompression compression, Source source,
                         Consumer<Progress> progress, Runnable releaseSlot) throws IOException {
         Path target = dir(chainId);
         Path tmp = dir.resolve(TMP_PREFIX + chainId.hex() + "-" + UUID.randomUUID());
@@ -193,11 +194,11 @@ final class LayerCache implements AutoCloseable {
             in = new Tracking(source.open(), progress);
             LayerStats stats;
             try (Tracking src = in) {
-                stats = extractor.extract(what, src, compression, tmp);
+                stats = extractor.extract(layer, src, compression, tmp);
                 src.transferTo(OutputStream.nullOutputStream()); // the source verifies size and digest at EOF
             }
             if (!stats.diffId().equals(diffId)) {
-                throw new PullException(PullException.Kind.INVALID_IMAGE, what + ": uncompressed content has digest "
+                throw new PullException(PullException.Kind.INVALID_IMAGE, "layer " + layer + ": uncompressed content has digest "
                         + stats.diffId() + " but the image config says " + diffId);
             }
             // The next layer streams while this one's files are written back.
@@ -221,7 +222,7 @@ final class LayerCache implements AutoCloseable {
                 Throwable f = in.failure;
                 PullException.Kind kind = f instanceof ContentException ? PullException.Kind.INVALID_IMAGE
                         : f instanceof IOException ? PullException.Kind.NETWORK : Failures.kind(f);
-                throw new PullException(kind, what + ": " + f.getMessage(), e);
+                throw new PullException(kind, "layer " + layer + ": " + f.getMessage(), e);
             }
             throw e;
         }

@@ -31,6 +31,7 @@ import java.util.Optional;
 import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveStructSparse;
 
 /**
  * Unpacks one image layer in a single streaming pass into an empty directory that becomes an overlayfs
@@ -38,13 +39,18 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  * ({@code trusted.overlay.opaque=y}); ownership, modes incl. setuid, {@code user.*} xattrs, file capabilities
  * ({@code security.capability}) and mtimes are kept.
  *
- * <p>Nothing can escape the destination: names with {@code ..} above the root or absolute names, paths through
- * any symlink, symlinks whose relative target climbs above the root, hardlinks to anything outside the layer,
- * and device nodes other than whiteouts are refused with a {@link LayerException} naming the layer and entry.
- * Absolute symlink targets are stored verbatim: they resolve inside the container's root at run time, and
- * host-side code must never follow them (it never needs to: parents are walked without following links).
- * Because each layer is unpacked alone into a fresh directory owned by this process, no other writer can swap
- * a directory for a symlink during extraction.
+ * <p>A symlink is data: its target is stored verbatim, as containerd and moby store it, whether it is absolute,
+ * dangling or a relative path that climbs above the root ({@code lib/x.so -> ../../../other/x.so}); it resolves
+ * inside the container's root at run time, and host-side code never follows it (parents are walked without
+ * following links, and the runtime resolves container paths with {@code RootPath}). What a symlink could
+ * redirect is refused instead: every file, directory, hardlink or whiteout whose path goes through a symlink,
+ * names with {@code ..} above the root or absolute names, hardlinks to anything outside the layer, and device
+ * nodes other than whiteouts — each with a {@link LayerException} naming the layer and entry. Because each layer
+ * is unpacked alone into a fresh directory owned by this process, no other writer can swap a directory for a
+ * symlink during extraction.
+ *
+ * <p>Sparse files (old GNU, PAX 0.x and 1.0) are written with their holes: only the stored data regions are
+ * written, and the file is extended to its real size.
  *
  * <p>Thread-safe: each call works on its own destination; the instance holds only limits.
  */
@@ -218,9 +224,6 @@ public final class LayerExtractor {
             if (e.isGlobalPaxHeader() || e.isPaxHeader()) {
                 return;
             }
-            if (e.isGNUSparse() || e.isPaxGNUSparse() || e.isPaxGNU1XSparse()) {
-                throw refuse(e, "sparse files are not supported");
-            }
             List<String> parts = clean(e, e.getName());
             if (parts.isEmpty()) {
                 return; // the root itself ("./"): nothing to create
@@ -260,13 +263,7 @@ public final class LayerExtractor {
             } else if (e.isSymbolicLink()) {
                 String link = e.getLinkName();
                 checkLinkText(e, link);
-                if (!link.startsWith("/")) {
-                    // Relative targets resolve from the link's directory and must stay inside the root.
-                    List<String> joined = new ArrayList<>(parentParts);
-                    joined.add(link);
-                    cleanOrRefuse(e, String.join("/", joined), "symlink target " + quote(link) + " points outside the layer");
-                }
-                Files.createSymbolicLink(target, Path.of(link));
+                Files.createSymbolicLink(target, Path.of(link)); // verbatim: data, resolved in the container
             } else if (e.isLink()) {
                 String link = e.getLinkName();
                 checkLinkText(e, link);
@@ -290,6 +287,14 @@ public final class LayerExtractor {
                 throw refuse(e, "device nodes are not allowed in image layers");
             } else if (e.isFIFO()) {
                 Native.mknod(target, Native.S_IFIFO | 0600, 0, 0);
+            } else if (e.isStarSparse() && !e.isGNUSparse()) {
+                throw refuse(e, "star sparse files are not supported (GNU sparse formats are)");
+            } else if (e.isGNUSparse()) {
+                try (FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                        LinkOption.NOFOLLOW_LINKS)) {
+                    copySparse(e, data, out);
+                }
+                Native.truncate(target, e.getRealSize()); // the final hole, if any
             } else if (e.isFile()) {
                 try (FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
                         LinkOption.NOFOLLOW_LINKS)) {
@@ -321,6 +326,44 @@ public final class LayerExtractor {
                 }
                 if (n < heap.length) {
                     break; // readNBytes returns short only at the end of the entry
+                }
+            }
+        }
+
+        /**
+         * Writes only the data regions of a sparse entry, each at its offset, and skips the holes in between (the
+         * tar stream returns them as zeros, which are not read: its skip is free for holes), so the file keeps
+         * its holes on disk.
+         */
+        void copySparse(TarArchiveEntry e, InputStream data, FileChannel out) throws IOException {
+            List<TarArchiveStructSparse> regions = e.getOrderedSparseHeaders();
+            // The regions' data must lie within the entry (after the map, for PAX 1.0, which takes at least one
+            // record); Commons Compress 1.28 would read past the entry into the next headers.
+            long stored = 0;
+            for (TarArchiveStructSparse region : regions) {
+                stored += region.getNumbytes();
+            }
+            if (stored + (e.isPaxGNU1XSparse() ? 512 : 0) > e.getSize()) {
+                throw refuse(e, "sparse map claims " + stored + " bytes of data but the entry stores " + e.getSize());
+            }
+            long position = 0;
+            for (TarArchiveStructSparse region : regions) {
+                long hole = region.getOffset() - position;
+                if (hole > 0 && data.skip(hole) != hole) {
+                    throw refuse(e, "sparse map does not match the data");
+                }
+                position = region.getOffset();
+                long left = region.getNumbytes();
+                while (left > 0) {
+                    int n = data.readNBytes(heap, 0, (int) Math.min(heap.length, left));
+                    if (n == 0) {
+                        throw refuse(e, "sparse data ends early");
+                    }
+                    direct.clear().put(heap, 0, n).flip();
+                    while (direct.hasRemaining()) {
+                        position += out.write(direct, position);
+                    }
+                    left -= n;
                 }
             }
         }

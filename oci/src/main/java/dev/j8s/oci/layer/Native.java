@@ -13,7 +13,8 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * The few Linux calls java.nio lacks ({@code mknod}, {@code lsetxattr}, {@code lgetxattr}, {@code syncfs}), or that it needs in
+ * The few Linux calls java.nio lacks ({@code mknod}, {@code lsetxattr}, {@code lgetxattr}, {@code syncfs},
+ * {@code truncate} to a larger size), or that it needs in
  * one system call rather than several ({@code lchown}, {@code chmod}, {@code utimensat}), through the FFM
  * API; errno is captured and reported.
  *
@@ -45,6 +46,8 @@ final class Native {
     private static final MethodHandle UTIMENSAT = handle("utimensat",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
                     ValueLayout.JAVA_INT));
+    private static final MethodHandle TRUNCATE = handle("truncate",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
     private static final MethodHandle OPEN = handle("open",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
     private static final MethodHandle SYNCFS = handle("syncfs",
@@ -120,6 +123,22 @@ final class Native {
             int rc = (int) UTIMENSAT.invokeExact(state, -100 /* AT_FDCWD */, arena.allocateFrom(path.toString()), times,
                     0x100 /* AT_SYMLINK_NOFOLLOW */);
             check(rc, state, "utimensat " + path);
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /**
+     * {@code truncate(path, length)}: sets the size of a regular file, extending it with a hole. Follows a final
+     * symlink, so call it only on a file this process just created in a directory it owns.
+     */
+    static void truncate(Path path, long length) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(STATE);
+            int rc = (int) TRUNCATE.invokeExact(state, arena.allocateFrom(path.toString()), length);
+            check(rc, state, "truncate " + path);
         } catch (IOException | RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {

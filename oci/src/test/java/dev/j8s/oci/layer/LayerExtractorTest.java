@@ -61,9 +61,9 @@ class LayerExtractorTest {
                 refused("SymlinkEmptyFile", new TarBuilder().dir("etc").file("etc/emptied", "full").symlink("localetc", "/etc").file("localetc/emptied", ""),
                         "path goes through symlink \"localetc\""),
                 refused("HardlinkRelative", new TarBuilder().dir("etc").file("etc/passwd", "root:x").dir("breakouts").symlink("breakouts/d1", "../../etc").hardlink("breakouts/mypasswd", "/breakouts/d1/passwd"),
-                        "entry \"breakouts/d1\": symlink target \"../../etc\" points outside the layer"),
-                refused("HardlinkDownAndOut", new TarBuilder().dir("breakouts").symlink("breakouts/d1", "../downandout/../../etc"),
-                        "points outside the layer"),
+                        "entry \"breakouts/mypasswd\": path goes through symlink \"breakouts/d1\""),
+                contained("HardlinkDownAndOut", new TarBuilder().dir("breakouts").symlink("breakouts/d1", "../downandout/../../etc"),
+                        root -> assertThat(target(root.resolve("breakouts/d1"))).isEqualTo("../downandout/../../etc")),
                 contained("HardlinkAbsolute", new TarBuilder().dir("etc").file("etc/passwd", "root:x").hardlink("mypasswd", "/etc/passwd"),
                         root -> assertThat(sameFile(root.resolve("mypasswd"), root.resolve("etc/passwd"))).isTrue()),
                 refused("HardlinkRelativeLong", new TarBuilder().hardlink("mypasswd", "../../../../../../../etc/passwd"),
@@ -114,9 +114,34 @@ class LayerExtractorTest {
                 refused("InvalidHardlinkVictim", new TarBuilder().hardlink("loophole", victimHello), "points outside the layer"),
                 refused("InvalidHardlinkSlash", new TarBuilder().hardlink("loophole", "/../victim/hello"), "points outside the layer"),
                 refused("InvalidSymlinkLoophole", new TarBuilder().symlink("loophole-victim", "../victim").file("loophole-victim/file", "x"),
-                        "symlink target \"../victim\" points outside the layer"),
+                        "entry \"loophole-victim/file\": path goes through symlink \"loophole-victim\""),
                 refused("InvalidSymlinkDirLoophole", new TarBuilder().dir("dir").symlink("dir/loophole", "../../victim").file("dir/loophole/newdir/newfile", "x"),
-                        "points outside the layer"),
+                        "entry \"dir/loophole/newdir/newfile\": path goes through symlink \"dir/loophole\""),
+                // a symlink is data: any target is stored verbatim, and nothing is written through it
+                contained("ClimbingRelativeSymlinkIsStoredVerbatim", new TarBuilder().dir("usr/lib/jni")
+                                .symlink("usr/lib/jni/libatk-wrapper.so", "../../../x86_64-linux-gnu/jni/libatk-wrapper.so"),
+                        root -> assertThat(target(root.resolve("usr/lib/jni/libatk-wrapper.so")))
+                                .isEqualTo("../../../x86_64-linux-gnu/jni/libatk-wrapper.so")),
+                contained("DanglingAndAbsoluteSymlinksAreStoredVerbatim", new TarBuilder().symlink("gone", "does/not/exist")
+                                .symlink("abs", "/etc/passwd").symlink("root-link", "/"),
+                        root -> assertThat(java.util.List.of(target(root.resolve("gone")), target(root.resolve("abs")),
+                                target(root.resolve("root-link")))).containsExactly("does/not/exist", "/etc/passwd", "/")),
+                refused("FileThroughAClimbingSymlink", new TarBuilder().symlink("up", "../../..").file("up/tmp/breakout-j8s", "x"),
+                        "entry \"up/tmp/breakout-j8s\": path goes through symlink \"up\""),
+                refused("DirectoryThroughAClimbingSymlink", new TarBuilder().dir("a").symlink("a/up", "../../victim").dir("a/up/newdir"),
+                        "entry \"a/up/newdir/\": path goes through symlink \"a/up\""),
+                refused("HardlinkThroughAClimbingSymlink", new TarBuilder().symlink("up", "../victim").hardlink("grab", "up/hello"),
+                        "entry \"grab\": path goes through symlink \"up\""),
+                refused("WhiteoutThroughAClimbingSymlink", new TarBuilder().symlink("up", "../victim").file("up/.wh.hello", ""),
+                        "entry \"up/.wh.hello\": path goes through symlink \"up\""),
+                refused("OpaqueThroughAClimbingSymlink", new TarBuilder().symlink("up", "..").file("up/.wh..wh..opq", ""),
+                        "entry \"up/.wh..wh..opq\": path goes through symlink \"up\""),
+                refused("FifoThroughAClimbingSymlink", new TarBuilder().symlink("up", "../victim").fifo("up/pipe"),
+                        "entry \"up/pipe\": path goes through symlink \"up\""),
+                contained("HardlinkToAClimbingSymlinkLinksTheLink", new TarBuilder().symlink("up", "../victim/hello").hardlink("same", "up"),
+                        root -> assertThat(target(root.resolve("same"))).isEqualTo("../victim/hello")),
+                contained("ClimbingSymlinkReplacedByADirectoryTakesWrites", new TarBuilder().symlink("up", "../victim").dir("up").file("up/hello", "mine"),
+                        root -> assertThat(root.resolve("up/hello")).hasContent("mine")),
                 refused("SymlinkBreakoutTwoHop", new TarBuilder().dir("inner").symlink("inner/go_up", "..").symlink("inner/go_up/escape", "../victim").file("inner/go_up/escape/newfile", "x"),
                         "entry \"inner/go_up/escape\": path goes through symlink \"inner/go_up\""),
                 refused("FileThenSubpath", new TarBuilder().file("etc", "x").file("etc/passwd", "y"), "path goes through non-directory \"etc\""),
@@ -172,6 +197,57 @@ class LayerExtractorTest {
         // the directory's mtime survives the files created in it afterwards
         assertThat(Files.getLastModifiedTime(root.resolve("usr/bin")).toMillis()).isLessThan(System.currentTimeMillis() - 86_400_000L);
         assertThat(Files.readSymbolicLink(root.resolve("usr/bin/sh"))).isEqualTo(Path.of("/usr/bin/su"));
+    }
+
+    /** GNU tar's sparse archives (old GNU, PAX 0.0, 0.1 and 1.0): same bytes as the source, holes kept on disk. */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"--format=gnu", "--format=posix --sparse-version=0.0",
+            "--format=posix --sparse-version=0.1", "--format=posix --sparse-version=1.0"})
+    void sparseFilesAreUnpackedWithTheirHoles(String format) throws Exception {
+        Path src = Files.createDirectory(temp.resolve("src"));
+        Path sparse = src.resolve("sparse.img");
+        try (var f = new java.io.RandomAccessFile(sparse.toFile(), "rw")) {
+            f.write("head".getBytes(StandardCharsets.UTF_8));
+            f.seek(4 << 20);
+            f.write("middle".getBytes(StandardCharsets.UTF_8));
+            f.setLength(16 << 20); // ends in a hole
+        }
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("tar", "-C", src.toString(), "--sparse"));
+        command.addAll(java.util.List.of(format.split(" ")));
+        command.addAll(java.util.List.of("-cf", temp.resolve("sparse.tar").toString(), "sparse.img"));
+        Process tar = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String tarOutput = new String(tar.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(tar.waitFor()).as(tarOutput).isZero();
+        byte[] archive = Files.readAllBytes(temp.resolve("sparse.tar"));
+        assertThat(archive.length).as("GNU tar stored only the data").isLessThan(1 << 20);
+
+        Path root = Files.createDirectory(temp.resolve("root"));
+        EXTRACTOR.extract("l", new ByteArrayInputStream(archive), LayerCompression.NONE, root);
+        Path out = root.resolve("sparse.img");
+        assertThat(Files.size(out)).isEqualTo(16 << 20);
+        assertThat(Files.mismatch(out, sparse)).isEqualTo(-1L);
+        Process stat = new ProcessBuilder("stat", "-c", "%b", out.toString()).start();
+        long blocks = Long.parseLong(new String(stat.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip());
+        assertThat(stat.waitFor()).isZero();
+        assertThat(blocks * 512).as("bytes allocated for a 16 MiB file with 10 bytes of data").isLessThan(1 << 20);
+    }
+
+    @Test
+    void aSparseMapBeyondTheStoredDataIsRefused() throws IOException {
+        TarArchiveEntry e = new TarArchiveEntry("liar", TarConstants.LF_NORMAL, true);
+        e.setModTime(1_600_000_000_000L); // whole seconds: no PAX header of the writer's own follows ours
+        // PAX 1.0 map: 1 region at offset 0 of 4096 bytes, but only 512 bytes of data follow the map block
+        byte[] map = java.util.Arrays.copyOf("1\n0\n4096\n".getBytes(StandardCharsets.US_ASCII), 512);
+        byte[] data = new byte[1024];
+        System.arraycopy(map, 0, data, 0, 512);
+        e.setSize(data.length);
+        byte[] tar = new TarBuilder().paxHeader(new java.util.LinkedHashMap<>(Map.of("GNU.sparse.major", "1",
+                        "GNU.sparse.minor", "0", "GNU.sparse.name", "liar", "GNU.sparse.realsize", "1048576")))
+                .raw(e, data).file("after", "after").build();
+        Path root = Files.createDirectory(temp.resolve("root"));
+        assertThatThrownBy(() -> EXTRACTOR.extract("l", new ByteArrayInputStream(tar), LayerCompression.NONE, root))
+                .isInstanceOf(LayerException.class)
+                .hasMessage("layer l: entry \"liar\": sparse map claims 4096 bytes of data but the entry stores 1024");
     }
 
     @Test
@@ -319,6 +395,14 @@ class LayerExtractorTest {
         byte[] tar = new TarBuilder().file("f", "x").build();
         assertThatThrownBy(() -> greedy.extract("l", new ByteArrayInputStream(tar), LayerCompression.NONE, Files.createDirectory(temp.resolve("root"))))
                 .hasMessageContaining("bytes free on the image file system, need");
+    }
+
+    static String target(Path link) {
+        try {
+            return Files.readSymbolicLink(link).toString();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     static boolean isWhiteout(Path p) {

@@ -67,12 +67,39 @@ final class TarBuilder {
         return put(e, new byte[0]);
     }
 
+    TarBuilder fifo(String name) {
+        TarArchiveEntry e = new TarArchiveEntry(name, TarConstants.LF_FIFO, true);
+        e.setMode(0644);
+        return put(e, new byte[0]);
+    }
+
     TarBuilder device(String name, byte type, int major, int minor) {
         TarArchiveEntry e = new TarArchiveEntry(name, type, true);
         e.setDevMajor(major);
         e.setDevMinor(minor);
         e.setMode(0666);
         return put(e, new byte[0]);
+    }
+
+    /**
+     * A PAX extended header entry ({@code x}) holding exactly these records, for the entry that follows: unlike
+     * {@link TarArchiveEntry#addPaxHeader}, which interprets well-known keys, the records reach the stream as given.
+     */
+    TarBuilder paxHeader(Map<String, String> records) {
+        StringBuilder body = new StringBuilder();
+        records.forEach((k, v) -> {
+            String record = " " + k + "=" + v + "\n";
+            int length = record.length();
+            while (Integer.toString(length).length() + record.length() != length) {
+                length = Integer.toString(length).length() + record.length();
+            }
+            body.append(length).append(record);
+        });
+        TarArchiveEntry e = new TarArchiveEntry("PaxHeaders/x", TarConstants.LF_PAX_EXTENDED_HEADER_LC, true);
+        byte[] data = body.toString().getBytes(StandardCharsets.UTF_8);
+        e.setSize(data.length);
+        e.setModTime(1_600_000_000_000L);
+        return put(e, data);
     }
 
     TarBuilder raw(TarArchiveEntry e, byte[] data) {

@@ -18,9 +18,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A reverse proxy on 127.0.0.1 in front of a registry that counts GETs per path and can cut blob bodies larger
- * than {@code cutAbove} bytes half-way (headers promise the full length, then the connection is closed).
- * Thread-safe.
+ * A reverse proxy on 127.0.0.1 in front of a registry that counts GETs per path, can cut blob bodies larger
+ * than {@code cutAbove} bytes half-way (headers promise the full length, then the connection is closed), and can
+ * hold blob bodies larger than {@code holdAbove} bytes half-way until {@link #releaseHeld()} (a pull stays in
+ * progress, mid-layer, for as long as a test needs). Thread-safe.
  */
 public final class CountingProxy implements AutoCloseable {
     private static final Set<String> HOP = Set.of("connection", "content-length", "transfer-encoding", "host", "expect",
@@ -30,6 +31,9 @@ public final class CountingProxy implements AutoCloseable {
     private final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
     public final Map<String, AtomicInteger> gets = new ConcurrentHashMap<>();
     public volatile long cutAbove = Long.MAX_VALUE;
+    public volatile long holdAbove = Long.MAX_VALUE;
+    private final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    private final java.util.concurrent.Semaphore holding = new java.util.concurrent.Semaphore(0);
 
     public CountingProxy(URI upstream) throws IOException {
         this.upstream = upstream;
@@ -41,6 +45,16 @@ public final class CountingProxy implements AutoCloseable {
 
     public String host() {
         return "127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    /** Waits until a blob body is held half-way ({@link #holdAbove}); false when none is within the timeout. */
+    public boolean awaitHeld(java.time.Duration timeout) throws InterruptedException {
+        return holding.tryAcquire(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /** Lets every held blob body (and every later one) go on. */
+    public void releaseHeld() {
+        release.countDown();
     }
 
     /** GETs of blobs with this digest. */
@@ -72,6 +86,12 @@ public final class CountingProxy implements AutoCloseable {
             boolean head = ex.getRequestMethod().equals("HEAD");
             ex.sendResponseHeaders(r.statusCode(), head || length == 0 ? -1 : length < 0 ? 0 : length);
             try (InputStream in = r.body(); OutputStream out = ex.getResponseBody()) {
+                if (path.contains("/blobs/") && length > holdAbove && !head && release.getCount() > 0) {
+                    out.write(in.readNBytes((int) (length / 2)));
+                    out.flush();
+                    holding.release();
+                    release.await();
+                }
                 if (path.contains("/blobs/") && length > cutAbove) {
                     out.write(in.readNBytes((int) (length / 2)));
                     out.flush();

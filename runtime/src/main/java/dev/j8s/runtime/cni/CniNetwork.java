@@ -138,11 +138,19 @@ public final class CniNetwork {
     }
   }
 
-  /** Deletes the instance's bridge and CNI state; call only when no sandbox is left. */
+  /**
+   * Deletes the instance's bridge, the iptables rules its plugins left (those a sandbox's CNI DEL did not
+   * remove, e.g. when the namespace was already gone) and its CNI state; call only when no sandbox is left.
+   */
   public void destroy() {
     if (Files.exists(Path.of("/sys/class/net", config.bridgeName()))) {
       ProcessRunner.run(List.of("ip", "link", "delete", config.bridgeName(), "type", "bridge"),
           Duration.ofSeconds(10)).orThrow("delete bridge " + config.bridgeName());
+    }
+    List<String> failed = TaggedRules.remove(config.networkName());
+    if (!failed.isEmpty()) {
+      throw new ContainerRuntimeException("remove the iptables rules of network " + config.networkName() + ": "
+          + String.join("; ", failed));
     }
     deleteTree(cniDir);
   }

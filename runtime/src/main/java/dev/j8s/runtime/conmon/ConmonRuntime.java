@@ -95,6 +95,11 @@ public final class ConmonRuntime implements ContainerRuntime {
           socketsDir(), config.runcRoot())) {
         Files.createDirectories(dir);
       }
+      // Container root filesystems (setuid files and all), bundles with their env and records: nothing another
+      // local user may reach (CVE-2021-41091). Not nosuid: setuid files work inside the containers.
+      for (Path dir : List.of(sandboxesDir(), containersDir(), config.runDir())) {
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("create runtime directories", e);
     }
@@ -125,7 +130,7 @@ public final class ConmonRuntime implements ContainerRuntime {
       Files.createDirectories(ns);
       Files.writeString(dir.resolve("hostname"), sandbox.hostname() + "\n");
       Files.writeString(dir.resolve("resolv.conf"), sandbox.dns().resolvConf());
-      Files.writeString(dir.resolve("hosts"), hosts(sandbox.hostname(), List.of()));
+      Files.writeString(dir.resolve("hosts"), hosts(sandbox, List.of()));
       Meta.write(dir.resolve("sandbox.json"),
           new Meta.Sandbox(id, sandbox, created.toString(), "NOTREADY", List.of(), Meta.PidHolder.NONE));
       Mounts.mountTmpfs(dir.resolve("shm"), "mode=1777," + SHM_SIZE);
@@ -172,7 +177,7 @@ public final class ConmonRuntime implements ContainerRuntime {
     Path dir = sandboxesDir().resolve(id);
     try {
       CniNetwork.Attachment attachment = network.add(id, nsDir().resolve(id).resolve("net"), sandbox.portMappings());
-      Files.writeString(dir.resolve("hosts"), hosts(sandbox.hostname(), attachment.ips()));
+      Files.writeString(dir.resolve("hosts"), hosts(sandbox, attachment.ips()));
       Meta.write(dir.resolve("sandbox.json"),
           new Meta.Sandbox(id, sandbox, created.toString(), "READY", attachment.ips(), pidHolder));
       LOG.log(Level.DEBUG, "sandbox ready sandbox={0} pod={1}/{2} ip={3}", id, sandbox.namespace(),
@@ -303,8 +308,12 @@ public final class ConmonRuntime implements ContainerRuntime {
     return Optional.of(Path.of("/proc", Long.toString(holder.pid()), "ns", "pid"));
   }
 
-  /** The pod's hosts file as the kubelet writes it (no subdomain, no host aliases). */
-  static String hosts(String hostname, List<String> ips) {
+  /**
+   * The pod's hosts file as upstream's kubelet writes it ({@code managedHostsFileContent}): the localhost lines,
+   * one line per pod IP with the FQDN and the hostname when the pod has a domain (else the hostname), then the
+   * pod's host aliases.
+   */
+  static String hosts(PodSandboxConfig sandbox, List<String> ips) {
     var text = new StringBuilder("# Kubernetes-managed hosts file.\n"
         + "127.0.0.1\tlocalhost\n"
         + "::1\tlocalhost ip6-localhost ip6-loopback\n"
@@ -312,8 +321,25 @@ public final class ConmonRuntime implements ContainerRuntime {
         + "fe00::0\tip6-mcastprefix\n"
         + "fe00::1\tip6-allnodes\n"
         + "fe00::2\tip6-allrouters\n");
+    String domain = sandbox.hostDomain();
+    String host = sandbox.hostname();
+    if (!domain.isEmpty() && host.endsWith("." + domain)) {
+      host = host.substring(0, host.length() - domain.length() - 1); // setHostnameAsFQDN: the short name here
+    }
     for (String ip : ips) {
-      text.append(ip).append('\t').append(hostname).append('\n');
+      text.append(ip).append('\t');
+      if (!domain.isEmpty()) {
+        text.append(host).append('.').append(domain).append('\t');
+      }
+      text.append(host).append('\n');
+    }
+    if (!sandbox.hostAliases().isEmpty()) {
+      text.append("\n# Entries added by HostAliases.\n");
+      for (PodSandboxConfig.HostAlias alias : sandbox.hostAliases()) {
+        text.append(alias.ip());
+        alias.hostnames().forEach(h -> text.append('\t').append(h));
+        text.append('\n');
+      }
     }
     return text.toString();
   }
@@ -336,7 +362,14 @@ public final class ConmonRuntime implements ContainerRuntime {
   public void removePodSandbox(String sandboxId) {
     settleNetwork(sandboxId);
     Path dir = sandboxesDir().resolve(sandboxId);
-    Optional<Meta.Sandbox> sandbox = Meta.read(dir.resolve("sandbox.json"), Meta.Sandbox.class);
+    Optional<Meta.Sandbox> sandbox;
+    try {
+      sandbox = Meta.read(dir.resolve("sandbox.json"), Meta.Sandbox.class);
+    } catch (UncheckedIOException e) {
+      // an unreadable record: its containers, mounts and directory go all the same (its network cannot)
+      LOG.log(Level.WARNING, "removing sandbox {0} without its unreadable record: {1}", sandboxId, e.getMessage());
+      sandbox = Optional.empty();
+    }
     for (Meta.Container c : containers()) {
       if (c.sandboxId().equals(sandboxId)) {
         removeContainer(c.id());
@@ -385,8 +418,7 @@ public final class ConmonRuntime implements ContainerRuntime {
 
   @Override
   public List<PodSandboxStatus> listPodSandboxes() {
-    return list(sandboxesDir()).stream()
-        .flatMap(dir -> Meta.read(dir.resolve("sandbox.json"), Meta.Sandbox.class).stream())
+    return Meta.readAll(sandboxesDir(), "sandbox.json", Meta.Sandbox.class).stream()
         .map(this::status)
         .toList();
   }
@@ -431,7 +463,7 @@ public final class ConmonRuntime implements ContainerRuntime {
     String cgroupsPath = config.cgroupParent() + "/pod" + sandbox.config().uid() + "/" + id;
     Meta.Container meta = new Meta.Container(id, sandboxId, container.name(), container.attempt(),
         container.image(), container.logPath().toString(), container.stopSignal(), cgroupsPath,
-        container.labels(), container.annotations(), Instant.now().toString(), "");
+        container.labels(), container.annotations(), Instant.now().toString(), "", "");
     try {
       Files.createDirectories(dir);
       Meta.write(dir.resolve("container.json"), meta);
@@ -569,9 +601,14 @@ public final class ConmonRuntime implements ContainerRuntime {
       throw new ContainerRuntimeException("container " + containerId + " was already started");
     }
     awaitNetwork(meta.sandboxId());
+    Path record = containersDir().resolve(containerId).resolve("container.json");
+    // Recorded (synced) before runc start: if this process dies before startedAt is written, the next one
+    // asks runc whether the start happened instead of taking a running container for a created one.
+    Meta.Container starting = meta.starting(Instant.now().toString());
+    Meta.write(record, starting);
     runc.start(containerId);
-    Meta.write(containersDir().resolve(containerId).resolve("container.json"),
-        meta.started(Instant.now().toString()));
+    CrashPoint.AFTER_RUNC_START.reached(meta.name());
+    Meta.write(record, starting.started(Instant.now().toString()));
   }
 
   @Override
@@ -674,18 +711,27 @@ public final class ConmonRuntime implements ContainerRuntime {
   }
 
   private List<Meta.Container> containers() {
-    return list(containersDir()).stream()
-        .flatMap(dir -> Meta.read(dir.resolve("container.json"), Meta.Container.class).stream())
-        .toList();
+    return Meta.readAll(containersDir(), "container.json", Meta.Container.class);
   }
 
   private ContainerStatus status(Meta.Container c) {
-    Instant started = c.startedAt().isEmpty() ? Instant.EPOCH : Instant.parse(c.startedAt());
+    Instant started = !c.startedAt().isEmpty() ? Instant.parse(c.startedAt())
+        : !c.startingAt().isEmpty() ? Instant.parse(c.startingAt()) : Instant.EPOCH;
     ContainerState state;
     OptionalInt exit = exitCode(c.id());
     if (exit.isPresent()) {
       Instant finished = modified(exitsDir().resolve(c.id()));
       state = new ContainerState.Exited(started, finished, exit.getAsInt(), oomKilled(c));
+    } else if (c.startedAt().isEmpty() && !c.startingAt().isEmpty() && conmonAlive(c.id())
+        && runc.started(c.id())) {
+      // started by a process that died before it could record it: record it now, as it would have
+      LOG.log(Level.INFO, "container was started by an earlier process, recording the start container={0}", c.id());
+      try {
+        Meta.write(containersDir().resolve(c.id()).resolve("container.json"), c.started(c.startingAt()));
+      } catch (UncheckedIOException e) {
+        LOG.log(Level.DEBUG, "start not recorded container={0} error={1}", c.id(), e.getMessage()); // asked again
+      }
+      state = new ContainerState.Running(started);
     } else if (c.startedAt().isEmpty()) {
       state = conmonAlive(c.id()) ? new ContainerState.Created()
           : new ContainerState.Unknown("conmon of the created container is gone");
@@ -777,13 +823,7 @@ public final class ConmonRuntime implements ContainerRuntime {
   @Override
   public ExecSession exec(String containerId, List<String> command) {
     requireRunning(containerId);
-    List<String> argv = runc.command("exec", containerId);
-    argv.addAll(command);
-    try {
-      return new ProcessExecSession(new ProcessBuilder(argv).start());
-    } catch (IOException e) {
-      throw new ContainerRuntimeException("exec in container " + containerId, e);
-    }
+    return RuncExecSession.start(runc, containersDir().resolve(containerId), containerId, command);
   }
 
   @Override
@@ -896,22 +936,117 @@ public final class ConmonRuntime implements ContainerRuntime {
   // ---- instance ---------------------------------------------------------------------------------
 
   /**
-   * Removes everything this instance put on the host: sandboxes (with their containers), the bridge,
-   * the namespace mount and the cgroup parent. The instance is unusable afterwards.
+   * Removes everything this instance put on the host, also after the process that ran it was stopped or
+   * crashed: sandboxes (with their containers, CNI DEL and namespace mounts), then as a sweep any process
+   * still in its cgroups and any mount left under its sandbox, container and run dirs, the bridge and the
+   * iptables rules of its network, the cgroup parent and the run dir. Keeps going past a failure and throws
+   * one exception naming every failure at the end. The instance is unusable afterwards.
    */
   public void destroy() {
-    for (PodSandboxStatus sandbox : listPodSandboxes()) {
-      removePodSandbox(sandbox.id());
+    List<String> failures = new ArrayList<>();
+    attempt(failures, "remove the sandboxes", () -> {
+      for (PodSandboxStatus sandbox : listPodSandboxes()) {
+        attempt(failures, "remove sandbox " + sandbox.id(), () -> removePodSandbox(sandbox.id()));
+      }
+    });
+    attempt(failures, "remove the containers", () -> {
+      for (Meta.Container c : containers()) {
+        attempt(failures, "remove container " + c.id(), () -> removeContainer(c.id()));
+      }
+    });
+    attempt(failures, "kill the processes left in cgroup " + config.cgroupParent(), this::killCgroupProcesses);
+    for (String mount : mountsUnder(List.of(sandboxesDir(), containersDir(), config.runDir()))) {
+      attempt(failures, "unmount " + mount, () -> Mounts.unmount(Path.of(mount)));
     }
-    for (Meta.Container c : containers()) {
-      removeContainer(c.id());
-    }
-    network.destroy();
-    Mounts.unmount(nsDir());
+    attempt(failures, "remove the network " + config.networkName(), network::destroy);
     for (Path hierarchy : cgroupHierarchies()) {
-      deleteCgroup(hierarchy.resolve(config.cgroupParent().substring(1)));
+      attempt(failures, "remove cgroup " + hierarchy.resolve(config.cgroupParent().substring(1)),
+          () -> deleteCgroup(hierarchy.resolve(config.cgroupParent().substring(1))));
     }
-    deleteTree(config.runDir());
+    attempt(failures, "remove " + config.runDir(), () -> deleteTree(config.runDir()));
+    if (!failures.isEmpty()) {
+      throw new ContainerRuntimeException("remove the instance of " + config.dataDir() + ": "
+          + String.join("; ", failures));
+    }
+  }
+
+  private static void attempt(List<String> failures, String what, Runnable action) {
+    try {
+      action.run();
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, what + " failed: " + e.getMessage());
+      failures.add(what + ": " + e.getMessage());
+    }
+  }
+
+  /** Mount points at or below any of {@code dirs}, deepest first. */
+  private static List<String> mountsUnder(List<Path> dirs) {
+    List<String> out = new ArrayList<>();
+    for (String mount : Mounts.mountPoints()) {
+      for (Path dir : dirs) {
+        String d = dir.toAbsolutePath().normalize().toString();
+        if (mount.equals(d) || mount.startsWith(d + "/")) {
+          out.add(mount);
+          break;
+        }
+      }
+    }
+    out.sort(java.util.Comparator.comparingInt(String::length).reversed());
+    return out;
+  }
+
+  /**
+   * SIGKILLs every process still in the instance's cgroups (a container whose record is gone, an exec that
+   * outlived its session) and waits until the cgroups are empty, so that they can be removed.
+   */
+  private void killCgroupProcesses() {
+    long deadline = System.nanoTime() + KILL_WAIT.toNanos();
+    while (true) {
+      List<Long> pids = new ArrayList<>();
+      for (Path hierarchy : cgroupHierarchies()) {
+        Path parent = hierarchy.resolve(config.cgroupParent().substring(1));
+        if (!Files.isDirectory(parent)) {
+          continue;
+        }
+        try (Stream<Path> walk = Files.walk(parent)) {
+          for (Path procs : walk.filter(p -> p.getFileName().toString().equals("cgroup.procs")).toList()) {
+            for (String line : Files.readAllLines(procs)) {
+              if (!line.isBlank()) {
+                pids.add(Long.parseLong(line.strip()));
+              }
+            }
+          }
+        } catch (IOException e) {
+          throw new UncheckedIOException("list the processes in " + parent, e);
+        }
+      }
+      if (pids.isEmpty()) {
+        return;
+      }
+      if (System.nanoTime() - deadline > 0) {
+        throw new ContainerRuntimeException("processes " + pids + " are still in cgroup " + config.cgroupParent()
+            + " " + KILL_WAIT + " after SIGKILL");
+      }
+      pids.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new ContainerRuntimeException("interrupted killing the processes of " + config.cgroupParent(), e);
+      }
+    }
+  }
+
+  /**
+   * The annotations of every container recorded under {@code config}'s data dir, read from the records alone: no
+   * instance is made and nothing on the host is touched, so a process that does not run the containers (the
+   * {@code j8s images} command) can see which images they use.
+   */
+  public static List<java.util.Map<String, String>> recordedContainerAnnotations(RuntimeConfig config) {
+    return list(config.dataDir().resolve("containers")).stream()
+        .flatMap(dir -> Meta.read(dir.resolve("container.json"), Meta.Container.class).stream())
+        .map(c -> c.annotations() == null ? java.util.Map.<String, String>of() : c.annotations())
+        .toList();
   }
 
   private void removePodCgroups(String podUid) {
@@ -1006,8 +1141,13 @@ public final class ConmonRuntime implements ContainerRuntime {
     }
   }
 
-  /** Deletes a tree without following symlinks and without crossing into mounts. */
-  static void deleteTree(Path root) {
+  /**
+   * Deletes a tree without following symlinks; refuses (before deleting anything) while anything at or below it
+   * is mounted, so it never deletes through a mount into another file system.
+   *
+   * @throws ContainerRuntimeException naming the mount point
+   */
+  public static void deleteTree(Path root) {
     if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       return;
     }
@@ -1024,40 +1164,6 @@ public final class ConmonRuntime implements ContainerRuntime {
       }
     } catch (IOException e) {
       throw new UncheckedIOException("delete " + root, e);
-    }
-  }
-
-  /** An exec session backed by a {@code runc exec} child process. */
-  private record ProcessExecSession(Process process) implements ExecSession {
-    @Override
-    public OutputStream stdin() {
-      return process.getOutputStream();
-    }
-
-    @Override
-    public InputStream stdout() {
-      return process.getInputStream();
-    }
-
-    @Override
-    public InputStream stderr() {
-      return process.getErrorStream();
-    }
-
-    @Override
-    public OptionalInt awaitExit(Duration timeout) {
-      try {
-        return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)
-            ? OptionalInt.of(process.exitValue()) : OptionalInt.empty();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return OptionalInt.empty();
-      }
-    }
-
-    @Override
-    public void close() {
-      process.destroyForcibly();
     }
   }
 }

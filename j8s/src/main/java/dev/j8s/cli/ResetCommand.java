@@ -1,0 +1,94 @@
+package dev.j8s.cli;
+
+import dev.j8s.kubelet.events.EventRecorder;
+import dev.j8s.kubelet.volumemanager.VolumeManager;
+import dev.j8s.runtime.RuntimeConfig;
+import dev.j8s.runtime.conmon.ConmonRuntime;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code j8s reset [--data-dir DIR] [--delete-data]}: gives the machine back, as {@code kubeadm reset} and k3s's
+ * {@code k3s-killall.sh}/uninstall do. A stopped server leaves its containers running (as a stopped kubelet does);
+ * this stops every container of the instance and removes what the instance put on the host: its mounts, pod
+ * network namespaces, bridge, cgroups, the iptables rules of its pod network (masquerading, hostPort DNAT) and
+ * its run dir — and with {@code --delete-data} the data dir itself. It takes the data dir lock, so it refuses
+ * while that instance's server (or an image command) runs. Other instances are never touched: everything it
+ * removes is named after this data dir. Not thread-safe.
+ */
+@Command(name = "reset", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Stop every container of a j8s instance and remove what it put on this machine: mounts, pod "
+                + "network namespaces, bridge, cgroups, iptables rules and run dir; with --delete-data also its data dir.",
+                "Refuses while that instance's server runs."})
+final class ResetCommand implements Callable<Integer> {
+
+    private final HostEnvironment host;
+    private final PrintStream out;
+
+    @Option(names = "--data-dir", paramLabel = "DIR",
+            description = "State directory of the instance (default: /var/lib/j8s as root, else $XDG_DATA_HOME/j8s or "
+                    + "~/.local/share/j8s).")
+    private Path dataDir;
+
+    @Option(names = "--delete-data", description = "Also delete the data dir: the API objects, images, certificates "
+            + "and kubeconfig are gone for good.")
+    private boolean deleteData;
+
+    ResetCommand(HostEnvironment host, PrintStream out) {
+        this.host = host;
+        this.out = out;
+    }
+
+    @Override
+    public Integer call() {
+        Path data = DataDirs.resolve(dataDir, host);
+        Path runDir = ServerCommand.runDir(data, host);
+        if (!Files.isDirectory(data) && !Files.isDirectory(runDir)) {
+            out.println("nothing to reset: no data dir " + data + " and no run dir " + runDir);
+            return 0;
+        }
+        // Without a data dir no server can run on it, and there is nothing to lock.
+        try (DataDirLock lock = Files.isDirectory(data) ? lock(data) : null) {
+            RuntimeConfig config = RuntimeConfig.of(data, runDir,
+                    ServerCommand.defaultPodCidr(data, DataDirs.defaultFor(host)));
+            int containers = ConmonRuntime.recordedContainerAnnotations(config).size();
+            ConmonRuntime runtime;
+            try {
+                runtime = new ConmonRuntime(config);
+            } catch (RuntimeException e) {
+                if (containers > 0) {
+                    throw new IllegalStateException("cannot stop the containers of " + data + ": " + e.getMessage(), e);
+                }
+                // No container ever ran (a server whose kubelet could not start here, e.g. without root).
+                ConmonRuntime.deleteTree(runDir);
+                runtime = null;
+            }
+            if (runtime != null) {
+                runtime.destroy();
+            }
+            // the pods' volumes (tmpfs of memory emptyDirs and secrets, subPath binds), now that no container uses them
+            new VolumeManager(data.resolve("pods"), EventRecorder.DISCARD, 0).cleanupOrphanedPodDirs(Set.of());
+            out.println("stopped and removed " + containers + " container" + (containers == 1 ? "" : "s")
+                    + "; removed the pod network namespaces, bridge " + config.bridgeName() + ", iptables rules of network "
+                    + config.networkName() + ", cgroup " + config.cgroupParent() + " and run dir " + runDir);
+            if (deleteData && Files.isDirectory(data)) {
+                ConmonRuntime.deleteTree(data); // refuses if anything is still mounted below it
+                out.println("deleted data dir " + data);
+            }
+        }
+        return 0;
+    }
+
+    private static DataDirLock lock(Path data) {
+        try {
+            return DataDirLock.acquire(data, "j8s reset");
+        } catch (DataDirLock.InUseException e) {
+            throw new IllegalStateException(e.getMessage() + ": stop it before resetting", e);
+        }
+    }
+}
