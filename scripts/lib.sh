@@ -10,6 +10,13 @@ J8S_SERVER_PACKAGES=(maven runc conmon containernetworking-plugins iproute2 ipta
 # busybox to build test images from, python3 for test helpers.
 J8S_TEST_PACKAGES=("${J8S_SERVER_PACKAGES[@]}" skopeo umoci docker-registry busybox-static apache2-utils python3)
 
+# kubectl for the end-to-end tests, which are run with kubectl 1.27 to 1.33: the /usr/bin/kubectl dispatcher and
+# /usr/lib/google-cloud-sdk/bin/kubectl.1.NN of the Google Cloud SDK, which no Debian package has. A machine with no
+# kubectl at all gets Debian's kubernetes-client (1.20); the tests that need a newer one skip, saying which.
+j8s_ensure_kubectl() {
+    command -v kubectl >/dev/null || j8s_ensure_packages kubernetes-client
+}
+
 j8s_die() {
     echo "j8s: $*" >&2
     exit 1
