@@ -150,10 +150,10 @@ final class ExecEndpoint {
     static Options options(ApiHandler.Exchange ex, ObjectNode pod, String name) {
         String container = ResourceEndpoints.logContainer(pod, name, ex.param("container"));
         List<String> command = ex.params("command");
-        boolean stdin = bool(ex.param("stdin"));
-        boolean stdout = bool(ex.param("stdout"));
-        boolean stderr = bool(ex.param("stderr"));
-        boolean tty = bool(ex.param("tty"));
+        boolean stdin = ex.flag("stdin");
+        boolean stdout = ex.flag("stdout");
+        boolean stderr = ex.flag("stderr");
+        boolean tty = ex.flag("tty");
         if (command.isEmpty()) {
             throw new ApiError.BadRequest("you must specify at least one command for the container");
         }
@@ -161,9 +161,5 @@ final class ExecEndpoint {
             throw new ApiError.BadRequest("you must specify at least 1 of stdin, stdout, stderr");
         }
         return new Options(container, command, stdin, stdout, stderr, tty);
-    }
-
-    private static boolean bool(String v) {
-        return v.equals("true") || v.equals("1");
     }
 }

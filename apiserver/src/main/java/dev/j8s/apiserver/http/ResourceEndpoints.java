@@ -120,10 +120,9 @@ final class ResourceEndpoints {
         }
     }
 
-    /** Whether a GET of a collection is a watch: {@code watch=true} or {@code watch=1}. */
+    /** Whether a GET of a collection is a watch: {@code watch} read as upstream reads a boolean parameter. */
     static boolean isWatch(ApiHandler.Exchange ex) {
-        String w = ex.param("watch");
-        return w.equals("true") || w.equals("1");
+        return ex.flag("watch");
     }
 
     private static void requireVerb(ResourceType type, String verb) {
@@ -556,13 +555,8 @@ final class ResourceEndpoints {
         if (limit.isPresent() && limit.getAsLong() < 1) {
             throw new ApiError.BadRequest("limitBytes: Invalid value: " + limit.getAsLong() + ": must be greater than 0");
         }
-        return new LogQuery(bool(ex, "follow"), bool(ex, "previous"), tail, bool(ex, "timestamps"), sinceSeconds,
+        return new LogQuery(ex.flag("follow"), ex.flag("previous"), tail, ex.flag("timestamps"), sinceSeconds,
                 sinceTime, limit);
-    }
-
-    private static boolean bool(ApiHandler.Exchange ex, String name) {
-        String v = ex.param(name);
-        return v.equals("true") || v.equals("1");
     }
 
     private static OptionalLong longParam(ApiHandler.Exchange ex, String name) {

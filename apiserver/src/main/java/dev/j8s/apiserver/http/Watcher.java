@@ -13,6 +13,7 @@ import dev.j8s.apiserver.storage.WatchEvent;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
@@ -42,7 +43,7 @@ final class Watcher {
         LabelSelector labels = LabelSelector.parse(ex.param("labelSelector"));
         FieldSelector fields = FieldSelector.parse(ex.param("fieldSelector"), type);
         long from = parseRevision(ex.param("resourceVersion"));
-        boolean bookmarks = ex.param("allowWatchBookmarks").equals("true");
+        boolean bookmarks = ex.flag("allowWatchBookmarks");
         boolean table = Negotiation.forObjects(ex.header("Accept")) == Negotiation.Output.TABLE;
         TablePrinter.IncludeObject include = table
                 ? TablePrinter.IncludeObject.parse(ex.param("includeObject")) : TablePrinter.IncludeObject.METADATA;
@@ -165,8 +166,11 @@ final class Watcher {
         ObjectNode event = Json.object();
         event.put("type", type);
         event.set("object", object);
-        out.write(ApiHandler.Exchange.toJson(event));
-        out.write('\n');
+        // The object and its newline in one write: one chunk, so a reader splitting on newlines gets the event now.
+        byte[] json = ApiHandler.Exchange.toJson(event);
+        byte[] line = Arrays.copyOf(json, json.length + 1);
+        line[json.length] = '\n';
+        out.write(line);
         out.flush();
     }
 
