@@ -117,6 +117,45 @@ class WatchStreamIT {
     }
 
     @Test
+    void aWebSocketWatchSendsEachEventAsOneTextMessage() throws Exception {
+        String rv = Json.MAPPER.readTree(call("GET", "/api/v1/namespaces/default/configmaps", null).body())
+                .at("/metadata/resourceVersion").asText();
+        BlockingQueue<String> messages = new LinkedBlockingQueue<>();
+        StringBuilder partial = new StringBuilder();
+        // What fabric8's watches do first: a WebSocket on the watch URL, no sub-protocol.
+        java.net.http.WebSocket socket = client.newWebSocketBuilder().header("Authorization", "Bearer " + TOKEN)
+                .buildAsync(URI.create("wss://127.0.0.1:" + server.port() + "/api/v1/namespaces/default/configmaps"
+                        + "?watch=true&resourceVersion=" + rv + "&timeoutSeconds=30"), new java.net.http.WebSocket.Listener() {
+                            @Override
+                            public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket ws,
+                                    CharSequence data, boolean last) {
+                                partial.append(data);
+                                if (last) {
+                                    messages.add(partial.toString());
+                                    partial.setLength(0);
+                                }
+                                ws.request(1);
+                                return null;
+                            }
+                        })
+                .get(10, TimeUnit.SECONDS);
+        try {
+            HttpResponse<String> created = call("POST", "/api/v1/namespaces/default/configmaps",
+                    "{\"metadata\":{\"name\":\"over-websocket\"}}");
+            assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+
+            String message = messages.poll(EVENT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+
+            assertThat(message).as("the event within %s", EVENT_TIMEOUT).isNotNull().endsWith("}\n");
+            JsonNode event = Json.MAPPER.readTree(message);
+            assertThat(event.get("type").asText()).isEqualTo("ADDED");
+            assertThat(event.at("/object/metadata/name").asText()).isEqualTo("over-websocket");
+        } finally {
+            socket.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "").get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void booleanQueryParametersAreReadAsUpstreamReadsThem() throws Exception {
         for (String notAWatch : new String[] {"False", "false", "0"}) {
             HttpResponse<String> list = call("GET", "/api/v1/namespaces/default/configmaps?watch=" + notAWatch, null);
