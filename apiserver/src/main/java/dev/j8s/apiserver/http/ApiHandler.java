@@ -440,6 +440,21 @@ public final class ApiHandler extends Handler.Abstract {
             write(504, PLAIN_TEXT, TIMEOUT_BODY.getBytes(StandardCharsets.UTF_8));
         }
 
+        /**
+         * Upgrades this exchange to a WebSocket whose endpoint {@code creator} makes and marks it upgraded; an
+         * invalid handshake is a 400 Status, a server without WebSocket support a 500.
+         */
+        void upgradeToWebSocket(org.eclipse.jetty.websocket.server.WebSocketCreator creator) {
+            var websockets = org.eclipse.jetty.websocket.server.ServerWebSocketContainer.get(request.getContext());
+            if (websockets == null) {
+                throw new ApiError.InternalError("WebSocket support is not configured on this server");
+            }
+            if (!websockets.upgrade(creator, request, response, callback)) {
+                throw new ApiError.BadRequest("unable to upgrade connection: not a valid WebSocket handshake");
+            }
+            markUpgraded();
+        }
+
         /** The request's callback, for a connection upgrade that completes it itself. */
         Callback callback() {
             return callback;

@@ -7,7 +7,6 @@ import dev.j8s.apiserver.rest.ExecProcess;
 import dev.j8s.apiserver.rest.PodExecSource;
 import java.util.List;
 import java.util.Optional;
-import org.eclipse.jetty.websocket.server.ServerWebSocketContainer;
 
 /**
  * {@code pods/exec}: validates the request like upstream's {@code ExecREST}, starts the command through
@@ -57,38 +56,31 @@ final class ExecEndpoint {
         String protocol = protocol(ex.request.getHeaders().getValuesList("Sec-WebSocket-Protocol"))
                 .orElseThrow(() -> new ApiError.BadRequest("unable to upgrade connection: none of the requested "
                         + "sub-protocols is supported, use one of " + PROTOCOLS));
-        ServerWebSocketContainer websockets = ServerWebSocketContainer.get(ex.request.getContext());
-        if (websockets == null) {
-            throw new ApiError.InternalError("WebSocket support is not configured on this server");
-        }
         boolean v5 = protocol.equals("v5.channel.k8s.io");
-        boolean upgraded = false;
         if (options.tty()) {
             // the command starts on the upgraded connection, once kubectl told us its terminal size;
             // errors that can be known now are still answered as a plain Status
             kubelet.requireRunning(namespace, name, uid, options.container());
-            upgraded = websockets.upgrade((request, response, callback) -> {
+            ex.upgradeToWebSocket((request, response, callback) -> {
                 response.setAcceptedSubProtocol(protocol);
                 return new ExecChannels(options, v5, size -> kubelet.startTty(namespace, name, uid,
                         options.container(), options.command(), size.width(), size.height()));
-            }, ex.request, ex.response, ex.callback());
+            });
         } else {
             ExecProcess process = kubelet.start(namespace, name, uid, options.container(), options.command());
+            boolean upgraded = false;
             try {
-                upgraded = websockets.upgrade((request, response, callback) -> {
+                ex.upgradeToWebSocket((request, response, callback) -> {
                     response.setAcceptedSubProtocol(protocol);
                     return new ExecChannels(process, options, v5);
-                }, ex.request, ex.response, ex.callback());
+                });
+                upgraded = true;
             } finally {
                 if (!upgraded) {
                     process.close();
                 }
             }
         }
-        if (!upgraded) {
-            throw new ApiError.BadRequest("unable to upgrade connection: not a valid WebSocket handshake");
-        }
-        ex.markUpgraded();
     }
 
     /**

@@ -17,16 +17,12 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
 import org.eclipse.jetty.websocket.api.StatusCode;
-import org.eclipse.jetty.websocket.server.ServerWebSocketContainer;
 
 /**
  * Serves {@code ?watch=true} as upstream does: a chunked stream of one JSON event per line, or, when the client asks
@@ -40,7 +36,6 @@ final class Watcher {
     /** Events buffered for a slow client before its watch is ended (it then re-lists). */
     private static final int MAX_QUEUED = 10_000;
     private static final Duration BOOKMARK_INTERVAL = Duration.ofSeconds(60);
-    private static final Duration SEND_TIMEOUT = Duration.ofSeconds(30);
     private static final WatchEvent CLOSED = new WatchEvent(WatchEvent.Type.DELETED, "", "", "", -1, Json.object());
 
     private final ObjectService objects;
@@ -90,24 +85,16 @@ final class Watcher {
 
     /** Upstream's WebSocket watch: the same events, each a text message of its JSON and a newline. */
     private void upgrade(ApiHandler.Exchange ex, Query query) {
-        ServerWebSocketContainer websockets = ServerWebSocketContainer.get(ex.request.getContext());
-        if (websockets == null) {
-            throw new ApiError.InternalError("WebSocket support is not configured on this server");
-        }
         Subscription subscription = subscribe(query);
         boolean upgraded = false;
         try {
-            upgraded = websockets.upgrade((request, response, callback) -> new WatchSocket(query, subscription),
-                    ex.request, ex.response, ex.callback());
+            ex.upgradeToWebSocket((request, response, callback) -> new WatchSocket(query, subscription));
+            upgraded = true;
         } finally {
             if (!upgraded) {
                 subscription.close();
             }
         }
-        if (!upgraded) {
-            throw new ApiError.BadRequest("unable to upgrade connection: not a valid WebSocket handshake");
-        }
-        ex.markUpgraded();
     }
 
     /** The WebSocket of one watch. Public only because Jetty calls its listener methods reflectively. */
@@ -146,17 +133,8 @@ final class Watcher {
         }
 
         private static void send(Session session, byte[] event) throws IOException {
-            CompletableFuture<Void> sent = new CompletableFuture<>();
-            session.sendText(new String(event, StandardCharsets.UTF_8),
-                    Callback.from(() -> sent.complete(null), sent::completeExceptionally));
-            try {
-                sent.get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("watch send interrupted", e);
-            } catch (ExecutionException | TimeoutException e) {
-                throw new IOException("watch send failed: " + e, e);
-            }
+            String text = new String(event, StandardCharsets.UTF_8);
+            ExecChannels.sendAndWait(callback -> session.sendText(text, callback), "watch");
         }
     }
 

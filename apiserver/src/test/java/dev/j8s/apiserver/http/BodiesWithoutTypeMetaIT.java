@@ -4,23 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.j8s.apiserver.ApiServer;
 import dev.j8s.apiserver.json.Json;
 import dev.j8s.apiserver.registry.ResourceType;
 import dev.j8s.apiserver.registry.Resources;
-import dev.j8s.apiserver.testing.TlsApiServer;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
+import dev.j8s.apiserver.testing.TlsApiServerExtension;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -54,26 +46,9 @@ class BodiesWithoutTypeMetaIT {
                     + "'regarding':{'kind':'Pod','name':'tm','namespace':'default'},'type':'Normal'}"),
             Map.entry("leases.coordination.k8s.io", "{'metadata':{'name':'tm'},'spec':{'holderIdentity':'a'}}"));
 
-    @TempDir
-    static Path dir;
+    @RegisterExtension
+    static final TlsApiServerExtension SERVER = new TlsApiServerExtension(TOKEN);
 
-    private static ApiServer server;
-    private static HttpClient client;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = TlsApiServer.start(dir, TOKEN);
-        client = HttpClient.newBuilder().sslContext(TlsApiServer.trustingContext())
-                .sslParameters(TlsApiServer.clientParameters()).version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5)).build();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
 
     static Stream<ResourceType> creatable() {
         return Resources.builtin().all().stream().filter(t -> t.hasVerb("create"));
@@ -199,12 +174,6 @@ class BodiesWithoutTypeMetaIT {
     }
 
     private static HttpResponse<String> call(String method, String path, String contentType, String body) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + server.port() + path))
-                .timeout(Duration.ofSeconds(20)).header("Authorization", "Bearer " + TOKEN);
-        if (contentType != null) {
-            b.header("Content-Type", contentType);
-        }
-        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return SERVER.api().call(method, path, contentType, body);
     }
 }

@@ -3,18 +3,15 @@ package dev.j8s.apiserver.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.j8s.apiserver.ApiServer;
 import dev.j8s.apiserver.json.Json;
 import dev.j8s.apiserver.testing.TlsApiServer;
+import dev.j8s.apiserver.testing.TlsApiServerExtension;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -24,10 +21,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import javax.net.ssl.SSLSocket;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -40,31 +35,15 @@ class WatchStreamIT {
 
     private static final String TOKEN = "watch-token-0123456789";
     /**
-     * How long the event may take; the watch itself lasts 30 s, so a line that only its end would deliver misses
-     * this. The server notices a client that left only at the end of the watch, so the class ends ~30 s after.
+     * How long the event may take; the watch itself lasts 15 s, so a line that only its end would deliver misses
+     * this. The server notices a client that left an HTTP watch only at the watch's end, so the class ends ~15 s
+     * after its last watch started.
      */
-    private static final Duration EVENT_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration EVENT_TIMEOUT = Duration.ofSeconds(8);
 
-    @TempDir
-    static Path dir;
+    @RegisterExtension
+    static final TlsApiServerExtension SERVER = new TlsApiServerExtension(TOKEN);
 
-    private static ApiServer server;
-    private static HttpClient client;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = TlsApiServer.start(dir, TOKEN);
-        client = HttpClient.newBuilder().sslContext(TlsApiServer.trustingContext())
-                .sslParameters(TlsApiServer.clientParameters()).version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5)).build();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
 
     /** What a client asks for and how the one event it must receive looks. */
     record Representation(String name, String accept) {
@@ -90,8 +69,8 @@ class WatchStreamIT {
         String rv = Json.MAPPER.readTree(call("GET", "/api/v1/namespaces/default/configmaps", null).body())
                 .at("/metadata/resourceVersion").asText();
 
-        try (RawWatch watch = RawWatch.open(server.port(), "/api/v1/namespaces/default/configmaps?watch=True"
-                + "&resourceVersion=" + rv + "&timeoutSeconds=30", representation.accept())) {
+        try (RawWatch watch = RawWatch.open(SERVER.server().port(), "/api/v1/namespaces/default/configmaps?watch=True"
+                + "&resourceVersion=" + rv + "&timeoutSeconds=15", representation.accept())) {
             assertThat(watch.headers()).containsEntry("transfer-encoding", "chunked");
             long written = System.nanoTime();
             HttpResponse<String> created = call("POST", "/api/v1/namespaces/default/configmaps",
@@ -123,8 +102,8 @@ class WatchStreamIT {
         BlockingQueue<String> messages = new LinkedBlockingQueue<>();
         StringBuilder partial = new StringBuilder();
         // What fabric8's watches do first: a WebSocket on the watch URL, no sub-protocol.
-        java.net.http.WebSocket socket = client.newWebSocketBuilder().header("Authorization", "Bearer " + TOKEN)
-                .buildAsync(URI.create("wss://127.0.0.1:" + server.port() + "/api/v1/namespaces/default/configmaps"
+        java.net.http.WebSocket socket = SERVER.api().client().newWebSocketBuilder().header("Authorization", "Bearer " + TOKEN)
+                .buildAsync(URI.create("wss://127.0.0.1:" + SERVER.server().port() + "/api/v1/namespaces/default/configmaps"
                         + "?watch=true&resourceVersion=" + rv + "&timeoutSeconds=30"), new java.net.http.WebSocket.Listener() {
                             @Override
                             public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket ws,
@@ -162,20 +141,14 @@ class WatchStreamIT {
             assertThat(Json.MAPPER.readTree(list.body()).get("kind").asText()).as("watch=%s", notAWatch)
                     .isEqualTo("ConfigMapList");
         }
-        try (RawWatch watch = RawWatch.open(server.port(), "/api/v1/namespaces/default/configmaps?watch=True"
+        try (RawWatch watch = RawWatch.open(SERVER.server().port(), "/api/v1/namespaces/default/configmaps?watch=True"
                 + "&timeoutSeconds=1", "application/json")) {
             assertThat(watch.headers()).containsEntry("transfer-encoding", "chunked");
         }
     }
 
     private static HttpResponse<String> call(String method, String path, String json) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + server.port() + path))
-                .timeout(Duration.ofSeconds(20)).header("Authorization", "Bearer " + TOKEN);
-        if (json != null) {
-            b.header("Content-Type", "application/json");
-        }
-        b.method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
-        return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return SERVER.api().call(method, path, json == null ? null : "application/json", json);
     }
 
     /**
