@@ -1,5 +1,8 @@
 package dev.j8s.e2e;
 
+import static dev.j8s.e2e.PodQueries.awaitRunning;
+import static dev.j8s.e2e.PodQueries.events;
+import static dev.j8s.e2e.PodQueries.field;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -31,20 +34,8 @@ class LifecycleHooksIT {
         kubectl.run("apply", "-f", SERVERS.file(name + ".yaml", yaml.formatted(image())).toString()).ok();
     }
 
-    private static String field(Kubectl kubectl, String pod, String jsonpath) {
-        return kubectl.run("get", "pod", pod, "-o", "jsonpath=" + jsonpath).ok().stdout();
-    }
 
-    private static void awaitRunning(Kubectl kubectl, String pod) {
-        Await.until(LocalRegistry.timeout(), "pod " + pod + " is Running", () -> field(kubectl, pod,
-                "{.status.phase} {.status.containerStatuses[*].state.running.startedAt}"),
-                out -> out.startsWith("Running ") && !out.strip().equals("Running"));
-    }
 
-    private static String events(Kubectl kubectl, String pod) {
-        return kubectl.run("get", "events", "--field-selector", "involvedObject.name=" + pod, "-o",
-                "custom-columns=TYPE:.type,REASON:.reason,MESSAGE:.message", "--no-headers").ok().stdout();
-    }
 
     @Test
     void aPostStartExecWritesAFileTheMainProcessReads() {
@@ -249,7 +240,8 @@ class LifecycleHooksIT {
 
         // sleep as PID 1 ignores SIGTERM: the preStop gets 3 s, the stop signal the 2 s minimum, then SIGKILL
         assertThat(deleted.elapsed()).isBetween(Duration.ofMillis(4900), Duration.ofSeconds(11));
-        assertThat(events(kubectl, "stubborn")).containsPattern("Normal\\s+Killing\\s+Stopping container main\\n");
+        assertThat(events(kubectl, "stubborn"))
+                .containsPattern("Normal\\s+Killing\\s+\\d+\\s+Stopping container main\\n");
     }
 
     @Test
@@ -278,8 +270,8 @@ class LifecycleHooksIT {
         assertThat(deleted.elapsed()).as("a failed preStop does not hold the stop").isLessThan(Duration.ofSeconds(8));
         assertThat(Await.until(Duration.ofSeconds(10), "the FailedPreStopHook event", () -> events(kubectl, "badstop"),
                 out -> out.contains("FailedPreStopHook")))
-                .containsPattern("Warning\\s+FailedPreStopHook\\s+PreStopHook failed\\n")
-                .containsPattern("Normal\\s+Killing\\s+Stopping container main\\n");
+                .containsPattern("Warning\\s+FailedPreStopHook\\s+\\d+\\s+PreStopHook failed\\n")
+                .containsPattern("Normal\\s+Killing\\s+\\d+\\s+Stopping container main\\n");
     }
 
     @Test
@@ -332,20 +324,17 @@ class LifecycleHooksIT {
         kubectl.run("delete", "pod", "done-hook", "busy-hook").ok();
     }
 
-    /** The {@code runs} file in the pod's emptyDir, read from the host (empty path until the pod has a UID). */
+    /** The {@code runs} file in the pod's emptyDir on the host (no such file before the pod has a UID). */
     private static Path runs(Kubectl kubectl, String pod) {
         String uid = kubectl.run("get", "pod", pod, "-o", "jsonpath={.metadata.uid}").stdout();
-        return SERVERS.server().dataDir().resolve("pods").resolve(uid.isEmpty() ? "none" : uid)
-                .resolve("volumes/kubernetes.io~empty-dir/data/runs");
+        return PodQueries.emptyDir(SERVERS.server(), uid.isEmpty() ? "none" : uid, "data").resolve("runs");
     }
 
     private static String content(Path file) {
-        try {
-            return Files.exists(file) ? Files.readString(file).strip() : "";
-        } catch (IOException e) {
-            return "";
-        }
+        return PodQueries.contentOrEmpty(file).strip();
     }
+
+
 
     @Test
     void withTheOutputAnnotationHookOutputIsInKubectlLogsAndTheFailureEventEndsWithTheExitCodeAndLastLine() {
@@ -372,7 +361,7 @@ class LifecycleHooksIT {
         String events = Await.until(Duration.ofSeconds(90), "the hook failure event",
                 () -> events(kubectl, "chatty"), out -> out.contains("FailedPostStartHook"));
         assertThat(events).containsPattern(
-                "Warning\\s+FailedPostStartHook\\s+PostStartHook failed: exit code 7: cannot reach directory\\n");
+                "Warning\\s+FailedPostStartHook\\s+\\d+\\s+PostStartHook failed: exit code 7: cannot reach directory\\n");
         String logs = Await.until(Duration.ofSeconds(30), "the hook output in the log",
                 () -> kubectl.run("logs", "chatty").stdout() + kubectl.run("logs", "chatty", "--previous").stdout(),
                 out -> out.contains("[postStart] cannot reach directory"));

@@ -1,5 +1,8 @@
 package dev.j8s.e2e;
 
+import static dev.j8s.e2e.PodQueries.awaitRunning;
+import static dev.j8s.e2e.PodQueries.events;
+import static dev.j8s.e2e.PodQueries.field;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,12 +17,9 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -44,24 +44,13 @@ class ProbesIT {
                 .ok();
     }
 
-    private static String field(Kubectl kubectl, String pod, String jsonpath) {
-        return kubectl.run("get", "pod", pod, "-o", "jsonpath=" + jsonpath).ok().stdout();
-    }
 
     private static String ready(Kubectl kubectl, String pod) {
         return field(kubectl, pod, "{.status.conditions[?(@.type==\"Ready\")].status} "
                 + "{.status.containerStatuses[0].ready}");
     }
 
-    private static String events(Kubectl kubectl, String pod) {
-        return kubectl.run("get", "events", "--field-selector", "involvedObject.name=" + pod, "-o",
-                "custom-columns=TYPE:.type,REASON:.reason,COUNT:.count,MESSAGE:.message", "--no-headers").ok().stdout();
-    }
 
-    private static void awaitRunning(Kubectl kubectl, String pod) {
-        Await.until(LocalRegistry.timeout(), "pod " + pod + " is Running",
-                () -> field(kubectl, pod, "{.status.phase}"), "Running"::equals);
-    }
 
     @Test
     void anHttpGetReadinessProbeFlipsReadyAsTheServerStartsAndStopsAnswering() {
@@ -139,8 +128,7 @@ class ProbesIT {
                 """);
         awaitRunning(kubectl, "alive");
         String uid = field(kubectl, "alive", "{.metadata.uid}");
-        Path prestop = SERVERS.server().dataDir().resolve("pods").resolve(uid)
-                .resolve("volumes/kubernetes.io~empty-dir/data/prestop");
+        Path prestop = PodQueries.emptyDir(SERVERS.server(), uid, "data").resolve("prestop");
         assertThat(prestop).doesNotExist();
 
         kubectl.run("exec", "alive", "--", "sh", "-c", "rm /healthy").ok();
@@ -332,21 +320,10 @@ class ProbesIT {
                 JsonNode meta = Json.MAPPER.readTree(dir.resolve("sandbox.json").toFile());
                 if (uid.equals(meta.path("config").path("uid").asText())
                         && meta.path("state").asText().equals("READY")) {
-                    return runDir(dataDir).resolve("ns").resolve(dir.getFileName()).resolve("net");
+                    return SERVERS.server().runDir().resolve("ns").resolve(dir.getFileName()).resolve("net");
                 }
             }
         }
         throw new AssertionError("no ready sandbox for pod uid " + uid);
-    }
-
-    /** {@code /run/j8s/} and the first 8 hex digits of the SHA-256 of the data dir, as the server names it. */
-    private static Path runDir(Path dataDir) {
-        try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(dataDir.toAbsolutePath().normalize().toString()
-                    .getBytes(StandardCharsets.UTF_8));
-            return Path.of("/run/j8s", HexFormat.of().formatHex(d, 0, 4));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -1,9 +1,8 @@
 package dev.j8s.e2e;
 
+import static dev.j8s.e2e.PodQueries.field;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -26,6 +25,8 @@ class SidecarsIT {
     @RegisterExtension
     static final BusyboxRegistry REGISTRY = BusyboxRegistry.pushing(SERVERS, "1.0");
 
+    private static final String POD = "with-sidecars";
+
     /** A sidecar: marks itself ready, exits 1 when asked, on SIGTERM logs the time, lingers 1 s, logs again, exits. */
     private static String sidecar(String name) {
         return """
@@ -44,7 +45,7 @@ class SidecarsIT {
     }
 
     @Test
-    void sidecarsStartInOrderBeforeTheMainContainerKeepRunningRestartAndStopLastInReverseOrder() throws IOException {
+    void sidecarsStartInOrderBeforeTheMainContainerKeepRunningRestartAndStopLastInReverseOrder() {
         Kubectl kubectl = SERVERS.kubectl();
         String manifest = """
                 apiVersion: v1
@@ -79,25 +80,24 @@ class SidecarsIT {
                 "--no-headers").ok().stdout();
         assertThat(events.lines().filter(l -> l.startsWith("Started")).map(l -> l.split("\\s+")[1]).toList())
                 .containsExactly("spec.initContainers{side-a}", "spec.initContainers{side-b}", "spec.containers{main}");
-        assertThat(field(kubectl, "{.status.conditions[?(@.type==\"Initialized\")].status}")).isEqualTo("True");
+        assertThat(field(kubectl, POD, "{.status.conditions[?(@.type==\"Initialized\")].status}")).isEqualTo("True");
 
         // a sidecar that exits is restarted while the main container keeps running
         kubectl.run("exec", "with-sidecars", "-c", "main", "--", "sh", "-c", "echo > /shared/side-b-crash").ok();
         Await.until(Duration.ofSeconds(60), "side-b was restarted",
-                () -> field(kubectl, "{.status.initContainerStatuses[1].restartCount} "
+                () -> field(kubectl, POD, "{.status.initContainerStatuses[1].restartCount} "
                         + "{.status.initContainerStatuses[1].started}"), "1 true"::equals);
-        assertThat(field(kubectl, "{.status.containerStatuses[0].restartCount} "
+        assertThat(field(kubectl, POD, "{.status.containerStatuses[0].restartCount} "
                 + "{.status.initContainerStatuses[0].restartCount}")).isEqualTo("0 0");
         assertThat(kubectl.run("get", "pod", "with-sidecars").ok().cells().get(1).get(3))
                 .as("RESTARTS counts the sidecar's restart").startsWith("1");
 
         // deletion: main first; then side-b; side-a last
-        String uid = field(kubectl, "{.metadata.uid}");
-        Path term = SERVERS.server().dataDir().resolve("pods").resolve(uid)
-                .resolve("volumes/kubernetes.io~empty-dir/shared/term");
+        String uid = field(kubectl, POD, "{.metadata.uid}");
+        Path term = PodQueries.emptyDir(SERVERS.server(), uid, "shared").resolve("term");
         try (Kubectl.Background deletion = kubectl.start("delete", "pod", "with-sidecars")) {
             String written = Await.until(Duration.ofSeconds(30), "every container wrote its SIGTERM time",
-                    () -> read(term), text -> text.contains("side-a-term"));
+                    () -> PodQueries.contentOrEmpty(term), text -> text.contains("side-a-term"));
             Map<String, Double> at = times(written);
             assertThat(at).containsKeys("main-term", "main-exit", "side-b-term", "side-b-exit", "side-a-term");
             assertThat(at.get("side-b-term")).as("side-b gets SIGTERM once main has exited")
@@ -107,18 +107,6 @@ class SidecarsIT {
             assertThat(at.get("side-a-term") - at.get("main-term")).as("main's 2 s and side-b's 1 s come first")
                     .isBetween(2.9, 10.0);
             deletion.awaitStdout(out -> out.contains("deleted"), Duration.ofSeconds(30), "deleted");
-        }
-    }
-
-    private static String field(Kubectl kubectl, String jsonpath) {
-        return kubectl.run("get", "pod", "with-sidecars", "-o", "jsonpath=" + jsonpath).ok().stdout();
-    }
-
-    private static String read(Path file) {
-        try {
-            return Files.exists(file) ? Files.readString(file) : "";
-        } catch (IOException e) {
-            return "";
         }
     }
 

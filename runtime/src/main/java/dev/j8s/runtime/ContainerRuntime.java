@@ -120,14 +120,6 @@ public interface ContainerRuntime {
    * @throws ContainerRuntimeException when the sandbox or its network namespace does not exist
    */
   default SocketChannel connect(String sandboxId, InetSocketAddress target, Duration timeout) throws IOException {
-    SocketChannel channel = openSocket(sandboxId, target.getAddress() instanceof java.net.Inet6Address
-        ? java.net.StandardProtocolFamily.INET6 : java.net.StandardProtocolFamily.INET);
-    try {
-      channel.socket().connect(target, (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis())));
-      return channel;
-    } catch (IOException | RuntimeException e) {
-      channel.close();
-      throw e;
-    }
+    return Sockets.connect(openSocket(sandboxId, Sockets.familyOf(target)), target, timeout);
   }
 }

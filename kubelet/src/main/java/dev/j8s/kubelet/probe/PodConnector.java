@@ -1,9 +1,11 @@
 package dev.j8s.kubelet.probe;
 
 import dev.j8s.runtime.ContainerRuntime;
+import dev.j8s.runtime.Sockets;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 
@@ -21,15 +23,8 @@ public record PodConnector(ContainerRuntime runtime, String sandboxId, String po
         }
         InetSocketAddress target = new InetSocketAddress(host, port);
         if (target.isUnresolved()) {
-            throw new java.net.UnknownHostException(host);
+            throw new UnknownHostException(host);
         }
-        SocketChannel channel = SocketChannel.open();
-        try {
-            channel.socket().connect(target, (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis())));
-            return channel;
-        } catch (IOException | RuntimeException e) {
-            channel.close();
-            throw e;
-        }
+        return Sockets.connect(SocketChannel.open(Sockets.familyOf(target)), target, timeout);
     }
 }

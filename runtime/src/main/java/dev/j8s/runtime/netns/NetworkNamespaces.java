@@ -1,8 +1,8 @@
 package dev.j8s.runtime.netns;
 
 import dev.j8s.runtime.ContainerRuntimeException;
+import dev.j8s.runtime.Sockets;
 import java.io.IOException;
-import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.nio.channels.NetworkChannel;
@@ -91,16 +91,8 @@ public final class NetworkNamespaces {
    * @throws java.net.SocketTimeoutException when not connected within {@code timeout}
    */
   public SocketChannel connect(Path netns, InetSocketAddress target, Duration timeout) throws IOException {
-    StandardProtocolFamily family = target.getAddress() instanceof Inet6Address
-        ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET;
-    SocketChannel channel = open(netns, () -> SocketChannel.open(family));
-    try {
-      channel.socket().connect(target, (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis())));
-      return channel;
-    } catch (IOException | RuntimeException e) {
-      closeQuietly(channel);
-      throw e;
-    }
+    StandardProtocolFamily family = Sockets.familyOf(target);
+    return Sockets.connect(open(netns, () -> SocketChannel.open(family)), target, timeout);
   }
 
   /**

@@ -6,14 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.j8s.runtime.ContainerRuntimeException;
 import dev.j8s.runtime.ProcessRunner;
 import dev.j8s.runtime.netns.NetworkNamespaces;
-import dev.j8s.runtime.oci.Mounts;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -30,11 +28,7 @@ class NetworkNamespacesIT {
 
   @BeforeEach
   void namespaceWithLoopbackUp() throws IOException {
-    dir = Files.createTempDirectory("j8s-netns-it-");
-    Mounts.makePrivateSelfBind(dir);
-    for (String type : List.of("net", "ipc", "uts")) {
-      Files.createFile(dir.resolve(type));
-    }
+    dir = NamespaceFiles.create("j8s-netns-it-");
     Namespaces.create(dir.resolve("net"), dir.resolve("ipc"), dir.resolve("uts"));
     ProcessRunner.run(List.of("nsenter", "--net=" + dir.resolve("net"), "ip", "link", "set", "lo", "up"),
         Duration.ofSeconds(10)).orThrow("bring lo up in the test namespace");
@@ -42,11 +36,7 @@ class NetworkNamespacesIT {
 
   @AfterEach
   void unmount() {
-    for (String type : List.of("net", "ipc", "uts")) {
-      Mounts.unmount(dir.resolve(type));
-    }
-    Mounts.unmount(dir);
-    ConmonRuntime.deleteTree(dir);
+    NamespaceFiles.remove(dir);
   }
 
   @Test
