@@ -86,7 +86,14 @@ public final class Hashes {
         return out.toString();
     }
 
+    /**
+     * Drops nulls and empty collections, and narrows long numbers to ints where they fit: a tree made from a model
+     * ({@code Long} fields) and one read from JSON must compare equal.
+     */
     private static JsonNode prune(JsonNode node) {
+        if (node instanceof com.fasterxml.jackson.databind.node.LongNode l && l.canConvertToInt()) {
+            return com.fasterxml.jackson.databind.node.IntNode.valueOf(l.intValue());
+        }
         if (node instanceof ObjectNode object) {
             List<String> drop = new ArrayList<>();
             object.properties().forEach(e -> {
