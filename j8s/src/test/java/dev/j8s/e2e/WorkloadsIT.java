@@ -414,6 +414,100 @@ class WorkloadsIT {
         }
     }
 
+    @Test
+    void aRolloutThatMakesNoProgressFailsAtItsDeadline() {
+        apply("stuck", deployment("stuck", 1, REGISTRY.host() + "/busybox:no-such-tag", "  progressDeadlineSeconds: 10\n"));
+        Kubectl.Result status = kubectl().run("rollout", "status", "deployment/stuck", "--timeout=90s");
+        assertThat(status.exitCode()).isNotZero();
+        assertThat(status.stderr()).contains("error: deployment \"stuck\" exceeded its progress deadline");
+        JsonNode progressing = null;
+        for (JsonNode c : json("get", "deployment", "stuck", "-o", "json").at("/status/conditions")) {
+            if (c.path("type").asText().equals("Progressing")) {
+                progressing = c;
+            }
+        }
+        assertThat(progressing).isNotNull();
+        assertThat(progressing.path("status").asText()).isEqualTo("False");
+        assertThat(progressing.path("reason").asText()).isEqualTo("ProgressDeadlineExceeded");
+        assertThat(progressing.path("message").asText()).matches("ReplicaSet \"stuck-\\w+\" has timed out progressing\\.");
+        kubectl().run("delete", "deployment", "stuck").ok();
+    }
+
+    @Test
+    void aPausedDeploymentRollsNothingOutUntilResumed() {
+        apply("paused", deployment("paused", 1, image("1.0"), ""));
+        rolloutStatus("deployment/paused").ok();
+        kubectl().run("set", "image", "deployment/paused", "main=" + image("2.0")).ok();
+        rolloutStatus("deployment/paused").ok();
+        assertThat(kubectl().run("rollout", "pause", "deployment/paused").ok().stdout())
+                .isEqualTo("deployment.apps/paused paused\n");
+        assertThat(kubectl().run("rollout", "restart", "deployment/paused").failed().stderr())
+                .contains("can't restart paused deployment (run rollout resume first)");
+
+        kubectl().run("set", "image", "deployment/paused", "main=" + image("1.0")).ok();
+        Await.until(Duration.ofSeconds(30), "the paused spec observed", () -> json("get", "deployment", "paused", "-o", "json"),
+                d -> d.at("/status/observedGeneration").asInt() == d.at("/metadata/generation").asInt());
+        assertThat(livePods("paused")).singleElement().satisfies(p ->
+                assertThat(p.at("/spec/containers/0/image").asText()).as("nothing rolled out").isEqualTo(image("2.0")));
+        assertThat(kubectl().run("rollout", "undo", "deployment/paused").failed().stderr())
+                .contains("you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume' and try again");
+
+        assertThat(kubectl().run("rollout", "resume", "deployment/paused").ok().stdout())
+                .isEqualTo("deployment.apps/paused resumed\n");
+        rolloutStatus("deployment/paused").ok();
+        Await.until(ROLLOUT, "the first template back", () -> livePods("paused"), pods -> pods.size() == 1
+                && pods.getFirst().at("/spec/containers/0/image").asText().equals(image("1.0")));
+        JsonNode rss = json("get", "replicasets", "-l", "app=paused", "-o", "json").path("items");
+        assertThat(rss).hasSize(2);
+        assertThat(json("get", "deployment", "paused", "-o", "json").at("/metadata/annotations")
+                .path("deployment.kubernetes.io/revision").asText()).isEqualTo("3");
+    }
+
+    @Test
+    void invalidManifestsAreRefusedWithUpstreamsMessages() {
+        String valid = deployment("mismatched", 1, image("1.0"), "");
+        int templateLabel = valid.lastIndexOf("app: mismatched");
+        String mismatched = valid.substring(0, templateLabel) + "app: other"
+                + valid.substring(templateLabel + "app: mismatched".length());
+        assertThat(kubectl().run("apply", "-f", SERVERS.file("mismatched.yaml", mismatched).toString()).failed().stderr())
+                .contains("The Deployment \"mismatched\" is invalid: spec.template.metadata.labels: Invalid value: "
+                        + "map[string]string{\"app\":\"other\"}: `selector` does not match template `labels`");
+        String typo = deployment("typo", 1, image("1.0"), "").replace("        image:", "        imagee:");
+        assertThat(kubectl().run("apply", "-f", SERVERS.file("typo.yaml", typo).toString()).failed().stderr())
+                .contains("strict decoding error: unknown field \"spec.template.spec.containers[0].imagee\"");
+        String never = deployment("never", 1, image("1.0"), "").replace("      terminationGracePeriodSeconds: 5",
+                "      terminationGracePeriodSeconds: 5\n      restartPolicy: Never");
+        assertThat(kubectl().run("apply", "-f", SERVERS.file("never.yaml", never).toString()).failed().stderr())
+                .contains("The Deployment \"never\" is invalid: spec.template.spec.restartPolicy: Unsupported value: "
+                        + "\"Never\": supported values: \"Always\"");
+        apply("immutable", deployment("immutable", 1, image("1.0"), ""));
+        assertThat(kubectl().run("patch", "deployment", "immutable", "--type=merge", "-p",
+                "{\"spec\":{\"selector\":{\"matchLabels\":{\"app\":\"immutable\",\"tier\":\"web\"}},"
+                        + "\"template\":{\"metadata\":{\"labels\":{\"tier\":\"web\"}}}}}").failed().stderr())
+                .contains("spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{\"app\":\"immutable\", "
+                        + "\"tier\":\"web\"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable");
+    }
+
+    @Test
+    void olderAndNewerKubectlsDriveDeploymentsToo() {
+        for (String version : List.of("1.27", "1.33")) {
+            Kubectl kubectl = SERVERS.kubectl(version);
+            String name = "kubectl-" + version.replace(".", "-");
+            assertThat(kubectl.run("create", "deployment", name, "--image=" + image("1.0"), "--",
+                    "sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done").ok().stdout())
+                    .isEqualTo("deployment.apps/" + name + " created\n");
+            assertThat(kubectl.run("rollout", "status", "deployment/" + name, "--timeout=120s").ok().stdout())
+                    .endsWith("deployment \"" + name + "\" successfully rolled out\n");
+            assertThat(kubectl.run("scale", "deployment/" + name, "--replicas=2").ok().stdout())
+                    .isEqualTo("deployment.apps/" + name + " scaled\n");
+            assertThat(kubectl.run("rollout", "status", "deployment/" + name, "--timeout=120s").ok().stdout())
+                    .endsWith("deployment \"" + name + "\" successfully rolled out\n");
+            assertThat(kubectl.run("get", "deployment", name).ok().cells().get(1).subList(0, 4))
+                    .containsExactly(name, "2/2", "2", "2");
+            kubectl.run("delete", "deployment", name).ok();
+        }
+    }
+
     private static JsonNode parse(byte[] bytes) {
         try {
             return Json.MAPPER.readTree(new String(bytes, StandardCharsets.UTF_8));
