@@ -5,14 +5,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** A test clock in UTC that moves only when told; thread-safe. Shared through this module's test-jar. */
 public final class ManualClock extends Clock {
 
-    private volatile Instant now;
+    private final AtomicReference<Instant> now;
 
     public ManualClock(Instant start) {
-        this.now = start;
+        this.now = new AtomicReference<>(start);
     }
 
     /** A clock at 2025-01-01T00:00:00Z. */
@@ -21,11 +22,11 @@ public final class ManualClock extends Clock {
     }
 
     public void advance(Duration d) {
-        now = now.plus(d);
+        now.updateAndGet(t -> t.plus(d));
     }
 
     public void set(Instant instant) {
-        now = instant;
+        now.set(instant);
     }
 
     @Override
@@ -40,6 +41,6 @@ public final class ManualClock extends Clock {
 
     @Override
     public Instant instant() {
-        return now;
+        return now.get();
     }
 }
