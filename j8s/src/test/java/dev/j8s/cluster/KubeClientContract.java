@@ -54,25 +54,7 @@ abstract class KubeClientContract {
   @BeforeAll
   void start() throws Exception {
     server = TlsApiServer.start(dir, TOKEN);
-    String kubeconfig = """
-        apiVersion: v1
-        kind: Config
-        clusters:
-        - name: j8s
-          cluster:
-            server: https://127.0.0.1:%d
-            insecure-skip-tls-verify: true
-        users:
-        - name: controllers
-          user:
-            token: %s
-        contexts:
-        - name: j8s
-          context:
-            cluster: j8s
-            user: controllers
-        current-context: j8s
-        """.formatted(server.port(), TOKEN);
+    String kubeconfig = TlsApiServer.kubeconfig(server, TOKEN);
     Path file = dir.resolve("kubeconfig");
     Files.writeString(file, kubeconfig);
     client = connect(server, file);

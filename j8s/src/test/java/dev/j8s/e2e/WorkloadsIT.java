@@ -12,10 +12,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -73,6 +71,29 @@ class WorkloadsIT {
                             command: ["sh", "-c", "echo ready"]
                           periodSeconds: 1
                 """.formatted(name, replicas, name, extraSpec, name, image, COMMAND);
+    }
+
+    static String daemonSet(String name, String image) {
+        return """
+                apiVersion: apps/v1
+                kind: DaemonSet
+                metadata:
+                  name: %s
+                spec:
+                  selector:
+                    matchLabels:
+                      app: %s
+                  template:
+                    metadata:
+                      labels:
+                        app: %s
+                    spec:
+                      terminationGracePeriodSeconds: 5
+                      containers:
+                      - name: main
+                        image: %s
+                        command: %s
+                """.formatted(name, name, name, image, COMMAND);
     }
 
     static void apply(String name, String manifest) {
@@ -208,9 +229,12 @@ class WorkloadsIT {
         rolloutStatus("deployment/scaled").ok();
         JsonNode first = livePods("scaled").getFirst();
         String firstName = first.at("/metadata/name").asText();
-        // newer pods are removed first, by how long they have been ready in log2 buckets: let the first one age
-        Await.until(Duration.ofSeconds(30), "the first pod ready for 8 s", () -> readySince(livePods("scaled").getFirst()),
-                since -> since != null && since.plusSeconds(8).isBefore(Instant.now()));
+        // Newer pods are removed first, compared by how long they have been ready in log2 buckets: the first pod
+        // is let age for longer than the scale-up can take, so it has been ready more than twice as long as any new
+        // pod (a bucket apart) when the scale-down ranks them.
+        Await.until(Duration.ofSeconds(60), "the first pod ready for 20 s", () -> readySince(livePods("scaled").getFirst()),
+                since -> since != null && since.plusSeconds(20).isBefore(Instant.now()));
+        Instant scaleUp = Instant.now();
 
         assertThat(kubectl().run("scale", "deployment/scaled", "--replicas=5").ok().stdout())
                 .isEqualTo("deployment.apps/scaled scaled\n");
@@ -219,6 +243,8 @@ class WorkloadsIT {
         assertThat(kubectl().run("get", "deployment", "scaled").ok().cells().get(1).subList(1, 4))
                 .containsExactly("5/5", "5", "5");
 
+        assertThat(Duration.between(scaleUp, Instant.now())).as("the scale-up was shorter than the first pod's head start")
+                .isLessThan(Duration.ofSeconds(20));
         kubectl().run("scale", "deployment/scaled", "--replicas=1").ok();
         Await.until(ROLLOUT, "one pod left", () -> livePods("scaled"), pods -> pods.size() == 1);
         assertThat(livePods("scaled").getFirst().at("/metadata/name").asText()).as("the oldest pod stays")
@@ -296,26 +322,7 @@ class WorkloadsIT {
 
     @Test
     void aDaemonSetRunsOnePodOnTheNodeAndRollsItOnAnUpdate() {
-        apply("agent", """
-                apiVersion: apps/v1
-                kind: DaemonSet
-                metadata:
-                  name: agent
-                spec:
-                  selector:
-                    matchLabels:
-                      app: agent
-                  template:
-                    metadata:
-                      labels:
-                        app: agent
-                    spec:
-                      terminationGracePeriodSeconds: 5
-                      containers:
-                      - name: main
-                        image: %s
-                        command: %s
-                """.formatted(image("1.0"), COMMAND));
+        apply("agent", daemonSet("agent", image("1.0")));
         assertThat(rolloutStatus("daemonset/agent").ok().stdout()).endsWith("daemon set \"agent\" successfully rolled out\n");
         List<JsonNode> pods = livePods("agent");
         assertThat(pods).hasSize(1);
@@ -340,26 +347,8 @@ class WorkloadsIT {
         kubectl().run("create", "namespace", "everything").ok();
         kubectl().run("apply", "-n", "everything", "-f",
                 SERVERS.file("everything.yaml", deployment("everything", 1, image("1.0"), "")).toString()).ok();
-        kubectl().run("apply", "-n", "everything", "-f", SERVERS.file("everything-ds.yaml", """
-                apiVersion: apps/v1
-                kind: DaemonSet
-                metadata:
-                  name: everything-ds
-                spec:
-                  selector:
-                    matchLabels:
-                      app: everything-ds
-                  template:
-                    metadata:
-                      labels:
-                        app: everything-ds
-                    spec:
-                      terminationGracePeriodSeconds: 5
-                      containers:
-                      - name: main
-                        image: %s
-                        command: %s
-                """.formatted(image("1.0"), COMMAND)).toString()).ok();
+        kubectl().run("apply", "-n", "everything", "-f",
+                SERVERS.file("everything-ds.yaml", daemonSet("everything-ds", image("1.0"))).toString()).ok();
         kubectl().run("expose", "-n", "everything", "deployment", "everything", "--port=80").ok();
         kubectl().run("rollout", "status", "-n", "everything", "deployment/everything", "--timeout=120s").ok();
         kubectl().run("rollout", "status", "-n", "everything", "daemonset/everything-ds", "--timeout=120s").ok();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.j8s.apiserver.admission.Admission;
+import dev.j8s.apiserver.admission.ServiceIpAllocator;
 import dev.j8s.apiserver.errors.ApiError;
 import dev.j8s.apiserver.json.Json;
 import dev.j8s.apiserver.patch.PatchType;
@@ -22,6 +23,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -51,6 +53,26 @@ public final class ObjectService {
         this.resources = resources;
         this.admission = admission;
         this.clock = clock;
+    }
+
+    /**
+     * The verbs over {@code store} with the admission a server runs (its lookups read the same store): what
+     * {@code ApiServer} serves and what tests of the layers above use without HTTP.
+     */
+    public static ObjectService over(Store store, Resources resources, ServiceIpAllocator ips, Set<String> plugins,
+                                     Clock clock) {
+        Admission admission = new Admission(new Admission.Lookup() {
+            @Override
+            public Optional<ObjectNode> get(String resource, String namespace, String name) {
+                return store.get(resource, namespace, name);
+            }
+
+            @Override
+            public List<ObjectNode> list(String resource, String namespace) {
+                return store.list(resource, namespace).items();
+            }
+        }, ips, plugins);
+        return new ObjectService(store, resources, admission, clock);
     }
 
     public Store store() {

@@ -1,7 +1,5 @@
 package dev.j8s.apiserver.testing;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.j8s.apiserver.admission.Admission;
 import dev.j8s.apiserver.admission.ServiceIpAllocator;
 import dev.j8s.apiserver.controllers.Controllers;
 import dev.j8s.apiserver.local.InProcessKubeClient;
@@ -10,8 +8,6 @@ import dev.j8s.apiserver.rest.ObjectService;
 import dev.j8s.apiserver.storage.SqliteStore;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -39,18 +35,8 @@ public final class LocalApi implements AutoCloseable {
     /** Opens {@code dir/state.db} keeping {@code retainedRevisions} changes (small: watches expire fast). */
     public static LocalApi open(Path dir, int retainedRevisions, Clock clock) {
         SqliteStore store = SqliteStore.open(dir.resolve("state.db"), retainedRevisions);
-        Admission admission = new Admission(new Admission.Lookup() {
-            @Override
-            public Optional<ObjectNode> get(String resource, String namespace, String name) {
-                return store.get(resource, namespace, name);
-            }
-
-            @Override
-            public List<ObjectNode> list(String resource, String namespace) {
-                return store.list(resource, namespace).items();
-            }
-        }, new ServiceIpAllocator("10.96.0.0/12"), Set.of());
-        ObjectService objects = new ObjectService(store, Resources.builtin(), admission, clock);
+        ObjectService objects = ObjectService.over(store, Resources.builtin(), new ServiceIpAllocator("10.96.0.0/12"), Set.of(),
+                clock);
         try (Controllers controllers = new Controllers(objects, "node1", "10.96.0.1", 6443)) {
             controllers.bootstrap(); // namespaces and their default service accounts
         }

@@ -1,5 +1,7 @@
 package dev.j8s.controllers.common;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.j8s.api.ClusterException;
 import dev.j8s.api.client.PatchType;
 import dev.j8s.api.client.ResourceClient;
@@ -98,23 +100,28 @@ public final class ControllerRefManager<T extends HasMetadata> {
 
     private void adopt(T child) {
         checkCanAdopt();
-        String patch = "{\"metadata\":{\"ownerReferences\":[{\"apiVersion\":" + quote(ref.getApiVersion())
-                + ",\"kind\":" + quote(ref.getKind()) + ",\"name\":" + quote(ref.getName()) + ",\"uid\":"
-                + quote(ref.getUid()) + ",\"controller\":true,\"blockOwnerDeletion\":true}],\"uid\":"
-                + quote(Owners.uid(child)) + "}}";
+        ObjectNode patch = JsonNodeFactory.instance.objectNode();
+        ObjectNode meta = patch.putObject("metadata");
+        meta.putArray("ownerReferences").addObject().put("apiVersion", ref.getApiVersion()).put("kind", ref.getKind())
+                .put("name", ref.getName()).put("uid", ref.getUid()).put("controller", true)
+                .put("blockOwnerDeletion", true);
+        meta.put("uid", Owners.uid(child));
         patchOwnerReferences(child, patch);
     }
 
     private void release(T child) {
-        String patch = "{\"metadata\":{\"ownerReferences\":[{\"$patch\":\"delete\",\"uid\":" + quote(ref.getUid())
-                + "}],\"uid\":" + quote(Owners.uid(child)) + "}}";
+        ObjectNode patch = JsonNodeFactory.instance.objectNode();
+        ObjectNode meta = patch.putObject("metadata");
+        meta.putArray("ownerReferences").addObject().put("$patch", "delete").put("uid", ref.getUid());
+        meta.put("uid", Owners.uid(child));
         patchOwnerReferences(child, patch);
     }
 
-    private void patchOwnerReferences(T child, String patch) {
+    /** A strategic merge patch of the references; the child's uid in it makes it apply to that object only. */
+    private void patchOwnerReferences(T child, ObjectNode patch) {
         try {
             children.patch(child.getMetadata().getNamespace() == null ? "" : child.getMetadata().getNamespace(),
-                    child.getMetadata().getName(), PatchType.STRATEGIC_MERGE, patch);
+                    child.getMetadata().getName(), PatchType.STRATEGIC_MERGE, patch.toString());
         } catch (ClusterException.NotFound gone) {
             // the child went away: nothing to claim
         }
@@ -140,23 +147,5 @@ public final class ControllerRefManager<T extends HasMetadata> {
         if (cannotAdopt != null) {
             throw new IllegalStateException("can't adopt " + children.kind().kind() + ": " + cannotAdopt);
         }
-    }
-
-    static String quote(String s) {
-        StringBuilder sb = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        return sb.append('"').toString();
     }
 }

@@ -91,7 +91,7 @@ public final class DaemonSetController implements AutoCloseable {
         this.podControl = new PodControl(client.resource(Kind.PODS), events);
         this.expectations = new Expectations(clock);
         this.loop = new ControllerLoop(COMPONENT, queue, this::sync, workers);
-        dsInformer.addEventHandler(handler(this::enqueue, ds -> {
+        dsInformer.addEventHandler(ResourceEventHandler.of(this::enqueue, ds -> {
             expectations.delete(SharedInformer.key(ds));
             enqueue(ds);
         }));
@@ -133,29 +133,28 @@ public final class DaemonSetController implements AutoCloseable {
                 });
             }
         });
-        nodeInformer.addEventHandler(handler(n -> enqueueAll(), n -> enqueueAll()));
-        revisionInformer.addEventHandler(handler(cr -> revisionOwner(cr).ifPresent(this::enqueue),
+        nodeInformer.addEventHandler(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(Node node) {
+                enqueueAll();
+            }
+
+            @Override
+            public void onUpdate(Node old, Node node) {
+                // heartbeats change only the status: what decides where daemons run is labels, taints, the name
+                if (!Objects.equals(old.getMetadata().getLabels(), node.getMetadata().getLabels())
+                        || !Objects.equals(old.getSpec(), node.getSpec())) {
+                    enqueueAll();
+                }
+            }
+
+            @Override
+            public void onDelete(Node node) {
+                enqueueAll();
+            }
+        });
+        revisionInformer.addEventHandler(ResourceEventHandler.of(cr -> revisionOwner(cr).ifPresent(this::enqueue),
                 cr -> revisionOwner(cr).ifPresent(this::enqueue)));
-    }
-
-    private static <T extends HasMetadata> ResourceEventHandler<T> handler(java.util.function.Consumer<T> change,
-                                                                           java.util.function.Consumer<T> deleted) {
-        return new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(T object) {
-                change.accept(object);
-            }
-
-            @Override
-            public void onUpdate(T old, T object) {
-                change.accept(object);
-            }
-
-            @Override
-            public void onDelete(T object) {
-                deleted.accept(object);
-            }
-        };
     }
 
     public void start() {

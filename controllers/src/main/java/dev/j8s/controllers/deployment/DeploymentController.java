@@ -78,22 +78,7 @@ public final class DeploymentController implements AutoCloseable {
         this.clock = clock;
         this.events = new EventRecorder(client, COMPONENT, clock);
         this.loop = new ControllerLoop(COMPONENT, queue, this::sync, workers);
-        dInformer.addEventHandler(new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(Deployment d) {
-                enqueue(d);
-            }
-
-            @Override
-            public void onUpdate(Deployment old, Deployment d) {
-                enqueue(d);
-            }
-
-            @Override
-            public void onDelete(Deployment d) {
-                enqueue(d);
-            }
-        });
+        dInformer.addEventHandler(ResourceEventHandler.of(this::enqueue, this::enqueue));
         rsInformer.addEventHandler(new ResourceEventHandler<>() {
             @Override
             public void onAdd(ReplicaSet rs) {
@@ -132,24 +117,13 @@ public final class DeploymentController implements AutoCloseable {
                 ownerOf(rs).ifPresent(DeploymentController.this::enqueue);
             }
         });
-        podInformer.addEventHandler(new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(Pod pod) { }
-
-            @Override
-            public void onUpdate(Pod old, Pod pod) { }
-
-            @Override
-            public void onDelete(Pod pod) {
-                // Recreate waits for the old pods to be gone before it creates the new ones.
-                Owners.controllerOf(pod)
-                        .flatMap(ref -> rsInformer.get(pod.getMetadata().getNamespace(), ref.getName())
-                                .filter(rs -> Owners.uid(rs).equals(ref.getUid())))
-                        .flatMap(DeploymentController.this::ownerOf)
-                        .filter(d -> !DeploymentUtil.isRollingUpdate(d))
-                        .ifPresent(DeploymentController.this::enqueue);
-            }
-        });
+        // Recreate waits for the old pods to be gone before it creates the new ones.
+        podInformer.addEventHandler(ResourceEventHandler.of(pod -> { }, pod -> Owners.controllerOf(pod)
+                .flatMap(ref -> rsInformer.get(pod.getMetadata().getNamespace(), ref.getName())
+                        .filter(rs -> Owners.uid(rs).equals(ref.getUid())))
+                .flatMap(this::ownerOf)
+                .filter(d -> !DeploymentUtil.isRollingUpdate(d))
+                .ifPresent(this::enqueue)));
     }
 
     public void start() {

@@ -69,20 +69,7 @@ public final class DisruptionController implements AutoCloseable {
         this.clock = clock;
         this.events = new EventRecorder(client, COMPONENT, clock);
         this.loop = new ControllerLoop("disruption", queue, this::sync, 1);
-        pdbInformer.addEventHandler(new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(PodDisruptionBudget pdb) {
-                queue.add(SharedInformer.key(pdb));
-            }
-
-            @Override
-            public void onUpdate(PodDisruptionBudget old, PodDisruptionBudget pdb) {
-                queue.add(SharedInformer.key(pdb));
-            }
-
-            @Override
-            public void onDelete(PodDisruptionBudget pdb) { }
-        });
+        pdbInformer.addEventHandler(ResourceEventHandler.of(pdb -> queue.add(SharedInformer.key(pdb)), pdb -> { }));
         podInformer.addEventHandler(new ResourceEventHandler<>() {
             @Override
             public void onAdd(Pod pod) {

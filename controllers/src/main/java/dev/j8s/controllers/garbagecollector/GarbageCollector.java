@@ -8,7 +8,6 @@ import dev.j8s.api.client.DeleteOptions;
 import dev.j8s.api.client.Kind;
 import dev.j8s.api.client.KubeClient;
 import dev.j8s.api.client.PatchType;
-import dev.j8s.api.client.ResourceClient;
 import dev.j8s.controllers.common.ControllerLoop;
 import dev.j8s.controllers.common.Owners;
 import dev.j8s.controllers.informers.InformerFactory;

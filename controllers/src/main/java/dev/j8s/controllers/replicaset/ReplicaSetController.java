@@ -77,23 +77,10 @@ public final class ReplicaSetController implements AutoCloseable {
         this.podControl = new PodControl(client.resource(Kind.PODS), events);
         this.expectations = new Expectations(clock);
         this.loop = new ControllerLoop(COMPONENT, queue, this::sync, workers);
-        rsInformer.addEventHandler(new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(ReplicaSet rs) {
-                enqueue(rs);
-            }
-
-            @Override
-            public void onUpdate(ReplicaSet old, ReplicaSet rs) {
-                enqueue(rs);
-            }
-
-            @Override
-            public void onDelete(ReplicaSet rs) {
-                expectations.delete(SharedInformer.key(rs));
-                enqueue(rs);
-            }
-        });
+        rsInformer.addEventHandler(ResourceEventHandler.of(this::enqueue, rs -> {
+            expectations.delete(SharedInformer.key(rs));
+            enqueue(rs);
+        }));
         podInformer.addEventHandler(new ResourceEventHandler<>() {
             @Override
             public void onAdd(Pod pod) {

@@ -13,7 +13,6 @@ import dev.j8s.controllers.testing.Controllers;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentCondition;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import java.nio.file.Path;
@@ -49,11 +48,7 @@ class DeploymentControllerTest {
     }
 
     private Deployment create(String name, int replicas, String image) {
-        return deployments.create(new DeploymentBuilder().withNewMetadata().withName(name).withNamespace("default")
-                .endMetadata().withNewSpec().withReplicas(replicas).withNewSelector().addToMatchLabels("app", name)
-                .endSelector().withNewTemplate().withNewMetadata().addToLabels("app", name).endMetadata()
-                .withNewSpec().addNewContainer().withName("c").withImage(image).endContainer().endSpec()
-                .endTemplate().endSpec().build());
+        return deployments.create(Controllers.deployment(name, replicas, image));
     }
 
     private Deployment get(String name) {
@@ -138,9 +133,19 @@ class DeploymentControllerTest {
                         .isEqualTo("busybox:1.37"));
         List<String> steps = controllers.events("default", "ScalingReplicaSet").stream().map(Event::getMessage)
                 .filter(m -> !m.contains(" from 0 to 4")).toList();
-        // 4 replicas, 25%/25%: surge 1, unavailable 1; every step stays within 5 pods and 3 available.
+        // 4 replicas, 25%/25%: surge 1, unavailable 1. Replaying the steps, the ReplicaSets never ask for more
+        // than 5 pods; the rollout starts by adding one new pod and ends with the old ReplicaSet at 0.
         assertThat(steps.getFirst()).isEqualTo("Scaled up replica set " + newRs.getMetadata().getName() + " from 0 to 1");
-        assertThat(steps).contains("Scaled down replica set " + oldRs + " from 1 to 0");
+        java.util.Map<String, Integer> sizes = new java.util.HashMap<>(java.util.Map.of(oldRs, 4));
+        java.util.regex.Pattern step = java.util.regex.Pattern.compile("Scaled (?:up|down) replica set (\\S+) from \\d+ to (\\d+)");
+        for (String message : steps) {
+            java.util.regex.Matcher m = step.matcher(message);
+            assertThat(m.matches()).as(message).isTrue();
+            sizes.put(m.group(1), Integer.parseInt(m.group(2)));
+            assertThat(sizes.values().stream().mapToInt(Integer::intValue).sum()).as("pods asked for after: " + message)
+                    .isLessThanOrEqualTo(5);
+        }
+        assertThat(sizes).containsEntry(oldRs, 0).containsEntry(newRs.getMetadata().getName(), 4);
         assertThat(get("web").getMetadata().getAnnotations()).containsEntry("deployment.kubernetes.io/revision", "2");
     }
 

@@ -8,7 +8,6 @@ import dev.j8s.api.client.PatchType;
 import dev.j8s.api.client.ResourceClient;
 import dev.j8s.controllers.testing.Controllers;
 import io.fabric8.kubernetes.api.model.IntOrString;
-import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
 import java.nio.file.Path;
@@ -29,11 +28,7 @@ class DisruptionControllerTest {
     void start() {
         controllers = Controllers.start(dir);
         budgets = controllers.api().client().resource(Kind.POD_DISRUPTION_BUDGETS);
-        controllers.api().client().resource(Kind.DEPLOYMENTS).create(new DeploymentBuilder().withNewMetadata()
-                .withName("web").withNamespace("default").endMetadata().withNewSpec().withReplicas(2).withNewSelector()
-                .addToMatchLabels("app", "web").endSelector().withNewTemplate().withNewMetadata().addToLabels("app", "web")
-                .endMetadata().withNewSpec().addNewContainer().withName("c").withImage("busybox").endContainer().endSpec()
-                .endTemplate().endSpec().build());
+        controllers.api().client().resource(Kind.DEPLOYMENTS).create(Controllers.deployment("web", 2, "busybox"));
     }
 
     @AfterEach

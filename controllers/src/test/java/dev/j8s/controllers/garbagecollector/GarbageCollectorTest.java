@@ -16,7 +16,6 @@ import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import java.nio.file.Path;
 import java.util.List;
@@ -52,11 +51,7 @@ class GarbageCollectorTest {
     }
 
     private Deployment runningDeployment(String name) {
-        Deployment d = deployments.create(new DeploymentBuilder().withNewMetadata().withName(name)
-                .withNamespace("default").endMetadata().withNewSpec().withReplicas(2).withNewSelector()
-                .addToMatchLabels("app", name).endSelector().withNewTemplate().withNewMetadata().addToLabels("app", name)
-                .endMetadata().withNewSpec().addNewContainer().withName("c").withImage("busybox").endContainer()
-                .endSpec().endTemplate().endSpec().build());
+        Deployment d = deployments.create(Controllers.deployment(name, 2, "busybox"));
         await("2 pods", () -> podsOf(name).size() == 2);
         return d;
     }

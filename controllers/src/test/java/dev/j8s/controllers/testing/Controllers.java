@@ -6,6 +6,8 @@ import dev.j8s.apiserver.testing.LocalApi;
 import dev.j8s.controllers.ControllerManager;
 import dev.j8s.controllers.podgc.PodGarbageCollector;
 import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -42,6 +44,15 @@ public final class Controllers implements AutoCloseable {
 
     public FakeKubelet kubelet() {
         return kubelet;
+    }
+
+    /** A Deployment in {@code default} whose pods are labelled {@code app=<name>}, with one container {@code c}. */
+    public static Deployment deployment(String name, int replicas, String image) {
+        return new DeploymentBuilder().withNewMetadata().withName(name).withNamespace("default").endMetadata()
+                .withNewSpec().withReplicas(replicas).withNewSelector().addToMatchLabels("app", name).endSelector()
+                .withNewTemplate().withNewMetadata().addToLabels("app", name).endMetadata().withNewSpec()
+                .addNewContainer().withName("c").withImage(image).endContainer().endSpec().endTemplate().endSpec()
+                .build();
     }
 
     /** The events of a namespace with this reason, in the order the server lists them. */
