@@ -220,26 +220,7 @@ public final class DeploymentScaleBenchmark {
         long cpuBefore = PodStartBenchmark.cpuTicks(pid);
         readyAt.clear();
         long start = System.nanoTime();
-        List<Thread> creators = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            String pod = "bare-" + id + "-" + i;
-            creators.add(Thread.ofVirtual().start(() -> {
-                String json = "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"" + pod + "\"},\"spec\":{"
-                        + "\"terminationGracePeriodSeconds\":1,\"containers\":[{\"name\":\"main\",\"image\":\"" + image
-                        + "\",\"imagePullPolicy\":\"IfNotPresent\",\"command\":[\"sh\",\"-c\",\"" + COMMAND + "\"]}]}}";
-                try {
-                    HttpResponse<byte[]> r = api.post("/api/v1/namespaces/" + ns + "/pods", json);
-                    if (r.statusCode() != 201) {
-                        throw new IllegalStateException("create " + pod + ": HTTP " + r.statusCode() + " " + body(r));
-                    }
-                } catch (Exception e) {
-                    throw e instanceof RuntimeException re ? re : new IllegalStateException(e);
-                }
-            }));
-        }
-        for (Thread t : creators) {
-            t.join();
-        }
+        createPods(id, image, count, "\"terminationGracePeriodSeconds\":1");
         long deadline = start + TimeUnit.SECONDS.toNanos(300);
         while (readyCount(start) < count) {
             check(deadline, count + " bare pods ready");
@@ -255,13 +236,21 @@ public final class DeploymentScaleBenchmark {
     /** CPU ticks of the server for {@code count} HTTPS pod creates, of pods bound to a node that does not exist. */
     long httpCreates(String id, String image, int count) throws Exception {
         long cpuBefore = PodStartBenchmark.cpuTicks(pid);
+        createPods(id, image, count, "\"nodeName\":\"bench-no-such-node\"");
+        long ticks = PodStartBenchmark.cpuTicks(pid) - cpuBefore;
+        deleteBare(id, count);
+        return ticks;
+    }
+
+    /** Creates pods {@code bare-<id>-<i>} all at once, each over its own request; {@code spec} comes first. */
+    void createPods(String id, String image, int count, String spec) throws InterruptedException {
         List<Thread> creators = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             String pod = "bare-" + id + "-" + i;
             creators.add(Thread.ofVirtual().start(() -> {
                 String json = "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"" + pod + "\"},\"spec\":{"
-                        + "\"nodeName\":\"bench-no-such-node\",\"containers\":[{\"name\":\"main\",\"image\":\"" + image
-                        + "\",\"command\":[\"sh\",\"-c\",\"" + COMMAND + "\"]}]}}";
+                        + spec + ",\"containers\":[{\"name\":\"main\",\"image\":\"" + image
+                        + "\",\"imagePullPolicy\":\"IfNotPresent\",\"command\":[\"sh\",\"-c\",\"" + COMMAND + "\"]}]}}";
                 try {
                     HttpResponse<byte[]> r = api.post("/api/v1/namespaces/" + ns + "/pods", json);
                     if (r.statusCode() != 201) {
@@ -275,9 +264,6 @@ public final class DeploymentScaleBenchmark {
         for (Thread t : creators) {
             t.join();
         }
-        long ticks = PodStartBenchmark.cpuTicks(pid) - cpuBefore;
-        deleteBare(id, count);
-        return ticks;
     }
 
     void deleteBare(String id, int count) throws Exception {

@@ -153,8 +153,8 @@ public final class DaemonSetController implements AutoCloseable {
                 enqueueAll();
             }
         });
-        revisionInformer.addEventHandler(ResourceEventHandler.of(cr -> revisionOwner(cr).ifPresent(this::enqueue),
-                cr -> revisionOwner(cr).ifPresent(this::enqueue)));
+        revisionInformer.addEventHandler(ResourceEventHandler.of(cr -> ownerOf(cr).ifPresent(this::enqueue),
+                cr -> ownerOf(cr).ifPresent(this::enqueue)));
     }
 
     public void start() {
@@ -176,23 +176,13 @@ public final class DaemonSetController implements AutoCloseable {
     }
 
     private Optional<DaemonSet> ownerOf(HasMetadata child) {
-        return Owners.controllerOf(child)
-                .filter(ref -> "DaemonSet".equals(ref.getKind()) && "apps/v1".equals(ref.getApiVersion()))
-                .flatMap(ref -> dsInformer.get(child.getMetadata().getNamespace(), ref.getName())
-                        .filter(ds -> Owners.uid(ds).equals(ref.getUid())));
-    }
-
-    private Optional<DaemonSet> revisionOwner(ControllerRevision cr) {
-        return ownerOf(cr);
+        return dsInformer.controllerOf(child, "apps/v1", "DaemonSet");
     }
 
     // ---- sync ----------------------------------------------------------------------------------------
 
     private void sync(String key) {
-        int slash = key.indexOf('/');
-        String namespace = key.substring(0, slash);
-        String name = key.substring(slash + 1);
-        Optional<DaemonSet> cached = dsInformer.get(namespace, name);
+        Optional<DaemonSet> cached = dsInformer.getByKey(key);
         if (cached.isEmpty()) {
             expectations.delete(key);
             return;

@@ -118,9 +118,8 @@ public final class DeploymentController implements AutoCloseable {
             }
         });
         // Recreate waits for the old pods to be gone before it creates the new ones.
-        podInformer.addEventHandler(ResourceEventHandler.of(pod -> { }, pod -> Owners.controllerOf(pod)
-                .flatMap(ref -> rsInformer.get(pod.getMetadata().getNamespace(), ref.getName())
-                        .filter(rs -> Owners.uid(rs).equals(ref.getUid())))
+        podInformer.addEventHandler(ResourceEventHandler.of(pod -> { }, pod -> rsInformer
+                .controllerOf(pod, "apps/v1", "ReplicaSet")
                 .flatMap(this::ownerOf)
                 .filter(d -> !DeploymentUtil.isRollingUpdate(d))
                 .ifPresent(this::enqueue)));
@@ -141,10 +140,7 @@ public final class DeploymentController implements AutoCloseable {
     }
 
     private Optional<Deployment> ownerOf(ReplicaSet rs) {
-        return Owners.controllerOf(rs)
-                .filter(ref -> "Deployment".equals(ref.getKind()) && "apps/v1".equals(ref.getApiVersion()))
-                .flatMap(ref -> dInformer.get(rs.getMetadata().getNamespace(), ref.getName())
-                        .filter(d -> Owners.uid(d).equals(ref.getUid())));
+        return dInformer.controllerOf(rs, "apps/v1", "Deployment");
     }
 
     private List<Deployment> selecting(ReplicaSet rs) {
@@ -156,10 +152,7 @@ public final class DeploymentController implements AutoCloseable {
     // ---- sync ----------------------------------------------------------------------------------------
 
     private void sync(String key) {
-        int slash = key.indexOf('/');
-        String namespace = key.substring(0, slash);
-        String name = key.substring(slash + 1);
-        Optional<Deployment> cached = dInformer.get(namespace, name);
+        Optional<Deployment> cached = dInformer.getByKey(key);
         if (cached.isEmpty()) {
             return;
         }

@@ -111,8 +111,7 @@ public final class DisruptionController implements AutoCloseable {
     }
 
     private void sync(String key) {
-        int slash = key.indexOf('/');
-        Optional<PodDisruptionBudget> cached = pdbInformer.get(key.substring(0, slash), key.substring(slash + 1));
+        Optional<PodDisruptionBudget> cached = pdbInformer.getByKey(key);
         if (cached.isEmpty()) {
             return;
         }

@@ -7,7 +7,9 @@ import dev.j8s.api.client.ResourceClient;
 import dev.j8s.api.client.Watch;
 import dev.j8s.api.client.WatchEvent;
 import dev.j8s.api.client.Watcher;
+import dev.j8s.controllers.common.Owners;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.OwnerReference;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -157,6 +159,28 @@ public final class SharedInformer<T extends HasMetadata> implements AutoCloseabl
     /** The cached object, if any. */
     public Optional<T> get(String namespace, String name) {
         return Optional.ofNullable(cache.get(key(namespace, name)));
+    }
+
+    /** The cached object under a key made by {@link #key(HasMetadata)}, if any. */
+    public Optional<T> getByKey(String key) {
+        return Optional.ofNullable(cache.get(key));
+    }
+
+    /**
+     * The cached object that {@code child}'s controller reference names, if the reference is to an
+     * {@code apiVersion}/{@code kind} and the cache has that object with the reference's uid (not a namesake made
+     * after the owner was deleted).
+     */
+    public Optional<T> controllerOf(HasMetadata child, String apiVersion, String kind) {
+        return Owners.controllerOf(child).flatMap(ref -> resolve(namespace(child), ref, apiVersion, kind));
+    }
+
+    /** The cached object an owner reference in {@code namespace} names, under the same conditions. */
+    public Optional<T> resolve(String namespace, OwnerReference ref, String apiVersion, String kind) {
+        if (!kind.equals(ref.getKind()) || !apiVersion.equals(ref.getApiVersion())) {
+            return Optional.empty();
+        }
+        return get(namespace, ref.getName()).filter(o -> Owners.uid(o).equals(ref.getUid()));
     }
 
     /** Every cached object. */

@@ -123,10 +123,7 @@ public final class ReplicaSetController implements AutoCloseable {
 
     /** The ReplicaSet a controller reference names, if the cache has it with that uid. */
     private Optional<ReplicaSet> resolve(String namespace, OwnerReference ref) {
-        if (!"ReplicaSet".equals(ref.getKind()) || !"apps/v1".equals(ref.getApiVersion())) {
-            return Optional.empty();
-        }
-        return rsInformer.get(namespace, ref.getName()).filter(rs -> Owners.uid(rs).equals(ref.getUid()));
+        return rsInformer.resolve(namespace, ref, "apps/v1", "ReplicaSet");
     }
 
     private void addPod(Pod pod) {
@@ -205,15 +202,14 @@ public final class ReplicaSetController implements AutoCloseable {
     // ---- sync ----------------------------------------------------------------------------------------
 
     private void sync(String key) {
-        int slash = key.indexOf('/');
-        String namespace = key.substring(0, slash);
-        String name = key.substring(slash + 1);
-        Optional<ReplicaSet> cached = rsInformer.get(namespace, name);
+        Optional<ReplicaSet> cached = rsInformer.getByKey(key);
         if (cached.isEmpty()) {
             expectations.delete(key);
             return;
         }
         ReplicaSet rs = cached.get();
+        String namespace = rs.getMetadata().getNamespace();
+        String name = rs.getMetadata().getName();
         boolean needsSync = expectations.satisfied(key);
         List<Pod> active = podInformer.list(namespace).stream().filter(Pods::isActive).toList();
         ControllerRefManager<Pod> refs = new ControllerRefManager<>(client.resource(Kind.PODS), rs, "apps/v1",
