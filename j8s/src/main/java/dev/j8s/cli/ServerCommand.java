@@ -13,6 +13,8 @@ import java.util.Set;
 import dev.j8s.apiserver.ApiServer;
 import dev.j8s.apiserver.ApiServerConfig;
 import dev.j8s.apiserver.local.InProcessCluster;
+import dev.j8s.apiserver.local.InProcessKubeClient;
+import dev.j8s.controllers.ControllerManager;
 import dev.j8s.api.Cluster;
 import dev.j8s.kubeconfig.Kubeconfig;
 import dev.j8s.kubelet.Kubelet;
@@ -46,8 +48,8 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code j8s server}: runs the API server (and, as they land, the controllers and the kubelet) in the
- * foreground until interrupted. Not thread-safe: one instance runs once.
+ * {@code j8s server}: runs the API server, the controllers and the kubelet in the foreground until
+ * interrupted. Not thread-safe: one instance runs once.
  */
 @Command(name = "server", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Run a single-node Kubernetes in the foreground: an API server for kubectl on this machine.",
@@ -147,8 +149,13 @@ final class ServerCommand implements Callable<Integer> {
         LOG.log(Level.INFO, "starting API server listen={0} dataDir={1} node={2}",
                 settings.listen(), settings.dataDir(), settings.nodeName());
         ApiServer server = ApiServer.start(config);
+        // The controllers reach the API as any client would, through the same verbs, admission and watches (a
+        // controller manager for a remote API server would use KubeClient.connect instead).
+        ControllerManager controllers = ControllerManager.start(InProcessKubeClient.of(server.objects()),
+                ControllerManager.Options.defaults());
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("j8s-shutdown").unstarted(() -> {
             LOG.log(Level.INFO, "stopping");
+            controllers.close();
             server.close();
             LOG.log(Level.INFO, "stopped");
         }));

@@ -36,8 +36,9 @@ public final class Admission {
 
     private static final Map<String, Integer> SYSTEM_PRIORITIES =
             Map.of("system-node-critical", 2000001000, "system-cluster-critical", 2000000000);
-    private static final Set<String> STATUS_KEPT_ON_UPDATE =
-            Set.of("Pod", "Service", "Namespace", "Node", "ResourceQuota");
+    private static final Set<String> STATUS_KEPT_ON_UPDATE = Set.of("Pod", "Service", "Namespace", "Node",
+            "ResourceQuota", AppsRules.DEPLOYMENT, AppsRules.REPLICA_SET, AppsRules.DAEMON_SET,
+            AppsRules.POD_DISRUPTION_BUDGET);
 
     private final Lookup lookup;
     private final ServiceRules services;
@@ -90,6 +91,8 @@ public final class Admission {
                 services.allocateCreate(new ServiceRules.ResourceTypeName(type, name), obj, () -> otherServices(obj));
                 obj.putObject("status").putObject("loadBalancer");
             }
+            case AppsRules.DEPLOYMENT, AppsRules.REPLICA_SET, AppsRules.DAEMON_SET, AppsRules.CONTROLLER_REVISION,
+                 AppsRules.POD_DISRUPTION_BUDGET -> AppsRules.prepareForCreate(kind, obj);
             default -> { }
         }
         FieldErrors errs = new FieldErrors();
@@ -119,6 +122,10 @@ public final class Admission {
         switch (subresource) {
             case "status" -> {
                 copyOrRemove(old, obj, "spec");
+                if (AppsRules.KINDS.contains(kind)) {
+                    // the controllers' status writes keep the spec and the labels the user set
+                    copyOrRemove(Trees.obj(old, "metadata"), Trees.objOrCreate(obj, "metadata"), "labels");
+                }
                 if (kind.equals("Pod")) {
                     // the kubelet's status writes may not touch owner references
                     copyOrRemove(Trees.obj(old, "metadata"), Trees.objOrCreate(obj, "metadata"), "ownerReferences");
@@ -148,6 +155,7 @@ public final class Admission {
                     }
                     case "Service" -> services.allocateUpdate(new ServiceRules.ResourceTypeName(type, name), obj, old,
                             () -> otherServices(obj));
+                    case AppsRules.DEPLOYMENT, AppsRules.DAEMON_SET -> AppsRules.prepareForUpdate(kind, obj, old);
                     default -> { }
                 }
             }
@@ -169,8 +177,12 @@ public final class Admission {
                     DataRules.validateConfigMapUpdate(obj, old, errs);
                     DataRules.validateConfigMap(obj, errs);
                 }
+                case AppsRules.DEPLOYMENT, AppsRules.REPLICA_SET, AppsRules.DAEMON_SET, AppsRules.CONTROLLER_REVISION,
+                     AppsRules.POD_DISRUPTION_BUDGET -> AppsRules.validateUpdate(kind, obj, old, errs);
                 default -> validateKind(kind, obj, errs);
             }
+        } else if (subresource.equals("status") && AppsRules.KINDS.contains(kind)) {
+            AppsRules.validateStatus(kind, obj, errs);
         } else if (kind.equals("Namespace") && subresource.equals("finalize")) {
             List<String> finalizers = MetaRules.strings(Trees.obj(obj, "spec").get("finalizers"));
             for (int i = 0; i < finalizers.size(); i++) {
@@ -200,6 +212,8 @@ public final class Admission {
                     Trees.objOrCreate(Trees.objOrCreate(obj, "metadata"), "labels").put("kubernetes.io/metadata.name", name);
                 }
             }
+            case AppsRules.DEPLOYMENT, AppsRules.REPLICA_SET, AppsRules.DAEMON_SET, AppsRules.CONTROLLER_REVISION,
+                 AppsRules.POD_DISRUPTION_BUDGET -> AppsRules.defaults(kind, obj);
             default -> { }
         }
     }
@@ -347,6 +361,8 @@ public final class Admission {
                 }
             }
             case "Event" -> EventRules.validateCore(obj, errs);
+            case AppsRules.DEPLOYMENT, AppsRules.REPLICA_SET, AppsRules.DAEMON_SET, AppsRules.CONTROLLER_REVISION,
+                 AppsRules.POD_DISRUPTION_BUDGET -> AppsRules.validate(kind, obj, errs);
             case "events.k8s.io/Event" -> EventRules.validateEventsV1(obj, errs);
             default -> { }
         }

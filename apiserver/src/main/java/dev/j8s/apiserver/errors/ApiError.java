@@ -288,9 +288,33 @@ public abstract sealed class ApiError extends RuntimeException {
 
     /** 429: too many requests in flight. */
     public static final class TooManyRequests extends ApiError {
-        public TooManyRequests() { super("Too many requests, please try again later."); }
+        private final List<Cause> causes;
+
+        public TooManyRequests() {
+            this("Too many requests, please try again later.", List.of());
+        }
+
+        /** A refusal that may succeed later, with its causes ({@code DisruptionBudget} for an eviction). */
+        public TooManyRequests(String message, List<Cause> causes) {
+            super(message);
+            this.causes = List.copyOf(causes);
+        }
+
         @Override public int code() { return 429; }
         @Override public String reason() { return "TooManyRequests"; }
+
+        @Override
+        protected ObjectNode details() {
+            if (causes.isEmpty()) {
+                return null;
+            }
+            ObjectNode d = JsonNodeFactory.instance.objectNode();
+            var arr = d.putArray("causes");
+            for (Cause c : causes) {
+                arr.addObject().put("reason", c.reason()).put("message", c.message());
+            }
+            return d;
+        }
     }
 
     /** 504: the request did not finish within its deadline. */

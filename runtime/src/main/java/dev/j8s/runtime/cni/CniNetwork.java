@@ -240,10 +240,15 @@ public final class CniNetwork {
     return cniDir.resolve("results");
   }
 
+  /** Writes through a temporary file of its own, so sandboxes set up at once never move each other's. */
   private static void writeAtomically(Path file, byte[] content) throws IOException {
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    Files.write(tmp, content);
-    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    Path tmp = Files.createTempFile(file.getParent(), file.getFileName() + ".", ".tmp");
+    try {
+      Files.write(tmp, content);
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
   }
 
   static void deleteTree(Path root) {
