@@ -59,7 +59,8 @@ public final class ApiServer implements AutoCloseable {
         try {
             Resources resources = Resources.builtin();
             ServiceIpAllocator ips = new ServiceIpAllocator(config.serviceCidr());
-            Admission admission = new Admission(new StoreLookup(store), ips, config.admissionPlugins());
+            Admission admission = new Admission(new StoreLookup(store), ips, config.admissionPlugins(),
+                    config.admissionOptions());
             ObjectService objects = new ObjectService(store, resources, admission, Clock.systemUTC());
 
             QueuedThreadPool pool = new QueuedThreadPool();

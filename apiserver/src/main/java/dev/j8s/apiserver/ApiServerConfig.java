@@ -1,5 +1,6 @@
 package dev.j8s.apiserver;
 
+import dev.j8s.apiserver.admission.AdmissionOptions;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Set;
@@ -15,6 +16,7 @@ import java.util.Set;
  * @param nodeName        the name of this machine's Node, to which unbound pods are bound
  * @param serviceCidr     the ClusterIP range ({@code 10.96.0.0/12})
  * @param admissionPlugins admission plugins enabled beyond the defaults (e.g. {@code AlwaysPullImages})
+ * @param admissionOptions the node's security features, which admission refuses fields by
  */
 public record ApiServerConfig(
         InetSocketAddress listen,
@@ -24,10 +26,18 @@ public record ApiServerConfig(
         String bearerToken,
         String nodeName,
         String serviceCidr,
-        Set<String> admissionPlugins) {
+        Set<String> admissionPlugins,
+        AdmissionOptions admissionOptions) {
 
     public ApiServerConfig {
         admissionPlugins = Set.copyOf(admissionPlugins);
+    }
+
+    /** A configuration for a node without AppArmor, SELinux or user namespaces. */
+    public ApiServerConfig(InetSocketAddress listen, Path stateDb, Path keyStore, String keyStorePassword,
+            String bearerToken, String nodeName, String serviceCidr, Set<String> admissionPlugins) {
+        this(listen, stateDb, keyStore, keyStorePassword, bearerToken, nodeName, serviceCidr, admissionPlugins,
+                AdmissionOptions.DEFAULT);
     }
 
     @Override

@@ -12,6 +12,8 @@ import java.util.HashSet;
 import java.util.Set;
 import dev.j8s.apiserver.ApiServer;
 import dev.j8s.apiserver.ApiServerConfig;
+import dev.j8s.apiserver.admission.AdmissionOptions;
+import dev.j8s.apiserver.admission.HostFeatures;
 import dev.j8s.apiserver.local.InProcessCluster;
 import dev.j8s.api.Cluster;
 import dev.j8s.kubeconfig.Kubeconfig;
@@ -91,6 +93,11 @@ final class ServerCommand implements Callable<Integer> {
             description = "Admission plugins to enable beyond the defaults, e.g. AlwaysPullImages.")
     private List<String> admissionPlugins = new ArrayList<>();
 
+    @Option(names = "--seccomp-default", paramLabel = "BOOL", arity = "1", defaultValue = "true",
+            description = "Run containers without a seccompProfile under the runtime default profile, as the kubelet's"
+                    + " --seccomp-default (default: ${DEFAULT-VALUE}); false leaves them Unconfined.")
+    private boolean seccompDefault = true;
+
     @Option(names = "--merge-kubeconfig",
             description = "Also add this cluster to ~/.kube/config (other entries are kept; the current context is set only if none was).")
     private boolean mergeKubeconfig;
@@ -143,7 +150,8 @@ final class ServerCommand implements Callable<Integer> {
         ClusterPki pki = ClusterPki.ensure(settings.pkiDir(), servingNames(settings), Clock.systemUTC());
         ApiServerConfig config = new ApiServerConfig(settings.listen().socketAddress(), settings.stateDb(),
                 pki.keyStore(), pki.keyStorePassword(), pki.adminToken(), settings.nodeName(),
-                settings.serviceCidr(), settings.admissionPlugins());
+                settings.serviceCidr(), settings.admissionPlugins(),
+                new AdmissionOptions(HostFeatures.probe()));
         LOG.log(Level.INFO, "starting API server listen={0} dataDir={1} node={2}",
                 settings.listen(), settings.dataDir(), settings.nodeName());
         ApiServer server = ApiServer.start(config);
@@ -201,8 +209,8 @@ final class ServerCommand implements Callable<Integer> {
         ImageStore images = ImageStore.open(dataDir.resolve("images"), RegistryOptions.DEFAULT);
         restorePullRecords(images, credentials);
         Kubelet kubelet = new Kubelet(KubeletConfig.of(settings.nodeName(), dataDir, runDir,
-                runtime.config().runtimePath()), cluster, runtime, ImageService.of(images), Clock.systemUTC(),
-                credentials);
+                runtime.config().runtimePath()).withSeccompDefault(seccompDefault), cluster, runtime,
+                ImageService.of(images), Clock.systemUTC(), credentials);
         kubelet.start();
         ImageGcManager imageGc = new ImageGcManager(images::garbageCollect, () -> imagesInUse(runtime, images),
                 GcPolicy.DEFAULT, Clock.systemUTC());

@@ -25,6 +25,10 @@ import dev.j8s.kubelet.status.PodStatusGenerator;
 import dev.j8s.kubelet.status.PodStatusInput;
 import dev.j8s.kubelet.status.StatusManager;
 import dev.j8s.kubelet.status.WaitingReason;
+import dev.j8s.kubelet.sysctl.Sysctls;
+import dev.j8s.kubelet.container.ContainerReferences;
+import dev.j8s.kubelet.events.EventType;
+import dev.j8s.kubelet.events.EventReason;
 import dev.j8s.runtime.ContainerRuntime;
 import dev.j8s.runtime.ContainerState;
 import dev.j8s.runtime.ContainerStatus;
@@ -105,7 +109,9 @@ public final class Kubelet implements AutoCloseable {
         ImageManager imageManager = new ImageManager(credentials.imageService(images), recorder, clock,
                 ImagePullSettings.DEFAULTS, credentials.pulledImages());
         this.manager = new KubeRuntimeManager(runtime, imageManager, recorder, logs, backOff, clock,
-                config.hostResolvConf(), Optional.of(credentials.podCredentials(cluster::secret, recorder)));
+                config.hostResolvConf(), Optional.of(credentials.podCredentials(cluster::secret, recorder)),
+                new KubeRuntimeManager.NodeOptions(new dev.j8s.kubelet.kuberuntime.ContainerSpecs.SeccompSettings(
+                        config.seccompDefault(), config.seccompProfileRoot())));
         this.workers = new PodWorkers(this::sync);
         this.heartbeat = new NodeHeartbeat(cluster, config.nodeName(), this::facts, this::health,
                 config.kubeletVersion(), 10250, clock);
@@ -190,6 +196,13 @@ public final class Kubelet implements AutoCloseable {
             writeStatus(pod, state, Map.of(), true);
             return new PodSyncHandler.Outcome.Continue(Optional.empty());
         }
+        if (last.getPhase() == null || last.getPhase().equals("Pending")) {
+            Optional<String> refused = manager.state(uid).sandboxes().isEmpty() ? Sysctls.admit(pod) : Optional.empty();
+            if (refused.isPresent()) {
+                rejectPod(pod, EventReason.SYSCTL_FORBIDDEN, refused.get());
+                return new PodSyncHandler.Outcome.Continue(Optional.empty());
+            }
+        }
         KubeRuntimeManager.SyncResult result = manager.syncPod(pod);
         waitingReasons.put(uid, result.waiting());
         PodRuntimeState state = manager.state(uid);
@@ -201,11 +214,26 @@ public final class Kubelet implements AutoCloseable {
         return new PodSyncHandler.Outcome.Continue(result.resyncAfter());
     }
 
+    /**
+     * Upstream's {@code rejectPod}: a pod the node will not run (its admission failed) gets a Warning event with
+     * {@code reason} and the phase Failed with {@code "Pod was rejected: " + message}; it never starts.
+     */
+    private void rejectPod(Pod pod, EventReason reason, String message) {
+        recorder.event(ContainerReferences.of(pod), EventType.WARNING, reason, message);
+        PodStatus status = new io.fabric8.kubernetes.api.model.PodStatusBuilder(
+                pod.getStatus() == null ? new PodStatus() : pod.getStatus())
+                .withPhase("Failed").withReason(reason.value()).withMessage("Pod was rejected: " + message).build();
+        statusManager.setPodStatus(pod, status);
+    }
+
     private PodStatus writeStatus(Pod pod, PodRuntimeState state, Map<String, WaitingReason> waiting, boolean terminal) {
         Pod base = statusManager.podStatus(pod.getMetadata().getUid())
                 .map(previous -> new PodBuilder(pod).withStatus(previous).build()).orElse(pod);
         PodStatus status = PodStatusGenerator.generate(new PodStatusInput(base, state.observations(),
-                state.readySandbox().isPresent(), List.of(nodeIp), state.podIps(), waiting,
+                state.readySandbox().isPresent(), List.of(nodeIp),
+                // a pod on the host's network has the node's addresses (upstream's status for hostNetwork pods)
+                Boolean.TRUE.equals(pod.getSpec().getHostNetwork()) && state.readySandbox().isPresent()
+                        ? List.of(nodeIp) : state.podIps(), waiting,
                 terminal, clock.instant()));
         statusManager.setPodStatus(pod, status);
         return status;

@@ -16,9 +16,12 @@ import java.nio.file.Path;
  *     ({@code KubeletConfiguration.containerLogMaxSize}, 10Mi by default)
  * @param containerLogMaxFiles how many log files a container keeps, the live one included
  *     ({@code containerLogMaxFiles}, 5 by default, at least 2)
+ * @param seccompDefault containers without a seccomp profile get {@code RuntimeDefault} (the kubelet's
+ *     {@code --seccomp-default}; on by default in j8s), else {@code Unconfined}
  */
 public record KubeletConfig(String nodeName, Path dataDir, Path exitsDir, Path runtimeBinary, String kubeletVersion,
-                            Path hostResolvConf, long containerLogMaxSize, int containerLogMaxFiles) {
+                            Path hostResolvConf, long containerLogMaxSize, int containerLogMaxFiles,
+                            boolean seccompDefault) {
 
     /** The kubelet version j8s reports. */
     public static final String VERSION = "v1.32.0";
@@ -32,12 +35,23 @@ public record KubeletConfig(String nodeName, Path dataDir, Path exitsDir, Path r
 
     public static KubeletConfig of(String nodeName, Path dataDir, Path runDir, Path runtimeBinary) {
         return new KubeletConfig(nodeName, dataDir, runDir.resolve("exits"), runtimeBinary, VERSION,
-                Path.of("/etc/resolv.conf"), LogRotator.DEFAULT_MAX_SIZE, LogRotator.DEFAULT_MAX_FILES);
+                Path.of("/etc/resolv.conf"), LogRotator.DEFAULT_MAX_SIZE, LogRotator.DEFAULT_MAX_FILES, true);
+    }
+
+    /** Where {@code Localhost} seccomp profiles are: {@code <data-dir>/seccomp}, as the kubelet's {@code <root>/seccomp}. */
+    public Path seccompProfileRoot() {
+        return dataDir.resolve("seccomp");
+    }
+
+    /** This config with the seccomp default on or off. */
+    public KubeletConfig withSeccompDefault(boolean enabled) {
+        return new KubeletConfig(nodeName, dataDir, exitsDir, runtimeBinary, kubeletVersion, hostResolvConf,
+                containerLogMaxSize, containerLogMaxFiles, enabled);
     }
 
     /** This config with other log rotation limits. */
     public KubeletConfig withContainerLogRotation(long maxSize, int maxFiles) {
         return new KubeletConfig(nodeName, dataDir, exitsDir, runtimeBinary, kubeletVersion, hostResolvConf, maxSize,
-                maxFiles);
+                maxFiles, seccompDefault);
     }
 }

@@ -18,6 +18,7 @@ import java.util.Map;
  *     container gets its own
  * @param labels opaque to the runtime, returned in statuses
  * @param annotations opaque to the runtime, returned in statuses
+ * @param linux the host namespaces the pod shares, its sysctls and its pod-level cgroup limits
  */
 public record PodSandboxConfig(
     String name,
@@ -29,7 +30,8 @@ public record PodSandboxConfig(
     List<PortMapping> portMappings,
     boolean sharedPidNamespace,
     Map<String, String> labels,
-    Map<String, String> annotations) {
+    Map<String, String> annotations,
+    Linux linux) {
 
   public PodSandboxConfig {
     Names.requireSafe("pod uid", uid);
@@ -39,6 +41,46 @@ public record PodSandboxConfig(
     portMappings = List.copyOf(portMappings);
     labels = Map.copyOf(labels);
     annotations = Map.copyOf(annotations);
+    linux = linux == null ? Linux.DEFAULT : linux; // absent from a sandbox recorded by an older version
+  }
+
+  /** A sandbox in namespaces of its own, without sysctls or pod-level limits. */
+  public PodSandboxConfig(String name, String namespace, String uid, int attempt, String hostname, DnsConfig dns,
+      List<PortMapping> portMappings, boolean sharedPidNamespace, Map<String, String> labels,
+      Map<String, String> annotations) {
+    this(name, namespace, uid, attempt, hostname, dns, portMappings, sharedPidNamespace, labels, annotations,
+        Linux.DEFAULT);
+  }
+
+  /** This config with {@code newLinux} instead of its own. */
+  public PodSandboxConfig withLinux(Linux newLinux) {
+    return new PodSandboxConfig(name, namespace, uid, attempt, hostname, dns, portMappings, sharedPidNamespace, labels,
+        annotations, newLinux);
+  }
+
+  /**
+   * The Linux side of a sandbox (CRI {@code LinuxPodSandboxConfig}); immutable and thread-safe.
+   *
+   * @param hostNetwork the pod uses the host's network and UTS namespaces (no CNI, no port mappings)
+   * @param hostPid the pod's containers run in the host's PID namespace
+   * @param hostIpc the pod's containers use the host's IPC namespace and {@code /dev/shm}
+   * @param sysctls namespaced kernel parameters set in every container of the pod
+   * @param podResources limits of the pod's own cgroup, which holds its containers' cgroups
+   */
+  public record Linux(boolean hostNetwork, boolean hostPid, boolean hostIpc, Map<String, String> sysctls,
+      PodResources podResources) {
+    public static final Linux DEFAULT = new Linux(false, false, false, Map.of(), PodResources.NONE);
+
+    public Linux {
+      sysctls = Map.copyOf(sysctls == null ? Map.of() : sysctls);
+      podResources = podResources == null ? PodResources.NONE : podResources;
+      for (var sysctl : sysctls.entrySet()) {
+        if (!sysctl.getKey().matches("[a-z0-9]([-_a-z0-9]*[a-z0-9])?([./][a-z0-9]([-_a-z0-9]*[a-z0-9])?)*")
+            || sysctl.getValue().contains("\n")) {
+          throw new IllegalArgumentException("invalid sysctl " + sysctl.getKey() + "=" + sysctl.getValue());
+        }
+      }
+    }
   }
 
   /** A sandbox with no DNS servers, no ports and no labels. */
@@ -50,13 +92,33 @@ public record PodSandboxConfig(
   /** This config with {@code portMappings} instead of its own. */
   public PodSandboxConfig withPortMappings(List<PortMapping> mappings) {
     return new PodSandboxConfig(name, namespace, uid, attempt, hostname, dns, mappings, sharedPidNamespace, labels,
-        annotations);
+        annotations, linux);
   }
 
   /** This config with its containers sharing one PID namespace, or not. */
   public PodSandboxConfig withSharedPidNamespace(boolean shared) {
     return new PodSandboxConfig(name, namespace, uid, attempt, hostname, dns, portMappings, shared, labels,
-        annotations);
+        annotations, linux);
+  }
+
+  /**
+   * Limits of a pod's own cgroup (upstream's pod-level cgroup under {@code kubepods}); 0 leaves one unset.
+   *
+   * @param cpuShares the sum of the containers' CPU requests as shares
+   * @param cpuQuotaMicros the sum of their CPU limits as a CFS quota per {@code cpuPeriodMicros}, when all have one
+   * @param cpuPeriodMicros the CFS period of the quota
+   * @param memoryLimitBytes the sum of their memory limits, when all have one
+   * @param pidsLimit the most tasks the pod may have (the kubelet's {@code podPidsLimit})
+   */
+  public record PodResources(long cpuShares, long cpuQuotaMicros, long cpuPeriodMicros, long memoryLimitBytes,
+      long pidsLimit) {
+    public static final PodResources NONE = new PodResources(0, 0, 0, 0, 0);
+
+    public PodResources {
+      if (cpuShares < 0 || cpuQuotaMicros < 0 || cpuPeriodMicros < 0 || memoryLimitBytes < 0 || pidsLimit < 0) {
+        throw new IllegalArgumentException("negative pod resource limit");
+      }
+    }
   }
 
   /** The pod's {@code resolv.conf} contents (CRI {@code DNSConfig}). */

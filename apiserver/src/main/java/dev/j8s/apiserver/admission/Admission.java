@@ -42,15 +42,27 @@ public final class Admission {
     private final Lookup lookup;
     private final ServiceRules services;
     private final Set<String> enabledPlugins;
+    private final AdmissionOptions options;
 
     public Admission(Lookup lookup, ServiceIpAllocator ips, Set<String> enabledPlugins) {
-        this(lookup, ips, enabledPlugins, RandomGenerator.getDefault());
+        this(lookup, ips, enabledPlugins, AdmissionOptions.DEFAULT);
+    }
+
+    /** @param options the node's security features */
+    public Admission(Lookup lookup, ServiceIpAllocator ips, Set<String> enabledPlugins, AdmissionOptions options) {
+        this(lookup, ips, enabledPlugins, RandomGenerator.getDefault(), options);
     }
 
     Admission(Lookup lookup, ServiceIpAllocator ips, Set<String> enabledPlugins, RandomGenerator random) {
+        this(lookup, ips, enabledPlugins, random, AdmissionOptions.DEFAULT);
+    }
+
+    Admission(Lookup lookup, ServiceIpAllocator ips, Set<String> enabledPlugins, RandomGenerator random,
+            AdmissionOptions options) {
         this.lookup = lookup;
         this.services = new ServiceRules(ips, random);
         this.enabledPlugins = Set.copyOf(enabledPlugins);
+        this.options = options;
     }
 
     /**
@@ -97,6 +109,7 @@ public final class Admission {
         validateKind(kind, obj, errs);
         if (kind.equals("Pod")) {
             PodValidation.validateCreateOnly(obj, errs);
+            SecurityContextRules.unsupported(obj, options.host(), errs);
         }
         errs.throwIfAny(type, name);
         if (obj.has("spec") && !Trees.has(Trees.objOrCreate(obj, "metadata"), "generation")) {

@@ -74,6 +74,9 @@ public enum EventReason {
     // Pod worker event reasons.
     FAILED_SYNC("FailedSync"),
 
+    // Pod admission (upstream pkg/kubelet/sysctl's ForbiddenReason).
+    SYSCTL_FORBIDDEN("SysctlForbidden"),
+
     // Config event reasons.
     FAILED_VALIDATION("FailedValidation"),
 

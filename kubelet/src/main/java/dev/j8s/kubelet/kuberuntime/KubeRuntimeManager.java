@@ -67,6 +67,18 @@ public final class KubeRuntimeManager {
     private final Clock clock;
     private final Path hostResolvConf;
     private final Optional<PodCredentials> credentials;
+    private final NodeOptions node;
+
+    /**
+     * What the node decides for every pod's containers.
+     *
+     * @param seccomp whether containers default to {@code RuntimeDefault} and where {@code Localhost} profiles are
+     */
+    public record NodeOptions(ContainerSpecs.SeccompSettings seccomp) {
+        /** No seccomp default, profiles under {@code /var/lib/j8s/seccomp}. */
+        public static final NodeOptions DEFAULT = new NodeOptions(
+                new ContainerSpecs.SeccompSettings(false, Path.of("/var/lib/j8s/seccomp")));
+    }
 
     /** Pulls every image anonymously. */
     public KubeRuntimeManager(ContainerRuntime runtime, ImageManager images, EventRecorder recorder, PodLogs logs,
@@ -77,6 +89,14 @@ public final class KubeRuntimeManager {
     /** @param credentials the pods' registry credentials (pull secrets, node config, plugins); empty: anonymous */
     public KubeRuntimeManager(ContainerRuntime runtime, ImageManager images, EventRecorder recorder, PodLogs logs,
             CrashLoopBackOff backOff, Clock clock, Path hostResolvConf, Optional<PodCredentials> credentials) {
+        this(runtime, images, recorder, logs, backOff, clock, hostResolvConf, credentials, NodeOptions.DEFAULT);
+    }
+
+    /** @param node the node's seccomp default and profile root */
+    public KubeRuntimeManager(ContainerRuntime runtime, ImageManager images, EventRecorder recorder, PodLogs logs,
+            CrashLoopBackOff backOff, Clock clock, Path hostResolvConf, Optional<PodCredentials> credentials,
+            NodeOptions node) {
+        this.node = node;
         this.credentials = credentials;
         this.runtime = runtime;
         this.images = images;
@@ -373,7 +393,8 @@ public final class KubeRuntimeManager {
         List<String> envList = env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
         return new ContainerConfig(c.getName(), attempt, c.getImage(), record.layers(), argv, envList,
                 ContainerSpecs.workingDir(c, image), ContainerSpecs.user(pod, c, image), List.of(),
-                ContainerSpecs.resources(c), logPath, false, stopSignal, labels, annotations);
+                ContainerSpecs.resources(c), logPath, ContainerSpecs.readOnlyRootfs(c), stopSignal, labels, annotations,
+                ContainerSpecs.security(pod, c, node.seccomp()));
     }
 
     PodSandboxConfig sandboxConfig(Pod pod, int attempt) {
@@ -386,7 +407,24 @@ public final class KubeRuntimeManager {
         boolean sharedPid = Boolean.TRUE.equals(pod.getSpec().getShareProcessNamespace());
         return new PodSandboxConfig(meta.getName(), meta.getNamespace(), meta.getUid(), attempt, hostname, dns(pod),
                 portMappings(pod), sharedPid, Map.of(Labels.POD_UID, meta.getUid(), Labels.POD_NAME, meta.getName(),
-                Labels.POD_NAMESPACE, meta.getNamespace()), Map.of());
+                Labels.POD_NAMESPACE, meta.getNamespace()), Map.of()).withLinux(linux(pod));
+    }
+
+    /**
+     * The sandbox's Linux options as upstream's {@code generatePodSandboxLinuxConfig}: the host namespaces the pod
+     * shares ({@code hostNetwork}, {@code hostPID}, {@code hostIPC}) and its sysctls.
+     */
+    static PodSandboxConfig.Linux linux(Pod pod) {
+        var spec = pod.getSpec();
+        Map<String, String> sysctls = new java.util.LinkedHashMap<>();
+        if (spec.getSecurityContext() != null && spec.getSecurityContext().getSysctls() != null) {
+            // upstream accepts a/b/c and hands the runtime a.b.c
+            spec.getSecurityContext().getSysctls().forEach(sysctl -> sysctls.put(
+                    dev.j8s.kubelet.sysctl.Sysctls.dotted(sysctl.getName()), sysctl.getValue()));
+        }
+        return new PodSandboxConfig.Linux(Boolean.TRUE.equals(spec.getHostNetwork()),
+                Boolean.TRUE.equals(spec.getHostPID()), Boolean.TRUE.equals(spec.getHostIPC()), sysctls,
+                PodSandboxConfig.PodResources.NONE);
     }
 
     /**
@@ -397,6 +435,9 @@ public final class KubeRuntimeManager {
      */
     static List<PodSandboxConfig.PortMapping> portMappings(Pod pod) {
         List<PodSandboxConfig.PortMapping> mappings = new ArrayList<>();
+        if (Boolean.TRUE.equals(pod.getSpec().getHostNetwork())) {
+            return mappings; // the pod's ports are the host's: no portmap rules (containerd runs no CNI for it)
+        }
         for (Container c : pod.getSpec().getContainers()) {
             java.util.Set<String> names = new java.util.HashSet<>();
             for (ContainerPort p : c.getPorts()) {

@@ -121,24 +121,35 @@ public final class ConmonRuntime implements ContainerRuntime {
     try {
       Files.createDirectories(dir.resolve("shm"));
       Files.createDirectories(ns);
-      Files.writeString(dir.resolve("hostname"), sandbox.hostname() + "\n");
+      PodSandboxConfig.Linux linux = sandbox.linux();
+      String hostname = linux.hostNetwork() ? hostHostname() : sandbox.hostname();
+      Files.writeString(dir.resolve("hostname"), hostname + "\n");
       Files.writeString(dir.resolve("resolv.conf"), sandbox.dns().resolvConf());
-      Files.writeString(dir.resolve("hosts"), hosts(sandbox.hostname(), List.of()));
+      Files.writeString(dir.resolve("hosts"), linux.hostNetwork() ? hostNetworkHosts() : hosts(hostname, List.of()));
       Meta.write(dir.resolve("sandbox.json"),
           new Meta.Sandbox(id, sandbox, created.toString(), "NOTREADY", List.of(), Meta.PidHolder.NONE));
       Mounts.mountTmpfs(dir.resolve("shm"), "mode=1777," + SHM_SIZE);
-      for (String type : List.of("net", "ipc", "uts")) {
-        Files.createFile(ns.resolve(type));
+      java.util.Map<String, Path> own = ownNamespaces(linux, ns);
+      for (Path file : own.values()) {
+        Files.createFile(file);
       }
       if (Namespaces.available()) {
-        Namespaces.create(ns.resolve("net"), ns.resolve("ipc"), ns.resolve("uts"));
-      } else {
-        ProcessRunner.run(List.of("unshare", "--net=" + ns.resolve("net"), "--ipc=" + ns.resolve("ipc"),
-            "--uts=" + ns.resolve("uts"), "true"), Runc.TIMEOUT).orThrow("create namespaces of sandbox " + id);
+        Namespaces.create(own);
+      } else if (!own.isEmpty()) {
+        List<String> unshare = new ArrayList<>(List.of("unshare"));
+        own.forEach((type, file) -> unshare.add("--" + type + "=" + file));
+        unshare.add("true");
+        ProcessRunner.run(unshare, Runc.TIMEOUT).orThrow("create namespaces of sandbox " + id);
       }
       Meta.PidHolder pidHolder = Meta.PidHolder.NONE;
       if (sandbox.sharedPidNamespace()) {
         pidHolder = startPidHolder(id);
+      }
+      if (linux.hostNetwork()) {
+        // No CNI: the pod is on the host's network, its ports are the host's (never portmap rules).
+        Meta.write(dir.resolve("sandbox.json"),
+            new Meta.Sandbox(id, sandbox, created.toString(), "READY", List.of(), pidHolder));
+        return id;
       }
       Meta.write(dir.resolve("sandbox.json"),
           new Meta.Sandbox(id, sandbox, created.toString(), NETWORKING, List.of(), pidHolder));
@@ -316,6 +327,42 @@ public final class ConmonRuntime implements ContainerRuntime {
     return text.toString();
   }
 
+  /** The namespaces a sandbox makes for itself (those it does not share with the host), by type. */
+  private static java.util.Map<String, Path> ownNamespaces(PodSandboxConfig.Linux linux, Path ns) {
+    java.util.Map<String, Path> own = new java.util.LinkedHashMap<>();
+    if (!linux.hostNetwork()) {
+      own.put("net", ns.resolve("net"));
+      own.put("uts", ns.resolve("uts"));
+    }
+    if (!linux.hostIpc()) {
+      own.put("ipc", ns.resolve("ipc"));
+    }
+    return own;
+  }
+
+  /**
+   * The hosts file of a pod on the host's network, as the kubelet writes it: its header, then the host's own
+   * {@code /etc/hosts}.
+   */
+  static String hostNetworkHosts() {
+    String host;
+    try {
+      host = Files.readString(Path.of("/etc/hosts"));
+    } catch (IOException e) {
+      host = "";
+    }
+    return "# Kubernetes-managed hosts file (host network).\n" + host;
+  }
+
+  /** This machine's hostname (the host UTS namespace's), which a pod on the host's network has. */
+  static String hostHostname() {
+    try {
+      return Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+    } catch (IOException e) {
+      return "localhost";
+    }
+  }
+
   @Override
   public void stopPodSandbox(String sandboxId) {
     settleNetwork(sandboxId);
@@ -355,7 +402,7 @@ public final class ConmonRuntime implements ContainerRuntime {
   /** CNI DEL once: a marker file records that the network is down, saving the plugin runs later. */
   private void tearDownNetwork(Meta.Sandbox sandbox) {
     Path marker = sandboxesDir().resolve(sandbox.id()).resolve("network-down");
-    if (Files.exists(marker)) {
+    if (Files.exists(marker) || sandbox.config().linux().hostNetwork()) {
       return;
     }
     network.delete(sandbox.id(), nsDir().resolve(sandbox.id()).resolve("net"), sandbox.config().portMappings());
@@ -430,10 +477,18 @@ public final class ConmonRuntime implements ContainerRuntime {
       Mounts.mountOverlay(container.rootfsLayers(), dir.resolve("upper"), dir.resolve("work"),
           dir.resolve("rootfs"));
       ContainerConfig resolved = inRootfs(dir.resolve("rootfs"), container);
-      var context = new RuntimeSpec.Context(dir.resolve("rootfs"), sandbox.config().hostname(),
-          ns.resolve("net"), ns.resolve("ipc"), ns.resolve("uts"), sharedPidNamespace(sandbox),
+      PodSandboxConfig.Linux linux = sandbox.config().linux();
+      RuntimeSpec.Namespace host = new RuntimeSpec.Namespace.Host();
+      RuntimeSpec.Namespace pid = linux.hostPid() ? host
+          : sharedPidNamespace(sandbox).<RuntimeSpec.Namespace>map(RuntimeSpec.Namespace.Join::new)
+              .orElse(new RuntimeSpec.Namespace.Private());
+      var context = new RuntimeSpec.Context(dir.resolve("rootfs"),
+          linux.hostNetwork() ? hostHostname() : sandbox.config().hostname(),
+          linux.hostNetwork() ? host : new RuntimeSpec.Namespace.Join(ns.resolve("net")),
+          linux.hostIpc() ? host : new RuntimeSpec.Namespace.Join(ns.resolve("ipc")),
+          linux.hostNetwork() ? host : new RuntimeSpec.Namespace.Join(ns.resolve("uts")), pid,
           sandboxDir.resolve("hosts"), sandboxDir.resolve("hostname"), sandboxDir.resolve("resolv.conf"),
-          sandboxDir.resolve("shm"), cgroupsPath, limits);
+          linux.hostIpc() ? Path.of("/dev/shm") : sandboxDir.resolve("shm"), cgroupsPath, limits, linux.sysctls());
       Files.write(dir.resolve("config.json"),
           RuntimeSpec.MAPPER.writeValueAsBytes(RuntimeSpec.build(resolved, context)));
       startConmon(id, dir, container.logPath().toAbsolutePath());
