@@ -98,6 +98,13 @@ final class ServerCommand implements Callable<Integer> {
                     + " --seccomp-default (default: ${DEFAULT-VALUE}); false leaves them Unconfined.")
     private boolean seccompDefault = true;
 
+    @Option(names = "--pod-security-defaults", paramLabel = "MODE=LEVEL[,...]",
+            defaultValue = "enforce=privileged,warn=baseline",
+            description = "Pod Security levels of namespaces without pod-security.kubernetes.io labels: enforce, audit"
+                    + " and warn set to privileged, baseline or restricted, and their -version (latest or v1.x)"
+                    + " (default: ${DEFAULT-VALUE}).")
+    private String podSecurityDefaults = "enforce=privileged,warn=baseline";
+
     @Option(names = "--merge-kubeconfig",
             description = "Also add this cluster to ~/.kube/config (other entries are kept; the current context is set only if none was).")
     private boolean mergeKubeconfig;
@@ -130,9 +137,18 @@ final class ServerCommand implements Callable<Integer> {
         }
     }
 
+    private dev.j8s.apiserver.podsecurity.Policy podSecurityDefaults() {
+        try {
+            return dev.j8s.apiserver.podsecurity.Policy.parseDefaults(podSecurityDefaults);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--pod-security-defaults: " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public Integer call() throws InterruptedException {
         ServerSettings settings = settings();
+        dev.j8s.apiserver.podsecurity.Policy podSecurity = podSecurityDefaults();
         Logging.setLevel(settings.logLevel());
         KubeletCredentials credentials;
         try {
@@ -151,7 +167,7 @@ final class ServerCommand implements Callable<Integer> {
         ApiServerConfig config = new ApiServerConfig(settings.listen().socketAddress(), settings.stateDb(),
                 pki.keyStore(), pki.keyStorePassword(), pki.adminToken(), settings.nodeName(),
                 settings.serviceCidr(), settings.admissionPlugins(),
-                new AdmissionOptions(HostFeatures.probe()));
+                new AdmissionOptions(HostFeatures.probe(), podSecurity));
         LOG.log(Level.INFO, "starting API server listen={0} dataDir={1} node={2}",
                 settings.listen(), settings.dataDir(), settings.nodeName());
         ApiServer server = ApiServer.start(config);

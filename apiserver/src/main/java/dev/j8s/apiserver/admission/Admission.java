@@ -43,6 +43,7 @@ public final class Admission {
     private final ServiceRules services;
     private final Set<String> enabledPlugins;
     private final AdmissionOptions options;
+    private final PodSecurityAdmission podSecurity;
 
     public Admission(Lookup lookup, ServiceIpAllocator ips, Set<String> enabledPlugins) {
         this(lookup, ips, enabledPlugins, AdmissionOptions.DEFAULT);
@@ -63,6 +64,7 @@ public final class Admission {
         this.services = new ServiceRules(ips, random);
         this.enabledPlugins = Set.copyOf(enabledPlugins);
         this.options = options;
+        this.podSecurity = new PodSecurityAdmission(options.podSecurityDefaults(), lookup);
     }
 
     /**
@@ -112,6 +114,7 @@ public final class Admission {
             SecurityContextRules.unsupported(obj, options.host(), errs);
         }
         errs.throwIfAny(type, name);
+        podSecurity(kind, obj, Optional.empty());
         if (obj.has("spec") && !Trees.has(Trees.objOrCreate(obj, "metadata"), "generation")) {
             Trees.obj(obj, "metadata").put("generation", 1);
         }
@@ -192,6 +195,9 @@ public final class Admission {
             }
         }
         errs.throwIfAny(type, name);
+        if (subresource.isEmpty()) {
+            podSecurity(kind, obj, Optional.of(old));
+        }
         if (subresource.isEmpty() && obj.has("spec") && !TreeEquality.equal(obj.get("spec"), old.get("spec"))) {
             ObjectNode meta = Trees.objOrCreate(obj, "metadata");
             Long oldGen = Trees.longOrNull(Trees.obj(old, "metadata"), "generation");
@@ -333,6 +339,18 @@ public final class Admission {
             if (newImage) {
                 alwaysPull(pod);
             }
+        }
+    }
+
+    /** PodSecurity, the last validating plugin: pods, namespaces and the pod templates of workload objects. */
+    private void podSecurity(String kind, ObjectNode obj, Optional<ObjectNode> old) {
+        if (!PodSecurityAdmission.applies(kind)) {
+            return;
+        }
+        switch (kind) {
+            case "Pod" -> podSecurity.admitPod(obj, old);
+            case "Namespace" -> podSecurity.admitNamespace(obj, old);
+            default -> podSecurity.admitTemplate(kind, obj);
         }
     }
 

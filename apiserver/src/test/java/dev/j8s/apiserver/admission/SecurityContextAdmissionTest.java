@@ -22,7 +22,7 @@ class SecurityContextAdmissionTest {
 
     private static ObjectNode create(HostFeatures host, String metadata, String spec) {
         return new Admission(FakeLookup.withDefaultNamespace(), new ServiceIpAllocator("10.96.0.0/12"), Set.of(),
-                new Random(7), new AdmissionOptions(host)).admitCreate(PODS, pod(metadata, spec));
+                new Random(7), new AdmissionOptions(host, AdmissionOptions.POD_SECURITY_DEFAULTS)).admitCreate(PODS, pod(metadata, spec));
     }
 
     private static ObjectNode create(String spec) {
