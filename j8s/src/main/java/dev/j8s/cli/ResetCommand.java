@@ -69,7 +69,7 @@ final class ResetCommand implements Callable<Integer> {
                 runtime.destroy();
             }
             out.println("stopped and removed " + containers + " container" + (containers == 1 ? "" : "s")
-                    + "; removed the pod network namespaces, bridge " + config.bridgeName() + ", iptables rules of network "
+                    + "; removed the pod network namespaces, bridge " + config.bridgeName() + ", iptables and nftables rules of network "
                     + config.networkName() + ", cgroup " + config.cgroupParent() + " and run dir " + runDir);
             if (deleteData && Files.isDirectory(data)) {
                 ConmonRuntime.deleteTree(data); // refuses if anything is still mounted below it

@@ -54,6 +54,15 @@ final class BusyboxRegistry implements BeforeAllCallback, AfterAllCallback {
         return registry.pushLayout(layout, tag, name);
     }
 
+    /**
+     * Pushes busybox with {@code files} added (path in the image to a host file) as {@code <host>/<name>:<tag>};
+     * returns that reference.
+     */
+    String pushBusyboxWith(String name, String tag, java.util.Map<String, java.nio.file.Path> files) {
+        registry.pushBusybox(name, List.of(tag), files);
+        return host() + "/" + name + ":" + tag;
+    }
+
     /** The busybox image reference with {@code tag}. */
     String image(String tag) {
         return host() + "/busybox:" + tag;
