@@ -98,6 +98,11 @@ final class ServerCommand implements Callable<Integer> {
                     + " --seccomp-default (default: ${DEFAULT-VALUE}); false leaves them Unconfined.")
     private boolean seccompDefault = true;
 
+    @Option(names = "--pod-max-pids", paramLabel = "N", defaultValue = "4096",
+            description = "Most processes and threads one pod may have, its pod cgroup's pids.max, as the kubelet's"
+                    + " --pod-max-pids (default: ${DEFAULT-VALUE}); -1 for no limit.")
+    private long podMaxPids = KubeletConfig.DEFAULT_POD_PIDS_LIMIT;
+
     @Option(names = "--pod-security-defaults", paramLabel = "MODE=LEVEL[,...]",
             defaultValue = "enforce=privileged,warn=baseline",
             description = "Pod Security levels of namespaces without pod-security.kubernetes.io labels: enforce, audit"
@@ -148,6 +153,10 @@ final class ServerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         ServerSettings settings = settings();
+        if (podMaxPids == 0 || podMaxPids < -1) {
+            throw new ParameterException(spec.commandLine(), "--pod-max-pids must be -1 (no limit) or positive, got "
+                    + podMaxPids);
+        }
         dev.j8s.apiserver.podsecurity.Policy podSecurity = podSecurityDefaults();
         Logging.setLevel(settings.logLevel());
         KubeletCredentials credentials;
@@ -158,6 +167,7 @@ final class ServerCommand implements Callable<Integer> {
         }
         Path kubeconfig = settings.kubeconfig();
         createDataDir(settings.dataDir());
+        lowerOwnOomScore();
         // One process owns a data dir: a second server would run a second kubelet over the same containers.
         dataDirLock = DataDirLock.acquire(settings.dataDir(), DataDirLock.SERVER);
         // The kubeconfig appears only once this run serves: remove the one a previous run left behind.
@@ -225,7 +235,8 @@ final class ServerCommand implements Callable<Integer> {
         ImageStore images = ImageStore.open(dataDir.resolve("images"), RegistryOptions.DEFAULT);
         restorePullRecords(images, credentials);
         Kubelet kubelet = new Kubelet(KubeletConfig.of(settings.nodeName(), dataDir, runDir,
-                runtime.config().runtimePath()).withSeccompDefault(seccompDefault), cluster, runtime,
+                runtime.config().runtimePath()).withSeccompDefault(seccompDefault).withPodPidsLimit(podMaxPids),
+                cluster, runtime,
                 ImageService.of(images), Clock.systemUTC(), credentials);
         kubelet.start();
         ImageGcManager imageGc = new ImageGcManager(images::garbageCollect, () -> imagesInUse(runtime, images),
@@ -239,6 +250,21 @@ final class ServerCommand implements Callable<Integer> {
         server.attachPodExec(new KubeletExecSource(kubelet));
         LOG.log(Level.INFO, "kubelet started podCIDR={0} runDir={1}", cidr, runDir);
         return kubelet;
+    }
+
+    /**
+     * Makes this process (API server and kubelet) the last the kernel's OOM killer picks, as the kubelet sets its
+     * own {@code oom_score_adj} to -999; the containers get their own scores by QoS, so they are killed first.
+     */
+    static void lowerOwnOomScore() {
+        Path file = Path.of("/proc/self/oom_score_adj");
+        try {
+            Files.writeString(file, Integer.toString(dev.j8s.kubelet.qos.OomScore.KUBELET));
+        } catch (IOException e) {
+            // lowering needs CAP_SYS_RESOURCE: an unprivileged server keeps its score
+            LOG.log(Level.INFO, "cannot lower the oom_score_adj of the server to " + dev.j8s.kubelet.qos.OomScore.KUBELET
+                    + ", it keeps its score: " + e.getMessage());
+        }
     }
 
     /**

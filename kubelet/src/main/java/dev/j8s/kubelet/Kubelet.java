@@ -111,7 +111,8 @@ public final class Kubelet implements AutoCloseable {
         this.manager = new KubeRuntimeManager(runtime, imageManager, recorder, logs, backOff, clock,
                 config.hostResolvConf(), Optional.of(credentials.podCredentials(cluster::secret, recorder)),
                 new KubeRuntimeManager.NodeOptions(new dev.j8s.kubelet.kuberuntime.ContainerSpecs.SeccompSettings(
-                        config.seccompDefault(), config.seccompProfileRoot())));
+                        config.seccompDefault(), config.seccompProfileRoot()), config.podPidsLimit(),
+                        HostFacts.memoryCapacity()));
         this.workers = new PodWorkers(this::sync);
         this.heartbeat = new NodeHeartbeat(cluster, config.nodeName(), this::facts, this::health,
                 config.kubeletVersion(), 10250, clock);

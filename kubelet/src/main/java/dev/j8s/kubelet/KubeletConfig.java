@@ -18,10 +18,15 @@ import java.nio.file.Path;
  *     ({@code containerLogMaxFiles}, 5 by default, at least 2)
  * @param seccompDefault containers without a seccomp profile get {@code RuntimeDefault} (the kubelet's
  *     {@code --seccomp-default}; on by default in j8s), else {@code Unconfined}
+ * @param podPidsLimit the most tasks (processes and threads) a pod may have, the kubelet's {@code --pod-max-pids}
+ *     ({@value #DEFAULT_POD_PIDS_LIMIT} by default in j8s); {@code <= 0} for no limit
  */
 public record KubeletConfig(String nodeName, Path dataDir, Path exitsDir, Path runtimeBinary, String kubeletVersion,
                             Path hostResolvConf, long containerLogMaxSize, int containerLogMaxFiles,
-                            boolean seccompDefault) {
+                            boolean seccompDefault, long podPidsLimit) {
+
+    /** j8s's default pids limit per pod (upstream's kubelet has none unless configured). */
+    public static final long DEFAULT_POD_PIDS_LIMIT = 4096;
 
     /** The kubelet version j8s reports. */
     public static final String VERSION = "v1.32.0";
@@ -35,7 +40,8 @@ public record KubeletConfig(String nodeName, Path dataDir, Path exitsDir, Path r
 
     public static KubeletConfig of(String nodeName, Path dataDir, Path runDir, Path runtimeBinary) {
         return new KubeletConfig(nodeName, dataDir, runDir.resolve("exits"), runtimeBinary, VERSION,
-                Path.of("/etc/resolv.conf"), LogRotator.DEFAULT_MAX_SIZE, LogRotator.DEFAULT_MAX_FILES, true);
+                Path.of("/etc/resolv.conf"), LogRotator.DEFAULT_MAX_SIZE, LogRotator.DEFAULT_MAX_FILES, true,
+                DEFAULT_POD_PIDS_LIMIT);
     }
 
     /** Where {@code Localhost} seccomp profiles are: {@code <data-dir>/seccomp}, as the kubelet's {@code <root>/seccomp}. */
@@ -46,12 +52,18 @@ public record KubeletConfig(String nodeName, Path dataDir, Path exitsDir, Path r
     /** This config with the seccomp default on or off. */
     public KubeletConfig withSeccompDefault(boolean enabled) {
         return new KubeletConfig(nodeName, dataDir, exitsDir, runtimeBinary, kubeletVersion, hostResolvConf,
-                containerLogMaxSize, containerLogMaxFiles, enabled);
+                containerLogMaxSize, containerLogMaxFiles, enabled, podPidsLimit);
+    }
+
+    /** This config with another pids limit per pod. */
+    public KubeletConfig withPodPidsLimit(long limit) {
+        return new KubeletConfig(nodeName, dataDir, exitsDir, runtimeBinary, kubeletVersion, hostResolvConf,
+                containerLogMaxSize, containerLogMaxFiles, seccompDefault, limit);
     }
 
     /** This config with other log rotation limits. */
     public KubeletConfig withContainerLogRotation(long maxSize, int maxFiles) {
         return new KubeletConfig(nodeName, dataDir, exitsDir, runtimeBinary, kubeletVersion, hostResolvConf, maxSize,
-                maxFiles, seccompDefault);
+                maxFiles, seccompDefault, podPidsLimit);
     }
 }

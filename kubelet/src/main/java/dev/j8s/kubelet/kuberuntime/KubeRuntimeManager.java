@@ -1,6 +1,8 @@
 package dev.j8s.kubelet.kuberuntime;
 
+import dev.j8s.kubelet.cm.PodCgroupConfig;
 import dev.j8s.kubelet.container.ContainerHash;
+import dev.j8s.kubelet.qos.OomScore;
 import dev.j8s.kubelet.container.ContainerKind;
 import dev.j8s.kubelet.container.ContainerReferences;
 import dev.j8s.kubelet.container.Restarts;
@@ -73,11 +75,13 @@ public final class KubeRuntimeManager {
      * What the node decides for every pod's containers.
      *
      * @param seccomp whether containers default to {@code RuntimeDefault} and where {@code Localhost} profiles are
+     * @param podPidsLimit the most tasks a pod may have ({@code --pod-max-pids}); {@code <= 0} for no limit
+     * @param memoryCapacity the node's memory, which a Burstable container's {@code oom_score_adj} is relative to
      */
-    public record NodeOptions(ContainerSpecs.SeccompSettings seccomp) {
-        /** No seccomp default, profiles under {@code /var/lib/j8s/seccomp}. */
+    public record NodeOptions(ContainerSpecs.SeccompSettings seccomp, long podPidsLimit, long memoryCapacity) {
+        /** No seccomp default, profiles under {@code /var/lib/j8s/seccomp}, no pids limit, 0 memory (unknown). */
         public static final NodeOptions DEFAULT = new NodeOptions(
-                new ContainerSpecs.SeccompSettings(false, Path.of("/var/lib/j8s/seccomp")));
+                new ContainerSpecs.SeccompSettings(false, Path.of("/var/lib/j8s/seccomp")), 0, 0);
     }
 
     /** Pulls every image anonymously. */
@@ -393,7 +397,8 @@ public final class KubeRuntimeManager {
         List<String> envList = env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
         return new ContainerConfig(c.getName(), attempt, c.getImage(), record.layers(), argv, envList,
                 ContainerSpecs.workingDir(c, image), ContainerSpecs.user(pod, c, image), List.of(),
-                ContainerSpecs.resources(c), logPath, ContainerSpecs.readOnlyRootfs(c), stopSignal, labels, annotations,
+                ContainerSpecs.resources(c).withOomScoreAdj(OomScore.of(pod, c, node.memoryCapacity())), logPath,
+                ContainerSpecs.readOnlyRootfs(c), stopSignal, labels, annotations,
                 ContainerSpecs.security(pod, c, node.seccomp()));
     }
 
@@ -412,9 +417,10 @@ public final class KubeRuntimeManager {
 
     /**
      * The sandbox's Linux options as upstream's {@code generatePodSandboxLinuxConfig}: the host namespaces the pod
-     * shares ({@code hostNetwork}, {@code hostPID}, {@code hostIPC}) and its sysctls.
+     * shares ({@code hostNetwork}, {@code hostPID}, {@code hostIPC}), its sysctls, and the limits of its pod cgroup
+     * ({@link PodCgroupConfig}).
      */
-    static PodSandboxConfig.Linux linux(Pod pod) {
+    PodSandboxConfig.Linux linux(Pod pod) {
         var spec = pod.getSpec();
         Map<String, String> sysctls = new java.util.LinkedHashMap<>();
         if (spec.getSecurityContext() != null && spec.getSecurityContext().getSysctls() != null) {
@@ -424,7 +430,7 @@ public final class KubeRuntimeManager {
         }
         return new PodSandboxConfig.Linux(Boolean.TRUE.equals(spec.getHostNetwork()),
                 Boolean.TRUE.equals(spec.getHostPID()), Boolean.TRUE.equals(spec.getHostIPC()), sysctls,
-                PodSandboxConfig.PodResources.NONE);
+                PodCgroupConfig.of(pod, node.podPidsLimit()));
     }
 
     /**

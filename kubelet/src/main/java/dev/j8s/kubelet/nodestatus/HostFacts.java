@@ -54,6 +54,11 @@ public record HostFacts(
         "runc://" + runcVersion(runcBinary));
   }
 
+  /** The machine's memory ({@code MemTotal}), 0 when it cannot be read. */
+  public static long memoryCapacity() {
+    return meminfoBytes(read(Path.of("/proc/meminfo")).orElse(""), "MemTotal");
+  }
+
   static long meminfoBytes(String meminfo, String key) {
     for (String line : meminfo.split("\n")) {
       if (line.startsWith(key + ":")) {

@@ -68,6 +68,8 @@ public final class ConmonRuntime implements ContainerRuntime {
   /** The recorded state of a sandbox whose CNI ADD is under way. */
   static final String NETWORKING = "NETWORKING";
   static final Path CATATONIT = Path.of("/usr/bin/catatonit");
+  /** Memory the instance's pods together leave to the host: upstream's hard eviction threshold, 100Mi. */
+  static final long HOST_RESERVED_MEMORY = 100L << 20;
   /** conmon's {@code REOPEN_LOGS_EVENT} on its ctl FIFO ({@code "<type> <height> <width>\n"}). */
   static final String REOPEN_LOGS_MESSAGE = "2 0 0\n";
 
@@ -75,6 +77,9 @@ public final class ConmonRuntime implements ContainerRuntime {
   private final Runc runc;
   private final CniNetwork network;
   private final HostLimits limits;
+  private final PodCgroups cgroups;
+  /** The lowest {@code oom_score_adj} runc may give a container from this process. */
+  private final int lowestOomScoreAdj;
   /**
    * Network attachments still running, by sandbox id: {@link #runPodSandbox} returns once the
    * namespaces exist and the CNI ADD goes on here, overlapping the container's creation;
@@ -88,6 +93,8 @@ public final class ConmonRuntime implements ContainerRuntime {
     this.runc = new Runc(config.runtimePath(), config.runcRoot());
     this.network = new CniNetwork(config);
     this.limits = HostLimits.current();
+    this.cgroups = new PodCgroups(config.cgroupParent());
+    this.lowestOomScoreAdj = lowestOomScoreAdj();
     try {
       for (Path dir : List.of(sandboxesDir(), containersDir(), nsDir(), exitsDir(), conmonDir(),
           socketsDir(), config.runcRoot())) {
@@ -100,6 +107,22 @@ public final class ConmonRuntime implements ContainerRuntime {
     if (!Mounts.isMountPoint(nsDir())) {
       Mounts.makePrivateSelfBind(nsDir());
     }
+    cgroups.ensureParent(allocatableMemory());
+  }
+
+  /** The memory of every pod of the instance together: the host's, less what upstream's eviction keeps free. */
+  static long allocatableMemory() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+        if (line.startsWith("MemTotal:")) {
+          long total = Long.parseLong(line.substring(9).strip().split("\\s+")[0]) * 1024;
+          return Math.max(0, total - HOST_RESERVED_MEMORY);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.log(Level.WARNING, "cannot read the host's memory, pods are not limited together: " + e.getMessage());
+    }
+    return 0;
   }
 
   public RuntimeConfig config() {
@@ -141,6 +164,7 @@ public final class ConmonRuntime implements ContainerRuntime {
         unshare.add("true");
         ProcessRunner.run(unshare, Runc.TIMEOUT).orThrow("create namespaces of sandbox " + id);
       }
+      cgroups.create(sandbox.uid(), linux.podResources());
       Meta.PidHolder pidHolder = Meta.PidHolder.NONE;
       if (sandbox.sharedPidNamespace()) {
         pidHolder = startPidHolder(id);
@@ -476,7 +500,7 @@ public final class ConmonRuntime implements ContainerRuntime {
       Files.createDirectories(container.logPath().toAbsolutePath().getParent());
       Mounts.mountOverlay(container.rootfsLayers(), dir.resolve("upper"), dir.resolve("work"),
           dir.resolve("rootfs"));
-      ContainerConfig resolved = inRootfs(dir.resolve("rootfs"), container);
+      ContainerConfig resolved = restrictOomScoreAdj(inRootfs(dir.resolve("rootfs"), container), lowestOomScoreAdj);
       PodSandboxConfig.Linux linux = sandbox.config().linux();
       RuntimeSpec.Namespace host = new RuntimeSpec.Namespace.Host();
       RuntimeSpec.Namespace pid = linux.hostPid() ? host
@@ -525,6 +549,35 @@ public final class ConmonRuntime implements ContainerRuntime {
     }
     dev.j8s.runtime.oci.RootPath.mkdirs(rootfs, container.workingDir());
     return resolved;
+  }
+
+  /**
+   * The lowest {@code oom_score_adj} a child of this process may set: -1000 with {@code CAP_SYS_RESOURCE}, else
+   * this process's own (the kernel refuses a lower one, and runc fails the container).
+   */
+  static int lowestOomScoreAdj() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("CapEff:") && (Long.parseUnsignedLong(line.substring(7).strip(), 16) & (1L << 24)) != 0) {
+          return -1000;
+        }
+      }
+      return Integer.parseInt(Files.readString(Path.of("/proc/self/oom_score_adj")).strip());
+    } catch (IOException | RuntimeException e) {
+      return -1000;
+    }
+  }
+
+  /**
+   * A container's {@code oom_score_adj} raised to {@code lowest} when below it, as containerd's
+   * {@code restrictOOMScoreAdj} does where it may not lower scores.
+   */
+  static ContainerConfig restrictOomScoreAdj(ContainerConfig container, int lowest) {
+    var score = container.resources().oomScoreAdj();
+    if (score.isPresent() && score.getAsInt() < lowest) {
+      return container.withResources(container.resources().withOomScoreAdj(lowest));
+    }
+    return container;
   }
 
   /**
@@ -953,10 +1006,7 @@ public final class ConmonRuntime implements ContainerRuntime {
       attempt(failures, "unmount " + mount, () -> Mounts.unmount(Path.of(mount)));
     }
     attempt(failures, "remove the network " + config.networkName(), network::destroy);
-    for (Path hierarchy : cgroupHierarchies()) {
-      attempt(failures, "remove cgroup " + hierarchy.resolve(config.cgroupParent().substring(1)),
-          () -> deleteCgroup(hierarchy.resolve(config.cgroupParent().substring(1))));
-    }
+    attempt(failures, "remove cgroup " + config.cgroupParent(), cgroups::removeParent);
     attempt(failures, "remove " + config.runDir(), () -> deleteTree(config.runDir()));
     if (!failures.isEmpty()) {
       throw new ContainerRuntimeException("remove the instance of " + config.dataDir() + ": "
@@ -1044,23 +1094,7 @@ public final class ConmonRuntime implements ContainerRuntime {
   }
 
   private void removePodCgroups(String podUid) {
-    for (Path hierarchy : cgroupHierarchies()) {
-      deleteCgroup(hierarchy.resolve(config.cgroupParent().substring(1)).resolve("pod" + podUid));
-    }
-  }
-
-  /** Removes an empty cgroup tree bottom-up (cgroup dirs are removed with rmdir, not unlink). */
-  private static void deleteCgroup(Path dir) {
-    if (!Files.isDirectory(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.filter(Files::isDirectory).sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    } catch (IOException e) {
-      LOG.log(Level.WARNING, "cannot remove cgroup path={0} error={1}", dir, e.toString());
-    }
+    cgroups.remove(podUid);
   }
 
   /** The cgroup v1 hierarchies, or the v2 root alone. */
