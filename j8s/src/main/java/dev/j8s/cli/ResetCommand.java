@@ -1,10 +1,13 @@
 package dev.j8s.cli;
 
+import dev.j8s.kubelet.events.EventRecorder;
+import dev.j8s.kubelet.volumemanager.VolumeManager;
 import dev.j8s.runtime.RuntimeConfig;
 import dev.j8s.runtime.conmon.ConmonRuntime;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -68,6 +71,8 @@ final class ResetCommand implements Callable<Integer> {
             if (runtime != null) {
                 runtime.destroy();
             }
+            // the pods' volumes (tmpfs of memory emptyDirs and secrets, subPath binds), now that no container uses them
+            new VolumeManager(data.resolve("pods"), EventRecorder.DISCARD, 0).cleanupOrphanedPodDirs(Set.of());
             out.println("stopped and removed " + containers + " container" + (containers == 1 ? "" : "s")
                     + "; removed the pod network namespaces, bridge " + config.bridgeName() + ", iptables and nftables rules of network "
                     + config.networkName() + ", cgroup " + config.cgroupParent() + " and run dir " + runDir);

@@ -104,7 +104,7 @@ final class LocalRegistry implements AutoCloseable {
 
     /**
      * Builds {@code busybox} (one layer: {@code /bin/busybox} and {@code sh}, {@code sleep} links; Env
-     * {@code PATH=/bin}, Cmd {@code sh}) and pushes it as {@code <host>/busybox:<tag>} for every tag.
+     * {@code PATH=/bin GREETING=from-image IMAGE_ONLY=kept}, Cmd {@code sh}) and pushes it as {@code <host>/busybox:<tag>} for every tag.
      */
     void pushBusybox(List<String> tags) {
         pushBusybox("busybox", tags, java.util.Map.of());
@@ -138,6 +138,7 @@ final class LocalRegistry implements AutoCloseable {
             }
             Tools.run(work, "/usr/bin/umoci", "repack", "--refresh-bundle", "--image", layout + ":base", bundle.toString());
             Tools.run(work, "/usr/bin/umoci", "config", "--image", layout + ":base", "--config.env", "PATH=/bin",
+                    "--config.env", "GREETING=from-image", "--config.env", "IMAGE_ONLY=kept",
                     "--config.cmd", "sh", "--architecture", "amd64", "--os", "linux");
         } catch (IOException e) {
             throw new UncheckedIOException("build busybox image in " + work, e);

@@ -65,10 +65,15 @@ class ResetIT {
                   name: shared
                 spec:
                   shareProcessNamespace: true
+                  volumes:
+                  - name: fast
+                    emptyDir: {medium: Memory, sizeLimit: 1Mi}
                   containers:
                   - name: a
                     image: %1$s/busybox:1.0
                     command: ["sleep", "3600"]
+                    volumeMounts:
+                    - {name: fast, mountPath: /fast}
                   - name: b
                     image: %1$s/busybox:1.0
                     command: ["sleep", "3601"]
@@ -107,7 +112,8 @@ class ResetIT {
         assertThat(containerProcesses).as("processes of the containers").noneMatch(ResetIT::alive);
         assertThat(livingProcessesMentioning(data.toString())).as("processes naming the data dir").isEmpty();
         assertThat(livingProcessesMentioning(server.runDir().toString())).as("processes naming the run dir").isEmpty();
-        assertThat(mountsUnder(data, server.runDir())).as("mounts (overlays, /dev/shm, namespaces)").isEmpty();
+        assertThat(mountsUnder(data, server.runDir())).as("mounts (overlays, /dev/shm, namespaces, volumes)").isEmpty();
+        assertThat(data.resolve("pods")).as("pod volume directories").isEmptyDirectory();
         assertThat(server.runDir()).as("run dir, with the namespace files").doesNotExist();
         assertThat(Path.of("/sys/class/net", instance.bridgeName())).as("bridge").doesNotExist();
         for (Path hierarchy : cgroupHierarchies()) {

@@ -4,6 +4,8 @@ import dev.j8s.api.Cluster;
 import dev.j8s.api.PodEvent;
 import dev.j8s.api.PodSource;
 import dev.j8s.kubelet.credentials.KubeletCredentials;
+import dev.j8s.kubelet.envvars.DownwardApi;
+import dev.j8s.kubelet.envvars.EnvironmentVariables;
 import dev.j8s.kubelet.images.ImageManager;
 import dev.j8s.kubelet.images.ImagePullSettings;
 import dev.j8s.kubelet.images.ImageService;
@@ -14,6 +16,7 @@ import dev.j8s.kubelet.logs.LogOptions;
 import dev.j8s.kubelet.logs.LogRotator;
 import dev.j8s.kubelet.logs.LogTarget;
 import dev.j8s.kubelet.logs.PodLogs;
+import dev.j8s.kubelet.manager.ObjectCache;
 import dev.j8s.kubelet.nodestatus.HostFacts;
 import dev.j8s.kubelet.nodestatus.NodeHeartbeat;
 import dev.j8s.kubelet.nodestatus.NodeStatuses;
@@ -29,6 +32,7 @@ import dev.j8s.kubelet.sysctl.Sysctls;
 import dev.j8s.kubelet.container.ContainerReferences;
 import dev.j8s.kubelet.events.EventType;
 import dev.j8s.kubelet.events.EventReason;
+import dev.j8s.kubelet.volumemanager.VolumeManager;
 import dev.j8s.runtime.ContainerRuntime;
 import dev.j8s.runtime.ContainerState;
 import dev.j8s.runtime.ContainerStatus;
@@ -55,6 +59,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -84,6 +89,8 @@ public final class Kubelet implements AutoCloseable {
     private final ContainerLogManager logRotation;
     private final String nodeIp;
     private final StatusManager statusManager;
+    private final VolumeManager volumes;
+    private final ObjectCache objects;
     /** Why containers wait, per pod UID, from the last sync (for logs of waiting containers). */
     private final Map<String, Map<String, WaitingReason>> waitingReasons = new ConcurrentHashMap<>();
     private volatile HostFacts facts;
@@ -108,11 +115,17 @@ public final class Kubelet implements AutoCloseable {
         this.statusManager = new StatusManager(cluster::updatePodStatus);
         ImageManager imageManager = new ImageManager(credentials.imageService(images), recorder, clock,
                 ImagePullSettings.DEFAULTS, credentials.pulledImages());
+        this.objects = new ObjectCache(cluster, clock, ObjectCache.DEFAULT_TTL);
+        Supplier<DownwardApi.Node> node = () -> new DownwardApi.Node(List.of(nodeIp),
+                NodeStatuses.allocatable(facts()));
+        this.volumes = new VolumeManager(config.dataDir().resolve("pods"), recorder, HostFacts.memoryTotal(), objects,
+                node, clock);
         this.manager = new KubeRuntimeManager(runtime, imageManager, recorder, logs, backOff, clock,
                 config.hostResolvConf(), Optional.of(credentials.podCredentials(cluster::secret, recorder)),
+                new PodContainerOptions(new EnvironmentVariables(objects), volumes, node, recorder),
                 new KubeRuntimeManager.NodeOptions(new dev.j8s.kubelet.kuberuntime.ContainerSpecs.SeccompSettings(
                         config.seccompDefault(), config.seccompProfileRoot()), config.podPidsLimit(),
-                        HostFacts.memoryCapacity()));
+                        HostFacts.memoryTotal()));
         this.workers = new PodWorkers(this::sync);
         this.heartbeat = new NodeHeartbeat(cluster, config.nodeName(), this::facts, this::health,
                 config.kubeletVersion(), 10250, clock);
@@ -135,6 +148,7 @@ public final class Kubelet implements AutoCloseable {
         heartbeat.start();
         pleg.start();
         logRotation.start();
+        volumes.start(VolumeManager.RESYNC);
         source = cluster.watchPods(config.nodeName(), this::onPodEvent);
         Thread.ofVirtual().name("kubelet-housekeeping").start(() -> {
             if (source.awaitSynced(Duration.ofMinutes(1))) {
@@ -152,9 +166,16 @@ public final class Kubelet implements AutoCloseable {
         }
     }
 
-    /** Kills and removes what the runtime runs for pods the API no longer has (upstream's housekeeping). */
+    /**
+     * Kills and removes what the runtime runs for pods the API no longer has, and tears down their volumes
+     * (upstream's housekeeping).
+     */
     private void removeOrphans() {
         Set<String> known = source.pods().stream().map(p -> p.getMetadata().getUid()).collect(Collectors.toSet());
+        Set<String> active = new java.util.HashSet<>(known);
+        active.addAll(workers.uids());
+        active.addAll(manager.podUids());
+        volumes.cleanupOrphanedPodDirs(active);
         for (String uid : manager.podUids()) {
             if (known.contains(uid) || workers.uids().contains(uid)) {
                 continue;
@@ -182,6 +203,7 @@ public final class Kubelet implements AutoCloseable {
         if (pod.getMetadata().getDeletionTimestamp() != null) {
             manager.killPod(pod, KubeRuntimeManager.gracePeriod(pod), true);
             writeStatus(pod, manager.state(uid), Map.of(), true);
+            volumes.unmountPod(uid); // before the final delete, so kubectl delete returns once the volumes are gone
             cluster.deletePod(pod.getMetadata().getNamespace(), pod.getMetadata().getName(), uid);
             forget(pod);
             return new PodSyncHandler.Outcome.Finished();
@@ -195,6 +217,7 @@ public final class Kubelet implements AutoCloseable {
                 state = manager.state(uid);
             }
             writeStatus(pod, state, Map.of(), true);
+            volumes.unmountPod(uid); // a terminated pod keeps no volumes (upstream's reconciler unmounts them)
             return new PodSyncHandler.Outcome.Continue(Optional.empty());
         }
         if (last.getPhase() == null || last.getPhase().equals("Pending")) {
@@ -204,6 +227,11 @@ public final class Kubelet implements AutoCloseable {
                 return new PodSyncHandler.Outcome.Continue(Optional.empty());
             }
         }
+        if (volumes.waitForAttachAndMount(pod) instanceof VolumeManager.MountResult.NotReady notReady) {
+            // upstream: "Unable to attach or mount volumes"; the containers wait in ContainerCreating
+            writeStatus(pod, manager.state(uid), Map.of(), false);
+            return new PodSyncHandler.Outcome.Continue(Optional.of(notReady.retryAfter()));
+        }
         KubeRuntimeManager.SyncResult result = manager.syncPod(pod);
         waitingReasons.put(uid, result.waiting());
         PodRuntimeState state = manager.state(uid);
@@ -211,6 +239,7 @@ public final class Kubelet implements AutoCloseable {
         if (isTerminal(status.getPhase())) {
             manager.killPod(pod, KubeRuntimeManager.gracePeriod(pod), false);
             writeStatus(pod, manager.state(uid), result.waiting(), true);
+            volumes.unmountPod(uid);
         }
         return new PodSyncHandler.Outcome.Continue(result.resyncAfter());
     }
@@ -245,6 +274,7 @@ public final class Kubelet implements AutoCloseable {
         statusManager.removePod(uid);
         waitingReasons.remove(uid);
         backOff.forgetPod(uid);
+        volumes.unmountPod(uid);
         Path dir = config.dataDir().resolve("logs").resolve("pods")
                 .resolve(pod.getMetadata().getNamespace() + "_" + pod.getMetadata().getName() + "_" + uid);
         deleteTree(dir);
@@ -364,6 +394,7 @@ public final class Kubelet implements AutoCloseable {
         }
         pleg.close();
         logRotation.close();
+        volumes.close();
         workers.close();
         heartbeat.close();
         recorder.close();

@@ -191,12 +191,43 @@ public record ContainerConfig(
     }
   }
 
-  /** A bind mount of a host path into the container. */
-  public record Mount(String containerPath, Path hostPath, boolean readOnly) {
+  /**
+   * A recursive bind mount of a host path into the container (CRI {@code Mount}).
+   *
+   * @param propagation how mounts under it propagate between host and container
+   */
+  public record Mount(String containerPath, Path hostPath, boolean readOnly, Propagation propagation) {
     public Mount {
       if (!containerPath.startsWith("/")) {
         throw new IllegalArgumentException("mount destination must be absolute: " + containerPath);
       }
+      java.util.Objects.requireNonNull(propagation, "propagation");
+    }
+
+    /** A private mount ({@code mountPropagation: None}). */
+    public Mount(String containerPath, Path hostPath, boolean readOnly) {
+      this(containerPath, hostPath, readOnly, Propagation.PRIVATE);
+    }
+  }
+
+  /** CRI {@code MountPropagation}: the OCI options {@code rprivate}, {@code rslave}, {@code rshared}. */
+  public enum Propagation {
+    /** {@code None}: nothing propagates. */
+    PRIVATE("rprivate"),
+    /** {@code HostToContainer}: mounts made on the host later appear in the container. */
+    HOST_TO_CONTAINER("rslave"),
+    /** {@code Bidirectional}: mounts propagate both ways. */
+    BIDIRECTIONAL("rshared");
+
+    private final String option;
+
+    Propagation(String option) {
+      this.option = option;
+    }
+
+    /** The OCI mount option. */
+    public String option() {
+      return option;
     }
   }
 

@@ -32,6 +32,14 @@ public interface ContainerRuntime {
 
   PodSandboxStatus podSandboxStatus(String sandboxId);
 
+  /**
+   * The sandbox's IPs, the primary one first, once its network is attached: a runtime that attaches networks in
+   * the background waits for that attachment; empty when the sandbox has no network (or it failed).
+   */
+  default List<String> podSandboxIps(String sandboxId) {
+    return podSandboxStatus(sandboxId).ips();
+  }
+
   List<PodSandboxStatus> listPodSandboxes();
 
   /** The sandboxes of one pod, by its UID (CRI {@code ListPodSandbox} with a filter). */

@@ -18,6 +18,10 @@ import java.util.Map;
  *     container gets its own
  * @param labels opaque to the runtime, returned in statuses
  * @param annotations opaque to the runtime, returned in statuses
+ * @param hostDomain the pod's domain ({@code <subdomain>.<namespace>.svc.<cluster domain>}) or empty: the hosts
+ *     file then maps each pod IP to {@code <host>.<domain>} and {@code <host>}, {@code <host>} being the hostname
+ *     without this domain
+ * @param hostAliases the pod's {@code hostAliases}, added to its hosts file
  * @param linux the host namespaces the pod shares, its sysctls and its pod-level cgroup limits
  */
 public record PodSandboxConfig(
@@ -31,31 +35,44 @@ public record PodSandboxConfig(
     boolean sharedPidNamespace,
     Map<String, String> labels,
     Map<String, String> annotations,
+    String hostDomain,
+    List<HostAlias> hostAliases,
     Linux linux) {
 
   public PodSandboxConfig {
     Names.requireSafe("pod uid", uid);
-    if (!hostname.matches("[A-Za-z0-9]([A-Za-z0-9.-]{0,62})")) {
+    // 64: a fully qualified hostname (setHostnameAsFQDN) may be one longer than a label
+    if (!hostname.matches("[A-Za-z0-9]([A-Za-z0-9.-]{0,63})")) {
       throw new IllegalArgumentException("invalid hostname " + hostname);
     }
     portMappings = List.copyOf(portMappings);
     labels = Map.copyOf(labels);
     annotations = Map.copyOf(annotations);
+    hostDomain = hostDomain == null ? "" : hostDomain; // absent from a sandbox recorded by an older version
+    hostAliases = hostAliases == null ? List.of() : List.copyOf(hostAliases);
     linux = linux == null ? Linux.DEFAULT : linux; // absent from a sandbox recorded by an older version
   }
 
   /** A sandbox in namespaces of its own, without sysctls or pod-level limits. */
   public PodSandboxConfig(String name, String namespace, String uid, int attempt, String hostname, DnsConfig dns,
       List<PortMapping> portMappings, boolean sharedPidNamespace, Map<String, String> labels,
-      Map<String, String> annotations) {
+      Map<String, String> annotations, String hostDomain, List<HostAlias> hostAliases) {
     this(name, namespace, uid, attempt, hostname, dns, portMappings, sharedPidNamespace, labels, annotations,
-        Linux.DEFAULT);
+        hostDomain, hostAliases, Linux.DEFAULT);
+  }
+
+  /** A sandbox without a host domain or host aliases. */
+  public PodSandboxConfig(String name, String namespace, String uid, int attempt, String hostname, DnsConfig dns,
+      List<PortMapping> portMappings, boolean sharedPidNamespace, Map<String, String> labels,
+      Map<String, String> annotations) {
+    this(name, namespace, uid, attempt, hostname, dns, portMappings, sharedPidNamespace, labels, annotations, "",
+        List.of());
   }
 
   /** This config with {@code newLinux} instead of its own. */
   public PodSandboxConfig withLinux(Linux newLinux) {
     return new PodSandboxConfig(name, namespace, uid, attempt, hostname, dns, portMappings, sharedPidNamespace, labels,
-        annotations, newLinux);
+        annotations, hostDomain, hostAliases, newLinux);
   }
 
   /**
@@ -83,24 +100,6 @@ public record PodSandboxConfig(
     }
   }
 
-  /** A sandbox with no DNS servers, no ports and no labels. */
-  public static PodSandboxConfig of(String name, String namespace, String uid, String hostname) {
-    return new PodSandboxConfig(name, namespace, uid, 0, hostname, DnsConfig.NONE, List.of(), false,
-        Map.of(), Map.of());
-  }
-
-  /** This config with {@code portMappings} instead of its own. */
-  public PodSandboxConfig withPortMappings(List<PortMapping> mappings) {
-    return new PodSandboxConfig(name, namespace, uid, attempt, hostname, dns, mappings, sharedPidNamespace, labels,
-        annotations, linux);
-  }
-
-  /** This config with its containers sharing one PID namespace, or not. */
-  public PodSandboxConfig withSharedPidNamespace(boolean shared) {
-    return new PodSandboxConfig(name, namespace, uid, attempt, hostname, dns, portMappings, shared, labels,
-        annotations, linux);
-  }
-
   /**
    * Limits of a pod's own cgroup (upstream's pod-level cgroup under {@code kubepods}); 0 leaves one unset.
    *
@@ -119,6 +118,35 @@ public record PodSandboxConfig(
         throw new IllegalArgumentException("negative pod resource limit");
       }
     }
+  }
+
+  /** One {@code hostAliases} entry: an IP and the names it answers to. */
+  public record HostAlias(String ip, List<String> hostnames) {
+    public HostAlias {
+      hostnames = List.copyOf(hostnames);
+      if (ip.isBlank() || ip.chars().anyMatch(Character::isWhitespace)
+          || hostnames.stream().anyMatch(h -> h.isBlank() || h.chars().anyMatch(Character::isWhitespace))) {
+        throw new IllegalArgumentException("invalid host alias " + ip + " " + hostnames);
+      }
+    }
+  }
+
+  /** A sandbox with no DNS servers, no ports and no labels. */
+  public static PodSandboxConfig of(String name, String namespace, String uid, String hostname) {
+    return new PodSandboxConfig(name, namespace, uid, 0, hostname, DnsConfig.NONE, List.of(), false,
+        Map.of(), Map.of());
+  }
+
+  /** This config with {@code portMappings} instead of its own. */
+  public PodSandboxConfig withPortMappings(List<PortMapping> mappings) {
+    return new PodSandboxConfig(name, namespace, uid, attempt, hostname, dns, mappings, sharedPidNamespace, labels,
+        annotations, hostDomain, hostAliases, linux);
+  }
+
+  /** This config with its containers sharing one PID namespace, or not. */
+  public PodSandboxConfig withSharedPidNamespace(boolean shared) {
+    return new PodSandboxConfig(name, namespace, uid, attempt, hostname, dns, portMappings, shared, labels,
+        annotations, hostDomain, hostAliases, linux);
   }
 
   /** The pod's {@code resolv.conf} contents (CRI {@code DNSConfig}). */

@@ -15,12 +15,15 @@ public enum EventReason {
     PREEMPT_CONTAINER("Preempting"),
     BACK_OFF_START_CONTAINER("BackOff"),
     EXCEEDED_GRACE_PERIOD("ExceededGracePeriod"),
+    INVALID_ENVIRONMENT_VARIABLE_NAMES("InvalidEnvironmentVariableNames"),
 
     // Pod event reasons.
     FAILED_TO_KILL_POD("FailedKillPod"),
     FAILED_TO_CREATE_POD_CONTAINER("FailedCreatePodContainer"),
     FAILED_TO_MAKE_POD_DATA_DIRECTORIES("Failed"),
     NETWORK_NOT_READY("NetworkNotReady"),
+    MISSING_CLUSTER_DNS("MissingClusterDNS"),
+    DNS_CONFIG_FORMING("DNSConfigForming"),
 
     // Image event reasons.
     PULLING_IMAGE("Pulling"),
@@ -61,6 +64,11 @@ public enum EventReason {
     FAILED_MOUNT_ON_FILESYSTEM_MISMATCH("FailedMountOnFilesystemMismatch"),
     FAILED_PREPARE_DYNAMIC_RESOURCES("FailedPrepareDynamicResources"),
     POSSIBLE_MEMORY_BACKED_VOLUMES_ON_DISK("PossibleMemoryBackedVolumesOnDisk"),
+    /**
+     * j8s's own: a disk-backed emptyDir has a {@code sizeLimit}, which upstream's eviction manager enforces and
+     * j8s does not yet.
+     */
+    SIZE_LIMIT_NOT_ENFORCED("SizeLimitNotEnforced"),
     CGROUP_V1("CgroupV1"),
 
     // Image manager event reasons.

@@ -1,9 +1,10 @@
 package dev.j8s.kubelet.kuberuntime;
 
+import dev.j8s.kubelet.container.ConfigException;
+import dev.j8s.kubelet.envvars.Expansion;
 import dev.j8s.oci.manifest.ImageConfig;
 import dev.j8s.runtime.ContainerConfig;
 import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSecurityContext;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -25,28 +26,22 @@ public final class ContainerSpecs {
 
     private ContainerSpecs() {}
 
-    /** A container whose config cannot be built (upstream's {@code CreateContainerConfigError}). */
-    public static final class ConfigException extends RuntimeException {
-        ConfigException(String message) {
-            super(message);
-        }
-    }
-
     /**
      * The argv: k8s {@code command} replaces the image Entrypoint and {@code args} replace its Cmd; with
-     * only args given, Entrypoint + args; {@code $(VAR)} references expanded from {@code env}.
+     * only args given, Entrypoint + args; {@code $(VAR)} references expanded from {@code env}, the kubelet's
+     * variables (upstream {@code ExpandContainerCommandAndArgs}: the image's {@code Env} is not among them).
      */
     public static List<String> argv(Container c, ImageConfig image, Map<String, String> env) {
         List<String> command = c.getCommand() == null ? List.of() : c.getCommand();
         List<String> args = c.getArgs() == null ? List.of() : c.getArgs();
         List<String> argv = new ArrayList<>();
         if (!command.isEmpty()) {
-            command.forEach(s -> argv.add(expand(s, env)));
-            args.forEach(s -> argv.add(expand(s, env)));
+            command.forEach(s -> argv.add(Expansion.expand(s, env)));
+            args.forEach(s -> argv.add(Expansion.expand(s, env)));
         } else {
             argv.addAll(image.entrypoint());
             if (!args.isEmpty()) {
-                args.forEach(s -> argv.add(expand(s, env)));
+                args.forEach(s -> argv.add(Expansion.expand(s, env)));
             } else {
                 argv.addAll(image.cmd());
             }
@@ -58,10 +53,10 @@ public final class ContainerSpecs {
     }
 
     /**
-     * The environment: the image's {@code Env}, then the container's literal {@code env} (a name given in
-     * both takes the container's value); values may reference earlier variables with {@code $(VAR)}.
+     * The process environment as the runtime merges it (containerd's CRI): the image's {@code Env}, then the
+     * kubelet's variables, a name given in both taking the kubelet's value.
      */
-    public static Map<String, String> env(Container c, ImageConfig image) {
+    public static Map<String, String> env(ImageConfig image, Map<String, String> kubeletEnv) {
         Map<String, String> env = new LinkedHashMap<>();
         for (String e : image.env()) {
             int eq = e.indexOf('=');
@@ -69,50 +64,8 @@ public final class ContainerSpecs {
                 env.put(e.substring(0, eq), e.substring(eq + 1));
             }
         }
-        Map<String, String> defined = new LinkedHashMap<>();
-        for (EnvVar v : c.getEnv() == null ? List.<EnvVar>of() : c.getEnv()) {
-            if (v.getValueFrom() != null) {
-                continue; // downward API, secrets and config maps: a later issue
-            }
-            String value = expand(v.getValue() == null ? "" : v.getValue(), defined);
-            defined.put(v.getName(), value);
-            env.put(v.getName(), value);
-        }
+        env.putAll(kubeletEnv);
         return env;
-    }
-
-    /** Upstream {@code expansion.Expand}: {@code $(NAME)} from {@code env}, {@code $$} escapes, unknown names kept. */
-    static String expand(String input, Map<String, String> env) {
-        StringBuilder out = new StringBuilder();
-        int i = 0;
-        while (i < input.length()) {
-            char ch = input.charAt(i);
-            if (ch == '$' && i + 1 < input.length()) {
-                char next = input.charAt(i + 1);
-                if (next == '$') {
-                    out.append('$');
-                    i += 2;
-                    continue;
-                }
-                if (next == '(') {
-                    int close = input.indexOf(')', i + 2);
-                    if (close > 0) {
-                        String name = input.substring(i + 2, close);
-                        String value = env.get(name);
-                        if (value != null) {
-                            out.append(value);
-                        } else {
-                            out.append(input, i, close + 1);
-                        }
-                        i = close + 1;
-                        continue;
-                    }
-                }
-            }
-            out.append(ch);
-            i++;
-        }
-        return out.toString();
     }
 
     public static String workingDir(Container c, ImageConfig image) {
@@ -141,7 +94,11 @@ public final class ContainerSpecs {
                 : psc != null ? psc.getRunAsUser() : null;
         Long gid = sc != null && sc.getRunAsGroup() != null ? sc.getRunAsGroup()
                 : psc != null ? psc.getRunAsGroup() : null;
-        List<Long> groups = psc != null && psc.getSupplementalGroups() != null ? psc.getSupplementalGroups() : List.of();
+        List<Long> groups = new ArrayList<>(psc != null && psc.getSupplementalGroups() != null
+                ? psc.getSupplementalGroups() : List.of());
+        if (psc != null && psc.getFsGroup() != null && !groups.contains(psc.getFsGroup())) {
+            groups.add(psc.getFsGroup()); // the volumes' group (upstream adds fsGroup to the supplementary groups)
+        }
         verifyRunAsNonRoot(pod, c, image);
         ContainerConfig.Lookup lookup = uid != null
                 ? new ContainerConfig.Lookup(Long.toString(uid), Optional.empty())

@@ -1,13 +1,19 @@
 package dev.j8s.kubelet.kuberuntime;
 
 import dev.j8s.kubelet.cm.PodCgroupConfig;
+import dev.j8s.kubelet.container.ConfigException;
+
 import dev.j8s.kubelet.container.ContainerHash;
 import dev.j8s.kubelet.qos.OomScore;
 import dev.j8s.kubelet.container.ContainerKind;
 import dev.j8s.kubelet.container.ContainerReferences;
 import dev.j8s.kubelet.container.Restarts;
+import dev.j8s.kubelet.container.RunContainerOptions;
+import dev.j8s.kubelet.container.RuntimeHelper;
 import dev.j8s.kubelet.credentials.CredentialsException;
 import dev.j8s.kubelet.credentials.PodCredentials;
+import dev.j8s.kubelet.dns.DnsConfigurer;
+import dev.j8s.kubelet.dns.PodHostnames;
 import dev.j8s.kubelet.events.EventReason;
 import dev.j8s.kubelet.events.EventRecorder;
 import dev.j8s.kubelet.events.EventType;
@@ -30,8 +36,6 @@ import dev.j8s.runtime.PodSandboxStatus;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodDNSConfig;
-import io.fabric8.kubernetes.api.model.PodDNSConfigOption;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
@@ -47,6 +51,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
+import java.util.function.Supplier;
 import java.util.stream.IntStream;
 
 /**
@@ -67,7 +72,6 @@ public final class KubeRuntimeManager {
     private final PodLogs logs;
     private final CrashLoopBackOff backOff;
     private final Clock clock;
-    private final Path hostResolvConf;
     private final Optional<PodCredentials> credentials;
     private final NodeOptions node;
 
@@ -83,6 +87,10 @@ public final class KubeRuntimeManager {
         public static final NodeOptions DEFAULT = new NodeOptions(
                 new ContainerSpecs.SeccompSettings(false, Path.of("/var/lib/j8s/seccomp")), 0, 0);
     }
+    private final RuntimeHelper helper;
+    private final DnsConfigurer dns;
+    /** The cluster domain (a later issue makes it configurable with the cluster DNS). */
+    static final String CLUSTER_DOMAIN = "cluster.local";
 
     /** Pulls every image anonymously. */
     public KubeRuntimeManager(ContainerRuntime runtime, ImageManager images, EventRecorder recorder, PodLogs logs,
@@ -93,14 +101,23 @@ public final class KubeRuntimeManager {
     /** @param credentials the pods' registry credentials (pull secrets, node config, plugins); empty: anonymous */
     public KubeRuntimeManager(ContainerRuntime runtime, ImageManager images, EventRecorder recorder, PodLogs logs,
             CrashLoopBackOff backOff, Clock clock, Path hostResolvConf, Optional<PodCredentials> credentials) {
-        this(runtime, images, recorder, logs, backOff, clock, hostResolvConf, credentials, NodeOptions.DEFAULT);
+        this(runtime, images, recorder, logs, backOff, clock, hostResolvConf, credentials, RuntimeHelper.NONE);
     }
 
-    /** @param node the node's seccomp default and profile root */
+    /** @param helper the kubelet's environment and mounts of each container */
     public KubeRuntimeManager(ContainerRuntime runtime, ImageManager images, EventRecorder recorder, PodLogs logs,
             CrashLoopBackOff backOff, Clock clock, Path hostResolvConf, Optional<PodCredentials> credentials,
-            NodeOptions node) {
+            RuntimeHelper helper) {
+        this(runtime, images, recorder, logs, backOff, clock, hostResolvConf, credentials, helper, NodeOptions.DEFAULT);
+    }
+
+    /** @param node the node's seccomp default and profile root, pids limit per pod and memory */
+    public KubeRuntimeManager(ContainerRuntime runtime, ImageManager images, EventRecorder recorder, PodLogs logs,
+            CrashLoopBackOff backOff, Clock clock, Path hostResolvConf, Optional<PodCredentials> credentials,
+            RuntimeHelper helper, NodeOptions node) {
         this.node = node;
+        this.helper = helper;
+        this.dns = new DnsConfigurer(hostResolvConf, List.of(), CLUSTER_DOMAIN, recorder);
         this.credentials = credentials;
         this.runtime = runtime;
         this.images = images;
@@ -108,7 +125,6 @@ public final class KubeRuntimeManager {
         this.logs = logs;
         this.backOff = backOff;
         this.clock = clock;
-        this.hostResolvConf = hostResolvConf;
     }
 
     /** The result of one sync: why containers wait, and when to sync again at the latest. */
@@ -341,8 +357,10 @@ public final class KubeRuntimeManager {
         ImagePullResult.Ready ready = (ImagePullResult.Ready) image;
         ContainerConfig config;
         try {
-            config = containerConfig(pod, c, ready, attempt);
-        } catch (ContainerSpecs.ConfigException | IllegalArgumentException e) {
+            List<String> known = state.podIps();
+            config = containerConfig(pod, c, ready, attempt,
+                    () -> known.isEmpty() ? runtime.podSandboxIps(sandboxId) : known);
+        } catch (ConfigException | IllegalArgumentException e) {
             recorder.event(ref, EventType.WARNING, EventReason.FAILED_TO_CREATE_CONTAINER, "Error: " + e.getMessage());
             return Optional.of(new WaitingReason("CreateContainerConfigError", e.getMessage()));
         }
@@ -375,11 +393,13 @@ public final class KubeRuntimeManager {
         return Optional.empty();
     }
 
-    ContainerConfig containerConfig(Pod pod, Container c, ImagePullResult.Ready ready, int attempt) {
+    ContainerConfig containerConfig(Pod pod, Container c, ImagePullResult.Ready ready, int attempt,
+            Supplier<List<String>> podIps) {
+        RunContainerOptions options = helper.generateRunContainerOptions(pod, c, podIps);
         ImageRecord record = ready.image();
         ImageConfig image = record.config();
-        Map<String, String> env = ContainerSpecs.env(c, image);
-        List<String> argv = ContainerSpecs.argv(c, image, env);
+        Map<String, String> env = ContainerSpecs.env(image, options.env());
+        List<String> argv = ContainerSpecs.argv(c, image, options.env());
         Path logPath = logs.logFile(pod.getMetadata().getNamespace(), pod.getMetadata().getName(),
                 pod.getMetadata().getUid(), c.getName(), attempt);
         try {
@@ -396,23 +416,28 @@ public final class KubeRuntimeManager {
         String stopSignal = image.stopSignal().isEmpty() ? "SIGTERM" : image.stopSignal();
         List<String> envList = env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
         return new ContainerConfig(c.getName(), attempt, c.getImage(), record.layers(), argv, envList,
-                ContainerSpecs.workingDir(c, image), ContainerSpecs.user(pod, c, image), List.of(),
+                ContainerSpecs.workingDir(c, image), ContainerSpecs.user(pod, c, image), options.mounts(),
                 ContainerSpecs.resources(c).withOomScoreAdj(OomScore.of(pod, c, node.memoryCapacity())), logPath,
                 ContainerSpecs.readOnlyRootfs(c), stopSignal, labels, annotations,
                 ContainerSpecs.security(pod, c, node.seccomp()));
     }
 
+    /**
+     * Upstream {@code generatePodSandboxConfig}: names, hostname and domain ({@link PodHostnames}), resolv.conf
+     * ({@link DnsConfigurer}), host aliases, port mappings and the shared PID namespace.
+     *
+     * @throws dev.j8s.kubelet.container.ConfigException when the pod's FQDN is too long
+     */
     PodSandboxConfig sandboxConfig(Pod pod, int attempt) {
         var meta = pod.getMetadata();
-        String hostname = pod.getSpec().getHostname() != null && !pod.getSpec().getHostname().isEmpty()
-                ? pod.getSpec().getHostname() : meta.getName();
-        if (hostname.length() > 63) {
-            hostname = hostname.substring(0, 63).replaceAll("[-.]+$", "");
-        }
+        PodHostnames.Names names = PodHostnames.of(pod, CLUSTER_DOMAIN);
         boolean sharedPid = Boolean.TRUE.equals(pod.getSpec().getShareProcessNamespace());
-        return new PodSandboxConfig(meta.getName(), meta.getNamespace(), meta.getUid(), attempt, hostname, dns(pod),
-                portMappings(pod), sharedPid, Map.of(Labels.POD_UID, meta.getUid(), Labels.POD_NAME, meta.getName(),
-                Labels.POD_NAMESPACE, meta.getNamespace()), Map.of()).withLinux(linux(pod));
+        List<PodSandboxConfig.HostAlias> aliases = pod.getSpec().getHostAliases().stream()
+                .map(a -> new PodSandboxConfig.HostAlias(a.getIp(), a.getHostnames())).toList();
+        return new PodSandboxConfig(meta.getName(), meta.getNamespace(), meta.getUid(), attempt, names.kernel(),
+                dns.podDns(pod), portMappings(pod), sharedPid, Map.of(Labels.POD_UID, meta.getUid(), Labels.POD_NAME,
+                meta.getName(), Labels.POD_NAMESPACE, meta.getNamespace()), Map.of(), names.domain(), aliases)
+                .withLinux(linux(pod));
     }
 
     /**
@@ -475,41 +500,6 @@ public final class KubeRuntimeManager {
             case "SCTP" -> PodSandboxConfig.Protocol.SCTP;
             default -> PodSandboxConfig.Protocol.TCP;
         };
-    }
-
-    /** The pod's DNS: {@code dnsConfig} for policy None, else the host's resolv.conf plus the pod's dnsConfig. */
-    PodSandboxConfig.DnsConfig dns(Pod pod) {
-        List<String> servers = new ArrayList<>();
-        List<String> searches = new ArrayList<>();
-        List<String> options = new ArrayList<>();
-        if (!"None".equals(pod.getSpec().getDnsPolicy())) {
-            try {
-                for (String line : Files.readAllLines(hostResolvConf)) {
-                    String[] f = line.strip().split("\\s+");
-                    if (f.length < 2 || f[0].startsWith("#")) {
-                        continue;
-                    }
-                    switch (f[0]) {
-                        case "nameserver" -> servers.add(f[1]);
-                        case "search", "domain" -> searches.addAll(List.of(f).subList(1, f.length));
-                        case "options" -> options.addAll(List.of(f).subList(1, f.length));
-                        default -> { }
-                    }
-                }
-            } catch (IOException e) {
-                LOG.log(Level.WARNING, "cannot read " + hostResolvConf + ": " + e.getMessage());
-            }
-        }
-        PodDNSConfig extra = pod.getSpec().getDnsConfig();
-        if (extra != null) {
-            servers.addAll(extra.getNameservers());
-            searches.addAll(extra.getSearches());
-            for (PodDNSConfigOption o : extra.getOptions()) {
-                options.add(o.getValue() == null ? o.getName() : o.getName() + ":" + o.getValue());
-            }
-        }
-        return new PodSandboxConfig.DnsConfig(servers.stream().distinct().limit(3).toList(),
-                searches.stream().distinct().toList(), options.stream().distinct().toList());
     }
 
     /**

@@ -54,8 +54,8 @@ public record HostFacts(
         "runc://" + runcVersion(runcBinary));
   }
 
-  /** The machine's memory ({@code MemTotal}), 0 when it cannot be read. */
-  public static long memoryCapacity() {
+  /** The node's memory (MemTotal of /proc/meminfo), 0 when unknown. */
+  public static long memoryTotal() {
     return meminfoBytes(read(Path.of("/proc/meminfo")).orElse(""), "MemTotal");
   }
 

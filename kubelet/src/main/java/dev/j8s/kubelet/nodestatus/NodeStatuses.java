@@ -54,12 +54,16 @@ public final class NodeStatuses {
         .build();
   }
 
-  /**
-   * The status to write; conditions keep their {@code lastTransitionTime} from {@code previous} while
-   * their status stays, and all carry {@code now} as heartbeat.
-   */
-  public static NodeStatus status(Optional<NodeStatus> previous, HostFacts facts, String kubeletVersion,
-      int kubeletPort, Health health, Instant now) {
+  /** The node's allocatable resources: its capacity less upstream's hard eviction thresholds. */
+  public static Map<String, Quantity> allocatable(HostFacts facts) {
+    Map<String, Quantity> allocatable = new LinkedHashMap<>(capacity(facts));
+    allocatable.put("ephemeral-storage",
+        new Quantity(Long.toString((long) (facts.storageBytes() * (1 - EVICTION_NODEFS)))));
+    allocatable.put("memory", new Quantity(Math.max(0, facts.memoryBytes() - EVICTION_MEMORY) / 1024 + "Ki"));
+    return allocatable;
+  }
+
+  private static Map<String, Quantity> capacity(HostFacts facts) {
     Map<String, Quantity> capacity = new LinkedHashMap<>();
     capacity.put("cpu", new Quantity(Integer.toString(facts.cpus())));
     capacity.put("ephemeral-storage", new Quantity(facts.storageBytes() / 1024 + "Ki"));
@@ -67,10 +71,17 @@ public final class NodeStatuses {
     capacity.put("hugepages-2Mi", new Quantity("0"));
     capacity.put("memory", new Quantity(facts.memoryBytes() / 1024 + "Ki"));
     capacity.put("pods", new Quantity(Integer.toString(MAX_PODS)));
-    Map<String, Quantity> allocatable = new LinkedHashMap<>(capacity);
-    allocatable.put("ephemeral-storage",
-        new Quantity(Long.toString((long) (facts.storageBytes() * (1 - EVICTION_NODEFS)))));
-    allocatable.put("memory", new Quantity(Math.max(0, facts.memoryBytes() - EVICTION_MEMORY) / 1024 + "Ki"));
+    return capacity;
+  }
+
+  /**
+   * The status to write; conditions keep their {@code lastTransitionTime} from {@code previous} while
+   * their status stays, and all carry {@code now} as heartbeat.
+   */
+  public static NodeStatus status(Optional<NodeStatus> previous, HostFacts facts, String kubeletVersion,
+      int kubeletPort, Health health, Instant now) {
+    Map<String, Quantity> capacity = capacity(facts);
+    Map<String, Quantity> allocatable = allocatable(facts);
 
     boolean memoryPressure = facts.memoryAvailableBytes() > 0 && facts.memoryAvailableBytes() < EVICTION_MEMORY;
     boolean diskPressure = facts.storageBytes() > 0

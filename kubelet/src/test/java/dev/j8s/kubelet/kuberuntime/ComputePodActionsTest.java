@@ -196,9 +196,10 @@ class ComputePodActionsTest {
         return new ContainerBuilder().withName(name).withImage(image).build();
     }
 
+    /** A pod with {@code dnsPolicy: Default}, so its sandbox brings no MissingClusterDNS event. */
     static Pod pod(String restartPolicy, List<Container> inits, Container... containers) {
         return new PodBuilder().withNewMetadata().withName("web").withNamespace("default").withUid(UID).endMetadata()
-                .withNewSpec().withRestartPolicy(restartPolicy).withInitContainers(inits).withContainers(containers)
+                .withNewSpec().withDnsPolicy("Default").withRestartPolicy(restartPolicy).withInitContainers(inits).withContainers(containers)
                 .endSpec().build();
     }
 

@@ -1,5 +1,7 @@
 package dev.j8s.kubelet.kuberuntime;
 
+import dev.j8s.kubelet.container.ConfigException;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -51,14 +53,15 @@ class ContainerSpecsTest {
     }
 
     @Test
-    void containerEnvOverridesImageEnvAndExpandsEarlierVariables() {
-        Container c = new ContainerBuilder().withName("c").addNewEnv().withName("A").withValue("pod").endEnv()
-                .addNewEnv().withName("B").withValue("$(A)-$(MISSING)-$$(A)").endEnv().build();
-        Map<String, String> env = ContainerSpecs.env(c, IMAGE);
-        assertThat(env).containsExactly(Map.entry("PATH", "/bin"), Map.entry("A", "pod"),
-                Map.entry("B", "pod-$(MISSING)-$(A)"));
-        Container withArgs = new ContainerBuilder(c).withCommand("echo", "$(B)").build();
-        assertThat(ContainerSpecs.argv(withArgs, IMAGE, env)).containsExactly("echo", "pod-$(MISSING)-$(A)");
+    void theKubeletsVariablesOverrideTheImageEnvAndArgsSeeOnlyTheKubeletsVariables() {
+        Map<String, String> kubelet = new java.util.LinkedHashMap<>();
+        kubelet.put("A", "pod");
+        kubelet.put("B", "pod-$(MISSING)");
+        assertThat(ContainerSpecs.env(IMAGE, kubelet)).containsExactly(Map.entry("PATH", "/bin"), Map.entry("A", "pod"),
+                Map.entry("B", "pod-$(MISSING)"));
+        Container c = new ContainerBuilder().withName("c").withCommand("echo", "$(B)", "$(PATH)", "$$(A)").build();
+        assertThat(ContainerSpecs.argv(c, IMAGE, kubelet)).as("the image's PATH is not expanded")
+                .containsExactly("echo", "pod-$(MISSING)", "$(PATH)", "$(A)");
     }
 
     private static final Pod POD = new PodBuilder().withNewMetadata().withName("web").withNamespace("team")
@@ -101,7 +104,7 @@ class ContainerSpecsTest {
                 .endSecurityContext().build();
         String where = " (pod: \"web_team(u-1)\", container: c)";
 
-        assertThatThrownBy(() -> user(POD, c, "nobody")).isInstanceOf(ContainerSpecs.ConfigException.class)
+        assertThatThrownBy(() -> user(POD, c, "nobody")).isInstanceOf(ConfigException.class)
                 .hasMessage("container has runAsNonRoot and image has non-numeric user (nobody), cannot verify user"
                         + " is non-root" + where);
         assertThatThrownBy(() -> user(POD, c, "app:1000")).hasMessage("container has runAsNonRoot and image has"

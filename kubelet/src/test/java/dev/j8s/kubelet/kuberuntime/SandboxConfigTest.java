@@ -24,7 +24,8 @@ class SandboxConfigTest {
     private PodSandboxConfig sandboxConfig(Pod pod) throws Exception {
         Path resolv = Files.writeString(dir.resolve("resolv.conf"), "nameserver 10.0.0.53\n");
         // Only the pod and the host's resolv.conf are read when the sandbox config is made.
-        return new KubeRuntimeManager(null, null, null, null, null, Clock.systemUTC(), resolv, Optional.empty())
+        return new KubeRuntimeManager(null, null, dev.j8s.kubelet.events.EventRecorder.DISCARD, null, null,
+                Clock.systemUTC(), resolv, Optional.empty())
                 .sandboxConfig(pod, 0);
     }
 

@@ -148,7 +148,7 @@ public final class ConmonRuntime implements ContainerRuntime {
       String hostname = linux.hostNetwork() ? hostHostname() : sandbox.hostname();
       Files.writeString(dir.resolve("hostname"), hostname + "\n");
       Files.writeString(dir.resolve("resolv.conf"), sandbox.dns().resolvConf());
-      Files.writeString(dir.resolve("hosts"), linux.hostNetwork() ? hostNetworkHosts() : hosts(hostname, List.of()));
+      Files.writeString(dir.resolve("hosts"), linux.hostNetwork() ? hostNetworkHosts(sandbox) : hosts(sandbox, List.of()));
       Meta.write(dir.resolve("sandbox.json"),
           new Meta.Sandbox(id, sandbox, created.toString(), "NOTREADY", List.of(), Meta.PidHolder.NONE));
       Mounts.mountTmpfs(dir.resolve("shm"), "mode=1777," + SHM_SIZE);
@@ -205,7 +205,7 @@ public final class ConmonRuntime implements ContainerRuntime {
     Path dir = sandboxesDir().resolve(id);
     try {
       CniNetwork.Attachment attachment = network.add(id, nsDir().resolve(id).resolve("net"), sandbox.portMappings());
-      Files.writeString(dir.resolve("hosts"), hosts(sandbox.hostname(), attachment.ips()));
+      Files.writeString(dir.resolve("hosts"), hosts(sandbox, attachment.ips()));
       Meta.write(dir.resolve("sandbox.json"),
           new Meta.Sandbox(id, sandbox, created.toString(), "READY", attachment.ips(), pidHolder));
       LOG.log(Level.DEBUG, "sandbox ready sandbox={0} pod={1}/{2} ip={3}", id, sandbox.namespace(),
@@ -336,8 +336,12 @@ public final class ConmonRuntime implements ContainerRuntime {
     return Optional.of(Path.of("/proc", Long.toString(holder.pid()), "ns", "pid"));
   }
 
-  /** The pod's hosts file as the kubelet writes it (no subdomain, no host aliases). */
-  static String hosts(String hostname, List<String> ips) {
+  /**
+   * The pod's hosts file as upstream's kubelet writes it ({@code managedHostsFileContent}): the localhost lines,
+   * one line per pod IP with the FQDN and the hostname when the pod has a domain (else the hostname), then the
+   * pod's host aliases.
+   */
+  static String hosts(PodSandboxConfig sandbox, List<String> ips) {
     var text = new StringBuilder("# Kubernetes-managed hosts file.\n"
         + "127.0.0.1\tlocalhost\n"
         + "::1\tlocalhost ip6-localhost ip6-loopback\n"
@@ -345,10 +349,31 @@ public final class ConmonRuntime implements ContainerRuntime {
         + "fe00::0\tip6-mcastprefix\n"
         + "fe00::1\tip6-allnodes\n"
         + "fe00::2\tip6-allrouters\n");
-    for (String ip : ips) {
-      text.append(ip).append('\t').append(hostname).append('\n');
+    String domain = sandbox.hostDomain();
+    String host = sandbox.hostname();
+    if (!domain.isEmpty() && host.endsWith("." + domain)) {
+      host = host.substring(0, host.length() - domain.length() - 1); // setHostnameAsFQDN: the short name here
     }
+    for (String ip : ips) {
+      text.append(ip).append('\t');
+      if (!domain.isEmpty()) {
+        text.append(host).append('.').append(domain).append('\t');
+      }
+      text.append(host).append('\n');
+    }
+    appendHostAliases(text, sandbox);
     return text.toString();
+  }
+
+  private static void appendHostAliases(StringBuilder text, PodSandboxConfig sandbox) {
+    if (!sandbox.hostAliases().isEmpty()) {
+      text.append("\n# Entries added by HostAliases.\n");
+      for (PodSandboxConfig.HostAlias alias : sandbox.hostAliases()) {
+        text.append(alias.ip());
+        alias.hostnames().forEach(h -> text.append('\t').append(h));
+        text.append('\n');
+      }
+    }
   }
 
   /** The namespaces a sandbox makes for itself (those it does not share with the host), by type. */
@@ -365,17 +390,19 @@ public final class ConmonRuntime implements ContainerRuntime {
   }
 
   /**
-   * The hosts file of a pod on the host's network, as the kubelet writes it: its header, then the host's own
-   * {@code /etc/hosts}.
+   * The hosts file of a pod on the host's network, as the kubelet writes it: its header, the host's own
+   * {@code /etc/hosts}, then the pod's host aliases.
    */
-  static String hostNetworkHosts() {
+  static String hostNetworkHosts(PodSandboxConfig sandbox) {
     String host;
     try {
       host = Files.readString(Path.of("/etc/hosts"));
     } catch (IOException e) {
       host = "";
     }
-    return "# Kubernetes-managed hosts file (host network).\n" + host;
+    var text = new StringBuilder("# Kubernetes-managed hosts file (host network).\n").append(host);
+    appendHostAliases(text, sandbox);
+    return text.toString();
   }
 
   /** This machine's hostname (the host UTS namespace's), which a pod on the host's network has. */
@@ -440,6 +467,16 @@ public final class ConmonRuntime implements ContainerRuntime {
   @Override
   public PodSandboxStatus podSandboxStatus(String sandboxId) {
     return status(sandbox(sandboxId));
+  }
+
+  @Override
+  public List<String> podSandboxIps(String sandboxId) {
+    try {
+      awaitNetwork(sandboxId);
+    } catch (ContainerRuntimeException.SandboxFailed e) {
+      return List.of(); // starting the container reports it
+    }
+    return podSandboxStatus(sandboxId).ips();
   }
 
   @Override

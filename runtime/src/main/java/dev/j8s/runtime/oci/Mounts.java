@@ -29,6 +29,8 @@ public final class Mounts {
   private static final long MS_NOSUID = 2;
   private static final long MS_NODEV = 4;
   private static final long MS_NOEXEC = 8;
+  private static final long MS_RDONLY = 1;
+  private static final long MS_REMOUNT = 32;
   private static final int MNT_DETACH = 2;
   private static final int EINVAL = 22;
   private static final int ENOENT = 2;
@@ -69,6 +71,27 @@ public final class Mounts {
   /** Mounts a private tmpfs (nosuid, nodev, noexec) with the given options, e.g. {@code size=64m}. */
   public static void mountTmpfs(Path target, String options) {
     mount("shm", target, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, options);
+  }
+
+  /**
+   * Mounts a tmpfs at {@code target} with no extra flags (as the kubelet mounts memory-backed emptyDirs and
+   * secret volumes), e.g. {@code options} {@code size=16m} or empty for the kernel's default size.
+   */
+  public static void mountTmpfsVolume(Path target, String options) {
+    mount("tmpfs", target, "tmpfs", 0, options);
+  }
+
+  /**
+   * Bind-mounts {@code source} at {@code target} (not recursively). {@code source} may be a
+   * {@code /proc/self/fd/N} link, which the kernel resolves to the open file itself, never by name.
+   */
+  public static void bind(Path source, Path target) {
+    mount(source.toString(), target, "none", MS_BIND, "");
+  }
+
+  /** Makes the bind mount at {@code target} read-only. */
+  public static void remountBindReadOnly(Path target) {
+    mount("none", target, "none", MS_BIND | MS_REMOUNT | MS_RDONLY, "");
   }
 
   /** Makes {@code dir} a private bind mount of itself, as {@code ip netns} does with /run/netns. */

@@ -194,7 +194,7 @@ public final class RuntimeSpec {
           config.readOnlyRootfs() ? "ro" : "rw");
     }
     for (ContainerConfig.Mount m : config.mounts()) {
-      mount(mounts, m.containerPath(), "bind", m.hostPath().toString(), "rbind", "rprivate",
+      mount(mounts, m.containerPath(), "bind", m.hostPath().toString(), "rbind", m.propagation().option(),
           m.readOnly() ? "ro" : "rw");
     }
     return mounts;
