@@ -19,6 +19,8 @@ import dev.j8s.api.Cluster;
 import dev.j8s.kubeconfig.Kubeconfig;
 import dev.j8s.kubelet.Kubelet;
 import dev.j8s.kubelet.KubeletConfig;
+import dev.j8s.kubelet.eviction.EvictionManager;
+import dev.j8s.kubelet.eviction.Threshold;
 import dev.j8s.kubelet.credentials.KubeletCredentials;
 import dev.j8s.kubelet.images.ImageService;
 import dev.j8s.oci.image.ImageStore;
@@ -35,6 +37,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -103,6 +106,34 @@ final class ServerCommand implements Callable<Integer> {
                     + " --pod-max-pids (default: ${DEFAULT-VALUE}); -1 for no limit.")
     private long podMaxPids = KubeletConfig.DEFAULT_POD_PIDS_LIMIT;
 
+    @Option(names = "--eviction-hard", paramLabel = "SIGNAL<VALUE[,...]", defaultValue = Threshold.DEFAULT_HARD,
+            description = "Hard eviction thresholds, as the kubelet's: memory.available, nodefs.available,"
+                    + " nodefs.inodesFree, imagefs.available, imagefs.inodesFree, pid.available below a quantity or a"
+                    + " percentage (default: ${DEFAULT-VALUE}); replaces the defaults when given.")
+    private String evictionHard = Threshold.DEFAULT_HARD;
+
+    @Option(names = "--eviction-soft", paramLabel = "SIGNAL<VALUE[,...]", defaultValue = "",
+            description = "Soft eviction thresholds, met for their grace period before pods are evicted (default: none).")
+    private String evictionSoft = "";
+
+    @Option(names = "--eviction-soft-grace-period", paramLabel = "SIGNAL=DURATION[,...]", defaultValue = "",
+            description = "The grace period of each soft threshold, e.g. memory.available=1m30s.")
+    private String evictionSoftGracePeriod = "";
+
+    @Option(names = "--eviction-minimum-reclaim", paramLabel = "SIGNAL=VALUE[,...]", defaultValue = "",
+            description = "How much past its threshold a signal must recover before the pressure ends (default: none).")
+    private String evictionMinimumReclaim = "";
+
+    @Option(names = "--eviction-pressure-transition-period", paramLabel = "DURATION", defaultValue = "5m0s",
+            description = "How long a pressure condition stays after its thresholds are no longer met"
+                    + " (default: ${DEFAULT-VALUE}).")
+    private String evictionPressureTransitionPeriod = "5m0s";
+
+    @Option(names = "--eviction-max-pod-grace-period", paramLabel = "SECONDS", defaultValue = "0",
+            description = "The most grace a pod evicted for a soft threshold gets; 0 for the pod's own (default:"
+                    + " ${DEFAULT-VALUE}).")
+    private long evictionMaxPodGracePeriod;
+
     @Option(names = "--pod-security-defaults", paramLabel = "MODE=LEVEL[,...]",
             defaultValue = "enforce=privileged,warn=baseline",
             description = "Pod Security levels of namespaces without pod-security.kubernetes.io labels: enforce, audit"
@@ -142,6 +173,20 @@ final class ServerCommand implements Callable<Integer> {
         }
     }
 
+    private EvictionManager.Config evictionConfig() {
+        try {
+            List<Threshold> thresholds = Threshold.parse(evictionHard, evictionSoft, evictionSoftGracePeriod,
+                    evictionMinimumReclaim);
+            if (evictionMaxPodGracePeriod < 0) {
+                throw new IllegalArgumentException("--eviction-max-pod-grace-period must not be negative");
+            }
+            return new EvictionManager.Config(thresholds, Threshold.goDuration(evictionPressureTransitionPeriod),
+                    Duration.ofSeconds(evictionMaxPodGracePeriod), Duration.ofSeconds(10));
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "eviction: " + e.getMessage(), e);
+        }
+    }
+
     private dev.j8s.apiserver.podsecurity.Policy podSecurityDefaults() {
         try {
             return dev.j8s.apiserver.podsecurity.Policy.parseDefaults(podSecurityDefaults);
@@ -158,6 +203,7 @@ final class ServerCommand implements Callable<Integer> {
                     + podMaxPids);
         }
         dev.j8s.apiserver.podsecurity.Policy podSecurity = podSecurityDefaults();
+        EvictionManager.Config eviction = evictionConfig();
         Logging.setLevel(settings.logLevel());
         KubeletCredentials credentials;
         try {
@@ -190,7 +236,7 @@ final class ServerCommand implements Callable<Integer> {
         URI url = settings.listen().url(server.port());
         Kubeconfig entry = new Kubeconfig("j8s", url, pki.caPem(), pki.adminToken(), "default");
         // The kubelet registers the Node before kubectl users get their kubeconfig.
-        Kubelet kubelet = startKubelet(settings, server, credentials);
+        Kubelet kubelet = startKubelet(settings, server, credentials, eviction);
         if (kubelet != null) {
             Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("j8s-kubelet-shutdown").unstarted(kubelet::close));
         }
@@ -218,7 +264,7 @@ final class ServerCommand implements Callable<Integer> {
      * null (the API server still serves) when the container runtime cannot run here.
      */
     private Kubelet startKubelet(ServerSettings settings, ApiServer server,
-                                 KubeletCredentials credentials) {
+                                 KubeletCredentials credentials, EvictionManager.Config eviction) {
         Path dataDir = settings.dataDir();
         Path runDir = runDir(dataDir, host);
         String cidr = podCidr != null ? Cidrs.validate("--pod-cidr", podCidr) : defaultPodCidr(dataDir, DataDirs.defaultFor(host));
@@ -235,9 +281,12 @@ final class ServerCommand implements Callable<Integer> {
         ImageStore images = ImageStore.open(dataDir.resolve("images"), RegistryOptions.DEFAULT);
         restorePullRecords(images, credentials);
         Kubelet kubelet = new Kubelet(KubeletConfig.of(settings.nodeName(), dataDir, runDir,
-                runtime.config().runtimePath()).withSeccompDefault(seccompDefault).withPodPidsLimit(podMaxPids),
-                cluster, runtime,
+                runtime.config().runtimePath()).withSeccompDefault(seccompDefault).withPodPidsLimit(podMaxPids)
+                .withEviction(eviction), cluster, runtime,
                 ImageService.of(images), Clock.systemUTC(), credentials);
+        // under disk pressure the eviction manager first frees every image no container uses
+        kubelet.attachImageReclaim(() -> images.garbageCollect(new GcPolicy(0, 0, Duration.ZERO),
+                imagesInUse(runtime, images), java.time.Instant.now()));
         kubelet.start();
         ImageGcManager imageGc = new ImageGcManager(images::garbageCollect, () -> imagesInUse(runtime, images),
                 GcPolicy.DEFAULT, Clock.systemUTC());

@@ -6,6 +6,8 @@ import dev.j8s.runtime.ContainerRuntime;
 import dev.j8s.runtime.ContainerRuntimeException;
 import dev.j8s.runtime.ContainerState;
 import dev.j8s.runtime.ContainerStats;
+import dev.j8s.runtime.DiskUsage;
+import dev.j8s.runtime.PodSandboxStats;
 import dev.j8s.runtime.ContainerStatus;
 import dev.j8s.runtime.ExecResult;
 import dev.j8s.runtime.ExecSession;
@@ -948,9 +950,21 @@ public final class ConmonRuntime implements ContainerRuntime {
       usage = readLong(root.resolve(rel).resolve("memory.current"));
       inactive = statField(root.resolve(rel).resolve("memory.stat"), "inactive_file");
     } else {
-      throw new ContainerRuntimeException("cgroup of container " + containerId + " not found");
+      cpu = 0; // the container stopped and its cgroup went with it
+      usage = 0;
+      inactive = 0;
     }
-    return new ContainerStats(containerId, Instant.now(), cpu, usage, Math.max(0, usage - inactive));
+    DiskUsage.Usage upper = DiskUsage.of(containersDir().resolve(containerId).resolve("upper"));
+    return new ContainerStats(containerId, Instant.now(), cpu, usage, Math.max(0, usage - inactive), upper.bytes(),
+        upper.inodes());
+  }
+
+  @Override
+  public PodSandboxStats podSandboxStats(String podUid) {
+    if (!podUid.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}") || podUid.contains("..")) {
+      return PodSandboxStats.NONE; // names no pod cgroup this runtime made
+    }
+    return cgroups.stats(podUid);
   }
 
   private boolean awaitFile(Path file, Duration timeout) {
