@@ -1,6 +1,7 @@
 package dev.j8s.apiserver;
 
 import dev.j8s.apiserver.admission.AdmissionOptions;
+import dev.j8s.apiserver.http.ServingLimits;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Set;
@@ -17,6 +18,7 @@ import java.util.Set;
  * @param serviceCidr     the ClusterIP range ({@code 10.96.0.0/12})
  * @param admissionPlugins admission plugins enabled beyond the defaults (e.g. {@code AlwaysPullImages})
  * @param admissionOptions the node's security features, which admission refuses fields by
+ * @param limits          request timeout, in-flight limits and the bounds on connections that did not authenticate
  */
 public record ApiServerConfig(
         InetSocketAddress listen,
@@ -27,17 +29,38 @@ public record ApiServerConfig(
         String nodeName,
         String serviceCidr,
         Set<String> admissionPlugins,
+        ServingLimits limits,
         AdmissionOptions admissionOptions) {
 
     public ApiServerConfig {
         admissionPlugins = Set.copyOf(admissionPlugins);
     }
 
-    /** A configuration for a node without AppArmor, SELinux or user namespaces. */
+    /** A configuration with upstream's default limits, for a node without AppArmor, SELinux or user namespaces. */
     public ApiServerConfig(InetSocketAddress listen, Path stateDb, Path keyStore, String keyStorePassword,
-            String bearerToken, String nodeName, String serviceCidr, Set<String> admissionPlugins) {
+                           String bearerToken, String nodeName, String serviceCidr, Set<String> admissionPlugins) {
         this(listen, stateDb, keyStore, keyStorePassword, bearerToken, nodeName, serviceCidr, admissionPlugins,
-                AdmissionOptions.DEFAULT);
+                ServingLimits.DEFAULT);
+    }
+
+    /** A configuration with these limits, for a node without AppArmor, SELinux or user namespaces. */
+    public ApiServerConfig(InetSocketAddress listen, Path stateDb, Path keyStore, String keyStorePassword,
+                           String bearerToken, String nodeName, String serviceCidr, Set<String> admissionPlugins,
+                           ServingLimits limits) {
+        this(listen, stateDb, keyStore, keyStorePassword, bearerToken, nodeName, serviceCidr, admissionPlugins,
+                limits, AdmissionOptions.DEFAULT);
+    }
+
+    /** This configuration with other limits. */
+    public ApiServerConfig withLimits(ServingLimits other) {
+        return new ApiServerConfig(listen, stateDb, keyStore, keyStorePassword, bearerToken, nodeName, serviceCidr,
+                admissionPlugins, other, admissionOptions);
+    }
+
+    /** This configuration with other admission options (the node's features, the Pod Security defaults). */
+    public ApiServerConfig withAdmissionOptions(AdmissionOptions other) {
+        return new ApiServerConfig(listen, stateDb, keyStore, keyStorePassword, bearerToken, nodeName, serviceCidr,
+                admissionPlugins, limits, other);
     }
 
     @Override

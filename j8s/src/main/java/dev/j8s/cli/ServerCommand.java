@@ -212,7 +212,7 @@ final class ServerCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
         Path kubeconfig = settings.kubeconfig();
-        createDataDir(settings.dataDir());
+        DataDirs.createPrivate(settings.dataDir());
         lowerOwnOomScore();
         // One process owns a data dir: a second server would run a second kubelet over the same containers.
         dataDirLock = DataDirLock.acquire(settings.dataDir(), DataDirLock.SERVER);
@@ -222,8 +222,8 @@ final class ServerCommand implements Callable<Integer> {
         ClusterPki pki = ClusterPki.ensure(settings.pkiDir(), servingNames(settings), Clock.systemUTC());
         ApiServerConfig config = new ApiServerConfig(settings.listen().socketAddress(), settings.stateDb(),
                 pki.keyStore(), pki.keyStorePassword(), pki.adminToken(), settings.nodeName(),
-                settings.serviceCidr(), settings.admissionPlugins(),
-                new AdmissionOptions(HostFeatures.probe(), podSecurity));
+                settings.serviceCidr(), settings.admissionPlugins())
+                .withAdmissionOptions(new AdmissionOptions(HostFeatures.probe(), podSecurity));
         LOG.log(Level.INFO, "starting API server listen={0} dataDir={1} node={2}",
                 settings.listen(), settings.dataDir(), settings.nodeName());
         ApiServer server = ApiServer.start(config);
@@ -402,14 +402,6 @@ final class ServerCommand implements Callable<Integer> {
 
     private ServingNames servingNames(ServerSettings settings) {
         return servingNames(settings, host.hostname());
-    }
-
-    private static void createDataDir(Path dir) {
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new UncheckedIOException("create data directory " + dir, e);
-        }
     }
 
     private static void delete(Path file) {
