@@ -3,7 +3,6 @@ package dev.j8s.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -155,7 +154,7 @@ class SecurityContextIT {
         assertThat(log).as("the host's interfaces").containsAll(stableHostInterfaces());
         assertThat(log).contains(Files.readString(Path.of("/proc/sys/kernel/hostname")).strip());
         assertThat(log).contains("# Kubernetes-managed hosts file (host network).");
-        assertThat(iptablesSave()).doesNotContain("--dport 18471 ");
+        assertThat(PodNetworkIT.iptablesSave()).doesNotContain("--dport 18471 ");
     }
 
     @Test
@@ -270,19 +269,5 @@ class SecurityContextIT {
     private static String hostCapBnd() throws IOException {
         return Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("CapBnd:"))
                 .map(l -> l.substring(7).strip()).findFirst().orElseThrow();
-    }
-
-    static String iptablesSave() {
-        try {
-            Process p = new ProcessBuilder("iptables-save").redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            p.waitFor();
-            return out;
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -21,8 +21,8 @@ final class SecurityContextRules {
     static final String SYSCTL_REGEX = "^(" + SYSCTL_SEGMENT + "[\\./])*" + SYSCTL_SEGMENT + "$";
     static final int SYSCTL_MAX_LENGTH = 253;
     static final long MAX_ID = Integer.MAX_VALUE;
-    private static final List<String> SECCOMP_TYPES = List.of("Localhost", "RuntimeDefault", "Unconfined");
-    private static final List<String> APPARMOR_TYPES = List.of("Localhost", "RuntimeDefault", "Unconfined");
+    /** The types of a seccomp and of an AppArmor profile alike. */
+    private static final List<String> PROFILE_TYPES = List.of("Localhost", "RuntimeDefault", "Unconfined");
     private static final List<String> PROC_MOUNT_TYPES = List.of("Default", "Unmasked");
     static final String APPARMOR_ANNOTATION_PREFIX = "container.apparmor.security.beta.kubernetes.io/";
     static final String NO_APPARMOR = "Cannot enforce AppArmor: AppArmor is not enabled on the host";
@@ -50,8 +50,8 @@ final class SecurityContextRules {
                     range(path + ".supplementalGroups[" + i + "]", groups.get(i).asLong(), errs);
                 }
             }
-            seccomp(Trees.obj(psc, "seccompProfile"), path + ".seccompProfile", errs);
-            appArmor(Trees.obj(psc, "appArmorProfile"), path + ".appArmorProfile", errs);
+            profile(Trees.obj(psc, "seccompProfile"), path + ".seccompProfile", "seccomp", errs);
+            profile(Trees.obj(psc, "appArmorProfile"), path + ".appArmorProfile", "AppArmor", errs);
             sysctls(Trees.objects(psc, "sysctls"), path + ".sysctls", hostNetwork, hostIpc, errs);
         }
         if (spec.path("shareProcessNamespace").asBoolean(false) && spec.path("hostPID").asBoolean(false)) {
@@ -98,8 +98,8 @@ final class SecurityContextRules {
                 }
             }
         }
-        seccomp(Trees.obj(sc, "seccompProfile"), path + ".seccompProfile", errs);
-        appArmor(Trees.obj(sc, "appArmorProfile"), path + ".appArmorProfile", errs);
+        profile(Trees.obj(sc, "seccompProfile"), path + ".seccompProfile", "seccomp", errs);
+        profile(Trees.obj(sc, "appArmorProfile"), path + ".appArmorProfile", "AppArmor", errs);
     }
 
     private static void ids(ObjectNode sc, String path, FieldErrors errs) {
@@ -117,24 +117,8 @@ final class SecurityContextRules {
         }
     }
 
-    private static void seccomp(ObjectNode profile, String path, FieldErrors errs) {
-        if (profile == null) {
-            return;
-        }
-        String type = Trees.str(profile, "type");
-        String localhost = Trees.str(profile, "localhostProfile");
-        if (type.isEmpty()) {
-            errs.required(path + ".type", "");
-            return;
-        }
-        if (!SECCOMP_TYPES.contains(type)) {
-            errs.notSupported(path + ".type", type, SECCOMP_TYPES);
-            return;
-        }
-        localhostProfile(type, profile.has("localhostProfile"), localhost, path, "seccomp", errs);
-    }
-
-    private static void appArmor(ObjectNode profile, String path, FieldErrors errs) {
+    /** A {@code seccompProfile} or {@code appArmorProfile} ({@code kind} {@code seccomp} or {@code AppArmor}). */
+    private static void profile(ObjectNode profile, String path, String kind, FieldErrors errs) {
         if (profile == null) {
             return;
         }
@@ -143,11 +127,11 @@ final class SecurityContextRules {
             errs.required(path + ".type", "");
             return;
         }
-        if (!APPARMOR_TYPES.contains(type)) {
-            errs.notSupported(path + ".type", type, APPARMOR_TYPES);
+        if (!PROFILE_TYPES.contains(type)) {
+            errs.notSupported(path + ".type", type, PROFILE_TYPES);
             return;
         }
-        localhostProfile(type, profile.has("localhostProfile"), Trees.str(profile, "localhostProfile"), path, "AppArmor",
+        localhostProfile(type, profile.has("localhostProfile"), Trees.str(profile, "localhostProfile"), path, kind,
                 errs);
     }
 

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
@@ -126,24 +127,8 @@ public final class Checks {
     }
 
     static List<Violation> appArmor(JsonNode metadata, JsonNode spec) {
-        List<String> setters = new ArrayList<>();
         TreeSet<String> badValues = new TreeSet<>();
-        JsonNode pod = spec.path("securityContext").path("appArmorProfile");
-        if (pod.isObject() && !allowedAppArmorType(pod.path("type").asText())) {
-            setters.add("pod");
-            badValues.add(pod.path("type").asText());
-        }
-        List<String> bad = containerNames(spec, c -> {
-            JsonNode p = c.path("securityContext").path("appArmorProfile");
-            if (p.isObject() && !allowedAppArmorType(p.path("type").asText())) {
-                badValues.add(p.path("type").asText());
-                return true;
-            }
-            return false;
-        });
-        if (!bad.isEmpty()) {
-            setters.add(containers(bad));
-        }
+        List<String> setters = profileSetters(spec, "appArmorProfile", Checks::allowedAppArmorType, badValues);
         List<String> values = new ArrayList<>(badValues);
         TreeSet<String> annotations = new TreeSet<>();
         metadata.path("annotations").properties().forEach(e -> {
@@ -162,6 +147,32 @@ public final class Checks {
         }
         return List.of(new Violation("forbidden AppArmor profile" + (values.size() == 1 ? "" : "s"),
                 String.join(" and ", setters) + " must not set AppArmor profile type to " + joinQuote(values)));
+    }
+
+    /**
+     * Who sets profile {@code field} ({@code appArmorProfile}, {@code seccompProfile}) to a type {@code allowed}
+     * refuses: {@code pod} and/or the containers' phrase; the types refused go to {@code badValues}.
+     */
+    private static List<String> profileSetters(JsonNode spec, String field, Predicate<String> allowed,
+            TreeSet<String> badValues) {
+        List<String> setters = new ArrayList<>();
+        JsonNode pod = spec.path("securityContext").path(field);
+        if (pod.isObject() && !allowed.test(pod.path("type").asText())) {
+            setters.add("pod");
+            badValues.add(pod.path("type").asText());
+        }
+        List<String> bad = containerNames(spec, c -> {
+            JsonNode p = c.path("securityContext").path(field);
+            if (p.isObject() && !allowed.test(p.path("type").asText())) {
+                badValues.add(p.path("type").asText());
+                return true;
+            }
+            return false;
+        });
+        if (!bad.isEmpty()) {
+            setters.add(containers(bad));
+        }
+        return setters;
     }
 
     private static boolean allowedAppArmorType(String type) {
@@ -413,24 +424,8 @@ public final class Checks {
     }
 
     static List<Violation> seccompBaseline(JsonNode spec) {
-        List<String> setters = new ArrayList<>();
         TreeSet<String> badValues = new TreeSet<>();
-        JsonNode pod = spec.path("securityContext").path("seccompProfile");
-        if (pod.isObject() && !validSeccomp(pod.path("type").asText())) {
-            setters.add("pod");
-            badValues.add(pod.path("type").asText());
-        }
-        List<String> bad = containerNames(spec, c -> {
-            JsonNode p = c.path("securityContext").path("seccompProfile");
-            if (p.isObject() && !validSeccomp(p.path("type").asText())) {
-                badValues.add(p.path("type").asText());
-                return true;
-            }
-            return false;
-        });
-        if (!bad.isEmpty()) {
-            setters.add(containers(bad));
-        }
+        List<String> setters = profileSetters(spec, "seccompProfile", Checks::validSeccomp, badValues);
         return setters.isEmpty() ? List.of() : List.of(new Violation("seccompProfile", String.join(" and ", setters)
                 + " must not set securityContext.seccompProfile.type to " + joinQuote(List.copyOf(badValues))));
     }

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -138,39 +139,27 @@ public record Policy(LevelVersion enforce, LevelVersion audit, LevelVersion warn
         LevelVersion enforce = defaults.enforce();
         LevelVersion audit = defaults.audit();
         LevelVersion warn = defaults.warn();
-        enforce = new LevelVersion(level(labels, ENFORCE, enforce.level(), Level.RESTRICTED, errors),
-                version(labels, ENFORCE_VERSION, enforce.version(), errors));
-        audit = new LevelVersion(level(labels, AUDIT, audit.level(), Level.PRIVILEGED, errors),
-                version(labels, AUDIT_VERSION, audit.version(), errors));
-        warn = new LevelVersion(level(labels, WARN, warn.level(), Level.PRIVILEGED, errors),
-                version(labels, WARN_VERSION, warn.version(), errors));
+        enforce = new LevelVersion(label(labels, ENFORCE, enforce.level(), Level::parse, Level.RESTRICTED, errors),
+                label(labels, ENFORCE_VERSION, enforce.version(), Version::parse, Version.LATEST, errors));
+        audit = new LevelVersion(label(labels, AUDIT, audit.level(), Level::parse, Level.PRIVILEGED, errors),
+                label(labels, AUDIT_VERSION, audit.version(), Version::parse, Version.LATEST, errors));
+        warn = new LevelVersion(label(labels, WARN, warn.level(), Level::parse, Level.PRIVILEGED, errors),
+                label(labels, WARN_VERSION, warn.version(), Version::parse, Version.LATEST, errors));
         return new Resolved(new Policy(enforce, audit, warn), errors);
     }
 
-    private static Level level(Map<String, String> labels, String label, Level current, Level onError,
-            List<LabelError> errors) {
+    /** Label {@code label} parsed, {@code current} when it is absent, {@code onError} (and an error) when wrong. */
+    private static <T> T label(Map<String, String> labels, String label, T current, Function<String, T> parse,
+            T onError, List<LabelError> errors) {
         String value = labels.get(label);
         if (value == null) {
             return current;
         }
         try {
-            return Level.parse(value);
+            return parse.apply(value);
         } catch (IllegalArgumentException e) {
             errors.add(new LabelError(label, value, e.getMessage()));
             return onError;
-        }
-    }
-
-    private static Version version(Map<String, String> labels, String label, Version current, List<LabelError> errors) {
-        String value = labels.get(label);
-        if (value == null) {
-            return current;
-        }
-        try {
-            return Version.parse(value);
-        } catch (IllegalArgumentException e) {
-            errors.add(new LabelError(label, value, e.getMessage()));
-            return Version.LATEST;
         }
     }
 

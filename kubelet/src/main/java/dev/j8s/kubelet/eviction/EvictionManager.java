@@ -4,6 +4,7 @@ import dev.j8s.kubelet.format.GoQuantity;
 import dev.j8s.kubelet.stats.Summary;
 import dev.j8s.kubelet.status.QosClass;
 import dev.j8s.runtime.DiskUsage;
+import dev.j8s.kubelet.container.PodContainers;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -304,7 +305,7 @@ public final class EvictionManager {
 
     private static Optional<String> containerOverEphemeralLimit(Pod pod, Summary.PodStats stats) {
         for (Summary.ContainerDisk disk : stats.containers()) {
-            Container c = container(pod, disk.name());
+            Container c = PodContainers.named(pod, disk.name());
             Quantity q = c == null ? null : limit(c, "ephemeral-storage");
             if (q != null && disk.rootfs().bytes() + disk.logs().bytes() > bytes(q)) {
                 return Optional.of("Container " + c.getName() + " exceeded its local ephemeral storage limit \""
@@ -367,7 +368,7 @@ public final class EvictionManager {
             return message.toString();
         }
         for (Summary.ContainerDisk disk : stats.get().containers()) {
-            Container c = container(pod, disk.name());
+            Container c = PodContainers.named(pod, disk.name());
             if (c == null || resource.equals("memory")) {
                 continue;
             }
@@ -440,20 +441,6 @@ public final class EvictionManager {
     private static Quantity limit(Container c, String resource) {
         return c.getResources() == null || c.getResources().getLimits() == null ? null
                 : c.getResources().getLimits().get(resource);
-    }
-
-    private static Container container(Pod pod, String name) {
-        for (Container c : pod.getSpec().getContainers()) {
-            if (c.getName().equals(name)) {
-                return c;
-            }
-        }
-        for (Container c : pod.getSpec().getInitContainers()) {
-            if (c.getName().equals(name)) {
-                return c;
-            }
-        }
-        return null;
     }
 
     private static long bytes(Quantity q) {

@@ -4,9 +4,9 @@ import dev.j8s.kubelet.cm.PodCgroupConfig;
 import dev.j8s.kubelet.container.ConfigException;
 
 import dev.j8s.kubelet.container.ContainerHash;
-import dev.j8s.kubelet.qos.OomScore;
 import dev.j8s.kubelet.container.ContainerKind;
 import dev.j8s.kubelet.container.ContainerReferences;
+import dev.j8s.kubelet.container.PodContainers;
 import dev.j8s.kubelet.container.Restarts;
 import dev.j8s.kubelet.container.RunContainerOptions;
 import dev.j8s.kubelet.container.RuntimeHelper;
@@ -20,6 +20,7 @@ import dev.j8s.kubelet.events.EventType;
 import dev.j8s.kubelet.images.ImageManager;
 import dev.j8s.kubelet.images.ImagePullResult;
 import dev.j8s.kubelet.logs.PodLogs;
+import dev.j8s.kubelet.qos.OomScore;
 import dev.j8s.kubelet.status.CrashLoopBackOff;
 import dev.j8s.kubelet.status.WaitingReason;
 import dev.j8s.oci.image.ImageRecord;
@@ -558,7 +559,7 @@ public final class KubeRuntimeManager {
      */
     private void killContainer(Pod pod, String containerId, String name, ContainerKind kind, String message,
             Duration grace) {
-        Container spec = findContainer(pod, name);
+        Container spec = PodContainers.named(pod, name);
         if (spec != null) {
             recorder.event(ContainerReferences.of(pod, spec, kind), EventType.NORMAL,
                     EventReason.KILLING_CONTAINER, message);
@@ -572,20 +573,6 @@ public final class KubeRuntimeManager {
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "remove container " + containerId + " failed: " + e.getMessage());
         }
-    }
-
-    private static Container findContainer(Pod pod, String name) {
-        for (Container c : pod.getSpec().getContainers()) {
-            if (c.getName().equals(name)) {
-                return c;
-            }
-        }
-        for (Container c : pod.getSpec().getInitContainers()) {
-            if (c.getName().equals(name)) {
-                return c;
-            }
-        }
-        return null;
     }
 
     private static ContainerKind kind(Pod pod, String name) {

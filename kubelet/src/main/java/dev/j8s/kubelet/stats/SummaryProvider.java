@@ -5,6 +5,7 @@ import dev.j8s.runtime.ContainerRuntime;
 import dev.j8s.runtime.ContainerStats;
 import dev.j8s.runtime.ContainerStatus;
 import dev.j8s.runtime.DiskUsage;
+import dev.j8s.runtime.KernelFiles;
 import dev.j8s.runtime.PodSandboxStats;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Volume;
@@ -53,15 +54,15 @@ public final class SummaryProvider {
 
     /** The stats of the node and of {@code pods}. */
     public Summary summary(List<Pod> pods) {
-        String meminfo = read(Path.of("/proc/meminfo"));
-        long capacity = meminfoBytes(meminfo, "MemTotal");
-        long workingSet = rootWorkingSet().orElse(capacity - meminfoBytes(meminfo, "MemAvailable"));
+        String meminfo = KernelFiles.text(Path.of("/proc/meminfo"));
+        long capacity = KernelFiles.meminfoBytes(meminfo, "MemTotal");
+        long workingSet = rootWorkingSet().orElse(capacity - KernelFiles.meminfoBytes(meminfo, "MemAvailable"));
         DiskUsage.Filesystem nodeFs = DiskUsage.filesystem(dataDir);
         DiskUsage.Filesystem imageFs = DiskUsage.filesystem(Files.isDirectory(imagesDir) ? imagesDir : dataDir);
-        long maxPid = Math.min(readLong(Path.of("/proc/sys/kernel/pid_max")),
-                readLong(Path.of("/proc/sys/kernel/threads-max")));
+        long maxPid = Math.min(KernelFiles.number(Path.of("/proc/sys/kernel/pid_max")),
+                KernelFiles.number(Path.of("/proc/sys/kernel/threads-max")));
         Summary.NodeStats node = new Summary.NodeStats(clock.instant(), capacity, workingSet, nodeFs, imageFs, maxPid,
-                runningProcesses(read(Path.of("/proc/loadavg"))));
+                runningProcesses(KernelFiles.text(Path.of("/proc/loadavg"))));
         List<Summary.PodStats> podStats = new ArrayList<>();
         for (Pod pod : pods) {
             try {
@@ -106,8 +107,8 @@ public final class SummaryProvider {
     static java.util.OptionalLong rootWorkingSet() {
         Path v1 = Path.of("/sys/fs/cgroup/memory");
         if (Files.exists(v1.resolve("memory.usage_in_bytes"))) {
-            long usage = readLong(v1.resolve("memory.usage_in_bytes"));
-            return java.util.OptionalLong.of(Math.max(0, usage - statField(read(v1.resolve("memory.stat")),
+            long usage = KernelFiles.number(v1.resolve("memory.usage_in_bytes"));
+            return java.util.OptionalLong.of(Math.max(0, usage - KernelFiles.field(v1.resolve("memory.stat"),
                     "total_inactive_file")));
         }
         return java.util.OptionalLong.empty();
@@ -125,39 +126,4 @@ public final class SummaryProvider {
         }
         return 0;
     }
-
-    static long meminfoBytes(String meminfo, String key) {
-        for (String line : meminfo.split("\n")) {
-            if (line.startsWith(key + ":")) {
-                return Long.parseLong(line.substring(key.length() + 1).strip().split("\\s+")[0]) * 1024;
-            }
-        }
-        return 0;
-    }
-
-    static long statField(String stat, String field) {
-        for (String line : stat.split("\n")) {
-            if (line.startsWith(field + " ")) {
-                return Long.parseLong(line.substring(field.length() + 1).strip());
-            }
-        }
-        return 0;
-    }
-
-    private static String read(Path file) {
-        try {
-            return Files.readString(file);
-        } catch (IOException e) {
-            return "";
-        }
-    }
-
-    private static long readLong(Path file) {
-        try {
-            return Long.parseLong(Files.readString(file).strip());
-        } catch (IOException | NumberFormatException e) {
-            return 0;
-        }
-    }
-
 }

@@ -11,6 +11,7 @@ import dev.j8s.runtime.PodSandboxStats;
 import dev.j8s.runtime.ContainerStatus;
 import dev.j8s.runtime.ExecResult;
 import dev.j8s.runtime.ExecSession;
+import dev.j8s.runtime.KernelFiles;
 import dev.j8s.runtime.PodSandboxConfig;
 import dev.j8s.runtime.PodSandboxStatus;
 import dev.j8s.runtime.ProcessRunner;
@@ -119,18 +120,14 @@ public final class ConmonRuntime implements ContainerRuntime {
 
   /** The memory of every pod of the instance together: the host's, less what upstream's eviction keeps free. */
   static long allocatableMemory() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
-        if (line.startsWith("MemTotal:")) {
-          long total = Long.parseLong(line.substring(9).strip().split("\\s+")[0]) * 1024;
-          return Math.max(0, total - HOST_RESERVED_MEMORY);
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      LOG.log(Level.WARNING, "cannot read the host's memory, pods are not limited together: " + e.getMessage());
+    long total = KernelFiles.meminfoBytes("MemTotal");
+    if (total == 0) {
+      LOG.log(Level.WARNING, "cannot read the host's memory, pods are not limited together");
+      return 0;
     }
-    return 0;
+    return Math.max(0, total - HOST_RESERVED_MEMORY);
   }
+
 
   public RuntimeConfig config() {
     return config;
@@ -873,11 +870,7 @@ public final class ConmonRuntime implements ContainerRuntime {
     Path v2 = root.resolve(rel).resolve("memory.events");
     for (Path file : List.of(v1, v2)) {
       if (Files.exists(file)) {
-        try {
-          return statField(file, "oom_kill") > 0;
-        } catch (RuntimeException e) {
-          return false;
-        }
+        return KernelFiles.field(file, "oom_kill") > 0;
       }
     }
     return false;
@@ -961,13 +954,13 @@ public final class ConmonRuntime implements ContainerRuntime {
     long usage;
     long inactive;
     if (Files.exists(root.resolve("cpuacct").resolve(rel))) {
-      cpu = readLong(root.resolve("cpuacct").resolve(rel).resolve("cpuacct.usage"));
-      usage = readLong(root.resolve("memory").resolve(rel).resolve("memory.usage_in_bytes"));
-      inactive = statField(root.resolve("memory").resolve(rel).resolve("memory.stat"), "total_inactive_file");
+      cpu = KernelFiles.number(root.resolve("cpuacct").resolve(rel).resolve("cpuacct.usage"));
+      usage = KernelFiles.number(root.resolve("memory").resolve(rel).resolve("memory.usage_in_bytes"));
+      inactive = KernelFiles.field(root.resolve("memory").resolve(rel).resolve("memory.stat"), "total_inactive_file");
     } else if (Files.exists(root.resolve(rel).resolve("cpu.stat"))) {
-      cpu = statField(root.resolve(rel).resolve("cpu.stat"), "usage_usec") * 1000;
-      usage = readLong(root.resolve(rel).resolve("memory.current"));
-      inactive = statField(root.resolve(rel).resolve("memory.stat"), "inactive_file");
+      cpu = KernelFiles.field(root.resolve(rel).resolve("cpu.stat"), "usage_usec") * 1000;
+      usage = KernelFiles.number(root.resolve(rel).resolve("memory.current"));
+      inactive = KernelFiles.field(root.resolve(rel).resolve("memory.stat"), "inactive_file");
     } else {
       cpu = 0; // the container stopped and its cgroup went with it
       usage = 0;
@@ -1007,23 +1000,6 @@ public final class ConmonRuntime implements ContainerRuntime {
       return Files.readString(file).strip();
     } catch (IOException e) {
       return "";
-    }
-  }
-
-  private static long readLong(Path file) {
-    try {
-      return Long.parseLong(Files.readString(file).strip());
-    } catch (IOException | NumberFormatException e) {
-      throw new ContainerRuntimeException("read " + file, e);
-    }
-  }
-
-  private static long statField(Path file, String field) {
-    try (Stream<String> lines = Files.lines(file)) {
-      return lines.filter(l -> l.startsWith(field + " "))
-          .mapToLong(l -> Long.parseLong(l.substring(field.length() + 1).strip())).findFirst().orElse(0);
-    } catch (IOException e) {
-      throw new ContainerRuntimeException("read " + file, e);
     }
   }
 

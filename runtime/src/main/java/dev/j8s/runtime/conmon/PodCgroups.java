@@ -1,6 +1,7 @@
 package dev.j8s.runtime.conmon;
 
 import dev.j8s.runtime.ContainerRuntimeException;
+import dev.j8s.runtime.KernelFiles;
 import dev.j8s.runtime.PodSandboxConfig;
 import dev.j8s.runtime.PodSandboxStats;
 import java.io.IOException;
@@ -132,37 +133,20 @@ final class PodCgroups {
     String pod = "pod" + podUid;
     if (unified()) {
       Path dir = root.resolve(parent.substring(1)).resolve(pod);
-      long usage = readLong(dir.resolve("memory.current"));
-      return new PodSandboxStats(Math.max(0, usage - statField(dir.resolve("memory.stat"), "inactive_file")),
-          readLong(dir.resolve("pids.current")));
+      long usage = KernelFiles.number(dir.resolve("memory.current"));
+      return new PodSandboxStats(Math.max(0, usage - KernelFiles.field(dir.resolve("memory.stat"), "inactive_file")),
+          KernelFiles.number(dir.resolve("pids.current")));
     }
     Path memory = v1("memory");
     Path pids = v1("pids");
     long workingSet = 0;
     if (memory != null) {
       Path dir = memory.resolve(parent.substring(1)).resolve(pod);
-      long usage = readLong(dir.resolve("memory.usage_in_bytes"));
-      workingSet = Math.max(0, usage - statField(dir.resolve("memory.stat"), "total_inactive_file"));
+      long usage = KernelFiles.number(dir.resolve("memory.usage_in_bytes"));
+      workingSet = Math.max(0, usage - KernelFiles.field(dir.resolve("memory.stat"), "total_inactive_file"));
     }
-    long processes = pids == null ? 0 : readLong(pids.resolve(parent.substring(1)).resolve(pod).resolve("pids.current"));
+    long processes = pids == null ? 0 : KernelFiles.number(pids.resolve(parent.substring(1)).resolve(pod).resolve("pids.current"));
     return new PodSandboxStats(workingSet, processes);
-  }
-
-  private static long readLong(Path file) {
-    try {
-      return Long.parseLong(Files.readString(file).strip());
-    } catch (IOException | NumberFormatException e) {
-      return 0;
-    }
-  }
-
-  private static long statField(Path file, String field) {
-    try (Stream<String> lines = Files.lines(file)) {
-      return lines.filter(l -> l.startsWith(field + " "))
-          .mapToLong(l -> Long.parseLong(l.substring(field.length() + 1).strip())).findFirst().orElse(0);
-    } catch (IOException | RuntimeException e) {
-      return 0;
-    }
   }
 
   /** Removes {@code pod<uid>} in every hierarchy, bottom-up; a cgroup still holding a process is logged and kept. */
