@@ -158,6 +158,47 @@ class SecurityContextIT {
     }
 
     @Test
+    void aHostNetworkPodIsProbedOnTheNodesAddressFromTheHostsNetwork() throws IOException {
+        Kubectl kubectl = SERVERS.kubectl();
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
+        kubectl.runWithStdin("""
+                apiVersion: v1
+                kind: Pod
+                metadata:
+                  name: host-net-probed
+                spec:
+                  hostNetwork: true
+                  terminationGracePeriodSeconds: 1
+                  containers:
+                  - name: web
+                    image: %s
+                    command: ["sh", "-c", "busybox mkdir -p /www; echo ok > /www/index.html; exec busybox httpd -f -p %d -h /www"]
+                    readinessProbe:
+                      httpGet:
+                        path: /index.html
+                        port: %d
+                      periodSeconds: 1
+                    livenessProbe:
+                      tcpSocket:
+                        port: %d
+                      periodSeconds: 1
+                """.formatted(REGISTRY.image("1.0"), port, port, port), "apply", "-f", "-").ok();
+        Await.until(LocalRegistry.timeout(), "host-network pod host-net-probed is Ready",
+                () -> PodQueries.field(kubectl, "host-net-probed",
+                        "{.status.conditions[?(@.type==\"Ready\")].status}") + "\n"
+                        + kubectl.run("describe", "pod", "host-net-probed").stdout(), out -> out.startsWith("True\n"));
+        String nodeIp = kubectl.run("get", "node", "-o",
+                "jsonpath={.items[0].status.addresses[?(@.type==\"InternalIP\")].address}").ok().stdout();
+        assertThat(PodQueries.field(kubectl, "host-net-probed", "{.status.podIP}")).isEqualTo(nodeIp);
+        assertThat(PodQueries.field(kubectl, "host-net-probed", "{.status.containerStatuses[0].restartCount}"))
+                .isEqualTo("0");
+        kubectl.run("delete", "pod", "host-net-probed", "--wait=true").ok();
+    }
+
+    @Test
     void hostPidAndHostIpcPodsAreInTheHostsNamespaces() throws IOException {
         long serverPid = SERVERS.server().pid();
         List<String> log = run(SERVERS.kubectl(), "host-pid-ipc", """

@@ -626,7 +626,7 @@ public final class KubeRuntimeManager {
     private Optional<WaitingReason> postStart(Pod pod, Container c, ContainerKind kind, String containerId,
             String sandboxId, Path logPath) {
         String uid = pod.getMetadata().getUid();
-        HookTarget target = new HookTarget(pod, c, kind, containerId, sandboxId, podIps(sandboxId), logPath);
+        HookTarget target = new HookTarget(pod, c, kind, containerId, sandboxId, podIps(pod, sandboxId), logPath);
         RunningHook hook = hooks.start(target, Hook.POST_START);
         HookResult result = hook.awaitUnless(termination(uid)).orElseGet(hook::cancel);
         HookOutput.write(pod, logPath, Hook.POST_START, result, clock.instant());
@@ -668,7 +668,12 @@ public final class KubeRuntimeManager {
     }
 
     /** The sandbox's addresses now (its network may have come up after the state this sync read). */
-    private List<String> podIps(String sandboxId) {
+    private List<String> podIps(Pod pod, String sandboxId) {
+        if (Boolean.TRUE.equals(pod.getSpec().getHostNetwork())) {
+            // the sandbox has the host's network and no address of its own: the pod's IP is the node's
+            String ip = pod.getStatus() == null ? null : pod.getStatus().getPodIP();
+            return ip == null || ip.isEmpty() ? List.of() : List.of(ip);
+        }
         try {
             return runtime.podSandboxIps(sandboxId);
         } catch (RuntimeException e) {
@@ -908,7 +913,7 @@ public final class KubeRuntimeManager {
                 .filter(s -> s != HookJournal.State.STARTED).isEmpty()) {
             journal.started(uid, container.id(), Hook.PRE_STOP);
             HookTarget target = new HookTarget(pod, spec, kind, container.id(), container.sandboxId(),
-                    podIps(container.sandboxId()), container.logPath());
+                    podIps(pod, container.sandboxId()), container.logPath());
             RunningHook hook = hooks.start(target, Hook.PRE_STOP);
             Optional<HookResult> result = hook.awaitFor(Duration.ofSeconds(grace));
             if (result.isPresent()) {

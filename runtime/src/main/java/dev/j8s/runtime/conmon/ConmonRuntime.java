@@ -1009,11 +1009,18 @@ public final class ConmonRuntime implements ContainerRuntime {
 
   // ---- port forwarding -------------------------------------------------------------------------
 
-  /** Creates the socket in the namespace bound at {@code <run>/ns/<sandbox>/net}; no metadata is read. */
+  /**
+   * Creates the socket in the namespace bound at {@code <run>/ns/<sandbox>/net}; a {@code hostNetwork} sandbox has
+   * none and shares the host's, where this process makes it (its metadata is read only then).
+   */
   @Override
   public SocketChannel openSocket(String sandboxId, java.net.ProtocolFamily family) throws IOException {
     checkId(sandboxId, "sandbox");
-    return NetworkNamespaces.shared().open(nsDir().resolve(sandboxId).resolve("net"), () -> SocketChannel.open(family));
+    Path net = nsDir().resolve(sandboxId).resolve("net");
+    if (!Files.exists(net) && sandbox(sandboxId).config().linux().hostNetwork()) {
+      return SocketChannel.open(family);
+    }
+    return NetworkNamespaces.shared().open(net, () -> SocketChannel.open(family));
   }
 
   // ---- logs -------------------------------------------------------------------------------------
