@@ -22,6 +22,7 @@ import java.util.Map;
 public final class LocalnetFilter {
   static final Path NFT = Path.of("/usr/sbin/nft");
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
+  private static final int ATTEMPTS = 3;
 
   private final RuntimeConfig config;
   private volatile boolean installed;
@@ -60,8 +61,11 @@ public final class LocalnetFilter {
       if (installed) {
         return;
       }
-      ProcessRunner.Result result = ProcessRunner.run(List.of(NFT.toString(), "-f", "-"), Map.of(),
-          script().getBytes(StandardCharsets.UTF_8), TIMEOUT);
+      ProcessRunner.Result result = install();
+      for (int attempt = 1; attempt < ATTEMPTS && result.exitStatus() != 0; attempt++) {
+        pause(); // another writer of the ruleset may have raced this one
+        result = install();
+      }
       if (result.exitStatus() != 0) {
         throw new ContainerRuntimeException.CommandFailed("install the localnet drop rule of network "
             + config.networkName(), result.command(), result.exitStatus(), result.stderrText());
@@ -70,8 +74,14 @@ public final class LocalnetFilter {
     }
   }
 
+  private ProcessRunner.Result install() {
+    return ProcessRunner.run(List.of(NFT.toString(), "-f", "-"), Map.of(), script().getBytes(StandardCharsets.UTF_8),
+        TIMEOUT);
+  }
+
   /**
-   * Deletes the instance's table; nothing when it or nft is not there.
+   * Deletes the instance's table; nothing when it or nft is not there. A failure other than "no such table" (nft
+   * racing other writers of the ruleset) is tried again a few times before it is reported.
    *
    * @return what failed, or empty
    */
@@ -80,15 +90,29 @@ public final class LocalnetFilter {
     if (!Files.isExecutable(NFT)) {
       return List.of();
     }
-    ProcessRunner.Result list = ProcessRunner.run(List.of(NFT.toString(), "list", "table", "ip", table()), Map.of(),
-        new byte[0], TIMEOUT);
-    if (list.exitStatus() != 0) {
-      return List.of(); // no such table
+    String last = "";
+    for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+      ProcessRunner.Result delete = ProcessRunner.run(List.of(NFT.toString(), "delete", "table", "ip", table()),
+          Map.of(), new byte[0], TIMEOUT);
+      if (delete.exitStatus() == 0 || absent(delete.stderrText())) {
+        return List.of();
+      }
+      last = "exit " + delete.exitStatus() + ": " + delete.stderrText().strip();
+      pause();
     }
-    ProcessRunner.Result delete = ProcessRunner.run(List.of(NFT.toString(), "delete", "table", "ip", table()),
-        Map.of(), new byte[0], TIMEOUT);
-    return delete.exitStatus() == 0 ? List.of()
-        : List.of("nft delete table ip " + table() + ": exit " + delete.exitStatus() + ": "
-            + delete.stderrText().strip());
+    return List.of("nft delete table ip " + table() + ": " + last);
+  }
+
+  /** Whether nft's error says the table does not exist. */
+  static boolean absent(String stderr) {
+    return stderr.contains("No such file or directory");
+  }
+
+  private static void pause() {
+    try {
+      Thread.sleep(200);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

@@ -39,4 +39,35 @@ class LocalnetFilterTest {
 
     assertThat(check.exitStatus()).as(check.stderrText()).isZero();
   }
+
+  @Test
+  void theTableIsInstalledOnceAndRemovedAndRemovingItAgainIsNoFailure() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(LocalnetFilter.NFT), "nft is installed");
+    org.junit.jupiter.api.Assumptions.assumeTrue(list("tables").exitStatus() == 0, "nft may read the ruleset (root)");
+    // a data dir no server uses: the table names a bridge that does not exist
+    LocalnetFilter filter = new LocalnetFilter(RuntimeConfig.of(Path.of("/tmp/localnet-test-" + ProcessHandle.current().pid()),
+        Path.of("/tmp/r"), "10.244.0.0/16"));
+    try {
+      filter.ensureInstalled();
+      filter.ensureInstalled();
+      assertThat(list("table", "ip", filter.table()).stdoutText()).contains("block incoming localnet connections");
+    } finally {
+      assertThat(filter.remove()).isEmpty();
+    }
+    assertThat(list("table", "ip", filter.table()).exitStatus()).isNotZero();
+    assertThat(filter.remove()).isEmpty();
+  }
+
+  @Test
+  void nftsMissingTableErrorCountsAsAbsent() {
+    assertThat(LocalnetFilter.absent("Error: Could not process rule: No such file or directory\n"
+        + "delete table ip j8s-00000000-localnet\n")).isTrue();
+    assertThat(LocalnetFilter.absent("Error: Could not process rule: Device or resource busy\n")).isFalse();
+  }
+
+  private static ProcessRunner.Result list(String... what) {
+    List<String> command = new java.util.ArrayList<>(List.of(LocalnetFilter.NFT.toString(), "list"));
+    command.addAll(List.of(what));
+    return ProcessRunner.run(command, Map.of(), new byte[0], Duration.ofSeconds(30));
+  }
 }
