@@ -57,7 +57,8 @@ public final class ApiServer implements AutoCloseable {
         try {
             Resources resources = Resources.builtin();
             ServiceIpAllocator ips = new ServiceIpAllocator(config.serviceCidr());
-            ObjectService objects = ObjectService.over(store, resources, ips, config.admissionPlugins(), Clock.systemUTC());
+            ObjectService objects = ObjectService.over(store, resources, ips, config.admissionPlugins(),
+                    config.admissionOptions(), Clock.systemUTC());
 
             QueuedThreadPool pool = new QueuedThreadPool();
             pool.setName("j8s-api");

@@ -43,15 +43,29 @@ public final class Admission {
     private final Lookup lookup;
     private final ServiceRules services;
     private final Set<String> enabledPlugins;
+    private final AdmissionOptions options;
+    private final PodSecurityAdmission podSecurity;
 
     public Admission(Lookup lookup, ServiceIpAllocator ips, Set<String> enabledPlugins) {
-        this(lookup, ips, enabledPlugins, RandomGenerator.getDefault());
+        this(lookup, ips, enabledPlugins, AdmissionOptions.DEFAULT);
+    }
+
+    /** @param options the node's security features */
+    public Admission(Lookup lookup, ServiceIpAllocator ips, Set<String> enabledPlugins, AdmissionOptions options) {
+        this(lookup, ips, enabledPlugins, RandomGenerator.getDefault(), options);
     }
 
     Admission(Lookup lookup, ServiceIpAllocator ips, Set<String> enabledPlugins, RandomGenerator random) {
+        this(lookup, ips, enabledPlugins, random, AdmissionOptions.DEFAULT);
+    }
+
+    Admission(Lookup lookup, ServiceIpAllocator ips, Set<String> enabledPlugins, RandomGenerator random,
+            AdmissionOptions options) {
         this.lookup = lookup;
         this.services = new ServiceRules(ips, random);
         this.enabledPlugins = Set.copyOf(enabledPlugins);
+        this.options = options;
+        this.podSecurity = new PodSecurityAdmission(options.podSecurityDefaults(), lookup);
     }
 
     /**
@@ -100,8 +114,10 @@ public final class Admission {
         validateKind(kind, obj, errs);
         if (kind.equals("Pod")) {
             PodValidation.validateCreateOnly(obj, errs);
+            SecurityContextRules.unsupported(obj, options.host(), errs);
         }
         errs.throwIfAny(type, name);
+        podSecurity(kind, obj, Optional.empty());
         if (obj.has("spec") && !Trees.has(Trees.objOrCreate(obj, "metadata"), "generation")) {
             Trees.obj(obj, "metadata").put("generation", 1);
         }
@@ -191,6 +207,9 @@ public final class Admission {
             }
         }
         errs.throwIfAny(type, name);
+        if (subresource.isEmpty()) {
+            podSecurity(kind, obj, Optional.of(old));
+        }
         if (subresource.isEmpty() && obj.has("spec") && !TreeEquality.equal(obj.get("spec"), old.get("spec"))) {
             ObjectNode meta = Trees.objOrCreate(obj, "metadata");
             Long oldGen = Trees.longOrNull(Trees.obj(old, "metadata"), "generation");
@@ -334,6 +353,18 @@ public final class Admission {
             if (newImage) {
                 alwaysPull(pod);
             }
+        }
+    }
+
+    /** PodSecurity, the last validating plugin: pods, namespaces and the pod templates of workload objects. */
+    private void podSecurity(String kind, ObjectNode obj, Optional<ObjectNode> old) {
+        if (!PodSecurityAdmission.applies(kind)) {
+            return;
+        }
+        switch (kind) {
+            case "Pod" -> podSecurity.admitPod(obj, old);
+            case "Namespace" -> podSecurity.admitNamespace(obj, old);
+            default -> podSecurity.admitTemplate(kind, obj);
         }
     }
 

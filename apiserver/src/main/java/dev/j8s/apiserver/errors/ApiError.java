@@ -165,6 +165,14 @@ public abstract sealed class ApiError extends RuntimeException {
             return e;
         }
 
+        /**
+         * A 422 an admission plugin words itself ({@code metadata.labels[…]: Invalid value: …}), with the object's
+         * name and resource as details and no causes, as upstream's admission errors carry them.
+         */
+        public static Invalid fromAdmission(String resource, String name, String message) {
+            return new Invalid(message, "", resource, name, List.of());
+        }
+
         /** For {@link #rejected}: why the request could not be applied (kept for logs and tests, not sent). */
         public String serverMessage() {
             return serverMessage;

@@ -133,7 +133,8 @@ public final class ApiHandler extends Handler.Abstract {
                     return true;
                 }
             }
-            route(ex);
+            // admission's warnings (PodSecurity) become Warning headers of this response
+            dev.j8s.apiserver.admission.Warnings.collecting(ex::warn, () -> route(ex));
         } catch (ApiError e) {
             ex.error(e);
         } catch (RuntimeException e) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.j8s.apiserver.admission.Admission;
+import dev.j8s.apiserver.admission.AdmissionOptions;
 import dev.j8s.apiserver.admission.ServiceIpAllocator;
 import dev.j8s.apiserver.errors.ApiError;
 import dev.j8s.apiserver.json.Json;
@@ -61,6 +62,12 @@ public final class ObjectService {
      */
     public static ObjectService over(Store store, Resources resources, ServiceIpAllocator ips, Set<String> plugins,
                                      Clock clock) {
+        return over(store, resources, ips, plugins, AdmissionOptions.DEFAULT, clock);
+    }
+
+    /** As {@link #over(Store, Resources, ServiceIpAllocator, Set, Clock)}, with the admission plugins' options. */
+    public static ObjectService over(Store store, Resources resources, ServiceIpAllocator ips, Set<String> plugins,
+                                     AdmissionOptions options, Clock clock) {
         Admission admission = new Admission(new Admission.Lookup() {
             @Override
             public Optional<ObjectNode> get(String resource, String namespace, String name) {
@@ -71,7 +78,7 @@ public final class ObjectService {
             public List<ObjectNode> list(String resource, String namespace) {
                 return store.list(resource, namespace).items();
             }
-        }, ips, plugins);
+        }, ips, plugins, options);
         return new ObjectService(store, resources, admission, clock);
     }
 
