@@ -5,6 +5,7 @@ import dev.j8s.api.client.KubeClient;
 import dev.j8s.controllers.daemon.DaemonSetController;
 import dev.j8s.controllers.deployment.DeploymentController;
 import dev.j8s.controllers.disruption.DisruptionController;
+import dev.j8s.controllers.endpoint.EndpointsController;
 import dev.j8s.controllers.garbagecollector.GarbageCollector;
 import dev.j8s.controllers.informers.InformerFactory;
 import dev.j8s.controllers.podgc.PodGarbageCollector;
@@ -17,7 +18,8 @@ import java.util.List;
 
 /**
  * Runs the controllers of one cluster over one set of shared informers, as kube-controller-manager does: the
- * Deployment, ReplicaSet and DaemonSet controllers, the garbage collector, pod GC and the disruption controller,
+ * Deployment, ReplicaSet and DaemonSet controllers, the garbage collector, pod GC, the disruption controller and
+ * the endpoints controllers,
  * all through a {@link KubeClient}. Thread-safe; {@link #close} stops everything it started.
  */
 public final class ControllerManager implements AutoCloseable {
@@ -54,6 +56,7 @@ public final class ControllerManager implements AutoCloseable {
         GarbageCollector gc = new GarbageCollector(client, informers, Kind.GARBAGE_COLLECTED, 4);
         PodGarbageCollector podGc = new PodGarbageCollector(client, informers, clock, options.terminatedPodGcThreshold());
         DisruptionController disruption = new DisruptionController(client, informers, clock);
+        EndpointsController endpoints = new EndpointsController(client, informers, clock, 4);
         informers.start();
         if (!informers.awaitSynced(Duration.ofSeconds(60))) {
             LOG.log(Level.WARNING, "informers not synced within 60s; the controllers start anyway and catch up");
@@ -64,8 +67,10 @@ public final class ControllerManager implements AutoCloseable {
         gc.start();
         podGc.start();
         disruption.start();
-        manager.running.addAll(List.of(replicaSets, deployments, daemonSets, gc, podGc, disruption));
-        LOG.log(Level.INFO, "controllers started: deployment, replicaset, daemonset, garbagecollector, podgc, disruption");
+        endpoints.start();
+        manager.running.addAll(List.of(replicaSets, deployments, daemonSets, gc, podGc, disruption, endpoints));
+        LOG.log(Level.INFO, "controllers started: deployment, replicaset, daemonset, garbagecollector, podgc, disruption,"
+                + " endpoint, endpointslice, endpointslicemirroring");
         return manager;
     }
 

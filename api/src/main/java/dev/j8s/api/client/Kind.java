@@ -3,6 +3,7 @@ package dev.j8s.api.client;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Endpoints;
 import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.LimitRange;
 import io.fabric8.kubernetes.api.model.Namespace;
@@ -50,6 +51,8 @@ public record Kind<T extends HasMetadata>(String group, String version, String k
   public static final Kind<LimitRange> LIMIT_RANGES = core("LimitRange", "limitranges", true, LimitRange.class);
   public static final Kind<Lease> LEASES =
       new Kind<>("coordination.k8s.io", "v1", "Lease", "leases", true, Lease.class);
+  public static final Kind<EndpointSlice> ENDPOINT_SLICES =
+      new Kind<>("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", true, EndpointSlice.class);
   public static final Kind<Deployment> DEPLOYMENTS = apps("Deployment", "deployments", Deployment.class);
   public static final Kind<ReplicaSet> REPLICA_SETS = apps("ReplicaSet", "replicasets", ReplicaSet.class);
   public static final Kind<DaemonSet> DAEMON_SETS = apps("DaemonSet", "daemonsets", DaemonSet.class);
@@ -63,8 +66,8 @@ public record Kind<T extends HasMetadata>(String group, String version, String k
    * but events (upstream's collector ignores events too: there are many and nothing owns them).
    */
   public static final List<Kind<?>> GARBAGE_COLLECTED = List.of(PODS, NODES, NAMESPACES, SERVICES, ENDPOINTS,
-      CONFIG_MAPS, SECRETS, SERVICE_ACCOUNTS, RESOURCE_QUOTAS, LIMIT_RANGES, LEASES, DEPLOYMENTS, REPLICA_SETS,
-      DAEMON_SETS, CONTROLLER_REVISIONS, POD_DISRUPTION_BUDGETS);
+      ENDPOINT_SLICES, CONFIG_MAPS, SECRETS, SERVICE_ACCOUNTS, RESOURCE_QUOTAS, LIMIT_RANGES, LEASES, DEPLOYMENTS,
+      REPLICA_SETS, DAEMON_SETS, CONTROLLER_REVISIONS, POD_DISRUPTION_BUDGETS);
 
   public Kind {
     Objects.requireNonNull(group, "group");

@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apps.ControllerRevision;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
@@ -95,6 +96,8 @@ public final class Resources {
                         Set.of("reason", "type", "regarding.kind", "regarding.namespace", "regarding.name",
                                 "regarding.uid", "regarding.apiVersion", "regarding.resourceVersion",
                                 "regarding.fieldPath", "reportingController", "deprecatedSource.component")),
+                new ResourceType("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", "endpointslice", true,
+                        List.of(), List.of(), ALL_VERBS, List.of(), EndpointSlice.class, Set.of()),
                 new ResourceType("coordination.k8s.io", "v1", "Lease", "leases", "lease", true,
                         List.of(), List.of(), ALL_VERBS, List.of(), Lease.class, Set.of()),
                 new ResourceType("apps", "v1", "Deployment", "deployments", "deployment", true,

@@ -38,7 +38,8 @@ class OpenApiTest {
         ObjectNode index = OPEN_API.v3Index();
 
         assertThat(index.path("paths").properties()).extracting(Map.Entry::getKey)
-                .containsExactly("api/v1", "apis/events.k8s.io/v1", "apis/coordination.k8s.io/v1", "apis/apps/v1",
+                .containsExactly("api/v1", "apis/events.k8s.io/v1", "apis/discovery.k8s.io/v1", "apis/coordination.k8s.io/v1",
+                        "apis/apps/v1",
                         "apis/policy/v1");
         String url = index.at("/paths/api~1v1/serverRelativeURL").asText();
         assertThat(url).matches("/openapi/v3/api/v1\\?hash=[0-9A-F]{128}");
