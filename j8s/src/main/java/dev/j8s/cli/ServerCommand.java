@@ -31,6 +31,7 @@ import dev.j8s.runtime.RuntimeConfig;
 import dev.j8s.runtime.conmon.ConmonRuntime;
 import dev.j8s.pki.ClusterPki;
 import dev.j8s.pki.ServingNames;
+import dev.j8s.proxy.NodeServices;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -85,8 +86,10 @@ final class ServerCommand implements Callable<Integer> {
             description = "Name of this machine's Node (default: the host name, lowercased, made a valid DNS-1123 subdomain).")
     private String nodeName;
 
-    @Option(names = "--service-cidr", paramLabel = "CIDR", defaultValue = DEFAULT_SERVICE_CIDR,
-            description = "IP range for Service ClusterIPs (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--service-cidr", paramLabel = "CIDR",
+            description = "IP range for Service ClusterIPs (default: " + DEFAULT_SERVICE_CIDR
+                    + " for the default data dir, else 10.<150+n>.0.0/16 derived from the data dir); the cluster DNS"
+                    + " service gets its 10th address.")
     private String serviceCidr;
 
     @Option(names = "--pod-cidr", paramLabel = "CIDR",
@@ -167,7 +170,9 @@ final class ServerCommand implements Callable<Integer> {
         try {
             Path dir = DataDirs.resolve(dataDir, host);
             String node = nodeName != null ? NodeNames.validate(nodeName) : NodeNames.fromHostname(host.hostname());
-            return new ServerSettings(dir, listen, node, Cidrs.validate("--service-cidr", serviceCidr),
+            String services = serviceCidr != null ? Cidrs.validate("--service-cidr", serviceCidr)
+                    : defaultServiceCidr(dir, DataDirs.defaultFor(host));
+            return new ServerSettings(dir, listen, node, services,
                     ServerSettings.plugins(admissionPlugins), mergeKubeconfig,
                     ServerSettings.mergedName(dir, DataDirs.defaultFor(host)), logLevel);
         } catch (IllegalArgumentException e) {
@@ -246,6 +251,9 @@ final class ServerCommand implements Callable<Integer> {
         Kubelet kubelet = startKubelet(settings, server, credentials, eviction);
         if (kubelet != null) {
             Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("j8s-kubelet-shutdown").unstarted(kubelet::close));
+            NodeServices services = startNodeServices(settings, server);
+            Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("j8s-services-shutdown")
+                    .unstarted(services::close));
         }
         entry.writeTo(kubeconfig);
         LOG.log(Level.INFO, "serving url={0} kubeconfig={1}", url, kubeconfig);
@@ -270,11 +278,41 @@ final class ServerCommand implements Callable<Integer> {
      * Starts the in-process kubelet against this server through {@link InProcessCluster} (no loopback HTTPS);
      * null (the API server still serves) when the container runtime cannot run here.
      */
+    private String podCidr(ServerSettings settings) {
+        return podCidr != null ? Cidrs.validate("--pod-cidr", podCidr)
+                : defaultPodCidr(settings.dataDir(), DataDirs.defaultFor(host));
+    }
+
+    /**
+     * Starts the service proxy, the cluster DNS and the built-in services' endpoints (on the pod network's gateway)
+     * over the in-process client; the rules table is named after the instance's network.
+     */
+    private NodeServices startNodeServices(ServerSettings settings, ApiServer server) {
+        String cidr = podCidr(settings);
+        RuntimeConfig network = RuntimeConfig.of(settings.dataDir(), runDir(settings.dataDir(), host), cidr);
+        NodeServices.Config config = new NodeServices.Config(settings.nodeName(), servicesTable(network), cidr,
+                settings.serviceCidr(), Cidrs.address(cidr, 1), server.port(), dnsServiceIp(settings),
+                CLUSTER_DOMAIN, Path.of("/etc/resolv.conf"), 53, Duration.ofMillis(250));
+        return NodeServices.start(InProcessKubeClient.of(server.objects()), config);
+    }
+
+    static final String CLUSTER_DOMAIN = "cluster.local";
+
+    /** The instance's service rules table, {@code <network>-services}, as its localnet table is {@code <network>-localnet}. */
+    static String servicesTable(RuntimeConfig network) {
+        return network.networkName() + "-services";
+    }
+
+    /** The cluster DNS service's address: the 10th of the service range. */
+    static String dnsServiceIp(ServerSettings settings) {
+        return Cidrs.address(settings.serviceCidr(), 10);
+    }
+
     private Kubelet startKubelet(ServerSettings settings, ApiServer server,
                                  KubeletCredentials credentials, EvictionManager.Config eviction) {
         Path dataDir = settings.dataDir();
         Path runDir = runDir(dataDir, host);
-        String cidr = podCidr != null ? Cidrs.validate("--pod-cidr", podCidr) : defaultPodCidr(dataDir, DataDirs.defaultFor(host));
+        String cidr = podCidr(settings);
         ConmonRuntime runtime;
         try {
             runtime = new ConmonRuntime(RuntimeConfig.of(dataDir, runDir, cidr));
@@ -289,7 +327,7 @@ final class ServerCommand implements Callable<Integer> {
         restorePullRecords(images, credentials);
         Kubelet kubelet = new Kubelet(KubeletConfig.of(settings.nodeName(), dataDir, runDir,
                 runtime.config().runtimePath()).withSeccompDefault(seccompDefault).withPodPidsLimit(podMaxPids)
-                .withEviction(eviction), cluster, runtime,
+                .withEviction(eviction).withClusterDns(List.of(dnsServiceIp(settings))), cluster, runtime,
                 ImageService.of(images), Clock.systemUTC(), credentials);
         // under disk pressure the eviction manager first frees every image no container uses
         kubelet.attachImageReclaim(() -> images.garbageCollect(new GcPolicy(0, 0, Duration.ZERO),
@@ -376,6 +414,19 @@ final class ServerCommand implements Callable<Integer> {
             return base.resolve("j8s").resolve(hash);
         }
         return dataDir.resolve("run");
+    }
+
+    /**
+     * The default data dir gets {@value #DEFAULT_SERVICE_CIDR}; another one 10.(150 + hash % 50).0.0/16, apart from
+     * both the default range and the derived pod networks, so servers side by side never capture each other's
+     * service traffic.
+     */
+    static String defaultServiceCidr(Path dataDir, Path defaultDataDir) {
+        if (dataDir.equals(defaultDataDir.toAbsolutePath().normalize())) {
+            return DEFAULT_SERVICE_CIDR;
+        }
+        int h = Integer.parseUnsignedInt(hash8(dataDir).substring(0, 4), 16);
+        return "10." + (150 + h % 50) + ".0.0/16";
     }
 
     /** The default data dir gets {@value #DEFAULT_POD_CIDR}; another one 10.(200 + hash % 50).0.0/16. */
