@@ -7,6 +7,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Services that route, with the real kubectl and busybox pods: a Deployment of {@code httpd} behind {@code web}
@@ -265,8 +267,64 @@ class ServicesIT {
         assertThat(kubernetes).contains("Address: " + clusterIp("kubernetes"));
     }
 
+    /** A UDP backend answering every datagram with its pod name, behind service {@code echo}. */
+    static String udpBackend(String name, String image) {
+        return """
+                apiVersion: v1
+                kind: Pod
+                metadata:
+                  name: %s
+                  labels:
+                    app: echo
+                spec:
+                  terminationGracePeriodSeconds: 1
+                  containers:
+                  - name: main
+                    image: %s
+                    command: ["udp-echo", "server", "5353"]
+                """.formatted(name, image);
+    }
+
     @Test
     @Order(8)
+    void aUdpClientKeepingItsSourcePortSwitchesToTheRemainingEndpointWhenItsBackendIsDeleted(@TempDir Path build)
+            throws Exception {
+        String udpImage = REGISTRY.pushBusyboxWith("udp-echo", "1.0",
+                Map.of("bin/udp-echo", StaticPrograms.compile(build, "udp-echo")));
+        kubectl().runWithStdin("""
+                apiVersion: v1
+                kind: Service
+                metadata:
+                  name: echo
+                spec:
+                  selector:
+                    app: echo
+                  ports:
+                  - port: 5353
+                    protocol: UDP
+                """, "apply", "-f", "-").ok();
+        kubectl().runWithStdin(udpBackend("echo-a", udpImage), "apply", "-f", "-").ok();
+        kubectl().runWithStdin(udpBackend("echo-b", udpImage), "apply", "-f", "-").ok();
+        PodQueries.awaitRunning(kubectl(), "echo-a");
+        PodQueries.awaitRunning(kubectl(), "echo-b");
+        Await.until(READY, "both UDP backends in the endpoints", () -> kubectl().run("get", "endpoints", "echo", "-o",
+                "jsonpath={.subsets[0].addresses[*].ip}").ok().stdout(), out -> out.split(" ").length == 2);
+        // one source port throughout, as resolvers and statsd clients keep theirs
+        kubectl().run("run", "udp-client", "--image=" + udpImage, "--", "udp-echo", "client", clusterIp("echo"),
+                "5353", "40000").ok();
+        String first = Await.until(READY, "the client hears a backend", () -> kubectl().run("logs", "udp-client")
+                .stdout(), out -> out.contains("echo-a") || out.contains("echo-b"));
+        String stuck = first.contains("echo-a") ? "echo-a" : "echo-b";
+        String other = stuck.equals("echo-a") ? "echo-b" : "echo-a";
+        kubectl().run("delete", "pod", stuck, "--grace-period=1").ok();
+        Await.until(Duration.ofSeconds(30), "the client switched to " + other, () -> kubectl().run("logs",
+                "udp-client", "--tail=3").stdout(), out -> out.contains(other));
+        kubectl().run("delete", "pod", "udp-client", "echo-b", "echo-a", "--grace-period=1", "--ignore-not-found")
+                .ok();
+    }
+
+    @Test
+    @Order(9)
     void aDeletedServiceLosesItsRulesAndItsName() {
         String ip = clusterIp("web");
         String table = servicesTable(ip);
