@@ -97,6 +97,11 @@ final class ServerCommand implements Callable<Integer> {
                     + " for the default data dir, else 10.<200+n>.0.0/16 derived from the data dir).")
     private String podCidr;
 
+    @Option(names = "--resolv-conf", paramLabel = "FILE", defaultValue = "/etc/resolv.conf",
+            description = "Resolver configuration of pods with dnsPolicy Default, whose nameservers also get the names"
+                    + " the cluster DNS does not own, as the kubelet's --resolv-conf (default: ${DEFAULT-VALUE}).")
+    private Path resolvConf = Path.of("/etc/resolv.conf");
+
     @Option(names = "--enable-admission-plugins", paramLabel = "PLUGIN[,PLUGIN...]",
             description = "Admission plugins to enable beyond the defaults, e.g. AlwaysPullImages.")
     private List<String> admissionPlugins = new ArrayList<>();
@@ -292,7 +297,7 @@ final class ServerCommand implements Callable<Integer> {
         RuntimeConfig network = RuntimeConfig.of(settings.dataDir(), runDir(settings.dataDir(), host), cidr);
         NodeServices.Config config = new NodeServices.Config(settings.nodeName(), servicesTable(network), cidr,
                 settings.serviceCidr(), Cidrs.address(cidr, 1), server.port(), dnsServiceIp(settings),
-                CLUSTER_DOMAIN, Path.of("/etc/resolv.conf"), 53, Duration.ofMillis(250));
+                CLUSTER_DOMAIN, resolvConf, 53, Duration.ofMillis(250));
         return NodeServices.start(InProcessKubeClient.of(server.objects()), config);
     }
 
@@ -327,7 +332,7 @@ final class ServerCommand implements Callable<Integer> {
         restorePullRecords(images, credentials);
         Kubelet kubelet = new Kubelet(KubeletConfig.of(settings.nodeName(), dataDir, runDir,
                 runtime.config().runtimePath()).withSeccompDefault(seccompDefault).withPodPidsLimit(podMaxPids)
-                .withEviction(eviction).withClusterDns(List.of(dnsServiceIp(settings))), cluster, runtime,
+                .withEviction(eviction).withClusterDns(List.of(dnsServiceIp(settings))).withHostResolvConf(resolvConf), cluster, runtime,
                 ImageService.of(images), Clock.systemUTC(), credentials);
         // under disk pressure the eviction manager first frees every image no container uses
         kubelet.attachImageReclaim(() -> images.garbageCollect(new GcPolicy(0, 0, Duration.ZERO),

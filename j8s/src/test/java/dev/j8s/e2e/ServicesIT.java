@@ -211,7 +211,7 @@ class ServicesIT {
 
     @Test
     @Order(6)
-    void aNodePortAnswersOnTheNodesAddress() throws Exception {
+    void aNodePortAndALoadBalancerAnswerOnTheNodesAddress() throws Exception {
         kubectl().run("expose", "deployment", "web", "--name=web-np", "--type=NodePort", "--port=80",
                 "--target-port=8080").ok();
         String nodePort = kubectl().run("get", "svc", "web-np", "-o", "jsonpath={.spec.ports[0].nodePort}").ok().stdout();
@@ -230,6 +230,22 @@ class ServicesIT {
         }, b -> webPods().contains(b.strip()));
         assertThat(webPods()).contains(body.strip());
         kubectl().run("delete", "svc", "web-np").ok();
+
+        // a LoadBalancer gets the node's address as its ingress and answers there on its own port
+        kubectl().run("expose", "deployment", "web", "--name=web-lb", "--type=LoadBalancer", "--port=18081",
+                "--target-port=8080").ok();
+        Await.until(READY, "the node's address as EXTERNAL-IP", () -> kubectl().run("get", "svc", "web-lb").ok()
+                .stdout(), out -> out.contains(" " + nodeIp + " "));
+        URI lb = URI.create("http://" + nodeIp + ":18081/hostname");
+        Await.until(READY, "the LoadBalancer answers", () -> {
+            try {
+                return http.send(HttpRequest.newBuilder(lb).timeout(Duration.ofSeconds(3)).build(),
+                        HttpResponse.BodyHandlers.ofString()).body();
+            } catch (Exception e) {
+                return e.toString();
+            }
+        }, b -> webPods().contains(b.strip()));
+        kubectl().run("delete", "svc", "web-lb").ok();
     }
 
     @Test

@@ -79,6 +79,12 @@ public record KubeletConfig(String nodeName, Path dataDir, Path exitsDir, Path r
                 maxFiles, seccompDefault, podPidsLimit, eviction, clusterDns);
     }
 
+    /** This config with another resolver configuration for pods' {@code Default} DNS (the kubelet's --resolv-conf). */
+    public KubeletConfig withHostResolvConf(Path file) {
+        return new KubeletConfig(nodeName, dataDir, exitsDir, runtimeBinary, kubeletVersion, file,
+                containerLogMaxSize, containerLogMaxFiles, seccompDefault, podPidsLimit, eviction, clusterDns);
+    }
+
     /** This config with cluster DNS server addresses. */
     public KubeletConfig withClusterDns(java.util.List<String> servers) {
         return new KubeletConfig(nodeName, dataDir, exitsDir, runtimeBinary, kubeletVersion, hostResolvConf,
