@@ -188,6 +188,7 @@ public final class Proxier implements AutoCloseable {
     private static List<String> addresses(ServicePort p) {
         List<String> out = new ArrayList<>(List.of(p.clusterIp()));
         out.addAll(p.externalIps());
+        out.addAll(p.loadBalancerIps());
         return out;
     }
 
@@ -218,13 +219,16 @@ public final class Proxier implements AutoCloseable {
             }
             String ns = svc.getMetadata().getNamespace();
             String name = svc.getMetadata().getName();
-            List<String> external = new ArrayList<>(spec.getExternalIPs() == null ? List.of() : spec.getExternalIPs());
+            List<String> external = spec.getExternalIPs() == null ? List.of() : List.copyOf(spec.getExternalIPs());
+            List<String> loadBalancer = new ArrayList<>();
             if ("LoadBalancer".equals(spec.getType()) && svc.getStatus() != null
                     && svc.getStatus().getLoadBalancer() != null
                     && svc.getStatus().getLoadBalancer().getIngress() != null) {
                 svc.getStatus().getLoadBalancer().getIngress().stream().map(LoadBalancerIngress::getIp)
-                        .filter(Objects::nonNull).filter(ip -> !external.contains(ip)).forEach(external::add);
+                        .filter(Objects::nonNull).filter(ip -> !external.contains(ip)).forEach(loadBalancer::add);
             }
+            List<String> sourceRanges = spec.getLoadBalancerSourceRanges() == null ? List.of()
+                    : spec.getLoadBalancerSourceRanges().stream().map(String::strip).toList();
             int affinity = 0;
             if ("ClientIP".equals(spec.getSessionAffinity())) {
                 Integer timeout = spec.getSessionAffinityConfig() == null
@@ -265,7 +269,7 @@ public final class Proxier implements AutoCloseable {
                 List<ServicePort.Endpoint> sorted = new ArrayList<>(endpoints.values());
                 sorted.sort(Comparator.comparing(ServicePort.Endpoint::ip).thenComparing(ServicePort.Endpoint::port));
                 out.add(new ServicePort(ns, name, portName, protocol.toLowerCase(Locale.ROOT), clusterIp, sp.getPort(),
-                        nodePort, external, affinity, local, sorted));
+                        nodePort, external, loadBalancer, sourceRanges, affinity, local, sorted));
             }
         }
         out.sort(Comparator.comparing(ServicePort::id));

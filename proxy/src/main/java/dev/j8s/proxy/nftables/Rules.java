@@ -86,7 +86,7 @@ public record Rules(String table, String podCidr, String serviceCidr, List<Strin
             // upstream: no endpoints means "connection refused" for every address the service answers on
             elements.add("add element " + t + " no-endpoint-services { " + sp.clusterIp() + " . " + key
                     + " : goto reject-chain }");
-            for (String ip : sp.externalIps()) {
+            for (String ip : externalAddresses(sp)) {
                 elements.add("add element " + t + " no-endpoint-services { " + ip + " . " + key
                         + " : goto reject-chain }");
             }
@@ -134,7 +134,7 @@ public record Rules(String table, String podCidr, String serviceCidr, List<Strin
         s.append("  chain ").append(service).append(" { ").append(rules).append(" }\n");
         elements.add("add element " + t + " service-ips { " + sp.clusterIp() + " . " + key + " : goto " + service
                 + " }");
-        if (sp.nodePort() > 0 || !sp.externalIps().isEmpty()) {
+        if (sp.nodePort() > 0 || !externalAddresses(sp).isEmpty()) {
             // external traffic: masqueraded under Cluster; under Local the client's address is kept (every
             // endpoint is local on one node), except for the node's own traffic, which must come back through it
             String ext = sp.externalLocal()
@@ -144,11 +144,28 @@ public record Rules(String table, String podCidr, String serviceCidr, List<Strin
             for (String ip : sp.externalIps()) {
                 elements.add("add element " + t + " service-ips { " + ip + " . " + key + " : goto " + external + " }");
             }
+            String lbTarget = external;
+            if (!sp.sourceRanges().isEmpty() && !sp.loadBalancerIps().isEmpty()) {
+                // loadBalancerSourceRanges: other sources are dropped before they reach the service
+                lbTarget = chain("firewall", sp.id());
+                s.append("  chain ").append(lbTarget).append(" { ip saddr != { ")
+                        .append(String.join(", ", sp.sourceRanges())).append(" } drop ; goto ").append(external)
+                        .append(" ; }\n");
+            }
+            for (String ip : sp.loadBalancerIps()) {
+                elements.add("add element " + t + " service-ips { " + ip + " . " + key + " : goto " + lbTarget + " }");
+            }
             if (sp.nodePort() > 0) {
                 elements.add("add element " + t + " service-nodeports { " + sp.protocol() + " . " + sp.nodePort()
                         + " : goto " + external + " }");
             }
         }
+    }
+
+    private static List<String> externalAddresses(ServicePort sp) {
+        List<String> all = new ArrayList<>(sp.externalIps());
+        all.addAll(sp.loadBalancerIps());
+        return all;
     }
 
     /** {@code <prefix>-<H>-<suffix>}, H the first 8 characters of base32(SHA-256(suffix)), as kube-proxy names chains. */

@@ -13,14 +13,17 @@ import java.util.List;
  * @param clusterIp       the ClusterIP
  * @param port            the service port
  * @param nodePort        the node port, 0 for none
- * @param externalIps     addresses captured like the ClusterIP but as external traffic: {@code externalIPs} and the
- *                        load balancer's ingress IPs
+ * @param externalIps     addresses captured like the ClusterIP but as external traffic ({@code externalIPs})
+ * @param loadBalancerIps the load balancer's ingress IPs, external traffic too
+ * @param sourceRanges    {@code loadBalancerSourceRanges}: when not empty, only these sources reach the service
+ *                        through its load balancer's ingress IPs
  * @param affinitySeconds the ClientIP affinity timeout, 0 without affinity
  * @param externalLocal   {@code externalTrafficPolicy: Local}: external traffic keeps its source address
  * @param endpoints       every endpoint of the port, ready or not
  */
 public record ServicePort(String namespace, String name, String portName, String protocol, String clusterIp, int port,
-                          int nodePort, List<String> externalIps, int affinitySeconds, boolean externalLocal,
+                          int nodePort, List<String> externalIps, List<String> loadBalancerIps,
+                          List<String> sourceRanges, int affinitySeconds, boolean externalLocal,
                           List<Endpoint> endpoints) {
 
     /**
@@ -34,6 +37,8 @@ public record ServicePort(String namespace, String name, String portName, String
 
     public ServicePort {
         externalIps = List.copyOf(externalIps);
+        loadBalancerIps = List.copyOf(loadBalancerIps);
+        sourceRanges = List.copyOf(sourceRanges);
         endpoints = List.copyOf(endpoints);
     }
 

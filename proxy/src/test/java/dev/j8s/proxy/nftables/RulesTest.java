@@ -19,8 +19,8 @@ class RulesTest {
             List.of("192.0.2.2"));
 
     private static ServicePort web(int affinity, int nodePort, ServicePort.Endpoint... endpoints) {
-        return new ServicePort("default", "web", "http", "tcp", "10.96.130.7", 80, nodePort, List.of(), affinity,
-                false, List.of(endpoints));
+        return new ServicePort("default", "web", "http", "tcp", "10.96.130.7", 80, nodePort, List.of(), List.of(),
+                List.of(), affinity, false, List.of(endpoints));
     }
 
     private static ServicePort.Endpoint ready(String ip) {
@@ -75,8 +75,9 @@ class RulesTest {
 
     @Test
     void nodePortsAndExternalAddressesGoThroughTheExternalChain() {
-        ServicePort lb = new ServicePort("default", "web", "", "udp", "10.96.130.8", 53, 30053, List.of("192.0.2.2"),
-                0, true, List.of(new ServicePort.Endpoint("10.244.0.5", 5353, true, true, false)));
+        ServicePort lb = new ServicePort("default", "web", "", "udp", "10.96.130.8", 53, 30053, List.of(),
+                List.of("192.0.2.2"), List.of(), 0, true,
+                List.of(new ServicePort.Endpoint("10.244.0.5", 5353, true, true, false)));
         String script = RULES.script(List.of(lb));
         String external = Rules.chain("external", "default/web/udp/");
         assertThat(script).contains("service-nodeports { udp . 30053 : goto " + external + " }")
@@ -84,6 +85,20 @@ class RulesTest {
                 .contains("add element ip j8s-test-services nodeport-ips { 192.0.2.2 }")
                 // Local keeps the client's address, but the node's own traffic must come back through it
                 .contains("chain " + external + " { fib saddr type local jump mark-for-masquerade ; goto ");
+        check(script);
+    }
+
+    @Test
+    void loadBalancerSourceRangesDropOtherSourcesOnTheIngressAddressOnly() {
+        ServicePort lb = new ServicePort("default", "web", "http", "tcp", "10.96.130.7", 80, 30080, List.of(),
+                List.of("192.0.2.2"), List.of("198.51.100.0/24", "203.0.113.7/32"), 0, false,
+                List.of(ready("10.244.0.5")));
+        String script = RULES.script(List.of(lb));
+        String firewall = Rules.chain("firewall", "default/web/tcp/http");
+        assertThat(script).contains("chain " + firewall + " { ip saddr != { 198.51.100.0/24, 203.0.113.7/32 } drop ;"
+                + " goto " + Rules.chain("external", "default/web/tcp/http") + " ; }")
+                .contains("service-ips { 192.0.2.2 . tcp . 80 : goto " + firewall + " }")
+                .contains("service-nodeports { tcp . 30080 : goto " + Rules.chain("external", "default/web/tcp/http"));
         check(script);
     }
 
