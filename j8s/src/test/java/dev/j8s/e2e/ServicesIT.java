@@ -124,6 +124,11 @@ class ServicesIT {
     static Set<String> hits(String pod, String url, int count) {
         Kubectl.Result r = exec(pod, "i=0; while [ $i -lt " + count + " ]; do busybox timeout 5 busybox wget -qO- " + url
                 + " || exit 1; echo; i=$((i+1)); done");
+        if (r.exitCode() != 0) {
+            // what pod-to-pod service traffic on one bridge depends on, for the failure message
+            throw new AssertionError(r + "\nnet.bridge.bridge-nf-call-iptables=" + PodQueries.contentOrEmpty(
+                    Path.of("/proc/sys/net/bridge/bridge-nf-call-iptables")).strip());
+        }
         return new HashSet<>(List.of(r.ok().stdout().strip().split("\\s+")));
     }
 

@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointConditions;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import java.lang.System.Logger.Level;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -87,7 +88,29 @@ public final class Proxier implements AutoCloseable {
     }
 
     public synchronized void start() {
+        checkBridgeNetfilter(Path.of("/proc/sys/net/bridge/bridge-nf-call-iptables"));
         thread = Thread.ofPlatform().daemon().name("j8s-proxier").start(this::run);
+    }
+
+    /**
+     * A pod reaching another pod of the same bridge through a ClusterIP needs bridged packets to pass the IP hooks
+     * ({@code br_netfilter} with {@code bridge-nf-call-iptables=1}): without it the reply skips the un-DNAT and the
+     * client drops it. Says so as upstream's proxy does; false when the setting is missing or off.
+     */
+    static boolean checkBridgeNetfilter(Path sysctl) {
+        String value;
+        try {
+            value = java.nio.file.Files.readString(sysctl).strip();
+        } catch (java.io.IOException e) {
+            value = "";
+        }
+        if (!value.equals("1")) {
+            LOG.log(Level.WARNING, "Missing br-netfilter module or unset sysctl br-nf-call-iptables, proxy may not"
+                    + " work as intended (modprobe br_netfilter; sysctl net.bridge.bridge-nf-call-iptables=1)"
+                    + " value=" + (value.isEmpty() ? "<missing>" : value));
+            return false;
+        }
+        return true;
     }
 
     private void markDirty() {

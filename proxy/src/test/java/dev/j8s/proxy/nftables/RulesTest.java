@@ -102,6 +102,16 @@ class RulesTest {
         check(script);
     }
 
+    @Test
+    void aMissingOrOffBridgeNetfilterSettingIsReported(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path sysctl = dir.resolve("bridge-nf-call-iptables");
+        assertThat(Proxier.checkBridgeNetfilter(sysctl)).isFalse();
+        Files.writeString(sysctl, "0\n");
+        assertThat(Proxier.checkBridgeNetfilter(sysctl)).isFalse();
+        Files.writeString(sysctl, "1\n");
+        assertThat(Proxier.checkBridgeNetfilter(sysctl)).isTrue();
+    }
+
     /** nft parses and checks the script against the kernel without applying it. */
     private static void check(String script) {
         Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/sbin/nft")), "nft is installed");
