@@ -94,7 +94,8 @@ final class ServerCommand implements Callable<Integer> {
 
     @Option(names = "--pod-cidr", paramLabel = "CIDR",
             description = "IPv4 range pods get addresses from (default: " + DEFAULT_POD_CIDR
-                    + " for the default data dir, else 10.<200+n>.0.0/16 derived from the data dir).")
+                    + " for the default data dir, else one of 10.200-249.0.0/16 that no other interface routes, chosen"
+                    + " from the data dir at its first start and kept in <data-dir>/pod-cidr).")
     private String podCidr;
 
     @Option(names = "--resolv-conf", paramLabel = "FILE", defaultValue = "/etc/resolv.conf",
@@ -175,8 +176,9 @@ final class ServerCommand implements Callable<Integer> {
         try {
             Path dir = DataDirs.resolve(dataDir, host);
             String node = nodeName != null ? NodeNames.validate(nodeName) : NodeNames.fromHostname(host.hostname());
+            // without --service-cidr, the range follows the pod range, known once the data dir exists (call)
             String services = serviceCidr != null ? Cidrs.validate("--service-cidr", serviceCidr)
-                    : defaultServiceCidr(dir, DataDirs.defaultFor(host));
+                    : dir.equals(DataDirs.defaultFor(host).toAbsolutePath().normalize()) ? DEFAULT_SERVICE_CIDR : "";
             return new ServerSettings(dir, listen, node, services,
                     ServerSettings.plugins(admissionPlugins), mergeKubeconfig,
                     ServerSettings.mergedName(dir, DataDirs.defaultFor(host)), logLevel);
@@ -225,6 +227,10 @@ final class ServerCommand implements Callable<Integer> {
         }
         Path kubeconfig = settings.kubeconfig();
         DataDirs.createPrivate(settings.dataDir());
+        if (settings.serviceCidr().isEmpty()) {
+            settings = settings.withServiceCidr(defaultServiceCidr(settings.dataDir(), DataDirs.defaultFor(host),
+                    podCidr(settings)));
+        }
         lowerOwnOomScore();
         // One process owns a data dir: a second server would run a second kubelet over the same containers.
         dataDirLock = DataDirLock.acquire(settings.dataDir(), DataDirLock.SERVER);
@@ -422,25 +428,32 @@ final class ServerCommand implements Callable<Integer> {
     }
 
     /**
-     * The default data dir gets {@value #DEFAULT_SERVICE_CIDR}; another one 10.(150 + hash % 50).0.0/16, apart from
-     * both the default range and the derived pod networks, so servers side by side never capture each other's
-     * service traffic.
+     * The default data dir gets {@value #DEFAULT_SERVICE_CIDR}; another one the /16 fifty below its pod range
+     * (10.150-199.0.0/16 for pods in 10.200-249.0.0/16), apart from the default range and every pod network; since no
+     * two running instances share a pod range, none shares a service range either, and servers side by side never
+     * capture each other's service traffic. A pod range given with --pod-cidr elsewhere: one from the data dir's hash.
      */
-    static String defaultServiceCidr(Path dataDir, Path defaultDataDir) {
+    static String defaultServiceCidr(Path dataDir, Path defaultDataDir, String podCidr) {
         if (dataDir.equals(defaultDataDir.toAbsolutePath().normalize())) {
             return DEFAULT_SERVICE_CIDR;
+        }
+        java.util.regex.Matcher derived = java.util.regex.Pattern.compile("10\\.(\\d+)\\.0\\.0/16").matcher(podCidr);
+        if (derived.matches() && Integer.parseInt(derived.group(1)) >= 200 && Integer.parseInt(derived.group(1)) < 250) {
+            return "10." + (Integer.parseInt(derived.group(1)) - 50) + ".0.0/16";
         }
         int h = Integer.parseUnsignedInt(hash8(dataDir).substring(0, 4), 16);
         return "10." + (150 + h % 50) + ".0.0/16";
     }
 
-    /** The default data dir gets {@value #DEFAULT_POD_CIDR}; another one 10.(200 + hash % 50).0.0/16. */
+    /**
+     * The default data dir gets {@value #DEFAULT_POD_CIDR}; another one the range it recorded, else a free one of
+     * 10.200.0.0/16–10.249.0.0/16 from its hash, recorded now ({@link PodCidrs}).
+     */
     static String defaultPodCidr(Path dataDir, Path defaultDataDir) {
         if (dataDir.equals(defaultDataDir.toAbsolutePath().normalize())) {
             return DEFAULT_POD_CIDR;
         }
-        int h = Integer.parseUnsignedInt(hash8(dataDir).substring(0, 4), 16);
-        return "10." + (200 + h % 50) + ".0.0/16";
+        return PodCidrs.choose(dataDir, PodCidrs.hostRoutes());
     }
 
     private static String hash8(Path dataDir) {
