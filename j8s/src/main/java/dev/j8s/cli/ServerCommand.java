@@ -88,7 +88,7 @@ final class ServerCommand implements Callable<Integer> {
 
     @Option(names = "--service-cidr", paramLabel = "CIDR",
             description = "IP range for Service ClusterIPs (default: " + DEFAULT_SERVICE_CIDR
-                    + " for the default data dir, else 10.<150+n>.0.0/16 derived from the data dir); the cluster DNS"
+                    + " for the default data dir, else the /16 fifty below the pod range); the cluster DNS"
                     + " service gets its 10th address.")
     private String serviceCidr;
 
