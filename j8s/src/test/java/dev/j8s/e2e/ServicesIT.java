@@ -91,20 +91,26 @@ class ServicesIT {
             """;
 
     static String pod(String name, String extra) {
+        return pod(name, "role: " + name, extra, image(),
+                "[\"sh\", \"-c\", \"trap 'exit 0' TERM; while true; do sleep 1; done\"]");
+    }
+
+    /** A pod with one label, more spec lines ({@code extra}, indented by two), an image and a command. */
+    static String pod(String name, String label, String extra, String image, String command) {
         return """
                 apiVersion: v1
                 kind: Pod
                 metadata:
                   name: %s
                   labels:
-                    role: %s
+                    %s
                 spec:
                   terminationGracePeriodSeconds: 1
                 %s  containers:
                   - name: main
                     image: %s
-                    command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
-                """.formatted(name, name, extra, image());
+                    command: %s
+                """.formatted(name, label, extra, image, command);
     }
 
     static Kubectl.Result exec(String pod, String script) {
@@ -290,20 +296,7 @@ class ServicesIT {
 
     /** A UDP backend answering every datagram with its pod name, behind service {@code echo}. */
     static String udpBackend(String name, String image) {
-        return """
-                apiVersion: v1
-                kind: Pod
-                metadata:
-                  name: %s
-                  labels:
-                    app: echo
-                spec:
-                  terminationGracePeriodSeconds: 1
-                  containers:
-                  - name: main
-                    image: %s
-                    command: ["udp-echo", "server", "5353"]
-                """.formatted(name, image);
+        return pod(name, "app: echo", "", image, "[\"udp-echo\", \"server\", \"5353\"]");
     }
 
     @Test

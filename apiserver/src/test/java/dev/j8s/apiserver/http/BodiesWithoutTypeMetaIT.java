@@ -47,6 +47,8 @@ class BodiesWithoutTypeMetaIT {
             Map.entry("events.events.k8s.io", "{'metadata':{'name':'tm-v1'},'eventTime':'2025-01-01T00:00:00.000000Z',"
                     + "'reportingController':'example.com/tester','reportingInstance':'i','action':'Test','reason':'Tested',"
                     + "'regarding':{'kind':'Pod','name':'tm','namespace':'default'},'type':'Normal'}"),
+            Map.entry("endpointslices.discovery.k8s.io", "{'metadata':{'name':'tm'},'addressType':'IPv4',"
+                    + "'endpoints':[]}"),
             Map.entry("leases.coordination.k8s.io", "{'metadata':{'name':'tm'},'spec':{'holderIdentity':'a'}}"),
             Map.entry("deployments.apps", "{'metadata':{'name':'tm'},'spec':{" + SELECTED_TEMPLATE + "}}"),
             Map.entry("replicasets.apps", "{'metadata':{'name':'tm'},'spec':{" + SELECTED_TEMPLATE + "}}"),
