@@ -63,6 +63,8 @@ record Printers(List<Column> columns, BiFunction<JsonNode, Instant, Row> rows) {
                     WorkloadPrinters::controllerRevision);
             case "policy/poddisruptionbudgets" -> new Printers(WorkloadPrinters.POD_DISRUPTION_BUDGETS,
                     WorkloadPrinters::podDisruptionBudget);
+            case "batch/jobs" -> new Printers(BatchPrinters.JOBS, BatchPrinters::job);
+            case "batch/cronjobs" -> new Printers(BatchPrinters.CRON_JOBS, BatchPrinters::cronJob);
             default -> new Printers(DEFAULT_COLUMNS, Printers::generic);
         };
     }

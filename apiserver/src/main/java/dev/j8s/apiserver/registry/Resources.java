@@ -15,6 +15,8 @@ import io.fabric8.kubernetes.api.model.apps.ControllerRevision;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import java.util.List;
@@ -111,7 +113,15 @@ public final class Resources {
                 new ResourceType("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", "poddisruptionbudget",
                         true, List.of("pdb"), List.of(), ALL_VERBS,
                         List.of(new ResourceType.Subresource("status", "policy", "v1", "PodDisruptionBudget", STATUS_VERBS)),
-                        PodDisruptionBudget.class, Set.of())));
+                        PodDisruptionBudget.class, Set.of()),
+                new ResourceType("batch", "v1", "Job", "jobs", "job", true,
+                        List.of(), List.of("all"), ALL_VERBS,
+                        List.of(new ResourceType.Subresource("status", "batch", "v1", "Job", STATUS_VERBS)),
+                        Job.class, Set.of()),
+                new ResourceType("batch", "v1", "CronJob", "cronjobs", "cronjob", true,
+                        List.of("cj"), List.of("all"), ALL_VERBS,
+                        List.of(new ResourceType.Subresource("status", "batch", "v1", "CronJob", STATUS_VERBS)),
+                        CronJob.class, Set.of())));
     }
 
     private static ResourceType.Subresource appsStatus(String kind) {
