@@ -7,8 +7,10 @@ import dev.j8s.controllers.deployment.DeploymentController;
 import dev.j8s.controllers.disruption.DisruptionController;
 import dev.j8s.controllers.garbagecollector.GarbageCollector;
 import dev.j8s.controllers.informers.InformerFactory;
+import dev.j8s.controllers.job.JobController;
 import dev.j8s.controllers.podgc.PodGarbageCollector;
 import dev.j8s.controllers.replicaset.ReplicaSetController;
+import dev.j8s.controllers.ttlafterfinished.TtlAfterFinishedController;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
@@ -54,6 +56,8 @@ public final class ControllerManager implements AutoCloseable {
         GarbageCollector gc = new GarbageCollector(client, informers, Kind.GARBAGE_COLLECTED, 4);
         PodGarbageCollector podGc = new PodGarbageCollector(client, informers, clock, options.terminatedPodGcThreshold());
         DisruptionController disruption = new DisruptionController(client, informers, clock);
+        JobController jobs = new JobController(client, informers, clock, 4);
+        TtlAfterFinishedController ttl = new TtlAfterFinishedController(client, informers, clock);
         informers.start();
         if (!informers.awaitSynced(Duration.ofSeconds(60))) {
             LOG.log(Level.WARNING, "informers not synced within 60s; the controllers start anyway and catch up");
@@ -64,8 +68,11 @@ public final class ControllerManager implements AutoCloseable {
         gc.start();
         podGc.start();
         disruption.start();
-        manager.running.addAll(List.of(replicaSets, deployments, daemonSets, gc, podGc, disruption));
-        LOG.log(Level.INFO, "controllers started: deployment, replicaset, daemonset, garbagecollector, podgc, disruption");
+        jobs.start();
+        ttl.start();
+        manager.running.addAll(List.of(replicaSets, deployments, daemonSets, gc, podGc, disruption, jobs, ttl));
+        LOG.log(Level.INFO, "controllers started: deployment, replicaset, daemonset, garbagecollector, podgc, disruption,"
+                + " job, ttl-after-finished");
         return manager;
     }
 
