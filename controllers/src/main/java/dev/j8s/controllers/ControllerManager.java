@@ -2,6 +2,7 @@ package dev.j8s.controllers;
 
 import dev.j8s.api.client.Kind;
 import dev.j8s.api.client.KubeClient;
+import dev.j8s.controllers.cronjob.CronJobController;
 import dev.j8s.controllers.daemon.DaemonSetController;
 import dev.j8s.controllers.deployment.DeploymentController;
 import dev.j8s.controllers.disruption.DisruptionController;
@@ -19,8 +20,8 @@ import java.util.List;
 
 /**
  * Runs the controllers of one cluster over one set of shared informers, as kube-controller-manager does: the
- * Deployment, ReplicaSet and DaemonSet controllers, the garbage collector, pod GC and the disruption controller,
- * all through a {@link KubeClient}. Thread-safe; {@link #close} stops everything it started.
+ * Deployment, ReplicaSet and DaemonSet controllers, the Job, TTL-after-finished and CronJob controllers, the garbage
+ * collector, pod GC and the disruption controller, all through a {@link KubeClient}. Thread-safe; {@link #close} stops everything it started.
  */
 public final class ControllerManager implements AutoCloseable {
 
@@ -58,6 +59,7 @@ public final class ControllerManager implements AutoCloseable {
         DisruptionController disruption = new DisruptionController(client, informers, clock);
         JobController jobs = new JobController(client, informers, clock, 4);
         TtlAfterFinishedController ttl = new TtlAfterFinishedController(client, informers, clock);
+        CronJobController cronJobs = new CronJobController(client, informers, clock);
         informers.start();
         if (!informers.awaitSynced(Duration.ofSeconds(60))) {
             LOG.log(Level.WARNING, "informers not synced within 60s; the controllers start anyway and catch up");
@@ -70,9 +72,11 @@ public final class ControllerManager implements AutoCloseable {
         disruption.start();
         jobs.start();
         ttl.start();
-        manager.running.addAll(List.of(replicaSets, deployments, daemonSets, gc, podGc, disruption, jobs, ttl));
+        cronJobs.start();
+        manager.running.addAll(List.of(replicaSets, deployments, daemonSets, gc, podGc, disruption, jobs, ttl,
+                cronJobs));
         LOG.log(Level.INFO, "controllers started: deployment, replicaset, daemonset, garbagecollector, podgc, disruption,"
-                + " job, ttl-after-finished");
+                + " job, ttl-after-finished, cronjob");
         return manager;
     }
 
