@@ -169,8 +169,7 @@ public final class JobController implements AutoCloseable {
         Optional<Job> job = jobOf(pod);
         if (job.isEmpty()) {
             if (hasFinalizer(pod) && Owners.controllerOf(pod).map(r -> "Job".equals(r.getKind())).orElse(true)) {
-                // an orphan (its Job is gone): nothing will count it, it must not stay Terminating forever
-                parallel.submit(() -> removeFinalizer(pod));
+                parallel.submit(() -> releaseIfOrphan(pod));
             }
             return;
         }
@@ -188,6 +187,24 @@ public final class JobController implements AutoCloseable {
             }
         }
         queue.add(key);
+    }
+
+    /**
+     * A pod with the tracking finalizer whose Job is not in the cache: the cache may just not have it yet (the pod
+     * and Job watches deliver independently, right after a start too), so the API decides. A pod whose Job is gone
+     * or finished, or that has no Job, loses the finalizer (nothing will count it, and it must not stay
+     * Terminating forever); one whose Job lives is left to that Job's sync.
+     */
+    private void releaseIfOrphan(Pod pod) {
+        Optional<OwnerReference> ref = Owners.controllerOf(pod);
+        if (ref.isPresent()) {
+            Optional<Job> owner = jobs.get(pod.getMetadata().getNamespace(), ref.get().getName());
+            if (owner.isPresent() && Owners.uid(owner.get()).equals(ref.get().getUid()) && !isFinished(owner.get())) {
+                queue.add(SharedInformer.key(owner.get()));
+                return;
+            }
+        }
+        removeFinalizer(pod);
     }
 
     private void podDeleted(Pod pod) {
