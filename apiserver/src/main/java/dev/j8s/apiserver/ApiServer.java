@@ -1,18 +1,26 @@
 package dev.j8s.apiserver;
 
-import dev.j8s.apiserver.admission.Admission;
-import dev.j8s.apiserver.admission.ServiceIpAllocator;
+import dev.j8s.api.Cluster;
+import dev.j8s.apiserver.authentication.UserInfo;
+import dev.j8s.apiserver.authorization.Authorizer;
+import dev.j8s.apiserver.http.AccessControl;
 import dev.j8s.apiserver.controllers.Controllers;
 import dev.j8s.apiserver.http.ApiHandler;
-import dev.j8s.apiserver.registry.Resources;
 import dev.j8s.apiserver.rest.ObjectService;
 import dev.j8s.apiserver.storage.SqliteStore;
 import dev.j8s.apiserver.storage.Store;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.lang.System.Logger.Level;
+import java.net.Socket;
 import java.nio.file.Files;
+import java.security.KeyStore;
+import java.security.cert.CRL;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.util.Collection;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509ExtendedTrustManager;
 import java.time.Clock;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -26,8 +34,9 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
- * One running API server: the SQLite store, admission, the HTTPS endpoint and the controllers a
- * single node needs. Thread-safe; {@link #close()} stops everything it started.
+ * One running API server: the SQLite store, authentication and authorization (Node, RBAC),
+ * admission, the HTTPS endpoint and the controllers a single node needs. Thread-safe;
+ * {@link #close()} stops everything it started.
  */
 public final class ApiServer implements AutoCloseable {
 
@@ -35,15 +44,15 @@ public final class ApiServer implements AutoCloseable {
 
     private final Server jetty;
     private final Store store;
-    private final ObjectService objects;
+    private final ApiCore core;
     private final Controllers controllers;
     private final ApiHandler handler;
     private final int port;
 
-    private ApiServer(Server jetty, Store store, ObjectService objects, Controllers controllers, ApiHandler handler, int port) {
+    private ApiServer(Server jetty, Store store, ApiCore core, Controllers controllers, ApiHandler handler, int port) {
         this.jetty = jetty;
         this.store = store;
-        this.objects = objects;
+        this.core = core;
         this.controllers = controllers;
         this.handler = handler;
         this.port = port;
@@ -56,17 +65,28 @@ public final class ApiServer implements AutoCloseable {
         }
         Store store = SqliteStore.open(config.stateDb());
         Server jetty = null;
+        ApiCore core = null;
         try {
-            Resources resources = Resources.builtin();
-            ServiceIpAllocator ips = new ServiceIpAllocator(config.serviceCidr());
-            Admission admission = new Admission(new StoreLookup(store), ips, config.admissionPlugins());
-            ObjectService objects = new ObjectService(store, resources, admission, Clock.systemUTC());
+            Clock clock = Clock.systemUTC();
+            ApiServerConfig.Identity identity = config.identity();
+            core = ApiCore.over(store, config.bearerToken(), config.serviceCidr(), config.admissionPlugins(), identity,
+                    clock);
+            ObjectService objects = core.objects();
+            AccessControl access = core.access();
 
             QueuedThreadPool pool = new QueuedThreadPool();
             pool.setName("j8s-api");
             pool.setVirtualThreadsExecutor(Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("j8s-api-", 0).factory()));
             jetty = new Server(pool);
-            SslContextFactory.Server ssl = new SslContextFactory.Server();
+            // client certificates are asked for (naming the cluster CA) and checked by the x509 authenticator, as
+            // upstream's RequestClientCert: one from another CA is a failed credential (401), not a failed handshake
+            SslContextFactory.Server ssl = new SslContextFactory.Server() {
+                @Override
+                protected TrustManager[] getTrustManagers(KeyStore trustStore, Collection<? extends CRL> crls) {
+                    return new TrustManager[] {new ClientCertificates(identity.clientCa())};
+                }
+            };
+            ssl.setWantClientAuth(true);
             ssl.setKeyStorePath(config.keyStore().toString());
             ssl.setKeyStoreType("PKCS12");
             ssl.setKeyStorePassword(config.keyStorePassword());
@@ -83,20 +103,24 @@ public final class ApiServer implements AutoCloseable {
             connector.setIdleTimeout(60_000);
             jetty.addConnector(connector);
             String address = config.listen().getHostString() + ":" + config.listen().getPort();
-            ApiHandler handler = new ApiHandler(config.bearerToken(), objects, address);
+            ApiHandler handler = new ApiHandler(access, objects, address);
             jetty.setHandler(handler);
             // pods/exec upgrades to a WebSocket from inside ApiHandler (no servlet context)
             ServerWebSocketContainer.ensure(jetty);
             jetty.setStopTimeout(5_000);
             jetty.start();
             int port = connector.getLocalPort();
-            Controllers controllers = new Controllers(objects, config.nodeName(), ips.firstAddress(), port);
+            Controllers controllers = new Controllers(objects, config.nodeName(), core.ips().firstAddress(), port,
+                    identity.rootCaPem(), core.tokens());
             controllers.bootstrap();
             controllers.start();
             LOG.log(Level.INFO, "API server serving address=" + config.listen().getHostString() + ":" + port
                     + " node=" + config.nodeName());
-            return new ApiServer(jetty, store, objects, controllers, handler, port);
+            return new ApiServer(jetty, store, core, controllers, handler, port);
         } catch (Exception e) {
+            if (core != null) {
+                core.close();
+            }
             if (jetty != null) {
                 try {
                     jetty.stop();
@@ -122,6 +146,19 @@ public final class ApiServer implements AutoCloseable {
         handler.attachPodExec(source);
     }
 
+    /**
+     * The API as {@code user} from inside this JVM: every call is authorized for that user by the same chain as
+     * over HTTPS and admitted as that user (the embedded kubelet acts as {@code system:node:<node>}).
+     */
+    public Cluster cluster(UserInfo user) {
+        return core.cluster(user);
+    }
+
+    /** The authorizer chain (privileged group, then the configured modes). */
+    public Authorizer authorizer() {
+        return core.authorizer();
+    }
+
     /** The port actually bound (useful with port 0). */
     public int port() {
         return port;
@@ -129,7 +166,7 @@ public final class ApiServer implements AutoCloseable {
 
     /** In-process access to the objects, for the components that run in this JVM. */
     public ObjectService objects() {
-        return objects;
+        return core.objects();
     }
 
     /** Blocks until the server stops. */
@@ -146,19 +183,48 @@ public final class ApiServer implements AutoCloseable {
         } catch (Exception e) {
             LOG.log(Level.WARNING, "stopping the HTTP server failed", e);
         }
+        core.close();
         store.close();
     }
 
-    /** Admission's read access to stored objects. */
-    private record StoreLookup(Store store) implements Admission.Lookup {
-        @Override
-        public Optional<ObjectNode> get(String resource, String namespace, String name) {
-            return store.get(resource, namespace, name);
+    /**
+     * Accepts any client certificate during the handshake (the x509 authenticator decides what it is worth) and
+     * names the cluster CA as the issuer clients should pick a certificate of.
+     */
+    private static final class ClientCertificates extends X509ExtendedTrustManager {
+        private final X509Certificate[] issuers;
+
+        ClientCertificates(Optional<X509Certificate> ca) {
+            this.issuers = ca.map(c -> new X509Certificate[] {c}).orElse(new X509Certificate[0]);
         }
 
         @Override
-        public List<ObjectNode> list(String resource, String namespace) {
-            return store.list(resource, namespace).items();
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) { }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) { }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) { }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+            throw new CertificateException("the API server trusts no servers");
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+            throw new CertificateException("the API server trusts no servers");
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            throw new CertificateException("the API server trusts no servers");
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return issuers.clone();
         }
     }
 }

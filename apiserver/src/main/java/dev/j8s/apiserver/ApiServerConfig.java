@@ -1,7 +1,13 @@
 package dev.j8s.apiserver;
 
+import dev.j8s.apiserver.authentication.ServiceAccountKeys;
+import dev.j8s.apiserver.authentication.ServiceAccountTokens;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -11,10 +17,11 @@ import java.util.Set;
  * @param stateDb         the SQLite database file ({@code <data-dir>/state.db})
  * @param keyStore        PKCS#12 keystore holding the serving certificate and key
  * @param keyStorePassword its password
- * @param bearerToken     the token every request must present
+ * @param bearerToken     the admin token ({@code system:admin} in {@code system:masters})
  * @param nodeName        the name of this machine's Node, to which unbound pods are bound
  * @param serviceCidr     the ClusterIP range ({@code 10.96.0.0/12})
  * @param admissionPlugins admission plugins enabled beyond the defaults (e.g. {@code AlwaysPullImages})
+ * @param identity        client CA, service-account key and issuer, authorization modes
  */
 public record ApiServerConfig(
         InetSocketAddress listen,
@@ -24,10 +31,58 @@ public record ApiServerConfig(
         String bearerToken,
         String nodeName,
         String serviceCidr,
-        Set<String> admissionPlugins) {
+        Set<String> admissionPlugins,
+        Identity identity) {
 
     public ApiServerConfig {
         admissionPlugins = Set.copyOf(admissionPlugins);
+    }
+
+    /** A configuration with {@link Identity#ephemeral()}: no client certificates, a key that lives in memory. */
+    public ApiServerConfig(InetSocketAddress listen, Path stateDb, Path keyStore, String keyStorePassword,
+                           String bearerToken, String nodeName, String serviceCidr, Set<String> admissionPlugins) {
+        this(listen, stateDb, keyStore, keyStorePassword, bearerToken, nodeName, serviceCidr, admissionPlugins,
+                Identity.ephemeral());
+    }
+
+    /**
+     * Who may call and as whom pods act.
+     *
+     * @param clientCa           the CA whose client certificates authenticate users (CN user, O groups); none to
+     *                           accept no certificates
+     * @param rootCaPem          the CA bundle published to every namespace as {@code kube-root-ca.crt}
+     * @param serviceAccountKey  the key service-account tokens are signed with (RSA or EC P-256)
+     * @param issuer             the tokens' issuer and the API's audience
+     * @param authorizationModes upstream's {@code --authorization-mode}: {@code Node}, {@code RBAC},
+     *                           {@code AlwaysAllow}, {@code AlwaysDeny}, in order
+     */
+    public record Identity(Optional<X509Certificate> clientCa, String rootCaPem, KeyPair serviceAccountKey,
+                           String issuer, List<String> authorizationModes) {
+
+        public static final List<String> DEFAULT_AUTHORIZATION_MODES = List.of("Node", "RBAC");
+        public static final Set<String> AUTHORIZATION_MODES = Set.of("Node", "RBAC", "AlwaysAllow", "AlwaysDeny");
+
+        public Identity {
+            authorizationModes = List.copyOf(authorizationModes);
+            for (String mode : authorizationModes) {
+                if (!AUTHORIZATION_MODES.contains(mode)) {
+                    throw new IllegalArgumentException("authorization mode \"" + mode + "\" is not one of "
+                            + AUTHORIZATION_MODES.stream().sorted().toList());
+                }
+            }
+        }
+
+        /** No client CA, an in-memory RSA key, the default issuer and modes. */
+        public static Identity ephemeral() {
+            return new Identity(Optional.empty(), "", ServiceAccountKeys.generateRsa(),
+                    ServiceAccountTokens.DEFAULT_ISSUER, DEFAULT_AUTHORIZATION_MODES);
+        }
+
+        @Override
+        public String toString() {
+            return "Identity[clientCa=" + clientCa.map(c -> c.getSubjectX500Principal().toString()).orElse("none")
+                    + ", issuer=" + issuer + ", authorizationModes=" + authorizationModes + ", key=<redacted>]";
+        }
     }
 
     @Override

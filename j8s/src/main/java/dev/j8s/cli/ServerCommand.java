@@ -12,7 +12,8 @@ import java.util.HashSet;
 import java.util.Set;
 import dev.j8s.apiserver.ApiServer;
 import dev.j8s.apiserver.ApiServerConfig;
-import dev.j8s.apiserver.local.InProcessCluster;
+import dev.j8s.apiserver.authentication.ServiceAccountTokens;
+import dev.j8s.apiserver.authentication.UserInfo;
 import dev.j8s.api.Cluster;
 import dev.j8s.kubeconfig.Kubeconfig;
 import dev.j8s.kubelet.Kubelet;
@@ -36,6 +37,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -91,6 +93,10 @@ final class ServerCommand implements Callable<Integer> {
             description = "Admission plugins to enable beyond the defaults, e.g. AlwaysPullImages.")
     private List<String> admissionPlugins = new ArrayList<>();
 
+    @Option(names = "--authorization-mode", paramLabel = "MODE[,MODE...]", split = ",",
+            description = "Authorizers after system:masters, in order: Node, RBAC, AlwaysAllow, AlwaysDeny (default: Node,RBAC).")
+    private List<String> authorizationModes = new ArrayList<>(ApiServerConfig.Identity.DEFAULT_AUTHORIZATION_MODES);
+
     @Option(names = "--merge-kubeconfig",
             description = "Also add this cluster to ~/.kube/config (other entries are kept; the current context is set only if none was).")
     private boolean mergeKubeconfig;
@@ -141,9 +147,16 @@ final class ServerCommand implements Callable<Integer> {
         delete(kubeconfig);
 
         ClusterPki pki = ClusterPki.ensure(settings.pkiDir(), servingNames(settings), Clock.systemUTC());
+        ApiServerConfig.Identity identity;
+        try {
+            identity = new ApiServerConfig.Identity(Optional.of(pki.caCertificate()), pki.caPem(),
+                    pki.serviceAccountKey(), ServiceAccountTokens.DEFAULT_ISSUER, authorizationModes);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--authorization-mode: " + e.getMessage(), e);
+        }
         ApiServerConfig config = new ApiServerConfig(settings.listen().socketAddress(), settings.stateDb(),
                 pki.keyStore(), pki.keyStorePassword(), pki.adminToken(), settings.nodeName(),
-                settings.serviceCidr(), settings.admissionPlugins());
+                settings.serviceCidr(), settings.admissionPlugins(), identity);
         LOG.log(Level.INFO, "starting API server listen={0} dataDir={1} node={2}",
                 settings.listen(), settings.dataDir(), settings.nodeName());
         ApiServer server = ApiServer.start(config);
@@ -195,9 +208,10 @@ final class ServerCommand implements Callable<Integer> {
             LOG.log(Level.ERROR, "the kubelet cannot start, pods will not run: {0}", e.getMessage());
             return null;
         }
-        // The kubelet runs in this JVM: it reaches the API through the same verbs, admission and watch as over
-        // HTTPS, minus TLS, HTTP and JSON (a kubelet joining a remote API server uses Cluster.connect instead).
-        Cluster cluster = InProcessCluster.of(server.objects());
+        // The kubelet runs in this JVM: it reaches the API through the same verbs, authorization (as
+        // system:node:<node>, by the Node authorizer), admission (NodeRestriction) and watch as over HTTPS, minus
+        // TLS, HTTP and JSON (a kubelet joining a remote API server uses Cluster.connect instead).
+        Cluster cluster = server.cluster(UserInfo.node(settings.nodeName()));
         ImageStore images = ImageStore.open(dataDir.resolve("images"), RegistryOptions.DEFAULT);
         restorePullRecords(images, credentials);
         Kubelet kubelet = new Kubelet(KubeletConfig.of(settings.nodeName(), dataDir, runDir,

@@ -28,6 +28,7 @@ import dev.j8s.kubelet.status.PodStatusGenerator;
 import dev.j8s.kubelet.status.PodStatusInput;
 import dev.j8s.kubelet.status.StatusManager;
 import dev.j8s.kubelet.status.WaitingReason;
+import dev.j8s.kubelet.token.TokenManager;
 import dev.j8s.kubelet.volumemanager.VolumeManager;
 import dev.j8s.runtime.ContainerRuntime;
 import dev.j8s.runtime.ContainerState;
@@ -115,7 +116,7 @@ public final class Kubelet implements AutoCloseable {
         Supplier<DownwardApi.Node> node = () -> new DownwardApi.Node(List.of(nodeIp),
                 NodeStatuses.allocatable(facts()));
         this.volumes = new VolumeManager(config.dataDir().resolve("pods"), recorder, HostFacts.memoryTotal(), objects,
-                node, clock);
+                node, clock, Optional.of(new TokenManager(cluster, clock)));
         this.manager = new KubeRuntimeManager(runtime, imageManager, recorder, logs, backOff, clock,
                 config.hostResolvConf(), Optional.of(credentials.podCredentials(cluster::secret, recorder)),
                 new PodContainerOptions(new EnvironmentVariables(objects), volumes, node, recorder));

@@ -13,6 +13,7 @@ import dev.j8s.apiserver.protobuf.KubernetesProtobuf;
 import dev.j8s.apiserver.registry.ResourceType;
 import dev.j8s.apiserver.rest.DeleteOptions;
 import dev.j8s.apiserver.rest.ObjectService;
+import dev.j8s.apiserver.rest.Reviews;
 import dev.j8s.apiserver.selection.FieldSelector;
 import dev.j8s.apiserver.selection.LabelSelector;
 import dev.j8s.apiserver.storage.Store;
@@ -37,12 +38,14 @@ import java.util.OptionalLong;
 final class ResourceEndpoints {
 
     private final ObjectService objects;
+    private final AccessControl access;
     private final Watcher watcher;
     private volatile PodLogSource podLogs;
     private volatile PodExecSource podExec;
 
-    ResourceEndpoints(ObjectService objects) {
+    ResourceEndpoints(ObjectService objects, AccessControl access) {
         this.objects = objects;
+        this.access = access;
         this.watcher = new Watcher(objects);
     }
 
@@ -65,6 +68,15 @@ final class ResourceEndpoints {
             throw ApiError.NotFound.path();
         }
         String ns = path.namespace();
+        if (Reviews.isReview(type.group(), type.kind())) {
+            if (!method.equals("POST") || !path.name().isEmpty() || (type.namespaced() && ns.isEmpty())) {
+                throw new ApiError.MethodNotSupported();
+            }
+            ObjectNode review = access.reviews().create(type.group(), type.version(), type.kind(), ns,
+                    decodeBody(ex, ex.body()));
+            ex.json(201, review);
+            return;
+        }
         if (!path.subresource().isEmpty()) {
             if (!type.hasSubresource(path.subresource())) {
                 throw ApiError.NotFound.path();
@@ -452,6 +464,12 @@ final class ResourceEndpoints {
                 log(ex, type, ns, name);
             }
             case "exec" -> ExecEndpoint.serve(ex, objects.get(type, ns, name), name, Optional.ofNullable(podExec));
+            case "token" -> {
+                if (!method.equals("POST")) {
+                    throw new ApiError.MethodNotSupported();
+                }
+                ex.json(201, access.tokenRequests().create(ns, name, decodeBody(ex, ex.body())));
+            }
             default -> throw new ApiError.MethodNotSupported();
         }
     }

@@ -333,6 +333,7 @@ public final class ObjectService {
         ObjectNode current = store.get(key, nsKey, name)
                 .orElseThrow(() -> new ApiError.NotFound(type.qualifiedResource(), name));
         checkPreconditions(type, name, current, options);
+        admission.admitDelete(st, current);
         if (options.dryRun()) {
             return new Deleted(toServed(type, current), !hasPendingDeletion(st, current, options));
         }
