@@ -6,6 +6,7 @@ import dev.j8s.apiserver.authorization.Authorizer;
 import dev.j8s.apiserver.http.AccessControl;
 import dev.j8s.apiserver.controllers.Controllers;
 import dev.j8s.apiserver.http.ApiHandler;
+import dev.j8s.apiserver.http.ConnectionGuard;
 import dev.j8s.apiserver.rest.ObjectService;
 import dev.j8s.apiserver.storage.SqliteStore;
 import dev.j8s.apiserver.storage.Store;
@@ -103,7 +104,9 @@ public final class ApiServer implements AutoCloseable {
             connector.setIdleTimeout(60_000);
             jetty.addConnector(connector);
             String address = config.listen().getHostString() + ":" + config.listen().getPort();
-            ApiHandler handler = new ApiHandler(access, objects, address);
+            ConnectionGuard guard = new ConnectionGuard(config.limits());
+            connector.addEventListener(guard);
+            ApiHandler handler = new ApiHandler(access, objects, address, config.limits(), Optional.of(guard));
             jetty.setHandler(handler);
             // pods/exec upgrades to a WebSocket from inside ApiHandler (no servlet context)
             ServerWebSocketContainer.ensure(jetty);

@@ -2,6 +2,7 @@ package dev.j8s.apiserver;
 
 import dev.j8s.apiserver.authentication.ServiceAccountKeys;
 import dev.j8s.apiserver.authentication.ServiceAccountTokens;
+import dev.j8s.apiserver.http.ServingLimits;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -21,6 +22,7 @@ import java.util.Set;
  * @param nodeName        the name of this machine's Node, to which unbound pods are bound
  * @param serviceCidr     the ClusterIP range ({@code 10.96.0.0/12})
  * @param admissionPlugins admission plugins enabled beyond the defaults (e.g. {@code AlwaysPullImages})
+ * @param limits          request timeout, in-flight limits and the bounds on connections that did not authenticate
  * @param identity        client CA, service-account key and issuer, authorization modes
  */
 public record ApiServerConfig(
@@ -32,17 +34,30 @@ public record ApiServerConfig(
         String nodeName,
         String serviceCidr,
         Set<String> admissionPlugins,
+        ServingLimits limits,
         Identity identity) {
 
     public ApiServerConfig {
         admissionPlugins = Set.copyOf(admissionPlugins);
     }
 
-    /** A configuration with {@link Identity#ephemeral()}: no client certificates, a key that lives in memory. */
+    /** A configuration with upstream's default limits and {@link Identity#ephemeral()}. */
     public ApiServerConfig(InetSocketAddress listen, Path stateDb, Path keyStore, String keyStorePassword,
                            String bearerToken, String nodeName, String serviceCidr, Set<String> admissionPlugins) {
         this(listen, stateDb, keyStore, keyStorePassword, bearerToken, nodeName, serviceCidr, admissionPlugins,
-                Identity.ephemeral());
+                ServingLimits.DEFAULT, Identity.ephemeral());
+    }
+
+    /** This configuration with other limits. */
+    public ApiServerConfig withLimits(ServingLimits other) {
+        return new ApiServerConfig(listen, stateDb, keyStore, keyStorePassword, bearerToken, nodeName, serviceCidr,
+                admissionPlugins, other, identity);
+    }
+
+    /** This configuration with another identity. */
+    public ApiServerConfig withIdentity(Identity other) {
+        return new ApiServerConfig(listen, stateDb, keyStore, keyStorePassword, bearerToken, nodeName, serviceCidr,
+                admissionPlugins, limits, other);
     }
 
     /**

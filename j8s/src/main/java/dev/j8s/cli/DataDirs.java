@@ -1,11 +1,18 @@
 package dev.j8s.cli;
 
+import dev.j8s.fs.PrivateFiles;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /** Where j8s keeps its state unless told otherwise. Thread-safe. */
 final class DataDirs {
 
     static final Path ROOT_DEFAULT = Path.of("/var/lib/j8s");
+    private static final System.Logger LOG = System.getLogger(DataDirs.class.getName());
 
     private DataDirs() {}
 
@@ -26,6 +33,26 @@ final class DataDirs {
     static Path resolve(Path dir, HostEnvironment host) {
         Path chosen = dir != null ? dir : defaultFor(host);
         return chosen.toAbsolutePath().normalize();
+    }
+
+    /**
+     * Creates the data dir with mode 0700, or takes group and others' permissions away from an existing one
+     * (logged): it holds Secrets (the store and its WAL), keys, logs and container root filesystems with their
+     * setuid files, none of which another local user may reach. Its parents are created as usual.
+     */
+    static void createPrivate(Path dir) {
+        try {
+            if (!Files.isDirectory(dir)) {
+                Files.createDirectories(dir.getParent());
+                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            }
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            // created meanwhile (or not a directory: the tightening below and the store then say so)
+        } catch (IOException e) {
+            throw new UncheckedIOException("create data directory " + dir, e);
+        }
+        PrivateFiles.tighten(dir).ifPresent(was -> LOG.log(Level.WARNING,
+                "data directory was open to other users, made private dir={0} mode={1} now=rwx------", dir, was));
     }
 
     static Path kubeconfig(Path dataDir) {

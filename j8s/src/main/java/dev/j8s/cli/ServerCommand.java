@@ -12,6 +12,7 @@ import java.util.HashSet;
 import java.util.Set;
 import dev.j8s.apiserver.ApiServer;
 import dev.j8s.apiserver.ApiServerConfig;
+import dev.j8s.apiserver.http.ServingLimits;
 import dev.j8s.apiserver.authentication.ServiceAccountTokens;
 import dev.j8s.apiserver.authentication.UserInfo;
 import dev.j8s.api.Cluster;
@@ -140,7 +141,7 @@ final class ServerCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
         Path kubeconfig = settings.kubeconfig();
-        createDataDir(settings.dataDir());
+        DataDirs.createPrivate(settings.dataDir());
         // One process owns a data dir: a second server would run a second kubelet over the same containers.
         dataDirLock = DataDirLock.acquire(settings.dataDir(), DataDirLock.SERVER);
         // The kubeconfig appears only once this run serves: remove the one a previous run left behind.
@@ -156,7 +157,7 @@ final class ServerCommand implements Callable<Integer> {
         }
         ApiServerConfig config = new ApiServerConfig(settings.listen().socketAddress(), settings.stateDb(),
                 pki.keyStore(), pki.keyStorePassword(), pki.adminToken(), settings.nodeName(),
-                settings.serviceCidr(), settings.admissionPlugins(), identity);
+                settings.serviceCidr(), settings.admissionPlugins(), ServingLimits.DEFAULT, identity);
         LOG.log(Level.INFO, "starting API server listen={0} dataDir={1} node={2}",
                 settings.listen(), settings.dataDir(), settings.nodeName());
         ApiServer server = ApiServer.start(config);
@@ -317,14 +318,6 @@ final class ServerCommand implements Callable<Integer> {
 
     private ServingNames servingNames(ServerSettings settings) {
         return servingNames(settings, host.hostname());
-    }
-
-    private static void createDataDir(Path dir) {
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new UncheckedIOException("create data directory " + dir, e);
-        }
     }
 
     private static void delete(Path file) {

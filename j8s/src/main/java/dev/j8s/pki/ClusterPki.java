@@ -244,11 +244,7 @@ public record ClusterPki(Path directory, X509Certificate caCertificate, X509Cert
     }
 
     private static void writePublic(Path file, String content) {
-        try {
-            Files.writeString(file, content, StandardCharsets.US_ASCII);
-        } catch (IOException e) {
-            throw new UncheckedIOException("write " + file, e);
-        }
+        PrivateFiles.writeWorldReadable(file, content.getBytes(StandardCharsets.US_ASCII));
     }
 
     private static String read(Path file) {

@@ -54,6 +54,18 @@ final class BusyboxRegistry implements BeforeAllCallback, AfterAllCallback {
         return registry.pushLayout(layout, tag, name);
     }
 
+    /**
+     * Runs pod {@code name} of {@code busybox:<tag>} whose shell sleeps until SIGTERM (an exec target), and waits
+     * until it is Running.
+     */
+    void runShell(String name, String tag) {
+        Kubectl kubectl = servers.kubectl();
+        kubectl.run("run", name, "--image=" + image(tag), "--",
+                "sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done").ok();
+        Await.until(LocalRegistry.timeout(), "pod " + name + " is Running",
+                () -> kubectl.run("get", "pod", name).ok().cells(), cells -> cells.get(1).get(2).equals("Running"));
+    }
+
     /** The busybox image reference with {@code tag}. */
     String image(String tag) {
         return host() + "/busybox:" + tag;

@@ -29,6 +29,8 @@ final class J8sServer implements AutoCloseable {
     private final String nodeName;
     private final List<Path> logFiles = new ArrayList<>();
     private List<String> extraArgs = List.of();
+    private List<String> launcher = List.of();
+    private List<String> jvmArgs = List.of();
     private Process process;
     private ClusterAccess access;
     private ApiClient api;
@@ -49,6 +51,15 @@ final class J8sServer implements AutoCloseable {
      * write files there and returns extra {@code j8s server} flags, used by every (re)start.
      */
     static J8sServer start(String nodeName, java.util.function.Function<Path, List<String>> setup) {
+        return start(nodeName, List.of(), List.of(), setup);
+    }
+
+    /**
+     * Like {@link #start(String, java.util.function.Function)}, with the JVM run through {@code launcher} (e.g.
+     * {@code prlimit --nofile=N:N}, which execs it) and given {@code jvmArgs} (system properties) on the first start.
+     */
+    static J8sServer start(String nodeName, List<String> launcher, List<String> jvmArgs,
+                           java.util.function.Function<Path, List<String>> setup) {
         Path root;
         try {
             root = Files.createTempDirectory("j8s-e2e-");
@@ -56,6 +67,8 @@ final class J8sServer implements AutoCloseable {
             throw new UncheckedIOException("create a temporary directory for j8s server", e);
         }
         J8sServer server = new J8sServer(root, nodeName);
+        server.launcher = List.copyOf(launcher);
+        server.jvmArgs = List.copyOf(jvmArgs);
         try {
             server.extraArgs = List.copyOf(setup.apply(Files.createDirectories(server.dataDir)));
             server.launch();
@@ -88,6 +101,11 @@ final class J8sServer implements AutoCloseable {
     /** The Java 25 launcher: the one running these tests (Java 25 compiled them). */
     static Path java() {
         return Path.of(System.getProperty("java.home"), "bin", "java");
+    }
+
+    /** The directory holding the data dir, the logs and the scratch directories. */
+    Path root() {
+        return root;
     }
 
     Path dataDir() {
@@ -144,6 +162,11 @@ final class J8sServer implements AutoCloseable {
         }
     }
 
+    /** Waits until the process ended by itself (a crash point, say); true when it did within {@code timeout}. */
+    boolean awaitEnd(Duration timeout) {
+        return awaitExit(timeout);
+    }
+
     /** SIGKILL, as a crash or power loss of the process would end it; returns once it is gone. */
     void kill9() {
         process.destroyForcibly();
@@ -172,6 +195,12 @@ final class J8sServer implements AutoCloseable {
 
     /** Starts the server again on the same data directory (a new free port) once the old process is gone. */
     void restart() {
+        restart(jvmArgs);
+    }
+
+    /** As {@link #restart()}, with these JVM arguments from now on. */
+    void restart(List<String> jvmArgs) {
+        this.jvmArgs = List.copyOf(jvmArgs);
         if (isAlive()) {
             throw new IllegalStateException("restart j8s server: pid " + process.pid() + " is still running");
         }
@@ -286,8 +315,10 @@ final class J8sServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("remove stale " + kubeconfig(), e);
         }
-        List<String> command = new ArrayList<>(List.of(java().toString(), "-Xmx512m", "-XX:+UseSerialGC",
-                "-jar", jar().toString(), "server",
+        List<String> command = new ArrayList<>(launcher);
+        command.addAll(List.of(java().toString(), "-Xmx512m", "-XX:+UseSerialGC"));
+        command.addAll(jvmArgs);
+        command.addAll(List.of("-jar", jar().toString(), "server",
                 "--data-dir", dataDir.toString(), "--listen", "127.0.0.1:0", "--node-name", nodeName));
         command.addAll(extraArgs);
         ProcessBuilder builder = new ProcessBuilder(command)

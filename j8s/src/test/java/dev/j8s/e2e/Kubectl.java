@@ -110,6 +110,12 @@ final class Kubectl {
         return new Background(started);
     }
 
+    /** Like {@link #start}, with kubectl's stdin a pipe the test writes to ({@link Background#stdin()}). */
+    Background startWithStdinPipe(String... args) {
+        return new Background(launch(null, args));
+    }
+
+    /** Starts kubectl; its stdin is {@code stdin}, or a pipe when null. */
     private Started launch(String stdin, String... args) {
         List<String> command = new ArrayList<>();
         command.add(binary.toString());
@@ -121,12 +127,14 @@ final class Kubectl {
         Path in = home.resolve(".e2e-out").resolve("kubectl-" + n + ".stdin");
         try {
             Files.createDirectories(out.getParent());
-            Files.writeString(in, stdin);
             ProcessBuilder builder = new ProcessBuilder(command)
                     .directory(home.toFile())
                     .redirectOutput(out.toFile())
-                    .redirectError(err.toFile())
-                    .redirectInput(in.toFile());
+                    .redirectError(err.toFile());
+            if (stdin != null) {
+                Files.writeString(in, stdin);
+                builder.redirectInput(in.toFile());
+            }
             Map<String, String> environment = builder.environment();
             environment.keySet().removeIf(k -> k.startsWith("KUBE") || k.startsWith("KUBECTL"));
             environment.put("HOME", home.toString());
@@ -207,6 +215,11 @@ final class Kubectl {
 
         String stderr() {
             return read(started.stderr);
+        }
+
+        /** kubectl's stdin, when started with {@link #startWithStdinPipe}. */
+        java.io.OutputStream stdin() {
+            return started.process.getOutputStream();
         }
 
         /** Waits until stdout satisfies {@code condition}; an AssertionError with the output after {@code timeout}. */

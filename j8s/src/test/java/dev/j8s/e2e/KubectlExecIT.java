@@ -25,11 +25,7 @@ class KubectlExecIT {
 
     @BeforeAll
     static void startPod() {
-        Kubectl kubectl = SERVERS.kubectl();
-        kubectl.run("run", "shell", "--image=" + REGISTRY.image("1.0"), "--",
-                "sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done").ok();
-        Await.until(LocalRegistry.timeout(), "pod shell is Running",
-                () -> kubectl.run("get", "pod", "shell").ok().cells(), cells -> cells.get(1).get(2).equals("Running"));
+        REGISTRY.runShell("shell", "1.0");
     }
 
     @Test

@@ -25,14 +25,19 @@ final class ServerExtension implements BeforeAllCallback, BeforeEachCallback, Af
 
     private final Optional<String> sharedNodeName;
     private final java.util.function.Function<Path, List<String>> sharedSetup;
+    private final List<String> sharedLauncher;
+    private final List<String> sharedJvmArgs;
     private final List<J8sServer> servers = new ArrayList<>();
     private final Map<J8sServer, J8sServer.LogMark> marks = new HashMap<>();
     private J8sServer shared;
     private Path home;
 
-    private ServerExtension(Optional<String> sharedNodeName, java.util.function.Function<Path, List<String>> sharedSetup) {
+    private ServerExtension(Optional<String> sharedNodeName, java.util.function.Function<Path, List<String>> sharedSetup,
+                            List<String> sharedLauncher, List<String> sharedJvmArgs) {
         this.sharedNodeName = sharedNodeName;
         this.sharedSetup = sharedSetup;
+        this.sharedLauncher = List.copyOf(sharedLauncher);
+        this.sharedJvmArgs = List.copyOf(sharedJvmArgs);
     }
 
     /** One server shared by the whole class, named node {@code nodeName}. */
@@ -45,12 +50,20 @@ final class ServerExtension implements BeforeAllCallback, BeforeEachCallback, Af
      * before the first start (see {@link J8sServer#start(String, java.util.function.Function)}).
      */
     static ServerExtension shared(String nodeName, java.util.function.Function<Path, List<String>> setup) {
-        return new ServerExtension(Optional.of(nodeName), setup);
+        return new ServerExtension(Optional.of(nodeName), setup, List.of(), List.of());
+    }
+
+    /**
+     * One server shared by the whole class whose JVM runs through {@code launcher} (see
+     * {@link J8sServer#start(String, List, List, java.util.function.Function)}) with {@code jvmArgs} on its first start.
+     */
+    static ServerExtension shared(String nodeName, List<String> launcher, List<String> jvmArgs) {
+        return new ServerExtension(Optional.of(nodeName), dataDir -> List.of(), launcher, jvmArgs);
     }
 
     /** No shared server: tests call {@link #startServer(String)}. */
     static ServerExtension perTest() {
-        return new ServerExtension(Optional.empty(), dataDir -> List.of());
+        return new ServerExtension(Optional.empty(), dataDir -> List.of(), List.of(), List.of());
     }
 
     @Override
@@ -60,7 +73,10 @@ final class ServerExtension implements BeforeAllCallback, BeforeEachCallback, Af
         } catch (IOException e) {
             throw new UncheckedIOException("create a kubectl HOME", e);
         }
-        sharedNodeName.ifPresent(name -> shared = startServer(name, sharedSetup));
+        sharedNodeName.ifPresent(name -> {
+            shared = J8sServer.start(name, sharedLauncher, sharedJvmArgs, sharedSetup);
+            servers.add(shared);
+        });
     }
 
     @Override

@@ -26,7 +26,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -53,11 +54,19 @@ public final class ApiHandler extends Handler.Abstract {
 
     private static final System.Logger LOG = System.getLogger(ApiHandler.class.getName());
 
-    /** Upstream's defaults: --max-requests-inflight and --max-mutating-requests-inflight. */
-    static final int MAX_IN_FLIGHT = 400;
-    static final int MAX_MUTATING_IN_FLIGHT = 200;
-    /** Upstream's --request-timeout for everything but watches, logs and exec. */
-    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
+    /** The subresources whose requests are long-running (upstream's {@code BasicLongRunningRequestCheck}). */
+    static final Set<String> LONG_RUNNING_SUBRESOURCES = Set.of("log", "exec", "attach", "portforward", "proxy");
+    /**
+     * What upstream's timeout filter writes when a request outlives {@code --request-timeout}: the Status of
+     * {@code NewTimeoutError("request did not complete within the allotted timeout", 0)} encoded by itself (no kind,
+     * {@code details} empty), as Go sniffs its content type; clients print their own words for a 504 without a
+     * Status they can decode.
+     */
+    static final String TIMEOUT_BODY = "{\"metadata\":{},\"status\":\"Failure\",\"message\":\"Timeout: request did not "
+            + "complete within the allotted timeout\",\"reason\":\"Timeout\",\"details\":{},\"code\":504}\n";
+    /** What upstream's max-in-flight filter writes ({@code http.Error}) with {@code Retry-After: 1}. */
+    static final String TOO_MANY_REQUESTS_BODY = "Too many requests, please try again later.\n";
+    private static final String PLAIN_TEXT = "text/plain; charset=utf-8";
     private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(
             Thread.ofVirtual().name("j8s-api-timeout").factory());
 
@@ -66,13 +75,28 @@ public final class ApiHandler extends Handler.Abstract {
     private final Discovery discovery;
     private final OpenApi openApi;
     private final ResourceEndpoints endpoints;
-    private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
-    private final Semaphore mutatingInFlight = new Semaphore(MAX_MUTATING_IN_FLIGHT);
+    private final ServingLimits limits;
+    private final Semaphore inFlight;
+    private final Semaphore mutatingInFlight;
+    private final Optional<ConnectionGuard> connections;
     private final String serverAddress;
     private volatile boolean ready = true;
 
     public ApiHandler(AccessControl access, ObjectService objects, String serverAddress) {
+        this(access, objects, serverAddress, ServingLimits.DEFAULT, Optional.empty());
+    }
+
+    /**
+     * @param limits      request timeout and in-flight limits
+     * @param connections the connector's guard, told of every authenticated request
+     */
+    public ApiHandler(AccessControl access, ObjectService objects, String serverAddress, ServingLimits limits,
+                      Optional<ConnectionGuard> connections) {
         this.access = access;
+        this.limits = limits;
+        this.inFlight = new Semaphore(limits.maxRequestsInFlight());
+        this.mutatingInFlight = new Semaphore(limits.maxMutatingRequestsInFlight());
+        this.connections = connections;
         this.resources = objects.resources();
         this.discovery = new Discovery(resources);
         this.openApi = new OpenApi(resources);
@@ -100,20 +124,25 @@ public final class ApiHandler extends Handler.Abstract {
         Exchange ex = new Exchange(request, response, callback);
         String method = request.getMethod();
         boolean mutating = !(method.equals("GET") || method.equals("HEAD") || method.equals("OPTIONS"));
-        boolean longRunning = isLongRunning(request);
+        boolean longRunning = isLongRunning(ex);
         Semaphore limit = mutating ? mutatingInFlight : inFlight;
         boolean acquired = false;
-        ScheduledFuture<?> deadline = longRunning ? null : TIMER.schedule(ex::abortAfterTimeout,
-                REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> deadline = longRunning ? null : TIMER.schedule(ex::timeOut,
+                limits.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
         try {
             UserInfo user = authenticate(request);
+            if (!user.isAnonymous()) {
+                connections.ifPresent(c -> c.authenticated(request));
+            }
             user = Impersonation.apply(user, headers(request), access.authorizer());
             authorize(user, request);
             if (!longRunning) {
                 acquired = limit.tryAcquire();
                 if (!acquired) {
                     response.getHeaders().put("Retry-After", "1");
-                    throw new ApiError.TooManyRequests();
+                    response.getHeaders().put("X-Content-Type-Options", "nosniff");
+                    ex.text(429, TOO_MANY_REQUESTS_BODY);
+                    return true;
                 }
             }
             RequestUser.runAs(user, () -> route(ex));
@@ -134,13 +163,23 @@ public final class ApiHandler extends Handler.Abstract {
         return true;
     }
 
-    private static boolean isLongRunning(Request request) {
-        String path = request.getHttpURI().getPath();
-        if (path.endsWith("/log") || path.endsWith("/exec") || path.endsWith("/attach")) {
-            return true;
+    /**
+     * Whether the request is exempt from the request timeout and the in-flight limits, decided as upstream from
+     * the parsed path and query: a subresource such as {@code log} or {@code exec}, or a watch (a GET of a
+     * collection with {@code watch} true, as {@link ResourceEndpoints} serves it). A {@code watch} anywhere else
+     * in the query, or on another verb, does not count.
+     */
+    static boolean isLongRunning(Exchange ex) {
+        Optional<ApiPath> path = ApiPath.parse(ex.request.getHttpURI().getPath());
+        if (path.isEmpty() || path.get().plural().isEmpty()) {
+            return false;
         }
-        String query = request.getHttpURI().getQuery();
-        return query != null && (query.contains("watch=true") || query.contains("watch=1"));
+        if (!path.get().subresource().isEmpty()) {
+            return LONG_RUNNING_SUBRESOURCES.contains(path.get().subresource());
+        }
+        String method = ex.request.getMethod();
+        return (method.equals("GET") || method.equals("HEAD")) && path.get().name().isEmpty()
+                && ResourceEndpoints.isWatch(ex);
     }
 
     private UserInfo authenticate(Request request) {
@@ -288,14 +327,15 @@ public final class ApiHandler extends Handler.Abstract {
 
     /**
      * One request and its response, with helpers to read the bounded body and write JSON,
-     * text or a Status. Not thread-safe; used by the request's own thread.
+     * text or a Status. Not thread-safe; used by the request's own thread, but for {@link #timeOut}, which
+     * races it for the response: whoever commits first answers, the other's writes are dropped.
      */
     static final class Exchange {
         final Request request;
         final Response response;
         private final Callback callback;
         private Fields query;
-        private boolean committed;
+        private final java.util.concurrent.atomic.AtomicBoolean committed = new java.util.concurrent.atomic.AtomicBoolean();
         private boolean upgraded;
         private OutputStream stream;
 
@@ -369,10 +409,16 @@ public final class ApiHandler extends Handler.Abstract {
         }
 
         void bytes(int status, String contentType, byte[] body, String cacheControl) {
-            if (committed) {
-                return;
+            if (committed.compareAndSet(false, true)) {
+                write(status, contentType, body, cacheControl);
             }
-            committed = true;
+        }
+
+        private void write(int status, String contentType, byte[] body) {
+            write(status, contentType, body, "no-cache, private");
+        }
+
+        private void write(int status, String contentType, byte[] body, String cacheControl) {
             response.setStatus(status);
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
             response.getHeaders().put("Cache-Control", cacheControl);
@@ -386,7 +432,9 @@ public final class ApiHandler extends Handler.Abstract {
 
         /** Starts a streamed (chunked) response and returns its stream; the headers are flushed at once. */
         OutputStream startStream(int status, String contentType) throws IOException {
-            committed = true;
+            if (!committed.compareAndSet(false, true)) {
+                throw new IOException("the response was already written");
+            }
             response.setStatus(status);
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
             response.getHeaders().put("Cache-Control", "no-cache, private");
@@ -396,7 +444,7 @@ public final class ApiHandler extends Handler.Abstract {
         }
 
         void error(ApiError e) {
-            if (committed) {
+            if (committed.get()) {
                 return;
             }
             if (e.code() >= 500) {
@@ -407,13 +455,23 @@ public final class ApiHandler extends Handler.Abstract {
         }
 
         /**
-         * Ends a request that outlived the request timeout (a client trickling its body, say):
-         * the connection is closed, which fails the blocked read and frees the thread.
+         * Answers a request that outlived the request timeout (a client trickling its body, a slow store) with
+         * upstream's 504, unless its response was written already. The handler may go on meanwhile; what it
+         * writes later is dropped, and a read of a body that never came ends when Jetty completes the exchange.
          */
-        void abortAfterTimeout() {
-            LOG.log(Level.WARNING, "request timed out path=" + request.getHttpURI().getPath()
-                    + " timeout=" + REQUEST_TIMEOUT.toSeconds() + "s");
-            request.getConnectionMetaData().getConnection().getEndPoint().close();
+        void timeOut() {
+            if (!committed.compareAndSet(false, true)) {
+                return;
+            }
+            LOG.log(Level.WARNING, "request timed out method=" + request.getMethod() + " path="
+                    + request.getHttpURI().getPath());
+            try {
+                response.reset(); // what the handler set so far is not part of upstream's answer
+            } catch (IllegalStateException e) {
+                // committed meanwhile by a stream: nothing else can be said
+                return;
+            }
+            write(504, PLAIN_TEXT, TIMEOUT_BODY.getBytes(StandardCharsets.UTF_8));
         }
 
         /** The request's callback, for a connection upgrade that completes it itself. */
@@ -423,7 +481,7 @@ public final class ApiHandler extends Handler.Abstract {
 
         /** Records that the connection was upgraded: the upgrade owns the callback from now on. */
         void markUpgraded() {
-            committed = true;
+            committed.set(true);
             upgraded = true;
         }
 
@@ -441,7 +499,7 @@ public final class ApiHandler extends Handler.Abstract {
                 }
                 return;
             }
-            if (!committed) {
+            if (!committed.get()) {
                 json(500, new ApiError.InternalError("no response was written").toStatus());
             }
         }

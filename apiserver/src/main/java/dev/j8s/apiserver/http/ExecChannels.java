@@ -32,8 +32,12 @@ import org.eclipse.jetty.websocket.api.StatusCode;
  * JSON ({@code {"Width":100,"Height":30}}). The command is started only once the first size arrived
  * (kubectl sends it right after connecting; we wait at most {@link #INITIAL_SIZE_WAIT}), so it starts
  * on a terminal of the right size; later sizes resize it.
+ *
+ * <p>Stdin is bounded: the next frame is demanded from Jetty only once the previous one was written to the
+ * command (or dropped), so a client sending faster than the command reads is held back by TCP, never by
+ * memory here. Control frames wait behind a blocked write too, as they would in the socket.
  */
-public final class ExecChannels implements Session.Listener.AutoDemanding {
+public final class ExecChannels implements Session.Listener {
 
     private static final System.Logger LOG = System.getLogger(ExecChannels.class.getName());
 
@@ -104,6 +108,21 @@ public final class ExecChannels implements Session.Listener.AutoDemanding {
             stdinWriter.execute(this::closeStdin);
         }
         Thread.ofVirtual().name("j8s-exec-start").start(this::run);
+        session.demand();
+    }
+
+    /** Asks Jetty for the next frame; without it nothing more is read from the connection. */
+    private void demand() {
+        Session s = session;
+        if (s != null && s.isOpen()) {
+            s.demand();
+        }
+    }
+
+    /** Done with one frame: its buffer goes back to Jetty and the next frame may come. */
+    private void next(Callback callback) {
+        callback.succeed();
+        demand();
     }
 
     private void run() {
@@ -202,56 +221,76 @@ public final class ExecChannels implements Session.Listener.AutoDemanding {
     @Override
     public void onWebSocketBinary(ByteBuffer payload, Callback callback) {
         if (!payload.hasRemaining()) {
-            callback.succeed();
+            next(callback);
             return;
         }
         byte channel = payload.get();
         switch (channel) {
             case STDIN -> {
                 if (!options.stdin() || stdinClosed) {
-                    callback.succeed();
+                    next(callback);
                     return;
                 }
                 byte[] data = new byte[payload.remaining()];
                 payload.get(data);
                 // the write may block on a full pipe: keep it off Jetty's thread, on one ordered writer so
-                // data and the close signal reach the command in the order they were sent
-                stdinWriter.execute(() -> {
-                    java.util.Optional<ExecProcess> p = awaitProcess(process);
-                    if (p.isEmpty()) {
-                        callback.succeed();
-                        return;
-                    }
-                    try {
-                        OutputStream in = p.get().stdin();
-                        in.write(data);
-                        in.flush();
-                    } catch (IOException e) {
-                        stdinClosed = true; // the command closed its stdin: later input is dropped, as upstream
-                    }
-                    callback.succeed();
-                });
+                // data and the close signal reach the command in the order they were sent; the next frame
+                // is demanded once this one is written
+                try {
+                    stdinWriter.execute(() -> {
+                        writeStdin(data);
+                        next(callback);
+                    });
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    callback.succeed(); // the session is over
+                }
             }
             case CLOSE -> {
                 if (v5 && payload.hasRemaining() && payload.get() == STDIN) {
                     stdinWriter.execute(this::closeStdin);
                 }
-                callback.succeed();
+                next(callback);
             }
             case RESIZE -> {
                 if (options.tty()) {
                     // a bad message is dropped: the terminal keeps its size, the session goes on
                     parseResize(payload).ifPresent(this::resize);
                 }
-                callback.succeed();
+                next(callback);
             }
-            default -> callback.succeed(); // unknown channels are ignored
+            default -> next(callback); // unknown channels are ignored
+        }
+    }
+
+    private void writeStdin(byte[] data) {
+        if (!stdinClosed && !writeStdin(process, data)) {
+            stdinClosed = true; // the command closed its stdin: later input is dropped, as upstream
+        }
+    }
+
+    /**
+     * Writes one chunk of stdin to the command once it runs (shared with SPDY); false when the command closed
+     * its stdin. Blocks while the command does not read: the caller reads no more input meanwhile.
+     */
+    static boolean writeStdin(CompletableFuture<ExecProcess> process, byte[] data) {
+        java.util.Optional<ExecProcess> p = awaitProcess(process);
+        if (p.isEmpty()) {
+            return true; // never started or gone: nothing to write to, and nothing to report
+        }
+        try {
+            OutputStream in = p.get().stdin();
+            in.write(data);
+            in.flush();
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 
     @Override
     public void onWebSocketText(String message) {
         // the channel protocol is binary only; text frames carry nothing for us
+        demand();
     }
 
     @Override
@@ -260,6 +299,12 @@ public final class ExecChannels implements Session.Listener.AutoDemanding {
         if (s != null && s.isOpen()) {
             s.sendPong(payload, Callback.NOOP);
         }
+        demand();
+    }
+
+    @Override
+    public void onWebSocketPong(ByteBuffer payload) {
+        demand();
     }
 
     @Override

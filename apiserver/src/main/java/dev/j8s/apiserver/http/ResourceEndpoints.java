@@ -132,7 +132,8 @@ final class ResourceEndpoints {
         }
     }
 
-    private static boolean isWatch(ApiHandler.Exchange ex) {
+    /** Whether a GET of a collection is a watch: {@code watch=true} or {@code watch=1}. */
+    static boolean isWatch(ApiHandler.Exchange ex) {
         String w = ex.param("watch");
         return w.equals("true") || w.equals("1");
     }

@@ -6,7 +6,6 @@ import dev.j8s.apiserver.rest.ExecProcess;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -23,7 +22,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jetty.io.AbstractConnection;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
@@ -41,8 +39,9 @@ import org.eclipse.jetty.util.FutureCallback;
  *
  * <p>Hostile input ends the session, never the server: a malformed or oversized frame is answered by
  * GOAWAY and the connection is closed, which kills the command. We send as fast as the socket takes
- * (spdystream neither sends nor honours WINDOW_UPDATE); our own reading pauses while too much stdin
- * waits for the command, so a fast client is held back by TCP.
+ * (spdystream neither sends nor honours WINDOW_UPDATE); our own reading pauses from a stdin frame until the
+ * command took it, so a client faster than the command is held back by TCP, and at most one stdin frame
+ * waits here (spdystream ignores the window we credit, so only the socket can hold it back).
  */
 final class SpdyConnection extends AbstractConnection implements Connection.UpgradeTo {
 
@@ -73,8 +72,6 @@ final class SpdyConnection extends AbstractConnection implements Connection.Upgr
     private static final Duration SEND_TIMEOUT = Duration.ofSeconds(30);
     /** How long we wait for the client to close after the last frame before we close. */
     private static final Duration LINGER = Duration.ofSeconds(10);
-    /** Stdin bytes we hold for the command before we stop reading from the socket. */
-    static final int MAX_PENDING_STDIN = 256 * 1024;
     private static final int INITIAL_BUFFER = 64 * 1024;
 
     private final ExecEndpoint.Options options;
@@ -90,7 +87,6 @@ final class SpdyConnection extends AbstractConnection implements Connection.Upgr
     private final ExecutorService resizer =
             Executors.newSingleThreadExecutor(Thread.ofVirtual().name("j8s-spdy-resize").factory());
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final AtomicLong pendingStdin = new AtomicLong();
     private final AtomicBoolean paused = new AtomicBoolean();
 
     // read-path state: touched only by the thread running onFillable (one at a time)
@@ -302,10 +298,9 @@ final class SpdyConnection extends AbstractConnection implements Connection.Upgr
         StreamType type = streams.get(d.streamId());
         int n = d.data().length;
         if (type == StreamType.STDIN && options.stdin() && !stdinClosed && n > 0) {
-            // written off the read path, in order; the window is credited once the command took it
-            if (pendingStdin.addAndGet(n) > MAX_PENDING_STDIN) {
-                paused.set(true);
-            }
+            // written off the read path, in order; no frame is read until the command took this one, whose
+            // window is then credited
+            paused.set(true);
             byte[] data = d.data();
             int stream = d.streamId();
             stdinWriter.execute(() -> writeStdin(stream, data));
@@ -371,20 +366,12 @@ final class SpdyConnection extends AbstractConnection implements Connection.Upgr
 
     private void writeStdin(int streamId, byte[] data) {
         try {
-            Optional<ExecProcess> p = ExecChannels.awaitProcess(process);
-            if (p.isPresent() && !stdinClosed) {
-                try {
-                    OutputStream in = p.get().stdin();
-                    in.write(data);
-                    in.flush();
-                } catch (IOException e) {
-                    stdinClosed = true; // the command closed its stdin: later input is dropped, as upstream
-                }
+            if (!stdinClosed && !ExecChannels.writeStdin(process, data)) {
+                stdinClosed = true; // the command closed its stdin: later input is dropped, as upstream
             }
             credit(streamId, data.length);
         } finally {
-            long left = pendingStdin.addAndGet(-data.length);
-            if (left <= MAX_PENDING_STDIN / 2 && paused.compareAndSet(true, false) && !closed.get()) {
+            if (paused.compareAndSet(true, false) && !closed.get()) {
                 getExecutor().execute(this::onFillable);
             }
         }

@@ -8,8 +8,12 @@ import dev.j8s.apiserver.errors.ApiError;
 import dev.j8s.apiserver.json.Json;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -18,11 +22,13 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -106,6 +112,39 @@ public final class SqliteStore implements Store {
         trimToWindow();
     }
 
+    /**
+     * Creates the database file with mode 0600 before SQLite opens it (SQLite gives the {@code -wal} and
+     * {@code -shm} files the database's mode), and takes group and others' permissions away from the files
+     * an older run left readable (logged): they hold every Secret.
+     */
+    static void makePrivate(Path file) {
+        try {
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } catch (FileAlreadyExistsException e) {
+            // an existing store: checked below
+        } catch (IOException e) {
+            throw new StorageException("open store " + file + ": create: " + e.getMessage(), e);
+        }
+        for (String suffix : List.of("", "-wal", "-shm", "-journal")) {
+            Path f = file.resolveSibling(file.getFileName() + suffix);
+            try {
+                if (!Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                Set<PosixFilePermission> mode = Files.getPosixFilePermissions(f);
+                Set<PosixFilePermission> owner = EnumSet.noneOf(PosixFilePermission.class);
+                mode.stream().filter(p -> p.name().startsWith("OWNER_")).forEach(owner::add);
+                if (!owner.equals(mode)) {
+                    Files.setPosixFilePermissions(f, owner);
+                    LOG.log(Level.WARNING, "store file was open to other users, made private file={0} mode={1} now={2}",
+                            f, PosixFilePermissions.toString(mode), PosixFilePermissions.toString(owner));
+                }
+            } catch (IOException e) {
+                throw new StorageException("open store " + file + ": restrict the mode of " + f + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
     /** Opens (or creates, with its parent directories) the store at {@code dbFile}. */
     public static SqliteStore open(Path dbFile) {
         return open(dbFile, DEFAULT_RETAINED_REVISIONS);
@@ -127,6 +166,7 @@ public final class SqliteStore implements Store {
         } catch (IOException e) {
             throw new StorageException("open store " + file + ": create directory: " + e.getMessage(), e);
         }
+        makePrivate(file);
         Connection connection;
         try {
             connection = DriverManager.getConnection("jdbc:sqlite:" + file);

@@ -2,6 +2,7 @@ package dev.j8s.apiserver.testing;
 
 import dev.j8s.apiserver.ApiServer;
 import dev.j8s.apiserver.ApiServerConfig;
+import dev.j8s.apiserver.http.ServingLimits;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -19,6 +20,11 @@ public final class TlsApiServer {
 
   /** Starts the server; the caller closes it. */
   public static ApiServer start(Path dir, String token) throws IOException, InterruptedException {
+    return start(dir, token, ServingLimits.DEFAULT);
+  }
+
+  /** Starts the server with these limits; the caller closes it. */
+  public static ApiServer start(Path dir, String token, ServingLimits limits) throws IOException, InterruptedException {
     Path keystore = dir.resolve("server.p12");
     Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
         "-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1", "-storetype", "PKCS12",
@@ -31,6 +37,7 @@ public final class TlsApiServer {
       throw new IllegalStateException("keytool failed: " + output);
     }
     return ApiServer.start(new ApiServerConfig(new InetSocketAddress("127.0.0.1", 0), dir.resolve("state.db"),
-        keystore, "changeit", token, "node1", "10.96.0.0/12", Set.of()));
+        keystore, "changeit", token, "node1", "10.96.0.0/12", Set.of(), limits,
+        ApiServerConfig.Identity.ephemeral()));
   }
 }

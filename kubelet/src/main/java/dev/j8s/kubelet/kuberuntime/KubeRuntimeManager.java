@@ -376,13 +376,8 @@ public final class KubeRuntimeManager {
         ImageConfig image = record.config();
         Map<String, String> env = ContainerSpecs.env(image, options.env());
         List<String> argv = ContainerSpecs.argv(c, image, options.env());
-        Path logPath = logs.logFile(pod.getMetadata().getNamespace(), pod.getMetadata().getName(),
+        Path logPath = logs.createLogFile(pod.getMetadata().getNamespace(), pod.getMetadata().getName(),
                 pod.getMetadata().getUid(), c.getName(), attempt);
-        try {
-            Files.createDirectories(logPath.getParent());
-        } catch (IOException e) {
-            throw new UncheckedIOException("create log directory " + logPath.getParent(), e);
-        }
         String imageId = record.references().stream().filter(r -> r.contains("@")).findFirst()
                 .orElse(ready.imageRef());
         Map<String, String> labels = Map.of(Labels.POD_UID, pod.getMetadata().getUid(),

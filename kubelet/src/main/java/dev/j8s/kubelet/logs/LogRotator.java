@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -117,6 +118,9 @@ public final class LogRotator {
         continue;
       }
       Path tmp = file.resolveSibling(name + ".gz.tmp");
+      // container output is as private as the Secrets it may print: 0600, as conmon writes the live file
+      Files.deleteIfExists(tmp);
+      Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
       try (InputStream in = Files.newInputStream(file);
            OutputStream out = new GZIPOutputStream(Files.newOutputStream(tmp), 64 * 1024)) {
         in.transferTo(out);

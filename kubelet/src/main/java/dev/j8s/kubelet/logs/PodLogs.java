@@ -3,11 +3,16 @@ package dev.j8s.kubelet.logs;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -32,6 +37,34 @@ public final class PodLogs {
   public Path containerDir(String namespace, String podName, String podUid, String container) {
     return root.resolve("logs").resolve("pods").resolve(namespace + "_" + podName + "_" + podUid)
         .resolve(container);
+  }
+
+  /**
+   * Creates the (empty) log file of one instance of a container with mode 0600 in directories only the owner
+   * may enter, unless it exists: conmon then appends to it and keeps its mode. Container output is as
+   * private as the pod's Secrets it may print.
+   */
+  public Path createLogFile(String namespace, String podName, String podUid, String container, int restartCount) {
+    Path file = logFile(namespace, podName, podUid, container, restartCount);
+    FileAttribute<Set<PosixFilePermission>> privateDir =
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+    try {
+      Files.createDirectories(root);
+      Path logs = root.resolve("logs");
+      for (Path dir : List.of(logs, logs.resolve("pods"), file.getParent().getParent(), file.getParent())) {
+        try {
+          Files.createDirectory(dir, privateDir);
+        } catch (FileAlreadyExistsException e) {
+          // made before, or meanwhile by another container of the pod
+        }
+      }
+      Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    } catch (FileAlreadyExistsException e) {
+      // a restart that reuses the attempt number: conmon appends
+    } catch (IOException e) {
+      throw new UncheckedIOException("create log file " + file, e);
+    }
+    return file;
   }
 
   /** The log file conmon writes for one instance of a container. */

@@ -58,6 +58,8 @@ public final class RegistryClient {
     private static final HttpResponse.BodyHandler<InputStream> BODY = ReadAheadBody.handler(16);
     static final int MAX_REDIRECTS = 5;
     static final int MAX_SMALL_BODY = 64 * 1024;
+    /** The overall deadline of a body that is not a blob (manifest, token, redirect or error), on top of the stall rule. */
+    static final Duration SMALL_BODY_DEADLINE = Duration.ofSeconds(60);
     private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(32).build()).build());
 
@@ -118,7 +120,7 @@ public final class RegistryClient {
         String what = ref.repository() + (byDigest.isPresent() ? "@" : ":") + tagOrDigest;
         HttpResponse<InputStream> r = exchange(ref, uri, Map.of("Accept", MediaTypes.MANIFEST_ACCEPT), "fetch manifest " + what);
         String contentType = r.headers().firstValue("Content-Type").orElse("");
-        byte[] body = readBounded(r, Manifests.MAX_DOCUMENT_BYTES, "manifest " + what);
+        byte[] body = readBounded(r, Manifests.MAX_DOCUMENT_BYTES, "manifest " + what, options);
         Manifest m = Manifests.parse(contentType, body, byDigest.map(Digest::algorithm).orElse("sha256"));
         if (byDigest.isPresent() && !m.digest().equals(byDigest.get())) {
             throw new RegistryException("fetch manifest " + what + ": content has digest " + m.digest(), 0);
@@ -215,7 +217,7 @@ public final class RegistryClient {
             }
             int status = r.statusCode();
             if (status == 301 || status == 302 || status == 303 || status == 307 || status == 308) {
-                discard(r);
+                discard(r, options);
                 String location = r.headers().firstValue("Location")
                         .orElseThrow(() -> new RegistryException(action + ": redirect without Location", status));
                 if (++hops > MAX_REDIRECTS) {
@@ -234,7 +236,7 @@ public final class RegistryClient {
             }
             if (status == 401) {
                 String header = r.headers().firstValue("WWW-Authenticate").orElse("");
-                discard(r);
+                discard(r, options);
                 if (!sameOrigin) {
                     // Never authorize against a host the operator did not name (containerd PR #13894).
                     throw new RegistryException(action + ": unauthorized by redirect target " + current.getHost()
@@ -249,7 +251,7 @@ public final class RegistryClient {
                 continue;
             }
             if (status == 429 || status >= 500) {
-                String body = errorBody(r);
+                String body = errorBody(r, options);
                 if (++attempt < options.maxAttempts()) {
                     backoff(attempt, action, status + " " + body);
                     current = uri;
@@ -259,15 +261,15 @@ public final class RegistryClient {
                 throw new RegistryException(action + ": " + status + " " + body, status);
             }
             if (status == 404) {
-                discard(r);
+                discard(r, options);
                 throw new RegistryException(action + ": not found", status);
             }
             if (status == 403) {
-                String body = errorBody(r);
+                String body = errorBody(r, options);
                 throw new RegistryException(action + ": denied: " + body, status);
             }
             if (status / 100 != 2) {
-                String body = errorBody(r);
+                String body = errorBody(r, options);
                 throw new RegistryException(action + ": unexpected status " + status + " " + body, status);
             }
             return r;
@@ -432,19 +434,19 @@ public final class RegistryClient {
         }
         int status = r.statusCode();
         if (status / 100 == 3) {
-            discard(r);
+            discard(r, options);
             throw new RegistryException(action + ": token service " + realm.getHost() + " redirected; refusing", status);
         }
         if (status == 401 || status == 403) {
-            discard(r);
+            discard(r, options);
             throw new RegistryException(action + ": token service " + realm.getHost()
                     + " rejected the credentials (" + status + ")", 401);
         }
         if (status != 200) {
-            String body = errorBody(r);
+            String body = errorBody(r, options);
             throw new RegistryException(action + ": token service " + realm.getHost() + ": " + status + " " + body, status);
         }
-        byte[] body = readBounded(r, MAX_SMALL_BODY, "token response");
+        byte[] body = readBounded(r, MAX_SMALL_BODY, "token response from " + realm.getHost(), options);
         try {
             JsonNode n = JSON.readTree(body);
             String token = n.path("token").asText(n.path("access_token").asText(""));
@@ -468,9 +470,18 @@ public final class RegistryClient {
 
     // ---------------------------------------------------------------- bodies
 
-    static byte[] readBounded(HttpResponse<InputStream> r, int max, String what) {
+    /**
+     * A body that is not a blob, guarded like one: it fails when it delivers too little in a stall window or
+     * outlives {@link #SMALL_BODY_DEADLINE}, so a registry that answers headers and then nothing cannot hold a
+     * pull (and the node's pull slot) forever.
+     */
+    static InputStream guarded(HttpResponse<InputStream> r, RegistryOptions options) {
+        return new StallGuardedInputStream(r.body(), options.stallWindow(), options.stallMinBytes(), SMALL_BODY_DEADLINE);
+    }
+
+    static byte[] readBounded(HttpResponse<InputStream> r, int max, String what, RegistryOptions options) {
         long declared = r.headers().firstValueAsLong("Content-Length").orElse(-1);
-        try (InputStream in = r.body()) {
+        try (InputStream in = guarded(r, options)) {
             if (declared > max) {
                 throw new RegistryException("rejecting " + declared + " byte " + what + ": larger than " + max, r.statusCode());
             }
@@ -489,8 +500,8 @@ public final class RegistryClient {
         }
     }
 
-    private static String errorBody(HttpResponse<InputStream> r) {
-        try (InputStream in = r.body()) {
+    private static String errorBody(HttpResponse<InputStream> r, RegistryOptions options) {
+        try (InputStream in = guarded(r, options)) {
             byte[] b = in.readNBytes(MAX_SMALL_BODY);
             String s = new String(b, StandardCharsets.UTF_8).strip().replaceAll("\\s+", " ");
             return s.length() > 300 ? s.substring(0, 300) + "…" : s;
@@ -499,8 +510,8 @@ public final class RegistryClient {
         }
     }
 
-    private static void discard(HttpResponse<InputStream> r) {
-        try (InputStream in = r.body()) {
+    private static void discard(HttpResponse<InputStream> r, RegistryOptions options) {
+        try (InputStream in = guarded(r, options)) {
             in.readNBytes(MAX_SMALL_BODY);
         } catch (IOException ignored) {
             // connection is dropped instead
@@ -527,29 +538,30 @@ public final class RegistryClient {
         private void open() {
             Map<String, String> headers = position == 0 ? Map.of() : Map.of("Range", "bytes=" + position + "-");
             HttpResponse<InputStream> r = exchange(ref, uri, headers, action);
-            long remaining = d.size() - position;
-            InputStream body = r.body();
-            if (position > 0 && r.statusCode() == 206) {
+            boolean ranged = position > 0 && r.statusCode() == 206;
+            if (ranged) {
                 String range = r.headers().firstValue("Content-Range").orElse("");
                 if (!range.startsWith("bytes " + position + "-")) {
-                    discard(r);
+                    discard(r, options);
                     throw new RegistryException(action + ": registry answered Range " + position + " with " + range, 206);
                 }
-            } else if (position > 0) {
-                try {
-                    body.skipNBytes(position); // no Range support: skip what we already have
-                } catch (IOException e) {
-                    throw new RegistryException(action + ": " + e.getMessage(), e);
-                }
-                remaining = d.size();
             }
+            long remaining = ranged ? d.size() - position : d.size();
             long declared = r.headers().firstValueAsLong("Content-Length").orElse(-1);
             if (declared >= 0 && declared != remaining) {
-                discard(r);
+                discard(r, options);
                 throw new ContentException(action + ": Content-Length " + declared + " does not match descriptor size " + d.size());
             }
             Duration deadline = Duration.ofSeconds(60).plusSeconds(d.size() / Math.max(1, options.minBlobRate()));
-            current = new StallGuardedInputStream(body, options.stallWindow(), options.stallMinBytes(), deadline);
+            current = new StallGuardedInputStream(r.body(), options.stallWindow(), options.stallMinBytes(), deadline);
+            if (position > 0 && !ranged) {
+                try {
+                    current.skipNBytes(position); // no Range support: skip what we already have, guarded as well
+                } catch (IOException e) {
+                    closeCurrent();
+                    throw new RegistryException(action + ": " + e.getMessage(), e);
+                }
+            }
         }
 
         @Override

@@ -42,6 +42,7 @@ class RegistryClientFaultTest {
 
     HttpServer server(Handler h) throws IOException {
         HttpServer s = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        s.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()); // a stalled exchange blocks no other
         s.createContext("/", ex -> {
             try {
                 h.handle(ex);
@@ -56,9 +57,123 @@ class RegistryClientFaultTest {
         return s;
     }
 
+    /** Released after each test: the stalled exchanges then end. */
+    final java.util.concurrent.CountDownLatch unstall = new java.util.concurrent.CountDownLatch(1);
+
     @AfterEach
     void stop() {
+        unstall.countDown();
         servers.forEach(s -> s.stop(0));
+    }
+
+    /** Headers promising 1000 bytes of {@code status}, 10 bytes of body, then nothing until the test ends. */
+    void stallAfterHeaders(HttpExchange ex, int status) throws IOException {
+        ex.sendResponseHeaders(status, 1000);
+        OutputStream out = ex.getResponseBody();
+        out.write("{\"stalled\"".getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        try {
+            unstall.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static final byte[] MANIFEST = ("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\","
+            + "\"config\":{\"mediaType\":\"" + MediaTypes.OCI_CONFIG + "\",\"digest\":\"" + BLOB_DIGEST + "\",\"size\":"
+            + BLOB.length + "},\"layers\":[]}").getBytes(StandardCharsets.UTF_8);
+
+    static void sendManifest(HttpExchange ex) throws IOException {
+        ex.getResponseHeaders().add("Content-Type", MediaTypes.OCI_MANIFEST);
+        send(ex, 200, MANIFEST);
+    }
+
+    /**
+     * {@code action} fails within two stall windows (the watchdog looks once per window), naming the stall; then
+     * the same client fetches the manifest: nothing was left holding it.
+     */
+    static void failsWithinTheStallWindowAndTheNextFetchProceeds(RegistryClient client, HttpServer registry,
+                                                                 org.assertj.core.api.ThrowableAssert.ThrowingCallable action) {
+        long start = System.nanoTime();
+        assertThatThrownBy(action).hasMessageContaining("stalled: fewer than 1024 bytes in 400 ms");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(FAST.stallWindow().multipliedBy(2)
+                .plusMillis(500));
+        assertThat(client.fetchManifest(ref(registry)).digest()).isEqualTo(dev.j8s.oci.reference.Digest.sha256(MANIFEST));
+    }
+
+    @Test
+    void aManifestBodyThatStallsAfterItsHeadersFailsWithinTheStallWindow() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        HttpServer registry = server(ex -> {
+            if (calls.incrementAndGet() == 1) {
+                ex.getResponseHeaders().add("Content-Type", MediaTypes.OCI_MANIFEST);
+                stallAfterHeaders(ex, 200);
+            } else {
+                sendManifest(ex);
+            }
+        });
+        RegistryClient client = alice();
+        failsWithinTheStallWindowAndTheNextFetchProceeds(client, registry, () -> client.fetchManifest(ref(registry)));
+    }
+
+    @Test
+    void aTokenBodyThatStallsAfterItsHeadersFailsWithinTheStallWindow() throws Exception {
+        AtomicInteger tokenCalls = new AtomicInteger();
+        HttpServer token = server(ex -> {
+            if (tokenCalls.incrementAndGet() == 1) {
+                ex.getResponseHeaders().add("Content-Type", "application/json");
+                stallAfterHeaders(ex, 200);
+            } else {
+                send(ex, 200, "{\"token\":\"tok-1\",\"expires_in\":300}".getBytes(StandardCharsets.UTF_8));
+            }
+        });
+        HttpServer registry = server(ex -> {
+            if (!"Bearer tok-1".equals(ex.getRequestHeaders().getFirst("Authorization"))) {
+                ex.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"http://127.0.0.1:"
+                        + token.getAddress().getPort() + "/token\",service=\"reg\"");
+                send(ex, 401, new byte[0]);
+                return;
+            }
+            sendManifest(ex);
+        });
+        RegistryClient client = alice();
+        failsWithinTheStallWindowAndTheNextFetchProceeds(client, registry, () -> client.fetchManifest(ref(registry)));
+    }
+
+    @Test
+    void aRedirectBodyThatStallsAfterItsHeadersIsGivenUpWithinTheStallWindowAndTheRedirectFollowed() throws Exception {
+        HttpServer registry = server(ex -> {
+            if (ex.getRequestURI().getPath().startsWith("/elsewhere/")) {
+                sendManifest(ex);
+            } else {
+                ex.getResponseHeaders().add("Location", "/elsewhere/manifest");
+                stallAfterHeaders(ex, 307);
+            }
+        });
+        long start = System.nanoTime();
+
+        assertThat(alice().fetchManifest(ref(registry)).digest()).isEqualTo(dev.j8s.oci.reference.Digest.sha256(MANIFEST));
+
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(FAST.stallWindow().multipliedBy(2)
+                .plusMillis(500));
+    }
+
+    @Test
+    void anErrorBodyThatStallsAfterItsHeadersFailsWithinTheStallWindow() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        HttpServer registry = server(ex -> {
+            if (calls.incrementAndGet() == 1) {
+                stallAfterHeaders(ex, 403);
+            } else {
+                sendManifest(ex);
+            }
+        });
+        RegistryClient client = alice();
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> client.fetchManifest(ref(registry))).hasMessageContaining(": denied");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(FAST.stallWindow().multipliedBy(2)
+                .plusMillis(500));
+        assertThat(client.fetchManifest(ref(registry)).digest()).isEqualTo(dev.j8s.oci.reference.Digest.sha256(MANIFEST));
     }
 
     static void send(HttpExchange ex, int status, byte[] body) throws IOException {

@@ -93,6 +93,11 @@ public final class ConmonRuntime implements ContainerRuntime {
           socketsDir(), config.runcRoot())) {
         Files.createDirectories(dir);
       }
+      // Container root filesystems (setuid files and all), bundles with their env and records: nothing another
+      // local user may reach (CVE-2021-41091). Not nosuid: setuid files work inside the containers.
+      for (Path dir : List.of(sandboxesDir(), containersDir(), config.runDir())) {
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("create runtime directories", e);
     }
@@ -355,7 +360,14 @@ public final class ConmonRuntime implements ContainerRuntime {
   public void removePodSandbox(String sandboxId) {
     settleNetwork(sandboxId);
     Path dir = sandboxesDir().resolve(sandboxId);
-    Optional<Meta.Sandbox> sandbox = Meta.read(dir.resolve("sandbox.json"), Meta.Sandbox.class);
+    Optional<Meta.Sandbox> sandbox;
+    try {
+      sandbox = Meta.read(dir.resolve("sandbox.json"), Meta.Sandbox.class);
+    } catch (UncheckedIOException e) {
+      // an unreadable record: its containers, mounts and directory go all the same (its network cannot)
+      LOG.log(Level.WARNING, "removing sandbox {0} without its unreadable record: {1}", sandboxId, e.getMessage());
+      sandbox = Optional.empty();
+    }
     for (Meta.Container c : containers()) {
       if (c.sandboxId().equals(sandboxId)) {
         removeContainer(c.id());
@@ -404,8 +416,7 @@ public final class ConmonRuntime implements ContainerRuntime {
 
   @Override
   public List<PodSandboxStatus> listPodSandboxes() {
-    return list(sandboxesDir()).stream()
-        .flatMap(dir -> Meta.read(dir.resolve("sandbox.json"), Meta.Sandbox.class).stream())
+    return Meta.readAll(sandboxesDir(), "sandbox.json", Meta.Sandbox.class).stream()
         .map(this::status)
         .toList();
   }
@@ -450,7 +461,7 @@ public final class ConmonRuntime implements ContainerRuntime {
     String cgroupsPath = config.cgroupParent() + "/pod" + sandbox.config().uid() + "/" + id;
     Meta.Container meta = new Meta.Container(id, sandboxId, container.name(), container.attempt(),
         container.image(), container.logPath().toString(), container.stopSignal(), cgroupsPath,
-        container.labels(), container.annotations(), Instant.now().toString(), "");
+        container.labels(), container.annotations(), Instant.now().toString(), "", "");
     try {
       Files.createDirectories(dir);
       Meta.write(dir.resolve("container.json"), meta);
@@ -588,9 +599,14 @@ public final class ConmonRuntime implements ContainerRuntime {
       throw new ContainerRuntimeException("container " + containerId + " was already started");
     }
     awaitNetwork(meta.sandboxId());
+    Path record = containersDir().resolve(containerId).resolve("container.json");
+    // Recorded (synced) before runc start: if this process dies before startedAt is written, the next one
+    // asks runc whether the start happened instead of taking a running container for a created one.
+    Meta.Container starting = meta.starting(Instant.now().toString());
+    Meta.write(record, starting);
     runc.start(containerId);
-    Meta.write(containersDir().resolve(containerId).resolve("container.json"),
-        meta.started(Instant.now().toString()));
+    CrashPoint.AFTER_RUNC_START.reached(meta.name());
+    Meta.write(record, starting.started(Instant.now().toString()));
   }
 
   @Override
@@ -693,18 +709,27 @@ public final class ConmonRuntime implements ContainerRuntime {
   }
 
   private List<Meta.Container> containers() {
-    return list(containersDir()).stream()
-        .flatMap(dir -> Meta.read(dir.resolve("container.json"), Meta.Container.class).stream())
-        .toList();
+    return Meta.readAll(containersDir(), "container.json", Meta.Container.class);
   }
 
   private ContainerStatus status(Meta.Container c) {
-    Instant started = c.startedAt().isEmpty() ? Instant.EPOCH : Instant.parse(c.startedAt());
+    Instant started = !c.startedAt().isEmpty() ? Instant.parse(c.startedAt())
+        : !c.startingAt().isEmpty() ? Instant.parse(c.startingAt()) : Instant.EPOCH;
     ContainerState state;
     OptionalInt exit = exitCode(c.id());
     if (exit.isPresent()) {
       Instant finished = modified(exitsDir().resolve(c.id()));
       state = new ContainerState.Exited(started, finished, exit.getAsInt(), oomKilled(c));
+    } else if (c.startedAt().isEmpty() && !c.startingAt().isEmpty() && conmonAlive(c.id())
+        && runc.started(c.id())) {
+      // started by a process that died before it could record it: record it now, as it would have
+      LOG.log(Level.INFO, "container was started by an earlier process, recording the start container={0}", c.id());
+      try {
+        Meta.write(containersDir().resolve(c.id()).resolve("container.json"), c.started(c.startingAt()));
+      } catch (UncheckedIOException e) {
+        LOG.log(Level.DEBUG, "start not recorded container={0} error={1}", c.id(), e.getMessage()); // asked again
+      }
+      state = new ContainerState.Running(started);
     } else if (c.startedAt().isEmpty()) {
       state = conmonAlive(c.id()) ? new ContainerState.Created()
           : new ContainerState.Unknown("conmon of the created container is gone");
@@ -796,13 +821,7 @@ public final class ConmonRuntime implements ContainerRuntime {
   @Override
   public ExecSession exec(String containerId, List<String> command) {
     requireRunning(containerId);
-    List<String> argv = runc.command("exec", containerId);
-    argv.addAll(command);
-    try {
-      return new ProcessExecSession(new ProcessBuilder(argv).start());
-    } catch (IOException e) {
-      throw new ContainerRuntimeException("exec in container " + containerId, e);
-    }
+    return RuncExecSession.start(runc, containersDir().resolve(containerId), containerId, command);
   }
 
   @Override
@@ -1128,40 +1147,6 @@ public final class ConmonRuntime implements ContainerRuntime {
       }
     } catch (IOException e) {
       throw new UncheckedIOException("delete " + root, e);
-    }
-  }
-
-  /** An exec session backed by a {@code runc exec} child process. */
-  private record ProcessExecSession(Process process) implements ExecSession {
-    @Override
-    public OutputStream stdin() {
-      return process.getOutputStream();
-    }
-
-    @Override
-    public InputStream stdout() {
-      return process.getInputStream();
-    }
-
-    @Override
-    public InputStream stderr() {
-      return process.getErrorStream();
-    }
-
-    @Override
-    public OptionalInt awaitExit(Duration timeout) {
-      try {
-        return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)
-            ? OptionalInt.of(process.exitValue()) : OptionalInt.empty();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return OptionalInt.empty();
-      }
-    }
-
-    @Override
-    public void close() {
-      process.destroyForcibly();
     }
   }
 }

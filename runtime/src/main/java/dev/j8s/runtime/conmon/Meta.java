@@ -5,15 +5,26 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.j8s.runtime.PodSandboxConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
 
 /** The on-disk records that let any process re-adopt sandboxes and containers; stateless, thread-safe. */
 final class Meta {
+  private static final System.Logger LOG = System.getLogger(Meta.class.getName());
+  /** The unreadable record versions (path, size, mtime) already reported, so a relist does not repeat them. */
+  private static final Set<String> REPORTED = ConcurrentHashMap.newKeySet();
   static final ObjectMapper MAPPER = new ObjectMapper()
       .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
@@ -46,7 +57,11 @@ final class Meta {
     }
   }
 
-  /** A container: what status reports, and where its pieces are. */
+  /**
+   * A container: what status reports, and where its pieces are. {@code startingAt} is recorded (durably) just
+   * before {@code runc start}, {@code startedAt} once it returned: a record with the first and not the second
+   * belongs to a process that died in between, and runc's own state tells whether the start happened.
+   */
   record Container(
       String id,
       String sandboxId,
@@ -59,23 +74,50 @@ final class Meta {
       Map<String, String> labels,
       Map<String, String> annotations,
       String createdAt,
+      String startingAt,
       String startedAt) {
+    Container {
+      startingAt = startingAt == null ? "" : startingAt; // container.json written before the field
+    }
+
+    Container starting(String at) {
+      return new Container(id, sandboxId, name, attempt, image, logPath, stopSignal, cgroupsPath, labels,
+          annotations, createdAt, at, startedAt);
+    }
+
     Container started(String at) {
       return new Container(id, sandboxId, name, attempt, image, logPath, stopSignal, cgroupsPath, labels,
-          annotations, createdAt, at);
+          annotations, createdAt, startingAt, at);
     }
   }
 
+  /**
+   * Replaces {@code file} with {@code value} as JSON, durably: the bytes go to a temporary file that is synced,
+   * renamed over {@code file}, and the directory synced, so that after a crash or a power loss the record is
+   * the old one or the new one, never a torn one.
+   */
   static void write(Path file, Object value) {
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
     try {
-      MAPPER.writeValue(tmp.toFile(), value);
+      byte[] bytes = MAPPER.writeValueAsBytes(value);
+      try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+          StandardOpenOption.TRUNCATE_EXISTING)) {
+        ByteBuffer buffer = ByteBuffer.wrap(bytes);
+        while (buffer.hasRemaining()) {
+          out.write(buffer);
+        }
+        out.force(true);
+      }
       Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      try (FileChannel dir = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
+        dir.force(true);
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("write " + file, e);
     }
   }
 
+  /** The record in {@code file}; empty when there is none, an error when it cannot be read or parsed. */
   static <T> Optional<T> read(Path file, Class<T> type) {
     try {
       return Optional.of(MAPPER.readValue(file.toFile(), type));
@@ -86,6 +128,46 @@ final class Meta {
         return Optional.empty();
       }
       throw new UncheckedIOException("read " + file, e);
+    }
+  }
+
+  /**
+   * The records named {@code name} in the subdirectories of {@code dir} (sorted by directory name), for
+   * listings: one that cannot be read or parsed (a truncated file, garbage) is skipped and reported in the
+   * log once per version of the file, so that it does not hide every other record.
+   */
+  static <T> List<T> readAll(Path dir, String name, Class<T> type) {
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    List<Path> subdirs;
+    try (Stream<Path> entries = Files.list(dir)) {
+      subdirs = entries.sorted().toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException("list " + dir, e);
+    }
+    List<T> records = new ArrayList<>();
+    for (Path sub : subdirs) {
+      Path file = sub.resolve(name);
+      try {
+        read(file, type).ifPresent(records::add);
+      } catch (UncheckedIOException e) {
+        reportUnreadable(file, e.getCause());
+      }
+    }
+    return records;
+  }
+
+  private static void reportUnreadable(Path file, IOException cause) {
+    String version;
+    try {
+      version = file + " " + Files.size(file) + " " + Files.getLastModifiedTime(file).toMillis();
+    } catch (IOException e) {
+      version = file.toString();
+    }
+    if (REPORTED.add(version)) {
+      LOG.log(Level.WARNING, "skipping an unreadable record (its sandbox or container is left out of listings) "
+          + "file={0} error={1}", file, String.valueOf(cause.getMessage()).lines().findFirst().orElse(""));
     }
   }
 }

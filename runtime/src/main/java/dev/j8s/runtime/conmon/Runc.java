@@ -44,6 +44,23 @@ final class Runc {
     ProcessRunner.run(command("start", id), TIMEOUT).orThrow("start container " + id);
   }
 
+  /**
+   * Whether {@code runc start} happened for the container: runc reports it running or paused (a created
+   * container waits in its init for the start; a stopped one exited, which its exit file records).
+   */
+  boolean started(String id) {
+    ProcessRunner.Result result = ProcessRunner.run(command("state", id), TIMEOUT);
+    if (result.exitStatus() != 0) {
+      return false;
+    }
+    try {
+      String status = MAPPER.readTree(result.stdout()).path("status").asText("");
+      return status.equals("running") || status.equals("paused");
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   /** Sends a signal; false when runc reports the container is not running (or gone). */
   boolean kill(String id, String signal) {
     ProcessRunner.Result result = ProcessRunner.run(command("kill", id, signal), TIMEOUT);

@@ -9,7 +9,7 @@ import java.util.List;
 /** A one-layer rootfs made from Debian's busybox-static binary, so tests need no registry. */
 final class BusyboxRootfs {
   static final List<String> APPLETS = List.of("sh", "echo", "sleep", "cat", "wget", "ip", "nc", "httpd",
-      "hostname", "id", "ls", "mkdir", "seq", "head", "tr", "grep", "printf", "true", "false");
+      "hostname", "id", "ls", "mkdir", "seq", "head", "tr", "grep", "printf", "true", "false", "ps", "setsid");
 
   private BusyboxRootfs() {}
 

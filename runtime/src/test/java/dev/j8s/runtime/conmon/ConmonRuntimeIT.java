@@ -199,6 +199,36 @@ class ConmonRuntimeIT {
   }
 
   @Test
+  void closingAnExecWhoseCommandRunsEndsItAndWhatItStartedButAFinishedOneKeepsItsBackground() throws Exception {
+    String sandbox = runtime.runPodSandbox(pod("exec-close"));
+    String id = runtime.createContainer(sandbox, container("exec-close", base.resolve("logs/exec-close/0.log"),
+        "sleep", "1000"));
+    runtime.startContainer(id);
+
+    dev.j8s.runtime.ExecSession running = runtime.exec(id, List.of("sh", "-c",
+        "sleep 601 & (setsid sleep 602 &) ; echo started; sleep 603"));
+    assertThat(new String(running.stdout().readNBytes(8), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("started\n");
+    assertThat(sleeps(id)).contains("sleep 601", "sleep 603");
+    running.close();
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (sleeps(id).contains("sleep 60") && System.nanoTime() < deadline) {
+      sleep();
+    }
+    assertThat(sleeps(id)).as("left after the client went away").doesNotContain("sleep 601", "sleep 603");
+
+    dev.j8s.runtime.ExecSession finished = runtime.exec(id, List.of("sh", "-c", "sleep 604 >/dev/null 2>&1 &"));
+    assertThat(finished.awaitExit(Duration.ofSeconds(10))).hasValue(0);
+    finished.close();
+    assertThat(sleeps(id)).as("what a finished command left in the background").contains("sleep 604");
+  }
+
+  /** The sleep commands running in the container. */
+  private static String sleeps(String id) {
+    return runtime.execSync(id, List.of("ps", "-o", "args"), Duration.ofSeconds(10)).stdoutText().lines()
+        .filter(l -> l.startsWith("sleep 60")).sorted().collect(java.util.stream.Collectors.joining("\n"));
+  }
+
+  @Test
   void twoPodsReachEachOtherByPodIp() throws Exception {
     String server = runtime.runPodSandbox(pod("server"));
     // The network attaches in the background: the sandbox is READY, the container waits for it to start.
@@ -244,6 +274,58 @@ class ConmonRuntimeIT {
     restarted.stopContainer(id, Duration.ofSeconds(10));
     assertThat(((ContainerState.Exited) restarted.containerStatus(id).state()).exitCode()).isZero();
     assertThat(Files.readString(log)).contains(" stdout F bye");
+  }
+
+  @Test
+  void aGarbageContainerRecordIsSkippedAndTheHealthyOnesAreStillListed() throws Exception {
+    String sandbox = runtime.runPodSandbox(pod("records"));
+    String first = runtime.createContainer(sandbox, container("first", base.resolve("logs/records/first.log"),
+        "sleep", "1000"));
+    String garbled = runtime.createContainer(sandbox, container("garbled", base.resolve("logs/records/garbled.log"),
+        "sleep", "1000"));
+    String last = runtime.createContainer(sandbox, container("last", base.resolve("logs/records/last.log"),
+        "sleep", "1000"));
+    for (String id : List.of(first, garbled, last)) {
+      runtime.startContainer(id);
+    }
+    Path record = config.dataDir().resolve("containers").resolve(garbled).resolve("container.json");
+    Files.write(record, new byte[] {'{', '"', 'i', 'd', 0, (byte) 0xff, 0x13});
+    try {
+      assertThat(runtime.listContainers()).extracting(ContainerStatus::id).containsExactlyInAnyOrder(first, last);
+      assertThat(runtime.listContainers()).allSatisfy(c -> assertThat(c.state()).isInstanceOf(ContainerState.Running.class));
+      assertThat(new ConmonRuntime(config).listContainers(Map.of())).extracting(ContainerStatus::id)
+          .containsExactlyInAnyOrder(first, last);
+      assertThatThrownBy(() -> runtime.containerStatus(garbled)).hasMessageContaining("read " + record);
+    } finally {
+      runtime.removeContainer(garbled); // it runs on, out of every listing: nothing else would remove it
+    }
+  }
+
+  @Test
+  void aContainerStartedByAProcessThatDiedBeforeRecordingTheStartIsRunningNotCreated() throws Exception {
+    String sandbox = runtime.runPodSandbox(pod("crash"));
+    Path log = base.resolve("logs/crash/0.log");
+    String started = runtime.createContainer(sandbox, container("started", log, "sh", "-c",
+        "echo up; while true; do sleep 0.1; done"));
+    String created = runtime.createContainer(sandbox, container("created", base.resolve("logs/crash/1.log"),
+        "sleep", "1000"));
+    runtime.startContainer(started);
+    awaitLog(log, "up");
+    Path record = config.dataDir().resolve("containers").resolve(started).resolve("container.json");
+    Meta.Container recorded = Meta.read(record, Meta.Container.class).orElseThrow();
+    // what a SIGKILL between runc start and the second record write leaves: the start announced, not recorded
+    Meta.write(record, recorded.started(""));
+    Path createdRecord = config.dataDir().resolve("containers").resolve(created).resolve("container.json");
+    Meta.write(createdRecord, Meta.read(createdRecord, Meta.Container.class).orElseThrow()
+        .starting(recorded.startingAt()));
+
+    ConmonRuntime restarted = new ConmonRuntime(config);
+
+    assertThat(restarted.containerStatus(started).state()).isEqualTo(
+        new ContainerState.Running(java.time.Instant.parse(recorded.startingAt())));
+    assertThat(Meta.read(record, Meta.Container.class).orElseThrow().startedAt()).isEqualTo(recorded.startingAt());
+    assertThat(restarted.containerStatus(created).state())
+        .as("announced, but runc never started it").isInstanceOf(ContainerState.Created.class);
   }
 
   @Test
