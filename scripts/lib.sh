@@ -7,8 +7,10 @@
 J8S_SERVER_PACKAGES=(maven runc conmon containernetworking-plugins iproute2 iptables nftables util-linux bsdutils
   catatonit isal)
 # What the test suite needs beyond that: image tools, a local registry with htpasswd auth, a static
-# busybox to build test images from, python3 for test helpers.
-J8S_TEST_PACKAGES=("${J8S_SERVER_PACKAGES[@]}" skopeo umoci docker-registry busybox-static apache2-utils python3)
+# busybox to build test images from, python3 for test helpers, and the Kubernetes Python client an in-cluster
+# test image is built from.
+J8S_TEST_PACKAGES=("${J8S_SERVER_PACKAGES[@]}" skopeo umoci docker-registry busybox-static apache2-utils python3
+    python3-kubernetes)
 
 j8s_die() {
     echo "j8s: $*" >&2

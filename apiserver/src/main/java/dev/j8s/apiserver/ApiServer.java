@@ -11,6 +11,7 @@ import dev.j8s.apiserver.rest.ObjectService;
 import dev.j8s.apiserver.storage.SqliteStore;
 import dev.j8s.apiserver.storage.Store;
 import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.security.KeyStore;
@@ -48,14 +49,21 @@ public final class ApiServer implements AutoCloseable {
     private final ApiCore core;
     private final Controllers controllers;
     private final ApiHandler handler;
+    private final SslContextFactory.Server ssl;
+    private final HttpConfiguration http;
+    private final ConnectionGuard guard;
     private final int port;
 
-    private ApiServer(Server jetty, Store store, ApiCore core, Controllers controllers, ApiHandler handler, int port) {
+    private ApiServer(Server jetty, Store store, ApiCore core, Controllers controllers, ApiHandler handler,
+                      SslContextFactory.Server ssl, HttpConfiguration http, ConnectionGuard guard, int port) {
         this.jetty = jetty;
         this.store = store;
         this.core = core;
         this.controllers = controllers;
         this.handler = handler;
+        this.ssl = ssl;
+        this.http = http;
+        this.guard = guard;
         this.port = port;
     }
 
@@ -119,7 +127,7 @@ public final class ApiServer implements AutoCloseable {
             controllers.start();
             LOG.log(Level.INFO, "API server serving address=" + config.listen().getHostString() + ":" + port
                     + " node=" + config.nodeName());
-            return new ApiServer(jetty, store, core, controllers, handler, port);
+            return new ApiServer(jetty, store, core, controllers, handler, ssl, http, guard, port);
         } catch (Exception e) {
             if (core != null) {
                 core.close();
@@ -160,6 +168,29 @@ public final class ApiServer implements AutoCloseable {
     /** The authorizer chain (privileged group, then the configured modes). */
     public Authorizer authorizer() {
         return core.authorizer();
+    }
+
+    /**
+     * Serves on {@code address} too, with the same TLS, limits and handler (e.g. the pod network's gateway, for
+     * in-cluster clients); the address must exist on this host.
+     *
+     * @throws IllegalStateException when it cannot be bound
+     */
+    public void listenAlso(InetSocketAddress address) {
+        ServerConnector connector = new ServerConnector(jetty, new SslConnectionFactory(ssl, "http/1.1"),
+                new HttpConnectionFactory(http));
+        connector.setHost(address.getHostString());
+        connector.setPort(address.getPort());
+        connector.setIdleTimeout(60_000);
+        connector.addEventListener(guard);
+        jetty.addConnector(connector);
+        try {
+            connector.start();
+        } catch (Exception e) {
+            jetty.removeConnector(connector);
+            throw new IllegalStateException("listen on " + address + ": " + e.getMessage(), e);
+        }
+        LOG.log(Level.INFO, "API server serving also address=" + address.getHostString() + ":" + connector.getLocalPort());
     }
 
     /** The port actually bound (useful with port 0). */

@@ -147,7 +147,10 @@ final class ServerCommand implements Callable<Integer> {
         // The kubeconfig appears only once this run serves: remove the one a previous run left behind.
         delete(kubeconfig);
 
-        ClusterPki pki = ClusterPki.ensure(settings.pkiDir(), servingNames(settings), Clock.systemUTC());
+        String cidr = podCidr(settings);
+        ClusterPki pki = ClusterPki.ensure(settings.pkiDir(),
+                ServingNames.of(union(servingNames(settings).asStrings(), inClusterNames(settings.serviceCidr(), cidr))),
+                Clock.systemUTC());
         ApiServerConfig.Identity identity;
         try {
             identity = new ApiServerConfig.Identity(Optional.of(pki.caCertificate()), pki.caPem(),
@@ -170,9 +173,12 @@ final class ServerCommand implements Callable<Integer> {
         URI url = settings.listen().url(server.port());
         Kubeconfig entry = new Kubeconfig("j8s", url, pki.caPem(), pki.adminToken(), "default");
         // The kubelet registers the Node before kubectl users get their kubeconfig.
-        Kubelet kubelet = startKubelet(settings, server, credentials);
+        Kubelet kubelet = startKubelet(settings, server, credentials, cidr);
         if (kubelet != null) {
             Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("j8s-kubelet-shutdown").unstarted(kubelet::close));
+            if (!settings.listen().wildcard()) {
+                PodGatewayListener.start(server, Cidrs.firstHost(cidr), server.port());
+            }
         }
         entry.writeTo(kubeconfig);
         LOG.log(Level.INFO, "serving url={0} kubeconfig={1}", url, kubeconfig);
@@ -198,10 +204,9 @@ final class ServerCommand implements Callable<Integer> {
      * null (the API server still serves) when the container runtime cannot run here.
      */
     private Kubelet startKubelet(ServerSettings settings, ApiServer server,
-                                 KubeletCredentials credentials) {
+                                 KubeletCredentials credentials, String cidr) {
         Path dataDir = settings.dataDir();
         Path runDir = runDir(dataDir, host);
-        String cidr = podCidr != null ? Cidrs.validate("--pod-cidr", podCidr) : defaultPodCidr(dataDir, DataDirs.defaultFor(host));
         ConmonRuntime runtime;
         try {
             runtime = new ConmonRuntime(RuntimeConfig.of(dataDir, runDir, cidr));
@@ -304,6 +309,32 @@ final class ServerCommand implements Callable<Integer> {
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is always available", e);
         }
+    }
+
+    /** The pod CIDR: the flag's, else the data dir's default. */
+    private String podCidr(ServerSettings settings) {
+        try {
+            return podCidr != null ? Cidrs.validate("--pod-cidr", podCidr)
+                    : defaultPodCidr(settings.dataDir(), DataDirs.defaultFor(host));
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The names in-cluster clients reach the API server by: the {@code kubernetes} service's names and its IP
+     * (the first of the service CIDR), and the pod network's gateway, where the server also listens.
+     */
+    static List<String> inClusterNames(String serviceCidr, String podCidr) {
+        return List.of("kubernetes", "kubernetes.default", "kubernetes.default.svc",
+                "kubernetes.default.svc.cluster.local", Cidrs.firstHost(serviceCidr).getHostAddress(),
+                Cidrs.firstHost(podCidr).getHostAddress());
+    }
+
+    private static List<String> union(java.util.Collection<String> a, java.util.Collection<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     /** localhost, both loopback addresses, the listen host unless it is a wildcard, and the host name. */
