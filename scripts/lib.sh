@@ -7,10 +7,29 @@
 J8S_SERVER_PACKAGES=(maven runc conmon containernetworking-plugins iproute2 iptables nftables util-linux bsdutils
   catatonit isal)
 # What the test suite needs beyond that: image tools, a local registry with htpasswd auth, a static
-# busybox to build test images from, python3 for test helpers, and the Kubernetes Python client an in-cluster
-# test image is built from.
+# busybox to build test images from, python3 for test helpers and the official Python client.
 J8S_TEST_PACKAGES=("${J8S_SERVER_PACKAGES[@]}" skopeo umoci docker-registry busybox-static apache2-utils python3
-    python3-kubernetes)
+  python3-kubernetes)
+
+# kubectl for the end-to-end tests, which are run with kubectl 1.27 to 1.33: the /usr/bin/kubectl dispatcher and
+# /usr/lib/google-cloud-sdk/bin/kubectl.1.NN of the Google Cloud SDK, which no Debian package has. A machine with no
+# kubectl at all gets Debian's kubernetes-client (1.20); the tests that need a newer one skip, saying which.
+j8s_ensure_kubectl() {
+    command -v kubectl >/dev/null || j8s_ensure_packages kubernetes-client
+}
+
+# The official JavaScript client for the end-to-end tests: @kubernetes/client-node 1.x (2.x needs node 22) as the
+# checked-in j8s/src/test/clients/package-lock.json pins it, from the npm registry into node_modules beside it.
+# Node and npm come from Debian when there is no node at all. Quiet when that lock file is installed already.
+j8s_ensure_node_clients() {
+    local dir=$1/j8s/src/test/clients
+    command -v node >/dev/null && command -v npm >/dev/null || j8s_ensure_packages nodejs npm
+    [[ -f $dir/node_modules/.package-lock.json && ! $dir/package-lock.json -nt $dir/node_modules/.package-lock.json ]] \
+        && return 0
+    echo "j8s: installing the JavaScript client into $dir/node_modules" >&2
+    npm ci --prefix "$dir" --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null \
+        || j8s_die "npm ci in $dir failed"
+}
 
 j8s_die() {
     echo "j8s: $*" >&2

@@ -37,7 +37,7 @@ class ArchitectureTest {
     /** The reactor's modules, in dependency order, and the modules each may use. */
     private static final Map<String, Set<String>> ALLOWED = orderedMap(
             "oci", Set.of(),
-            "runtime", Set.of("oci"),
+            "runtime", Set.of(),
             "api", Set.of(),
             "apiserver", Set.of("api"),
             "kubelet", Set.of("api", "oci", "runtime"),

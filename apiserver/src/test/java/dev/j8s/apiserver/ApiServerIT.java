@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.j8s.apiserver.json.Json;
-import dev.j8s.apiserver.testing.TlsApiServer;
+import dev.j8s.apiserver.testing.TlsApiServerExtension;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.URI;
@@ -12,64 +12,32 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.security.cert.X509Certificate;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The API server over real HTTPS on loopback: authentication, CRUD, watch, errors, controllers. */
 class ApiServerIT {
 
     private static final String TOKEN = "test-token-0123456789";
 
-    @TempDir
-    static Path dir;
+    @RegisterExtension
+    static final TlsApiServerExtension SERVER = new TlsApiServerExtension(TOKEN);
 
-    private static ApiServer server;
     private static HttpClient client;
     private static String base;
 
     @BeforeAll
-    static void start() throws Exception {
-        server = TlsApiServer.start(dir, TOKEN);
-        base = "https://127.0.0.1:" + server.port();
-        SSLContext ssl = SSLContext.getInstance("TLS");
-        ssl.init(null, new TrustManager[] {new X509TrustManager() {
-            public void checkClientTrusted(X509Certificate[] chain, String authType) { }
-            public void checkServerTrusted(X509Certificate[] chain, String authType) { }
-            public X509Certificate[] getAcceptedIssuers() { return new X509Certificate[0]; }
-        }}, null);
-        SSLParameters params = new SSLParameters();
-        params.setEndpointIdentificationAlgorithm("");
-        client = HttpClient.newBuilder().sslContext(ssl).sslParameters(params).version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5)).build();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
+    static void start() {
+        client = SERVER.api().client();
+        base = SERVER.api().base();
     }
 
     private static HttpResponse<String> call(String method, String path, String contentType, String body) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(20))
-                .header("Authorization", "Bearer " + TOKEN);
-        if (contentType != null) {
-            b.header("Content-Type", contentType);
-        }
-        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return SERVER.api().call(method, path, contentType, body);
     }
 
     private static JsonNode json(HttpResponse<String> r) throws Exception {

@@ -110,6 +110,7 @@ class BadInputIT {
 
     @Test
     void anUnknownFieldIsAStrictDecodingError() {
+        kubectl.requireMinor(25, "server-side field validation (kubectl sends fieldValidation=Strict)");
         Path manifest = CLUSTER.resource("pod-unknown-field.yaml");
 
         Kubectl.Result created = kubectl.run("create", "-n", NS, "-f", manifest.toString()).failed();

@@ -28,6 +28,8 @@ final class Kubectl {
     static final Path DISPATCHER = Path.of("/usr/bin/kubectl");
     static final Path VERSIONED_DIR = Path.of("/usr/lib/google-cloud-sdk/bin");
     static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(60);
+    /** The oldest kubectl the suite runs with (kubectl.1.27); a test that needs its wording skips with older ones. */
+    static final int OLDEST_TESTED_MINOR = 27;
 
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
 
@@ -43,10 +45,29 @@ final class Kubectl {
         this.env = Map.copyOf(env);
     }
 
-    /** {@code /usr/bin/kubectl}; skips the test (assumption) when it is not installed. */
+    /**
+     * The default kubectl ({@link #defaultBinary()}): {@code /usr/bin/kubectl} is the dispatcher here, Debian's
+     * {@code kubernetes-client} 1.20 on a machine without the versioned binaries; skips the test (assumption) when
+     * there is none.
+     */
     static Kubectl dispatcher(Path kubeconfig, Path home) {
-        assumeTrue(Files.isExecutable(DISPATCHER), "kubectl dispatcher " + DISPATCHER + " is not installed");
-        return new Kubectl(DISPATCHER, kubeconfig, home, Map.of());
+        Path binary = defaultBinary();
+        assumeTrue(Files.isExecutable(binary), "kubectl " + binary + " is not installed");
+        return new Kubectl(binary, kubeconfig, home, Map.of());
+    }
+
+    /** {@code -Dj8s.kubectl}, else {@link #DISPATCHER} when it is there, else the first {@code kubectl} on PATH. */
+    static Path defaultBinary() {
+        String configured = System.getProperty("j8s.kubectl", "");
+        if (!configured.isEmpty()) {
+            return Path.of(configured);
+        }
+        if (Files.isExecutable(DISPATCHER)) {
+            return DISPATCHER;
+        }
+        return java.util.Arrays.stream(System.getenv().getOrDefault("PATH", "").split(":"))
+                .filter(dir -> !dir.isEmpty()).map(dir -> Path.of(dir, "kubectl"))
+                .filter(Files::isExecutable).findFirst().orElse(DISPATCHER);
     }
 
     /** {@code kubectl.1.<minor>} (e.g. {@code "1.27"}); skips the test (assumption) when it is not installed. */
@@ -58,6 +79,40 @@ final class Kubectl {
 
     Path binary() {
         return binary;
+    }
+
+    /**
+     * Skips the test (assumption) unless this kubectl is 1.{@code minor} or newer, naming what needs it and what
+     * is installed: Debian's {@code kubernetes-client} is 1.20, older than what some flows exercise.
+     */
+    Kubectl requireMinor(int minor, String needs) {
+        int have = minorVersion(binary);
+        assumeTrue(have >= minor, () -> needs + " needs kubectl 1." + minor + " or newer; " + binary + " is kubectl 1."
+                + have + " (install a newer one or point -Dj8s.kubectl at it)");
+        return this;
+    }
+
+    private static final Map<Path, Integer> MINOR_VERSIONS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The client's minor version as {@code kubectl version --client -o json} reports it ("32+" counts as 32). */
+    static int minorVersion(Path binary) {
+        return MINOR_VERSIONS.computeIfAbsent(binary, b -> {
+            try {
+                Process process = new ProcessBuilder(b.toString(), "version", "--client", "-o", "json")
+                        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                byte[] out = process.getInputStream().readAllBytes();
+                if (!process.waitFor(30, TimeUnit.SECONDS) || process.exitValue() != 0) {
+                    throw new IllegalStateException(b + " version --client failed");
+                }
+                String minor = dev.j8s.apiserver.json.Json.MAPPER.readTree(out).path("clientVersion").path("minor").asText();
+                return Integer.parseInt(minor.replaceAll("\\D.*$", ""));
+            } catch (IOException e) {
+                throw new UncheckedIOException("run " + b + " version --client", e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
+        });
     }
 
     Path home() {

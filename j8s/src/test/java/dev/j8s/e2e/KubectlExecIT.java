@@ -55,7 +55,7 @@ class KubectlExecIT {
 
     @Test
     void execWithATtySeesTheTerminalSizeOfKubectlAndPropagatesTheExitCode() throws Exception {
-        TerminalRun run = underTerminal(Kubectl.DISPATCHER, "sh -c 'stty size; tty; echo TERM=$TERM; exit 3'");
+        TerminalRun run = underTerminal(Kubectl.defaultBinary(), "sh -c 'stty size; tty; echo TERM=$TERM; exit 3'");
 
         assertThat(run.exitCode()).as(run.printed()).isEqualTo(3);
         assertThat(run.printed())

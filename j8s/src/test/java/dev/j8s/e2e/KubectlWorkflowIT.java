@@ -44,6 +44,7 @@ class KubectlWorkflowIT {
 
     @Test
     void versionPrintsClientAndServerVersion132() {
+        kubectl.requireMinor(28, "the short `kubectl version` layout (\"Client Version: v1.32.x\")");
         Kubectl.Result version = kubectl.run("version").ok();
 
         assertThat(version.stdout()).containsPattern("(?m)^Client Version: v1\\.32\\.\\d+(-dispatcher)?$");
@@ -227,6 +228,7 @@ class KubectlWorkflowIT {
 
     @Test
     void describePodShowsItsDetailsAndTheScheduledEvent() {
+        kubectl.requireMinor(Kubectl.OLDEST_TESTED_MINOR, "the pod description with its \"Service Account:\" line");
         createPod("described");
 
         Kubectl.Result describe = Await.until(Duration.ofSeconds(20), "describe shows the Scheduled event",
@@ -248,6 +250,7 @@ class KubectlWorkflowIT {
 
     @Test
     void labelAndAnnotateChangeTheStoredPod() {
+        kubectl.requireMinor(Kubectl.OLDEST_TESTED_MINOR, "kubectl label's \"pod/x unlabeled\" wording");
         createPod("tagged");
 
         assertThat(kubectl.run("label", "pod", "tagged", "tier=backend").ok().stdout()).isEqualTo("pod/tagged labeled\n");
@@ -266,6 +269,7 @@ class KubectlWorkflowIT {
 
     @Test
     void patchAppliesStrategicMergeAndJsonPatches() {
+        kubectl.requireMinor(Kubectl.OLDEST_TESTED_MINOR, "kubectl's wording of a 422 without details");
         createPod("patched");
 
         Kubectl.Result strategic = kubectl.run("patch", "pod", "patched",

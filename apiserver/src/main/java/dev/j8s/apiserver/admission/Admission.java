@@ -48,6 +48,9 @@ public final class Admission {
     private static final Set<String> STATUS_KEPT_ON_UPDATE =
             Set.of("Pod", "Service", "Namespace", "Node", "ResourceQuota");
 
+    /** How often the default service account is looked for (upstream's {@code numAttempts}). */
+    private static final int DEFAULT_ACCOUNT_ATTEMPTS = 10;
+
     private final Lookup lookup;
     private final ServiceRules services;
     private final Set<String> enabledPlugins;
@@ -308,7 +311,7 @@ public final class Admission {
         spec.put("serviceAccount", sa);
         String namespace = Trees.str(meta, "namespace");
         String account = sa;
-        ObjectNode serviceAccount = lookup.get("serviceaccounts", namespace, sa).orElseThrow(() -> ApiError.Forbidden.of("pods", name,
+        ObjectNode serviceAccount = serviceAccount(namespace, sa).orElseThrow(() -> ApiError.Forbidden.of("pods", name,
                 "error looking up service account " + namespace + "/" + account + ": serviceaccount \"" + account + "\" not found"));
         if (ServiceAccountVolume.shouldAutomount(serviceAccount, pod)) {
             ServiceAccountVolume.mount(pod, random);
@@ -320,6 +323,28 @@ public final class Admission {
             }
             if (secrets.isEmpty()) {
                 spec.remove("imagePullSecrets");
+            }
+        }
+    }
+
+    /**
+     * A pod's service account, as upstream's plugin looks it up: the {@code default} account of a namespace just
+     * created may not be there yet, so that one is looked for ten times, 100 to 200 ms apart, before the pod is
+     * refused; any other account once.
+     */
+    private Optional<ObjectNode> serviceAccount(String namespace, String name) {
+        int attempts = name.equals("default") ? DEFAULT_ACCOUNT_ATTEMPTS : 1;
+        long interval = 100 + random.nextLong(100);
+        for (int i = 0; ; i++) {
+            Optional<ObjectNode> account = lookup.get("serviceaccounts", namespace, name);
+            if (account.isPresent() || i + 1 >= attempts) {
+                return account;
+            }
+            try {
+                Thread.sleep(interval);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return account;
             }
         }
     }

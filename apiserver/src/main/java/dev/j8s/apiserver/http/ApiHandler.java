@@ -35,8 +35,9 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -359,6 +360,19 @@ public final class ApiHandler extends Handler.Abstract {
             return v == null ? "" : v;
         }
 
+        /**
+         * A boolean query parameter as upstream's parameter codec reads one: absent, {@code 0} or {@code false} (any
+         * case) is false, any other value (also {@code True}, as the Python client sends, and the empty string) true.
+         */
+        boolean flag(String name) {
+            List<String> values = params(name);
+            if (values.isEmpty()) {
+                return false;
+            }
+            String v = values.getFirst();
+            return !(v.equals("0") || v.equalsIgnoreCase("false"));
+        }
+
         List<String> params(String name) {
             if (query == null) {
                 query = Request.extractQueryParameters(request);
@@ -430,7 +444,11 @@ public final class ApiHandler extends Handler.Abstract {
             }
         }
 
-        /** Starts a streamed (chunked) response and returns its stream; the headers are flushed at once. */
+        /**
+         * Starts a streamed (chunked) response and returns its stream; the headers are flushed at once. Over
+         * HTTP/1.1 each write to the stream leaves as one whole chunk ({@link WholeChunks}), so a watch event or a
+         * followed log line written at once reaches every kind of chunk reader at once.
+         */
         OutputStream startStream(int status, String contentType) throws IOException {
             if (!committed.compareAndSet(false, true)) {
                 throw new IOException("the response was already written");
@@ -438,7 +456,12 @@ public final class ApiHandler extends Handler.Abstract {
             response.setStatus(status);
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
             response.getHeaders().put("Cache-Control", "no-cache, private");
-            stream = Content.Sink.asOutputStream(response);
+            OutputStream body = Content.Sink.asOutputStream(response);
+            if (request.getConnectionMetaData().getHttpVersion() == HttpVersion.HTTP_1_1) {
+                WholeChunks.declare(response.getHeaders());
+                body = WholeChunks.over(body);
+            }
+            stream = body;
             stream.flush();
             return stream;
         }
@@ -472,6 +495,21 @@ public final class ApiHandler extends Handler.Abstract {
                 return;
             }
             write(504, PLAIN_TEXT, TIMEOUT_BODY.getBytes(StandardCharsets.UTF_8));
+        }
+
+        /**
+         * Upgrades this exchange to a WebSocket whose endpoint {@code creator} makes and marks it upgraded; an
+         * invalid handshake is a 400 Status, a server without WebSocket support a 500.
+         */
+        void upgradeToWebSocket(org.eclipse.jetty.websocket.server.WebSocketCreator creator) {
+            var websockets = org.eclipse.jetty.websocket.server.ServerWebSocketContainer.get(request.getContext());
+            if (websockets == null) {
+                throw new ApiError.InternalError("WebSocket support is not configured on this server");
+            }
+            if (!websockets.upgrade(creator, request, response, callback)) {
+                throw new ApiError.BadRequest("unable to upgrade connection: not a valid WebSocket handshake");
+            }
+            markUpgraded();
         }
 
         /** The request's callback, for a connection upgrade that completes it itself. */

@@ -433,16 +433,24 @@ public final class ExecChannels implements Session.Listener {
             if (s == null || !s.isOpen()) {
                 throw new IOException("exec connection closed");
             }
-            CompletableFuture<Void> sent = new CompletableFuture<>();
-            s.sendBinary(message, Callback.from(() -> sent.complete(null), sent::completeExceptionally));
-            try {
-                sent.get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("exec send interrupted", e);
-            } catch (ExecutionException | TimeoutException e) {
-                throw new IOException("exec send failed: " + e, e);
-            }
+            sendAndWait(callback -> s.sendBinary(message, callback), "exec");
+        }
+    }
+
+    /**
+     * Starts one WebSocket send and waits (at most {@link #SEND_TIMEOUT}) until it is written; a failure or the
+     * timeout is an IOException naming {@code what}.
+     */
+    static void sendAndWait(Consumer<Callback> send, String what) throws IOException {
+        CompletableFuture<Void> sent = new CompletableFuture<>();
+        send.accept(Callback.from(() -> sent.complete(null), sent::completeExceptionally));
+        try {
+            sent.get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(what + " send interrupted", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IOException(what + " send failed: " + e, e);
         }
     }
 }

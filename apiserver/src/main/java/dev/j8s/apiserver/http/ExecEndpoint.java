@@ -7,7 +7,6 @@ import dev.j8s.apiserver.rest.ExecProcess;
 import dev.j8s.apiserver.rest.PodExecSource;
 import java.util.List;
 import java.util.Optional;
-import org.eclipse.jetty.websocket.server.ServerWebSocketContainer;
 
 /**
  * {@code pods/exec}: validates the request like upstream's {@code ExecREST}, starts the command through
@@ -57,38 +56,31 @@ final class ExecEndpoint {
         String protocol = protocol(ex.request.getHeaders().getValuesList("Sec-WebSocket-Protocol"))
                 .orElseThrow(() -> new ApiError.BadRequest("unable to upgrade connection: none of the requested "
                         + "sub-protocols is supported, use one of " + PROTOCOLS));
-        ServerWebSocketContainer websockets = ServerWebSocketContainer.get(ex.request.getContext());
-        if (websockets == null) {
-            throw new ApiError.InternalError("WebSocket support is not configured on this server");
-        }
         boolean v5 = protocol.equals("v5.channel.k8s.io");
-        boolean upgraded = false;
         if (options.tty()) {
             // the command starts on the upgraded connection, once kubectl told us its terminal size;
             // errors that can be known now are still answered as a plain Status
             kubelet.requireRunning(namespace, name, uid, options.container());
-            upgraded = websockets.upgrade((request, response, callback) -> {
+            ex.upgradeToWebSocket((request, response, callback) -> {
                 response.setAcceptedSubProtocol(protocol);
                 return new ExecChannels(options, v5, size -> kubelet.startTty(namespace, name, uid,
                         options.container(), options.command(), size.width(), size.height()));
-            }, ex.request, ex.response, ex.callback());
+            });
         } else {
             ExecProcess process = kubelet.start(namespace, name, uid, options.container(), options.command());
+            boolean upgraded = false;
             try {
-                upgraded = websockets.upgrade((request, response, callback) -> {
+                ex.upgradeToWebSocket((request, response, callback) -> {
                     response.setAcceptedSubProtocol(protocol);
                     return new ExecChannels(process, options, v5);
-                }, ex.request, ex.response, ex.callback());
+                });
+                upgraded = true;
             } finally {
                 if (!upgraded) {
                     process.close();
                 }
             }
         }
-        if (!upgraded) {
-            throw new ApiError.BadRequest("unable to upgrade connection: not a valid WebSocket handshake");
-        }
-        ex.markUpgraded();
     }
 
     /**
@@ -150,10 +142,10 @@ final class ExecEndpoint {
     static Options options(ApiHandler.Exchange ex, ObjectNode pod, String name) {
         String container = ResourceEndpoints.logContainer(pod, name, ex.param("container"));
         List<String> command = ex.params("command");
-        boolean stdin = bool(ex.param("stdin"));
-        boolean stdout = bool(ex.param("stdout"));
-        boolean stderr = bool(ex.param("stderr"));
-        boolean tty = bool(ex.param("tty"));
+        boolean stdin = ex.flag("stdin");
+        boolean stdout = ex.flag("stdout");
+        boolean stderr = ex.flag("stderr");
+        boolean tty = ex.flag("tty");
         if (command.isEmpty()) {
             throw new ApiError.BadRequest("you must specify at least one command for the container");
         }
@@ -161,9 +153,5 @@ final class ExecEndpoint {
             throw new ApiError.BadRequest("you must specify at least 1 of stdin, stdout, stderr");
         }
         return new Options(container, command, stdin, stdout, stderr, tty);
-    }
-
-    private static boolean bool(String v) {
-        return v.equals("true") || v.equals("1");
     }
 }

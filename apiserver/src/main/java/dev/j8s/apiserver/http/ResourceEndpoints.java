@@ -11,6 +11,7 @@ import dev.j8s.apiserver.patch.PatchType;
 import dev.j8s.apiserver.printers.TablePrinter;
 import dev.j8s.apiserver.protobuf.KubernetesProtobuf;
 import dev.j8s.apiserver.registry.ResourceType;
+import dev.j8s.apiserver.registry.Scheme;
 import dev.j8s.apiserver.rest.DeleteOptions;
 import dev.j8s.apiserver.rest.ObjectService;
 import dev.j8s.apiserver.rest.Reviews;
@@ -72,8 +73,9 @@ final class ResourceEndpoints {
             if (!method.equals("POST") || !path.name().isEmpty() || (type.namespaced() && ns.isEmpty())) {
                 throw new ApiError.MethodNotSupported();
             }
-            ObjectNode review = access.reviews().create(type.group(), type.version(), type.kind(), ns,
-                    decodeBody(ex, ex.body()));
+            byte[] raw = ex.body();
+            ObjectNode review = access.reviews().create(type.kind(), ns,
+                    Scheme.defaultTypeMeta(type.gvk(), decodeBody(ex, raw), raw));
             ex.json(201, review);
             return;
         }
@@ -132,10 +134,9 @@ final class ResourceEndpoints {
         }
     }
 
-    /** Whether a GET of a collection is a watch: {@code watch=true} or {@code watch=1}. */
+    /** Whether a GET of a collection is a watch: {@code watch} read as upstream reads a boolean parameter. */
     static boolean isWatch(ApiHandler.Exchange ex) {
-        String w = ex.param("watch");
-        return w.equals("true") || w.equals("1");
+        return ex.flag("watch");
     }
 
     private static void requireVerb(ResourceType type, String verb) {
@@ -239,28 +240,16 @@ final class ResourceEndpoints {
 
     /** Upstream's transformDecodeError for a body whose kind could not even be read. */
     private static ApiError unrecognized(ResourceType type, String cause, byte[] body) {
-        String must = type == null ? "" : " (must be of type " + type.kind() + ")";
-        return new ApiError.BadRequest("the object provided is unrecognized" + must + ": " + cause + " (" + summarize(body) + ")");
-    }
-
-    /** Upstream's summarizeData: the first 30 bytes as text for JSON objects, else as hex. */
-    static String summarize(byte[] body) {
-        if (body.length == 0) {
-            return "<empty>";
-        }
-        int n = Math.min(body.length, 30);
-        String head = body[0] == '{'
-                ? new String(body, 0, n, java.nio.charset.StandardCharsets.UTF_8)
-                : java.util.HexFormat.of().formatHex(body, 0, n);
-        return body.length > 30 ? head + " ..." : head;
+        return Scheme.unrecognized(type == null ? "" : type.kind(), cause, body);
     }
 
     /**
-     * Checks what must hold before field validation may speak: the kind matches the URL and
-     * every value decodes into its Go type (upstream: {@code X in version "v1" cannot be handled as a X}).
+     * Checks what must hold before field validation may speak: the kind and version, filled from the URL when
+     * the body has none, are the URL's, and every value decodes into its Go type (upstream: {@code X in version
+     * "v1" cannot be handled as a X}).
      */
-    private static void checkDecodable(ResourceType type, ObjectNode obj) {
-        ObjectService.checkKind(type, obj);
+    private static void checkDecodable(ResourceType type, ObjectNode obj, byte[] raw) {
+        Scheme.defaultTypeMeta(type.gvk(), obj, raw);
         FieldValidation.typeError(type.model(), obj).ifPresent(err -> {
             throw new ApiError.BadRequest(type.kind() + " in version \"" + type.version() + "\" cannot be handled as a "
                     + type.kind() + ": " + err);
@@ -315,8 +304,9 @@ final class ResourceEndpoints {
 
     private void create(ApiHandler.Exchange ex, ResourceType type, String ns) {
         boolean dryRun = dryRun(ex);
-        FieldValidation.Decoded decoded = decodeChecked(ex, type, ex.body());
-        checkDecodable(type, decoded.object());
+        byte[] raw = ex.body();
+        FieldValidation.Decoded decoded = decodeChecked(ex, type, raw);
+        checkDecodable(type, decoded.object(), raw);
         validateFields(ex, type, decoded.errors());
         ObjectNode body = decoded.object();
         ObjectNode created = objects.create(type, ns, body, dryRun);
@@ -325,8 +315,9 @@ final class ResourceEndpoints {
 
     private void update(ApiHandler.Exchange ex, ResourceType type, String ns, String name, String subresource) {
         boolean dryRun = dryRun(ex);
-        FieldValidation.Decoded decoded = decodeChecked(ex, type, ex.body());
-        checkDecodable(type, decoded.object());
+        byte[] raw = ex.body();
+        FieldValidation.Decoded decoded = decodeChecked(ex, type, raw);
+        checkDecodable(type, decoded.object(), raw);
         validateFields(ex, type, decoded.errors());
         ObjectNode body = decoded.object();
         ObjectNode updated = objects.update(type, ns, name, body, subresource, dryRun);
@@ -469,14 +460,21 @@ final class ResourceEndpoints {
                 if (!method.equals("POST")) {
                     throw new ApiError.MethodNotSupported();
                 }
-                ex.json(201, access.tokenRequests().create(ns, name, decodeBody(ex, ex.body())));
+                byte[] raw = ex.body();
+                ex.json(201, access.tokenRequests().create(ns, name, Scheme.defaultTypeMeta(
+                        type.subresource("token").orElseThrow().gvk(), decodeBody(ex, raw), raw)));
             }
             default -> throw new ApiError.MethodNotSupported();
         }
     }
 
     private void bind(ApiHandler.Exchange ex, ResourceType type, String ns, String name) {
-        ObjectNode binding = decodeBody(ex, ex.body());
+        byte[] raw = ex.body();
+        ObjectNode binding = Scheme.defaultTypeMeta(type.subresource("binding").orElseThrow().gvk(),
+                decodeBody(ex, raw), raw);
+        if (!Json.text(binding, "metadata.name").equals(name)) {
+            throw new ApiError.BadRequest("name in URL does not match name in Binding object");
+        }
         String node = Json.text(binding, "target.name");
         if (node.isEmpty()) {
             throw new ApiError.Invalid("Binding", name, List.of(
@@ -574,13 +572,8 @@ final class ResourceEndpoints {
         if (limit.isPresent() && limit.getAsLong() < 1) {
             throw new ApiError.BadRequest("limitBytes: Invalid value: " + limit.getAsLong() + ": must be greater than 0");
         }
-        return new LogQuery(bool(ex, "follow"), bool(ex, "previous"), tail, bool(ex, "timestamps"), sinceSeconds,
+        return new LogQuery(ex.flag("follow"), ex.flag("previous"), tail, ex.flag("timestamps"), sinceSeconds,
                 sinceTime, limit);
-    }
-
-    private static boolean bool(ApiHandler.Exchange ex, String name) {
-        String v = ex.param(name);
-        return v.equals("true") || v.equals("1");
     }
 
     private static OptionalLong longParam(ApiHandler.Exchange ex, String name) {

@@ -3,8 +3,11 @@ package dev.j8s.apiserver.patch;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.j8s.apiserver.errors.ApiError;
+import dev.j8s.apiserver.json.GoJson;
 import dev.j8s.apiserver.json.Json;
+import dev.j8s.apiserver.registry.GroupVersionKind;
 import dev.j8s.apiserver.registry.ResourceType;
+import dev.j8s.apiserver.registry.Scheme;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
@@ -64,21 +67,12 @@ public final class Patches {
 
     private static ObjectNode serverSideApply(ObjectNode current, byte[] body, ResourceType resource) {
         ObjectNode applied = PatchBodies.yamlObject(body);
-        String apiVersion = Json.text(applied, "apiVersion");
-        String kind = Json.text(applied, "kind");
-        if (apiVersion.isEmpty()) {
-            throw new ApiError.BadRequest("apiVersion must be set in an apply patch");
-        }
-        if (kind.isEmpty()) {
-            throw new ApiError.BadRequest("kind must be set in an apply patch");
-        }
-        if (!apiVersion.equals(resource.apiVersion())) {
-            throw new ApiError.BadRequest("Incorrect version specified in apply patch. Specified patch version: "
-                    + apiVersion + ", expected: " + resource.apiVersion());
-        }
-        if (!kind.equals(resource.kind())) {
-            throw new ApiError.BadRequest("Incorrect kind specified in apply patch. Specified patch kind: "
-                    + kind + ", expected: " + resource.kind());
+        // An applied configuration names its type itself: nothing is taken from the URL (upstream's
+        // versionCheckManager, outermost of the field managers, compares the whole group-version-kind).
+        GroupVersionKind gvk = GroupVersionKind.parse(textual(applied, "apiVersion"), textual(applied, "kind"))
+                .orElse(new GroupVersionKind("", "", ""));
+        if (!gvk.equals(resource.gvk())) {
+            throw new ApiError.BadRequest("invalid object type: " + gvk);
         }
         String name = Json.name(current);
         String appliedName = Json.name(applied);
@@ -95,6 +89,39 @@ public final class Patches {
         }
         PatchSchema schema = PatchSchema.forResource(resource).orElse(PatchSchema.NONE);
         return new StrategicMerge(schema).apply(current.deepCopy(), applied);
+    }
+
+    private static String textual(ObjectNode object, String field) {
+        JsonNode value = object.get(field);
+        return value != null && value.isTextual() ? value.asText() : "";
+    }
+
+    /**
+     * The patched object ({@link #apply}'s result, which this changes) with its apiVersion and kind as upstream's
+     * patch handler ends up with them. A strategic merge patch decodes into
+     * the resource's Go type, which ignores them; the object after a JSON or merge patch is decoded like a body
+     * (missing parts are the resource's), and one that names another kind or version is refused as upstream's
+     * patch handler refuses it ({@code "" is invalid: patch: Invalid value: "<object>": <why it does not decode>}).
+     * An apply patch was checked before.
+     */
+    public static ObjectNode withTypeMeta(PatchType type, ObjectNode patched, ResourceType resource) {
+        GroupVersionKind expected = resource.gvk();
+        if (type == PatchType.JSON_PATCH || type == PatchType.MERGE_PATCH) {
+            String problem;
+            try {
+                GroupVersionKind actual = Scheme.interpret(patched).withDefaults(expected);
+                problem = actual.equals(expected) ? "" : Scheme.conversionError(actual, expected).orElse("");
+            } catch (Scheme.Unreadable e) {
+                problem = e.getMessage();
+            }
+            if (!problem.isEmpty()) {
+                throw new ApiError.Invalid("", "", List.of(ApiError.Cause.field("FieldValueInvalid", "patch",
+                        "Invalid value: " + GoJson.quote(patched.toString()) + ": " + problem)));
+            }
+        }
+        patched.put("apiVersion", expected.apiVersion());
+        patched.put("kind", expected.kind());
+        return patched;
     }
 
     private static void checkResourceVersion(ObjectNode current, ObjectNode patched, ResourceType resource) {

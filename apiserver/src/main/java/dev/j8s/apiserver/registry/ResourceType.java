@@ -35,7 +35,13 @@ public record ResourceType(
         Set<String> fieldLabels) {
 
     /** A subresource such as {@code pods/log}. */
-    public record Subresource(String name, String group, String version, String kind, List<String> verbs) {}
+    public record Subresource(String name, String group, String version, String kind, List<String> verbs) {
+
+        /** The kind of the objects this subresource takes and returns ({@code v1 Binding} for pods/binding). */
+        public GroupVersionKind gvk() {
+            return new GroupVersionKind(group, version, kind);
+        }
+    }
 
     public ResourceType {
         shortNames = List.copyOf(shortNames);
@@ -43,6 +49,15 @@ public record ResourceType(
         verbs = List.copyOf(verbs);
         subresources = List.copyOf(subresources);
         fieldLabels = Set.copyOf(fieldLabels);
+    }
+
+    public GroupVersionKind gvk() {
+        return new GroupVersionKind(group, version, kind);
+    }
+
+    /** The subresource named {@code name}, if served. */
+    public java.util.Optional<Subresource> subresource(String name) {
+        return subresources.stream().filter(s -> s.name().equals(name)).findFirst();
     }
 
     /** {@code v1} or {@code events.k8s.io/v1}. */

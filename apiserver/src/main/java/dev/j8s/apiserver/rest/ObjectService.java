@@ -10,6 +10,7 @@ import dev.j8s.apiserver.patch.PatchType;
 import dev.j8s.apiserver.patch.Patches;
 import dev.j8s.apiserver.registry.ResourceType;
 import dev.j8s.apiserver.registry.Resources;
+import dev.j8s.apiserver.registry.Scheme;
 import dev.j8s.apiserver.selection.FieldSelector;
 import dev.j8s.apiserver.selection.LabelSelector;
 import dev.j8s.apiserver.storage.Store;
@@ -125,7 +126,7 @@ public final class ObjectService {
      */
     public ObjectNode create(ResourceType type, String namespace, ObjectNode body, boolean dryRun) {
         ObjectNode obj = body.deepCopy();
-        checkKind(type, obj);
+        defaultTypeMeta(type, obj);
         ObjectNode meta = Json.child(obj, "metadata");
         if (type.namespaced()) {
             String bodyNs = Json.text(meta, "namespace");
@@ -165,30 +166,9 @@ public final class ObjectService {
         return toServed(type, created);
     }
 
-    /** BadRequest unless the object's apiVersion and kind are the resource's, worded as upstream's decoder. */
-    public static void checkKind(ResourceType type, ObjectNode obj) {
-        String kind = Json.text(obj, "kind");
-        String apiVersion = Json.text(obj, "apiVersion");
-        if (kind.isEmpty()) {
-            throw new ApiError.BadRequest("Object 'Kind' is missing in '" + abbreviate(obj.toString()) + "'");
-        }
-        if (!kind.equals(type.kind()) || !apiVersion.equals(type.apiVersion())) {
-            if (apiVersion.isEmpty()) {
-                throw new ApiError.BadRequest("Object 'apiVersion' is missing in '" + abbreviate(obj.toString()) + "'");
-            }
-            throw new ApiError.BadRequest(kind + " in version \"" + versionOf(apiVersion)
-                    + "\" cannot be handled as a " + type.kind() + ": the object provided is of kind " + kind
-                    + " (" + apiVersion + "), not " + type.kind() + " (" + type.apiVersion() + ")");
-        }
-    }
-
-    private static String versionOf(String apiVersion) {
-        int slash = apiVersion.indexOf('/');
-        return slash < 0 ? apiVersion : apiVersion.substring(slash + 1);
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() > 200 ? s.substring(0, 200) + "..." : s;
+    /** The object's apiVersion and kind as a request body's: filled from {@code type} when absent, else checked. */
+    private static void defaultTypeMeta(ResourceType type, ObjectNode obj) {
+        Scheme.defaultTypeMeta(type.gvk(), obj, obj.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     private String randomSuffix() {
@@ -204,7 +184,7 @@ public final class ObjectService {
     /** PUT of the main resource or of a subresource ("status"); the body's name must match. */
     public ObjectNode update(ResourceType type, String namespace, String name, ObjectNode body, String subresource, boolean dryRun) {
         ObjectNode obj = body.deepCopy();
-        checkKind(type, obj);
+        defaultTypeMeta(type, obj);
         ObjectNode meta = Json.child(obj, "metadata");
         String bodyName = Json.text(meta, "name");
         if (!bodyName.isEmpty() && !bodyName.equals(name)) {
@@ -250,14 +230,14 @@ public final class ObjectService {
                 if (type.namespaced()) {
                     meta.put("namespace", namespace);
                 }
-                ObjectNode applied = Patches.apply(patchType, skeleton, body, type);
+                ObjectNode applied = Patches.withTypeMeta(patchType, Patches.apply(patchType, skeleton, body, type), type);
                 check.accept(applied);
                 return create(type, namespace, applied, dryRun);
             }
             throw new ApiError.NotFound(type.qualifiedResource(), name);
         }
         return writeUpdate(type, namespace, name, subresource, dryRun, current -> {
-            ObjectNode next = Patches.apply(patchType, current, body, type);
+            ObjectNode next = Patches.withTypeMeta(patchType, Patches.apply(patchType, current, body, type), type);
             check.accept(next);
             Json.child(next, "metadata").put("name", name);
             if (type.namespaced()) {

@@ -48,14 +48,10 @@ public final class Reviews {
     }
 
     /**
-     * Answers a review posted to its collection ({@code namespace} for the local access review): the request
-     * echoed with its {@code status}.
+     * Answers a review of {@code kind} posted to its collection ({@code namespace} for the local access review):
+     * the request echoed with its {@code status}. {@code body} is decoded, its apiVersion and kind checked.
      */
-    public ObjectNode create(String group, String version, String kind, String namespace, ObjectNode body) {
-        String apiVersion = group + "/" + version;
-        if (!Json.text(body, "kind").equals(kind) || !Json.text(body, "apiVersion").equals(apiVersion)) {
-            throw new ApiError.BadRequest("the object provided is unrecognized (must be of type " + kind + ")");
-        }
+    public ObjectNode create(String kind, String namespace, ObjectNode body) {
         ObjectNode review = body.deepCopy();
         ObjectNode meta = Json.child(review, "metadata");
         meta.put("creationTimestamp", ObjectService.timestamp(clock.instant()));
@@ -75,7 +71,7 @@ public final class Reviews {
                 if (kind.equals("LocalSubjectAccessReview")) {
                     String ns = spec.path("resourceAttributes").path("namespace").asText("");
                     if (spec.has("nonResourceAttributes") || !ns.equals(namespace)) {
-                        throw new ApiError.Invalid(group, kind, "", List.of(ApiError.Cause.field("FieldValueInvalid",
+                        throw new ApiError.Invalid("authorization.k8s.io", kind, "", List.of(ApiError.Cause.field("FieldValueInvalid",
                                 "spec.resourceAttributes.namespace", "Invalid value: \"" + ns
                                         + "\": must match metadata.namespace")));
                     }

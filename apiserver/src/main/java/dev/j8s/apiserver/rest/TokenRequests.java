@@ -40,11 +40,11 @@ public final class TokenRequests {
         this.tokens = tokens;
     }
 
-    /** Answers a TokenRequest for {@code namespace/serviceAccount}; the response for 201. */
+    /**
+     * Answers a TokenRequest for {@code namespace/serviceAccount}; the response for 201. {@code body} is decoded,
+     * its apiVersion and kind checked.
+     */
     public ObjectNode create(String namespace, String serviceAccount, ObjectNode body) {
-        if (!Json.text(body, "kind").equals("TokenRequest") || !Json.text(body, "apiVersion").equals(GROUP + "/v1")) {
-            throw new ApiError.BadRequest("the object provided is unrecognized (must be of type TokenRequest)");
-        }
         ObjectNode request = body.deepCopy();
         ObjectNode meta = Json.child(request, "metadata");
         String bodyName = Json.text(meta, "name");

@@ -10,6 +10,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.j8s.apiserver.errors.ApiError;
 import dev.j8s.apiserver.registry.ResourceType;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class ServiceAccountAdmissionTest {
@@ -66,6 +71,39 @@ class ServiceAccountAdmissionTest {
         assertThat(out.at("/spec/volumes")).hasSize(2);
         assertThat(out.at("/spec/containers/0/volumeMounts")).hasSize(1);
         assertThat(out.at("/spec/containers/1/volumeMounts/0/name").asText()).isEqualTo("kube-api-access-mine");
+    }
+
+    @Test
+    void theDefaultAccountOfANewNamespaceIsWaitedForAsUpstreamDoes() {
+        FakeLookup withoutAccount = new FakeLookup().put("namespaces", "",
+                json("{'metadata':{'name':'default'},'status':{'phase':'Active'}}"));
+        AtomicInteger lookups = new AtomicInteger();
+        Admission.Lookup appearsOnTheThirdLookup = new Admission.Lookup() {
+            @Override
+            public Optional<ObjectNode> get(String resource, String namespace, String name) {
+                if (resource.equals("serviceaccounts") && lookups.incrementAndGet() >= 3) {
+                    return FakeLookup.withDefaultNamespace().get(resource, namespace, name);
+                }
+                return withoutAccount.get(resource, namespace, name);
+            }
+
+            @Override
+            public List<ObjectNode> list(String resource, String namespace) {
+                return withoutAccount.list(resource, namespace);
+            }
+        };
+
+        ObjectNode out = new Admission(appearsOnTheThirdLookup, new ServiceIpAllocator("10.96.0.0/12"),
+                Set.of(), new Random(7)).admitCreate(PODS, pod("{'containers':[{'name':'a','image':'b'}]}"));
+
+        assertThat(out.at("/spec/serviceAccountName").asText()).isEqualTo("default");
+        assertThat(lookups.get()).isEqualTo(3);
+        lookups.set(-100);
+        assertThatThrownBy(() -> new Admission(appearsOnTheThirdLookup, new ServiceIpAllocator("10.96.0.0/12"),
+                Set.of(), new Random(7)).admitCreate(PODS, pod("{'containers':[{'name':'a','image':'b'}]}")))
+                .hasMessage("pods \"web\" is forbidden: error looking up service account default/default: serviceaccount"
+                        + " \"default\" not found");
+        assertThat(lookups.get()).isEqualTo(-90);
     }
 
     @Test

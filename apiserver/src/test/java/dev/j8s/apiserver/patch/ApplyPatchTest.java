@@ -167,14 +167,20 @@ class ApplyPatchTest {
 
     static Stream<Bad> malformed() {
         return Stream.of(
+                // upstream's versionCheckManager: the applied configuration's whole group-version-kind, Go-printed
                 new Bad("other kind", "{apiVersion: v1, kind: Secret, metadata: {name: web}}",
-                        "Incorrect kind specified in apply patch. Specified patch kind: Secret, expected: Pod"),
+                        "invalid object type: /v1, Kind=Secret"),
                 new Bad("other version", "{apiVersion: v2, kind: Pod, metadata: {name: web}}",
-                        "Incorrect version specified in apply patch. Specified patch version: v2, expected: v1"),
+                        "invalid object type: /v2, Kind=Pod"),
+                new Bad("other group", "{apiVersion: apps/v1, kind: Pod, metadata: {name: web}}",
+                        "invalid object type: apps/v1, Kind=Pod"),
+                new Bad("unparseable apiVersion", "{apiVersion: a/b/c, kind: Pod, metadata: {name: web}}",
+                        "invalid object type: /, Kind="),
                 new Bad("other name", "{apiVersion: v1, kind: Pod, metadata: {name: other}}",
                         "the name of the object (other) does not match the name on the URL (web)"),
-                new Bad("no apiVersion", "{kind: Pod, metadata: {name: web}}", "apiVersion must be set in an apply patch"),
-                new Bad("no kind", "{apiVersion: v1, metadata: {name: web}}", "kind must be set in an apply patch"),
+                // unlike a create or update body, an applied configuration gets nothing from the URL
+                new Bad("no apiVersion", "{kind: Pod, metadata: {name: web}}", "invalid object type: /, Kind=Pod"),
+                new Bad("no kind", "{apiVersion: v1, metadata: {name: web}}", "invalid object type: /v1, Kind="),
                 new Bad("managedFields set", "{apiVersion: v1, kind: Pod, metadata: {name: web, managedFields: [{manager: x}]}}",
                         "metadata.managedFields must be nil"),
                 new Bad("a list body", "- a\n- b\n",

@@ -48,7 +48,7 @@ class ReviewsTest {
     }
 
     private ObjectNode as(UserInfo user, String group, String kind, String namespace, String body) {
-        return RequestUser.callAs(user, () -> reviews.create(group, "v1", kind, namespace, json(body)));
+        return RequestUser.callAs(user, () -> reviews.create(kind, namespace, json(body)));
     }
 
     @Test

@@ -6,8 +6,14 @@ import dev.j8s.apiserver.http.ServingLimits;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.cert.X509Certificate;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
 
 /**
  * A real {@link ApiServer} on 127.0.0.1 (any free port) over TLS with a throw-away self-signed EC key made by the
@@ -17,6 +23,38 @@ import java.util.concurrent.TimeUnit;
 public final class TlsApiServer {
 
   private TlsApiServer() {}
+
+  /**
+   * A TLS context that trusts any server certificate: the key above is made per run, and these tests talk to
+   * 127.0.0.1 only. Use with {@link #clientParameters()}.
+   */
+  public static SSLContext trustingContext() {
+    try {
+      SSLContext ssl = SSLContext.getInstance("TLS");
+      ssl.init(null, new TrustManager[] {new X509TrustManager() {
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) { }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) { }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+          return new X509Certificate[0];
+        }
+      }}, null);
+      return ssl;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("TLS context", e);
+    }
+  }
+
+  /** No host name check (the certificate names localhost and 127.0.0.1, but a raw socket has no host name). */
+  public static SSLParameters clientParameters() {
+    SSLParameters params = new SSLParameters();
+    params.setEndpointIdentificationAlgorithm("");
+    return params;
+  }
 
   /** Starts the server; the caller closes it. */
   public static ApiServer start(Path dir, String token) throws IOException, InterruptedException {

@@ -537,7 +537,9 @@ public final class ConmonRuntime implements ContainerRuntime {
         "-0", bundle.toString(),
         "--runtime-arg", "--root=" + config.runcRoot(),
         "--log-level", "error"));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(false)
+    // conmon writes its "oom" marker into its working directory too (CRI-O starts it in the bundle): without
+    // this it would land wherever j8s was started.
+    ProcessBuilder builder = new ProcessBuilder(command).directory(bundle.toFile()).redirectErrorStream(false)
         .redirectError(bundle.resolve("conmon.stderr").toFile());
     builder.environment().put("_OCI_SYNCPIPE", "3");
     Process process;
