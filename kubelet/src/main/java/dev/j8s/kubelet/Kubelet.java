@@ -10,6 +10,7 @@ import dev.j8s.kubelet.images.ImageManager;
 import dev.j8s.kubelet.images.ImagePullSettings;
 import dev.j8s.kubelet.images.ImageService;
 import dev.j8s.kubelet.kuberuntime.KubeRuntimeManager;
+import dev.j8s.kubelet.lifecycle.HookJournal;
 import dev.j8s.kubelet.kuberuntime.PodRuntimeState;
 import dev.j8s.kubelet.logs.ContainerLogManager;
 import dev.j8s.kubelet.logs.LogOptions;
@@ -23,6 +24,7 @@ import dev.j8s.kubelet.nodestatus.NodeStatuses;
 import dev.j8s.kubelet.pleg.Pleg;
 import dev.j8s.kubelet.pods.PodSyncHandler;
 import dev.j8s.kubelet.pods.PodWorkers;
+import dev.j8s.kubelet.prober.ProberManager;
 import dev.j8s.kubelet.status.CrashLoopBackOff;
 import dev.j8s.kubelet.status.PodStatusGenerator;
 import dev.j8s.kubelet.status.PodStatusInput;
@@ -86,6 +88,7 @@ public final class Kubelet implements AutoCloseable {
     private final ContainerLogManager logRotation;
     private final String nodeIp;
     private final StatusManager statusManager;
+    private final ProberManager prober;
     private final VolumeManager volumes;
     private final ObjectCache objects;
     /** Why containers wait, per pod UID, from the last sync (for logs of waiting containers). */
@@ -110,6 +113,7 @@ public final class Kubelet implements AutoCloseable {
         this.logs = new PodLogs(config.dataDir());
         this.backOff = new CrashLoopBackOff(clock);
         this.statusManager = new StatusManager(cluster::updatePodStatus);
+        this.prober = new ProberManager(runtime, statusManager, recorder, clock, this::resync);
         ImageManager imageManager = new ImageManager(credentials.imageService(images), recorder, clock,
                 ImagePullSettings.DEFAULTS, credentials.pulledImages());
         this.objects = new ObjectCache(cluster, clock, ObjectCache.DEFAULT_TTL);
@@ -119,7 +123,8 @@ public final class Kubelet implements AutoCloseable {
                 node, clock, Optional.of(new TokenManager(cluster, clock)));
         this.manager = new KubeRuntimeManager(runtime, imageManager, recorder, logs, backOff, clock,
                 config.hostResolvConf(), Optional.of(credentials.podCredentials(cluster::secret, recorder)),
-                new PodContainerOptions(new EnvironmentVariables(objects), volumes, node, recorder));
+                new PodContainerOptions(new EnvironmentVariables(objects), volumes, node, recorder),
+                new HookJournal(config.dataDir().resolve("pods"), clock), prober.results());
         this.workers = new PodWorkers(this::sync);
         this.heartbeat = new NodeHeartbeat(cluster, config.nodeName(), this::facts, this::health,
                 config.kubeletVersion(), 10250, clock);
@@ -154,10 +159,21 @@ public final class Kubelet implements AutoCloseable {
 
     private void onPodEvent(PodEvent event) {
         switch (event) {
-            case PodEvent.Added a -> workers.updatePod(a.pod());
-            case PodEvent.Updated u -> workers.updatePod(u.pod());
-            case PodEvent.Deleted d -> workers.removePod(d.pod());
+            case PodEvent.Added a -> update(a.pod());
+            case PodEvent.Updated u -> update(u.pod());
+            case PodEvent.Deleted d -> {
+                manager.requestTermination(d.pod().getMetadata().getUid());
+                workers.removePod(d.pod());
+            }
         }
+    }
+
+    private void update(Pod pod) {
+        if (pod.getMetadata().getDeletionTimestamp() != null) {
+            // a postStart the worker waits for stops now, so the worker gets to the kill
+            manager.requestTermination(pod.getMetadata().getUid());
+        }
+        workers.updatePod(pod);
     }
 
     /**
@@ -190,12 +206,16 @@ public final class Kubelet implements AutoCloseable {
     private PodSyncHandler.Outcome sync(Pod pod, boolean removed) {
         String uid = pod.getMetadata().getUid();
         if (removed) {
+            prober.removePod(uid);
             manager.killPod(pod, KubeRuntimeManager.gracePeriod(pod), true);
             forget(pod);
             return new PodSyncHandler.Outcome.Finished();
         }
         if (pod.getMetadata().getDeletionTimestamp() != null) {
+            // upstream SyncTerminatingPod: liveness and startup stop before the kill, readiness after it
+            prober.stopLivenessAndStartup(pod);
             manager.killPod(pod, KubeRuntimeManager.gracePeriod(pod), true);
+            prober.removePod(uid);
             writeStatus(pod, manager.state(uid), Map.of(), true);
             volumes.unmountPod(uid); // before the final delete, so kubectl delete returns once the volumes are gone
             cluster.deletePod(pod.getMetadata().getNamespace(), pod.getMetadata().getName(), uid);
@@ -219,6 +239,7 @@ public final class Kubelet implements AutoCloseable {
             writeStatus(pod, manager.state(uid), Map.of(), false);
             return new PodSyncHandler.Outcome.Continue(Optional.of(notReady.retryAfter()));
         }
+        prober.addPod(pod);
         KubeRuntimeManager.SyncResult result = manager.syncPod(pod);
         waitingReasons.put(uid, result.waiting());
         PodRuntimeState state = manager.state(uid);
@@ -233,17 +254,34 @@ public final class Kubelet implements AutoCloseable {
 
     private PodStatus writeStatus(Pod pod, PodRuntimeState state, Map<String, WaitingReason> waiting, boolean terminal) {
         Pod base = statusManager.podStatus(pod.getMetadata().getUid())
-                .map(previous -> new PodBuilder(pod).withStatus(previous).build()).orElse(pod);
+                .map(previous -> new PodBuilder(pod)
+                        .withStatus(PodStatusGenerator.withApiConditions(previous, pod.getStatus())).build())
+                .orElse(pod);
         PodStatus status = PodStatusGenerator.generate(new PodStatusInput(base, state.observations(),
                 state.readySandbox().isPresent(), List.of(nodeIp), state.podIps(), waiting,
-                terminal, clock.instant()));
+                terminal, clock.instant(), prober.verdicts()));
         statusManager.setPodStatus(pod, status);
+        if (!terminal && unready(status)) {
+            // upstream's UpdatePodStatus: a started container that is not ready yet gets its readiness probed now
+            prober.trigger(pod.getMetadata().getUid());
+        }
         return status;
+    }
+
+    /** A probe result changed: the pod syncs again. */
+    private void resync(String uid) {
+        workers.resync(uid);
+    }
+
+    private static boolean unready(PodStatus status) {
+        return Stream.concat(status.getContainerStatuses().stream(), status.getInitContainerStatuses().stream())
+                .anyMatch(c -> Boolean.TRUE.equals(c.getStarted()) && !Boolean.TRUE.equals(c.getReady()));
     }
 
     private void forget(Pod pod) {
         String uid = pod.getMetadata().getUid();
         statusManager.removePod(uid);
+        manager.forgetPod(uid);
         waitingReasons.remove(uid);
         backOff.forgetPod(uid);
         volumes.unmountPod(uid);
@@ -368,6 +406,7 @@ public final class Kubelet implements AutoCloseable {
         logRotation.close();
         volumes.close();
         workers.close();
+        prober.close();
         heartbeat.close();
         recorder.close();
     }

@@ -1,5 +1,9 @@
 package dev.j8s.runtime;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ProtocolFamily;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -97,4 +101,25 @@ public interface ContainerRuntime {
    * running is refused with {@link ContainerRuntimeException}.
    */
   void reopenContainerLog(String containerId);
+
+  /**
+   * An unconnected TCP socket (blocking mode) made inside the sandbox's network namespace: how the node reaches a
+   * pod's ports (CRI {@code PortForward}, probes, HTTP hooks) without a process in the pod. The caller connects it,
+   * blocking or not.
+   *
+   * @throws IOException when the socket cannot be made
+   * @throws ContainerRuntimeException when the sandbox or its network namespace does not exist
+   */
+  SocketChannel openSocket(String sandboxId, ProtocolFamily family) throws IOException;
+
+  /**
+   * A TCP connection to {@code target} made from inside the sandbox's network namespace ({@link #openSocket}), in
+   * blocking mode; connecting takes at most {@code timeout}.
+   *
+   * @throws IOException when the connection is refused, unreachable or not made within {@code timeout}
+   * @throws ContainerRuntimeException when the sandbox or its network namespace does not exist
+   */
+  default SocketChannel connect(String sandboxId, InetSocketAddress target, Duration timeout) throws IOException {
+    return Sockets.connect(openSocket(sandboxId, Sockets.familyOf(target)), target, timeout);
+  }
 }

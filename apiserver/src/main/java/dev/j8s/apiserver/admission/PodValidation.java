@@ -30,10 +30,13 @@ final class PodValidation {
         if (containers.isEmpty()) {
             errs.required("spec.containers", "");
         }
+        Long grace = Trees.longOrNull(spec, "terminationGracePeriodSeconds");
+        String os = Trees.str(Trees.obj(spec, "os"), "name");
         Set<String> names = new HashSet<>();
         for (int i = 0; i < containers.size(); i++) {
             String path = "spec.containers[" + i + "]";
             container(containers.get(i), path, volumes, errs);
+            LifecycleValidation.container(containers.get(i), path, grace, os, errs);
             String name = Trees.str(containers.get(i), "name");
             if (!names.add(name)) {
                 errs.duplicate(path + ".name", name);
@@ -48,6 +51,7 @@ final class PodValidation {
                 errs.duplicate(path + ".name", name);
             }
             container(inits.get(i), path, volumes, errs);
+            LifecycleValidation.initContainer(inits.get(i), path, grace, os, errs);
         }
         restartPolicy(Trees.str(spec, "restartPolicy"), errs);
         dnsPolicy(Trees.str(spec, "dnsPolicy"), errs);

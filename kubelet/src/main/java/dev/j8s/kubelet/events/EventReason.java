@@ -87,7 +87,14 @@ public enum EventReason {
 
     // Lifecycle hooks.
     FAILED_POST_START_HOOK("FailedPostStartHook"),
-    FAILED_PRE_STOP_HOOK("FailedPreStopHook");
+    FAILED_PRE_STOP_HOOK("FailedPreStopHook"),
+    /** An HTTPS hook answered in plain HTTP succeeded over HTTP (upstream's handlers.go writes it as a literal). */
+    LIFECYCLE_HTTP_FALLBACK("LifecycleHTTPFallback"),
+    /**
+     * j8s's own: a postStart hook that was running when the kubelet stopped is run again for the same container
+     * instance (the hook journal's at-least-once delivery).
+     */
+    POST_START_HOOK_REDELIVERED("PostStartHookRedelivered");
 
     private final String value;
 

@@ -1,2 +1,5 @@
-/** Text formats the kubelet shares with upstream's Go output (durations as Go's time.Duration prints them). */
+/**
+ * Text formats the kubelet shares with upstream's Go output: durations as Go's {@code time.Duration} prints them,
+ * strings as {@code %q} quotes them, pods as {@code format.Pod} names them.
+ */
 package dev.j8s.kubelet.format;

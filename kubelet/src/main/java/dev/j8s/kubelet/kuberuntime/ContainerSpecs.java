@@ -2,6 +2,7 @@ package dev.j8s.kubelet.kuberuntime;
 
 import dev.j8s.kubelet.container.ConfigException;
 import dev.j8s.kubelet.envvars.Expansion;
+import dev.j8s.kubelet.format.PodDescription;
 import dev.j8s.oci.manifest.ImageConfig;
 import dev.j8s.runtime.ContainerConfig;
 import io.fabric8.kubernetes.api.model.Container;
@@ -122,7 +123,7 @@ public final class ContainerSpecs {
         }
         Long runAsUser = sc != null && sc.getRunAsUser() != null ? sc.getRunAsUser()
                 : psc != null ? psc.getRunAsUser() : null;
-        String where = " (pod: \"" + formatPod(pod) + "\", container: " + c.getName() + ")";
+        String where = " (pod: \"" + PodDescription.of(pod) + "\", container: " + c.getName() + ")";
         if (runAsUser != null) {
             if (runAsUser == 0) {
                 throw new ConfigException("container's runAsUser breaks non-root policy" + where);
@@ -140,12 +141,6 @@ public final class ContainerSpecs {
             throw new ConfigException("container has runAsNonRoot and image has non-numeric user (" + user
                     + "), cannot verify user is non-root" + where);
         }
-    }
-
-    /** Upstream {@code format.Pod}: {@code name_namespace(uid)}. */
-    private static String formatPod(Pod pod) {
-        return pod.getMetadata().getName() + "_" + pod.getMetadata().getNamespace() + "(" + pod.getMetadata().getUid()
-                + ")";
     }
 
     /** CPU and memory limits as cgroup settings (CPU request as shares). */

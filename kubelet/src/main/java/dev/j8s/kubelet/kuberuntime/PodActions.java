@@ -24,6 +24,8 @@ import java.util.Optional;
  * @param containersToKill running containers stopped (with the pod's grace period) before anything starts
  * @param containersToRemove instances that never started (Created) or were lost (Unknown), removed before their
  *     container starts again
+ * @param postStartHooksToRerun running instances (IDs) whose postStart the hook journal has as started and never
+ *     finished (the kubelet stopped during it): the hook runs again before anything starts
  */
 public record PodActions(
         boolean killPod,
@@ -33,26 +35,44 @@ public record PodActions(
         List<Integer> initContainersToStart,
         List<Integer> containersToStart,
         List<ContainerToKill> containersToKill,
-        List<String> containersToRemove) {
+        List<String> containersToRemove,
+        List<String> postStartHooksToRerun) {
 
     public PodActions {
         initContainersToStart = List.copyOf(initContainersToStart);
         containersToStart = List.copyOf(containersToStart);
         containersToKill = List.copyOf(containersToKill);
         containersToRemove = List.copyOf(containersToRemove);
+        postStartHooksToRerun = List.copyOf(postStartHooksToRerun);
     }
 
     /** Nothing to do in the running sandbox {@code sandboxId}: everything runs, waits or is done. */
     static PodActions keep(String sandboxId, int attempt) {
         return new PodActions(false, false, Optional.of(sandboxId), attempt, List.of(), List.of(), List.of(),
-                List.of());
+                List.of(), List.of());
     }
 
-    /** Why a running container is stopped (upstream {@code containerKillReason}). */
+    /** These actions with {@code ids} as the postStart hooks to run again. */
+    PodActions withPostStartHooksToRerun(List<String> ids) {
+        return new PodActions(killPod, createSandbox, sandboxId, attempt, initContainersToStart, containersToStart,
+                containersToKill, containersToRemove, ids);
+    }
+
+    /**
+     * Why a running container is stopped (upstream {@code containerKillReason}); it decides the grace period (a probe's
+     * own {@code terminationGracePeriodSeconds} for a probe failure).
+     */
     public enum KillReason {
         /** Its spec (image) changed: the container is restarted whatever the restart policy. */
-        DEFINITION_CHANGED
-        // LivenessProbe, StartupProbe and FailedPostStartHook join with the prober and lifecycle hooks.
+        DEFINITION_CHANGED,
+        /** Its postStart hook failed (upstream {@code reasonFailedPostStartHook}). */
+        FAILED_POST_START_HOOK,
+        /** Its liveness probe failed: the probe's own grace period, if set, applies. */
+        LIVENESS_PROBE,
+        /** Its startup probe failed: the probe's own grace period, if set, applies. */
+        STARTUP_PROBE,
+        /** The pod is being terminated, or any other kill (upstream {@code reasonUnknown}). */
+        UNKNOWN
     }
 
     /**

@@ -35,8 +35,9 @@ import java.util.Set;
  * {@code convertToAPIContainerStatuses}, {@code getPhase} and the status manager's condition merge do;
  * stateless and thread-safe.
  *
- * <p>Without probes (a later phase), a running container is started and ready, and an init container is
- * ready once it exited 0, as the prober manager reports containers without probes.
+ * <p>A running container is started once its startup probe succeeded (at once without one) and ready once started
+ * and its readiness probe succeeded (at once without one), as upstream's prober manager reports them; a regular init
+ * container is ready once it exited 0.
  */
 public final class PodStatusGenerator {
 
@@ -110,6 +111,62 @@ public final class PodStatusGenerator {
       status.withPodIP(podIps.getFirst()).withPodIPs(podIps.stream().map(PodIP::new).toList());
     }
     return status.build();
+  }
+
+  /**
+   * {@code previous} (the status the kubelet last wrote) with the conditions the kubelet does not own (readiness
+   * gates, set by other clients) taken from {@code fromApi}, the pod's status as the API has it now, as upstream's
+   * {@code generateAPIPodStatus} and {@code mergePodStatus} keep them.
+   */
+  public static PodStatus withApiConditions(PodStatus previous, PodStatus fromApi) {
+    List<PodCondition> conditions = new ArrayList<>();
+    previous.getConditions().stream().filter(c -> KUBELET_CONDITIONS.contains(c.getType())).forEach(conditions::add);
+    if (fromApi != null) {
+      fromApi.getConditions().stream().filter(c -> !KUBELET_CONDITIONS.contains(c.getType()))
+          .forEach(conditions::add);
+    }
+    return new PodStatusBuilder(previous).withConditions(conditions).build();
+  }
+
+  /**
+   * Upstream status manager's {@code SetContainerReadiness}: {@code old} with the {@code ready} of the instance
+   * {@code containerId} changed and the {@code ContainersReady} and {@code Ready} conditions generated again; the
+   * same status when the instance is not there or already so.
+   */
+  public static PodStatus withContainerReadiness(Pod pod, PodStatus old, String containerId, boolean ready,
+      Instant now) {
+    String apiId = ContainerObservation.RUNTIME_SCHEME + "://" + containerId;
+    PodStatus status = new PodStatusBuilder(old).build();
+    List<ContainerStatus> all = new ArrayList<>(status.getInitContainerStatuses());
+    all.addAll(status.getContainerStatuses());
+    Optional<ContainerStatus> target = all.stream().filter(c -> apiId.equals(c.getContainerID())).findFirst();
+    if (target.isEmpty() || Boolean.valueOf(ready).equals(target.get().getReady())) {
+      return old;
+    }
+    target.get().setReady(ready);
+    List<PodCondition> others = (pod.getStatus() == null ? old : pod.getStatus()).getConditions().stream()
+        .filter(c -> !KUBELET_CONDITIONS.contains(c.getType())).toList();
+    String phase = old.getPhase() == null ? "Pending" : old.getPhase();
+    List<PodCondition> conditions = new ArrayList<>();
+    for (PodCondition c : old.getConditions()) {
+      if (!KUBELET_CONDITIONS.contains(c.getType())) {
+        continue; // the API's own, below
+      }
+      PodCondition generated = switch (c.getType()) {
+        case "Ready" -> Conditions.ready(pod.getSpec(), others, all, phase);
+        case "ContainersReady" -> Conditions.containersReady(pod.getSpec(), all, phase);
+        default -> c;
+      };
+      if (generated != c) {
+        String transition = generated.getStatus().equals(c.getStatus()) && c.getLastTransitionTime() != null
+            ? c.getLastTransitionTime() : time(now);
+        generated = new PodConditionBuilder(generated).withLastTransitionTime(transition).build();
+      }
+      conditions.add(generated);
+    }
+    conditions.addAll(others);
+    status.setConditions(conditions);
+    return status;
   }
 
   /** Upstream {@code getPhase}: the pod phase from its container statuses. */
@@ -296,13 +353,17 @@ public final class PodStatusGenerator {
     for (Container c : containers) {
       Draft d = drafts.get(c.getName());
       boolean running = d.state.getRunning() != null;
+      String id = d.containerId.contains("://") ? d.containerId.substring(d.containerId.indexOf("://") + 3) : "";
+      boolean started = running && (c.getStartupProbe() == null
+          || input.probes().startupSucceeded(id).orElse(false));
       boolean ready;
       if (isInit && !isRestartable(c)) {
         ready = d.state.getTerminated() != null && d.state.getTerminated().getExitCode() == 0;
       } else {
-        ready = running;
+        ready = started && (c.getReadinessProbe() == null
+            || input.probes().readinessSucceeded(id).orElse(false));
       }
-      result.add(d.build(running, ready));
+      result.add(d.build(started, ready));
     }
     if (!isInit) {
       result.sort(Comparator.comparing(ContainerStatus::getName)); // upstream SortedContainerStatuses

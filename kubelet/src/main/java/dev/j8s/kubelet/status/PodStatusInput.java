@@ -18,6 +18,7 @@ import java.util.Map;
  * @param terminal the pod worker finished the pod: it was deleted or reached a terminal phase and all
  *     its containers stopped, so the phase must be terminal
  * @param now the time used for new condition transitions and the start time
+ * @param probes the latest startup and readiness results, which make a running container started and ready
  */
 public record PodStatusInput(
     Pod pod,
@@ -27,12 +28,19 @@ public record PodStatusInput(
     List<String> podIps,
     Map<String, WaitingReason> waiting,
     boolean terminal,
-    Instant now) {
+    Instant now,
+    ProbeVerdicts probes) {
 
   public PodStatusInput {
     containers = List.copyOf(containers);
     hostIps = List.copyOf(hostIps);
     podIps = List.copyOf(podIps);
     waiting = Map.copyOf(waiting);
+  }
+
+  /** An input for a pod without probe results (every running container started and ready). */
+  public PodStatusInput(Pod pod, List<ContainerObservation> containers, boolean sandboxReady, List<String> hostIps,
+      List<String> podIps, Map<String, WaitingReason> waiting, boolean terminal, Instant now) {
+    this(pod, containers, sandboxReady, hostIps, podIps, waiting, terminal, now, ProbeVerdicts.NONE);
   }
 }

@@ -55,6 +55,30 @@ public final class StatusManager {
     }
   }
 
+  /**
+   * Upstream {@code SetContainerReadiness}: the last status written for {@code pod} with the instance
+   * {@code containerId} ready or not and the {@code Ready} and {@code ContainersReady} conditions to match, written at
+   * once; nothing when no status was written yet or it says so already.
+   */
+  public void setContainerReadiness(Pod pod, String containerId, boolean ready, java.time.Instant now) {
+    String uid = pod.getMetadata().getUid();
+    synchronized (locks.computeIfAbsent(uid, k -> new Object())) {
+      PodStatus old = statuses.get(uid);
+      if (old == null) {
+        return;
+      }
+      PodStatus updated = PodStatusGenerator.withContainerReadiness(pod, old, containerId, ready, now);
+      if (updated.equals(old)) {
+        return;
+      }
+      Optional<Pod> written = writer.updatePodStatus(pod.getMetadata().getNamespace(), pod.getMetadata().getName(),
+          uid, updated);
+      if (written.isPresent()) {
+        statuses.put(uid, updated);
+      }
+    }
+  }
+
   /** Forgets a pod that is finished on this node (upstream {@code RemoveOrphanedStatuses} for one pod). */
   public void removePod(String uid) {
     statuses.remove(uid);

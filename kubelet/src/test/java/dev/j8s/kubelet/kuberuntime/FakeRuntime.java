@@ -10,6 +10,10 @@ import dev.j8s.runtime.ExecResult;
 import dev.j8s.runtime.ExecSession;
 import dev.j8s.runtime.PodSandboxConfig;
 import dev.j8s.runtime.PodSandboxStatus;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -27,7 +31,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *
  * <p>Container IDs read {@code <name>#<attempt>} (a prime appended on a clash) and sandbox IDs {@code sb-<n>}, so
  * tests can assert the calls by name. A started container runs until {@link #exit} or a stop; a stopped one exits
- * with 137. {@link #failNext} makes the next call of one operation throw. Exec, stats and logs are not faked.
+ * with 137. {@link #failNext} makes the next call of one operation throw. {@link #onExec} says what an exec does;
+ * {@link #route} sends connections to a pod's port to a server on the loopback. Stats and logs are not faked.
  */
 public final class FakeRuntime implements ContainerRuntime {
 
@@ -36,6 +41,7 @@ public final class FakeRuntime implements ContainerRuntime {
     private final Map<String, ContainerStatus> containers = new LinkedHashMap<>();
     private final Map<String, RuntimeException> failures = new HashMap<>();
     private final List<String> calls = new CopyOnWriteArrayList<>();
+    private final Map<Integer, InetSocketAddress> routes = new java.util.concurrent.ConcurrentHashMap<>();
     private int sandboxCount;
     private long tick;
 
@@ -184,14 +190,72 @@ public final class FakeRuntime implements ContainerRuntime {
         return List.copyOf(containers.values());
     }
 
+    /** Records {@code execSync <id> <argv...>}; runs as {@link #onExec} says; past {@code timeout} it times out. */
     @Override
     public ExecResult execSync(String containerId, List<String> command, Duration timeout) {
-        throw new UnsupportedOperationException("FakeRuntime does not exec");
+        call("execSync", containerId + " " + String.join(" ", command));
+        Exec e = execs.apply(command);
+        if (e.takes().compareTo(timeout) > 0) {
+            throw new ContainerRuntimeException.CommandFailed("timed out after " + timeout, command, -1, "");
+        }
+        return new ExecResult(e.exitCode(), e.stdout().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                e.stderr().getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
+    /** What an exec in a container does: its exit code, output, and how long it takes. */
+    public record Exec(int exitCode, String stdout, String stderr, Duration takes) {
+        public static Exec ok() {
+            return new Exec(0, "", "", Duration.ZERO);
+        }
+    }
+
+    /** Every exec of {@code command}'s first word... runs as {@code exec} says; others exit 0 at once. */
+    public void onExec(java.util.function.Function<List<String>, Exec> behaviour) {
+        this.execs = behaviour;
+    }
+
+    private volatile java.util.function.Function<List<String>, Exec> execs = command -> Exec.ok();
+
+    /** Records {@code exec <id> <argv...>}; the command runs as {@link #onExec} says, in a running container only. */
     @Override
     public ExecSession exec(String containerId, List<String> command) {
-        throw new UnsupportedOperationException("FakeRuntime does not exec");
+        call("exec", containerId + " " + String.join(" ", command));
+        if (!(containerStatus(containerId).state() instanceof ContainerState.Running)) {
+            throw new ContainerRuntimeException("container " + containerId + " is not running");
+        }
+        Exec e = execs.apply(command);
+        return new ExecSession() {
+            @Override
+            public java.io.OutputStream stdin() {
+                return java.io.OutputStream.nullOutputStream();
+            }
+
+            @Override
+            public java.io.InputStream stdout() {
+                return new java.io.ByteArrayInputStream(e.stdout().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+
+            @Override
+            public java.io.InputStream stderr() {
+                return new java.io.ByteArrayInputStream(e.stderr().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+
+            @Override
+            public java.util.OptionalInt awaitExit(Duration timeout) {
+                try {
+                    Thread.sleep(e.takes().compareTo(timeout) < 0 ? e.takes() : timeout);
+                } catch (InterruptedException x) {
+                    Thread.currentThread().interrupt();
+                    return java.util.OptionalInt.empty();
+                }
+                return e.takes().compareTo(timeout) <= 0 ? java.util.OptionalInt.of(e.exitCode())
+                        : java.util.OptionalInt.empty();
+            }
+
+            @Override
+            public void close() {
+            }
+        };
     }
 
     @Override
@@ -207,6 +271,34 @@ public final class FakeRuntime implements ContainerRuntime {
     @Override
     public void reopenContainerLog(String containerId) {
         throw new UnsupportedOperationException("FakeRuntime writes no logs");
+    }
+
+    /** Connections to {@code port} of any pod address go to {@code local} (a test server on the loopback). */
+    public void route(int port, InetSocketAddress local) {
+        routes.put(port, local);
+    }
+
+    /** A plain socket of this process's namespace (a pod address in tests is the loopback). */
+    @Override
+    public SocketChannel openSocket(String sandboxId, java.net.ProtocolFamily family) throws IOException {
+        return SocketChannel.open(family);
+    }
+
+    /** Connects to the loopback server routed for the target's port; a port without a route is refused. */
+    @Override
+    public SocketChannel connect(String sandboxId, InetSocketAddress target, Duration timeout) throws IOException {
+        InetSocketAddress local = routes.get(target.getPort());
+        if (local == null) {
+            throw new ConnectException("Connection refused");
+        }
+        SocketChannel channel = SocketChannel.open();
+        try {
+            channel.socket().connect(local, (int) timeout.toMillis());
+            return channel;
+        } catch (IOException e) {
+            channel.close();
+            throw e;
+        }
     }
 
     private void call(String operation, String detail) {

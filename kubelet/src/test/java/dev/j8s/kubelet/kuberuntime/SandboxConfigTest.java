@@ -2,6 +2,10 @@ package dev.j8s.kubelet.kuberuntime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.j8s.kubelet.container.RuntimeHelper;
+import dev.j8s.kubelet.events.EventRecorder;
+import dev.j8s.kubelet.lifecycle.HookJournal;
+import dev.j8s.kubelet.prober.results.ProbeResults;
 import dev.j8s.runtime.PodSandboxConfig;
 import dev.j8s.runtime.PodSandboxConfig.PortMapping;
 import dev.j8s.runtime.PodSandboxConfig.Protocol;
@@ -24,8 +28,9 @@ class SandboxConfigTest {
     private PodSandboxConfig sandboxConfig(Pod pod) throws Exception {
         Path resolv = Files.writeString(dir.resolve("resolv.conf"), "nameserver 10.0.0.53\n");
         // Only the pod and the host's resolv.conf are read when the sandbox config is made.
-        return new KubeRuntimeManager(null, null, dev.j8s.kubelet.events.EventRecorder.DISCARD, null, null,
-                Clock.systemUTC(), resolv, Optional.empty())
+        return new KubeRuntimeManager(null, null, EventRecorder.DISCARD, null, null, Clock.systemUTC(), resolv,
+                Optional.empty(), RuntimeHelper.NONE, new HookJournal(dir.resolve("pods"), Clock.systemUTC()),
+                ProbeResults.NONE)
                 .sandboxConfig(pod, 0);
     }
 

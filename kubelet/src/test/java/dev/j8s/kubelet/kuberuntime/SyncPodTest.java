@@ -9,6 +9,8 @@ import dev.j8s.kubelet.events.RecordingEventRecorder;
 import dev.j8s.kubelet.images.FakeImageService;
 import dev.j8s.kubelet.images.ImageManager;
 import dev.j8s.kubelet.images.ImagePullSettings;
+import dev.j8s.kubelet.lifecycle.Hook;
+import dev.j8s.kubelet.lifecycle.HookJournal;
 import dev.j8s.kubelet.logs.PodLogs;
 import dev.j8s.kubelet.status.CrashLoopBackOff;
 import dev.j8s.kubelet.status.WaitingReason;
@@ -53,6 +55,12 @@ class SyncPodTest {
     private final FakeRuntime runtime = new FakeRuntime(clock);
     private final RecordingEventRecorder events = new RecordingEventRecorder();
     private KubeRuntimeManager manager;
+    private HookJournal journal;
+    /** The liveness, readiness and startup results the manager reads: instance ID to result. */
+    private final Map<String, dev.j8s.kubelet.prober.results.Result> liveness = new java.util.HashMap<>();
+    private final Map<String, dev.j8s.kubelet.prober.results.Result> startup = new java.util.HashMap<>();
+    private final dev.j8s.kubelet.prober.results.ProbeResults probes = ComputePodActionsTest.probes(liveness,
+            Map.of(), startup);
 
     @BeforeEach
     void setUp() throws Exception {
@@ -60,7 +68,9 @@ class SyncPodTest {
         images.add("docker.io/library/busybox:1.36");
         Path resolv = Files.writeString(dir.resolve("resolv.conf"), "nameserver 10.0.0.53\n");
         manager = new KubeRuntimeManager(runtime, new ImageManager(images, events, clock, ImagePullSettings.DEFAULTS),
-                events, new PodLogs(dir.resolve("logs")), new CrashLoopBackOff(clock), clock, resolv);
+                events, new PodLogs(dir.resolve("logs")), new CrashLoopBackOff(clock), clock, resolv, Optional.empty(),
+                dev.j8s.kubelet.container.RuntimeHelper.NONE, journal = new HookJournal(dir.resolve("pods"), clock),
+                probes);
     }
 
     private static List<String> started(String name, int attempt, String sandbox) {
@@ -101,7 +111,7 @@ class SyncPodTest {
 
         manager.syncPod(pod("Always", List.of(), MAIN));
 
-        assertThat(runtime.calls()).containsExactly("stopContainer main#3 grace=0s", "stopPodSandbox sb-1",
+        assertThat(runtime.calls()).containsExactly("stopContainer main#3 grace=30s", "stopPodSandbox sb-1",
                 "removePodSandbox sb-1", "runPodSandbox web attempt=1", "createContainer main attempt=0 in sb-2",
                 "startContainer main#0");
         assertThat(events.lines()).containsExactly("Normal Killing Stopping container main", PULLED,
@@ -259,5 +269,264 @@ class SyncPodTest {
         assertThat(events.lines()).isEmpty();
         assertThat(runtime.containerIds()).containsExactly("main#0");
         assertThat(manager.state(UID).readySandbox()).isEqualTo(Optional.empty());
+    }
+
+    // ---- lifecycle hooks --------------------------------------------------------------------------------------
+
+    private static Container withHooks(Container c, io.fabric8.kubernetes.api.model.LifecycleHandler postStart,
+            io.fabric8.kubernetes.api.model.LifecycleHandler preStop) {
+        return new io.fabric8.kubernetes.api.model.ContainerBuilder(c).withNewLifecycle().withPostStart(postStart)
+                .withPreStop(preStop).endLifecycle().build();
+    }
+
+    private static io.fabric8.kubernetes.api.model.LifecycleHandler exec(String... command) {
+        return new io.fabric8.kubernetes.api.model.LifecycleHandlerBuilder().withNewExec().withCommand(command)
+                .endExec().build();
+    }
+
+    private static io.fabric8.kubernetes.api.model.LifecycleHandler sleep(long seconds) {
+        return new io.fabric8.kubernetes.api.model.LifecycleHandlerBuilder().withNewSleep(seconds).build();
+    }
+
+    private static Pod withGrace(Pod pod, long seconds) {
+        return new io.fabric8.kubernetes.api.model.PodBuilder(pod).editSpec()
+                .withTerminationGracePeriodSeconds(seconds).endSpec().build();
+    }
+
+    @Test
+    void thePostStartHookRunsRightAfterTheContainerStartsAndItsOutcomeIsJournaled() {
+        Pod pod = pod("Always", List.of(), withHooks(MAIN, exec("touch", "/ready"), null));
+
+        KubeRuntimeManager.SyncResult result = manager.syncPod(pod);
+
+        assertThat(runtime.calls()).containsExactly("runPodSandbox web attempt=0",
+                "createContainer main attempt=0 in sb-1", "startContainer main#0", "exec main#0 touch /ready");
+        assertThat(events.lines()).containsExactlyElementsOf(startEvents("main"));
+        assertThat(result.waiting()).isEmpty();
+        assertThat(journal.last(UID, "main#0", Hook.POST_START)).contains(HookJournal.State.SUCCEEDED);
+    }
+
+    @Test
+    void aFailingPostStartIsAnEventThenAKillThatRunsPreStopAndTheContainerWaitsWithTheHookError() {
+        runtime.onExec(cmd -> new FakeRuntime.Exec(1, "", "boom\n", Duration.ZERO));
+        Pod pod = pod("Always", List.of(), withHooks(MAIN, exec("false"), exec("cleanup")));
+
+        KubeRuntimeManager.SyncResult result = manager.syncPod(pod);
+
+        assertThat(runtime.calls()).containsExactly("runPodSandbox web attempt=0",
+                "createContainer main attempt=0 in sb-1", "startContainer main#0", "exec main#0 false",
+                "exec main#0 cleanup", "stopContainer main#0 grace=30s");
+        assertThat(events.lines()).containsExactly(PULLED, "Normal Created Created container: main",
+                "Normal Started Started container main", "Warning FailedPostStartHook PostStartHook failed",
+                "Normal Killing FailedPostStartHook", "Warning FailedPreStopHook PreStopHook failed");
+        assertThat(result.waiting()).containsExactly(Map.entry("main", new WaitingReason("PostStartHookError",
+                "Exec lifecycle hook ([false]) for Container \"main\" in Pod \"web_default(uid-1)\" failed - error: "
+                        + "command 'false' exited with 1: boom\n, message: \"boom\\n\"")));
+        assertThat(journal.last(UID, "main#0", Hook.POST_START)).contains(HookJournal.State.FAILED);
+        assertThat(journal.last(UID, "main#0", Hook.PRE_STOP)).contains(HookJournal.State.FAILED);
+    }
+
+    @Test
+    void withHookOutputOnTheFailureEventEndsWithTheExitCodeAndTheLastOutputLine() {
+        runtime.onExec(cmd -> new FakeRuntime.Exec(3, "first\n", "x".repeat(300) + "\n", Duration.ZERO));
+        Pod pod = new io.fabric8.kubernetes.api.model.PodBuilder(
+                pod("Always", List.of(), withHooks(MAIN, exec("check"), null))).editMetadata()
+                .addToAnnotations("hooks.j8s.dev/output", "true").endMetadata().build();
+
+        manager.syncPod(pod);
+
+        assertThat(events.lines()).contains("Warning FailedPostStartHook PostStartHook failed: exit code 3: "
+                + "x".repeat(256));
+    }
+
+    @Test
+    void aPreStopRunsBeforeTheStopSignalAndTheWholeSecondsItTookAreSubtractedFromTheGracePeriod() {
+        runtime.onExec(cmd -> new FakeRuntime.Exec(0, "", "", Duration.ofMillis(1100)));
+        String sb = readySandbox();
+        runtime.addContainer(UID, sb, "main", 0, new ContainerState.Running(T0), hash(MAIN));
+
+        manager.killPod(pod("Always", List.of(), withHooks(MAIN, null, exec("drain"))), Duration.ofSeconds(5), true);
+
+        assertThat(runtime.calls().subList(0, 2)).containsExactly("exec main#0 drain", "stopContainer main#0 grace=4s");
+        assertThat(events.lines()).containsExactly("Normal Killing Stopping container main");
+        assertThat(journal.last(UID, "main#0", Hook.PRE_STOP)).contains(HookJournal.State.SUCCEEDED);
+    }
+
+    @Test
+    void aPreStopOutlastingTheGracePeriodIsAbandonedAndTheStopSignalStillGetsTwoSeconds() {
+        String sb = readySandbox();
+        runtime.addContainer(UID, sb, "main", 0, new ContainerState.Running(T0), hash(MAIN));
+        long start = System.nanoTime();
+
+        manager.killPod(pod("Always", List.of(), withHooks(MAIN, null, sleep(30))), Duration.ofSeconds(1), true);
+
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        assertThat(took).isBetween(Duration.ofMillis(900), Duration.ofSeconds(4));
+        assertThat(runtime.calls().getFirst()).isEqualTo("stopContainer main#0 grace=2s");
+        assertThat(events.lines()).containsExactly("Normal Killing Stopping container main");
+        assertThat(journal.last(UID, "main#0", Hook.PRE_STOP)).contains(HookJournal.State.CANCELLED);
+    }
+
+    @Test
+    void aPreStopTheJournalHasAsFinishedIsNotRunAgainWhenTheKillIsRepeated() {
+        String sb = readySandbox();
+        runtime.addContainer(UID, sb, "main", 0, new ContainerState.Running(T0), hash(MAIN));
+        journal.started(UID, "main#0", Hook.PRE_STOP);
+        journal.finished(UID, "main#0", Hook.PRE_STOP, HookJournal.State.SUCCEEDED);
+
+        manager.killPod(pod("Always", List.of(), withHooks(MAIN, null, exec("drain"))), Duration.ofSeconds(5), true);
+
+        assertThat(runtime.calls()).doesNotContain("exec main#0 drain").contains("stopContainer main#0 grace=5s");
+    }
+
+    @Test
+    void aPostStartThatWasRunningWhenTheKubeletStoppedRunsAgainWithAnEvent() {
+        String sb = readySandbox();
+        Container c = withHooks(MAIN, exec("register"), null);
+        runtime.addContainer(UID, sb, "main", 0, new ContainerState.Running(T0), hash(c));
+        journal.started(UID, "main#0", Hook.POST_START);
+
+        manager.syncPod(pod("Always", List.of(), c));
+
+        assertThat(runtime.calls()).containsExactly("exec main#0 register");
+        assertThat(events.lines()).containsExactly("Normal PostStartHookRedelivered PostStartHook of container main "
+                + "was running when the kubelet stopped; running it again");
+        assertThat(journal.last(UID, "main#0", Hook.POST_START)).contains(HookJournal.State.SUCCEEDED);
+
+        runtime.clearCalls();
+        manager.syncPod(pod("Always", List.of(), c));
+        assertThat(runtime.calls()).as("a completed postStart is not run again").isEmpty();
+    }
+
+    @Test
+    void aPostStartStillRunningStopsWhenThePodIsToBeTerminated() throws Exception {
+        Pod pod = pod("Always", List.of(), withHooks(MAIN, sleep(60), null));
+        Thread.ofVirtual().start(() -> {
+            J8sTestClock.sleep(Duration.ofMillis(300));
+            manager.requestTermination(UID);
+        });
+        long start = System.nanoTime();
+
+        KubeRuntimeManager.SyncResult result = manager.syncPod(pod);
+
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+        assertThat(result.waiting()).containsExactly(Map.entry("main", new WaitingReason("ContainerCreating", "")));
+        assertThat(events.lines()).doesNotContain("Warning FailedPostStartHook PostStartHook failed");
+        assertThat(journal.last(UID, "main#0", Hook.POST_START)).contains(HookJournal.State.CANCELLED);
+    }
+
+    @Test
+    void theStopSignalIsTheSpecsOverTheImagesOverSigterm() {
+        var image = image("SIGQUIT");
+        Container plain = container("main", "busybox:1.36");
+        Container custom = new io.fabric8.kubernetes.api.model.ContainerBuilder(plain).withNewLifecycle()
+                .withStopSignal("SIGUSR1").endLifecycle().build();
+        assertThat(KubeRuntimeManager.stopSignal(custom, image)).isEqualTo("SIGUSR1");
+        assertThat(KubeRuntimeManager.stopSignal(plain, image)).isEqualTo("SIGQUIT");
+        assertThat(KubeRuntimeManager.stopSignal(plain, image(""))).isEqualTo("SIGTERM");
+    }
+
+    private static dev.j8s.oci.manifest.ImageConfig image(String stopSignal) {
+        return new dev.j8s.oci.manifest.ImageConfig(new dev.j8s.oci.manifest.Platform("linux", "amd64",
+                Optional.empty()), List.of(), List.of(), List.of("sh"), "/", "", java.util.Set.of(), Map.of(),
+                stopSignal, java.util.Set.of(), List.of());
+    }
+
+    // ---- probes ---------------------------------------------------------------------------------------------
+
+    @Test
+    void aFailedLivenessProbeKillsThroughPreStopWithTheProbesGracePeriodAndStartsANewInstance() {
+        String sb = readySandbox();
+        Container c = new io.fabric8.kubernetes.api.model.ContainerBuilder(withHooks(MAIN, null, exec("drain")))
+                .withNewLivenessProbe().withNewTcpSocket().withNewPort(80).endTcpSocket()
+                .withTerminationGracePeriodSeconds(7L).endLivenessProbe().build();
+        runtime.addContainer(UID, sb, "main", 0, new ContainerState.Running(T0), hash(c));
+        liveness.put("main#0", dev.j8s.kubelet.prober.results.Result.FAILURE);
+
+        manager.syncPod(pod("Always", List.of(), c));
+
+        assertThat(runtime.calls()).containsExactly("exec main#0 drain", "stopContainer main#0 grace=7s",
+                "createContainer main attempt=1 in sb-1", "startContainer main#1");
+        assertThat(events.lines()).startsWith("Normal Killing Container main failed liveness probe, will be restarted")
+                .endsWith("Normal Created Created container: main", "Normal Started Started container main");
+    }
+
+    @Test
+    void aFailedStartupProbeUnderNeverKillsWithoutARestart() {
+        String sb = readySandbox();
+        runtime.addContainer(UID, sb, "main", 0, new ContainerState.Running(T0), hash(MAIN));
+        startup.put("main#0", dev.j8s.kubelet.prober.results.Result.FAILURE);
+
+        manager.syncPod(pod("Never", List.of(), MAIN));
+
+        assertThat(runtime.calls()).containsExactly("stopContainer main#0 grace=30s");
+        assertThat(events.lines()).containsExactly("Normal Killing Container main failed startup probe");
+    }
+
+    // ---- sidecars ---------------------------------------------------------------------------------------------
+
+    private static final Container SIDE_A = new io.fabric8.kubernetes.api.model.ContainerBuilder(
+            container("side-a", "busybox:1.36")).withRestartPolicy("Always").build();
+    private static final Container SIDE_B = new io.fabric8.kubernetes.api.model.ContainerBuilder(
+            container("side-b", "busybox:1.36")).withRestartPolicy("Always").build();
+
+    @Test
+    void aSidecarThatFailsToStartDoesNotHoldBackTheNextOne() {
+        String sb = readySandbox();
+        runtime.addContainer(UID, sb, "side-a", 0, new ContainerState.Exited(T0, T0, 1, false), hash(SIDE_A));
+        runtime.addContainer(UID, sb, "side-b", 0, new ContainerState.Exited(T0, T0, 1, false), hash(SIDE_B));
+        runtime.addContainer(UID, sb, "main", 0, new ContainerState.Running(T0), hash(MAIN));
+        runtime.failNext("createContainer", new ContainerRuntimeException("no space left on device"));
+
+        KubeRuntimeManager.SyncResult result = manager.syncPod(pod("Always", List.of(SIDE_A, SIDE_B), MAIN));
+
+        assertThat(runtime.calls()).containsExactly("createContainer side-a attempt=1 in sb-1",
+                "createContainer side-b attempt=1 in sb-1", "startContainer side-b#1");
+        assertThat(result.waiting()).containsOnlyKeys("side-a");
+        assertThat(result.waiting().get("side-a").reason()).isEqualTo("CreateContainerError");
+    }
+
+    @Test
+    void onDeletionTheRegularContainersStopFirstThenTheSidecarsInReverseOrder() {
+        String sb = readySandbox();
+        runtime.addContainer(UID, sb, "side-a", 0, new ContainerState.Running(T0), hash(SIDE_A));
+        runtime.addContainer(UID, sb, "side-b", 0, new ContainerState.Running(T0), hash(SIDE_B));
+        runtime.addContainer(UID, sb, "main", 0, new ContainerState.Running(T0), hash(MAIN));
+        runtime.addContainer(UID, sb, "side", 0, new ContainerState.Running(T0), hash(SIDE));
+
+        manager.killPod(pod("Always", List.of(SIDE_A, SIDE_B), MAIN, SIDE), Duration.ofSeconds(10), true);
+
+        List<String> stops = runtime.calls().stream().filter(c -> c.startsWith("stopContainer")).toList();
+        assertThat(stops.subList(0, 2)).containsExactlyInAnyOrder("stopContainer main#0 grace=10s",
+                "stopContainer side#0 grace=10s");
+        assertThat(stops.subList(2, 4)).containsExactly("stopContainer side-b#0 grace=10s",
+                "stopContainer side-a#0 grace=10s");
+    }
+
+    @Test
+    void aSidecarWhoseTurnDoesNotComeWithinTheGracePeriodIsStoppedWithTheTwoSecondMinimum() {
+        TerminationOrdering ordering = new TerminationOrdering(pod("Always", List.of(SIDE_A), MAIN),
+                List.of("side-a", "main"));
+        long start = System.nanoTime();
+
+        long waited = ordering.waitForTurn("side-a", Duration.ofMillis(1200));
+
+        assertThat(waited).isEqualTo(1);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isBetween(Duration.ofMillis(1150),
+                Duration.ofSeconds(3));
+        ordering.containerTerminated("main");
+        assertThat(ordering.waitForTurn("side-a", Duration.ofSeconds(5))).isZero();
+        assertThat(ordering.waitForTurn("main", Duration.ofSeconds(5))).as("regular containers never wait").isZero();
+    }
+
+    /** Sleeps without an InterruptedException to handle. */
+    private static final class J8sTestClock {
+        static void sleep(Duration d) {
+            try {
+                Thread.sleep(d);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 }

@@ -168,5 +168,10 @@ class ContainerLogManagerTest {
     public ContainerStats containerStats(String containerId) {
       throw new UnsupportedOperationException();
     }
+
+    @Override
+    public java.nio.channels.SocketChannel openSocket(String sandboxId, java.net.ProtocolFamily family) {
+      throw new UnsupportedOperationException();
+    }
   }
 }

@@ -315,4 +315,97 @@ class PodStatusGeneratorTest {
         .endContainer().endSpec().build();
     assertThat(QosClass.of(pod.getSpec())).isEqualTo(q.expected());
   }
+
+  // ---- probes ----------------------------------------------------------------------------------------------
+
+  private static Pod probed(boolean startup, boolean readiness) {
+    var probe = new io.fabric8.kubernetes.api.model.ProbeBuilder().withNewTcpSocket()
+        .withPort(new io.fabric8.kubernetes.api.model.IntOrString(80)).endTcpSocket().build();
+    return new PodBuilder(pod("Always", "main")).editSpec().editFirstContainer()
+        .withStartupProbe(startup ? probe : null).withReadinessProbe(readiness ? probe : null).endContainer()
+        .endSpec().build();
+  }
+
+  private static PodStatus generate(Pod pod, List<ContainerObservation> containers, ProbeVerdicts probes) {
+    return PodStatusGenerator.generate(new PodStatusInput(pod, containers, true, List.of("192.168.1.10"),
+        List.of("10.244.0.5"), Map.of(), false, NOW, probes));
+  }
+
+  private static ProbeVerdicts results(Map<String, Boolean> startup, Map<String, Boolean> readiness) {
+    return new ProbeVerdicts() {
+      @Override
+      public java.util.Optional<Boolean> startupSucceeded(String id) {
+        return java.util.Optional.ofNullable(startup.get(id));
+      }
+
+      @Override
+      public java.util.Optional<Boolean> readinessSucceeded(String id) {
+        return java.util.Optional.ofNullable(readiness.get(id));
+      }
+    };
+  }
+
+  @Test
+  void aRunningContainerIsStartedOnceItsStartupProbeSucceededAndReadyOnceItsReadinessProbeDid() {
+    var success = true;
+    var failure = false;
+    List<ContainerObservation> main = List.of(running("main", 0, T0));
+
+    PodStatus waitingForStartup = generate(probed(true, true), main, results(Map.of(), Map.of("c-main-0", success)));
+    assertThat(container(waitingForStartup, "main").getStarted()).isFalse();
+    assertThat(container(waitingForStartup, "main").getReady()).as("not ready before started").isFalse();
+
+    PodStatus startedNotReady = generate(probed(true, true), main,
+        results(Map.of("c-main-0", success), Map.of("c-main-0", failure)));
+    assertThat(container(startedNotReady, "main").getStarted()).isTrue();
+    assertThat(container(startedNotReady, "main").getReady()).isFalse();
+    assertThat(condition(startedNotReady, "ContainersReady").getMessage())
+        .isEqualTo("containers with unready status: [main]");
+    assertThat(condition(startedNotReady, "Ready").getStatus()).isEqualTo("False");
+
+    PodStatus ready = generate(probed(false, true), main, results(Map.of(), Map.of("c-main-0", success)));
+    assertThat(container(ready, "main").getReady()).isTrue();
+    assertThat(condition(ready, "Ready").getStatus()).isEqualTo("True");
+
+    PodStatus noResultYet = generate(probed(false, true), main, results(Map.of(), Map.of()));
+    assertThat(container(noResultYet, "main").getReady()).isFalse();
+  }
+
+  @Test
+  void aReadinessChangeFlipsTheContainerAndTheConditionsAndMovesOnlyTheirTransitionTimes() {
+    Pod pod = probed(false, true);
+    var success = true;
+    PodStatus before = generate(pod, List.of(running("main", 0, T0)), results(Map.of(), Map.of()));
+    assertThat(condition(before, "Ready").getStatus()).isEqualTo("False");
+
+    Instant later = NOW.plusSeconds(30);
+    PodStatus after = PodStatusGenerator.withContainerReadiness(pod, before, "c-main-0", true, later);
+
+    assertThat(container(after, "main").getReady()).isTrue();
+    assertThat(condition(after, "Ready").getStatus()).isEqualTo("True");
+    assertThat(condition(after, "Ready").getLastTransitionTime()).isEqualTo("2025-03-01T12:00:30Z");
+    assertThat(condition(after, "ContainersReady").getStatus()).isEqualTo("True");
+    assertThat(condition(after, "Initialized").getLastTransitionTime())
+        .isEqualTo(condition(before, "Initialized").getLastTransitionTime());
+    assertThat(container(before, "main").getReady()).as("the old status is not changed").isFalse();
+    assertThat(PodStatusGenerator.withContainerReadiness(pod, after, "c-main-0", true, later)).isSameAs(after);
+    assertThat(PodStatusGenerator.withContainerReadiness(pod, after, "c-other", false, later)).isSameAs(after);
+    assertThat(generate(pod, List.of(running("main", 0, T0)), results(Map.of(), Map.of("c-main-0", success))))
+        .as("the next full generation agrees").isNotNull();
+  }
+
+  @Test
+  void theConditionsOthersOwnComeFromTheApiAndTheKubeletsFromItsLastStatus() {
+    PodStatus last = new io.fabric8.kubernetes.api.model.PodStatusBuilder()
+        .addNewCondition().withType("Ready").withStatus("False").endCondition()
+        .addNewCondition().withType("example.com/gate").withStatus("False").endCondition().build();
+    PodStatus api = new io.fabric8.kubernetes.api.model.PodStatusBuilder()
+        .addNewCondition().withType("Ready").withStatus("True").endCondition()
+        .addNewCondition().withType("example.com/gate").withStatus("True").endCondition().build();
+
+    PodStatus merged = PodStatusGenerator.withApiConditions(last, api);
+
+    assertThat(merged.getConditions()).extracting(c -> c.getType() + "=" + c.getStatus())
+        .containsExactly("Ready=False", "example.com/gate=True");
+  }
 }

@@ -1,18 +1,9 @@
 package dev.j8s.runtime.conmon;
 
 import dev.j8s.runtime.ContainerRuntimeException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
+import dev.j8s.runtime.netns.Libc;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -23,18 +14,12 @@ import java.util.concurrent.atomic.AtomicReference;
  * without spawning them. Stateless and thread-safe.
  */
 final class Namespaces {
-  private static final int CLONE_NEWNET = 0x40000000;
-  private static final int CLONE_NEWIPC = 0x08000000;
-  private static final int CLONE_NEWUTS = 0x04000000;
-  private static final long MS_BIND = 4096;
-
-  private static final Optional<Calls> CALLS = Calls.link();
 
   private Namespaces() {}
 
   /** Whether the calls are available (libc found, native access granted); else callers spawn {@code unshare}. */
   static boolean available() {
-    return CALLS.isPresent();
+    return Libc.instance().isPresent();
   }
 
   /**
@@ -43,11 +28,15 @@ final class Namespaces {
    * @throws ContainerRuntimeException naming the failed call and its errno text
    */
   static void create(Path net, Path ipc, Path uts) {
-    Calls calls = CALLS.orElseThrow(() -> new ContainerRuntimeException("namespace calls are not available"));
+    Libc libc = Libc.instance().orElseThrow(() -> new ContainerRuntimeException("namespace calls are not available"));
     var failure = new AtomicReference<RuntimeException>();
     Thread thread = Thread.ofPlatform().name("j8s-unshare").start(() -> {
       try {
-        calls.unshareAndBind(CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS, Map.of("net", net, "ipc", ipc, "uts", uts));
+        // on this thread alone, which ends afterwards
+        libc.unshare(Libc.CLONE_NEWNET | Libc.CLONE_NEWIPC | Libc.CLONE_NEWUTS);
+        for (var target : Map.of("net", net, "ipc", ipc, "uts", uts).entrySet()) {
+          libc.bindMount("/proc/thread-self/ns/" + target.getKey(), target.getValue());
+        }
       } catch (RuntimeException e) {
         failure.set(e);
       }
@@ -60,59 +49,6 @@ final class Namespaces {
     }
     if (failure.get() != null) {
       throw failure.get();
-    }
-  }
-
-  /** The linked libc calls. */
-  private record Calls(MethodHandle unshare, MethodHandle mount, MethodHandle strerror) {
-    private static final StructLayout STATE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-
-    static Optional<Calls> link() {
-      try {
-        Linker linker = Linker.nativeLinker();
-        var libc = linker.defaultLookup();
-        Linker.Option errno = Linker.Option.captureCallState("errno");
-        MethodHandle unshare = linker.downcallHandle(libc.find("unshare").orElseThrow(),
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), errno);
-        MethodHandle mount = linker.downcallHandle(libc.find("mount").orElseThrow(),
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
-                ValueLayout.JAVA_LONG, ValueLayout.ADDRESS), errno);
-        MethodHandle strerror = linker.downcallHandle(libc.find("strerror").orElseThrow(),
-            FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-        return Optional.of(new Calls(unshare, mount, strerror));
-      } catch (RuntimeException | Error e) {
-        System.getLogger(Namespaces.class.getName()).log(System.Logger.Level.DEBUG,
-            "in-process namespace creation unavailable, spawning unshare instead: " + e);
-        return Optional.empty();
-      }
-    }
-
-    /** On the calling thread, which must end afterwards: unshare, then one bind mount per namespace type. */
-    void unshareAndBind(int flags, Map<String, Path> targets) {
-      try (Arena arena = Arena.ofConfined()) {
-        MemorySegment state = arena.allocate(STATE);
-        int rc = (int) unshare.invokeExact(state, flags);
-        check(rc, state, "unshare");
-        for (var target : targets.entrySet()) {
-          String source = "/proc/thread-self/ns/" + target.getKey();
-          rc = (int) mount.invokeExact(state, arena.allocateFrom(source),
-              arena.allocateFrom(target.getValue().toString()), MemorySegment.NULL, MS_BIND, MemorySegment.NULL);
-          check(rc, state, "bind " + source + " onto " + target.getValue());
-        }
-      } catch (RuntimeException | Error e) {
-        throw e;
-      } catch (Throwable t) {
-        throw new IllegalStateException(t);
-      }
-    }
-
-    private void check(int rc, MemorySegment state, String what) throws Throwable {
-      if (rc != 0) {
-        int errno = (int) ERRNO.get(state, 0L);
-        MemorySegment text = ((MemorySegment) strerror.invokeExact(errno)).reinterpret(256);
-        throw new ContainerRuntimeException(what + ": " + text.getString(0) + " (errno " + errno + ")");
-      }
     }
   }
 }

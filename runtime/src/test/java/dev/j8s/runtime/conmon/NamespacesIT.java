@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.j8s.runtime.ContainerRuntimeException;
 import dev.j8s.runtime.ProcessRunner;
-import dev.j8s.runtime.oci.Mounts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,20 +20,12 @@ class NamespacesIT {
 
   @BeforeEach
   void privateMountDir() throws IOException {
-    dir = Files.createTempDirectory("j8s-ns-it-");
-    Mounts.makePrivateSelfBind(dir);
-    for (String type : List.of("net", "ipc", "uts")) {
-      Files.createFile(dir.resolve(type));
-    }
+    dir = NamespaceFiles.create("j8s-ns-it-");
   }
 
   @AfterEach
   void unmount() {
-    for (String type : List.of("net", "ipc", "uts")) {
-      Mounts.unmount(dir.resolve(type));
-    }
-    Mounts.unmount(dir);
-    ConmonRuntime.deleteTree(dir);
+    NamespaceFiles.remove(dir);
   }
 
   @Test
@@ -45,7 +36,7 @@ class NamespacesIT {
 
     Namespaces.create(dir.resolve("net"), dir.resolve("ipc"), dir.resolve("uts"));
 
-    for (String type : List.of("net", "ipc", "uts")) {
+    for (String type : NamespaceFiles.TYPES) {
       assertThat(inode(dir.resolve(type))).as(type).isNotEqualTo(inode(Path.of("/proc/self/ns/" + type)));
     }
     assertThat(inode(Path.of("/proc/thread-self/ns/net"))).isEqualTo(net);
