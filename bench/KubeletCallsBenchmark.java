@@ -2,6 +2,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.j8s.api.Cluster;
 import dev.j8s.apiserver.ApiCore;
 import dev.j8s.apiserver.ApiServerConfig;
+import dev.j8s.apiserver.admission.AdmissionOptions;
 import dev.j8s.apiserver.authentication.ServiceAccountKeys;
 import dev.j8s.apiserver.authentication.ServiceAccountTokens;
 import dev.j8s.apiserver.authentication.UserInfo;
@@ -39,7 +40,7 @@ public final class KubeletCallsBenchmark {
         int rounds = option(args, "--rounds", 5);
         Path dir = Files.createTempDirectory("j8s-kubelet-calls-");
         try (SqliteStore store = SqliteStore.open(dir.resolve("state.db"));
-             ApiCore core = ApiCore.over(store, "bench-token", "10.96.0.0/12", Set.of(),
+             ApiCore core = ApiCore.over(store, "bench-token", "10.96.0.0/12", Set.of(), AdmissionOptions.DEFAULT,
                      new ApiServerConfig.Identity(Optional.empty(), "", ServiceAccountKeys.generateEc(),
                              ServiceAccountTokens.DEFAULT_ISSUER, ApiServerConfig.Identity.DEFAULT_AUTHORIZATION_MODES),
                      Clock.systemUTC());

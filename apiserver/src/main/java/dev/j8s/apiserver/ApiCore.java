@@ -3,6 +3,7 @@ package dev.j8s.apiserver;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.j8s.api.Cluster;
 import dev.j8s.apiserver.admission.Admission;
+import dev.j8s.apiserver.admission.AdmissionOptions;
 import dev.j8s.apiserver.admission.ServiceIpAllocator;
 import dev.j8s.apiserver.authentication.Authenticator;
 import dev.j8s.apiserver.authentication.ServiceAccountKeys;
@@ -66,12 +67,12 @@ public final class ApiCore implements AutoCloseable {
      * @param adminToken the token of {@code system:admin}
      */
     public static ApiCore over(Store store, String adminToken, String serviceCidr, Set<String> admissionPlugins,
-                               ApiServerConfig.Identity identity, Clock clock) {
+                               AdmissionOptions admissionOptions, ApiServerConfig.Identity identity, Clock clock) {
         List<AutoCloseable> indexes = new ArrayList<>();
         try {
             ServiceIpAllocator ips = new ServiceIpAllocator(serviceCidr);
-            StoreLookup lookup = new StoreLookup(store);
-            Admission admission = new Admission(lookup, ips, admissionPlugins);
+            Admission.Lookup lookup = ObjectService.lookup(store);
+            Admission admission = new Admission(lookup, ips, admissionPlugins, admissionOptions);
             ObjectService objects = new ObjectService(store, Resources.builtin(), admission, clock);
             ServiceAccountTokens tokens = new ServiceAccountTokens(
                     new ServiceAccountKeys(identity.serviceAccountKey(), List.of()), identity.issuer(),
@@ -147,19 +148,6 @@ public final class ApiCore implements AutoCloseable {
             } catch (Exception e) {
                 LOG.log(Level.WARNING, "closing an index failed", e);
             }
-        }
-    }
-
-    /** Admission's and the token authenticator's read access to stored objects. */
-    private record StoreLookup(Store store) implements Admission.Lookup {
-        @Override
-        public Optional<ObjectNode> get(String resource, String namespace, String name) {
-            return store.get(resource, namespace, name);
-        }
-
-        @Override
-        public List<ObjectNode> list(String resource, String namespace) {
-            return store.list(resource, namespace).items();
         }
     }
 }

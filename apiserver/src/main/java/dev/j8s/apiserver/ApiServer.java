@@ -78,8 +78,8 @@ public final class ApiServer implements AutoCloseable {
         try {
             Clock clock = Clock.systemUTC();
             ApiServerConfig.Identity identity = config.identity();
-            core = ApiCore.over(store, config.bearerToken(), config.serviceCidr(), config.admissionPlugins(), identity,
-                    clock);
+            core = ApiCore.over(store, config.bearerToken(), config.serviceCidr(), config.admissionPlugins(),
+                    config.admissionOptions(), identity, clock);
             ObjectService objects = core.objects();
             AccessControl access = core.access();
 
@@ -191,6 +191,11 @@ public final class ApiServer implements AutoCloseable {
             throw new IllegalStateException("listen on " + address + ": " + e.getMessage(), e);
         }
         LOG.log(Level.INFO, "API server serving also address=" + address.getHostString() + ":" + connector.getLocalPort());
+    }
+
+    /** Connections that have not sent an authenticated request yet, for tests and diagnostics. */
+    public int unauthenticatedConnections() {
+        return handler.unauthenticatedConnections();
     }
 
     /** The port actually bound (useful with port 0). */

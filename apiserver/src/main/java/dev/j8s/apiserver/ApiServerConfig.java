@@ -1,5 +1,6 @@
 package dev.j8s.apiserver;
 
+import dev.j8s.apiserver.admission.AdmissionOptions;
 import dev.j8s.apiserver.authentication.ServiceAccountKeys;
 import dev.j8s.apiserver.authentication.ServiceAccountTokens;
 import dev.j8s.apiserver.http.ServingLimits;
@@ -23,6 +24,7 @@ import java.util.Set;
  * @param serviceCidr     the ClusterIP range ({@code 10.96.0.0/12})
  * @param admissionPlugins admission plugins enabled beyond the defaults (e.g. {@code AlwaysPullImages})
  * @param limits          request timeout, in-flight limits and the bounds on connections that did not authenticate
+ * @param admissionOptions the node's security features, which admission refuses fields by
  * @param identity        client CA, service-account key and issuer, authorization modes
  */
 public record ApiServerConfig(
@@ -35,29 +37,47 @@ public record ApiServerConfig(
         String serviceCidr,
         Set<String> admissionPlugins,
         ServingLimits limits,
+        AdmissionOptions admissionOptions,
         Identity identity) {
 
     public ApiServerConfig {
         admissionPlugins = Set.copyOf(admissionPlugins);
     }
 
-    /** A configuration with upstream's default limits and {@link Identity#ephemeral()}. */
+    /**
+     * A configuration with upstream's default limits and {@link Identity#ephemeral()}, for a node without AppArmor,
+     * SELinux or user namespaces.
+     */
     public ApiServerConfig(InetSocketAddress listen, Path stateDb, Path keyStore, String keyStorePassword,
                            String bearerToken, String nodeName, String serviceCidr, Set<String> admissionPlugins) {
         this(listen, stateDb, keyStore, keyStorePassword, bearerToken, nodeName, serviceCidr, admissionPlugins,
-                ServingLimits.DEFAULT, Identity.ephemeral());
+                ServingLimits.DEFAULT);
+    }
+
+    /** A configuration with these limits and {@link Identity#ephemeral()}, for a node without AppArmor, SELinux or user namespaces. */
+    public ApiServerConfig(InetSocketAddress listen, Path stateDb, Path keyStore, String keyStorePassword,
+                           String bearerToken, String nodeName, String serviceCidr, Set<String> admissionPlugins,
+                           ServingLimits limits) {
+        this(listen, stateDb, keyStore, keyStorePassword, bearerToken, nodeName, serviceCidr, admissionPlugins,
+                limits, AdmissionOptions.DEFAULT, Identity.ephemeral());
     }
 
     /** This configuration with other limits. */
     public ApiServerConfig withLimits(ServingLimits other) {
         return new ApiServerConfig(listen, stateDb, keyStore, keyStorePassword, bearerToken, nodeName, serviceCidr,
-                admissionPlugins, other, identity);
+                admissionPlugins, other, admissionOptions, identity);
+    }
+
+    /** This configuration with other admission options (the node's features, the Pod Security defaults). */
+    public ApiServerConfig withAdmissionOptions(AdmissionOptions other) {
+        return new ApiServerConfig(listen, stateDb, keyStore, keyStorePassword, bearerToken, nodeName, serviceCidr,
+                admissionPlugins, limits, other, identity);
     }
 
     /** This configuration with another identity. */
     public ApiServerConfig withIdentity(Identity other) {
         return new ApiServerConfig(listen, stateDb, keyStore, keyStorePassword, bearerToken, nodeName, serviceCidr,
-                admissionPlugins, limits, other);
+                admissionPlugins, limits, admissionOptions, other);
     }
 
     /**

@@ -144,7 +144,8 @@ class PodNetworkIT {
         throw new AssertionError("no answer from " + host + ":" + port, last);
     }
 
-    private static String iptablesSave() {
+    /** The host's iptables rules, as {@code iptables-save} prints them. */
+    static String iptablesSave() {
         try {
             Process p = new ProcessBuilder("iptables-save").redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -45,8 +45,9 @@ public final class Admission {
 
     private static final Map<String, Integer> SYSTEM_PRIORITIES =
             Map.of("system-node-critical", 2000001000, "system-cluster-critical", 2000000000);
-    private static final Set<String> STATUS_KEPT_ON_UPDATE =
-            Set.of("Pod", "Service", "Namespace", "Node", "ResourceQuota");
+    private static final Set<String> STATUS_KEPT_ON_UPDATE = Set.of("Pod", "Service", "Namespace", "Node",
+            "ResourceQuota", AppsRules.DEPLOYMENT, AppsRules.REPLICA_SET, AppsRules.DAEMON_SET,
+            AppsRules.POD_DISRUPTION_BUDGET);
 
     /** How often the default service account is looked for (upstream's {@code numAttempts}). */
     private static final int DEFAULT_ACCOUNT_ATTEMPTS = 10;
@@ -57,17 +58,31 @@ public final class Admission {
     private final RandomGenerator random;
     private final NodeRestriction nodeRestriction;
     private volatile Optional<Escalation> escalation = Optional.empty();
+    private final AdmissionOptions options;
+    private final PodSecurityAdmission podSecurity;
 
     public Admission(Lookup lookup, ServiceIpAllocator ips, Set<String> enabledPlugins) {
-        this(lookup, ips, enabledPlugins, RandomGenerator.getDefault());
+        this(lookup, ips, enabledPlugins, AdmissionOptions.DEFAULT);
+    }
+
+    /** @param options the node's security features */
+    public Admission(Lookup lookup, ServiceIpAllocator ips, Set<String> enabledPlugins, AdmissionOptions options) {
+        this(lookup, ips, enabledPlugins, RandomGenerator.getDefault(), options);
     }
 
     Admission(Lookup lookup, ServiceIpAllocator ips, Set<String> enabledPlugins, RandomGenerator random) {
+        this(lookup, ips, enabledPlugins, random, AdmissionOptions.DEFAULT);
+    }
+
+    Admission(Lookup lookup, ServiceIpAllocator ips, Set<String> enabledPlugins, RandomGenerator random,
+            AdmissionOptions options) {
         this.lookup = lookup;
         this.services = new ServiceRules(ips, random);
         this.enabledPlugins = Set.copyOf(enabledPlugins);
         this.random = random;
         this.nodeRestriction = new NodeRestriction(lookup);
+        this.options = options;
+        this.podSecurity = new PodSecurityAdmission(options.podSecurityDefaults(), lookup);
     }
 
     /**
@@ -115,6 +130,8 @@ public final class Admission {
                 services.allocateCreate(new ServiceRules.ResourceTypeName(type, name), obj, () -> otherServices(obj));
                 obj.putObject("status").putObject("loadBalancer");
             }
+            case AppsRules.DEPLOYMENT, AppsRules.REPLICA_SET, AppsRules.DAEMON_SET, AppsRules.CONTROLLER_REVISION,
+                 AppsRules.POD_DISRUPTION_BUDGET -> AppsRules.prepareForCreate(kind, obj);
             default -> { }
         }
         FieldErrors errs = new FieldErrors();
@@ -122,11 +139,13 @@ public final class Admission {
         validateKind(kind, obj, errs);
         if (kind.equals("Pod")) {
             PodValidation.validateCreateOnly(obj, errs);
+            SecurityContextRules.unsupported(obj, options.host(), errs);
         }
         errs.throwIfAny(type, name);
         UserInfo user = RequestUser.current();
         nodeRestriction.admitCreate(user, type.kind(), type.qualifiedResource(), obj);
         preventEscalation(user, kind, obj, Optional.empty());
+        podSecurity(kind, obj, Optional.empty());
         if (obj.has("spec") && !Trees.has(Trees.objOrCreate(obj, "metadata"), "generation")) {
             Trees.obj(obj, "metadata").put("generation", 1);
         }
@@ -147,6 +166,10 @@ public final class Admission {
         switch (subresource) {
             case "status" -> {
                 copyOrRemove(old, obj, "spec");
+                if (AppsRules.KINDS.contains(kind)) {
+                    // the controllers' status writes keep the spec and the labels the user set
+                    copyOrRemove(Trees.obj(old, "metadata"), Trees.objOrCreate(obj, "metadata"), "labels");
+                }
                 if (kind.equals("Pod")) {
                     // the kubelet's status writes may not touch owner references
                     copyOrRemove(Trees.obj(old, "metadata"), Trees.objOrCreate(obj, "metadata"), "ownerReferences");
@@ -176,6 +199,7 @@ public final class Admission {
                     }
                     case "Service" -> services.allocateUpdate(new ServiceRules.ResourceTypeName(type, name), obj, old,
                             () -> otherServices(obj));
+                    case AppsRules.DEPLOYMENT, AppsRules.DAEMON_SET -> AppsRules.prepareForUpdate(kind, obj, old);
                     default -> { }
                 }
             }
@@ -201,8 +225,12 @@ public final class Admission {
                     validateKind(kind, obj, errs);
                     RbacRules.validateBindingUpdate(obj, old, errs);
                 }
+                case AppsRules.DEPLOYMENT, AppsRules.REPLICA_SET, AppsRules.DAEMON_SET, AppsRules.CONTROLLER_REVISION,
+                     AppsRules.POD_DISRUPTION_BUDGET -> AppsRules.validateUpdate(kind, obj, old, errs);
                 default -> validateKind(kind, obj, errs);
             }
+        } else if (subresource.equals("status") && AppsRules.KINDS.contains(kind)) {
+            AppsRules.validateStatus(kind, obj, errs);
         } else if (kind.equals("Namespace") && subresource.equals("finalize")) {
             List<String> finalizers = MetaRules.strings(Trees.obj(obj, "spec").get("finalizers"));
             for (int i = 0; i < finalizers.size(); i++) {
@@ -215,6 +243,7 @@ public final class Admission {
         nodeRestriction.admitUpdate(user, type.kind(), type.qualifiedResource(), old, obj, subresource);
         if (subresource.isEmpty()) {
             preventEscalation(user, kind, obj, Optional.of(old));
+            podSecurity(kind, obj, Optional.of(old));
         }
         if (subresource.isEmpty() && obj.has("spec") && !TreeEquality.equal(obj.get("spec"), old.get("spec"))) {
             ObjectNode meta = Trees.objOrCreate(obj, "metadata");
@@ -269,6 +298,8 @@ public final class Admission {
                     Trees.objOrCreate(Trees.objOrCreate(obj, "metadata"), "labels").put("kubernetes.io/metadata.name", name);
                 }
             }
+            case AppsRules.DEPLOYMENT, AppsRules.REPLICA_SET, AppsRules.DAEMON_SET, AppsRules.CONTROLLER_REVISION,
+                 AppsRules.POD_DISRUPTION_BUDGET -> AppsRules.defaults(kind, obj);
             default -> { }
         }
     }
@@ -425,6 +456,18 @@ public final class Admission {
         }
     }
 
+    /** PodSecurity, the last validating plugin: pods, namespaces and the pod templates of workload objects. */
+    private void podSecurity(String kind, ObjectNode obj, Optional<ObjectNode> old) {
+        if (!PodSecurityAdmission.applies(kind)) {
+            return;
+        }
+        switch (kind) {
+            case "Pod" -> podSecurity.admitPod(obj, old);
+            case "Namespace" -> podSecurity.admitNamespace(obj, old);
+            default -> podSecurity.admitTemplate(kind, obj);
+        }
+    }
+
     // ---- validation -----------------------------------------------------------------------------
 
     private static Syntax.NameRule nameRule(String kind) {
@@ -450,6 +493,8 @@ public final class Admission {
                 }
             }
             case "Event" -> EventRules.validateCore(obj, errs);
+            case AppsRules.DEPLOYMENT, AppsRules.REPLICA_SET, AppsRules.DAEMON_SET, AppsRules.CONTROLLER_REVISION,
+                 AppsRules.POD_DISRUPTION_BUDGET -> AppsRules.validate(kind, obj, errs);
             case "events.k8s.io/Event" -> EventRules.validateEventsV1(obj, errs);
             case RBAC_ROLE -> RbacRules.validateRole(obj, true, errs);
             case RBAC_CLUSTER_ROLE -> RbacRules.validateRole(obj, false, errs);

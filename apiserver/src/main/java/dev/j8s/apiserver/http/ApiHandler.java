@@ -2,6 +2,7 @@ package dev.j8s.apiserver.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.j8s.apiserver.admission.Warnings;
 import dev.j8s.apiserver.authentication.RequestUser;
 import dev.j8s.apiserver.authentication.UserInfo;
 import dev.j8s.apiserver.authorization.Attributes;
@@ -115,6 +116,11 @@ public final class ApiHandler extends Handler.Abstract {
         endpoints.attachPodExec(source);
     }
 
+    /** Connections that have not sent an authenticated request yet (0 without a guard), for tests and diagnostics. */
+    public int unauthenticatedConnections() {
+        return connections.map(ConnectionGuard::unauthenticated).orElse(0);
+    }
+
     /** Marks the server as shutting down: /readyz fails from now on. */
     public void markNotReady() {
         ready = false;
@@ -146,7 +152,8 @@ public final class ApiHandler extends Handler.Abstract {
                     return true;
                 }
             }
-            RequestUser.runAs(user, () -> route(ex));
+            // admission's warnings (PodSecurity) become Warning headers of this response
+            RequestUser.runAs(user, () -> Warnings.collecting(ex::warn, () -> route(ex)));
         } catch (ApiError e) {
             ex.error(e);
         } catch (RuntimeException e) {

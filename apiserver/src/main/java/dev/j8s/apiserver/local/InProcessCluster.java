@@ -10,7 +10,6 @@ import dev.j8s.apiserver.authentication.UserInfo;
 import dev.j8s.apiserver.authorization.Attributes;
 import dev.j8s.apiserver.authorization.Authorizer;
 import dev.j8s.apiserver.authorization.Decision;
-import dev.j8s.apiserver.authorization.Forbidden;
 import dev.j8s.apiserver.errors.ApiError;
 import dev.j8s.apiserver.json.Json;
 import dev.j8s.apiserver.patch.PatchType;
@@ -66,7 +65,7 @@ public final class InProcessCluster implements Cluster {
     private final ResourceType nodes;
     private final ResourceType leases;
     private final UserInfo user;
-    private final Authorizer authorizer;
+    private final Caller caller;
     private final Optional<TokenRequests> tokenRequests;
     private final Set<PodInformer> informers = ConcurrentHashMap.newKeySet();
 
@@ -74,7 +73,7 @@ public final class InProcessCluster implements Cluster {
                              Optional<TokenRequests> tokenRequests) {
         this.objects = objects;
         this.user = user;
-        this.authorizer = authorizer;
+        this.caller = new Caller(user, authorizer);
         this.tokenRequests = tokenRequests;
         this.pods = type(objects, "", "pods");
         this.secrets = type(objects, "", "secrets");
@@ -198,7 +197,7 @@ public final class InProcessCluster implements Cluster {
         } catch (ApiError e) {
             throw translate(action, e);
         } catch (RuntimeException e) {
-            throw unanswered(action, e);
+            throw Caller.unanswered(action, e);
         }
     }
 
@@ -214,7 +213,7 @@ public final class InProcessCluster implements Cluster {
         } catch (ApiError e) {
             throw translate("delete pod " + namespace + "/" + name, e);
         } catch (RuntimeException e) {
-            throw unanswered("delete pod " + namespace + "/" + name, e);
+            throw Caller.unanswered("delete pod " + namespace + "/" + name, e);
         }
     }
 
@@ -297,67 +296,21 @@ public final class InProcessCluster implements Cluster {
                 Trees.toTree(object), subresource, false), model));
     }
 
-    /** A checked exception of a call, carried out of the caller's scope. */
-    private static final class Unanswered extends RuntimeException {
-        Unanswered(Exception cause) {
-            super(cause);
-        }
-    }
-
-    /** Refuses the call with the 403 the same request over HTTP gets unless the caller may make it. */
     private void authorize(String action, Attributes attributes) {
-        Decision decision = authorizer.authorize(attributes);
-        if (!decision.allowed()) {
-            throw translate(action, Forbidden.of(attributes, decision.reason()));
-        }
+        caller.authorize(action, attributes);
     }
 
     private Attributes attributes(String verb, ResourceType type, String namespace, String subresource, String name) {
-        return Attributes.resource(user, verb, type.group(), type.version(), type.namespaced() ? namespace : "",
-                type.plural(), subresource, name);
+        return caller.attributes(verb, type, namespace, subresource, name);
     }
 
-    /** A checked-exception-free body, so serialization failures surface as {@link ClusterException}s too. */
-    @FunctionalInterface
-    private interface Call<T> {
-        T run() throws Exception;
-    }
-
-    private <T> T call(String action, Call<T> call) {
-        try {
-            return RequestUser.callAs(user, () -> {
-                try {
-                    return call.run();
-                } catch (RuntimeException e) {
-                    throw e;
-                } catch (Exception e) {
-                    throw new Unanswered(e);
-                }
-            });
-        } catch (Unanswered e) {
-            throw unanswered(action, (Exception) e.getCause());
-        } catch (ApiError e) {
-            throw translate(action, e);
-        } catch (ClusterException e) {
-            throw e;
-        } catch (Exception e) {
-            throw unanswered(action, e);
-        }
-    }
-
-    /**
-     * A failure other than an API error: a closed store is a server that no longer answers (code 0, as
-     * {@code FabricCluster} reports a refused connection); anything else is what the HTTP handler would have
-     * answered with 500.
-     */
-    private static ClusterException unanswered(String action, Exception e) {
-        int code = e instanceof IllegalStateException ? 0 : 500;
-        return ClusterException.of(action + ": " + e, code, "", e);
+    private <T> T call(String action, Caller.Call<T> call) {
+        return caller.call(action, call);
     }
 
     /** The {@link ClusterException} for an API error, as {@code FabricCluster.translate} maps its Status. */
     static ClusterException translate(String action, ApiError e) {
-        return ClusterException.of(action + ": " + e.getMessage(), e.code(), e.reason(), e);
+        return Caller.translate(action, e);
     }
 
     private static String namespaceOf(HasMetadata object) {

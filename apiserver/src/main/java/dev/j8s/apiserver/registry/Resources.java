@@ -11,6 +11,10 @@ import io.fabric8.kubernetes.api.model.ResourceQuota;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.apps.ControllerRevision;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.authentication.SelfSubjectReview;
 import io.fabric8.kubernetes.api.model.authentication.TokenReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.LocalSubjectAccessReview;
@@ -18,6 +22,7 @@ import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReview;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.Role;
@@ -36,6 +41,10 @@ public final class Resources {
             List.of("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch");
     private static final List<String> STATUS_VERBS = List.of("get", "patch", "update");
     private static final String RBAC = "rbac.authorization.k8s.io";
+
+    /** {@code /scale} of deployments and replicasets: an autoscaling/v1 Scale. */
+    private static final ResourceType.Subresource SCALE =
+            new ResourceType.Subresource("scale", "autoscaling", "v1", "Scale", STATUS_VERBS);
 
     private final List<ResourceType> types;
     private final Map<String, ResourceType> byGroupPlural;
@@ -61,7 +70,8 @@ public final class Resources {
                         List.of(sub.apply("status", "Pod"),
                                 new ResourceType.Subresource("binding", "", "v1", "Binding", List.of("create")),
                                 new ResourceType.Subresource("log", "", "v1", "Pod", List.of("get")),
-                                new ResourceType.Subresource("exec", "", "v1", "PodExecOptions", List.of("create", "get"))),
+                                new ResourceType.Subresource("exec", "", "v1", "PodExecOptions", List.of("create", "get")),
+                                new ResourceType.Subresource("eviction", "policy", "v1", "Eviction", List.of("create"))),
                         Pod.class,
                         Set.of("spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName",
                                 "spec.hostNetwork", "status.phase", "status.podIP", "status.podIPs",
@@ -114,7 +124,22 @@ public final class Resources {
                 review("authorization.k8s.io", "LocalSubjectAccessReview", true, LocalSubjectAccessReview.class),
                 review("authorization.k8s.io", "SelfSubjectAccessReview", false, SelfSubjectAccessReview.class),
                 review("authorization.k8s.io", "SelfSubjectRulesReview", false, SelfSubjectRulesReview.class),
-                review("authorization.k8s.io", "SubjectAccessReview", false, SubjectAccessReview.class)));
+                review("authorization.k8s.io", "SubjectAccessReview", false, SubjectAccessReview.class),
+                new ResourceType("apps", "v1", "Deployment", "deployments", "deployment", true,
+                        List.of("deploy"), List.of("all"), ALL_VERBS,
+                        List.of(appsStatus("Deployment"), SCALE), Deployment.class, Set.of()),
+                new ResourceType("apps", "v1", "ReplicaSet", "replicasets", "replicaset", true,
+                        List.of("rs"), List.of("all"), ALL_VERBS,
+                        List.of(appsStatus("ReplicaSet"), SCALE), ReplicaSet.class, Set.of()),
+                new ResourceType("apps", "v1", "DaemonSet", "daemonsets", "daemonset", true,
+                        List.of("ds"), List.of("all"), ALL_VERBS,
+                        List.of(appsStatus("DaemonSet")), DaemonSet.class, Set.of()),
+                new ResourceType("apps", "v1", "ControllerRevision", "controllerrevisions", "controllerrevision", true,
+                        List.of(), List.of(), ALL_VERBS, List.of(), ControllerRevision.class, Set.of()),
+                new ResourceType("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", "poddisruptionbudget",
+                        true, List.of("pdb"), List.of(), ALL_VERBS,
+                        List.of(new ResourceType.Subresource("status", "policy", "v1", "PodDisruptionBudget", STATUS_VERBS)),
+                        PodDisruptionBudget.class, Set.of())));
     }
 
     /** A review kind: only {@code create}, answered and never stored. */
@@ -122,6 +147,10 @@ public final class Resources {
         String plural = kind.toLowerCase(java.util.Locale.ROOT) + "s";
         return new ResourceType(group, "v1", kind, plural, "", namespaced, List.of(), List.of(), List.of("create"),
                 List.of(), model, Set.of());
+    }
+
+    private static ResourceType.Subresource appsStatus(String kind) {
+        return new ResourceType.Subresource("status", "apps", "v1", kind, STATUS_VERBS);
     }
 
     public List<ResourceType> all() {

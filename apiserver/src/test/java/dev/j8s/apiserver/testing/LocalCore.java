@@ -2,6 +2,7 @@ package dev.j8s.apiserver.testing;
 
 import dev.j8s.apiserver.ApiCore;
 import dev.j8s.apiserver.ApiServerConfig;
+import dev.j8s.apiserver.admission.AdmissionOptions;
 import dev.j8s.apiserver.authentication.ServiceAccountKeys;
 import dev.j8s.apiserver.authentication.ServiceAccountTokens;
 import dev.j8s.apiserver.controllers.Controllers;
@@ -36,7 +37,8 @@ public final class LocalCore implements AutoCloseable {
         ApiServerConfig.Identity identity = new ApiServerConfig.Identity(Optional.empty(), CA_PEM,
                 ServiceAccountKeys.generateEc(), ServiceAccountTokens.DEFAULT_ISSUER,
                 ApiServerConfig.Identity.DEFAULT_AUTHORIZATION_MODES);
-        ApiCore core = ApiCore.over(store, ADMIN_TOKEN, "10.96.0.0/12", Set.of(), identity, Clock.systemUTC());
+        ApiCore core = ApiCore.over(store, ADMIN_TOKEN, "10.96.0.0/12", Set.of(), AdmissionOptions.DEFAULT, identity,
+                Clock.systemUTC());
         Controllers controllers = new Controllers(core.objects(), "node1", "10.96.0.1", 6443, CA_PEM, core.tokens());
         controllers.bootstrap();
         if (runControllers) {
