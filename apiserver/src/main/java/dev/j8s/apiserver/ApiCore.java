@@ -2,6 +2,7 @@ package dev.j8s.apiserver;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.j8s.api.Cluster;
+import dev.j8s.api.client.KubeClient;
 import dev.j8s.apiserver.admission.Admission;
 import dev.j8s.apiserver.admission.AdmissionOptions;
 import dev.j8s.apiserver.admission.ServiceIpAllocator;
@@ -20,6 +21,7 @@ import dev.j8s.apiserver.authorization.rbac.RbacIndex;
 import dev.j8s.apiserver.authorization.rbac.RuleResolver;
 import dev.j8s.apiserver.http.AccessControl;
 import dev.j8s.apiserver.local.InProcessCluster;
+import dev.j8s.apiserver.local.InProcessKubeClient;
 import dev.j8s.apiserver.registry.Resources;
 import dev.j8s.apiserver.rest.ObjectService;
 import dev.j8s.apiserver.rest.Reviews;
@@ -134,6 +136,14 @@ public final class ApiCore implements AutoCloseable {
      */
     public Cluster cluster(UserInfo user) {
         return InProcessCluster.of(objects, user, authorizer, access.tokenRequests());
+    }
+
+    /**
+     * A {@link KubeClient} acting as {@code user} from inside this JVM, authorized and admitted as {@link #cluster}'s
+     * calls are (the controllers act as their service accounts).
+     */
+    public KubeClient kubeClient(UserInfo user) {
+        return InProcessKubeClient.of(objects, user, authorizer);
     }
 
     @Override

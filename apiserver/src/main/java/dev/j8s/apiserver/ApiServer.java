@@ -1,6 +1,7 @@
 package dev.j8s.apiserver;
 
 import dev.j8s.api.Cluster;
+import dev.j8s.api.client.KubeClient;
 import dev.j8s.apiserver.authentication.UserInfo;
 import dev.j8s.apiserver.authorization.Authorizer;
 import dev.j8s.apiserver.http.AccessControl;
@@ -163,6 +164,14 @@ public final class ApiServer implements AutoCloseable {
      */
     public Cluster cluster(UserInfo user) {
         return core.cluster(user);
+    }
+
+    /**
+     * A {@link KubeClient} acting as {@code user} from inside this JVM: each call is authorized and admitted as the
+     * same request over HTTPS from that user would be (the controllers act as their service accounts).
+     */
+    public KubeClient kubeClient(UserInfo user) {
+        return core.kubeClient(user);
     }
 
     /** The authorizer chain (privileged group, then the configured modes). */

@@ -17,8 +17,9 @@ import dev.j8s.apiserver.authentication.UserInfo;
 import dev.j8s.apiserver.admission.AdmissionOptions;
 import dev.j8s.apiserver.admission.HostFeatures;
 import dev.j8s.apiserver.local.InProcessCluster;
-import dev.j8s.apiserver.local.InProcessKubeClient;
+import dev.j8s.controllers.ControllerClients;
 import dev.j8s.controllers.ControllerManager;
+import dev.j8s.api.client.KubeClient;
 import dev.j8s.api.Cluster;
 import dev.j8s.kubeconfig.Kubeconfig;
 import dev.j8s.kubelet.Kubelet;
@@ -247,9 +248,15 @@ final class ServerCommand implements Callable<Integer> {
         LOG.log(Level.INFO, "starting API server listen={0} dataDir={1} node={2}",
                 settings.listen(), settings.dataDir(), settings.nodeName());
         ApiServer server = ApiServer.start(config);
-        // The controllers reach the API as any client would, through the same verbs, admission and watches (a
-        // controller manager for a remote API server would use KubeClient.connect instead).
-        ControllerManager controllers = ControllerManager.start(InProcessKubeClient.of(server.objects()),
+        // The controllers reach the API as any client would, through the same verbs, authorization, admission and
+        // watches (a controller manager for a remote API server would use KubeClient.connect instead): the informers
+        // as system:kube-controller-manager, each controller as its own service account in kube-system, as
+        // kube-controller-manager --use-service-account-credentials.
+        KubeClient controllerManager = server.kubeClient(UserInfo.authenticated(UserInfo.KUBE_CONTROLLER_MANAGER, "",
+                List.of(), java.util.Map.of()));
+        ControllerManager controllers = ControllerManager.start(controllerManager,
+                ControllerClients.serviceAccounts(controllerManager, sa -> server.kubeClient(UserInfo.serviceAccount(
+                        sa.getMetadata().getNamespace(), sa.getMetadata().getName(), sa.getMetadata().getUid()))),
                 ControllerManager.Options.defaults());
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("j8s-shutdown").unstarted(() -> {
             LOG.log(Level.INFO, "stopping");

@@ -362,8 +362,9 @@ public final class Kubelet implements AutoCloseable {
     }
 
     /**
-     * On a change of the pressure conditions: the node's taints ({@code node.kubernetes.io/<x>-pressure:NoSchedule},
-     * which upstream's node lifecycle controller sets from the conditions) and upstream's node events.
+     * On a change of the pressure conditions: upstream's node events and the conditions reported now rather than at
+     * the next heartbeat (the {@code node.kubernetes.io/<x>-pressure:NoSchedule} taints follow from the conditions in
+     * the node lifecycle controller, as upstream's: NodeRestriction keeps a kubelet from changing its taints).
      */
     private synchronized void reportPressure(Set<String> pressure) {
         if (pressure.equals(reportedPressure)) {
@@ -385,14 +386,7 @@ public final class Kubelet implements AutoCloseable {
                         + reason.value());
             }
         }
-        try {
-            cluster.node(config.nodeName()).ifPresent(node -> cluster.updateNode(
-                    dev.j8s.kubelet.nodestatus.PressureTaints.apply(node, pressure)));
-            reportedPressure = Set.copyOf(pressure);
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "update the pressure taints of node " + config.nodeName() + " failed: "
-                    + e.getMessage());
-        }
+        reportedPressure = Set.copyOf(pressure);
         heartbeat.tick(); // the conditions change now, not at the next heartbeat
     }
 

@@ -270,8 +270,7 @@ public final class ServiceAccountTokens {
         if (!saUid.isEmpty() && !saUid.equals(actualUid)) {
             throw new InvalidToken("service account UID (" + saUid + ") does not match claim (" + actualUid + ")");
         }
-        return UserInfo.authenticated(UserInfo.serviceAccountName(namespace, saName), actualUid,
-                UserInfo.serviceAccountGroups(namespace), Map.of());
+        return UserInfo.serviceAccount(namespace, saName, actualUid);
     }
 
     /** The object, unless missing or deleted more than {@link #DELETION_GRACE} ago. */

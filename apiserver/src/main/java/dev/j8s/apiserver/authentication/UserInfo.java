@@ -22,6 +22,8 @@ public record UserInfo(String name, String uid, List<String> groups, Map<String,
     public static final String SERVICE_ACCOUNTS = "system:serviceaccounts";
     public static final String SERVICE_ACCOUNT_PREFIX = "system:serviceaccount:";
     public static final String SERVICE_ACCOUNT_GROUP_PREFIX = "system:serviceaccounts:";
+    /** The user kube-controller-manager authenticates as (bound to the ClusterRole of the same name). */
+    public static final String KUBE_CONTROLLER_MANAGER = "system:kube-controller-manager";
 
     /** The API server's own privileged identity for work done inside it (upstream's loopback client). */
     public static final UserInfo APISERVER = new UserInfo("system:apiserver", "", List.of(MASTERS, AUTHENTICATED), Map.of());
@@ -75,6 +77,11 @@ public record UserInfo(String name, String uid, List<String> groups, Map<String,
     /** The groups of a service account in {@code namespace}. */
     public static List<String> serviceAccountGroups(String namespace) {
         return List.of(SERVICE_ACCOUNTS, SERVICE_ACCOUNT_GROUP_PREFIX + namespace);
+    }
+
+    /** The identity of the service account {@code namespace/name} whose object has {@code uid}. */
+    public static UserInfo serviceAccount(String namespace, String name, String uid) {
+        return authenticated(serviceAccountName(namespace, name), uid, serviceAccountGroups(namespace), Map.of());
     }
 
     /** The identity of the kubelet of {@code node}. */

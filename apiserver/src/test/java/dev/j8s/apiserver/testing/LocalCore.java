@@ -1,14 +1,19 @@
 package dev.j8s.apiserver.testing;
 
+import dev.j8s.api.client.KubeClient;
 import dev.j8s.apiserver.ApiCore;
 import dev.j8s.apiserver.ApiServerConfig;
 import dev.j8s.apiserver.admission.AdmissionOptions;
+import dev.j8s.apiserver.authentication.Authenticator;
 import dev.j8s.apiserver.authentication.ServiceAccountKeys;
 import dev.j8s.apiserver.authentication.ServiceAccountTokens;
+import dev.j8s.apiserver.authentication.UserInfo;
 import dev.j8s.apiserver.controllers.Controllers;
 import dev.j8s.apiserver.storage.SqliteStore;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -24,11 +29,14 @@ public final class LocalCore implements AutoCloseable {
     private final SqliteStore store;
     private final ApiCore core;
     private final Controllers controllers;
+    private final KubeClient client;
 
     private LocalCore(SqliteStore store, ApiCore core, Controllers controllers) {
         this.store = store;
         this.core = core;
         this.controllers = controllers;
+        this.client = core.kubeClient(UserInfo.authenticated(Authenticator.ADMIN_USER, "",
+                List.of(UserInfo.MASTERS), Map.of()));
     }
 
     /** Opens and bootstraps the API; with {@code runControllers} its controllers keep running until closed. */
@@ -51,12 +59,18 @@ public final class LocalCore implements AutoCloseable {
         return core;
     }
 
+    /** A client acting as the admin ({@code system:masters}). */
+    public KubeClient client() {
+        return client;
+    }
+
     public SqliteStore store() {
         return store;
     }
 
     @Override
     public void close() {
+        client.close();
         controllers.close();
         core.close();
         store.close();

@@ -260,7 +260,7 @@ public final class BootstrapPolicy {
         bindings.add(binding("system:public-info-viewer",
                 subjects("Group", UserInfo.AUTHENTICATED, "Group", UserInfo.UNAUTHENTICATED)));
         bindings.add(binding("system:node-proxier", subjects("User", "system:kube-proxy")));
-        bindings.add(binding("system:kube-controller-manager", subjects("User", "system:kube-controller-manager")));
+        bindings.add(binding(UserInfo.KUBE_CONTROLLER_MANAGER, subjects("User", UserInfo.KUBE_CONTROLLER_MANAGER)));
         bindings.add(binding("system:kube-dns", List.of(serviceAccount("kube-system", "kube-dns"))));
         bindings.add(binding("system:kube-scheduler", subjects("User", "system:kube-scheduler")));
         bindings.add(binding("system:volume-scheduler", subjects("User", "system:kube-scheduler")));
