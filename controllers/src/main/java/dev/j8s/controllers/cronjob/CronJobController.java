@@ -54,6 +54,9 @@ import java.util.Optional;
  */
 public final class CronJobController implements AutoCloseable {
 
+    /** Upstream's name of this controller, also the name of its service account in {@code kube-system}. */
+    public static final String SERVICE_ACCOUNT = "cronjob-controller";
+
     private static final String COMPONENT = "cronjob-controller";
     /** The annotation with the time a Job was scheduled for, in the CronJob's zone. */
     static final String SCHEDULED_TIMESTAMP = "batch.kubernetes.io/cronjob-scheduled-timestamp";

@@ -66,6 +66,9 @@ import java.util.concurrent.Future;
  */
 public final class JobController implements AutoCloseable {
 
+    /** Upstream's name of this controller, also the name of its service account in {@code kube-system}. */
+    public static final String SERVICE_ACCOUNT = "job-controller";
+
     private static final System.Logger LOG = System.getLogger(JobController.class.getName());
     private static final String COMPONENT = "job-controller";
     /** The finalizer every Job pod carries until the Job has counted it. */

@@ -30,6 +30,9 @@ import java.util.Optional;
  */
 public final class TtlAfterFinishedController implements AutoCloseable {
 
+    /** Upstream's name of this controller, also the name of its service account in {@code kube-system}. */
+    public static final String SERVICE_ACCOUNT = "ttl-after-finished-controller";
+
     private static final System.Logger LOG = System.getLogger(TtlAfterFinishedController.class.getName());
 
     private final ResourceClient<Job> jobs;
