@@ -17,6 +17,8 @@ import io.fabric8.kubernetes.api.model.apps.ControllerRevision;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import java.util.List;
@@ -60,6 +62,8 @@ public record Kind<T extends HasMetadata>(String group, String version, String k
       apps("ControllerRevision", "controllerrevisions", ControllerRevision.class);
   public static final Kind<PodDisruptionBudget> POD_DISRUPTION_BUDGETS =
       new Kind<>("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", true, PodDisruptionBudget.class);
+  public static final Kind<Job> JOBS = new Kind<>("batch", "v1", "Job", "jobs", true, Job.class);
+  public static final Kind<CronJob> CRON_JOBS = new Kind<>("batch", "v1", "CronJob", "cronjobs", true, CronJob.class);
 
   /**
    * The kinds whose objects can own others or be owned and that the garbage collector follows: every kind above
@@ -67,7 +71,7 @@ public record Kind<T extends HasMetadata>(String group, String version, String k
    */
   public static final List<Kind<?>> GARBAGE_COLLECTED = List.of(PODS, NODES, NAMESPACES, SERVICES, ENDPOINTS,
       ENDPOINT_SLICES, CONFIG_MAPS, SECRETS, SERVICE_ACCOUNTS, RESOURCE_QUOTAS, LIMIT_RANGES, LEASES, DEPLOYMENTS,
-      REPLICA_SETS, DAEMON_SETS, CONTROLLER_REVISIONS, POD_DISRUPTION_BUDGETS);
+      REPLICA_SETS, DAEMON_SETS, CONTROLLER_REVISIONS, POD_DISRUPTION_BUDGETS, JOBS, CRON_JOBS);
 
   public Kind {
     Objects.requireNonNull(group, "group");

@@ -67,9 +67,24 @@ public final class EndpointsController implements AutoCloseable {
     private final WorkQueue queue = new WorkQueue("endpoint", RateLimiter.defaults());
     private final ControllerLoop loop;
 
+    /** Upstream's service account for the Endpoints this controller writes (and its events). */
+    public static final String SERVICE_ACCOUNT = "endpoint-controller";
+    /** Upstream's service account for the EndpointSlices this controller writes. */
+    public static final String SLICES_SERVICE_ACCOUNT = "endpointslice-controller";
+
+    /** One client for Endpoints, EndpointSlices and events. */
     public EndpointsController(KubeClient client, InformerFactory informers, Clock clock, int workers) {
+        this(client, client, informers, clock, workers);
+    }
+
+    /**
+     * Endpoints and events through {@code client}, EndpointSlices through {@code slicesWriter}: upstream's
+     * endpoint and endpointslice controllers are two identities with a role each.
+     */
+    public EndpointsController(KubeClient client, KubeClient slicesWriter, InformerFactory informers, Clock clock,
+                               int workers) {
         this.endpointsClient = client.resource(Kind.ENDPOINTS);
-        this.slicesClient = client.resource(Kind.ENDPOINT_SLICES);
+        this.slicesClient = slicesWriter.resource(Kind.ENDPOINT_SLICES);
         this.services = informers.informer(Kind.SERVICES);
         this.pods = informers.informer(Kind.PODS);
         this.endpoints = informers.informer(Kind.ENDPOINTS);
