@@ -9,15 +9,30 @@ J8S_SERVER_PACKAGES=(maven runc conmon containernetworking-plugins iproute2 ipta
   catatonit isal conntrack)
 # What the test suite needs beyond that: image tools, a local registry with htpasswd auth, a static
 # busybox to build test images from, python3 for test helpers and the official Python client, gcc with a static
-# libc for the packet-crafting probe of LocalnetIT.
+# libc for the packet-crafting probe of LocalnetIT, etcd and openssl for the upstream control plane j8s agent joins in
+# UpstreamAgentIT.
 J8S_TEST_PACKAGES=("${J8S_SERVER_PACKAGES[@]}" skopeo umoci docker-registry busybox-static apache2-utils python3
-  python3-kubernetes gcc libc6-dev)
+  python3-kubernetes gcc libc6-dev etcd-server openssl)
 
 # kubectl for the end-to-end tests, which are run with kubectl 1.27 to 1.33: the /usr/bin/kubectl dispatcher and
 # /usr/lib/google-cloud-sdk/bin/kubectl.1.NN of the Google Cloud SDK, which no Debian package has. A machine with no
 # kubectl at all gets Debian's kubernetes-client (1.20); the tests that need a newer one skip, saying which.
 j8s_ensure_kubectl() {
     command -v kubectl >/dev/null || j8s_ensure_packages kubernetes-client
+}
+
+# The upstream kube-apiserver (v1.20.2, built from Debian's kubernetes source package by the upstream-apiserver tool,
+# cached in /var/tmp/j8s-upstream) that UpstreamAgentIT joins with j8s agent: the tool is $J8S_UPSTREAM_APISERVER or
+# shared/tools/upstream-apiserver in a directory above the checkout. The first build takes about ten minutes; when the
+# tool is missing or cannot build, the test skips and says so.
+j8s_ensure_upstream_apiserver() {
+    local tool=${J8S_UPSTREAM_APISERVER:-} dir=$1
+    while [[ -z $tool && $dir != / ]]; do
+        [[ -x $dir/shared/tools/upstream-apiserver ]] && tool=$dir/shared/tools/upstream-apiserver
+        dir=$(dirname "$dir")
+    done
+    [[ -n $tool && -x $tool ]] || return 0
+    "$tool" build >/dev/null 2>&1 || echo "j8s: $tool build failed; UpstreamAgentIT will skip" >&2
 }
 
 # The official JavaScript client for the end-to-end tests: @kubernetes/client-node 1.x (2.x needs node 22) as the

@@ -42,6 +42,11 @@ final class FabricCluster implements Cluster {
 
   private static final System.Logger LOG = System.getLogger(FabricCluster.class.getName());
   private static final ObjectMapper STATUS_MAPPER = new ObjectMapper();
+  /**
+   * How often the pod informer hands every cached pod to the handler again (as an update of a pod to itself), so a
+   * pod whose event was lost to a failed handler is synced anyway.
+   */
+  static final Duration POD_RESYNC = Duration.ofMinutes(1);
 
   private final KubernetesClient client;
 
@@ -57,7 +62,7 @@ final class FabricCluster implements Cluster {
   public PodSource watchPods(String nodeName, Consumer<PodEvent> handler) {
     SharedIndexInformer<Pod> informer = client.pods().inAnyNamespace()
         .withField("spec.nodeName", nodeName)
-        .runnableInformer(0);
+        .runnableInformer(POD_RESYNC.toMillis());
     informer.exceptionHandler((started, t) -> {
       LOG.log(Level.WARNING, "pod watch failed, retrying node={0} error={1}", nodeName, t.toString());
       return true;

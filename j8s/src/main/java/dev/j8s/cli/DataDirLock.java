@@ -38,8 +38,9 @@ final class DataDirLock implements AutoCloseable {
 
     /** Who holds a lock: its pid and what it runs ({@code j8s server}, {@code j8s images pull}, …). */
     record Holder(long pid, String command) {
+        /** Whether the holder runs a node (a server or an agent), which serves the images endpoint. */
         boolean server() {
-            return command.equals(SERVER);
+            return command.equals(SERVER) || command.equals(AGENT);
         }
 
         boolean alive() {
@@ -48,6 +49,7 @@ final class DataDirLock implements AutoCloseable {
     }
 
     static final String SERVER = "j8s server";
+    static final String AGENT = "j8s agent";
 
     /** The locks this JVM holds, by lock file. */
     private static final java.util.Map<Path, DataDirLock> HELD = new java.util.concurrent.ConcurrentHashMap<>();

@@ -19,6 +19,7 @@ public final class Main implements Runnable {
     private Main(HostEnvironment host, PrintStream out) {
         this.commandLine = new CommandLine(this);
         commandLine.addSubcommand("server", new ServerCommand(host, out));
+        commandLine.addSubcommand("agent", new AgentCommand(host, out));
         commandLine.addSubcommand("version", new VersionCommand(out));
         commandLine.addSubcommand("kubeconfig", new KubeconfigCommand(host, out));
         commandLine.addSubcommand("images", new ImagesCommand(host, out));

@@ -103,11 +103,6 @@ final class ServerCommand implements Callable<Integer> {
                     + " from the data dir at its first start and kept in <data-dir>/pod-cidr).")
     private String podCidr;
 
-    @Option(names = "--resolv-conf", paramLabel = "FILE", defaultValue = "/etc/resolv.conf",
-            description = "Resolver configuration of pods with dnsPolicy Default, whose nameservers also get the names"
-                    + " the cluster DNS does not own, as the kubelet's --resolv-conf (default: ${DEFAULT-VALUE}).")
-    private Path resolvConf = Path.of("/etc/resolv.conf");
-
     @Option(names = "--enable-admission-plugins", paramLabel = "PLUGIN[,PLUGIN...]",
             description = "Admission plugins to enable beyond the defaults, e.g. AlwaysPullImages.")
     private List<String> admissionPlugins = new ArrayList<>();
@@ -115,44 +110,6 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--authorization-mode", paramLabel = "MODE[,MODE...]", split = ",",
             description = "Authorizers after system:masters, in order: Node, RBAC, AlwaysAllow, AlwaysDeny (default: Node,RBAC).")
     private List<String> authorizationModes = new ArrayList<>(ApiServerConfig.Identity.DEFAULT_AUTHORIZATION_MODES);
-
-    @Option(names = "--seccomp-default", paramLabel = "BOOL", arity = "1", defaultValue = "true",
-            description = "Run containers without a seccompProfile under the runtime default profile, as the kubelet's"
-                    + " --seccomp-default (default: ${DEFAULT-VALUE}); false leaves them Unconfined.")
-    private boolean seccompDefault = true;
-
-    @Option(names = "--pod-max-pids", paramLabel = "N", defaultValue = "4096",
-            description = "Most processes and threads one pod may have, its pod cgroup's pids.max, as the kubelet's"
-                    + " --pod-max-pids (default: ${DEFAULT-VALUE}); -1 for no limit.")
-    private long podMaxPids = KubeletConfig.DEFAULT_POD_PIDS_LIMIT;
-
-    @Option(names = "--eviction-hard", paramLabel = "SIGNAL<VALUE[,...]", defaultValue = Threshold.DEFAULT_HARD,
-            description = "Hard eviction thresholds, as the kubelet's: memory.available, nodefs.available,"
-                    + " nodefs.inodesFree, imagefs.available, imagefs.inodesFree, pid.available below a quantity or a"
-                    + " percentage (default: ${DEFAULT-VALUE}); replaces the defaults when given.")
-    private String evictionHard = Threshold.DEFAULT_HARD;
-
-    @Option(names = "--eviction-soft", paramLabel = "SIGNAL<VALUE[,...]", defaultValue = "",
-            description = "Soft eviction thresholds, met for their grace period before pods are evicted (default: none).")
-    private String evictionSoft = "";
-
-    @Option(names = "--eviction-soft-grace-period", paramLabel = "SIGNAL=DURATION[,...]", defaultValue = "",
-            description = "The grace period of each soft threshold, e.g. memory.available=1m30s.")
-    private String evictionSoftGracePeriod = "";
-
-    @Option(names = "--eviction-minimum-reclaim", paramLabel = "SIGNAL=VALUE[,...]", defaultValue = "",
-            description = "How much past its threshold a signal must recover before the pressure ends (default: none).")
-    private String evictionMinimumReclaim = "";
-
-    @Option(names = "--eviction-pressure-transition-period", paramLabel = "DURATION", defaultValue = "5m0s",
-            description = "How long a pressure condition stays after its thresholds are no longer met"
-                    + " (default: ${DEFAULT-VALUE}).")
-    private String evictionPressureTransitionPeriod = "5m0s";
-
-    @Option(names = "--eviction-max-pod-grace-period", paramLabel = "SECONDS", defaultValue = "0",
-            description = "The most grace a pod evicted for a soft threshold gets; 0 for the pod's own (default:"
-                    + " ${DEFAULT-VALUE}).")
-    private long evictionMaxPodGracePeriod;
 
     @Option(names = "--pod-security-defaults", paramLabel = "MODE=LEVEL[,...]",
             defaultValue = "enforce=privileged,warn=baseline",
@@ -170,7 +127,7 @@ final class ServerCommand implements Callable<Integer> {
     private Level logLevel;
 
     @Mixin
-    private ImageCredentialOptions imageCredentials = new ImageCredentialOptions();
+    private KubeletOptions kubeletOptions = new KubeletOptions();
 
     /** Held while the server runs (the kernel drops it when the process ends). */
     private DataDirLock dataDirLock;
@@ -196,20 +153,6 @@ final class ServerCommand implements Callable<Integer> {
         }
     }
 
-    private EvictionManager.Config evictionConfig() {
-        try {
-            List<Threshold> thresholds = Threshold.parse(evictionHard, evictionSoft, evictionSoftGracePeriod,
-                    evictionMinimumReclaim);
-            if (evictionMaxPodGracePeriod < 0) {
-                throw new IllegalArgumentException("--eviction-max-pod-grace-period must not be negative");
-            }
-            return new EvictionManager.Config(thresholds, Threshold.goDuration(evictionPressureTransitionPeriod),
-                    Duration.ofSeconds(evictionMaxPodGracePeriod), Duration.ofSeconds(10));
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), "eviction: " + e.getMessage(), e);
-        }
-    }
-
     private dev.j8s.apiserver.podsecurity.Policy podSecurityDefaults() {
         try {
             return dev.j8s.apiserver.podsecurity.Policy.parseDefaults(podSecurityDefaults);
@@ -221,19 +164,15 @@ final class ServerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         ServerSettings settings = settings();
-        if (podMaxPids == 0 || podMaxPids < -1) {
-            throw new ParameterException(spec.commandLine(), "--pod-max-pids must be -1 (no limit) or positive, got "
-                    + podMaxPids);
-        }
-        dev.j8s.apiserver.podsecurity.Policy podSecurity = podSecurityDefaults();
-        EvictionManager.Config eviction = evictionConfig();
-        Logging.setLevel(settings.logLevel());
         KubeletCredentials credentials;
         try {
-            credentials = imageCredentials.credentials(settings.dataDir(), host.home());
+            kubeletOptions.validate();
+            credentials = kubeletOptions.imageCredentials.credentials(settings.dataDir(), host.home());
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
+        dev.j8s.apiserver.podsecurity.Policy podSecurity = podSecurityDefaults();
+        Logging.setLevel(settings.logLevel());
         Path kubeconfig = settings.kubeconfig();
         DataDirs.createPrivate(settings.dataDir());
         if (settings.serviceCidr().isEmpty()) {
@@ -285,9 +224,8 @@ final class ServerCommand implements Callable<Integer> {
         URI url = settings.listen().url(server.port());
         Kubeconfig entry = new Kubeconfig("j8s", url, pki.caPem(), pki.adminToken(), "default");
         // The kubelet registers the Node before kubectl users get their kubeconfig.
-        Kubelet kubelet = startKubelet(settings, server, credentials, cidr, eviction);
+        Kubelet kubelet = startKubelet(settings, server, credentials, cidr);
         if (kubelet != null) {
-            Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("j8s-kubelet-shutdown").unstarted(kubelet::close));
             if (!settings.listen().wildcard()) {
                 PodGatewayListener.start(server, Cidrs.firstHost(cidr), server.port());
             }
@@ -324,7 +262,7 @@ final class ServerCommand implements Callable<Integer> {
         RuntimeConfig network = RuntimeConfig.of(settings.dataDir(), runDir(settings.dataDir(), host), cidr);
         NodeServices.Config config = new NodeServices.Config(settings.nodeName(), servicesTable(network), cidr,
                 settings.serviceCidr(), Cidrs.address(cidr, 1), server.port(), dnsServiceIp(settings),
-                CLUSTER_DOMAIN, resolvConf, 53, Duration.ofMillis(250));
+                CLUSTER_DOMAIN, kubeletOptions.resolvConf, 53, Duration.ofMillis(250));
         return NodeServices.start(InProcessKubeClient.of(server.objects()), config);
     }
 
@@ -344,41 +282,21 @@ final class ServerCommand implements Callable<Integer> {
      * Starts the in-process kubelet against this server as {@code system:node:<node>} (no loopback HTTPS); null
      * (the API server still serves) when the container runtime cannot run here.
      */
-    private Kubelet startKubelet(ServerSettings settings, ApiServer server,
-                                 KubeletCredentials credentials, String cidr, EvictionManager.Config eviction) {
-        Path dataDir = settings.dataDir();
-        Path runDir = runDir(dataDir, host);
-        ConmonRuntime runtime;
-        try {
-            runtime = new ConmonRuntime(RuntimeConfig.of(dataDir, runDir, cidr));
-        } catch (RuntimeException e) {
-            LOG.log(Level.ERROR, "the kubelet cannot start, pods will not run: {0}", e.getMessage());
-            return null;
-        }
+    private Kubelet startKubelet(ServerSettings settings, ApiServer server, KubeletCredentials credentials,
+                                 String cidr) {
         // The kubelet runs in this JVM: it reaches the API through the same verbs, authorization (as
         // system:node:<node>, by the Node authorizer), admission (NodeRestriction) and watch as over HTTPS, minus
         // TLS, HTTP and JSON (a kubelet joining a remote API server uses Cluster.connect instead).
         Cluster cluster = server.cluster(UserInfo.node(settings.nodeName()));
-        ImageStore images = ImageStore.open(dataDir.resolve("images"), RegistryOptions.DEFAULT);
-        restorePullRecords(images, credentials);
-        Kubelet kubelet = new Kubelet(KubeletConfig.of(settings.nodeName(), dataDir, runDir,
-                runtime.config().runtimePath()).withSeccompDefault(seccompDefault).withPodPidsLimit(podMaxPids)
-                .withEviction(eviction).withClusterDns(List.of(dnsServiceIp(settings))).withHostResolvConf(resolvConf), cluster, runtime,
-                ImageService.of(images), Clock.systemUTC(), credentials);
-        // under disk pressure the eviction manager first frees every image no container uses
-        kubelet.attachImageReclaim(() -> images.garbageCollect(new GcPolicy(0, 0, Duration.ZERO),
-                imagesInUse(runtime, images), java.time.Instant.now()));
-        kubelet.start();
-        ImageGcManager imageGc = new ImageGcManager(images::garbageCollect, () -> imagesInUse(runtime, images),
-                GcPolicy.DEFAULT, Clock.systemUTC());
-        imageGc.start();
-        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("j8s-image-gc-shutdown").unstarted(imageGc::close));
-        ImagesEndpoint endpoint = ImagesEndpoint.start(ImagesEndpoint.socket(runDir),
-                ImagesCommand.serving(host, images, credentials, () -> imagesInUse(runtime, images)));
-        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("j8s-images-endpoint-shutdown").unstarted(endpoint::close));
+        Optional<NodeKubelet.Started> started = NodeKubelet.start(host, cluster, settings.nodeName(),
+                settings.dataDir(), cidr, credentials,
+                config -> kubeletOptions.apply(config).withClusterDns(List.of(dnsServiceIp(settings))));
+        if (started.isEmpty()) {
+            return null;
+        }
+        Kubelet kubelet = started.get().kubelet();
         server.attachPodLogs(new KubeletLogSource(kubelet, Clock.systemUTC()));
         server.attachPodExec(new KubeletExecSource(kubelet));
-        LOG.log(Level.INFO, "kubelet started podCIDR={0} runDir={1}", cidr, runDir);
         return kubelet;
     }
 

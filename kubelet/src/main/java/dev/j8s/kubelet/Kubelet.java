@@ -145,7 +145,7 @@ public final class Kubelet implements AutoCloseable {
                 summaries::summary);
         this.workers = new PodWorkers(this::sync);
         this.heartbeat = new NodeHeartbeat(cluster, config.nodeName(), this::facts, this::health,
-                config.kubeletVersion(), 10250, clock);
+                config.kubeletVersion(), config.kubeletPort(), clock);
         this.pleg = new Pleg(runtime, config.exitsDir(), () -> !workers.isEmpty(), workers::resync);
         this.logRotation = new ContainerLogManager(runtime,
                 new LogRotator(config.containerLogMaxSize(), config.containerLogMaxFiles(), clock),
@@ -497,7 +497,7 @@ public final class Kubelet implements AutoCloseable {
     private HostFacts facts() {
         Instant now = clock.instant();
         if (facts == null || now.isAfter(factsAt.plus(FACTS_TTL))) {
-            facts = HostFacts.probe(config.nodeName(), nodeIp, config.dataDir(), config.runtimeBinary().toString());
+            facts = HostFacts.probe(config.hostname(), nodeIp, config.dataDir(), config.runtimeBinary().toString());
             factsAt = now;
         }
         return facts;

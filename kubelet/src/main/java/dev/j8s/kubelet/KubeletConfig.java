@@ -24,11 +24,14 @@ import java.nio.file.Path;
  * @param eviction the eviction manager's thresholds and periods ({@code --eviction-hard} and the like)
  * @param clusterDns the cluster DNS server addresses written into {@code ClusterFirst} pods' resolv.conf (the
  *     kubelet's {@code clusterDNS}); empty: such pods fall back to {@code Default} with {@code MissingClusterDNS}
+ * @param kubeletPort the port of the kubelet API, reported as the Node's {@code daemonEndpoints.kubeletEndpoint}
+ * @param hostname the node's {@code Hostname} address (the machine's host name, by which an API server reaches the
+ *     kubelet first), the node name unless told otherwise
  */
 public record KubeletConfig(String nodeName, Path dataDir, Path exitsDir, Path runtimeBinary, String kubeletVersion,
                             Path hostResolvConf, long containerLogMaxSize, int containerLogMaxFiles,
                             boolean seccompDefault, long podPidsLimit, EvictionManager.Config eviction,
-                            java.util.List<String> clusterDns) {
+                            java.util.List<String> clusterDns, int kubeletPort, String hostname) {
 
     /** j8s's default pids limit per pod (upstream's kubelet has none unless configured). */
     public static final long DEFAULT_POD_PIDS_LIMIT = 4096;
@@ -36,8 +39,14 @@ public record KubeletConfig(String nodeName, Path dataDir, Path exitsDir, Path r
     /** The kubelet version j8s reports. */
     public static final String VERSION = "v1.32.0";
 
+    /** Upstream's kubelet port. */
+    public static final int DEFAULT_PORT = 10250;
+
     public KubeletConfig {
         clusterDns = java.util.List.copyOf(clusterDns);
+        if (kubeletPort < 1 || kubeletPort > 65535) {
+            throw new IllegalArgumentException("kubelet port must be in 1-65535, got " + kubeletPort);
+        }
         if (containerLogMaxSize < 1 || containerLogMaxFiles < 2) {
             throw new IllegalArgumentException("containerLogMaxSize must be >= 1 and containerLogMaxFiles >= 2, got "
                     + containerLogMaxSize + " and " + containerLogMaxFiles);
@@ -47,7 +56,7 @@ public record KubeletConfig(String nodeName, Path dataDir, Path exitsDir, Path r
     public static KubeletConfig of(String nodeName, Path dataDir, Path runDir, Path runtimeBinary) {
         return new KubeletConfig(nodeName, dataDir, runDir.resolve("exits"), runtimeBinary, VERSION,
                 Path.of("/etc/resolv.conf"), LogRotator.DEFAULT_MAX_SIZE, LogRotator.DEFAULT_MAX_FILES, true,
-                DEFAULT_POD_PIDS_LIMIT, EvictionManager.Config.defaults(), java.util.List.of());
+                DEFAULT_POD_PIDS_LIMIT, EvictionManager.Config.defaults(), java.util.List.of(), DEFAULT_PORT, nodeName);
     }
 
     /** Where {@code Localhost} seccomp profiles are: {@code <data-dir>/seccomp}, as the kubelet's {@code <root>/seccomp}. */
@@ -58,36 +67,50 @@ public record KubeletConfig(String nodeName, Path dataDir, Path exitsDir, Path r
     /** This config with the seccomp default on or off. */
     public KubeletConfig withSeccompDefault(boolean enabled) {
         return new KubeletConfig(nodeName, dataDir, exitsDir, runtimeBinary, kubeletVersion, hostResolvConf,
-                containerLogMaxSize, containerLogMaxFiles, enabled, podPidsLimit, eviction, clusterDns);
+                containerLogMaxSize, containerLogMaxFiles, enabled, podPidsLimit, eviction, clusterDns, kubeletPort, hostname);
     }
 
     /** This config with another pids limit per pod. */
     public KubeletConfig withPodPidsLimit(long limit) {
         return new KubeletConfig(nodeName, dataDir, exitsDir, runtimeBinary, kubeletVersion, hostResolvConf,
-                containerLogMaxSize, containerLogMaxFiles, seccompDefault, limit, eviction, clusterDns);
+                containerLogMaxSize, containerLogMaxFiles, seccompDefault, limit, eviction, clusterDns, kubeletPort, hostname);
     }
 
     /** This config with other eviction thresholds and periods. */
     public KubeletConfig withEviction(EvictionManager.Config other) {
         return new KubeletConfig(nodeName, dataDir, exitsDir, runtimeBinary, kubeletVersion, hostResolvConf,
-                containerLogMaxSize, containerLogMaxFiles, seccompDefault, podPidsLimit, other, clusterDns);
+                containerLogMaxSize, containerLogMaxFiles, seccompDefault, podPidsLimit, other, clusterDns, kubeletPort, hostname);
     }
 
     /** This config with other log rotation limits. */
     public KubeletConfig withContainerLogRotation(long maxSize, int maxFiles) {
         return new KubeletConfig(nodeName, dataDir, exitsDir, runtimeBinary, kubeletVersion, hostResolvConf, maxSize,
-                maxFiles, seccompDefault, podPidsLimit, eviction, clusterDns);
+                maxFiles, seccompDefault, podPidsLimit, eviction, clusterDns, kubeletPort, hostname);
     }
 
     /** This config with another resolver configuration for pods' {@code Default} DNS (the kubelet's --resolv-conf). */
     public KubeletConfig withHostResolvConf(Path file) {
         return new KubeletConfig(nodeName, dataDir, exitsDir, runtimeBinary, kubeletVersion, file,
-                containerLogMaxSize, containerLogMaxFiles, seccompDefault, podPidsLimit, eviction, clusterDns);
+                containerLogMaxSize, containerLogMaxFiles, seccompDefault, podPidsLimit, eviction, clusterDns, kubeletPort, hostname);
     }
 
     /** This config with cluster DNS server addresses. */
     public KubeletConfig withClusterDns(java.util.List<String> servers) {
         return new KubeletConfig(nodeName, dataDir, exitsDir, runtimeBinary, kubeletVersion, hostResolvConf,
-                containerLogMaxSize, containerLogMaxFiles, seccompDefault, podPidsLimit, eviction, servers);
+                containerLogMaxSize, containerLogMaxFiles, seccompDefault, podPidsLimit, eviction, servers, kubeletPort, hostname);
+    }
+
+    /** This config with another kubelet API port. */
+    public KubeletConfig withKubeletPort(int port) {
+        return new KubeletConfig(nodeName, dataDir, exitsDir, runtimeBinary, kubeletVersion, hostResolvConf,
+                containerLogMaxSize, containerLogMaxFiles, seccompDefault, podPidsLimit, eviction, clusterDns, port,
+                hostname);
+    }
+
+    /** This config with another {@code Hostname} address. */
+    public KubeletConfig withHostname(String name) {
+        return new KubeletConfig(nodeName, dataDir, exitsDir, runtimeBinary, kubeletVersion, hostResolvConf,
+                containerLogMaxSize, containerLogMaxFiles, seccompDefault, podPidsLimit, eviction, clusterDns,
+                kubeletPort, name);
     }
 }

@@ -61,7 +61,7 @@ public final class NodeStatuses {
     labels.put("beta.kubernetes.io/arch", facts.architecture());
     labels.put("beta.kubernetes.io/os", "linux");
     labels.put("kubernetes.io/arch", facts.architecture());
-    labels.put("kubernetes.io/hostname", nodeName);
+    labels.put("kubernetes.io/hostname", facts.hostname());
     labels.put("kubernetes.io/os", "linux");
     return new NodeBuilder().withNewMetadata().withName(nodeName).withLabels(labels)
         .addToAnnotations("node.alpha.kubernetes.io/ttl", "0").endMetadata()

@@ -1,0 +1,151 @@
+package dev.j8s.cli;
+
+import dev.j8s.api.Cluster;
+import dev.j8s.kubelet.KubeletConfig;
+import dev.j8s.kubelet.credentials.KubeletCredentials;
+import io.fabric8.kubernetes.api.model.Node;
+import java.io.PrintStream;
+import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code j8s agent}: the kubelet alone, joined as a node to the API server a kubeconfig names (an upstream cluster or
+ * a {@code j8s server}), in the foreground until interrupted. It reaches that API server only through the kubeconfig's
+ * credentials, so the cluster's Node authorizer and NodeRestriction hold it to its own node. Not thread-safe: one
+ * instance runs once.
+ */
+@Command(name = "agent", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Run this machine as a node of a Kubernetes cluster: the kubelet, registered with the API server"
+                + " the kubeconfig names, runs the pods bound to it.",
+                "The kubeconfig's user should be the node's own (system:node:<name> in system:nodes)."})
+final class AgentCommand implements Callable<Integer> {
+
+    private static final System.Logger LOG = System.getLogger(AgentCommand.class.getName());
+
+    private final HostEnvironment host;
+    private final PrintStream out;
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--kubeconfig", paramLabel = "FILE", required = true,
+            description = "Kubeconfig of the cluster to join (its current context), with the node's credentials.")
+    private Path kubeconfig;
+
+    @Option(names = "--node-name", paramLabel = "NAME",
+            description = "Name of this node (default: the host name, lowercased, made a valid DNS-1123 subdomain).")
+    private String nodeName;
+
+    @Option(names = "--data-dir", paramLabel = "DIR",
+            description = "State directory (default: /var/lib/j8s as root, else $XDG_DATA_HOME/j8s or ~/.local/share/j8s);"
+                    + " a server and an agent on one machine need different ones.")
+    private Path dataDir;
+
+    @Option(names = "--kubelet-port", paramLabel = "PORT", defaultValue = "10250",
+            description = "Port of the kubelet API, reported in the Node's status (default: ${DEFAULT-VALUE}).")
+    private int kubeletPort = KubeletConfig.DEFAULT_PORT;
+
+    @Option(names = "--pod-cidr", paramLabel = "CIDR",
+            description = "IPv4 range of this node's pods when the cluster assigns none in the Node's spec.podCIDR"
+                    + " (default: one of 10.200-249.0.0/16 that no other interface routes, kept in <data-dir>/pod-cidr).")
+    private String podCidr;
+
+    @Option(names = "--cluster-dns", paramLabel = "IP[,IP...]", split = ",",
+            description = "The cluster DNS server addresses of ClusterFirst pods, as the kubelet's --cluster-dns"
+                    + " (default: none: such pods resolve as with dnsPolicy Default, with a MissingClusterDNS event).")
+    private List<String> clusterDns = new ArrayList<>();
+
+    @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "INFO",
+            description = "Most detailed log level: ERROR, WARNING, INFO, DEBUG or TRACE (default: ${DEFAULT-VALUE}).")
+    private Level logLevel;
+
+    @Mixin
+    private KubeletOptions kubeletOptions = new KubeletOptions();
+
+    /** Held while the agent runs (the kernel drops it when the process ends). */
+    private DataDirLock dataDirLock;
+
+    AgentCommand(HostEnvironment host, PrintStream out) {
+        this.host = host;
+        this.out = out;
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        String node;
+        Path dir;
+        KubeletCredentials credentials;
+        try {
+            node = nodeName != null ? NodeNames.validate(nodeName) : NodeNames.fromHostname(host.hostname());
+            dir = DataDirs.resolve(dataDir, host);
+            if (kubeletPort < 1 || kubeletPort > 65535) {
+                throw new IllegalArgumentException("--kubelet-port must be in 1-65535, got " + kubeletPort);
+            }
+            if (podCidr != null) {
+                Cidrs.validate("--pod-cidr", podCidr);
+            }
+            clusterDns.forEach(java.net.InetAddress::ofLiteral); // throws naming a malformed address
+            kubeletOptions.validate();
+            credentials = kubeletOptions.imageCredentials.credentials(dir, host.home());
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+        if (!Files.isReadable(kubeconfig)) {
+            throw new ParameterException(spec.commandLine(), "--kubeconfig " + kubeconfig + ": not a readable file");
+        }
+        Logging.setLevel(logLevel);
+        DataDirs.createPrivate(dir);
+        ServerCommand.lowerOwnOomScore();
+        // One process owns a data dir: a second kubelet would fight this one over the same containers.
+        dataDirLock = DataDirLock.acquire(dir, DataDirLock.AGENT);
+
+        Cluster cluster = Cluster.connect(kubeconfig);
+        NodeKubelet.onShutdown("j8s-cluster-shutdown", cluster::close);
+        String cidr = podCidr(cluster, node, dir);
+        Optional<NodeKubelet.Started> started = NodeKubelet.start(host, cluster, node, dir, cidr, credentials,
+                config -> kubeletOptions.apply(config).withKubeletPort(kubeletPort).withHostname(host.hostname())
+                        .withClusterDns(clusterDns));
+        if (started.isEmpty()) {
+            throw new IllegalStateException("the container runtime cannot run here (see the log)");
+        }
+        out.println("j8s agent is running as node " + node + " (pods in " + cidr + ", kubelet port " + kubeletPort
+                + ") with " + kubeconfig);
+        out.flush();
+        new CountDownLatch(1).await(); // until the JVM stops; the shutdown hooks close everything
+        return 0;
+    }
+
+    /**
+     * The node's pod range: the Node's {@code spec.podCIDR} when the cluster assigned one (a kubelet follows the
+     * cluster), else the flag's, else one chosen for the data dir.
+     */
+    private String podCidr(Cluster cluster, String node, Path dir) {
+        Optional<String> assigned = Optional.empty();
+        try {
+            assigned = cluster.node(node).map(Node::getSpec).map(s -> s.getPodCIDR()).filter(c -> !c.isEmpty());
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "cannot read the Node for its podCIDR, using the local one node={0} error={1}",
+                    node, e.getMessage());
+        }
+        if (assigned.isPresent()) {
+            if (podCidr != null && !podCidr.equals(assigned.get())) {
+                LOG.log(Level.WARNING, "the cluster assigned another pod range than --pod-cidr, using the cluster''s"
+                        + " node={0} podCIDR={1} flag={2}", node, assigned.get(), podCidr);
+            }
+            return assigned.get();
+        }
+        return podCidr != null ? podCidr : ServerCommand.defaultPodCidr(dir, DataDirs.defaultFor(host));
+    }
+}

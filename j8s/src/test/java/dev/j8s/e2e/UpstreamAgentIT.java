@@ -1,0 +1,305 @@
+package dev.j8s.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * {@code j8s agent} as a node of an upstream kube-apiserver (v1.20.2 with Node + RBAC authorization and
+ * NodeRestriction, started by the upstream-apiserver tool; or any cluster through {@code J8S_TEST_KUBECONFIG}, see
+ * {@link UpstreamControlPlane}): it registers its Node with the node's client certificate, renews its Lease, runs a pod
+ * bound to it (pull secret, downward-API environment, a configMap volume, a postStart hook) to Running and Ready, is
+ * refused a Secret none of its pods references, leaves its Lease unrenewed when stopped and re-adopts the pod without
+ * restarting it when started again (needs root).
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class UpstreamAgentIT {
+
+    static final String NODE = "agent-node";
+    static final String NAMESPACE = "agent-e2e";
+    static final String USER = "agent-user";
+    static final String PASSWORD = "Pw-agent-4c1Zr8";
+    private static final Duration TIMEOUT = Duration.ofSeconds(120);
+
+    private static UpstreamControlPlane cluster;
+    private static J8sAgent agent;
+    private static LocalRegistry registry;
+    private static Path registryDir;
+    private static Path home;
+    private static Kubectl admin;
+    private static Kubectl node;
+
+    @BeforeAll
+    static void startClusterRegistryAndAgent() throws Exception {
+        assumeTrue(LocalRegistry.available() && LocalRegistry.htpasswdAvailable(),
+                "docker-registry, umoci, skopeo, htpasswd and /bin/busybox are needed");
+        assumeTrue(Files.isWritable(Path.of("/run")), "running pods needs root");
+        cluster = UpstreamControlPlane.start(NODE);
+        home = Files.createTempDirectory("j8s-e2e-agent-home-");
+        admin = Kubectl.dispatcher(cluster.adminKubeconfig(), home);
+        node = admin.withKubeconfig(cluster.nodeKubeconfig());
+        registryDir = Files.createTempDirectory("j8s-e2e-agent-registry-");
+        registry = LocalRegistry.startWithAuth(registryDir, USER, PASSWORD);
+        registry.pushBusybox(List.of("agent"));
+        agent = J8sAgent.start(cluster.nodeKubeconfig(), cluster.nodeName());
+    }
+
+    @AfterAll
+    static void stopEverything() throws IOException {
+        try {
+            if (agent != null && agent.isAlive() && admin != null) {
+                admin.run("delete", "namespace", NAMESPACE, "--wait=false");
+                admin.run("delete", "pods", "--all", "-n", NAMESPACE, "--grace-period=1", "--wait=true",
+                        "--timeout=60s");
+            }
+        } finally {
+            if (agent != null) {
+                agent.close();
+            }
+            if (registry != null) {
+                registry.close();
+                J8sServer.deleteRecursively(registryDir);
+            }
+            if (cluster != null) {
+                cluster.close();
+            }
+            if (home != null) {
+                J8sServer.deleteRecursively(home);
+            }
+        }
+    }
+
+    /** What helps to see why a wait failed: the agent's output, the namespace's events and kube-apiserver's last lines. */
+    private static String diagnostics() {
+        return "\n" + (agent == null ? "" : agent.logs()) + "\n----- events -----\n"
+                + admin.run("get", "events", "-n", NAMESPACE).stdout() + "\n----- kube-apiserver (tail) -----\n"
+                + tail(cluster.apiServerLog(), 10);
+    }
+
+    /** {@link Await#until} with {@link #TIMEOUT}, failing with the {@link #diagnostics} of that moment. */
+    private static <T> T await(String what, java.util.function.Supplier<T> probe, java.util.function.Predicate<T> done) {
+        try {
+            return Await.until(TIMEOUT, what, probe, done);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + diagnostics(), e);
+        }
+    }
+
+    private static String tail(String text, int lines) {
+        List<String> all = text.lines().toList();
+        return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    }
+
+    private static JsonNode json(Kubectl kubectl, String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of("-o", "json"));
+        return Await.json(kubectl.run(all.toArray(String[]::new)));
+    }
+
+    @Test
+    @Order(1)
+    void theAgentRegistersItsNodeWithLabelsResourcesAddressesInfoAndConditions() {
+        JsonNode n = await("node " + NODE + " is Ready",
+                () -> json(admin, "get", "node", NODE),
+                j -> condition(j, "Ready").path("status").asText().equals("True"));
+        JsonNode labels = n.path("metadata").path("labels");
+        assertThat(labels.path("kubernetes.io/os").asText()).isEqualTo("linux");
+        assertThat(labels.path("kubernetes.io/arch").asText()).isEqualTo("amd64");
+        assertThat(labels.path("kubernetes.io/hostname").asText()).isNotEmpty();
+        JsonNode status = n.path("status");
+        for (String resource : List.of("cpu", "memory", "pods", "ephemeral-storage")) {
+            assertThat(status.path("capacity").path(resource).asText()).as("capacity " + resource).isNotEmpty();
+            assertThat(status.path("allocatable").path(resource).asText()).as("allocatable " + resource).isNotEmpty();
+        }
+        List<String> addressTypes = new ArrayList<>();
+        status.path("addresses").forEach(a -> addressTypes.add(a.path("type").asText()));
+        assertThat(addressTypes).contains("InternalIP", "Hostname");
+        assertThat(status.path("daemonEndpoints").path("kubeletEndpoint").path("Port").asInt())
+                .isEqualTo(agent.kubeletPort());
+        assertThat(status.path("nodeInfo").path("kubeletVersion").asText()).startsWith("v1.");
+        assertThat(status.path("nodeInfo").path("containerRuntimeVersion").asText()).startsWith("runc://");
+        assertThat(status.path("nodeInfo").path("operatingSystem").asText()).isEqualTo("linux");
+        for (String type : List.of("MemoryPressure", "DiskPressure", "PIDPressure")) {
+            assertThat(condition(n, type).path("status").asText()).as(type).isEqualTo("False");
+        }
+        assertThat(condition(n, "Ready").path("reason").asText()).isEqualTo("KubeletReady");
+
+        JsonNode lease = json(admin, "get", "lease", NODE, "-n", "kube-node-lease");
+        assertThat(lease.path("spec").path("holderIdentity").asText()).isEqualTo(NODE);
+        assertThat(lease.path("spec").path("leaseDurationSeconds").asInt()).isEqualTo(40);
+        Instant renewed = Instant.parse(lease.path("spec").path("renewTime").asText());
+        assertThat(renewed).isAfter(Instant.now().minusSeconds(40));
+    }
+
+    private static JsonNode condition(JsonNode object, String type) {
+        for (JsonNode c : object.path("status").path("conditions")) {
+            if (c.path("type").asText().equals(type)) {
+                return c;
+            }
+        }
+        return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+    }
+
+    private static Path manifest(String name, String yaml) {
+        try {
+            return Files.writeString(home.resolve(name), yaml);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    @Order(2)
+    void aPodBoundToTheAgentPullsWithItsSecretRunsWithDownwardEnvConfigMapAndPostStartAndIsReady() {
+        admin.run("create", "namespace", NAMESPACE).ok();
+        // without a controller manager nothing creates the namespace's default service account, which admission needs
+        Kubectl.Result sa = admin.run("create", "serviceaccount", "default", "-n", NAMESPACE);
+        assertThat(sa.exitCode() == 0 || sa.stderr().contains("AlreadyExists")).as(sa.toString()).isTrue();
+        admin.run("create", "secret", "docker-registry", "regcred", "-n", NAMESPACE,
+                "--docker-server=" + registry.host(), "--docker-username=" + USER, "--docker-password=" + PASSWORD).ok();
+        admin.run("create", "configmap", "settings", "-n", NAMESPACE, "--from-literal=greeting=hello-from-configmap")
+                .ok();
+        admin.run("apply", "-f", manifest("web.yaml", """
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: web, namespace: %s, labels: {app: web}}
+                spec:
+                  nodeName: %s
+                  automountServiceAccountToken: false
+                  terminationGracePeriodSeconds: 2
+                  imagePullSecrets: [{name: regcred}]
+                  dnsPolicy: Default
+                  volumes: [{name: cfg, configMap: {name: settings}}, {name: scratch, emptyDir: {}}]
+                  containers:
+                  - name: app
+                    image: %s/busybox:agent
+                    command: ["sh", "-c", "while [ ! -f /scratch/hooked ]; do sleep 0.1; done; echo hook=$(cat /scratch/hooked) pod=$POD_NAME node=$NODE_NAME ip=$POD_IP greeting=$(cat /cfg/greeting); echo ok > /scratch/ready; exec sleep 3600"]
+                    env:
+                    - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
+                    - {name: NODE_NAME, valueFrom: {fieldRef: {fieldPath: spec.nodeName}}}
+                    - {name: POD_IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}
+                    volumeMounts: [{name: cfg, mountPath: /cfg}, {name: scratch, mountPath: /scratch}]
+                    lifecycle: {postStart: {exec: {command: ["sh", "-c", "echo poststart-ran > /scratch/hooked"]}}}
+                    readinessProbe: {exec: {command: ["cat", "/scratch/ready"]}, periodSeconds: 1}
+                """.formatted(NAMESPACE, cluster.nodeName(), registry.host())).toString()).ok();
+
+        JsonNode pod = await("pod web is Running and Ready",
+                () -> json(admin, "get", "pod", "web", "-n", NAMESPACE),
+                p -> p.path("status").path("phase").asText().equals("Running")
+                        && condition(p, "Ready").path("status").asText().equals("True"));
+        JsonNode container = pod.path("status").path("containerStatuses").get(0);
+        assertThat(container.path("ready").asBoolean()).isTrue();
+        assertThat(container.path("restartCount").asInt()).isZero();
+        assertThat(container.path("containerID").asText()).startsWith("runc://");
+        assertThat(container.path("imageID").asText()).contains(registry.host() + "/busybox@sha256:");
+        String podIp = pod.path("status").path("podIP").asText();
+        assertThat(podIp).isNotEmpty();
+        assertThat(pod.path("status").path("hostIP").asText()).isNotEmpty();
+
+        String log = await("the container's log line", () -> containerLog(pod), l -> l.contains("hook="));
+        assertThat(log).contains("hook=poststart-ran pod=web node=" + cluster.nodeName() + " ip=" + podIp
+                + " greeting=hello-from-configmap");
+
+        String events = admin.run("get", "events", "-n", NAMESPACE, "--field-selector", "involvedObject.name=web",
+                "-o", "jsonpath={range .items[*]}{.reason}|{.source.component}|{.source.host}{\"\\n\"}{end}").ok()
+                .stdout();
+        assertThat(events).contains("Pulled|kubelet|" + cluster.nodeName(), "Started|kubelet|" + cluster.nodeName());
+    }
+
+    /** The container's CRI log on the agent's disk, as the kubelet writes it for {@code kubectl logs}. */
+    private static String containerLog(JsonNode pod) {
+        String uid = pod.path("metadata").path("uid").asText();
+        Path file = agent.dataDir().resolve("logs/pods/" + NAMESPACE + "_web_" + uid + "/app/0.log");
+        try {
+            return Files.exists(file) ? Files.readString(file) : "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    @Test
+    @Order(3)
+    void theAgentReadsThePullSecretOfItsPodButIsRefusedASecretNoneOfItsPodsReferences() {
+        admin.run("create", "secret", "generic", "unrelated", "-n", NAMESPACE, "--from-literal=key=value").ok();
+        node.run("get", "secret", "regcred", "-n", NAMESPACE).ok();
+        Kubectl.Result refused = node.run("get", "--raw", "/api/v1/namespaces/" + NAMESPACE + "/secrets/unrelated",
+                "-v=6").failed();
+        assertThat(refused.stderr()).containsPattern("GET https://\\S+/api/v1/namespaces/" + NAMESPACE
+                + "/secrets/unrelated\\S* 403 Forbidden");
+        Kubectl.Result described = node.run("get", "secret", "unrelated", "-n", NAMESPACE).failed();
+        assertThat(described.stderr()).contains("Error from server (Forbidden)",
+                "User \"system:node:" + cluster.nodeName() + "\" cannot get resource \"secrets\"");
+    }
+
+    @Test
+    @Order(4)
+    void aStoppedAgentLeavesItsLeaseUnrenewedAndRestartedReadoptsThePodWithoutRestartingIt() {
+        JsonNode before = json(admin, "get", "pod", "web", "-n", NAMESPACE);
+        JsonNode container = before.path("status").path("containerStatuses").get(0);
+        String containerId = container.path("containerID").asText();
+        String startedAt = container.path("state").path("running").path("startedAt").asText();
+        assertThat(startedAt).isNotEmpty();
+
+        agent.stop();
+        JsonNode lease = json(admin, "get", "lease", NODE, "-n", "kube-node-lease");
+        String renewTime = lease.path("spec").path("renewTime").asText();
+        Instant expires = Instant.parse(renewTime).plusSeconds(lease.path("spec").path("leaseDurationSeconds").asInt());
+        Instant deadline = expires.plusSeconds(2);
+        while (Instant.now().isBefore(deadline)) {
+            J8sServer.sleep(Duration.ofMillis(500));
+        }
+        lease = json(admin, "get", "lease", NODE, "-n", "kube-node-lease");
+        assertThat(lease.path("spec").path("renewTime").asText()).as("the lease ran out unrenewed").isEqualTo(renewTime);
+        JsonNode n = json(admin, "get", "node", NODE);
+        Instant heartbeat = Instant.parse(condition(n, "Ready").path("lastHeartbeatTime").asText());
+        assertThat(heartbeat).as("Ready is no longer posted").isBefore(Instant.now().minusSeconds(40));
+        if (!cluster.local()) {
+            // a cluster with a node lifecycle controller turns the condition Unknown once the lease ran out
+            await("node " + NODE + " Ready is Unknown", () -> json(admin, "get", "node", NODE),
+                    j -> condition(j, "Ready").path("status").asText().equals("Unknown"));
+        }
+
+        agent.restart();
+        await("the restarted agent renews its lease",
+                () -> json(admin, "get", "lease", NODE, "-n", "kube-node-lease").path("spec").path("renewTime")
+                        .asText(), r -> !r.equals(renewTime));
+        await("the restarted agent posts Ready again",
+                () -> json(admin, "get", "node", NODE),
+                j -> Instant.parse(condition(j, "Ready").path("lastHeartbeatTime").asText()).isAfter(heartbeat)
+                        && condition(j, "Ready").path("status").asText().equals("True"));
+        // a few sync rounds of the re-adopted pod
+        JsonNode after = await("the pod is still Running and Ready",
+                () -> json(admin, "get", "pod", "web", "-n", NAMESPACE),
+                p -> p.path("status").path("phase").asText().equals("Running")
+                        && condition(p, "Ready").path("status").asText().equals("True"));
+        JsonNode readopted = after.path("status").path("containerStatuses").get(0);
+        assertThat(readopted.path("containerID").asText()).isEqualTo(containerId);
+        assertThat(readopted.path("restartCount").asInt()).isZero();
+        assertThat(readopted.path("state").path("running").path("startedAt").asText()).isEqualTo(startedAt);
+        assertThat(containerLog(after).lines().filter(l -> l.contains("hook=")).count())
+                .as("the container ran once").isEqualTo(1);
+    }
+
+    @Test
+    @Order(5)
+    void aDeletedPodIsStoppedAndRemovedByTheAgent() {
+        Kubectl.Result deleted = admin.run("delete", "pod", "web", "-n", NAMESPACE, "--wait=true", "--timeout=60s");
+        assertThat(deleted.exitCode()).as(deleted + diagnostics()).isZero();
+        Kubectl.Result gone = admin.run("get", "pod", "web", "-n", NAMESPACE);
+        assertThat(gone.stderr()).contains("NotFound");
+    }
+}
