@@ -1,6 +1,14 @@
 package dev.j8s.cli;
 
 import dev.j8s.api.Cluster;
+import dev.j8s.api.FabricClients;
+import dev.j8s.api.client.KubeClient;
+import dev.j8s.controllers.informers.InformerFactory;
+import dev.j8s.proxy.conntrack.Conntrack;
+import dev.j8s.proxy.nftables.Proxier;
+import io.fabric8.kubernetes.api.model.APIGroup;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
 import dev.j8s.kubelet.KubeletConfig;
 import dev.j8s.kubelet.credentials.KubeletCredentials;
 import io.fabric8.kubernetes.api.model.Node;
@@ -21,8 +29,8 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code j8s agent}: the kubelet alone, joined as a node to the API server a kubeconfig names (an upstream cluster or
- * a {@code j8s server}), in the foreground until interrupted. It reaches that API server only through the kubeconfig's
+ * {@code j8s agent}: the kubelet and the service proxy, joined as a node to the API server a kubeconfig names (an
+ * upstream cluster or a {@code j8s server}), in the foreground until interrupted. It reaches that API server only through the kubeconfig's
  * credentials, so the cluster's Node authorizer and NodeRestriction hold it to its own node. Not thread-safe: one
  * instance runs once.
  */
@@ -62,6 +70,17 @@ final class AgentCommand implements Callable<Integer> {
                     + " (default: one of 10.200-249.0.0/16 that no other interface routes, kept in <data-dir>/pod-cidr).")
     private String podCidr;
 
+    @Option(names = "--service-cidr", paramLabel = "CIDR", defaultValue = "10.96.0.0/12",
+            description = "The cluster's Service ClusterIP range, as kube-apiserver's --service-cluster-ip-range"
+                    + " (default: ${DEFAULT-VALUE}).")
+    private String serviceCidr = "10.96.0.0/12";
+
+    @Option(names = "--proxy-kubeconfig", paramLabel = "FILE",
+            description = "Kubeconfig of the service proxy, which lists and watches Services, Endpoints or"
+                    + " EndpointSlices and Nodes cluster-wide, as kube-proxy's --kubeconfig (default: --kubeconfig;"
+                    + " a node's own credentials need the system:node-proxier role bound to read endpoints).")
+    private Path proxyKubeconfig;
+
     @Option(names = "--cluster-dns", paramLabel = "IP[,IP...]", split = ",",
             description = "The cluster DNS server addresses of ClusterFirst pods, as the kubelet's --cluster-dns"
                     + " (default: none: such pods resolve as with dnsPolicy Default, with a MissingClusterDNS event).")
@@ -96,6 +115,7 @@ final class AgentCommand implements Callable<Integer> {
             if (podCidr != null) {
                 Cidrs.validate("--pod-cidr", podCidr);
             }
+            Cidrs.validate("--service-cidr", serviceCidr);
             clusterDns.forEach(java.net.InetAddress::ofLiteral); // throws naming a malformed address
             kubeletOptions.validate();
             credentials = kubeletOptions.imageCredentials.credentials(dir, host.home());
@@ -104,6 +124,11 @@ final class AgentCommand implements Callable<Integer> {
         }
         if (!Files.isReadable(kubeconfig)) {
             throw new ParameterException(spec.commandLine(), "--kubeconfig " + kubeconfig + ": not a readable file");
+        }
+        Path proxyConfig = proxyKubeconfig != null ? proxyKubeconfig : kubeconfig;
+        if (!Files.isReadable(proxyConfig)) {
+            throw new ParameterException(spec.commandLine(), "--proxy-kubeconfig " + proxyConfig
+                    + ": not a readable file");
         }
         Logging.setLevel(logLevel);
         DataDirs.createPrivate(dir);
@@ -120,11 +145,45 @@ final class AgentCommand implements Callable<Integer> {
         if (started.isEmpty()) {
             throw new IllegalStateException("the container runtime cannot run here (see the log)");
         }
+        startProxy(proxyConfig, node, cidr, started.get());
         out.println("j8s agent is running as node " + node + " (pods in " + cidr + ", kubelet port " + kubeletPort
                 + ") with " + kubeconfig);
         out.flush();
         new CountDownLatch(1).await(); // until the JVM stops; the shutdown hooks close everything
         return 0;
+    }
+
+    /**
+     * Starts the service proxy over its own connection, reading EndpointSlices, or Endpoints where the server has no
+     * {@code discovery.k8s.io/v1} (as upstream's proxy needs no EndpointSlices before 1.21); its rules table is the
+     * instance's {@code <network>-services}, as the server's.
+     */
+    private void startProxy(Path config, String node, String cidr, NodeKubelet.Started kubelet) {
+        Proxier.EndpointsSource source = servesEndpointSlicesV1(config) ? Proxier.EndpointsSource.ENDPOINT_SLICES
+                : Proxier.EndpointsSource.ENDPOINTS;
+        KubeClient client = KubeClient.connect(config);
+        InformerFactory informers = new InformerFactory(client, Duration.ofMinutes(10));
+        Proxier proxier = new Proxier(ServerCommand.servicesTable(kubelet.runtime().config()), cidr, serviceCidr, node,
+                Duration.ofMillis(250), informers, Conntrack.system(), source);
+        informers.start();
+        proxier.start();
+        NodeKubelet.onShutdown("j8s-proxy-shutdown", () -> {
+            proxier.close();
+            informers.close();
+            client.close();
+        });
+        LOG.log(Level.INFO, "service proxy started endpoints={0} table={1}", source, proxier.table());
+    }
+
+    private static boolean servesEndpointSlicesV1(Path kubeconfig) {
+        try (KubernetesClient client = FabricClients.connect(kubeconfig)) {
+            APIGroup group = client.getApiGroup("discovery.k8s.io");
+            return group != null && group.getVersions().stream().anyMatch(v -> "v1".equals(v.getVersion()));
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "cannot read the API groups, the proxy reads EndpointSlices error={0}",
+                    e.getMessage());
+            return true;
+        }
     }
 
     /**

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * {@code j8s agent} as a node of an upstream kube-apiserver (v1.20.2 with Node + RBAC authorization and
  * NodeRestriction, started by the upstream-apiserver tool; or any cluster through {@code J8S_TEST_KUBECONFIG}, see
  * {@link UpstreamControlPlane}): it registers its Node with the node's client certificate, renews its Lease, runs a pod
- * bound to it (pull secret, downward-API environment, a configMap volume, a postStart hook) to Running and Ready, is
+ * bound to it (pull secret, downward-API environment, a configMap volume, a postStart hook) to Running and Ready,
+ * serves it behind a Service's ClusterIP with its proxy (fed by Endpoints: a v1.20 server has no discovery.k8s.io/v1), is
  * refused a Secret none of its pods references, leaves its Lease unrenewed when stopped and re-adopts the pod without
  * restarting it when started again (needs root).
  */
@@ -55,7 +56,12 @@ class UpstreamAgentIT {
         registryDir = Files.createTempDirectory("j8s-e2e-agent-registry-");
         registry = LocalRegistry.startWithAuth(registryDir, USER, PASSWORD);
         registry.pushBusybox(List.of("agent"));
-        agent = J8sAgent.start(cluster.nodeKubeconfig(), cluster.nodeName());
+        // the proxy lists Endpoints cluster-wide with the node's credentials: the role kube-proxy has
+        Kubectl.Result binding = admin.run("create", "clusterrolebinding", "j8s-e2e-" + NODE + "-proxier",
+                "--clusterrole=system:node-proxier", "--user=system:node:" + cluster.nodeName());
+        assertThat(binding.exitCode() == 0 || binding.stderr().contains("AlreadyExists")).as(binding.toString()).isTrue();
+        agent = J8sAgent.start(cluster.nodeKubeconfig(), cluster.nodeName(), "--service-cidr",
+                System.getenv().getOrDefault("J8S_TEST_SERVICE_CIDR", "10.96.0.0/12"));
     }
 
     @AfterAll
@@ -65,6 +71,9 @@ class UpstreamAgentIT {
                 admin.run("delete", "namespace", NAMESPACE, "--wait=false");
                 admin.run("delete", "pods", "--all", "-n", NAMESPACE, "--grace-period=1", "--wait=true",
                         "--timeout=60s");
+            }
+            if (admin != null) {
+                admin.run("delete", "clusterrolebinding", "j8s-e2e-" + NODE + "-proxier");
             }
         } finally {
             if (agent != null) {
@@ -88,6 +97,15 @@ class UpstreamAgentIT {
         return "\n" + (agent == null ? "" : agent.logs()) + "\n----- events -----\n"
                 + admin.run("get", "events", "-n", NAMESPACE).stdout() + "\n----- kube-apiserver (tail) -----\n"
                 + tail(cluster.apiServerLog(), 10);
+    }
+
+    private static String nft() {
+        try {
+            Process p = new ProcessBuilder("nft", "list", "ruleset").redirectErrorStream(true).start();
+            return new String(p.getInputStream().readAllBytes());
+        } catch (IOException e) {
+            return e.toString();
+        }
     }
 
     /** {@link Await#until} with {@link #TIMEOUT}, failing with the {@link #diagnostics} of that moment. */
@@ -187,7 +205,7 @@ class UpstreamAgentIT {
                   containers:
                   - name: app
                     image: %s/busybox:agent
-                    command: ["sh", "-c", "while [ ! -f /scratch/hooked ]; do sleep 0.1; done; echo hook=$(cat /scratch/hooked) pod=$POD_NAME node=$NODE_NAME ip=$POD_IP greeting=$(cat /cfg/greeting); echo ok > /scratch/ready; exec sleep 3600"]
+                    command: ["sh", "-c", "while [ ! -f /scratch/hooked ]; do sleep 0.1; done; echo hook=$(cat /scratch/hooked) pod=$POD_NAME node=$NODE_NAME ip=$POD_IP greeting=$(cat /cfg/greeting); echo ok > /scratch/ready; exec busybox httpd -f -p 8080 -h /scratch"]
                     env:
                     - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
                     - {name: NODE_NAME, valueFrom: {fieldRef: {fieldPath: spec.nodeName}}}
@@ -222,8 +240,13 @@ class UpstreamAgentIT {
 
     /** The container's CRI log on the agent's disk, as the kubelet writes it for {@code kubectl logs}. */
     private static String containerLog(JsonNode pod) {
+        return containerLog(pod, "app");
+    }
+
+    private static String containerLog(JsonNode pod, String container) {
         String uid = pod.path("metadata").path("uid").asText();
-        Path file = agent.dataDir().resolve("logs/pods/" + NAMESPACE + "_web_" + uid + "/app/0.log");
+        Path file = agent.dataDir().resolve("logs/pods/" + NAMESPACE + "_" + pod.path("metadata").path("name").asText()
+                + "_" + uid + "/" + container + "/0.log");
         try {
             return Files.exists(file) ? Files.readString(file) : "";
         } catch (IOException e) {
@@ -233,6 +256,52 @@ class UpstreamAgentIT {
 
     @Test
     @Order(3)
+    void aServiceOfThePodAnswersOnItsClusterIpThroughTheAgentsProxy() {
+        // a Service without selector and its Endpoints: the cluster may run no endpoints controller
+        String podIp = json(admin, "get", "pod", "web", "-n", NAMESPACE).path("status").path("podIP").asText();
+        admin.run("apply", "-f", manifest("web-service.yaml", """
+                apiVersion: v1
+                kind: Service
+                metadata: {name: web, namespace: %1$s}
+                spec:
+                  ports: [{name: http, port: 80, targetPort: 8080, protocol: TCP}]
+                ---
+                apiVersion: v1
+                kind: Endpoints
+                metadata: {name: web, namespace: %1$s}
+                subsets:
+                - addresses: [{ip: "%2$s", nodeName: %3$s}]
+                  ports: [{name: http, port: 8080, protocol: TCP}]
+                """.formatted(NAMESPACE, json(admin, "get", "pod", "web", "-n", NAMESPACE).path("status").path("podIP")
+                .asText(), cluster.nodeName())).toString()).ok();
+        String clusterIp = admin.run("get", "service", "web", "-n", NAMESPACE, "-o", "jsonpath={.spec.clusterIP}").ok()
+                .stdout();
+        admin.run("apply", "-f", manifest("client.yaml", """
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: client, namespace: %s}
+                spec:
+                  nodeName: %s
+                  automountServiceAccountToken: false
+                  restartPolicy: Never
+                  dnsPolicy: Default
+                  imagePullSecrets: [{name: regcred}]
+                  containers:
+                  - name: wget
+                    image: %s/busybox:agent
+                    command: ["sh", "-c", "for i in 1 2 3 4 5 6 7 8 9 10; do busybox timeout 5 busybox wget -qO- http://%s/ready && exit 0; sleep 1; done; exit 1"]
+                """.formatted(NAMESPACE, cluster.nodeName(), registry.host(), clusterIp)).toString()).ok();
+
+        JsonNode client = await("pod client finished", () -> json(admin, "get", "pod", "client", "-n", NAMESPACE),
+                p -> List.of("Succeeded", "Failed").contains(p.path("status").path("phase").asText()));
+        assertThat(client.path("status").path("phase").asText()).as(containerLog(client, "wget") + diagnostics() + nft())
+                .isEqualTo("Succeeded");
+        assertThat(containerLog(client, "wget")).contains("ok");
+        admin.run("delete", "pod", "client", "-n", NAMESPACE, "--wait=true").ok();
+    }
+
+    @Test
+    @Order(4)
     void theAgentReadsThePullSecretOfItsPodButIsRefusedASecretNoneOfItsPodsReferences() {
         admin.run("create", "secret", "generic", "unrelated", "-n", NAMESPACE, "--from-literal=key=value").ok();
         node.run("get", "secret", "regcred", "-n", NAMESPACE).ok();
@@ -246,7 +315,7 @@ class UpstreamAgentIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void aStoppedAgentLeavesItsLeaseUnrenewedAndRestartedReadoptsThePodWithoutRestartingIt() {
         JsonNode before = json(admin, "get", "pod", "web", "-n", NAMESPACE);
         JsonNode container = before.path("status").path("containerStatuses").get(0);
@@ -295,7 +364,7 @@ class UpstreamAgentIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void aDeletedPodIsStoppedAndRemovedByTheAgent() {
         Kubectl.Result deleted = admin.run("delete", "pod", "web", "-n", NAMESPACE, "--wait=true", "--timeout=60s");
         assertThat(deleted.exitCode()).as(deleted + diagnostics()).isZero();

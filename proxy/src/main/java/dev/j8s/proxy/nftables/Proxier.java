@@ -47,7 +47,9 @@ public final class Proxier implements AutoCloseable {
     private final Duration minSyncPeriod;
     private final Conntrack conntrack;
     private final SharedInformer<Service> services;
-    private final SharedInformer<EndpointSlice> slices;
+    /** The endpoints as slices: the EndpointSlice informer's, or those its Endpoints stand for. */
+    private final java.util.function.Supplier<List<EndpointSlice>> slices;
+    private final SharedInformer<?> endpointsInformer;
     private final SharedInformer<Node> nodes;
     private final List<Consumer<Instant>> listeners = new CopyOnWriteArrayList<>();
     private final Object lock = new Object();
@@ -64,6 +66,23 @@ public final class Proxier implements AutoCloseable {
      */
     public Proxier(String table, String podCidr, String serviceCidr, String nodeName, Duration minSyncPeriod,
                    InformerFactory informers, Conntrack conntrack) {
+        this(table, podCidr, serviceCidr, nodeName, minSyncPeriod, informers, conntrack, EndpointsSource.ENDPOINT_SLICES);
+    }
+
+    /** Which API the proxy reads endpoints from. */
+    public enum EndpointsSource {
+        /** {@code discovery.k8s.io/v1} EndpointSlices, as upstream's proxy since 1.21. */
+        ENDPOINT_SLICES,
+        /** core/v1 Endpoints, for a server without {@code discovery.k8s.io/v1} (1.20 and older). */
+        ENDPOINTS
+    }
+
+    /**
+     * @param source where endpoints come from: EndpointSlices, or Endpoints where the server has no
+     *     {@code discovery.k8s.io/v1}
+     */
+    public Proxier(String table, String podCidr, String serviceCidr, String nodeName, Duration minSyncPeriod,
+                   InformerFactory informers, Conntrack conntrack, EndpointsSource source) {
         this.table = table;
         this.podCidr = podCidr;
         this.serviceCidr = serviceCidr;
@@ -71,10 +90,19 @@ public final class Proxier implements AutoCloseable {
         this.minSyncPeriod = minSyncPeriod;
         this.conntrack = conntrack;
         this.services = informers.informer(Kind.SERVICES);
-        this.slices = informers.informer(Kind.ENDPOINT_SLICES);
+        if (source == EndpointsSource.ENDPOINTS) {
+            SharedInformer<io.fabric8.kubernetes.api.model.Endpoints> endpoints = informers.informer(Kind.ENDPOINTS);
+            this.endpointsInformer = endpoints;
+            this.slices = () -> endpoints.list().stream().flatMap(e -> EndpointsSlices.of(e).stream()).toList();
+            endpoints.addEventHandler(ResourceEventHandler.of(o -> markDirty(), o -> markDirty()));
+        } else {
+            SharedInformer<EndpointSlice> endpointSlices = informers.informer(Kind.ENDPOINT_SLICES);
+            this.endpointsInformer = endpointSlices;
+            this.slices = endpointSlices::list;
+            endpointSlices.addEventHandler(ResourceEventHandler.of(o -> markDirty(), o -> markDirty()));
+        }
         this.nodes = informers.informer(Kind.NODES);
         services.addEventHandler(ResourceEventHandler.of(o -> markDirty(), o -> markDirty()));
-        slices.addEventHandler(ResourceEventHandler.of(o -> markDirty(), o -> markDirty()));
         nodes.addEventHandler(ResourceEventHandler.of(o -> markDirty(), o -> markDirty()));
     }
 
@@ -151,7 +179,7 @@ public final class Proxier implements AutoCloseable {
     }
 
     private boolean synced() {
-        return services.hasSynced() && slices.hasSynced() && nodes.hasSynced();
+        return services.hasSynced() && endpointsInformer.hasSynced() && nodes.hasSynced();
     }
 
     /** The node's InternalIP addresses (where NodePorts answer and what LoadBalancers get as ingress). */
@@ -163,7 +191,7 @@ public final class Proxier implements AutoCloseable {
     }
 
     private void sync() {
-        List<ServicePort> ports = servicePorts(services.list(), slices.list());
+        List<ServicePort> ports = servicePorts(services.list(), slices.get());
         String script = new Rules(table, podCidr, serviceCidr, nodeIps()).script(ports);
         if (script.equals(applied)) {
             return;
