@@ -100,14 +100,17 @@ final class ExecEndpoint {
                 + "unable to negotiate protocol: client supports " + offered + ", server accepts " + PROTOCOLS));
         org.eclipse.jetty.io.EndPoint endPoint = ex.request.getConnectionMetaData().getConnection().getEndPoint();
         java.util.concurrent.Executor executor = ex.request.getComponents().getExecutor();
+        String what = "exec " + options.command();
         SpdyConnection connection;
         if (options.tty()) {
             kubelet.requireRunning(namespace, name, uid, options.container());
-            connection = new SpdyConnection(endPoint, executor, options, size -> kubelet.startTty(namespace, name,
-                    uid, options.container(), options.command(), size.width(), size.height()));
+            connection = new SpdyConnection(endPoint, executor, RemoteCommandStreams.SEND_TIMEOUT, what,
+                    session -> new RemoteCommandStreams(session, options, size -> kubelet.startTty(namespace, name,
+                            uid, options.container(), options.command(), size.width(), size.height())));
         } else {
             ExecProcess process = kubelet.start(namespace, name, uid, options.container(), options.command());
-            connection = new SpdyConnection(endPoint, executor, options, process);
+            connection = new SpdyConnection(endPoint, executor, RemoteCommandStreams.SEND_TIMEOUT, what,
+                    session -> new RemoteCommandStreams(session, options, process));
         }
         ex.markUpgraded();
         ex.request.setAttribute(org.eclipse.jetty.server.HttpStream.UPGRADE_CONNECTION_ATTRIBUTE, connection);
