@@ -327,6 +327,15 @@ public final class Kubelet implements AutoCloseable {
         return runningContainerId(uid, container).map(id -> runtime.execTty(id, command, width, height));
     }
 
+    /**
+     * Port-forwarding into the pod (upstream's {@code GetPortForward}): its ready sandbox, found once for a session;
+     * empty when the pod has none on this node.
+     */
+    public Optional<dev.j8s.kubelet.kuberuntime.PortForward> portForward(String uid) {
+        return manager.state(uid).readySandbox()
+                .map(s -> new dev.j8s.kubelet.kuberuntime.PortForward(runtime, s.id(), s.netnsPath()));
+    }
+
     /** The runtime ID of the pod's container while it runs. */
     public Optional<String> runningContainerId(String uid, String container) {
         return manager.state(uid).latest(container).map(ContainerStatus::id).filter(this::isRunning);

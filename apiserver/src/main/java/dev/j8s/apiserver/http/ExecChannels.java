@@ -51,7 +51,7 @@ public final class ExecChannels implements Session.Listener {
 
     /** How long output may still drain after the command exited (a background child may hold the pipe). */
     private static final Duration DRAIN = Duration.ofSeconds(5);
-    private static final Duration SEND_TIMEOUT = Duration.ofSeconds(30);
+    static final Duration SEND_TIMEOUT = Duration.ofSeconds(30);
     /** How long a TTY command waits for the client's terminal size before it starts at 80x24. */
     static final Duration INITIAL_SIZE_WAIT = Duration.ofSeconds(2);
     static final TerminalSize DEFAULT_SIZE = new TerminalSize(80, 24);
@@ -433,19 +433,19 @@ public final class ExecChannels implements Session.Listener {
             if (s == null || !s.isOpen()) {
                 throw new IOException("exec connection closed");
             }
-            sendAndWait(callback -> s.sendBinary(message, callback), "exec");
+            sendAndWait(callback -> s.sendBinary(message, callback), "exec", SEND_TIMEOUT);
         }
     }
 
     /**
-     * Starts one WebSocket send and waits (at most {@link #SEND_TIMEOUT}) until it is written; a failure or the
-     * timeout is an IOException naming {@code what}.
+     * Starts one WebSocket send and waits (at most {@code timeout}) until it is written; a failure or the timeout is an
+     * IOException naming {@code what}.
      */
-    static void sendAndWait(Consumer<Callback> send, String what) throws IOException {
+    static void sendAndWait(Consumer<Callback> send, String what, Duration timeout) throws IOException {
         CompletableFuture<Void> sent = new CompletableFuture<>();
         send.accept(Callback.from(() -> sent.complete(null), sent::completeExceptionally));
         try {
-            sent.get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            sent.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException(what + " send interrupted", e);

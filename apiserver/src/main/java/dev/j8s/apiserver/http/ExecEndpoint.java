@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.j8s.apiserver.errors.ApiError;
 import dev.j8s.apiserver.json.Json;
 import dev.j8s.apiserver.rest.ExecProcess;
-import dev.j8s.apiserver.rest.PodExecSource;
+import dev.j8s.apiserver.rest.KubeletClient;
 import java.util.List;
 import java.util.Optional;
 
@@ -32,7 +32,7 @@ final class ExecEndpoint {
         }
     }
 
-    static void serve(ApiHandler.Exchange ex, ObjectNode pod, String name, Optional<PodExecSource> source) {
+    static void serve(ApiHandler.Exchange ex, ObjectNode pod, String name, Optional<KubeletClient> source) {
         String method = ex.request.getMethod();
         if (!method.equals("GET") && !method.equals("POST")) {
             throw new ApiError.MethodNotSupported();
@@ -42,7 +42,7 @@ final class ExecEndpoint {
         if (node.isEmpty()) {
             throw new ApiError.BadRequest("pod " + name + " does not have a host assigned");
         }
-        PodExecSource kubelet = source.orElseThrow(() -> new ApiError.BadRequest("exec is not available for pod \""
+        KubeletClient kubelet = source.orElseThrow(() -> new ApiError.BadRequest("exec is not available for pod \""
                 + name + "\": no kubelet serves node \"" + node + "\" yet"));
         String namespace = Json.text(pod, "metadata.namespace");
         String uid = Json.text(pod, "metadata.uid");
@@ -63,11 +63,11 @@ final class ExecEndpoint {
             kubelet.requireRunning(namespace, name, uid, options.container());
             ex.upgradeToWebSocket((request, response, callback) -> {
                 response.setAcceptedSubProtocol(protocol);
-                return new ExecChannels(options, v5, size -> kubelet.startTty(namespace, name, uid,
+                return new ExecChannels(options, v5, size -> kubelet.execTty(namespace, name, uid,
                         options.container(), options.command(), size.width(), size.height()));
             });
         } else {
-            ExecProcess process = kubelet.start(namespace, name, uid, options.container(), options.command());
+            ExecProcess process = kubelet.exec(namespace, name, uid, options.container(), options.command());
             boolean upgraded = false;
             try {
                 ex.upgradeToWebSocket((request, response, callback) -> {
@@ -90,14 +90,9 @@ final class ExecEndpoint {
      * command without TTY starts before the upgrade (its errors are a plain Status), one with a TTY
      * once the client sent its terminal size.
      */
-    private static void serveSpdy(ApiHandler.Exchange ex, Options options, PodExecSource kubelet, String namespace,
+    private static void serveSpdy(ApiHandler.Exchange ex, Options options, KubeletClient kubelet, String namespace,
             String name, String uid) {
-        if (!ex.header("Upgrade").equalsIgnoreCase(SPDY)) {
-            throw new ApiError.BadRequest("Upgrade request required");
-        }
-        List<String> offered = ex.request.getHeaders().getValuesList("X-Stream-Protocol-Version");
-        String protocol = protocol(offered).orElseThrow(() -> new ApiError.Forbidden("unable to upgrade: "
-                + "unable to negotiate protocol: client supports " + offered + ", server accepts " + PROTOCOLS));
+        String protocol = SpdyConnection.negotiate(ex, PROTOCOLS);
         org.eclipse.jetty.io.EndPoint endPoint = ex.request.getConnectionMetaData().getConnection().getEndPoint();
         java.util.concurrent.Executor executor = ex.request.getComponents().getExecutor();
         String what = "exec " + options.command();
@@ -105,32 +100,14 @@ final class ExecEndpoint {
         if (options.tty()) {
             kubelet.requireRunning(namespace, name, uid, options.container());
             connection = new SpdyConnection(endPoint, executor, RemoteCommandStreams.SEND_TIMEOUT, what,
-                    session -> new RemoteCommandStreams(session, options, size -> kubelet.startTty(namespace, name,
+                    session -> new RemoteCommandStreams(session, options, size -> kubelet.execTty(namespace, name,
                             uid, options.container(), options.command(), size.width(), size.height())));
         } else {
-            ExecProcess process = kubelet.start(namespace, name, uid, options.container(), options.command());
+            ExecProcess process = kubelet.exec(namespace, name, uid, options.container(), options.command());
             connection = new SpdyConnection(endPoint, executor, RemoteCommandStreams.SEND_TIMEOUT, what,
                     session -> new RemoteCommandStreams(session, options, process));
         }
-        ex.markUpgraded();
-        ex.request.setAttribute(org.eclipse.jetty.server.HttpStream.UPGRADE_CONNECTION_ATTRIBUTE, connection);
-        ex.response.setStatus(101);
-        ex.response.getHeaders().put("Connection", "Upgrade");
-        ex.response.getHeaders().put("Upgrade", SPDY);
-        ex.response.getHeaders().put("X-Stream-Protocol-Version", protocol);
-        org.eclipse.jetty.util.Callback done = ex.callback();
-        ex.response.write(true, null, new org.eclipse.jetty.util.Callback() {
-            @Override
-            public void succeeded() {
-                done.succeeded();
-            }
-
-            @Override
-            public void failed(Throwable cause) {
-                connection.abort(); // never installed: kill the command
-                done.failed(cause);
-            }
-        });
+        ex.upgradeToSpdy(protocol, connection);
     }
 
     /** The first of our protocols the client offers (the header may be repeated or comma-separated). */

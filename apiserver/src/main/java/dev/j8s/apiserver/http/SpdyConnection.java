@@ -56,6 +56,29 @@ final class SpdyConnection extends AbstractConnection implements Connection.Upgr
         getExecutor().execute(this::onFillable);
     }
 
+    /**
+     * Checks a SPDY upgrade request and picks the first of our {@code protocols} its {@code X-Stream-Protocol-Version}
+     * offers, refusing as upstream's {@code httpstream.Handshake} does.
+     *
+     * @throws dev.j8s.apiserver.errors.ApiError 400 without the upgrade headers or a version, 403 (upstream's
+     *     {@code unable to negotiate protocol}) when none of ours is offered
+     */
+    static String negotiate(ApiHandler.Exchange ex, java.util.List<String> protocols) {
+        if (!ex.header("Upgrade").equalsIgnoreCase(ExecEndpoint.SPDY)) {
+            throw new dev.j8s.apiserver.errors.ApiError.BadRequest("Upgrade request required");
+        }
+        java.util.List<String> offered = ex.request.getHeaders().getValuesList("X-Stream-Protocol-Version").stream()
+                .flatMap(v -> java.util.Arrays.stream(v.split(","))).map(String::trim).filter(v -> !v.isEmpty())
+                .toList();
+        if (offered.isEmpty()) {
+            throw new dev.j8s.apiserver.errors.ApiError.BadRequest(
+                    "unable to upgrade: X-Stream-Protocol-Version is required");
+        }
+        return offered.stream().filter(protocols::contains).findFirst()
+                .orElseThrow(() -> new dev.j8s.apiserver.errors.ApiError.Forbidden("unable to upgrade: unable to "
+                        + "negotiate protocol: client supports " + offered + ", server accepts " + protocols));
+    }
+
     /** The upgrade did not happen (the 101 could not be sent): ends the session and what it started. */
     void abort() {
         session.close();

@@ -70,6 +70,13 @@ final class SpdySession {
          */
         int stream(int id, Map<String, List<String>> headers, boolean fin);
 
+        /**
+         * The stream was accepted and its SYN_REPLY sent: from now on the handler may send on it. The stream's data
+         * follows this call.
+         */
+        default void replied(int id, Map<String, List<String>> headers) {
+        }
+
         /** Data for an accepted stream, in order; {@code fin} when the peer closed its side. Never blocks long. */
         void data(int id, byte[] data, boolean fin);
 
@@ -231,6 +238,7 @@ final class SpdySession {
         }
         accepted.add(id);
         sendQuietly(new SpdyFrames.SynReply(id, 0, Map.of()));
+        handler.replied(id, s.headers());
         if (s.fin()) {
             handler.data(id, new byte[0], true);
         }
