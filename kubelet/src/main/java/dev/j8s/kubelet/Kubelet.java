@@ -328,6 +328,16 @@ public final class Kubelet implements AutoCloseable {
     }
 
     /**
+     * Attaches to the main process of the pod's running container (upstream's {@code GetAttach}): its output, and its
+     * stdin when {@code stdin} and the container has one; empty when that container does not run.
+     *
+     * @throws dev.j8s.runtime.ContainerRuntimeException when the runtime cannot attach
+     */
+    public Optional<ExecSession> attach(String uid, String container, boolean stdin) {
+        return runningContainerId(uid, container).map(id -> runtime.attach(id, stdin));
+    }
+
+    /**
      * Port-forwarding into the pod (upstream's {@code GetPortForward}): its ready sandbox, found once for a session;
      * empty when the pod has none on this node.
      */

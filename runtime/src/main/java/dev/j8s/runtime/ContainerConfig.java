@@ -27,6 +27,7 @@ import java.util.OptionalLong;
  * @param stopSignal the signal name {@code stopContainer} sends first, e.g. {@code SIGTERM}
  * @param labels opaque to the runtime, returned in statuses
  * @param annotations opaque to the runtime, returned in statuses
+ * @param stdio the container's {@code stdin}, {@code stdinOnce} and {@code tty}
  */
 public record ContainerConfig(
     String name,
@@ -43,7 +44,8 @@ public record ContainerConfig(
     boolean readOnlyRootfs,
     String stopSignal,
     Map<String, String> labels,
-    Map<String, String> annotations) {
+    Map<String, String> annotations,
+    Stdio stdio) {
 
   public ContainerConfig {
     Names.requireSafe("container name", name);
@@ -65,6 +67,7 @@ public record ContainerConfig(
     }
     labels = Map.copyOf(labels);
     annotations = Map.copyOf(annotations);
+    java.util.Objects.requireNonNull(stdio, "stdio");
   }
 
   /** A root container in {@code /} with no mounts, no limits and SIGTERM as stop signal. */
@@ -72,27 +75,48 @@ public record ContainerConfig(
       Path logPath) {
     return new ContainerConfig(name, 0, image, layers, args,
         List.of("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"), "/", User.ROOT,
-        List.of(), Resources.NONE, logPath, false, "SIGTERM", Map.of(), Map.of());
+        List.of(), Resources.NONE, logPath, false, "SIGTERM", Map.of(), Map.of(), Stdio.NONE);
   }
 
   public ContainerConfig withEnv(List<String> newEnv) {
     return new ContainerConfig(name, attempt, image, rootfsLayers, args, newEnv, workingDir, user, mounts,
-        resources, logPath, readOnlyRootfs, stopSignal, labels, annotations);
+        resources, logPath, readOnlyRootfs, stopSignal, labels, annotations, stdio);
   }
 
   public ContainerConfig withResources(Resources newResources) {
     return new ContainerConfig(name, attempt, image, rootfsLayers, args, env, workingDir, user, mounts,
-        newResources, logPath, readOnlyRootfs, stopSignal, labels, annotations);
+        newResources, logPath, readOnlyRootfs, stopSignal, labels, annotations, stdio);
   }
 
   public ContainerConfig withMounts(List<Mount> newMounts) {
     return new ContainerConfig(name, attempt, image, rootfsLayers, args, env, workingDir, user, newMounts,
-        resources, logPath, readOnlyRootfs, stopSignal, labels, annotations);
+        resources, logPath, readOnlyRootfs, stopSignal, labels, annotations, stdio);
+  }
+
+  public ContainerConfig withStdio(Stdio newStdio) {
+    return new ContainerConfig(name, attempt, image, rootfsLayers, args, env, workingDir, user, mounts,
+        resources, logPath, readOnlyRootfs, stopSignal, labels, annotations, newStdio);
   }
 
   public ContainerConfig withUser(User newUser) {
     return new ContainerConfig(name, attempt, image, rootfsLayers, args, env, workingDir, newUser, mounts,
-        resources, logPath, readOnlyRootfs, stopSignal, labels, annotations);
+        resources, logPath, readOnlyRootfs, stopSignal, labels, annotations, stdio);
+  }
+
+  /**
+   * The container's standard streams (CRI {@code stdin}, {@code stdin_once}, {@code tty}): whether the runtime keeps
+   * a stdin open for attaches, whether that stdin closes when the first attach that used it ends, and whether the
+   * process runs on a terminal (its output then all on stdout).
+   */
+  public record Stdio(boolean stdin, boolean stdinOnce, boolean tty) {
+    /** No stdin (it reads {@code /dev/null}), no terminal: the default. */
+    public static final Stdio NONE = new Stdio(false, false, false);
+
+    public Stdio {
+      if (stdinOnce && !stdin) {
+        stdinOnce = false; // the API ignores stdinOnce without stdin
+      }
+    }
   }
 
   /**

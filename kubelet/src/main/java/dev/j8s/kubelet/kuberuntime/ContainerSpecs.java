@@ -143,6 +143,16 @@ public final class ContainerSpecs {
         }
     }
 
+    /**
+     * The container's {@code stdin}, {@code stdinOnce} and {@code tty}, which the runtime honours at creation (a stdin
+     * kept open for attaches, closed after the first attach when {@code stdinOnce}; a terminal), as the CRI's
+     * {@code ContainerConfig} carries them.
+     */
+    public static ContainerConfig.Stdio stdio(Container c) {
+        return new ContainerConfig.Stdio(Boolean.TRUE.equals(c.getStdin()), Boolean.TRUE.equals(c.getStdinOnce()),
+                Boolean.TRUE.equals(c.getTty()));
+    }
+
     /** CPU and memory limits as cgroup settings (CPU request as shares). */
     public static ContainerConfig.Resources resources(Container c) {
         if (c.getResources() == null) {

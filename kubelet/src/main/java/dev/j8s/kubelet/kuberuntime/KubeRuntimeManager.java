@@ -689,7 +689,7 @@ public final class KubeRuntimeManager {
         List<String> envList = env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
         return new ContainerConfig(c.getName(), attempt, c.getImage(), record.layers(), argv, envList,
                 ContainerSpecs.workingDir(c, image), ContainerSpecs.user(pod, c, image), options.mounts(),
-                ContainerSpecs.resources(c), logPath, false, stopSignal, labels, annotations);
+                ContainerSpecs.resources(c), logPath, false, stopSignal, labels, annotations, ContainerSpecs.stdio(c));
     }
 
     /**

@@ -72,6 +72,8 @@ public final class ConmonRuntime implements ContainerRuntime {
   static final Path CATATONIT = Path.of("/usr/bin/catatonit");
   /** conmon's {@code REOPEN_LOGS_EVENT} on its ctl FIFO ({@code "<type> <height> <width>\n"}). */
   static final String REOPEN_LOGS_MESSAGE = "2 0 0\n";
+  /** conmon's {@code WIN_RESIZE_EVENT}: the terminal's new height and width follow. */
+  static final int WIN_RESIZE_EVENT = 1;
 
   private final RuntimeConfig config;
   private final Runc runc;
@@ -463,7 +465,7 @@ public final class ConmonRuntime implements ContainerRuntime {
     String cgroupsPath = config.cgroupParent() + "/pod" + sandbox.config().uid() + "/" + id;
     Meta.Container meta = new Meta.Container(id, sandboxId, container.name(), container.attempt(),
         container.image(), container.logPath().toString(), container.stopSignal(), cgroupsPath,
-        container.labels(), container.annotations(), Instant.now().toString(), "", "");
+        container.labels(), container.annotations(), Instant.now().toString(), "", "", container.stdio());
     try {
       Files.createDirectories(dir);
       Meta.write(dir.resolve("container.json"), meta);
@@ -480,7 +482,7 @@ public final class ConmonRuntime implements ContainerRuntime {
           sandboxDir.resolve("shm"), cgroupsPath, limits);
       Files.write(dir.resolve("config.json"),
           RuntimeSpec.MAPPER.writeValueAsBytes(RuntimeSpec.build(resolved, context)));
-      startConmon(id, dir, container.logPath().toAbsolutePath());
+      startConmon(id, dir, container.logPath().toAbsolutePath(), container.stdio());
       return id;
     } catch (IOException | RuntimeException e) {
       try {
@@ -521,7 +523,7 @@ public final class ConmonRuntime implements ContainerRuntime {
    * reports the container pid (or the error) on the fd named by {@code _OCI_SYNCPIPE}; a Java child
    * has only fds 0-2 and conmon reopens those on /dev/null, so a shell gives conmon a pipe on fd 3.
    */
-  private void startConmon(String id, Path bundle, Path logPath) {
+  private void startConmon(String id, Path bundle, Path logPath, ContainerConfig.Stdio stdio) {
     List<String> command = new ArrayList<>(List.of("/bin/sh", "-c",
         // The pipe's reader hands the first line (the pid) to us, then drains the rest itself, so conmon
         // never writes into a closed pipe once we stop reading (or this JVM is gone).
@@ -539,6 +541,17 @@ public final class ConmonRuntime implements ContainerRuntime {
         "-0", bundle.toString(),
         "--runtime-arg", "--root=" + config.runcRoot(),
         "--log-level", "error"));
+    // conmon keeps the container's stdin (a pipe, or the terminal it gets from runc) for attaches; without
+    // --leave-stdin-open it closes that stdin when the first attach that sent input detaches (stdinOnce)
+    if (stdio.tty()) {
+      command.add("--terminal");
+    }
+    if (stdio.stdin()) {
+      command.add("--stdin");
+      if (!stdio.stdinOnce()) {
+        command.add("--leave-stdin-open");
+      }
+    }
     // conmon writes its "oom" marker into its working directory too (CRI-O starts it in the bundle): without
     // this it would land wherever j8s was started.
     ProcessBuilder builder = new ProcessBuilder(command).directory(bundle.toFile()).redirectErrorStream(false)
@@ -834,6 +847,20 @@ public final class ConmonRuntime implements ContainerRuntime {
     return TtyExecSession.start(runc, containersDir().resolve(containerId), containerId, command, width, height);
   }
 
+  /**
+   * Attaches through conmon's attach socket in the bundle (see {@link AttachSession}): the container's output, and
+   * its stdin when {@code stdin} and the container has one; resizes go to conmon's ctl FIFO.
+   */
+  @Override
+  public ExecSession attach(String containerId, boolean stdin) {
+    Meta.Container meta = container(containerId);
+    requireRunning(containerId);
+    ContainerConfig.Stdio stdio = meta.stdio();
+    return AttachSession.open(containersDir().resolve(containerId).resolve("attach"), stdin && stdio.stdin(),
+        stdio.stdinOnce(), stdio.tty(), (width, height) -> control(containerId, WIN_RESIZE_EVENT + " " + height
+            + " " + width + "\n"));
+  }
+
   private void requireRunning(String containerId) {
     if (!(containerStatus(containerId).state() instanceof ContainerState.Running)) {
       throw new ContainerRuntimeException("container " + containerId + " is not running");
@@ -917,21 +944,27 @@ public final class ConmonRuntime implements ContainerRuntime {
   /**
    * Writes conmon's reopen-logs message ({@value #REOPEN_LOGS_MESSAGE}: message type 2 and two unused
    * numbers, as CRI-O sends it) into the {@code ctl} FIFO conmon keeps in its persist dir (the bundle).
-   * conmon then writes the log to {@code <log>.tmp} and renames that over the log path. The FIFO is
-   * opened read-write, which on Linux never blocks, so a conmon that just died cannot hang the caller.
+   * conmon then writes the log to {@code <log>.tmp} and renames that over the log path.
    */
   @Override
   public void reopenContainerLog(String containerId) {
     container(containerId);
-    if (!(containerStatus(containerId).state() instanceof ContainerState.Running)) {
-      throw new ContainerRuntimeException("container " + containerId + " is not running");
-    }
+    requireRunning(containerId);
+    control(containerId, REOPEN_LOGS_MESSAGE);
+  }
+
+  /**
+   * Writes one message to the {@code ctl} FIFO conmon keeps in the container's bundle. The FIFO is opened
+   * read-write, which on Linux never blocks, so a conmon that just died cannot hang the caller.
+   */
+  private void control(String containerId, String message) {
     Path ctl = containersDir().resolve(containerId).resolve("ctl");
     try (var fifo = java.nio.channels.FileChannel.open(ctl, java.nio.file.StandardOpenOption.READ,
         java.nio.file.StandardOpenOption.WRITE)) {
-      fifo.write(java.nio.ByteBuffer.wrap(REOPEN_LOGS_MESSAGE.getBytes(StandardCharsets.US_ASCII)));
+      fifo.write(java.nio.ByteBuffer.wrap(message.getBytes(StandardCharsets.US_ASCII)));
     } catch (IOException e) {
-      throw new ContainerRuntimeException("reopen log of container " + containerId, e);
+      throw new ContainerRuntimeException("write \"" + message.strip() + "\" to the ctl FIFO of container "
+          + containerId, e);
     }
   }
 
