@@ -22,8 +22,9 @@ import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
- * The API server's way to the kubelet that runs in this JVM: {@code pods/log} from its log files, {@code exec} through
- * its runtime and {@code portforward} into its sandboxes, with upstream's kubelet errors as Statuses; thread-safe.
+ * The API server's way to the kubelet that runs in this JVM: {@code pods/log} from its log files, {@code exec} and
+ * {@code attach} through its runtime and {@code portforward} into its sandboxes, with upstream's kubelet errors as
+ * Statuses; thread-safe.
  */
 final class LocalKubeletClient implements KubeletClient {
 
@@ -81,6 +82,17 @@ final class LocalKubeletClient implements KubeletClient {
             return new Session(session);
         } catch (ContainerRuntimeException e) {
             throw new ApiError.InternalError("error executing command in container: " + e.getMessage());
+        }
+    }
+
+    @Override
+    public ExecProcess attach(String namespace, String pod, String uid, String container, boolean stdin) {
+        try {
+            ExecSession session = kubelet.attach(uid, container, stdin).orElseThrow(() -> new ApiError.BadRequest(
+                    "container " + container + " not found in pod " + pod + "_" + namespace));
+            return new Session(session);
+        } catch (ContainerRuntimeException e) {
+            throw new ApiError.InternalError("error attaching to container: " + e.getMessage());
         }
     }
 

@@ -22,7 +22,7 @@ import org.eclipse.jetty.websocket.api.Session;
 import org.eclipse.jetty.websocket.api.StatusCode;
 
 /**
- * One exec session on the Kubernetes channel protocol (v4/v5.channel.k8s.io): binary messages whose
+ * One exec or attach session on the Kubernetes channel protocol (v4/v5.channel.k8s.io): binary messages whose
  * first byte names the stream; stdout and stderr are copied out, stdin in, and the end is a Status on
  * channel 3 followed by a normal close. Mirrors client-go's {@code remotecommand} server side
  * ({@code pkg/kubelet/cri/streaming/remotecommand/websocket.go}). Thread-safe: sends are serialized. Public only because
@@ -86,12 +86,13 @@ public final class ExecChannels implements Session.Listener {
     private volatile Session session;
     private volatile boolean stdinClosed;
 
-    /** A session for a command that already runs (no TTY). */
+    /** A session for a process that already runs: a command without TTY, or an attach (whose sizes resize it). */
     ExecChannels(ExecProcess process, ExecEndpoint.Options options, boolean v5) {
         this.starter = size -> process;
         this.options = options;
         this.v5 = v5;
         this.process.complete(process);
+        this.initialSize.complete(DEFAULT_SIZE); // every size the client sends is a resize
     }
 
     /** A TTY session: {@code starter} runs once the client's terminal size is known. */

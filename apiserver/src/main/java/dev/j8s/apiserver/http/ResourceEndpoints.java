@@ -31,7 +31,7 @@ import java.util.OptionalLong;
 
 /**
  * The verbs on one resource URL: get, list, watch, create, update, patch, delete and
- * deletecollection, plus the status, binding, log, exec and portforward subresources; mirrors
+ * deletecollection, plus the status, binding, log, exec, attach and portforward subresources; mirrors
  * apiserver/pkg/endpoints/handlers. Thread-safe.
  */
 final class ResourceEndpoints {
@@ -436,6 +436,7 @@ final class ResourceEndpoints {
                 log(ex, type, ns, name);
             }
             case "exec" -> ExecEndpoint.serve(ex, objects.get(type, ns, name), name, Optional.ofNullable(kubelet));
+            case "attach" -> ExecEndpoint.serveAttach(ex, objects.get(type, ns, name), name, Optional.ofNullable(kubelet));
             case "portforward" -> PortForwardEndpoint.serve(ex, objects.get(type, ns, name), name,
                     Optional.ofNullable(kubelet));
             default -> throw new ApiError.MethodNotSupported();

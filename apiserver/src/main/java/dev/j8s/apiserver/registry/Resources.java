@@ -51,6 +51,8 @@ public final class Resources {
                                 new ResourceType.Subresource("binding", "", "v1", "Binding", List.of("create")),
                                 new ResourceType.Subresource("log", "", "v1", "Pod", List.of("get")),
                                 new ResourceType.Subresource("exec", "", "v1", "PodExecOptions", List.of("create", "get")),
+                                new ResourceType.Subresource("attach", "", "v1", "PodAttachOptions",
+                                        List.of("create", "get")),
                                 new ResourceType.Subresource("portforward", "", "v1", "PodPortForwardOptions",
                                         List.of("create", "get"))),
                         Pod.class,

@@ -7,7 +7,7 @@ import java.util.List;
 
 /**
  * How the API server reaches the kubelet of a pod's node for the subresources the kubelet serves: {@code pods/log},
- * {@code pods/exec} and {@code pods/portforward} (upstream: the kubelet client behind
+ * {@code pods/exec}, {@code pods/attach} and {@code pods/portforward} (upstream: the kubelet client behind
  * {@code pkg/registry/core/pod/rest}, with the kubelet's streaming server on the other side). One implementation
  * calls the kubelet in this process; one reaching a kubelet over HTTPS can take its place. Implementations are
  * thread-safe: each request opens its own stream, process or connection.
@@ -51,6 +51,18 @@ public interface KubeletClient {
      */
     ExecProcess execTty(String namespace, String pod, String uid, String container, List<String> command, int width,
             int height);
+
+    /**
+     * Attaches to the container's main process ({@code pods/attach}): its output, and its stdin when {@code stdin}
+     * and the container has one. The session's {@link ExecProcess#awaitExit} reports 0 once the attach is over (the
+     * container exited, or the client's stdin ended on a container that keeps its stdin open); closing it detaches
+     * and leaves the container running. With the container's TTY, output is on stdout and {@link ExecProcess#resize}
+     * resizes its terminal.
+     *
+     * @throws dev.j8s.apiserver.errors.ApiError worded as upstream (a BadRequest
+     *     {@code container c not found in pod p_ns} when it does not run)
+     */
+    ExecProcess attach(String namespace, String pod, String uid, String container, boolean stdin);
 
     /**
      * The pod's port-forwarder ({@code pods/portforward}), found once for a session.

@@ -154,6 +154,11 @@ final class MiniApi implements AutoCloseable {
         }
 
         @Override
+        public ExecProcess attach(String namespace, String pod, String uid, String container, boolean stdin) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
         public PortForwarder portForward(String namespace, String pod, String uid) {
             throw new UnsupportedOperationException();
         }
