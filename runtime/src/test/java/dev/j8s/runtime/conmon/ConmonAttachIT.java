@@ -50,7 +50,7 @@ class ConmonAttachIT {
   }
 
   @Test
-  void aTtyShellTakesInputOnItsTerminalFollowsResizesAndEndsTheAttachWhenItExits() throws Exception {
+  void aTtyShellTakesInputOnItsTerminalFollowsBackToBackResizesAndEndsTheAttachWhenItExits() throws Exception {
     String id = running("shell", List.of("sh"), new ContainerConfig.Stdio(true, true, true));
 
     try (ExecSession attach = runtime.attach(id, true)) {
@@ -59,6 +59,8 @@ class ConmonAttachIT {
       out.await("42\r\n");
       assertThat(out.text()).containsPattern("/dev/pts/\\d+\r\n").contains("TERM=xterm\r\n");
 
+      // as kubectl does when it attaches: one size more, then the size, at once; the last one counts
+      attach.resize(124, 46);
       attach.resize(123, 45);
       // conmon passes the resize to the terminal asynchronously: ask until it shows
       long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
