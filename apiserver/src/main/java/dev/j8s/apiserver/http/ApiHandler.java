@@ -16,6 +16,7 @@ import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executors;
@@ -401,6 +402,30 @@ public final class ApiHandler extends Handler.Abstract {
             }
             stream = body;
             stream.flush();
+            return stream;
+        }
+
+        /** Answers a redirect to {@code location} with no body. */
+        void redirect(int status, String location) {
+            if (committed.compareAndSet(false, true)) {
+                response.setStatus(status);
+                response.getHeaders().put(HttpHeader.LOCATION, location);
+                response.getHeaders().put(HttpHeader.CONTENT_LENGTH, "0");
+                response.write(true, null, callback);
+            }
+        }
+
+        /**
+         * Starts a response with another server's status and headers (a proxied answer) and returns the stream for
+         * its body; Jetty frames it.
+         */
+        OutputStream startProxied(int status, List<Map.Entry<String, String>> headers) throws IOException {
+            if (!committed.compareAndSet(false, true)) {
+                throw new IOException("the response was already written");
+            }
+            response.setStatus(status);
+            headers.forEach(h -> response.getHeaders().add(h.getKey(), h.getValue()));
+            stream = Content.Sink.asOutputStream(response);
             return stream;
         }
 

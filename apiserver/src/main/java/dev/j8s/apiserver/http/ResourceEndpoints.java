@@ -31,7 +31,7 @@ import java.util.OptionalLong;
 
 /**
  * The verbs on one resource URL: get, list, watch, create, update, patch, delete and
- * deletecollection, plus the status, binding, log, exec, attach and portforward subresources; mirrors
+ * deletecollection, plus the status, binding, log, exec, attach, portforward and proxy subresources; mirrors
  * apiserver/pkg/endpoints/handlers. Thread-safe.
  */
 final class ResourceEndpoints {
@@ -439,6 +439,13 @@ final class ResourceEndpoints {
             case "attach" -> ExecEndpoint.serveAttach(ex, objects.get(type, ns, name), name, Optional.ofNullable(kubelet));
             case "portforward" -> PortForwardEndpoint.serve(ex, objects.get(type, ns, name), name,
                     Optional.ofNullable(kubelet));
+            case "proxy" -> {
+                if (type.plural().equals("pods")) {
+                    ProxyEndpoint.servePod(ex, objects, type, ns, name);
+                } else {
+                    ProxyEndpoint.serveService(ex, objects, type, ns, name);
+                }
+            }
             default -> throw new ApiError.MethodNotSupported();
         }
     }

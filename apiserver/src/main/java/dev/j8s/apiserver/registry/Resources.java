@@ -25,6 +25,8 @@ public final class Resources {
     private static final List<String> ALL_VERBS =
             List.of("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch");
     private static final List<String> STATUS_VERBS = List.of("get", "patch", "update");
+    /** Upstream serves the proxy subresources for every HTTP method but CONNECT. */
+    private static final List<String> PROXY_VERBS = List.of("create", "delete", "get", "patch", "update");
 
     private final List<ResourceType> types;
     private final Map<String, ResourceType> byGroupPlural;
@@ -54,7 +56,8 @@ public final class Resources {
                                 new ResourceType.Subresource("attach", "", "v1", "PodAttachOptions",
                                         List.of("create", "get")),
                                 new ResourceType.Subresource("portforward", "", "v1", "PodPortForwardOptions",
-                                        List.of("create", "get"))),
+                                        List.of("create", "get")),
+                                new ResourceType.Subresource("proxy", "", "v1", "PodProxyOptions", PROXY_VERBS)),
                         Pod.class,
                         Set.of("spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName",
                                 "spec.hostNetwork", "status.phase", "status.podIP", "status.podIPs",
@@ -67,7 +70,9 @@ public final class Resources {
                         List.of("sa"), List.of(), ALL_VERBS, List.of(), ServiceAccount.class, Set.of()),
                 new ResourceType("", "v1", "Service", "services", "service", true,
                         List.of("svc"), List.of("all"), List.of("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"),
-                        List.of(sub.apply("status", "Service")), Service.class, Set.of()),
+                        List.of(sub.apply("status", "Service"),
+                                new ResourceType.Subresource("proxy", "", "v1", "ServiceProxyOptions", PROXY_VERBS)),
+                        Service.class, Set.of()),
                 new ResourceType("", "v1", "Endpoints", "endpoints", "endpoints", true,
                         List.of("ep"), List.of(), ALL_VERBS, List.of(), Endpoints.class, Set.of()),
                 new ResourceType("", "v1", "Event", "events", "event", true,
