@@ -49,8 +49,6 @@ final class AttachSession implements ExecSession {
   private static final int MAX_OUTPUT_MESSAGE = 8192 + 1;
   private static final int QUEUED_MESSAGES = 4;
   private static final byte[] END = new byte[0];
-  /** How long after one resize the next is written to conmon (see {@link #resize}). */
-  static final Duration RESIZE_SPACING = Duration.ofMillis(50);
 
   private final Libc libc;
   private final int fd;
@@ -64,7 +62,6 @@ final class AttachSession implements ExecSession {
   private final AtomicBoolean socketClosed = new AtomicBoolean();
   private final Stdin stdin;
   private final Thread reader;
-  private long nextResizeAt = System.nanoTime();
 
   private AttachSession(Libc libc, int fd, boolean stdin, boolean stdinOnce, boolean tty,
       BiConsumer<Integer, Integer> resizer) {
@@ -172,27 +169,14 @@ final class AttachSession implements ExecSession {
   }
 
   /**
-   * Resizes the container's terminal. conmon parses only the first message of each read of its ctl FIFO (its
-   * {@code ctrl_cb} scans the buffer's start for every line), so two sizes written at once would both take the first
-   * size: kubectl sends its size plus one and then its size at once when it attaches, to make the program redraw. Each
-   * resize is therefore written {@link #RESIZE_SPACING} after the one before.
+   * Resizes the container's terminal; one size at a time, each once conmon read the one before (see
+   * {@code ConmonRuntime.control}), in the order they come.
    */
   @Override
   public synchronized void resize(int width, int height) {
-    if (!tty) {
-      return;
+    if (tty) {
+      resizer.accept(width, height);
     }
-    long wait = nextResizeAt - System.nanoTime();
-    if (wait > 0) {
-      try {
-        Thread.sleep(Duration.ofNanos(wait));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-    }
-    resizer.accept(width, height);
-    nextResizeAt = System.nanoTime() + RESIZE_SPACING.toNanos();
   }
 
   /** Detaches: the socket closes, the container goes on. */

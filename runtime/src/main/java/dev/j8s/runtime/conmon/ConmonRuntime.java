@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.j8s.runtime.ContainerConfig;
 import dev.j8s.runtime.ContainerRuntime;
 import dev.j8s.runtime.ContainerRuntimeException;
+import dev.j8s.runtime.netns.Libc;
 import dev.j8s.runtime.ContainerState;
 import dev.j8s.runtime.ContainerStats;
 import dev.j8s.runtime.ContainerStatus;
@@ -72,6 +73,8 @@ public final class ConmonRuntime implements ContainerRuntime {
   static final Path CATATONIT = Path.of("/usr/bin/catatonit");
   /** conmon's {@code REOPEN_LOGS_EVENT} on its ctl FIFO ({@code "<type> <height> <width>\n"}). */
   static final String REOPEN_LOGS_MESSAGE = "2 0 0\n";
+  /** How long a ctl message may wait for conmon to read it before the next one may be written. */
+  static final Duration CONTROL_READ_WAIT = Duration.ofSeconds(1);
   /** conmon's {@code WIN_RESIZE_EVENT}: the terminal's new height and width follow. */
   static final int WIN_RESIZE_EVENT = 1;
 
@@ -956,9 +959,20 @@ public final class ConmonRuntime implements ContainerRuntime {
   /**
    * Writes one message to the {@code ctl} FIFO conmon keeps in the container's bundle. The FIFO is opened
    * read-write, which on Linux never blocks, so a conmon that just died cannot hang the caller.
+   *
+   * <p>conmon parses only the first message of each read of the FIFO (its {@code ctrl_cb} scans the start of its
+   * buffer for every line it holds), so a message written before conmon read the one before would repeat that one:
+   * kubectl sends its terminal size plus one and then its size at once when it attaches. So, where libc can be
+   * called, this waits (at most {@link #CONTROL_READ_WAIT}) until conmon has read the message before it returns;
+   * callers that send several messages send them one after another.
    */
   private void control(String containerId, String message) {
     Path ctl = containersDir().resolve(containerId).resolve("ctl");
+    Optional<Libc> libc = Libc.instance();
+    if (libc.isPresent()) {
+      controlAndAwaitRead(libc.get(), ctl, containerId, message);
+      return;
+    }
     try (var fifo = java.nio.channels.FileChannel.open(ctl, java.nio.file.StandardOpenOption.READ,
         java.nio.file.StandardOpenOption.WRITE)) {
       fifo.write(java.nio.ByteBuffer.wrap(message.getBytes(StandardCharsets.US_ASCII)));
@@ -967,6 +981,24 @@ public final class ConmonRuntime implements ContainerRuntime {
           + containerId, e);
     }
   }
+  private static void controlAndAwaitRead(Libc libc, Path ctl, String containerId, String message) {
+    int fd = libc.openReadWrite(ctl);
+    try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+      libc.write(fd, arena.allocateFrom(message, StandardCharsets.US_ASCII).asSlice(0, message.length()));
+      long deadline = System.nanoTime() + CONTROL_READ_WAIT.toNanos();
+      while (libc.pendingBytes(fd) > 0 && System.nanoTime() < deadline) {
+        Thread.sleep(2);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ContainerRuntimeException e) {
+      throw new ContainerRuntimeException("write \"" + message.strip() + "\" to the ctl FIFO of container "
+          + containerId + ": " + e.getMessage(), e);
+    } finally {
+      libc.close(fd);
+    }
+  }
+
 
   // ---- instance ---------------------------------------------------------------------------------
 

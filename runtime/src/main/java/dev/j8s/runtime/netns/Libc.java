@@ -17,7 +17,8 @@ import java.util.Optional;
  * The few libc calls the runtime makes in process through the FFM API: to move a thread between namespaces
  * ({@code unshare(2)}, {@code setns(2)}, {@code mount(2)}, {@code open(2)}, {@code close(2)}), and to speak to
  * conmon's attach socket, a {@code SOCK_SEQPACKET} Unix socket the JDK cannot open ({@code socket(2)},
- * {@code connect(2)}, {@code read(2)}, {@code send(2)}, {@code shutdown(2)}); each raising
+ * {@code connect(2)}, {@code read(2)}, {@code send(2)}, {@code shutdown(2)}), and to write conmon's ctl FIFO and
+ * see it read ({@code write(2)}, {@code ioctl(FIONREAD)}); each raising
  * {@link ContainerRuntimeException} with the call, its subject and the errno text. Namespaces belong to a thread, so
  * callers make those calls on a platform thread of their own; the socket calls block, so callers make them on platform
  * threads too (a virtual thread would pin its carrier). Stateless and thread-safe.
@@ -30,6 +31,8 @@ public final class Libc {
   public static final int SHUT_WR = 1;
   public static final int SHUT_RDWR = 2;
   private static final int O_RDONLY = 0;
+  private static final int O_RDWR = 2;
+  private static final long FIONREAD = 0x541B;
   private static final int O_PATH = 0x200000;
   private static final int O_CLOEXEC = 0x80000;
   private static final int AF_UNIX = 1;
@@ -55,10 +58,12 @@ public final class Libc {
   private final MethodHandle read;
   private final MethodHandle send;
   private final MethodHandle shutdown;
+  private final MethodHandle write;
+  private final MethodHandle ioctl;
 
   private Libc(MethodHandle unshare, MethodHandle setns, MethodHandle mount, MethodHandle open, MethodHandle close,
       MethodHandle strerror, MethodHandle socket, MethodHandle connect, MethodHandle read, MethodHandle send,
-      MethodHandle shutdown) {
+      MethodHandle shutdown, MethodHandle write, MethodHandle ioctl) {
     this.unshare = unshare;
     this.setns = setns;
     this.mount = mount;
@@ -70,6 +75,8 @@ public final class Libc {
     this.read = read;
     this.send = send;
     this.shutdown = shutdown;
+    this.write = write;
+    this.ioctl = ioctl;
   }
 
   /** The linked calls; empty when libc cannot be linked here (no native access granted, another platform). */
@@ -108,8 +115,14 @@ public final class Libc {
               ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT), errno);
       MethodHandle shutdown = linker.downcallHandle(libc.find("shutdown").orElseThrow(),
           FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), errno);
+      MethodHandle write = linker.downcallHandle(libc.find("write").orElseThrow(),
+          FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+              ValueLayout.JAVA_LONG), errno);
+      MethodHandle ioctl = linker.downcallHandle(libc.find("ioctl").orElseThrow(),
+          FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
+              ValueLayout.ADDRESS), errno, Linker.Option.firstVariadicArg(2));
       return Optional.of(new Libc(unshare, setns, mount, open, close, strerror, socket, connect, read, send,
-          shutdown));
+          shutdown, write, ioctl));
     } catch (RuntimeException | Error e) {
       System.getLogger(Libc.class.getName()).log(System.Logger.Level.DEBUG,
           "in-process namespace calls unavailable: " + e);
@@ -142,6 +155,48 @@ public final class Libc {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment name = arena.allocateFrom(path.toString());
       return call("open " + path, () -> (int) open.invokeExact(stateOf(), name, O_RDONLY | O_CLOEXEC));
+    }
+  }
+
+  /**
+   * {@code open(path, O_RDWR | O_CLOEXEC)}: a file descriptor the caller must {@link #close}; for a FIFO, an open that
+   * never blocks, whether or not the other side has it open.
+   */
+  public int openReadWrite(Path path) {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment name = arena.allocateFrom(path.toString());
+      return call("open " + path, () -> (int) open.invokeExact(stateOf(), name, O_RDWR | O_CLOEXEC));
+    }
+  }
+
+  /** Writes all of {@code data} ({@code write(2)} until done, retried when interrupted by a signal). */
+  public void write(int fd, MemorySegment data) {
+    long at = 0;
+    while (at < data.byteSize()) {
+      long n;
+      MemorySegment rest = data.asSlice(at);
+      try {
+        n = (long) write.invokeExact(stateOf(), fd, rest, rest.byteSize());
+      } catch (Throwable t) {
+        throw new IllegalStateException("write fd " + fd, t);
+      }
+      if (n < 0) {
+        int errno = (int) ERRNO.get(stateOf(), 0L);
+        if (errno != EINTR) {
+          throw new ContainerRuntimeException("write fd " + fd + ": " + errorText(errno) + " (errno " + errno + ")");
+        }
+      } else {
+        at += n;
+      }
+    }
+  }
+
+  /** The bytes waiting to be read from {@code fd} ({@code ioctl(FIONREAD)}), e.g. in a pipe or FIFO. */
+  public int pendingBytes(int fd) {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment count = arena.allocate(ValueLayout.JAVA_INT);
+      call("ioctl FIONREAD fd " + fd, () -> (int) ioctl.invokeExact(stateOf(), fd, FIONREAD, count));
+      return count.get(ValueLayout.JAVA_INT, 0);
     }
   }
 
