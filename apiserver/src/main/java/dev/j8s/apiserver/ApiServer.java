@@ -124,6 +124,11 @@ public final class ApiServer implements AutoCloseable {
         handler.attachKubelet(kubelet);
     }
 
+    /** Connections that have not sent an authenticated request yet, for tests and diagnostics. */
+    public int unauthenticatedConnections() {
+        return handler.unauthenticatedConnections();
+    }
+
     /** The port actually bound (useful with port 0). */
     public int port() {
         return port;

@@ -150,14 +150,19 @@ class ServingLimitsIT {
 
     @Test
     void overTheLimitsOfConnectionsThatDidNotAuthenticateTheOldestIsClosedAndAuthenticatedClientsGoOn() throws Exception {
+        // "oldest" is the order in which the server saw them: each is opened once the one before is counted,
+        // and only once the connections of earlier tests are gone
+        awaitUnauthenticated(0);
         List<Socket> a = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             a.add(plain("127.0.0.2"));
+            awaitUnauthenticated(Math.min(i + 1, 3));
         }
         assertThat(closedWithin(a.get(0), Duration.ofSeconds(5), new byte[] {0x16})).as("oldest of 127.0.0.2").isTrue();
         List<Socket> b = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             b.add(plain("127.0.0." + (3 + i)));
+            awaitUnauthenticated(4 + i);
         }
         // 3 of 127.0.0.2 and 3 others make 6; the next one closes the oldest of all
         Socket last = plain("127.0.0.9");
@@ -195,6 +200,18 @@ class ServingLimitsIT {
         s.connect(new InetSocketAddress("127.0.0.1", server.port()), 5000);
         sockets.add(s);
         return s;
+    }
+
+    /** Waits until the server holds exactly {@code n} connections that have not authenticated. */
+    private static void awaitUnauthenticated(int n) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (server.unauthenticatedConnections() != n) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the server holds " + server.unauthenticatedConnections()
+                        + " connections that have not authenticated, not " + n);
+            }
+            Thread.sleep(10);
+        }
     }
 
     private static void send(Socket s, String text) throws IOException {

@@ -97,6 +97,11 @@ public final class ApiHandler extends Handler.Abstract {
         endpoints.attachKubelet(kubelet);
     }
 
+    /** Connections that have not sent an authenticated request yet (0 without a guard), for tests and diagnostics. */
+    public int unauthenticatedConnections() {
+        return connections.map(ConnectionGuard::unauthenticated).orElse(0);
+    }
+
     /** Marks the server as shutting down: /readyz fails from now on. */
     public void markNotReady() {
         ready = false;

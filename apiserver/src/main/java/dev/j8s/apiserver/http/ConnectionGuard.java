@@ -60,12 +60,15 @@ public final class ConnectionGuard implements Connection.Listener {
             return;
         }
         List<EndPoint> over = new ArrayList<>();
+        EndPoint stale = null;
         synchronized (lock) {
             ScheduledFuture<?> deadline = TIMER.schedule(() -> expire(remote), limits.readHeaderTimeout().toMillis(),
                     TimeUnit.MILLISECONDS);
             Pending replaced = pending.put(remote, new Pending(endPoint, remote.getAddress(), deadline));
             if (replaced != null) {
+                // its close was not seen yet: the address and port are the new connection's now
                 forget(replaced);
+                stale = replaced.endPoint();
             }
             if (perAddress.merge(remote.getAddress(), 1, Integer::sum) > limits.maxUnauthenticatedPerAddress()) {
                 over.add(removeOldest(remote.getAddress()));
@@ -73,6 +76,9 @@ public final class ConnectionGuard implements Connection.Listener {
             if (pending.size() > limits.maxUnauthenticated()) {
                 over.add(removeOldest(null));
             }
+        }
+        if (stale != null) {
+            stale.close();
         }
         if (!over.isEmpty()) {
             long total = closedOverLimit.addAndGet(over.size());
@@ -87,7 +93,13 @@ public final class ConnectionGuard implements Connection.Listener {
     public void onClosed(Connection connection) {
         if (connection.getEndPoint() instanceof SocketChannelEndPoint endPoint
                 && endPoint.getRemoteSocketAddress() instanceof InetSocketAddress remote) {
-            remove(remote);
+            synchronized (lock) {
+                // a late close of an earlier connection from the same address and port leaves the new one alone
+                Pending p = pending.get(remote);
+                if (p != null && p.endPoint() == endPoint) {
+                    remove(remote);
+                }
+            }
         }
     }
 
