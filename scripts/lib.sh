@@ -7,9 +7,10 @@
 J8S_SERVER_PACKAGES=(maven runc conmon containernetworking-plugins iproute2 iptables nftables util-linux bsdutils
   catatonit isal)
 # What the test suite needs beyond that: image tools, a local registry with htpasswd auth, a static
-# busybox to build test images from, python3 for test helpers and the official Python client.
+# busybox to build test images from, python3 for test helpers and the official Python client, gcc with a static
+# libc for the packet-crafting probe of LocalnetIT.
 J8S_TEST_PACKAGES=("${J8S_SERVER_PACKAGES[@]}" skopeo umoci docker-registry busybox-static apache2-utils python3
-  python3-kubernetes)
+  python3-kubernetes gcc libc6-dev)
 
 # kubectl for the end-to-end tests, which are run with kubectl 1.27 to 1.33: the /usr/bin/kubectl dispatcher and
 # /usr/lib/google-cloud-sdk/bin/kubectl.1.NN of the Google Cloud SDK, which no Debian package has. A machine with no

@@ -11,25 +11,14 @@ import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
-import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.fabric8.kubernetes.client.http.HttpRequest;
-import io.fabric8.kubernetes.client.http.HttpResponse;
-import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -59,28 +48,7 @@ final class FabricCluster implements Cluster {
   }
 
   static FabricCluster connect(Path kubeconfig) {
-    String text;
-    try {
-      text = Files.readString(kubeconfig);
-    } catch (IOException e) {
-      throw new UncheckedIOException("read kubeconfig " + kubeconfig, e);
-    }
-    Config config;
-    try {
-      config = Config.fromKubeconfig(text);
-    } catch (RuntimeException e) {
-      throw new ClusterException.Failed("parse kubeconfig " + kubeconfig + ": " + e.getMessage(), 0, e);
-    }
-    // Watches are long-lived; the informer re-establishes them, so no client-side request timeout cuts them.
-    config.setRequestTimeout(30_000);
-    config.setConnectionTimeout(10_000);
-    // fabric8 tries a WebSocket watch first and falls back only after a timeout; the API is plain HTTP watches.
-    config.setOnlyHttpWatches(true);
-    KubernetesClient client = new KubernetesClientBuilder()
-        .withConfig(config)
-        .withHttpClientFactory(new JdkHttpClientFactory())
-        .build();
-    return new FabricCluster(client);
+    return new FabricCluster(FabricClients.connect(kubeconfig));
   }
 
   @Override
@@ -223,24 +191,12 @@ final class FabricCluster implements Cluster {
   @Override
   public boolean deletePod(String namespace, String name, String uid) {
     // The DSL has no UID precondition, so this one call goes through the client's HTTP layer (same auth).
-    String url = client.getMasterUrl().toString().replaceAll("/+$", "")
-        + "/api/v1/namespaces/" + encode(namespace) + "/pods/" + encode(name);
+    String action = "delete pod " + namespace + "/" + name;
     String body = "{\"kind\":\"DeleteOptions\",\"apiVersion\":\"v1\",\"gracePeriodSeconds\":0,"
         + "\"preconditions\":{\"uid\":\"" + uid.replace("\"", "") + "\"}}";
-    HttpRequest request = client.getHttpClient().newHttpRequestBuilder()
-        .uri(url)
-        .header("Accept", "application/json")
-        .delete("application/json", body)
-        .build();
-    HttpResponse<String> response;
-    try {
-      response = client.getHttpClient().sendAsync(request, String.class).get(30, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new ClusterException.Failed("delete pod " + namespace + "/" + name + ": interrupted", 0, e);
-    } catch (ExecutionException | TimeoutException e) {
-      throw new ClusterException.Failed("delete pod " + namespace + "/" + name + ": " + e, 0, e);
-    }
+    FabricClients.RawResponse response = FabricClients.delete(client,
+        "/api/v1/namespaces/" + FabricClients.encode(namespace) + "/pods/" + FabricClients.encode(name), body,
+        action);
     int code = response.code();
     if (code == 200 || code == 202) {
       return true;
@@ -248,8 +204,7 @@ final class FabricCluster implements Cluster {
     if (code == 404 || code == 409) {
       return false; // gone, or the name now belongs to another pod (UID precondition failed)
     }
-    throw new ClusterException.Failed(
-        "delete pod " + namespace + "/" + name + ": HTTP " + code + " " + response.body(), code, null);
+    throw new ClusterException.Failed(action + ": HTTP " + code + " " + response.body(), code, null);
   }
 
   @Override
@@ -320,24 +275,12 @@ final class FabricCluster implements Cluster {
     try {
       return call.get();
     } catch (KubernetesClientException e) {
-      throw translate(action, e);
+      throw ClusterException.of(action, e);
     }
-  }
-
-  static ClusterException translate(String action, KubernetesClientException e) {
-    Status status = e.getStatus();
-    String reason = status == null ? "" : String.valueOf(status.getReason());
-    String detail = status != null && status.getMessage() != null ? status.getMessage() : e.getMessage();
-    String message = action + ": " + detail;
-    return ClusterException.of(message, e.getCode(), reason, e);
   }
 
   private static String key(HasMetadata object) {
     var meta = object.getMetadata();
     return meta == null ? "?" : (meta.getNamespace() == null ? "" : meta.getNamespace() + "/") + meta.getName();
-  }
-
-  private static String encode(String segment) {
-    return URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20");
   }
 }

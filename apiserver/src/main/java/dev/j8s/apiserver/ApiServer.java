@@ -1,6 +1,5 @@
 package dev.j8s.apiserver;
 
-import dev.j8s.apiserver.admission.Admission;
 import dev.j8s.apiserver.admission.ServiceIpAllocator;
 import dev.j8s.apiserver.controllers.Controllers;
 import dev.j8s.apiserver.http.ApiHandler;
@@ -9,11 +8,9 @@ import dev.j8s.apiserver.registry.Resources;
 import dev.j8s.apiserver.rest.ObjectService;
 import dev.j8s.apiserver.storage.SqliteStore;
 import dev.j8s.apiserver.storage.Store;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.time.Clock;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -60,8 +57,8 @@ public final class ApiServer implements AutoCloseable {
         try {
             Resources resources = Resources.builtin();
             ServiceIpAllocator ips = new ServiceIpAllocator(config.serviceCidr());
-            Admission admission = new Admission(new StoreLookup(store), ips, config.admissionPlugins());
-            ObjectService objects = new ObjectService(store, resources, admission, Clock.systemUTC());
+            ObjectService objects = ObjectService.over(store, resources, ips, config.admissionPlugins(),
+                    config.admissionOptions(), Clock.systemUTC());
 
             QueuedThreadPool pool = new QueuedThreadPool();
             pool.setName("j8s-api");
@@ -154,18 +151,5 @@ public final class ApiServer implements AutoCloseable {
             LOG.log(Level.WARNING, "stopping the HTTP server failed", e);
         }
         store.close();
-    }
-
-    /** Admission's read access to stored objects. */
-    private record StoreLookup(Store store) implements Admission.Lookup {
-        @Override
-        public Optional<ObjectNode> get(String resource, String namespace, String name) {
-            return store.get(resource, namespace, name);
-        }
-
-        @Override
-        public List<ObjectNode> list(String resource, String namespace) {
-            return store.list(resource, namespace).items();
-        }
     }
 }

@@ -55,7 +55,8 @@ final class ResetCommand implements Callable<Integer> {
         // Without a data dir no server can run on it, and there is nothing to lock.
         try (DataDirLock lock = Files.isDirectory(data) ? lock(data) : null) {
             RuntimeConfig config = RuntimeConfig.of(data, runDir,
-                    ServerCommand.defaultPodCidr(data, DataDirs.defaultFor(host)));
+                    data.equals(DataDirs.defaultFor(host).toAbsolutePath().normalize()) ? ServerCommand.DEFAULT_POD_CIDR
+                            : PodCidrs.recorded(data).orElseGet(() -> PodCidrs.derived(data)));
             int containers = ConmonRuntime.recordedContainerAnnotations(config).size();
             ConmonRuntime runtime;
             try {
@@ -74,11 +75,23 @@ final class ResetCommand implements Callable<Integer> {
             // the pods' volumes (tmpfs of memory emptyDirs and secrets, subPath binds), now that no container uses them
             new VolumeManager(data.resolve("pods"), EventRecorder.DISCARD, 0).cleanupOrphanedPodDirs(Set.of());
             out.println("stopped and removed " + containers + " container" + (containers == 1 ? "" : "s")
-                    + "; removed the pod network namespaces, bridge " + config.bridgeName() + ", iptables rules of network "
+                    + "; removed the pod network namespaces, bridge " + config.bridgeName() + ", iptables and nftables rules of network "
                     + config.networkName() + ", cgroup " + config.cgroupParent() + " and run dir " + runDir);
             if (deleteData && Files.isDirectory(data)) {
-                ConmonRuntime.deleteTree(data); // refuses if anything is still mounted below it
-                out.println("deleted data dir " + data);
+                if (dev.j8s.runtime.oci.Mounts.isMountPoint(data)) {
+                    // a filesystem of its own (as a kubelet's root dir often is): emptied, the mount point kept
+                    try (var entries = Files.list(data)) {
+                        for (Path entry : entries.toList()) {
+                            ConmonRuntime.deleteTree(entry); // refuses if anything is still mounted below it
+                        }
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException("empty " + data, e);
+                    }
+                    out.println("emptied data dir " + data + " (a mount point, kept)");
+                } else {
+                    ConmonRuntime.deleteTree(data); // refuses if anything is still mounted below it
+                    out.println("deleted data dir " + data);
+                }
             }
         }
         return 0;

@@ -12,11 +12,17 @@ import java.util.HashSet;
 import java.util.Set;
 import dev.j8s.apiserver.ApiServer;
 import dev.j8s.apiserver.ApiServerConfig;
+import dev.j8s.apiserver.admission.AdmissionOptions;
+import dev.j8s.apiserver.admission.HostFeatures;
 import dev.j8s.apiserver.local.InProcessCluster;
+import dev.j8s.apiserver.local.InProcessKubeClient;
+import dev.j8s.controllers.ControllerManager;
 import dev.j8s.api.Cluster;
 import dev.j8s.kubeconfig.Kubeconfig;
 import dev.j8s.kubelet.Kubelet;
 import dev.j8s.kubelet.KubeletConfig;
+import dev.j8s.kubelet.eviction.EvictionManager;
+import dev.j8s.kubelet.eviction.Threshold;
 import dev.j8s.kubelet.credentials.KubeletCredentials;
 import dev.j8s.kubelet.images.ImageService;
 import dev.j8s.oci.image.ImageStore;
@@ -33,6 +39,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -46,8 +53,8 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code j8s server}: runs the API server (and, as they land, the controllers and the kubelet) in the
- * foreground until interrupted. Not thread-safe: one instance runs once.
+ * {@code j8s server}: runs the API server, the controllers and the kubelet in the foreground until
+ * interrupted. Not thread-safe: one instance runs once.
  */
 @Command(name = "server", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Run a single-node Kubernetes in the foreground: an API server for kubectl on this machine.",
@@ -84,12 +91,58 @@ final class ServerCommand implements Callable<Integer> {
 
     @Option(names = "--pod-cidr", paramLabel = "CIDR",
             description = "IPv4 range pods get addresses from (default: " + DEFAULT_POD_CIDR
-                    + " for the default data dir, else 10.<200+n>.0.0/16 derived from the data dir).")
+                    + " for the default data dir, else one of 10.200-249.0.0/16 that no other interface routes, chosen"
+                    + " from the data dir at its first start and kept in <data-dir>/pod-cidr).")
     private String podCidr;
 
     @Option(names = "--enable-admission-plugins", paramLabel = "PLUGIN[,PLUGIN...]",
             description = "Admission plugins to enable beyond the defaults, e.g. AlwaysPullImages.")
     private List<String> admissionPlugins = new ArrayList<>();
+
+    @Option(names = "--seccomp-default", paramLabel = "BOOL", arity = "1", defaultValue = "true",
+            description = "Run containers without a seccompProfile under the runtime default profile, as the kubelet's"
+                    + " --seccomp-default (default: ${DEFAULT-VALUE}); false leaves them Unconfined.")
+    private boolean seccompDefault = true;
+
+    @Option(names = "--pod-max-pids", paramLabel = "N", defaultValue = "4096",
+            description = "Most processes and threads one pod may have, its pod cgroup's pids.max, as the kubelet's"
+                    + " --pod-max-pids (default: ${DEFAULT-VALUE}); -1 for no limit.")
+    private long podMaxPids = KubeletConfig.DEFAULT_POD_PIDS_LIMIT;
+
+    @Option(names = "--eviction-hard", paramLabel = "SIGNAL<VALUE[,...]", defaultValue = Threshold.DEFAULT_HARD,
+            description = "Hard eviction thresholds, as the kubelet's: memory.available, nodefs.available,"
+                    + " nodefs.inodesFree, imagefs.available, imagefs.inodesFree, pid.available below a quantity or a"
+                    + " percentage (default: ${DEFAULT-VALUE}); replaces the defaults when given.")
+    private String evictionHard = Threshold.DEFAULT_HARD;
+
+    @Option(names = "--eviction-soft", paramLabel = "SIGNAL<VALUE[,...]", defaultValue = "",
+            description = "Soft eviction thresholds, met for their grace period before pods are evicted (default: none).")
+    private String evictionSoft = "";
+
+    @Option(names = "--eviction-soft-grace-period", paramLabel = "SIGNAL=DURATION[,...]", defaultValue = "",
+            description = "The grace period of each soft threshold, e.g. memory.available=1m30s.")
+    private String evictionSoftGracePeriod = "";
+
+    @Option(names = "--eviction-minimum-reclaim", paramLabel = "SIGNAL=VALUE[,...]", defaultValue = "",
+            description = "How much past its threshold a signal must recover before the pressure ends (default: none).")
+    private String evictionMinimumReclaim = "";
+
+    @Option(names = "--eviction-pressure-transition-period", paramLabel = "DURATION", defaultValue = "5m0s",
+            description = "How long a pressure condition stays after its thresholds are no longer met"
+                    + " (default: ${DEFAULT-VALUE}).")
+    private String evictionPressureTransitionPeriod = "5m0s";
+
+    @Option(names = "--eviction-max-pod-grace-period", paramLabel = "SECONDS", defaultValue = "0",
+            description = "The most grace a pod evicted for a soft threshold gets; 0 for the pod's own (default:"
+                    + " ${DEFAULT-VALUE}).")
+    private long evictionMaxPodGracePeriod;
+
+    @Option(names = "--pod-security-defaults", paramLabel = "MODE=LEVEL[,...]",
+            defaultValue = "enforce=privileged,warn=baseline",
+            description = "Pod Security levels of namespaces without pod-security.kubernetes.io labels: enforce, audit"
+                    + " and warn set to privileged, baseline or restricted, and their -version (latest or v1.x)"
+                    + " (default: ${DEFAULT-VALUE}).")
+    private String podSecurityDefaults = "enforce=privileged,warn=baseline";
 
     @Option(names = "--merge-kubeconfig",
             description = "Also add this cluster to ~/.kube/config (other entries are kept; the current context is set only if none was).")
@@ -123,9 +176,37 @@ final class ServerCommand implements Callable<Integer> {
         }
     }
 
+    private EvictionManager.Config evictionConfig() {
+        try {
+            List<Threshold> thresholds = Threshold.parse(evictionHard, evictionSoft, evictionSoftGracePeriod,
+                    evictionMinimumReclaim);
+            if (evictionMaxPodGracePeriod < 0) {
+                throw new IllegalArgumentException("--eviction-max-pod-grace-period must not be negative");
+            }
+            return new EvictionManager.Config(thresholds, Threshold.goDuration(evictionPressureTransitionPeriod),
+                    Duration.ofSeconds(evictionMaxPodGracePeriod), Duration.ofSeconds(10));
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "eviction: " + e.getMessage(), e);
+        }
+    }
+
+    private dev.j8s.apiserver.podsecurity.Policy podSecurityDefaults() {
+        try {
+            return dev.j8s.apiserver.podsecurity.Policy.parseDefaults(podSecurityDefaults);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--pod-security-defaults: " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public Integer call() throws InterruptedException {
         ServerSettings settings = settings();
+        if (podMaxPids == 0 || podMaxPids < -1) {
+            throw new ParameterException(spec.commandLine(), "--pod-max-pids must be -1 (no limit) or positive, got "
+                    + podMaxPids);
+        }
+        dev.j8s.apiserver.podsecurity.Policy podSecurity = podSecurityDefaults();
+        EvictionManager.Config eviction = evictionConfig();
         Logging.setLevel(settings.logLevel());
         KubeletCredentials credentials;
         try {
@@ -135,6 +216,7 @@ final class ServerCommand implements Callable<Integer> {
         }
         Path kubeconfig = settings.kubeconfig();
         DataDirs.createPrivate(settings.dataDir());
+        lowerOwnOomScore();
         // One process owns a data dir: a second server would run a second kubelet over the same containers.
         dataDirLock = DataDirLock.acquire(settings.dataDir(), DataDirLock.SERVER);
         // The kubeconfig appears only once this run serves: remove the one a previous run left behind.
@@ -143,12 +225,18 @@ final class ServerCommand implements Callable<Integer> {
         ClusterPki pki = ClusterPki.ensure(settings.pkiDir(), servingNames(settings), Clock.systemUTC());
         ApiServerConfig config = new ApiServerConfig(settings.listen().socketAddress(), settings.stateDb(),
                 pki.keyStore(), pki.keyStorePassword(), pki.adminToken(), settings.nodeName(),
-                settings.serviceCidr(), settings.admissionPlugins());
+                settings.serviceCidr(), settings.admissionPlugins())
+                .withAdmissionOptions(new AdmissionOptions(HostFeatures.probe(), podSecurity));
         LOG.log(Level.INFO, "starting API server listen={0} dataDir={1} node={2}",
                 settings.listen(), settings.dataDir(), settings.nodeName());
         ApiServer server = ApiServer.start(config);
+        // The controllers reach the API as any client would, through the same verbs, admission and watches (a
+        // controller manager for a remote API server would use KubeClient.connect instead).
+        ControllerManager controllers = ControllerManager.start(InProcessKubeClient.of(server.objects()),
+                ControllerManager.Options.defaults());
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("j8s-shutdown").unstarted(() -> {
             LOG.log(Level.INFO, "stopping");
+            controllers.close();
             server.close();
             LOG.log(Level.INFO, "stopped");
         }));
@@ -156,7 +244,7 @@ final class ServerCommand implements Callable<Integer> {
         URI url = settings.listen().url(server.port());
         Kubeconfig entry = new Kubeconfig("j8s", url, pki.caPem(), pki.adminToken(), "default");
         // The kubelet registers the Node before kubectl users get their kubeconfig.
-        Kubelet kubelet = startKubelet(settings, server, credentials);
+        Kubelet kubelet = startKubelet(settings, server, credentials, eviction);
         if (kubelet != null) {
             Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("j8s-kubelet-shutdown").unstarted(kubelet::close));
         }
@@ -184,7 +272,7 @@ final class ServerCommand implements Callable<Integer> {
      * null (the API server still serves) when the container runtime cannot run here.
      */
     private Kubelet startKubelet(ServerSettings settings, ApiServer server,
-                                 KubeletCredentials credentials) {
+                                 KubeletCredentials credentials, EvictionManager.Config eviction) {
         Path dataDir = settings.dataDir();
         Path runDir = runDir(dataDir, host);
         String cidr = podCidr != null ? Cidrs.validate("--pod-cidr", podCidr) : defaultPodCidr(dataDir, DataDirs.defaultFor(host));
@@ -201,8 +289,12 @@ final class ServerCommand implements Callable<Integer> {
         ImageStore images = ImageStore.open(dataDir.resolve("images"), RegistryOptions.DEFAULT);
         restorePullRecords(images, credentials);
         Kubelet kubelet = new Kubelet(KubeletConfig.of(settings.nodeName(), dataDir, runDir,
-                runtime.config().runtimePath()), cluster, runtime, ImageService.of(images), Clock.systemUTC(),
-                credentials);
+                runtime.config().runtimePath()).withSeccompDefault(seccompDefault).withPodPidsLimit(podMaxPids)
+                .withEviction(eviction), cluster, runtime,
+                ImageService.of(images), Clock.systemUTC(), credentials);
+        // under disk pressure the eviction manager first frees every image no container uses
+        kubelet.attachImageReclaim(() -> images.garbageCollect(new GcPolicy(0, 0, Duration.ZERO),
+                imagesInUse(runtime, images), java.time.Instant.now()));
         kubelet.start();
         ImageGcManager imageGc = new ImageGcManager(images::garbageCollect, () -> imagesInUse(runtime, images),
                 GcPolicy.DEFAULT, Clock.systemUTC());
@@ -214,6 +306,21 @@ final class ServerCommand implements Callable<Integer> {
         server.attachKubelet(new LocalKubeletClient(kubelet, Clock.systemUTC()));
         LOG.log(Level.INFO, "kubelet started podCIDR={0} runDir={1}", cidr, runDir);
         return kubelet;
+    }
+
+    /**
+     * Makes this process (API server and kubelet) the last the kernel's OOM killer picks, as the kubelet sets its
+     * own {@code oom_score_adj} to -999; the containers get their own scores by QoS, so they are killed first.
+     */
+    static void lowerOwnOomScore() {
+        Path file = Path.of("/proc/self/oom_score_adj");
+        try {
+            Files.writeString(file, Integer.toString(dev.j8s.kubelet.qos.OomScore.KUBELET));
+        } catch (IOException e) {
+            // lowering needs CAP_SYS_RESOURCE: an unprivileged server keeps its score
+            LOG.log(Level.INFO, "cannot lower the oom_score_adj of the server to " + dev.j8s.kubelet.qos.OomScore.KUBELET
+                    + ", it keeps its score: " + e.getMessage());
+        }
     }
 
     /**
@@ -271,13 +378,15 @@ final class ServerCommand implements Callable<Integer> {
         return dataDir.resolve("run");
     }
 
-    /** The default data dir gets {@value #DEFAULT_POD_CIDR}; another one 10.(200 + hash % 50).0.0/16. */
+    /**
+     * The default data dir gets {@value #DEFAULT_POD_CIDR}; another one the range it recorded, else a free one of
+     * 10.200.0.0/16–10.249.0.0/16 from its hash, recorded now ({@link PodCidrs}).
+     */
     static String defaultPodCidr(Path dataDir, Path defaultDataDir) {
         if (dataDir.equals(defaultDataDir.toAbsolutePath().normalize())) {
             return DEFAULT_POD_CIDR;
         }
-        int h = Integer.parseUnsignedInt(hash8(dataDir).substring(0, 4), 16);
-        return "10." + (200 + h % 50) + ".0.0/16";
+        return PodCidrs.choose(dataDir, PodCidrs.hostRoutes());
     }
 
     private static String hash8(Path dataDir) {

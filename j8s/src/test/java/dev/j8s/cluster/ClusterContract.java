@@ -64,25 +64,7 @@ abstract class ClusterContract {
   @BeforeAll
   void start() throws Exception {
     server = TlsApiServer.start(dir, TOKEN);
-    String kubeconfig = """
-        apiVersion: v1
-        kind: Config
-        clusters:
-        - name: j8s
-          cluster:
-            server: https://127.0.0.1:%d
-            insecure-skip-tls-verify: true
-        users:
-        - name: kubelet
-          user:
-            token: %s
-        contexts:
-        - name: j8s
-          context:
-            cluster: j8s
-            user: kubelet
-        current-context: j8s
-        """.formatted(server.port(), TOKEN);
+    String kubeconfig = TlsApiServer.kubeconfig(server, TOKEN);
     Path file = dir.resolve("kubeconfig");
     Files.writeString(file, kubeconfig);
     cluster = connect(server, file);

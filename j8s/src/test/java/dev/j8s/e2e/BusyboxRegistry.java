@@ -55,6 +55,15 @@ final class BusyboxRegistry implements BeforeAllCallback, AfterAllCallback {
     }
 
     /**
+     * Pushes busybox with {@code files} added (path in the image to a host file) as {@code <host>/<name>:<tag>};
+     * returns that reference.
+     */
+    String pushBusyboxWith(String name, String tag, java.util.Map<String, java.nio.file.Path> files) {
+        registry.pushBusybox(name, List.of(tag), files);
+        return host() + "/" + name + ":" + tag;
+    }
+
+    /**
      * Runs pod {@code name} of {@code busybox:<tag>} whose shell sleeps until SIGTERM (an exec target), and waits
      * until it is Running.
      */

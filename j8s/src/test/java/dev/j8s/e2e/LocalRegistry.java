@@ -107,10 +107,18 @@ final class LocalRegistry implements AutoCloseable {
      * {@code PATH=/bin GREETING=from-image IMAGE_ONLY=kept}, Cmd {@code sh}) and pushes it as {@code <host>/busybox:<tag>} for every tag.
      */
     void pushBusybox(List<String> tags) {
+        pushBusybox("busybox", tags, java.util.Map.of());
+    }
+
+    /**
+     * Builds the busybox image with {@code files} added (path in the image, e.g. {@code bin/probe}, to a host
+     * file) and pushes it as {@code <host>/<name>:<tag>} for every tag.
+     */
+    void pushBusybox(String name, List<String> tags, java.util.Map<String, Path> files) {
         if (tags.isEmpty()) {
             return;
         }
-        Path work = dir.resolve("build");
+        Path work = dir.resolve("build-" + name);
         Path layout = work.resolve("layout");
         Path bundle = work.resolve("bundle");
         try {
@@ -123,6 +131,11 @@ final class LocalRegistry implements AutoCloseable {
             for (String applet : List.of("sh", "sleep", "echo", "cat")) {
                 Files.createSymbolicLink(bin.resolve(applet), Path.of("busybox"));
             }
+            for (var file : files.entrySet()) {
+                Path target = bundle.resolve("rootfs").resolve(file.getKey());
+                Files.createDirectories(target.getParent());
+                Files.copy(file.getValue(), target, StandardCopyOption.COPY_ATTRIBUTES);
+            }
             Tools.run(work, "/usr/bin/umoci", "repack", "--refresh-bundle", "--image", layout + ":base", bundle.toString());
             Tools.run(work, "/usr/bin/umoci", "config", "--image", layout + ":base", "--config.env", "PATH=/bin",
                     "--config.env", "GREETING=from-image", "--config.env", "IMAGE_ONLY=kept",
@@ -131,7 +144,7 @@ final class LocalRegistry implements AutoCloseable {
             throw new UncheckedIOException("build busybox image in " + work, e);
         }
         for (String tag : tags) {
-            Tools.push(layout, "base", host() + "/busybox:" + tag, "",
+            Tools.push(layout, "base", host() + "/" + name + ":" + tag, "",
                     destCreds.map(c -> List.of("--dest-creds=" + c)).orElse(List.of()));
         }
     }

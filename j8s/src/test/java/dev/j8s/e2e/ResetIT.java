@@ -96,6 +96,7 @@ class ResetIT {
         assertThat(pidHolders).as("the init of the shared pid namespace").hasSize(1);
         containerProcesses.addAll(pidHolders);
         assertThat(iptablesSave()).contains(instance.networkName()).contains("--dport " + hostPort + " ");
+        assertThat(nftRuleset()).as("the localnet drop rule's table").contains(instance.networkName() + "-localnet");
         assertThat(Files.exists(Path.of("/sys/class/net", instance.bridgeName()))).isTrue();
         assertThat(mountsUnder(data, server.runDir())).isNotEmpty();
 
@@ -105,7 +106,7 @@ class ResetIT {
         J8sServer.Cli reset = J8sServer.cli("reset", "--data-dir", data.toString());
         assertThat(reset.exitCode()).as(reset.toString()).isZero();
         assertThat(reset.stdout()).startsWith("stopped and removed 3 containers; removed the pod network namespaces, bridge "
-                + instance.bridgeName() + ", iptables rules of network " + instance.networkName() + ", cgroup "
+                + instance.bridgeName() + ", iptables and nftables rules of network " + instance.networkName() + ", cgroup "
                 + instance.cgroupParent() + " and run dir " + server.runDir() + "\n");
 
         assertThat(containerProcesses).as("processes of the containers").noneMatch(ResetIT::alive);

@@ -92,7 +92,8 @@ final class ServerExtension implements BeforeAllCallback, BeforeEachCallback, Af
         return startServer(nodeName, dataDir -> List.of());
     }
 
-    private J8sServer startServer(String nodeName, java.util.function.Function<Path, List<String>> setup) {
+    /** Starts another server whose data dir {@code setup} prepares (see {@link J8sServer#start(String, java.util.function.Function)}). */
+    J8sServer startServer(String nodeName, java.util.function.Function<Path, List<String>> setup) {
         J8sServer server = J8sServer.start(nodeName, setup);
         servers.add(server);
         return server;

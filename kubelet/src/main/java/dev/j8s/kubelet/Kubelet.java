@@ -30,6 +30,12 @@ import dev.j8s.kubelet.status.PodStatusGenerator;
 import dev.j8s.kubelet.status.PodStatusInput;
 import dev.j8s.kubelet.status.StatusManager;
 import dev.j8s.kubelet.status.WaitingReason;
+import dev.j8s.kubelet.sysctl.Sysctls;
+import dev.j8s.kubelet.eviction.EvictionManager;
+import dev.j8s.kubelet.stats.SummaryProvider;
+import dev.j8s.kubelet.container.ContainerReferences;
+import dev.j8s.kubelet.events.EventType;
+import dev.j8s.kubelet.events.EventReason;
 import dev.j8s.kubelet.volumemanager.VolumeManager;
 import dev.j8s.runtime.ContainerRuntime;
 import dev.j8s.runtime.ContainerState;
@@ -95,6 +101,11 @@ public final class Kubelet implements AutoCloseable {
     private volatile HostFacts facts;
     private volatile Instant factsAt = Instant.MIN;
     private PodSource source;
+    private final EvictionManager eviction;
+    /** What frees unused images when the node runs out of disk (the image store's collection); none until attached. */
+    private volatile Runnable imageReclaim = () -> { };
+    private Thread evictionLoop;
+    private Set<String> reportedPressure = Set.of();
 
     public Kubelet(KubeletConfig config, Cluster cluster, ContainerRuntime runtime, ImageService images, Clock clock) {
         this(config, cluster, runtime, images, clock, KubeletCredentials.none());
@@ -123,7 +134,14 @@ public final class Kubelet implements AutoCloseable {
         this.manager = new KubeRuntimeManager(runtime, imageManager, recorder, logs, backOff, clock,
                 config.hostResolvConf(), Optional.of(credentials.podCredentials(cluster::secret, recorder)),
                 new PodContainerOptions(new EnvironmentVariables(objects), volumes, node, recorder),
-                new HookJournal(config.dataDir().resolve("pods"), clock), prober.results());
+                new HookJournal(config.dataDir().resolve("pods"), clock), prober.results(),
+                new KubeRuntimeManager.NodeOptions(new dev.j8s.kubelet.kuberuntime.ContainerSpecs.SeccompSettings(
+                        config.seccompDefault(), config.seccompProfileRoot()), config.podPidsLimit(),
+                        HostFacts.memoryTotal()));
+        SummaryProvider summaries = new SummaryProvider(runtime, config.dataDir(), config.dataDir().resolve("images"),
+                volumes::podDir, clock);
+        this.eviction = new EvictionManager(config.eviction(), this::evictPod, this::reclaimNodeResources,
+                summaries::summary);
         this.workers = new PodWorkers(this::sync);
         this.heartbeat = new NodeHeartbeat(cluster, config.nodeName(), this::facts, this::health,
                 config.kubeletVersion(), 10250, clock);
@@ -147,6 +165,7 @@ public final class Kubelet implements AutoCloseable {
         pleg.start();
         logRotation.start();
         volumes.start(VolumeManager.RESYNC);
+        evictionLoop = Thread.ofVirtual().name("kubelet-eviction").start(this::evictionLoop);
         source = cluster.watchPods(config.nodeName(), this::onPodEvent);
         Thread.ofVirtual().name("kubelet-housekeeping").start(() -> {
             if (source.awaitSynced(Duration.ofMinutes(1))) {
@@ -233,6 +252,19 @@ public final class Kubelet implements AutoCloseable {
             volumes.unmountPod(uid); // a terminated pod keeps no volumes (upstream's reconciler unmounts them)
             return new PodSyncHandler.Outcome.Continue(Optional.empty());
         }
+        if ((last.getPhase() == null || last.getPhase().equals("Pending")) && manager.state(uid).sandboxes().isEmpty()) {
+            // upstream's pod admission, before the pod first runs: the eviction manager, then the sysctls
+            Optional<String> underPressure = eviction.admit(pod);
+            if (underPressure.isPresent()) {
+                rejectPod(pod, EventReason.EVICTED, underPressure.get());
+                return new PodSyncHandler.Outcome.Continue(Optional.empty());
+            }
+            Optional<String> refused = Sysctls.admit(pod);
+            if (refused.isPresent()) {
+                rejectPod(pod, EventReason.SYSCTL_FORBIDDEN, refused.get());
+                return new PodSyncHandler.Outcome.Continue(Optional.empty());
+            }
+        }
         if (volumes.waitForAttachAndMount(pod) instanceof VolumeManager.MountResult.NotReady notReady) {
             // upstream: "Unable to attach or mount volumes"; the containers wait in ContainerCreating
             writeStatus(pod, manager.state(uid), Map.of(), false);
@@ -251,13 +283,140 @@ public final class Kubelet implements AutoCloseable {
         return new PodSyncHandler.Outcome.Continue(result.resyncAfter());
     }
 
+    /** The eviction manager's rounds, every monitoring interval, until the kubelet closes. */
+    private void evictionLoop() {
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                Thread.sleep(config.eviction().monitoringInterval());
+            } catch (InterruptedException e) {
+                return;
+            }
+            try {
+                eviction.synchronize(activePods(), clock.instant());
+                reportPressure(eviction.nodeConditions());
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "eviction manager round failed: " + e.getMessage());
+            }
+        }
+    }
+
+    /** The pods the node runs: bound here, not finished and not being deleted. */
+    private List<Pod> activePods() {
+        if (source == null) {
+            return List.of();
+        }
+        return source.pods().stream()
+                .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+                .filter(p -> !isTerminal(statusManager.podStatus(p.getMetadata().getUid())
+                        .map(PodStatus::getPhase).orElse(p.getStatus() == null ? null : p.getStatus().getPhase())))
+                .toList();
+    }
+
+    /**
+     * Upstream's eviction of a pod ({@code evictPod}): a Warning {@code Evicted} event with the message, the phase
+     * Failed with reason {@code Evicted} and the message (and a {@code DisruptionTarget} condition for node
+     * pressure), then its containers killed within {@code grace}.
+     */
+    private boolean evictPod(Pod pod, Duration grace, String message, boolean disruption) {
+        String uid = pod.getMetadata().getUid();
+        recorder.event(ContainerReferences.of(pod), EventType.WARNING, EventReason.EVICTED, message);
+        PodStatus base = statusManager.podStatus(uid).orElse(pod.getStatus() == null ? new PodStatus() : pod.getStatus());
+        var status = new io.fabric8.kubernetes.api.model.PodStatusBuilder(base).withPhase("Failed")
+                .withReason(EvictionManager.REASON).withMessage(message);
+        if (disruption) {
+            status.removeMatchingFromConditions(c -> "DisruptionTarget".equals(c.getType()))
+                    .addNewCondition().withType("DisruptionTarget").withStatus("True")
+                    .withReason("TerminationByKubelet").withMessage(message)
+                    .withLastTransitionTime(java.time.format.DateTimeFormatter.ISO_INSTANT.format(
+                            clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS))).endCondition();
+        }
+        statusManager.setPodStatus(pod, status.build());
+        manager.killPod(pod, grace, false);
+        workers.resync(uid);
+        return true;
+    }
+
+    /**
+     * Upstream's node-level reclaim for disk pressure: the containers of finished and forgotten pods go (their
+     * writable layers and logs with them), then the images no container uses.
+     */
+    private void reclaimNodeResources(dev.j8s.kubelet.eviction.Signal signal) {
+        Set<String> active = activePods().stream().map(p -> p.getMetadata().getUid()).collect(Collectors.toSet());
+        for (ContainerStatus c : runtime.listContainers()) {
+            String podUid = c.labels().getOrDefault(dev.j8s.kubelet.kuberuntime.Labels.POD_UID, "");
+            if (c.state() instanceof ContainerState.Exited && !active.contains(podUid)) {
+                try {
+                    runtime.removeContainer(c.id());
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "remove dead container " + c.id() + " failed: " + e.getMessage());
+                }
+            }
+        }
+        imageReclaim.run();
+    }
+
+    /** Frees unused images when the node is short of disk: {@code deleteUnusedImages}, e.g. the image store's GC. */
+    public void attachImageReclaim(Runnable deleteUnusedImages) {
+        this.imageReclaim = deleteUnusedImages;
+    }
+
+    /**
+     * On a change of the pressure conditions: the node's taints ({@code node.kubernetes.io/<x>-pressure:NoSchedule},
+     * which upstream's node lifecycle controller sets from the conditions) and upstream's node events.
+     */
+    private synchronized void reportPressure(Set<String> pressure) {
+        if (pressure.equals(reportedPressure)) {
+            return;
+        }
+        var nodeRef = new io.fabric8.kubernetes.api.model.ObjectReferenceBuilder().withKind("Node")
+                .withName(config.nodeName()).withUid(config.nodeName()).build();
+        for (String condition : List.of("MemoryPressure", "DiskPressure", "PIDPressure")) {
+            boolean now = pressure.contains(condition);
+            if (now != reportedPressure.contains(condition)) {
+                EventReason reason = switch (condition) {
+                    case "MemoryPressure" -> now ? EventReason.NODE_HAS_INSUFFICIENT_MEMORY
+                            : EventReason.NODE_HAS_SUFFICIENT_MEMORY;
+                    case "DiskPressure" -> now ? EventReason.NODE_HAS_DISK_PRESSURE
+                            : EventReason.NODE_HAS_NO_DISK_PRESSURE;
+                    default -> now ? EventReason.NODE_HAS_INSUFFICIENT_PID : EventReason.NODE_HAS_SUFFICIENT_PID;
+                };
+                recorder.event(nodeRef, EventType.NORMAL, reason, "Node " + config.nodeName() + " status is now: "
+                        + reason.value());
+            }
+        }
+        try {
+            cluster.node(config.nodeName()).ifPresent(node -> cluster.updateNode(
+                    dev.j8s.kubelet.nodestatus.PressureTaints.apply(node, pressure)));
+            reportedPressure = Set.copyOf(pressure);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "update the pressure taints of node " + config.nodeName() + " failed: "
+                    + e.getMessage());
+        }
+        heartbeat.tick(); // the conditions change now, not at the next heartbeat
+    }
+
+    /**
+     * Upstream's {@code rejectPod}: a pod the node will not run (its admission failed) gets a Warning event with
+     * {@code reason} and the phase Failed with {@code "Pod was rejected: " + message}; it never starts.
+     */
+    private void rejectPod(Pod pod, EventReason reason, String message) {
+        recorder.event(ContainerReferences.of(pod), EventType.WARNING, reason, message);
+        PodStatus status = new io.fabric8.kubernetes.api.model.PodStatusBuilder(
+                pod.getStatus() == null ? new PodStatus() : pod.getStatus())
+                .withPhase("Failed").withReason(reason.value()).withMessage("Pod was rejected: " + message).build();
+        statusManager.setPodStatus(pod, status);
+    }
+
     private PodStatus writeStatus(Pod pod, PodRuntimeState state, Map<String, WaitingReason> waiting, boolean terminal) {
         Pod base = statusManager.podStatus(pod.getMetadata().getUid())
                 .map(previous -> new PodBuilder(pod)
                         .withStatus(PodStatusGenerator.withApiConditions(previous, pod.getStatus())).build())
                 .orElse(pod);
         PodStatus status = PodStatusGenerator.generate(new PodStatusInput(base, state.observations(),
-                state.readySandbox().isPresent(), List.of(nodeIp), state.podIps(), waiting,
+                state.readySandbox().isPresent(), List.of(nodeIp),
+                // a pod on the host's network has the node's addresses (upstream's status for hostNetwork pods)
+                Boolean.TRUE.equals(pod.getSpec().getHostNetwork()) && state.readySandbox().isPresent()
+                        ? List.of(nodeIp) : state.podIps(), waiting,
                 terminal, clock.instant(), prober.verdicts()));
         statusManager.setPodStatus(pod, status);
         if (!terminal && unready(status)) {
@@ -371,9 +530,10 @@ public final class Kubelet implements AutoCloseable {
     private NodeStatuses.Health health() {
         try {
             runtime.listPodSandboxes();
-            return NodeStatuses.Health.ready();
+            return new NodeStatuses.Health(true, "", eviction.nodeConditions());
         } catch (RuntimeException e) {
-            return new NodeStatuses.Health(false, "container runtime is down: " + e.getMessage());
+            return new NodeStatuses.Health(false, "container runtime is down: " + e.getMessage(),
+                    eviction.nodeConditions());
         }
     }
 
@@ -421,6 +581,9 @@ public final class Kubelet implements AutoCloseable {
             source.close();
         }
         pleg.close();
+        if (evictionLoop != null) {
+            evictionLoop.interrupt();
+        }
         logRotation.close();
         volumes.close();
         workers.close();

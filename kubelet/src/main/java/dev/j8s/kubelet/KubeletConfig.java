@@ -1,5 +1,6 @@
 package dev.j8s.kubelet;
 
+import dev.j8s.kubelet.eviction.EvictionManager;
 import dev.j8s.kubelet.logs.LogRotator;
 import java.nio.file.Path;
 
@@ -16,9 +17,18 @@ import java.nio.file.Path;
  *     ({@code KubeletConfiguration.containerLogMaxSize}, 10Mi by default)
  * @param containerLogMaxFiles how many log files a container keeps, the live one included
  *     ({@code containerLogMaxFiles}, 5 by default, at least 2)
+ * @param seccompDefault containers without a seccomp profile get {@code RuntimeDefault} (the kubelet's
+ *     {@code --seccomp-default}; on by default in j8s), else {@code Unconfined}
+ * @param podPidsLimit the most tasks (processes and threads) a pod may have, the kubelet's {@code --pod-max-pids}
+ *     ({@value #DEFAULT_POD_PIDS_LIMIT} by default in j8s); {@code <= 0} for no limit
+ * @param eviction the eviction manager's thresholds and periods ({@code --eviction-hard} and the like)
  */
 public record KubeletConfig(String nodeName, Path dataDir, Path exitsDir, Path runtimeBinary, String kubeletVersion,
-                            Path hostResolvConf, long containerLogMaxSize, int containerLogMaxFiles) {
+                            Path hostResolvConf, long containerLogMaxSize, int containerLogMaxFiles,
+                            boolean seccompDefault, long podPidsLimit, EvictionManager.Config eviction) {
+
+    /** j8s's default pids limit per pod (upstream's kubelet has none unless configured). */
+    public static final long DEFAULT_POD_PIDS_LIMIT = 4096;
 
     /** The kubelet version j8s reports. */
     public static final String VERSION = "v1.32.0";
@@ -32,12 +42,36 @@ public record KubeletConfig(String nodeName, Path dataDir, Path exitsDir, Path r
 
     public static KubeletConfig of(String nodeName, Path dataDir, Path runDir, Path runtimeBinary) {
         return new KubeletConfig(nodeName, dataDir, runDir.resolve("exits"), runtimeBinary, VERSION,
-                Path.of("/etc/resolv.conf"), LogRotator.DEFAULT_MAX_SIZE, LogRotator.DEFAULT_MAX_FILES);
+                Path.of("/etc/resolv.conf"), LogRotator.DEFAULT_MAX_SIZE, LogRotator.DEFAULT_MAX_FILES, true,
+                DEFAULT_POD_PIDS_LIMIT, EvictionManager.Config.defaults());
+    }
+
+    /** Where {@code Localhost} seccomp profiles are: {@code <data-dir>/seccomp}, as the kubelet's {@code <root>/seccomp}. */
+    public Path seccompProfileRoot() {
+        return dataDir.resolve("seccomp");
+    }
+
+    /** This config with the seccomp default on or off. */
+    public KubeletConfig withSeccompDefault(boolean enabled) {
+        return new KubeletConfig(nodeName, dataDir, exitsDir, runtimeBinary, kubeletVersion, hostResolvConf,
+                containerLogMaxSize, containerLogMaxFiles, enabled, podPidsLimit, eviction);
+    }
+
+    /** This config with another pids limit per pod. */
+    public KubeletConfig withPodPidsLimit(long limit) {
+        return new KubeletConfig(nodeName, dataDir, exitsDir, runtimeBinary, kubeletVersion, hostResolvConf,
+                containerLogMaxSize, containerLogMaxFiles, seccompDefault, limit, eviction);
+    }
+
+    /** This config with other eviction thresholds and periods. */
+    public KubeletConfig withEviction(EvictionManager.Config other) {
+        return new KubeletConfig(nodeName, dataDir, exitsDir, runtimeBinary, kubeletVersion, hostResolvConf,
+                containerLogMaxSize, containerLogMaxFiles, seccompDefault, podPidsLimit, other);
     }
 
     /** This config with other log rotation limits. */
     public KubeletConfig withContainerLogRotation(long maxSize, int maxFiles) {
         return new KubeletConfig(nodeName, dataDir, exitsDir, runtimeBinary, kubeletVersion, hostResolvConf, maxSize,
-                maxFiles);
+                maxFiles, seccompDefault, podPidsLimit, eviction);
     }
 }

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 
 /**
@@ -27,6 +28,7 @@ import java.util.OptionalLong;
  * @param stopSignal the signal name {@code stopContainer} sends first, e.g. {@code SIGTERM}
  * @param labels opaque to the runtime, returned in statuses
  * @param annotations opaque to the runtime, returned in statuses
+ * @param security privileges, capabilities and seccomp (CRI {@code LinuxContainerSecurityContext})
  * @param stdio the container's {@code stdin}, {@code stdinOnce} and {@code tty}
  */
 public record ContainerConfig(
@@ -45,6 +47,7 @@ public record ContainerConfig(
     String stopSignal,
     Map<String, String> labels,
     Map<String, String> annotations,
+    Security security,
     Stdio stdio) {
 
   public ContainerConfig {
@@ -67,7 +70,19 @@ public record ContainerConfig(
     }
     labels = Map.copyOf(labels);
     annotations = Map.copyOf(annotations);
+    java.util.Objects.requireNonNull(security, "security");
     java.util.Objects.requireNonNull(stdio, "stdio");
+  }
+
+  /**
+   * A container with the runtime's default security (no privileges beyond the default capabilities, no seccomp) and
+   * no stdin or terminal.
+   */
+  public ContainerConfig(String name, int attempt, String image, List<Path> rootfsLayers, List<String> args,
+      List<String> env, String workingDir, User user, List<Mount> mounts, Resources resources, Path logPath,
+      boolean readOnlyRootfs, String stopSignal, Map<String, String> labels, Map<String, String> annotations) {
+    this(name, attempt, image, rootfsLayers, args, env, workingDir, user, mounts, resources, logPath, readOnlyRootfs,
+        stopSignal, labels, annotations, Security.DEFAULT, Stdio.NONE);
   }
 
   /** A root container in {@code /} with no mounts, no limits and SIGTERM as stop signal. */
@@ -75,32 +90,42 @@ public record ContainerConfig(
       Path logPath) {
     return new ContainerConfig(name, 0, image, layers, args,
         List.of("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"), "/", User.ROOT,
-        List.of(), Resources.NONE, logPath, false, "SIGTERM", Map.of(), Map.of(), Stdio.NONE);
+        List.of(), Resources.NONE, logPath, false, "SIGTERM", Map.of(), Map.of());
   }
 
   public ContainerConfig withEnv(List<String> newEnv) {
     return new ContainerConfig(name, attempt, image, rootfsLayers, args, newEnv, workingDir, user, mounts,
-        resources, logPath, readOnlyRootfs, stopSignal, labels, annotations, stdio);
+        resources, logPath, readOnlyRootfs, stopSignal, labels, annotations, security, stdio);
   }
 
   public ContainerConfig withResources(Resources newResources) {
     return new ContainerConfig(name, attempt, image, rootfsLayers, args, env, workingDir, user, mounts,
-        newResources, logPath, readOnlyRootfs, stopSignal, labels, annotations, stdio);
+        newResources, logPath, readOnlyRootfs, stopSignal, labels, annotations, security, stdio);
   }
 
   public ContainerConfig withMounts(List<Mount> newMounts) {
     return new ContainerConfig(name, attempt, image, rootfsLayers, args, env, workingDir, user, newMounts,
-        resources, logPath, readOnlyRootfs, stopSignal, labels, annotations, stdio);
+        resources, logPath, readOnlyRootfs, stopSignal, labels, annotations, security, stdio);
+  }
+
+  public ContainerConfig withSecurity(Security newSecurity) {
+    return new ContainerConfig(name, attempt, image, rootfsLayers, args, env, workingDir, user, mounts,
+        resources, logPath, readOnlyRootfs, stopSignal, labels, annotations, newSecurity, stdio);
   }
 
   public ContainerConfig withStdio(Stdio newStdio) {
     return new ContainerConfig(name, attempt, image, rootfsLayers, args, env, workingDir, user, mounts,
-        resources, logPath, readOnlyRootfs, stopSignal, labels, annotations, newStdio);
+        resources, logPath, readOnlyRootfs, stopSignal, labels, annotations, security, newStdio);
+  }
+
+  public ContainerConfig withReadOnlyRootfs(boolean readOnly) {
+    return new ContainerConfig(name, attempt, image, rootfsLayers, args, env, workingDir, user, mounts,
+        resources, logPath, readOnly, stopSignal, labels, annotations, security, stdio);
   }
 
   public ContainerConfig withUser(User newUser) {
     return new ContainerConfig(name, attempt, image, rootfsLayers, args, env, workingDir, newUser, mounts,
-        resources, logPath, readOnlyRootfs, stopSignal, labels, annotations, stdio);
+        resources, logPath, readOnlyRootfs, stopSignal, labels, annotations, security, stdio);
   }
 
   /**
@@ -241,15 +266,41 @@ public record ContainerConfig(
    * @param cpuPeriodMicros CFS period, 100000 when a quota is set
    * @param memoryLimitBytes the memory limit
    * @param pidsLimit the maximum number of tasks
+   * @param oomScoreAdj the process's {@code oom_score_adj} (the kubelet's per-QoS value); empty inherits it
    */
   public record Resources(
       OptionalLong cpuShares,
       OptionalLong cpuQuotaMicros,
       OptionalLong cpuPeriodMicros,
       OptionalLong memoryLimitBytes,
-      OptionalLong pidsLimit) {
+      OptionalLong pidsLimit,
+      OptionalInt oomScoreAdj) {
     public static final Resources NONE = new Resources(OptionalLong.empty(), OptionalLong.empty(),
         OptionalLong.empty(), OptionalLong.empty(), OptionalLong.empty());
+
+    public Resources {
+      if (oomScoreAdj.isPresent() && (oomScoreAdj.getAsInt() < -1000 || oomScoreAdj.getAsInt() > 1000)) {
+        throw new IllegalArgumentException("oom_score_adj must be in [-1000, 1000]: " + oomScoreAdj.getAsInt());
+      }
+    }
+
+    /** Limits without an {@code oom_score_adj} of their own. */
+    public Resources(OptionalLong cpuShares, OptionalLong cpuQuotaMicros, OptionalLong cpuPeriodMicros,
+        OptionalLong memoryLimitBytes, OptionalLong pidsLimit) {
+      this(cpuShares, cpuQuotaMicros, cpuPeriodMicros, memoryLimitBytes, pidsLimit, OptionalInt.empty());
+    }
+
+    /** These limits with {@code oom_score_adj} set to {@code score}. */
+    public Resources withOomScoreAdj(int score) {
+      return new Resources(cpuShares, cpuQuotaMicros, cpuPeriodMicros, memoryLimitBytes, pidsLimit,
+          OptionalInt.of(score));
+    }
+
+    /** These limits with at most {@code limit} tasks. */
+    public Resources withPidsLimit(long limit) {
+      return new Resources(cpuShares, cpuQuotaMicros, cpuPeriodMicros, memoryLimitBytes, OptionalLong.of(limit),
+          oomScoreAdj);
+    }
 
     /** Limits only memory. */
     public static Resources memory(long bytes) {
@@ -261,6 +312,66 @@ public record ContainerConfig(
     public static Resources cpuLimitMillis(long millis) {
       return new Resources(OptionalLong.empty(), OptionalLong.of(millis * 100), OptionalLong.of(100_000),
           OptionalLong.empty(), OptionalLong.empty());
+    }
+  }
+
+  /**
+   * The container's privileges (CRI {@code LinuxContainerSecurityContext}), already resolved by the kubelet from
+   * the pod's and the container's {@code securityContext}; immutable and thread-safe.
+   *
+   * @param privileged every capability, every host device, no masked or read-only paths, no seccomp, writable
+   *     {@code /sys}
+   * @param addCapabilities capability names as Kubernetes spells them ({@code NET_ADMIN}, or {@code ALL}), added to
+   *     the runtime's default set
+   * @param dropCapabilities capability names (or {@code ALL}) removed from it, after the additions of {@code ALL}
+   * @param noNewPrivileges the process cannot gain privileges through setuid binaries or file capabilities
+   *     ({@code allowPrivilegeEscalation: false})
+   * @param seccomp the system call filter
+   * @param apparmorProfile the AppArmor profile to run under, on a host that has AppArmor; empty for none
+   */
+  public record Security(boolean privileged, List<String> addCapabilities, List<String> dropCapabilities,
+      boolean noNewPrivileges, Seccomp seccomp, Optional<String> apparmorProfile) {
+    public static final Security DEFAULT = new Security(false, List.of(), List.of(), false, new Seccomp.Unconfined(),
+        Optional.empty());
+
+    public Security {
+      addCapabilities = List.copyOf(addCapabilities);
+      dropCapabilities = List.copyOf(dropCapabilities);
+      java.util.Objects.requireNonNull(seccomp, "seccomp");
+      java.util.Objects.requireNonNull(apparmorProfile, "apparmorProfile");
+      for (String cap : addCapabilities) {
+        requireCapabilityName(cap);
+      }
+      for (String cap : dropCapabilities) {
+        requireCapabilityName(cap);
+      }
+      if (privileged && noNewPrivileges) {
+        throw new IllegalArgumentException("a privileged container cannot have no_new_privs");
+      }
+    }
+
+    private static void requireCapabilityName(String cap) {
+      if (!cap.matches("[A-Za-z_0-9]{1,64}")) {
+        throw new IllegalArgumentException("invalid capability name \"" + cap + "\"");
+      }
+    }
+  }
+
+  /** The seccomp filter of a container (CRI {@code SecurityProfile}); immutable and thread-safe. */
+  public sealed interface Seccomp {
+    /** No filter. */
+    record Unconfined() implements Seccomp {}
+
+    /** The runtime's default filter, containerd's profile for the container's capabilities. */
+    record RuntimeDefault() implements Seccomp {}
+
+    /** A profile in OCI {@code linux.seccomp} form, read from a file on the node. */
+    record Localhost(Path profile) implements Seccomp {
+      public Localhost {
+        if (!profile.isAbsolute()) {
+          throw new IllegalArgumentException("seccomp profile path must be absolute: " + profile);
+        }
+      }
     }
   }
 }

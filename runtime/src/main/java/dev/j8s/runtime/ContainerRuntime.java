@@ -87,6 +87,11 @@ public interface ContainerRuntime {
 
   ContainerStats containerStats(String containerId);
 
+  /** Usage of the pod cgroup of the pod with UID {@code podUid}; {@link PodSandboxStats#NONE} when it has none. */
+  default PodSandboxStats podSandboxStats(String podUid) {
+    return PodSandboxStats.NONE;
+  }
+
   /**
    * Starts a command in a running container on a new terminal of {@code width} columns and
    * {@code height} rows ({@code kubectl exec -t}), with {@code TERM=xterm}: stdin is raw input to the

@@ -36,21 +36,36 @@ public final class Admission {
 
     private static final Map<String, Integer> SYSTEM_PRIORITIES =
             Map.of("system-node-critical", 2000001000, "system-cluster-critical", 2000000000);
-    private static final Set<String> STATUS_KEPT_ON_UPDATE =
-            Set.of("Pod", "Service", "Namespace", "Node", "ResourceQuota");
+    private static final Set<String> STATUS_KEPT_ON_UPDATE = Set.of("Pod", "Service", "Namespace", "Node",
+            "ResourceQuota", AppsRules.DEPLOYMENT, AppsRules.REPLICA_SET, AppsRules.DAEMON_SET,
+            AppsRules.POD_DISRUPTION_BUDGET);
 
     private final Lookup lookup;
     private final ServiceRules services;
     private final Set<String> enabledPlugins;
+    private final AdmissionOptions options;
+    private final PodSecurityAdmission podSecurity;
 
     public Admission(Lookup lookup, ServiceIpAllocator ips, Set<String> enabledPlugins) {
-        this(lookup, ips, enabledPlugins, RandomGenerator.getDefault());
+        this(lookup, ips, enabledPlugins, AdmissionOptions.DEFAULT);
+    }
+
+    /** @param options the node's security features */
+    public Admission(Lookup lookup, ServiceIpAllocator ips, Set<String> enabledPlugins, AdmissionOptions options) {
+        this(lookup, ips, enabledPlugins, RandomGenerator.getDefault(), options);
     }
 
     Admission(Lookup lookup, ServiceIpAllocator ips, Set<String> enabledPlugins, RandomGenerator random) {
+        this(lookup, ips, enabledPlugins, random, AdmissionOptions.DEFAULT);
+    }
+
+    Admission(Lookup lookup, ServiceIpAllocator ips, Set<String> enabledPlugins, RandomGenerator random,
+            AdmissionOptions options) {
         this.lookup = lookup;
         this.services = new ServiceRules(ips, random);
         this.enabledPlugins = Set.copyOf(enabledPlugins);
+        this.options = options;
+        this.podSecurity = new PodSecurityAdmission(options.podSecurityDefaults(), lookup);
     }
 
     /**
@@ -90,6 +105,8 @@ public final class Admission {
                 services.allocateCreate(new ServiceRules.ResourceTypeName(type, name), obj, () -> otherServices(obj));
                 obj.putObject("status").putObject("loadBalancer");
             }
+            case AppsRules.DEPLOYMENT, AppsRules.REPLICA_SET, AppsRules.DAEMON_SET, AppsRules.CONTROLLER_REVISION,
+                 AppsRules.POD_DISRUPTION_BUDGET -> AppsRules.prepareForCreate(kind, obj);
             default -> { }
         }
         FieldErrors errs = new FieldErrors();
@@ -97,8 +114,10 @@ public final class Admission {
         validateKind(kind, obj, errs);
         if (kind.equals("Pod")) {
             PodValidation.validateCreateOnly(obj, errs);
+            SecurityContextRules.unsupported(obj, options.host(), errs);
         }
         errs.throwIfAny(type, name);
+        podSecurity(kind, obj, Optional.empty());
         if (obj.has("spec") && !Trees.has(Trees.objOrCreate(obj, "metadata"), "generation")) {
             Trees.obj(obj, "metadata").put("generation", 1);
         }
@@ -119,6 +138,10 @@ public final class Admission {
         switch (subresource) {
             case "status" -> {
                 copyOrRemove(old, obj, "spec");
+                if (AppsRules.KINDS.contains(kind)) {
+                    // the controllers' status writes keep the spec and the labels the user set
+                    copyOrRemove(Trees.obj(old, "metadata"), Trees.objOrCreate(obj, "metadata"), "labels");
+                }
                 if (kind.equals("Pod")) {
                     // the kubelet's status writes may not touch owner references
                     copyOrRemove(Trees.obj(old, "metadata"), Trees.objOrCreate(obj, "metadata"), "ownerReferences");
@@ -148,6 +171,7 @@ public final class Admission {
                     }
                     case "Service" -> services.allocateUpdate(new ServiceRules.ResourceTypeName(type, name), obj, old,
                             () -> otherServices(obj));
+                    case AppsRules.DEPLOYMENT, AppsRules.DAEMON_SET -> AppsRules.prepareForUpdate(kind, obj, old);
                     default -> { }
                 }
             }
@@ -169,8 +193,12 @@ public final class Admission {
                     DataRules.validateConfigMapUpdate(obj, old, errs);
                     DataRules.validateConfigMap(obj, errs);
                 }
+                case AppsRules.DEPLOYMENT, AppsRules.REPLICA_SET, AppsRules.DAEMON_SET, AppsRules.CONTROLLER_REVISION,
+                     AppsRules.POD_DISRUPTION_BUDGET -> AppsRules.validateUpdate(kind, obj, old, errs);
                 default -> validateKind(kind, obj, errs);
             }
+        } else if (subresource.equals("status") && AppsRules.KINDS.contains(kind)) {
+            AppsRules.validateStatus(kind, obj, errs);
         } else if (kind.equals("Namespace") && subresource.equals("finalize")) {
             List<String> finalizers = MetaRules.strings(Trees.obj(obj, "spec").get("finalizers"));
             for (int i = 0; i < finalizers.size(); i++) {
@@ -179,6 +207,9 @@ public final class Admission {
             }
         }
         errs.throwIfAny(type, name);
+        if (subresource.isEmpty()) {
+            podSecurity(kind, obj, Optional.of(old));
+        }
         if (subresource.isEmpty() && obj.has("spec") && !TreeEquality.equal(obj.get("spec"), old.get("spec"))) {
             ObjectNode meta = Trees.objOrCreate(obj, "metadata");
             Long oldGen = Trees.longOrNull(Trees.obj(old, "metadata"), "generation");
@@ -200,6 +231,8 @@ public final class Admission {
                     Trees.objOrCreate(Trees.objOrCreate(obj, "metadata"), "labels").put("kubernetes.io/metadata.name", name);
                 }
             }
+            case AppsRules.DEPLOYMENT, AppsRules.REPLICA_SET, AppsRules.DAEMON_SET, AppsRules.CONTROLLER_REVISION,
+                 AppsRules.POD_DISRUPTION_BUDGET -> AppsRules.defaults(kind, obj);
             default -> { }
         }
     }
@@ -323,6 +356,18 @@ public final class Admission {
         }
     }
 
+    /** PodSecurity, the last validating plugin: pods, namespaces and the pod templates of workload objects. */
+    private void podSecurity(String kind, ObjectNode obj, Optional<ObjectNode> old) {
+        if (!PodSecurityAdmission.applies(kind)) {
+            return;
+        }
+        switch (kind) {
+            case "Pod" -> podSecurity.admitPod(obj, old);
+            case "Namespace" -> podSecurity.admitNamespace(obj, old);
+            default -> podSecurity.admitTemplate(kind, obj);
+        }
+    }
+
     // ---- validation -----------------------------------------------------------------------------
 
     private static Syntax.NameRule nameRule(String kind) {
@@ -347,6 +392,8 @@ public final class Admission {
                 }
             }
             case "Event" -> EventRules.validateCore(obj, errs);
+            case AppsRules.DEPLOYMENT, AppsRules.REPLICA_SET, AppsRules.DAEMON_SET, AppsRules.CONTROLLER_REVISION,
+                 AppsRules.POD_DISRUPTION_BUDGET -> AppsRules.validate(kind, obj, errs);
             case "events.k8s.io/Event" -> EventRules.validateEventsV1(obj, errs);
             default -> { }
         }

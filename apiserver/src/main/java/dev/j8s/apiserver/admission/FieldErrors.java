@@ -79,6 +79,17 @@ final class FieldErrors {
         causes.addAll(other.causes);
     }
 
+    /**
+     * Adds the errors of {@code other} with the field paths that start with {@code from} moved under
+     * {@code to} ({@code spec.containers[0]} of a pod template becomes {@code spec.template.spec.containers[0]}).
+     */
+    void addAllMoved(FieldErrors other, String from, String to) {
+        for (ApiError.Cause c : other.causes) {
+            String field = c.field().startsWith(from) ? to + c.field().substring(from.length()) : c.field();
+            causes.add(ApiError.Cause.field(c.reason(), field, c.message()));
+        }
+    }
+
     /** Throws 422 Invalid naming the kind (group-qualified for non-core kinds) when any error was collected. */
     void throwIfAny(ResourceType type, String name) {
         if (causes.isEmpty()) {

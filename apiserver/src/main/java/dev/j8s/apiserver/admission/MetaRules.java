@@ -56,12 +56,41 @@ final class MetaRules {
             errs.invalid("metadata.generation", generation, "must be greater than or equal to 0");
         }
         labelsAndAnnotations(meta, "metadata", errs);
+        ownerReferences(meta, errs);
         List<String> finalizers = strings(meta.get("finalizers"));
         for (int i = 0; i < finalizers.size(); i++) {
             finalizerName(finalizers.get(i), "metadata.finalizers", errs);
         }
         for (int i = 0; i < finalizers.size(); i++) {
             kubeFinalizerName(finalizers.get(i), "metadata.finalizers[" + i + "]", errs);
+        }
+    }
+
+    /** ValidateOwnerReferences: every reference complete, at most one controller. */
+    static void ownerReferences(ObjectNode meta, FieldErrors errs) {
+        String path = "metadata.ownerReferences";
+        String firstController = "";
+        for (ObjectNode ref : Trees.objects(meta, "ownerReferences")) {
+            String apiVersion = Trees.str(ref, "apiVersion");
+            String version = apiVersion.contains("/") ? apiVersion.substring(apiVersion.indexOf('/') + 1) : apiVersion;
+            if (version.isEmpty()) {
+                errs.invalid(path + ".apiVersion", apiVersion, "version must not be empty");
+            }
+            for (String f : List.of("kind", "name", "uid")) {
+                if (Trees.str(ref, f).isEmpty()) {
+                    errs.invalid(path + "." + f, Trees.str(ref, f), "must not be empty");
+                }
+            }
+            if (ref.path("controller").asBoolean(false)) {
+                String current = Trees.str(ref, "kind") + "/" + Trees.str(ref, "name");
+                if (firstController.isEmpty()) {
+                    firstController = current;
+                } else {
+                    errs.invalid(path, new FieldErrors.Raw("[]v1.OwnerReference{...}"),
+                            "Only one reference can have Controller set to true. Found \"true\" in references for "
+                                    + firstController + " and " + current);
+                }
+            }
         }
     }
 
@@ -139,6 +168,7 @@ final class MetaRules {
             }
         }
         labelsAndAnnotations(newMeta, "metadata", errs);
+        ownerReferences(newMeta, errs);
         List<String> finalizers = strings(newMeta.get("finalizers"));
         for (String f : finalizers) {
             finalizerName(f, "metadata.finalizers", errs);

@@ -22,6 +22,19 @@ final class PodDefaults {
 
     /** Applies the decode-time defaults to a pod; idempotent, so it is re-run on every update. */
     static void apply(ObjectNode pod) {
+        apply(pod, false);
+    }
+
+    /**
+     * The defaults of a pod template ({@code {"spec": template.spec}}): SetDefaults_PodSpec and below, without
+     * what upstream's SetDefaults_Pod adds to pods only (enableServiceLinks, requests from limits, host ports
+     * under hostNetwork).
+     */
+    static void applyToTemplate(ObjectNode pod) {
+        apply(pod, true);
+    }
+
+    private static void apply(ObjectNode pod, boolean template) {
         ObjectNode spec = Trees.objOrCreate(pod, "spec");
         Trees.putIfAbsent(spec, "dnsPolicy", "ClusterFirst");
         Trees.putIfAbsent(spec, "restartPolicy", "Always");
@@ -32,18 +45,18 @@ final class PodDefaults {
             spec.putObject("securityContext");
         }
         Trees.putIfAbsent(spec, "schedulerName", "default-scheduler");
-        if (!Trees.has(spec, "enableServiceLinks")) {
+        if (!template && !Trees.has(spec, "enableServiceLinks")) {
             spec.put("enableServiceLinks", true);
         }
         // v1 conversion: the deprecated serviceAccount fills serviceAccountName, and is echoed back.
         if (Trees.str(spec, "serviceAccountName").isEmpty() && !Trees.str(spec, "serviceAccount").isEmpty()) {
             spec.put("serviceAccountName", Trees.str(spec, "serviceAccount"));
         }
-        boolean hostNetwork = spec.path("hostNetwork").asBoolean(false);
+        boolean hostNetwork = !template && spec.path("hostNetwork").asBoolean(false);
         for (String list : CONTAINER_LISTS) {
             for (ObjectNode c : Trees.objects(spec, list)) {
                 container(c, hostNetwork && !list.equals("ephemeralContainers"));
-                if (!list.equals("ephemeralContainers")) {
+                if (!template && !list.equals("ephemeralContainers")) {
                     requestsFromLimits(c);
                 }
             }

@@ -84,6 +84,7 @@ final class PodValidation {
             }
         }
         tolerations(Trees.objects(spec, "tolerations"), errs);
+        SecurityContextRules.validate(spec, errs);
     }
 
     /** The checks upstream applies to pods only (not templates), after the spec checks. */

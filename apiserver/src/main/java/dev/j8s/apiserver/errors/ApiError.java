@@ -165,6 +165,14 @@ public abstract sealed class ApiError extends RuntimeException {
             return e;
         }
 
+        /**
+         * A 422 an admission plugin words itself ({@code metadata.labels[…]: Invalid value: …}), with the object's
+         * name and resource as details and no causes, as upstream's admission errors carry them.
+         */
+        public static Invalid fromAdmission(String resource, String name, String message) {
+            return new Invalid(message, "", resource, name, List.of());
+        }
+
         /** For {@link #rejected}: why the request could not be applied (kept for logs and tests, not sent). */
         public String serverMessage() {
             return serverMessage;
@@ -288,9 +296,33 @@ public abstract sealed class ApiError extends RuntimeException {
 
     /** 429: too many requests in flight. */
     public static final class TooManyRequests extends ApiError {
-        public TooManyRequests() { super("Too many requests, please try again later."); }
+        private final List<Cause> causes;
+
+        public TooManyRequests() {
+            this("Too many requests, please try again later.", List.of());
+        }
+
+        /** A refusal that may succeed later, with its causes ({@code DisruptionBudget} for an eviction). */
+        public TooManyRequests(String message, List<Cause> causes) {
+            super(message);
+            this.causes = List.copyOf(causes);
+        }
+
         @Override public int code() { return 429; }
         @Override public String reason() { return "TooManyRequests"; }
+
+        @Override
+        protected ObjectNode details() {
+            if (causes.isEmpty()) {
+                return null;
+            }
+            ObjectNode d = JsonNodeFactory.instance.objectNode();
+            var arr = d.putArray("causes");
+            for (Cause c : causes) {
+                arr.addObject().put("reason", c.reason()).put("message", c.message());
+            }
+            return d;
+        }
     }
 
     /** 504: the request did not finish within its deadline. */

@@ -13,6 +13,8 @@ import dev.j8s.apiserver.protobuf.KubernetesProtobuf;
 import dev.j8s.apiserver.registry.ResourceType;
 import dev.j8s.apiserver.registry.Scheme;
 import dev.j8s.apiserver.rest.DeleteOptions;
+import dev.j8s.apiserver.rest.Evictions;
+import dev.j8s.apiserver.rest.Scales;
 import dev.j8s.apiserver.rest.ObjectService;
 import dev.j8s.apiserver.selection.FieldSelector;
 import dev.j8s.apiserver.selection.LabelSelector;
@@ -37,11 +39,15 @@ import java.util.OptionalLong;
 final class ResourceEndpoints {
 
     private final ObjectService objects;
+    private final Scales scales;
+    private final Evictions evictions;
     private final Watcher watcher;
     private volatile KubeletClient kubelet;
 
     ResourceEndpoints(ObjectService objects) {
         this.objects = objects;
+        this.scales = new Scales(objects);
+        this.evictions = new Evictions(objects);
         this.watcher = new Watcher(objects);
     }
 
@@ -445,6 +451,38 @@ final class ResourceEndpoints {
                 } else {
                     ProxyEndpoint.serveService(ex, objects, type, ns, name);
                 }
+            }
+            case "scale" -> scale(ex, type, ns, name);
+            case "eviction" -> {
+                if (!method.equals("POST")) {
+                    throw new ApiError.MethodNotSupported();
+                }
+                ex.json(201, evictions.evict(type, ns, name, decodeBody(ex, ex.body()), dryRun(ex)));
+            }
+            default -> throw new ApiError.MethodNotSupported();
+        }
+    }
+
+    /** GET, PUT and PATCH of {@code scale}: an autoscaling/v1 Scale whose writes change {@code spec.replicas}. */
+    private void scale(ApiHandler.Exchange ex, ResourceType type, String ns, String name) {
+        switch (ex.request.getMethod()) {
+            case "GET", "HEAD" -> ex.json(200, scales.get(type, ns, name));
+            case "PUT" -> {
+                boolean dryRun = dryRun(ex);
+                byte[] raw = ex.body();
+                FieldValidation.Decoded decoded = decodeChecked(ex, Scales.SCALE, raw);
+                checkDecodable(Scales.SCALE, decoded.object(), raw);
+                validateFields(ex, Scales.SCALE, decoded.errors());
+                ex.json(200, scales.update(type, ns, name, decoded.object(), dryRun));
+            }
+            case "PATCH" -> {
+                boolean dryRun = dryRun(ex);
+                PatchType patchType = PatchType.fromContentType(ex.header("Content-Type"))
+                        .filter(t -> t != PatchType.APPLY_PATCH)
+                        .orElseThrow(() -> new ApiError.UnsupportedMediaType("the body of the request was in an unknown "
+                                + "format - accepted media types include: application/json-patch+json, "
+                                + "application/merge-patch+json, application/strategic-merge-patch+json"));
+                ex.json(200, scales.patch(type, ns, name, patchType, ex.body(), dryRun));
             }
             default -> throw new ApiError.MethodNotSupported();
         }

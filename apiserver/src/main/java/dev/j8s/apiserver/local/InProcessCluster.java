@@ -236,11 +236,11 @@ public final class InProcessCluster implements Cluster {
 
     /** A checked-exception-free body, so serialization failures surface as {@link ClusterException}s too. */
     @FunctionalInterface
-    private interface Call<T> {
+    interface Call<T> {
         T run() throws Exception;
     }
 
-    private static <T> T call(String action, Call<T> call) {
+    static <T> T call(String action, Call<T> call) {
         try {
             return call.run();
         } catch (ApiError e) {

@@ -85,7 +85,14 @@ final class Schemas {
             Map.entry("ServiceStatus.conditions", new ListMeta("type", "merge", "map", List.of("type"))),
             Map.entry("ServiceAccount.secrets", ListMeta.merge("name")),
             Map.entry("ObjectMeta.ownerReferences", ListMeta.merge("uid")),
+            Map.entry("DeploymentStatus.conditions", ListMeta.merge("type")),
+            Map.entry("ReplicaSetStatus.conditions", ListMeta.merge("type")),
+            Map.entry("DaemonSetStatus.conditions", ListMeta.merge("type")),
+            Map.entry("PodDisruptionBudgetStatus.conditions", new ListMeta("type", "merge", "map", List.of("type"))),
             Map.entry("ObjectMeta.finalizers", new ListMeta("", "merge", "set", List.of())));
+
+    /** Object-valued fields with a patch strategy of their own ({@code patchStrategy:"retainKeys"} in Go). */
+    private static final Map<String, String> OBJECT_PATCH_STRATEGY = Map.of("DeploymentSpec.strategy", "retainKeys");
 
     /** Required properties shown by {@code kubectl explain} as {@code -required-}. */
     private static final Map<String, List<String>> REQUIRED = Map.ofEntries(
@@ -115,7 +122,14 @@ final class Schemas {
             Map.entry("HostAlias", List.of("ip")),
             Map.entry("Sysctl", List.of("name", "value")),
             Map.entry("PodReadinessGate", List.of("conditionType")),
-            Map.entry("TopologySpreadConstraint", List.of("maxSkew", "topologyKey", "whenUnsatisfiable")));
+            Map.entry("TopologySpreadConstraint", List.of("maxSkew", "topologyKey", "whenUnsatisfiable")),
+            Map.entry("DeploymentSpec", List.of("selector", "template")),
+            Map.entry("ReplicaSetSpec", List.of("selector")),
+            Map.entry("DaemonSetSpec", List.of("selector", "template")),
+            Map.entry("ControllerRevision", List.of("revision")),
+            Map.entry("DeploymentCondition", List.of("type", "status")),
+            Map.entry("ReplicaSetCondition", List.of("type", "status")),
+            Map.entry("DaemonSetCondition", List.of("type", "status")));
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
@@ -154,6 +168,9 @@ final class Schemas {
         }
         if (pkg.equals(FABRIC8 + ".runtime")) {
             return "io.k8s.apimachinery.pkg.runtime." + simple;
+        }
+        if (pkg.equals(FABRIC8 + ".apps")) {
+            return "io.k8s.api.apps.v1." + simple; // fabric8 keeps apps/v1 without a version package
         }
         if (pkg.startsWith(FABRIC8 + ".")) {
             return "io.k8s.api." + pkg.substring(FABRIC8.length() + 1) + "." + simple;
@@ -250,7 +267,16 @@ final class Schemas {
                 }
                 yield NODES.objectNode().put("type", "object");
             }
-            case Bean(Class<?> raw, Map<String, JavaType> properties) -> ref(define(raw));
+            case Bean(Class<?> raw, Map<String, JavaType> properties) -> {
+                String strategy = OBJECT_PATCH_STRATEGY.get(owner + "." + property);
+                if (strategy == null) {
+                    yield ref(define(raw));
+                }
+                ObjectNode wrapped = NODES.objectNode();
+                wrapped.putArray("allOf").add(ref(define(raw)));
+                wrapped.put("x-kubernetes-patch-strategy", strategy);
+                yield wrapped;
+            }
         };
         return schema;
     }

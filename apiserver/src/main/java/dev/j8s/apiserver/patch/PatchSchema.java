@@ -72,6 +72,8 @@ final class PatchSchema {
         podSpec(podTemplate, "template.spec.");
         kinds.put("v1/PodTemplate", new PatchSchema(podTemplate));
 
+        // Workloads: the pod template merges as a pod does; status conditions merge by type
+        // (DeploymentStatus, ReplicaSetStatus, DaemonSetStatus, StatefulSetStatus all tag them so).
         Map<String, String> controller = meta();
         podSpec(controller, "spec.template.spec.");
         controller.put("spec.template.metadata.ownerReferences", "uid");
@@ -81,6 +83,9 @@ final class PatchSchema {
         for (String kind : new String[] {"Deployment", "ReplicaSet", "DaemonSet", "StatefulSet"}) {
             kinds.put("apps/v1/" + kind, new PatchSchema(controller));
         }
+        Map<String, String> budget = meta();
+        budget.put("status.conditions", "type");
+        kinds.put("policy/v1/PodDisruptionBudget", new PatchSchema(budget));
         kinds.put("batch/v1/Job", new PatchSchema(controller));
         Map<String, String> cronJob = meta();
         podSpec(cronJob, "spec.jobTemplate.spec.template.spec.");
@@ -89,7 +94,8 @@ final class PatchSchema {
         // Kinds whose lists all lack strategies still merge maps and their metadata lists.
         for (String kind : new String[] {"v1/Secret", "v1/ConfigMap", "v1/Endpoints", "v1/Event",
                 "v1/ResourceQuota", "v1/LimitRange", "v1/PersistentVolumeClaim", "v1/PersistentVolume",
-                "events.k8s.io/v1/Event", "coordination.k8s.io/v1/Lease"}) {
+                "events.k8s.io/v1/Event", "coordination.k8s.io/v1/Lease", "apps/v1/ControllerRevision",
+                "autoscaling/v1/Scale", "policy/v1/Eviction"}) {
             kinds.put(kind, new PatchSchema(meta()));
         }
         return Map.copyOf(kinds);

@@ -56,6 +56,13 @@ record Printers(List<Column> columns, BiFunction<JsonNode, Instant, Row> rows) {
                     Column.string("Request", Descriptions.QUOTA_REQUEST),
                     Column.string("Limit", Descriptions.QUOTA_LIMIT), Column.age()),
                     Printers::resourceQuota);
+            case "apps/deployments" -> new Printers(WorkloadPrinters.DEPLOYMENTS, WorkloadPrinters::deployment);
+            case "apps/replicasets" -> new Printers(WorkloadPrinters.REPLICA_SETS, WorkloadPrinters::replicaSet);
+            case "apps/daemonsets" -> new Printers(WorkloadPrinters.DAEMON_SETS, WorkloadPrinters::daemonSet);
+            case "apps/controllerrevisions" -> new Printers(WorkloadPrinters.CONTROLLER_REVISIONS,
+                    WorkloadPrinters::controllerRevision);
+            case "policy/poddisruptionbudgets" -> new Printers(WorkloadPrinters.POD_DISRUPTION_BUDGETS,
+                    WorkloadPrinters::podDisruptionBudget);
             default -> new Printers(DEFAULT_COLUMNS, Printers::generic);
         };
     }
@@ -85,11 +92,11 @@ record Printers(List<Column> columns, BiFunction<JsonNode, Instant, Row> rows) {
             Column.age(),
             Column.string("Selector", Descriptions.SERVICE_SELECTOR).wide());
 
-    private static String name(JsonNode o) {
+    static String name(JsonNode o) {
         return text(o.path("metadata"), "name");
     }
 
-    private static String age(JsonNode o, Instant now) {
+    static String age(JsonNode o, Instant now) {
         return HumanDuration.since(time(o.path("metadata"), "creationTimestamp"), now);
     }
 

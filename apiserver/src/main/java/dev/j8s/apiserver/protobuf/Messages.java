@@ -4,7 +4,8 @@ import java.util.Map;
 
 /**
  * The field tables of the Kubernetes types we accept as protobuf, transcribed from upstream's
- * {@code k8s.io/api/core/v1/generated.proto}, {@code k8s.io/api/authentication/v1/generated.proto} and
+ * {@code k8s.io/api/core/v1/generated.proto}, {@code k8s.io/api/authentication/v1/generated.proto},
+ * {@code k8s.io/api/apps/v1}, {@code autoscaling/v1} and {@code policy/v1} {@code generated.proto} and
  * {@code k8s.io/apimachinery/pkg/apis/meta/v1/generated.proto}. Only fields j8s serves are listed; the
  * decoder skips the others. Immutable and thread-safe once initialised.
  */
@@ -208,6 +209,62 @@ final class Messages {
     static final MessageType POD = MessageType.named("Pod")
             .message(1, "metadata", OBJECT_META).message(2, "spec", POD_SPEC);
 
+    // ---- apps/v1 (k8s.io/api/apps/v1/generated.proto), autoscaling/v1 Scale, policy/v1 ----
+
+    static final MessageType LABEL_SELECTOR = MessageType.named("LabelSelector")
+            .stringMap(1, "matchLabels")
+            .messages(2, "matchExpressions", MessageType.named("LabelSelectorRequirement")
+                    .string(1, "key").string(2, "operator").strings(3, "values"));
+
+    static final MessageType POD_TEMPLATE_SPEC = MessageType.named("PodTemplateSpec")
+            .message(1, "metadata", OBJECT_META).message(2, "spec", POD_SPEC);
+
+    /** Both are pointers upstream: an explicit 0 is kept (and not defaulted to 25%). */
+    static final MessageType ROLLING_UPDATE = MessageType.named("RollingUpdate")
+            .field(1, "maxUnavailable", MessageType.Scalar.INT_OR_STRING, MessageType.Presence.EXPLICIT)
+            .field(2, "maxSurge", MessageType.Scalar.INT_OR_STRING, MessageType.Presence.EXPLICIT);
+
+    /** Pointer fields (replicas, revisionHistoryLimit, progressDeadlineSeconds) keep an explicit 0. */
+    static final MessageType DEPLOYMENT = MessageType.named("Deployment")
+            .message(1, "metadata", OBJECT_META)
+            .message(2, "spec", MessageType.named("DeploymentSpec")
+                    .optionalInt32(1, "replicas").optionalMessage(2, "selector", LABEL_SELECTOR)
+                    .message(3, "template", POD_TEMPLATE_SPEC)
+                    .message(4, "strategy", MessageType.named("DeploymentStrategy")
+                            .string(1, "type").optionalMessage(2, "rollingUpdate", ROLLING_UPDATE))
+                    .int32(5, "minReadySeconds").optionalInt32(6, "revisionHistoryLimit").bool(7, "paused")
+                    .optionalInt32(9, "progressDeadlineSeconds"));
+
+    static final MessageType REPLICA_SET = MessageType.named("ReplicaSet")
+            .message(1, "metadata", OBJECT_META)
+            .message(2, "spec", MessageType.named("ReplicaSetSpec")
+                    .optionalInt32(1, "replicas").optionalMessage(2, "selector", LABEL_SELECTOR)
+                    .message(3, "template", POD_TEMPLATE_SPEC).int32(4, "minReadySeconds"));
+
+    static final MessageType DAEMON_SET = MessageType.named("DaemonSet")
+            .message(1, "metadata", OBJECT_META)
+            .message(2, "spec", MessageType.named("DaemonSetSpec")
+                    .optionalMessage(1, "selector", LABEL_SELECTOR).message(2, "template", POD_TEMPLATE_SPEC)
+                    .message(3, "updateStrategy", MessageType.named("DaemonSetUpdateStrategy")
+                            .string(1, "type").optionalMessage(2, "rollingUpdate", ROLLING_UPDATE))
+                    .int32(4, "minReadySeconds").optionalInt32(6, "revisionHistoryLimit"));
+
+    static final MessageType SCALE = MessageType.named("Scale")
+            .message(1, "metadata", OBJECT_META)
+            .message(2, "spec", MessageType.named("ScaleSpec").int32(1, "replicas"))
+            .message(3, "status", MessageType.named("ScaleStatus").int32(1, "replicas").string(2, "selector"));
+
+    static final MessageType POD_DISRUPTION_BUDGET = MessageType.named("PodDisruptionBudget")
+            .message(1, "metadata", OBJECT_META)
+            .message(2, "spec", MessageType.named("PodDisruptionBudgetSpec")
+                    .field(1, "minAvailable", MessageType.Scalar.INT_OR_STRING, MessageType.Presence.EXPLICIT)
+                    .optionalMessage(2, "selector", LABEL_SELECTOR)
+                    .field(3, "maxUnavailable", MessageType.Scalar.INT_OR_STRING, MessageType.Presence.EXPLICIT)
+                    .optionalString(4, "unhealthyPodEvictionPolicy"));
+
+    static final MessageType EVICTION = MessageType.named("Eviction")
+            .message(1, "metadata", OBJECT_META).optionalMessage(2, "deleteOptions", DELETE_OPTIONS);
+
     // ---- authentication/v1 ----
 
     static final MessageType TOKEN_REQUEST = MessageType.named("TokenRequest")
@@ -221,14 +278,20 @@ final class Messages {
                     .string(1, "token").time(2, "expirationTimestamp"));
 
     /** The table for each accepted {@code apiVersion/kind} of the envelope's typeMeta. */
-    static final Map<String, MessageType> BY_TYPE = Map.of(
-            "v1/Secret", SECRET,
-            "v1/ConfigMap", CONFIG_MAP,
-            "v1/ServiceAccount", SERVICE_ACCOUNT,
-            "v1/Namespace", NAMESPACE,
-            "v1/Service", SERVICE,
-            "v1/Pod", POD,
-            "v1/DeleteOptions", DELETE_OPTIONS,
-            "meta.k8s.io/v1/DeleteOptions", DELETE_OPTIONS,
-            "authentication.k8s.io/v1/TokenRequest", TOKEN_REQUEST);
+    static final Map<String, MessageType> BY_TYPE = Map.ofEntries(
+            Map.entry("v1/Secret", SECRET),
+            Map.entry("v1/ConfigMap", CONFIG_MAP),
+            Map.entry("v1/ServiceAccount", SERVICE_ACCOUNT),
+            Map.entry("v1/Namespace", NAMESPACE),
+            Map.entry("v1/Service", SERVICE),
+            Map.entry("v1/Pod", POD),
+            Map.entry("v1/DeleteOptions", DELETE_OPTIONS),
+            Map.entry("meta.k8s.io/v1/DeleteOptions", DELETE_OPTIONS),
+            Map.entry("authentication.k8s.io/v1/TokenRequest", TOKEN_REQUEST),
+            Map.entry("apps/v1/Deployment", DEPLOYMENT),
+            Map.entry("apps/v1/ReplicaSet", REPLICA_SET),
+            Map.entry("apps/v1/DaemonSet", DAEMON_SET),
+            Map.entry("autoscaling/v1/Scale", SCALE),
+            Map.entry("policy/v1/PodDisruptionBudget", POD_DISRUPTION_BUDGET),
+            Map.entry("policy/v1/Eviction", EVICTION));
 }

@@ -11,7 +11,12 @@ import io.fabric8.kubernetes.api.model.ResourceQuota;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.apps.ControllerRevision;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -27,6 +32,10 @@ public final class Resources {
     private static final List<String> STATUS_VERBS = List.of("get", "patch", "update");
     /** Upstream serves the proxy subresources for every HTTP method but CONNECT. */
     private static final List<String> PROXY_VERBS = List.of("create", "delete", "get", "patch", "update");
+
+    /** {@code /scale} of deployments and replicasets: an autoscaling/v1 Scale. */
+    private static final ResourceType.Subresource SCALE =
+            new ResourceType.Subresource("scale", "autoscaling", "v1", "Scale", STATUS_VERBS);
 
     private final List<ResourceType> types;
     private final Map<String, ResourceType> byGroupPlural;
@@ -57,7 +66,8 @@ public final class Resources {
                                         List.of("create", "get")),
                                 new ResourceType.Subresource("portforward", "", "v1", "PodPortForwardOptions",
                                         List.of("create", "get")),
-                                new ResourceType.Subresource("proxy", "", "v1", "PodProxyOptions", PROXY_VERBS)),
+                                new ResourceType.Subresource("proxy", "", "v1", "PodProxyOptions", PROXY_VERBS),
+                                new ResourceType.Subresource("eviction", "policy", "v1", "Eviction", List.of("create"))),
                         Pod.class,
                         Set.of("spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName",
                                 "spec.hostNetwork", "status.phase", "status.podIP", "status.podIPs",
@@ -95,7 +105,26 @@ public final class Resources {
                                 "regarding.uid", "regarding.apiVersion", "regarding.resourceVersion",
                                 "regarding.fieldPath", "reportingController", "deprecatedSource.component")),
                 new ResourceType("coordination.k8s.io", "v1", "Lease", "leases", "lease", true,
-                        List.of(), List.of(), ALL_VERBS, List.of(), Lease.class, Set.of())));
+                        List.of(), List.of(), ALL_VERBS, List.of(), Lease.class, Set.of()),
+                new ResourceType("apps", "v1", "Deployment", "deployments", "deployment", true,
+                        List.of("deploy"), List.of("all"), ALL_VERBS,
+                        List.of(appsStatus("Deployment"), SCALE), Deployment.class, Set.of()),
+                new ResourceType("apps", "v1", "ReplicaSet", "replicasets", "replicaset", true,
+                        List.of("rs"), List.of("all"), ALL_VERBS,
+                        List.of(appsStatus("ReplicaSet"), SCALE), ReplicaSet.class, Set.of()),
+                new ResourceType("apps", "v1", "DaemonSet", "daemonsets", "daemonset", true,
+                        List.of("ds"), List.of("all"), ALL_VERBS,
+                        List.of(appsStatus("DaemonSet")), DaemonSet.class, Set.of()),
+                new ResourceType("apps", "v1", "ControllerRevision", "controllerrevisions", "controllerrevision", true,
+                        List.of(), List.of(), ALL_VERBS, List.of(), ControllerRevision.class, Set.of()),
+                new ResourceType("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", "poddisruptionbudget",
+                        true, List.of("pdb"), List.of(), ALL_VERBS,
+                        List.of(new ResourceType.Subresource("status", "policy", "v1", "PodDisruptionBudget", STATUS_VERBS)),
+                        PodDisruptionBudget.class, Set.of())));
+    }
+
+    private static ResourceType.Subresource appsStatus(String kind) {
+        return new ResourceType.Subresource("status", "apps", "v1", kind, STATUS_VERBS);
     }
 
     public List<ResourceType> all() {

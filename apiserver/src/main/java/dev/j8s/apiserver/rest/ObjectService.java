@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.j8s.apiserver.admission.Admission;
+import dev.j8s.apiserver.admission.AdmissionOptions;
+import dev.j8s.apiserver.admission.ServiceIpAllocator;
 import dev.j8s.apiserver.errors.ApiError;
 import dev.j8s.apiserver.json.Json;
 import dev.j8s.apiserver.patch.PatchType;
@@ -22,6 +24,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -35,6 +38,9 @@ import java.util.UUID;
 public final class ObjectService {
 
     private static final int MAX_CONFLICT_RETRIES = 8;
+    /** The garbage collector's finalizers (metav1.FinalizerOrphanDependents, FinalizerDeleteDependents). */
+    public static final String ORPHAN_FINALIZER = "orphan";
+    public static final String FOREGROUND_FINALIZER = "foregroundDeletion";
     private static final String ALNUM = "bcdfghjklmnpqrstvwxz2456789";
 
     private final Store store;
@@ -48,6 +54,32 @@ public final class ObjectService {
         this.resources = resources;
         this.admission = admission;
         this.clock = clock;
+    }
+
+    /**
+     * The verbs over {@code store} with the admission a server runs (its lookups read the same store): what
+     * {@code ApiServer} serves and what tests of the layers above use without HTTP.
+     */
+    public static ObjectService over(Store store, Resources resources, ServiceIpAllocator ips, Set<String> plugins,
+                                     Clock clock) {
+        return over(store, resources, ips, plugins, AdmissionOptions.DEFAULT, clock);
+    }
+
+    /** As {@link #over(Store, Resources, ServiceIpAllocator, Set, Clock)}, with the admission plugins' options. */
+    public static ObjectService over(Store store, Resources resources, ServiceIpAllocator ips, Set<String> plugins,
+                                     AdmissionOptions options, Clock clock) {
+        Admission admission = new Admission(new Admission.Lookup() {
+            @Override
+            public Optional<ObjectNode> get(String resource, String namespace, String name) {
+                return store.get(resource, namespace, name);
+            }
+
+            @Override
+            public List<ObjectNode> list(String resource, String namespace) {
+                return store.list(resource, namespace).items();
+            }
+        }, ips, plugins, options);
+        return new ObjectService(store, resources, admission, clock);
     }
 
     public Store store() {
@@ -306,6 +338,13 @@ public final class ObjectService {
     /** The outcome of a delete: the object still present (graceful) or gone. */
     public record Deleted(ObjectNode object, boolean gone) {}
 
+    /**
+     * DELETE, as upstream's generic store: the garbage collector's finalizers follow the propagation policy
+     * ({@code Foreground} adds {@code foregroundDeletion}, {@code Orphan} adds {@code orphan}, {@code Background}
+     * removes both, no policy keeps what the object has); an object with finalizers left, or a pod bound to a node
+     * with a running kubelet and a grace period, is only marked ({@code deletionTimestamp}) and returned; anything
+     * else is removed at once.
+     */
     public Deleted delete(ResourceType type, String namespace, String name, DeleteOptions options) {
         ResourceType st = storageType(type);
         String key = st.storageKey();
@@ -313,12 +352,10 @@ public final class ObjectService {
         ObjectNode current = store.get(key, nsKey, name)
                 .orElseThrow(() -> new ApiError.NotFound(type.qualifiedResource(), name));
         checkPreconditions(type, name, current, options);
-        if (options.dryRun()) {
-            return new Deleted(toServed(type, current), !hasPendingDeletion(st, current, options));
-        }
-        JsonNode meta = current.path("metadata");
-        boolean hasFinalizers = meta.path("finalizers").size() > 0;
         if (st.kind().equals("Namespace")) {
+            if (options.dryRun()) {
+                return new Deleted(toServed(type, current), false);
+            }
             ObjectNode terminating = store.guaranteedUpdate(key, "", name, ns -> {
                 ObjectNode m = Json.child(ns, "metadata");
                 if (!m.hasNonNull("deletionTimestamp")) {
@@ -330,46 +367,81 @@ public final class ObjectService {
             });
             return new Deleted(toServed(type, terminating), false);
         }
-        if (st.kind().equals("Pod")) {
-            long grace = graceFor(current, options);
-            boolean bound = !Json.text(current, "spec.nodeName").isEmpty();
-            boolean terminal = isTerminal(current);
-            if (grace > 0 && bound && !terminal && kubeletAlive(Json.text(current, "spec.nodeName"))) {
-                ObjectNode updated = store.guaranteedUpdate(key, nsKey, name, pod -> {
-                    ObjectNode m = Json.child(pod, "metadata");
-                    long existing = m.path("deletionGracePeriodSeconds").asLong(Long.MAX_VALUE);
-                    if (m.hasNonNull("deletionTimestamp") && existing <= grace) {
-                        return pod;
-                    }
-                    m.put("deletionTimestamp", timestamp(clock.instant().plusSeconds(grace)));
-                    m.put("deletionGracePeriodSeconds", grace);
-                    return pod;
-                });
-                return new Deleted(toServed(type, updated), false);
-            }
+        boolean graceful = st.kind().equals("Pod") && gracefulPodDeletion(current, options);
+        List<String> finalizers = finalizersAfterDelete(current, options.propagationPolicy());
+        boolean finalizersChange = !finalizers.equals(strings(current.path("metadata").path("finalizers")));
+        if (options.dryRun()) {
+            return new Deleted(toServed(type, current), !graceful && finalizers.isEmpty());
         }
-        if (hasFinalizers) {
+        if (graceful || !finalizers.isEmpty() || finalizersChange) {
+            long grace = graceFor(current, options);
             ObjectNode updated = store.guaranteedUpdate(key, nsKey, name, o -> {
                 ObjectNode m = Json.child(o, "metadata");
-                if (!m.hasNonNull("deletionTimestamp")) {
-                    m.put("deletionTimestamp", now());
+                List<String> next = finalizersAfterDelete(o, options.propagationPolicy());
+                if (next.isEmpty()) {
+                    m.remove("finalizers");
+                } else {
+                    ArrayNode array = m.putArray("finalizers");
+                    next.forEach(array::add);
+                }
+                if (graceful) {
+                    long existing = m.path("deletionGracePeriodSeconds").asLong(Long.MAX_VALUE);
+                    if (!m.hasNonNull("deletionTimestamp") || grace < existing) {
+                        m.put("deletionTimestamp", timestamp(clock.instant().plusSeconds(grace)));
+                        m.put("deletionGracePeriodSeconds", grace);
+                    }
+                } else if (!next.isEmpty()) {
+                    // markAsDeleting: nothing left to wait for but the finalizers
+                    if (!m.hasNonNull("deletionTimestamp")) {
+                        m.put("deletionTimestamp", now());
+                    }
                     m.put("deletionGracePeriodSeconds", 0);
                 }
                 return o;
             });
-            return new Deleted(toServed(type, updated), false);
+            if (graceful || updated.path("metadata").path("finalizers").size() > 0) {
+                return new Deleted(toServed(type, updated), false);
+            }
+            current = updated;
         }
-        ObjectNode last = store.delete(key, nsKey, name, options.uid(), options.resourceVersion());
+        ObjectNode last = store.delete(key, nsKey, name, Json.text(current, "metadata.uid"), "");
         return new Deleted(toServed(type, last), true);
     }
 
-    private boolean hasPendingDeletion(ResourceType st, ObjectNode current, DeleteOptions options) {
-        if (st.kind().equals("Namespace") || current.path("metadata").path("finalizers").size() > 0) {
-            return true;
+    /**
+     * The finalizers an object has once deleted with {@code propagationPolicy} (upstream's
+     * deletionFinalizersForGarbageCollection): the GC's two are replaced by the one the policy asks for; without a
+     * policy the object keeps what it has (the default of every resource served here is Background).
+     */
+    static List<String> finalizersAfterDelete(ObjectNode object, String propagationPolicy) {
+        List<String> current = strings(object.path("metadata").path("finalizers"));
+        if (propagationPolicy.isEmpty()) {
+            return current;
         }
-        return st.kind().equals("Pod") && graceFor(current, options) > 0
-                && !Json.text(current, "spec.nodeName").isEmpty() && !isTerminal(current)
-                && kubeletAlive(Json.text(current, "spec.nodeName"));
+        List<String> next = new ArrayList<>();
+        for (String f : current) {
+            if (!f.equals(ORPHAN_FINALIZER) && !f.equals(FOREGROUND_FINALIZER)) {
+                next.add(f);
+            }
+        }
+        switch (propagationPolicy) {
+            case "Orphan" -> next.add(ORPHAN_FINALIZER);
+            case "Foreground" -> next.add(FOREGROUND_FINALIZER);
+            default -> { }
+        }
+        return next;
+    }
+
+    private static List<String> strings(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+
+    /** A pod whose deletion waits for its kubelet: bound to a node with a live kubelet, not terminal, grace > 0. */
+    private boolean gracefulPodDeletion(ObjectNode pod, DeleteOptions options) {
+        return graceFor(pod, options) > 0 && !Json.text(pod, "spec.nodeName").isEmpty() && !isTerminal(pod)
+                && kubeletAlive(Json.text(pod, "spec.nodeName"));
     }
 
     private static boolean isTerminal(ObjectNode pod) {

@@ -71,6 +71,49 @@ public record LabelSelector(List<Requirement> requirements) {
         }
     }
 
+    /**
+     * The selector of a {@code metav1.LabelSelector} object ({@code matchLabels} as equality requirements,
+     * {@code matchExpressions} as set requirements), as upstream's LabelSelectorAsSelector; an empty object
+     * selects everything. Operators other than In, NotIn, Exists and DoesNotExist are a 400.
+     */
+    public static LabelSelector fromObject(JsonNode selector) {
+        List<Requirement> requirements = new ArrayList<>();
+        selector.path("matchLabels").properties().forEach(e ->
+                requirements.add(new Requirement(e.getKey(), Operator.EQUALS, List.of(e.getValue().asText("")))));
+        for (JsonNode e : selector.path("matchExpressions")) {
+            TreeSet<String> values = new TreeSet<>();
+            e.path("values").forEach(v -> values.add(v.asText("")));
+            Operator op = switch (e.path("operator").asText("")) {
+                case "In" -> Operator.IN;
+                case "NotIn" -> Operator.NOT_IN;
+                case "Exists" -> Operator.EXISTS;
+                case "DoesNotExist" -> Operator.DOES_NOT_EXIST;
+                default -> throw new ApiError.BadRequest("\"" + e.path("operator").asText("") + "\" is not a valid label selector operator");
+            };
+            requirements.add(new Requirement(e.path("key").asText(""), op, List.copyOf(values)));
+        }
+        requirements.sort(Comparator.comparing(Requirement::key));
+        return new LabelSelector(requirements);
+    }
+
+    /** The selector in its query-string form, requirements sorted by key ({@code app=web,tier in (a,b)}). */
+    public String format() {
+        List<String> parts = new ArrayList<>();
+        for (Requirement r : requirements) {
+            parts.add(switch (r.operator()) {
+                case EQUALS -> r.key() + "=" + r.values().getFirst();
+                case NOT_EQUALS -> r.key() + "!=" + r.values().getFirst();
+                case IN -> r.key() + " in (" + String.join(",", r.values()) + ")";
+                case NOT_IN -> r.key() + " notin (" + String.join(",", r.values()) + ")";
+                case EXISTS -> r.key();
+                case DOES_NOT_EXIST -> "!" + r.key();
+                case GREATER_THAN -> r.key() + ">" + r.values().getFirst();
+                case LESS_THAN -> r.key() + "<" + r.values().getFirst();
+            });
+        }
+        return String.join(",", parts);
+    }
+
     /** Whether the labels (the {@code metadata.labels} object, possibly missing) satisfy every requirement. */
     public boolean matches(JsonNode labels) {
         for (Requirement r : requirements) {

@@ -3,7 +3,6 @@ package dev.j8s.apiserver.controllers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.j8s.apiserver.admission.Admission;
 import dev.j8s.apiserver.admission.ServiceIpAllocator;
 import dev.j8s.apiserver.json.Json;
 import dev.j8s.apiserver.registry.Resources;
@@ -15,7 +14,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -36,18 +34,8 @@ class ControllersTest {
     @BeforeEach
     void setUp() {
         store = SqliteStore.open(dir.resolve("state.db"));
-        Admission admission = new Admission(new Admission.Lookup() {
-            @Override
-            public Optional<ObjectNode> get(String resource, String namespace, String name) {
-                return store.get(resource, namespace, name);
-            }
-
-            @Override
-            public List<ObjectNode> list(String resource, String namespace) {
-                return store.list(resource, namespace).items();
-            }
-        }, new ServiceIpAllocator("10.96.0.0/12"), Set.of());
-        objects = new ObjectService(store, Resources.builtin(), admission, Clock.fixed(T0, ZoneOffset.UTC));
+        objects = ObjectService.over(store, Resources.builtin(), new ServiceIpAllocator("10.96.0.0/12"), Set.of(),
+                Clock.fixed(T0, ZoneOffset.UTC));
         controllers = new Controllers(objects, "node1", "10.96.0.1", 6443);
         controllers.bootstrap();
     }

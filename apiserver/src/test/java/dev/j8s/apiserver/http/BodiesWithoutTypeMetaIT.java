@@ -25,6 +25,9 @@ class BodiesWithoutTypeMetaIT {
 
     private static final String TOKEN = "typemeta-token-0123456789";
 
+    private static final String SELECTED_TEMPLATE = "'selector':{'matchLabels':{'app':'tm'}},'template':{'metadata':"
+            + "{'labels':{'app':'tm'}},'spec':{'containers':[{'name':'c','image':'busybox'}]}}";
+
     /** A valid object of each served resource, without apiVersion and kind; every resource must have one. */
     private static final Map<String, String> BODIES = Map.ofEntries(
             Map.entry("namespaces", "{'metadata':{'name':'tm-ns'}}"),
@@ -44,7 +47,13 @@ class BodiesWithoutTypeMetaIT {
             Map.entry("events.events.k8s.io", "{'metadata':{'name':'tm-v1'},'eventTime':'2025-01-01T00:00:00.000000Z',"
                     + "'reportingController':'example.com/tester','reportingInstance':'i','action':'Test','reason':'Tested',"
                     + "'regarding':{'kind':'Pod','name':'tm','namespace':'default'},'type':'Normal'}"),
-            Map.entry("leases.coordination.k8s.io", "{'metadata':{'name':'tm'},'spec':{'holderIdentity':'a'}}"));
+            Map.entry("leases.coordination.k8s.io", "{'metadata':{'name':'tm'},'spec':{'holderIdentity':'a'}}"),
+            Map.entry("deployments.apps", "{'metadata':{'name':'tm'},'spec':{" + SELECTED_TEMPLATE + "}}"),
+            Map.entry("replicasets.apps", "{'metadata':{'name':'tm'},'spec':{" + SELECTED_TEMPLATE + "}}"),
+            Map.entry("daemonsets.apps", "{'metadata':{'name':'tm'},'spec':{" + SELECTED_TEMPLATE + "}}"),
+            Map.entry("controllerrevisions.apps", "{'metadata':{'name':'tm'},'data':{},'revision':1}"),
+            Map.entry("poddisruptionbudgets.policy", "{'metadata':{'name':'tm'},'spec':{'minAvailable':1,"
+                    + "'selector':{'matchLabels':{'app':'tm'}}}}"));
 
     @RegisterExtension
     static final TlsApiServerExtension SERVER = new TlsApiServerExtension(TOKEN);
@@ -109,6 +118,33 @@ class BodiesWithoutTypeMetaIT {
         assertThat(binding.statusCode()).as(binding.body()).isEqualTo(201);
         assertThat(Json.MAPPER.readTree(call("GET", pods + "/bound", null, null).body()).at("/spec/nodeName").asText())
                 .isEqualTo("node1");
+    }
+
+    @Test
+    void scaleAndEvictionBodiesWithoutKindAreTheirSubresourcesKinds() throws Exception {
+        String deployments = "/apis/apps/v1/namespaces/default/deployments";
+        call("POST", deployments, "application/json", "{\"metadata\":{\"name\":\"scaled\"},\"spec\":{"
+                + SELECTED_TEMPLATE.replace('\'', '"') + "}}");
+        String pods = "/api/v1/namespaces/default/pods";
+        call("POST", pods, "application/json", "{\"metadata\":{\"name\":\"evicted\"},\"spec\":{"
+                + "\"schedulerName\":\"tester\",\"containers\":[{\"name\":\"c\",\"image\":\"busybox\"}]}}");
+
+        HttpResponse<String> scale = call("PUT", deployments + "/scaled/scale", "application/json",
+                "{\"metadata\":{\"name\":\"scaled\"},\"spec\":{\"replicas\":3}}");
+        HttpResponse<String> wrongKind = call("PUT", deployments + "/scaled/scale", "application/json",
+                "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"scaled\"}}");
+        HttpResponse<String> eviction = call("POST", pods + "/evicted/eviction", "application/json",
+                "{\"metadata\":{\"name\":\"evicted\"}}");
+
+        assertThat(scale.statusCode()).as(scale.body()).isEqualTo(200);
+        assertThat(Json.MAPPER.readTree(scale.body()).get("kind").asText()).isEqualTo("Scale");
+        assertThat(Json.MAPPER.readTree(call("GET", deployments + "/scaled", null, null).body()).at("/spec/replicas")
+                .asInt()).isEqualTo(3);
+        assertThat(wrongKind.statusCode()).isEqualTo(400);
+        assertThat(message(wrongKind)).isEqualTo("Deployment in version \"v1\" cannot be handled as a Scale: converting "
+                + "(v1.Deployment) to (autoscaling.Scale): unknown conversion");
+        assertThat(eviction.statusCode()).as(eviction.body()).isEqualTo(201);
+        assertThat(call("GET", pods + "/evicted", null, null).statusCode()).isEqualTo(404);
     }
 
     @Test

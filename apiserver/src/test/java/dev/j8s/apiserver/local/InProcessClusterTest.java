@@ -8,7 +8,6 @@ import dev.j8s.api.Cluster;
 import dev.j8s.api.ClusterException;
 import dev.j8s.api.PodEvent;
 import dev.j8s.api.PodSource;
-import dev.j8s.apiserver.admission.Admission;
 import dev.j8s.apiserver.admission.ServiceIpAllocator;
 import dev.j8s.apiserver.controllers.Controllers;
 import dev.j8s.apiserver.errors.ApiError;
@@ -41,7 +40,6 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -64,18 +62,8 @@ class InProcessClusterTest {
 
     private void start(int retainedRevisions) {
         store = SqliteStore.open(dir.resolve("state.db"), retainedRevisions);
-        Admission admission = new Admission(new Admission.Lookup() {
-            @Override
-            public Optional<ObjectNode> get(String resource, String namespace, String name) {
-                return store.get(resource, namespace, name);
-            }
-
-            @Override
-            public List<ObjectNode> list(String resource, String namespace) {
-                return store.list(resource, namespace).items();
-            }
-        }, new ServiceIpAllocator("10.96.0.0/12"), Set.of());
-        objects = new ObjectService(store, Resources.builtin(), admission, Clock.systemUTC());
+        objects = ObjectService.over(store, Resources.builtin(), new ServiceIpAllocator("10.96.0.0/12"), Set.of(),
+                Clock.systemUTC());
         try (Controllers controllers = new Controllers(objects, "node1", "10.96.0.1", 6443)) {
             controllers.bootstrap(); // namespaces and their default service accounts
         }

@@ -176,7 +176,7 @@ class KubernetesProtobufTest {
 
     @Test
     void unknownKindIsAnUnsupportedMediaType() {
-        byte[] body = ProtoWriter.envelope("apps/v1", "Deployment", ProtoWriter.message());
+        byte[] body = ProtoWriter.envelope("batch/v1", "Job", ProtoWriter.message());
 
         assertThatThrownBy(() -> KubernetesProtobuf.decode(body))
                 .isInstanceOfSatisfying(ApiError.UnsupportedMediaType.class, e -> assertThat(e.code()).isEqualTo(415))
@@ -311,5 +311,45 @@ class KubernetesProtobufTest {
             assertThat(in).as("test resource /protobuf/" + name).isNotNull();
             return in.readAllBytes();
         }
+    }
+
+    @Test
+    void aDeploymentAsKubectlCreateDeploymentSendsItKeepsAnExplicitZeroAndDropsEmptyMessages() throws Exception {
+        ProtoWriter labels = ProtoWriter.message().string(1, "app").string(2, "web");
+        byte[] body = ProtoWriter.envelope("apps/v1", "Deployment", ProtoWriter.message()
+                .message(1, ProtoWriter.message().string(1, "web").message(11, labels))
+                .message(2, ProtoWriter.message()
+                        .varint(1, 0)
+                        .message(2, ProtoWriter.message().message(1, labels))
+                        .message(3, ProtoWriter.message()
+                                .message(1, ProtoWriter.message().message(11, labels))
+                                .message(2, ProtoWriter.message().message(2, ProtoWriter.message()
+                                        .string(1, "nginx").string(2, "nginx:1.25").message(8, ProtoWriter.message()))))
+                        .message(4, ProtoWriter.message().message(2, ProtoWriter.message()
+                                .message(1, ProtoWriter.message().varint(1, 0).varint(2, 0))))
+                        .varint(7, 0))
+                .message(3, ProtoWriter.message()));
+
+        assertThat(KubernetesProtobuf.decode(body)).isEqualTo(Json.MAPPER.readTree("""
+                {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","labels":{"app":"web"}},
+                 "spec":{"replicas":0,"selector":{"matchLabels":{"app":"web"}},
+                  "template":{"metadata":{"labels":{"app":"web"}},
+                   "spec":{"containers":[{"name":"nginx","image":"nginx:1.25"}]}},
+                  "strategy":{"rollingUpdate":{"maxUnavailable":0}}}}
+                """));
+    }
+
+    @Test
+    void aScaleBodyDecodes() throws Exception {
+        byte[] body = ProtoWriter.envelope("autoscaling/v1", "Scale", ProtoWriter.message()
+                .message(1, ProtoWriter.message().string(1, "web").string(3, "default").string(6, "42"))
+                .message(2, ProtoWriter.message().varint(1, 5))
+                .message(3, ProtoWriter.message().varint(1, 3).string(2, "app=web")));
+
+        assertThat(KubernetesProtobuf.decode(body)).isEqualTo(Json.MAPPER.readTree("""
+                {"apiVersion":"autoscaling/v1","kind":"Scale",
+                 "metadata":{"name":"web","namespace":"default","resourceVersion":"42"},
+                 "spec":{"replicas":5},"status":{"replicas":3,"selector":"app=web"}}
+                """));
     }
 }

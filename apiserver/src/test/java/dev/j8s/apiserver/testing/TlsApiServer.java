@@ -77,4 +77,27 @@ public final class TlsApiServer {
     return ApiServer.start(new ApiServerConfig(new InetSocketAddress("127.0.0.1", 0), dir.resolve("state.db"),
         keystore, "changeit", token, "node1", "10.96.0.0/12", Set.of(), limits));
   }
+
+  /** A kubeconfig for {@code server} with {@code token}, trusting any certificate (the key above is throw-away). */
+  public static String kubeconfig(ApiServer server, String token) {
+    return """
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: j8s
+          cluster:
+            server: https://127.0.0.1:%d
+            insecure-skip-tls-verify: true
+        users:
+        - name: client
+          user:
+            token: %s
+        contexts:
+        - name: j8s
+          context:
+            cluster: j8s
+            user: client
+        current-context: j8s
+        """.formatted(server.port(), token);
+  }
 }

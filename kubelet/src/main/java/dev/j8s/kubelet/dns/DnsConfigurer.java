@@ -66,6 +66,9 @@ public final class DnsConfigurer {
     public PodSandboxConfig.DnsConfig podDns(Pod pod) {
         String policy = pod.getSpec().getDnsPolicy() == null || pod.getSpec().getDnsPolicy().isEmpty()
                 ? "ClusterFirst" : pod.getSpec().getDnsPolicy();
+        if (policy.equals("ClusterFirst") && Boolean.TRUE.equals(pod.getSpec().getHostNetwork())) {
+            policy = "Default"; // upstream: a pod on the host's network falls back to the host's resolvers
+        }
         List<String> servers = new ArrayList<>();
         List<String> searches = new ArrayList<>();
         Map<String, String> options = new LinkedHashMap<>();

@@ -64,11 +64,6 @@ public enum EventReason {
     FAILED_MOUNT_ON_FILESYSTEM_MISMATCH("FailedMountOnFilesystemMismatch"),
     FAILED_PREPARE_DYNAMIC_RESOURCES("FailedPrepareDynamicResources"),
     POSSIBLE_MEMORY_BACKED_VOLUMES_ON_DISK("PossibleMemoryBackedVolumesOnDisk"),
-    /**
-     * j8s's own: a disk-backed emptyDir has a {@code sizeLimit}, which upstream's eviction manager enforces and
-     * j8s does not yet.
-     */
-    SIZE_LIMIT_NOT_ENFORCED("SizeLimitNotEnforced"),
     CGROUP_V1("CgroupV1"),
 
     // Image manager event reasons.
@@ -81,6 +76,18 @@ public enum EventReason {
 
     // Pod worker event reasons.
     FAILED_SYNC("FailedSync"),
+
+    // Pod admission (upstream pkg/kubelet/sysctl's ForbiddenReason).
+    SYSCTL_FORBIDDEN("SysctlForbidden"),
+
+    // Eviction (upstream pkg/kubelet/eviction's Reason) and the node conditions it raises (nodestatus setters).
+    EVICTED("Evicted"),
+    NODE_HAS_SUFFICIENT_MEMORY("NodeHasSufficientMemory"),
+    NODE_HAS_INSUFFICIENT_MEMORY("NodeHasInsufficientMemory"),
+    NODE_HAS_NO_DISK_PRESSURE("NodeHasNoDiskPressure"),
+    NODE_HAS_DISK_PRESSURE("NodeHasDiskPressure"),
+    NODE_HAS_SUFFICIENT_PID("NodeHasSufficientPID"),
+    NODE_HAS_INSUFFICIENT_PID("NodeHasInsufficientPID"),
 
     // Config event reasons.
     FAILED_VALIDATION("FailedValidation"),

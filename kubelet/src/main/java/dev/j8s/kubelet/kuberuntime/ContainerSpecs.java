@@ -153,6 +153,64 @@ public final class ContainerSpecs {
                 Boolean.TRUE.equals(c.getTty()));
     }
 
+    /**
+     * The container's privileges as upstream's kubelet hands them to the CRI ({@code determineEffectiveSecurityContext}
+     * and {@code convertToRuntimeSecurityContext}): {@code privileged} and {@code capabilities} of the container;
+     * no_new_privs only when the container says {@code allowPrivilegeEscalation: false}; the container's
+     * {@code seccompProfile}, else the pod's, else {@code RuntimeDefault} when the node defaults to it
+     * ({@code --seccomp-default}) and {@code Unconfined} otherwise; a {@code Localhost} profile is a file under the
+     * node's seccomp profile root; an AppArmor {@code Localhost} profile by its name (admission refuses the others).
+     */
+    public static ContainerConfig.Security security(Pod pod, Container c, SeccompSettings seccomp) {
+        SecurityContext sc = c.getSecurityContext();
+        PodSecurityContext psc = pod.getSpec().getSecurityContext();
+        boolean privileged = sc != null && Boolean.TRUE.equals(sc.getPrivileged());
+        List<String> add = sc != null && sc.getCapabilities() != null && sc.getCapabilities().getAdd() != null
+                ? sc.getCapabilities().getAdd() : List.of();
+        List<String> drop = sc != null && sc.getCapabilities() != null && sc.getCapabilities().getDrop() != null
+                ? sc.getCapabilities().getDrop() : List.of();
+        boolean noNewPrivileges = sc != null && Boolean.FALSE.equals(sc.getAllowPrivilegeEscalation());
+        io.fabric8.kubernetes.api.model.SeccompProfile profile = sc != null && sc.getSeccompProfile() != null
+                ? sc.getSeccompProfile() : psc != null ? psc.getSeccompProfile() : null;
+        ContainerConfig.Seccomp filter;
+        String type = profile == null || profile.getType() == null ? "" : profile.getType();
+        switch (type) {
+            case "RuntimeDefault" -> filter = new ContainerConfig.Seccomp.RuntimeDefault();
+            case "Unconfined" -> filter = new ContainerConfig.Seccomp.Unconfined();
+            case "Localhost" -> {
+                String name = profile.getLocalhostProfile() == null ? "" : profile.getLocalhostProfile();
+                java.nio.file.Path file = seccomp.profileRoot().resolve(name).normalize();
+                if (name.isEmpty() || !file.startsWith(seccomp.profileRoot())) {
+                    throw new ConfigException("localhostProfile " + name + " must be a relative path under "
+                            + seccomp.profileRoot());
+                }
+                filter = new ContainerConfig.Seccomp.Localhost(file);
+            }
+            default -> filter = seccomp.runtimeDefault() ? new ContainerConfig.Seccomp.RuntimeDefault()
+                    : new ContainerConfig.Seccomp.Unconfined();
+        }
+        io.fabric8.kubernetes.api.model.AppArmorProfile apparmor = sc != null && sc.getAppArmorProfile() != null
+                ? sc.getAppArmorProfile() : psc != null ? psc.getAppArmorProfile() : null;
+        Optional<String> apparmorProfile = apparmor != null && "Localhost".equals(apparmor.getType())
+                ? Optional.ofNullable(apparmor.getLocalhostProfile()) : Optional.empty();
+        return new ContainerConfig.Security(privileged, add, drop, noNewPrivileges, filter, apparmorProfile);
+    }
+
+    /** {@code readOnlyRootFilesystem} of the container. */
+    public static boolean readOnlyRootfs(Container c) {
+        return c.getSecurityContext() != null && Boolean.TRUE.equals(c.getSecurityContext().getReadOnlyRootFilesystem());
+    }
+
+    /**
+     * The node's seccomp settings: whether containers without a profile get {@code RuntimeDefault} (the kubelet's
+     * {@code --seccomp-default}) and where {@code Localhost} profiles are ({@code <data-dir>/seccomp}).
+     */
+    public record SeccompSettings(boolean runtimeDefault, java.nio.file.Path profileRoot) {
+        public SeccompSettings {
+            profileRoot = profileRoot.toAbsolutePath().normalize();
+        }
+    }
+
     /** CPU and memory limits as cgroup settings (CPU request as shares). */
     public static ContainerConfig.Resources resources(Container c) {
         if (c.getResources() == null) {

@@ -1,10 +1,12 @@
 package dev.j8s.kubelet.kuberuntime;
 
+import dev.j8s.kubelet.cm.PodCgroupConfig;
 import dev.j8s.kubelet.container.ConfigException;
 
 import dev.j8s.kubelet.container.ContainerHash;
 import dev.j8s.kubelet.container.ContainerKind;
 import dev.j8s.kubelet.container.ContainerReferences;
+import dev.j8s.kubelet.container.PodContainers;
 import dev.j8s.kubelet.container.Restarts;
 import dev.j8s.kubelet.container.RunContainerOptions;
 import dev.j8s.kubelet.container.RuntimeHelper;
@@ -25,6 +27,7 @@ import dev.j8s.kubelet.lifecycle.HookResult;
 import dev.j8s.kubelet.lifecycle.HookTarget;
 import dev.j8s.kubelet.lifecycle.RunningHook;
 import dev.j8s.kubelet.logs.PodLogs;
+import dev.j8s.kubelet.qos.OomScore;
 import dev.j8s.kubelet.prober.results.ProbeResults;
 import dev.j8s.kubelet.prober.results.Result;
 import dev.j8s.kubelet.status.CrashLoopBackOff;
@@ -88,6 +91,20 @@ public final class KubeRuntimeManager {
     private final CrashLoopBackOff backOff;
     private final Clock clock;
     private final Optional<PodCredentials> credentials;
+    private final NodeOptions node;
+
+    /**
+     * What the node decides for every pod's containers.
+     *
+     * @param seccomp whether containers default to {@code RuntimeDefault} and where {@code Localhost} profiles are
+     * @param podPidsLimit the most tasks a pod may have ({@code --pod-max-pids}); {@code <= 0} for no limit
+     * @param memoryCapacity the node's memory, which a Burstable container's {@code oom_score_adj} is relative to
+     */
+    public record NodeOptions(ContainerSpecs.SeccompSettings seccomp, long podPidsLimit, long memoryCapacity) {
+        /** No seccomp default, profiles under {@code /var/lib/j8s/seccomp}, no pids limit, 0 memory (unknown). */
+        public static final NodeOptions DEFAULT = new NodeOptions(
+                new ContainerSpecs.SeccompSettings(false, Path.of("/var/lib/j8s/seccomp")), 0, 0);
+    }
     private final RuntimeHelper helper;
     private final HandlerRunner hooks;
     private final HookJournal journal;
@@ -107,6 +124,15 @@ public final class KubeRuntimeManager {
     public KubeRuntimeManager(ContainerRuntime runtime, ImageManager images, EventRecorder recorder, PodLogs logs,
             CrashLoopBackOff backOff, Clock clock, Path hostResolvConf, Optional<PodCredentials> credentials,
             RuntimeHelper helper, HookJournal journal, ProbeResults probes) {
+        this(runtime, images, recorder, logs, backOff, clock, hostResolvConf, credentials, helper, journal, probes,
+                NodeOptions.DEFAULT);
+    }
+
+    /** @param node the node's seccomp default and profile root, pids limit per pod and memory */
+    public KubeRuntimeManager(ContainerRuntime runtime, ImageManager images, EventRecorder recorder, PodLogs logs,
+            CrashLoopBackOff backOff, Clock clock, Path hostResolvConf, Optional<PodCredentials> credentials,
+            RuntimeHelper helper, HookJournal journal, ProbeResults probes, NodeOptions node) {
+        this.node = node;
         this.helper = helper;
         this.probes = probes;
         this.dns = new DnsConfigurer(hostResolvConf, List.of(), CLUSTER_DOMAIN, recorder);
@@ -190,8 +216,8 @@ public final class KubeRuntimeManager {
         Optional<Duration> resync = Optional.empty();
         for (String id : actions.postStartHooksToRerun()) {
             Optional<ContainerStatus> c = state.containers().stream().filter(s -> s.id().equals(id)).findFirst();
-            if (c.isPresent() && findContainer(pod, c.get().name()) != null) {
-                Container spec = findContainer(pod, c.get().name());
+            if (c.isPresent() && PodContainers.named(pod, c.get().name()) != null) {
+                Container spec = PodContainers.named(pod, c.get().name());
                 ContainerKind kind = kind(pod, spec.getName());
                 recorder.event(ContainerReferences.of(pod, spec, kind), EventType.NORMAL,
                         EventReason.POST_START_HOOK_REDELIVERED, "PostStartHook of container " + spec.getName()
@@ -600,7 +626,7 @@ public final class KubeRuntimeManager {
     private Optional<WaitingReason> postStart(Pod pod, Container c, ContainerKind kind, String containerId,
             String sandboxId, Path logPath) {
         String uid = pod.getMetadata().getUid();
-        HookTarget target = new HookTarget(pod, c, kind, containerId, sandboxId, podIps(sandboxId), logPath);
+        HookTarget target = new HookTarget(pod, c, kind, containerId, sandboxId, podIps(pod, sandboxId), logPath);
         RunningHook hook = hooks.start(target, Hook.POST_START);
         HookResult result = hook.awaitUnless(termination(uid)).orElseGet(hook::cancel);
         HookOutput.write(pod, logPath, Hook.POST_START, result, clock.instant());
@@ -642,7 +668,12 @@ public final class KubeRuntimeManager {
     }
 
     /** The sandbox's addresses now (its network may have come up after the state this sync read). */
-    private List<String> podIps(String sandboxId) {
+    private List<String> podIps(Pod pod, String sandboxId) {
+        if (Boolean.TRUE.equals(pod.getSpec().getHostNetwork())) {
+            // the sandbox has the host's network and no address of its own: the pod's IP is the node's
+            String ip = pod.getStatus() == null ? null : pod.getStatus().getPodIP();
+            return ip == null || ip.isEmpty() ? List.of() : List.of(ip);
+        }
         try {
             return runtime.podSandboxIps(sandboxId);
         } catch (RuntimeException e) {
@@ -689,7 +720,9 @@ public final class KubeRuntimeManager {
         List<String> envList = env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
         return new ContainerConfig(c.getName(), attempt, c.getImage(), record.layers(), argv, envList,
                 ContainerSpecs.workingDir(c, image), ContainerSpecs.user(pod, c, image), options.mounts(),
-                ContainerSpecs.resources(c), logPath, false, stopSignal, labels, annotations, ContainerSpecs.stdio(c));
+                ContainerSpecs.resources(c).withOomScoreAdj(OomScore.of(pod, c, node.memoryCapacity())), logPath,
+                ContainerSpecs.readOnlyRootfs(c), stopSignal, labels, annotations,
+                ContainerSpecs.security(pod, c, node.seccomp()), ContainerSpecs.stdio(c));
     }
 
     /**
@@ -718,7 +751,26 @@ public final class KubeRuntimeManager {
                 .map(a -> new PodSandboxConfig.HostAlias(a.getIp(), a.getHostnames())).toList();
         return new PodSandboxConfig(meta.getName(), meta.getNamespace(), meta.getUid(), attempt, names.kernel(),
                 dns.podDns(pod), portMappings(pod), sharedPid, Map.of(Labels.POD_UID, meta.getUid(), Labels.POD_NAME,
-                meta.getName(), Labels.POD_NAMESPACE, meta.getNamespace()), Map.of(), names.domain(), aliases);
+                meta.getName(), Labels.POD_NAMESPACE, meta.getNamespace()), Map.of(), names.domain(), aliases)
+                .withLinux(linux(pod));
+    }
+
+    /**
+     * The sandbox's Linux options as upstream's {@code generatePodSandboxLinuxConfig}: the host namespaces the pod
+     * shares ({@code hostNetwork}, {@code hostPID}, {@code hostIPC}), its sysctls, and the limits of its pod cgroup
+     * ({@link PodCgroupConfig}).
+     */
+    PodSandboxConfig.Linux linux(Pod pod) {
+        var spec = pod.getSpec();
+        Map<String, String> sysctls = new java.util.LinkedHashMap<>();
+        if (spec.getSecurityContext() != null && spec.getSecurityContext().getSysctls() != null) {
+            // upstream accepts a/b/c and hands the runtime a.b.c
+            spec.getSecurityContext().getSysctls().forEach(sysctl -> sysctls.put(
+                    dev.j8s.kubelet.sysctl.Sysctls.dotted(sysctl.getName()), sysctl.getValue()));
+        }
+        return new PodSandboxConfig.Linux(Boolean.TRUE.equals(spec.getHostNetwork()),
+                Boolean.TRUE.equals(spec.getHostPID()), Boolean.TRUE.equals(spec.getHostIPC()), sysctls,
+                PodCgroupConfig.of(pod, node.podPidsLimit()));
     }
 
     /**
@@ -729,6 +781,9 @@ public final class KubeRuntimeManager {
      */
     static List<PodSandboxConfig.PortMapping> portMappings(Pod pod) {
         List<PodSandboxConfig.PortMapping> mappings = new ArrayList<>();
+        if (Boolean.TRUE.equals(pod.getSpec().getHostNetwork())) {
+            return mappings; // the pod's ports are the host's: no portmap rules (containerd runs no CNI for it)
+        }
         for (Container c : pod.getSpec().getContainers()) {
             java.util.Set<String> names = new java.util.HashSet<>();
             for (ContainerPort p : c.getPorts()) {
@@ -844,7 +899,7 @@ public final class KubeRuntimeManager {
      */
     private void killContainer(Pod pod, ContainerStatus container, ContainerKind kind, String message,
             PodActions.KillReason reason, Optional<Duration> graceOverride, Optional<TerminationOrdering> ordering) {
-        Container spec = findContainer(pod, container.name());
+        Container spec = PodContainers.named(pod, container.name());
         long grace = graceOverride.map(Duration::toSeconds)
                 .orElseGet(() -> terminationGracePeriod(pod, spec, reason));
         if (spec != null) {
@@ -858,7 +913,7 @@ public final class KubeRuntimeManager {
                 .filter(s -> s != HookJournal.State.STARTED).isEmpty()) {
             journal.started(uid, container.id(), Hook.PRE_STOP);
             HookTarget target = new HookTarget(pod, spec, kind, container.id(), container.sandboxId(),
-                    podIps(container.sandboxId()), container.logPath());
+                    podIps(pod, container.sandboxId()), container.logPath());
             RunningHook hook = hooks.start(target, Hook.PRE_STOP);
             Optional<HookResult> result = hook.awaitFor(Duration.ofSeconds(grace));
             if (result.isPresent()) {
@@ -925,20 +980,6 @@ public final class KubeRuntimeManager {
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "remove container " + containerId + " failed: " + e.getMessage());
         }
-    }
-
-    private static Container findContainer(Pod pod, String name) {
-        for (Container c : pod.getSpec().getContainers()) {
-            if (c.getName().equals(name)) {
-                return c;
-            }
-        }
-        for (Container c : pod.getSpec().getInitContainers()) {
-            if (c.getName().equals(name)) {
-                return c;
-            }
-        }
-        return null;
     }
 
     private static ContainerKind kind(Pod pod, String name) {

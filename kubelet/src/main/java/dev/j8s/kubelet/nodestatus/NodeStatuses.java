@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Builds this node's Node object and status as upstream's nodestatus setters do (labels, addresses,
@@ -32,8 +33,22 @@ public final class NodeStatuses {
 
   private NodeStatuses() {}
 
-  /** What the kubelet itself knows about its readiness. */
-  public record Health(boolean runtimeReady, String notReadyMessage) {
+  /**
+   * What the kubelet itself knows about its readiness and the pressure its eviction manager sees.
+   *
+   * @param pressure the pressure conditions that hold ({@code MemoryPressure}, {@code DiskPressure},
+   *     {@code PIDPressure})
+   */
+  public record Health(boolean runtimeReady, String notReadyMessage, Set<String> pressure) {
+    public Health {
+      pressure = Set.copyOf(pressure);
+    }
+
+    /** No pressure. */
+    public Health(boolean runtimeReady, String notReadyMessage) {
+      this(runtimeReady, notReadyMessage, Set.of());
+    }
+
     public static Health ready() {
       return new Health(true, "");
     }
@@ -83,9 +98,9 @@ public final class NodeStatuses {
     Map<String, Quantity> capacity = capacity(facts);
     Map<String, Quantity> allocatable = allocatable(facts);
 
-    boolean memoryPressure = facts.memoryAvailableBytes() > 0 && facts.memoryAvailableBytes() < EVICTION_MEMORY;
-    boolean diskPressure = facts.storageBytes() > 0
-        && facts.storageAvailableBytes() < facts.storageBytes() * EVICTION_NODEFS;
+    // the eviction manager decides, with its thresholds, grace periods and transition period
+    boolean memoryPressure = health.pressure().contains("MemoryPressure");
+    boolean diskPressure = health.pressure().contains("DiskPressure");
     List<NodeCondition> conditions = new ArrayList<>();
     conditions.add(memoryPressure
         ? condition("MemoryPressure", true, "KubeletHasInsufficientMemory", "kubelet has insufficient memory available")
@@ -93,7 +108,9 @@ public final class NodeStatuses {
     conditions.add(diskPressure
         ? condition("DiskPressure", true, "KubeletHasDiskPressure", "kubelet has disk pressure")
         : condition("DiskPressure", false, "KubeletHasNoDiskPressure", "kubelet has no disk pressure"));
-    conditions.add(condition("PIDPressure", false, "KubeletHasSufficientPID", "kubelet has sufficient PID available"));
+    conditions.add(health.pressure().contains("PIDPressure")
+        ? condition("PIDPressure", true, "KubeletHasInsufficientPID", "kubelet has insufficient PID available")
+        : condition("PIDPressure", false, "KubeletHasSufficientPID", "kubelet has sufficient PID available"));
     conditions.add(health.runtimeReady()
         ? condition("Ready", true, "KubeletReady", "kubelet is posting ready status")
         : condition("Ready", false, "KubeletNotReady", health.notReadyMessage()));

@@ -103,6 +103,10 @@ public final class PodStatusGenerator {
         .withStartTime(old.getStartTime() != null ? old.getStartTime() : now)
         .withInitContainerStatuses(init)
         .withContainerStatuses(regular);
+    if (phase.equals(old.getPhase()) && old.getReason() != null && !old.getReason().isEmpty()) {
+      // a pod the kubelet rejected or evicted keeps the reason and message it was failed with
+      status.withReason(old.getReason()).withMessage(old.getMessage());
+    }
     if (!input.hostIps().isEmpty()) {
       status.withHostIP(input.hostIps().getFirst())
           .withHostIPs(input.hostIps().stream().map(HostIP::new).toList());

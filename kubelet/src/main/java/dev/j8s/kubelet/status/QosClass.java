@@ -12,13 +12,14 @@ import java.util.Map;
 import java.util.Set;
 
 /** A pod's QoS class (Guaranteed, Burstable, BestEffort), as upstream's {@code GetPodQOS}; stateless. */
-final class QosClass {
+public final class QosClass {
 
   private static final Set<String> COMPUTE = Set.of("cpu", "memory");
 
   private QosClass() {}
 
-  static String of(PodSpec spec) {
+  /** {@code Guaranteed}, {@code Burstable} or {@code BestEffort}. */
+  public static String of(PodSpec spec) {
     Map<String, BigDecimal> requests = new HashMap<>();
     Map<String, BigDecimal> limits = new HashMap<>();
     boolean guaranteed = true;

@@ -144,7 +144,6 @@ public final class VolumeManager {
     /** What this manager keeps per pod UID; guarded by itself. */
     private static final class PodVolumes {
         final Map<String, MountedVolume> mounted = new ConcurrentHashMap<>();
-        final Set<String> warned = ConcurrentHashMap.newKeySet();
         Duration backOff = Duration.ZERO;
         /** The pod as last synced, for the reconciler. */
         Pod pod;
@@ -221,13 +220,7 @@ public final class VolumeManager {
                 case "emptyDir" -> {
                     Path dir = volumeDir(pod, EmptyDir.PLUGIN, name);
                     EmptyDir.setUp(dir, volume.getEmptyDir(), podMemoryLimit(pod), nodeMemory);
-                    if (EmptyDir.onDisk(volume.getEmptyDir()) && EmptyDir.sizeLimit(volume.getEmptyDir()).isPresent()
-                            && state.warned.add(name)) {
-                        recorder.event(ContainerReferences.of(pod), EventType.WARNING,
-                                EventReason.SIZE_LIMIT_NOT_ENFORCED, "emptyDir volume \"" + name + "\" has sizeLimit "
-                                        + volume.getEmptyDir().getSizeLimit() + ", which j8s does not enforce yet:"
-                                        + " nothing evicts the pod when the volume grows past it");
-                    }
+                    // a disk sizeLimit is enforced by the eviction manager, which measures this directory
                     if (first && fsGroup.isPresent()) {
                         VolumeOwnership.apply(dir, fsGroup.get(), fsGroupChangePolicy(pod), false);
                     }

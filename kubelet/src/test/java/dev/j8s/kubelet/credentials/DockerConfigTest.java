@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import dev.j8s.api.testing.ManualClock;
 
 class DockerConfigTest {
     private static byte[] bytes(String s) {
@@ -112,7 +113,7 @@ class DockerConfigTest {
     @TempDir
     Path tmp;
 
-    private NodeDockerConfig node(MutableClock clock) throws Exception {
+    private NodeDockerConfig node(ManualClock clock) throws Exception {
         for (String d : new String[] {"root", "cwd", "home/.docker", "fs/.docker"}) {
             Files.createDirectories(tmp.resolve(d));
         }
@@ -126,7 +127,7 @@ class DockerConfigTest {
 
     @Test
     void nodeConfigJsonIsSearchedInUpstreamOrderAndBeatsDockercfg() throws Exception {
-        MutableClock clock = new MutableClock();
+        ManualClock clock = new ManualClock();
         NodeDockerConfig node = node(clock);
         Files.writeString(tmp.resolve("root/.dockercfg"), "{\"r.io\":{\"auth\":\"" + auth("legacy", NODE_PASS) + "\"}}");
         Files.writeString(tmp.resolve("fs/.docker/config.json"), cfg("fsroot"));
@@ -143,7 +144,7 @@ class DockerConfigTest {
 
     @Test
     void legacyDockercfgIsUsedOnlyWhenNoConfigJsonParses() throws Exception {
-        NodeDockerConfig node = node(new MutableClock());
+        NodeDockerConfig node = node(new ManualClock());
         Files.writeString(tmp.resolve("cwd/.dockercfg"), "{\"r.io\":{\"auth\":\"" + auth("legacy", NODE_PASS) + "\"}}");
         Files.writeString(tmp.resolve("root/config.json"), "[]");
         assertThat(node.current().file()).contains(tmp.resolve("cwd/.dockercfg"));
@@ -152,7 +153,7 @@ class DockerConfigTest {
 
     @Test
     void nodeConfigIsCachedForFiveMinutesIncludingAbsence() throws Exception {
-        MutableClock clock = new MutableClock();
+        ManualClock clock = new ManualClock();
         NodeDockerConfig node = node(clock);
         assertThat(node.current().file()).isEmpty();
         Files.writeString(tmp.resolve("root/config.json"), cfg("late"));

@@ -17,13 +17,14 @@ import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.j8s.api.testing.ManualClock;
 
 class ExecCredentialProviderTest {
     @TempDir
     Path tmp;
     private Path bin;
     private Path count;
-    private final MutableClock clock = new MutableClock();
+    private final ManualClock clock = new ManualClock();
 
     @BeforeEach
     void setUp() throws Exception {

@@ -21,13 +21,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import dev.j8s.api.testing.ManualClock;
 
 class GcrMetadataProviderTest {
     private HttpServer server;
     private final AtomicInteger status = new AtomicInteger(200);
     private final List<String> flavors = new CopyOnWriteArrayList<>();
     private final List<String> paths = new CopyOnWriteArrayList<>();
-    private final MutableClock clock = new MutableClock();
+    private final ManualClock clock = new ManualClock();
     private URI base;
 
     @BeforeEach

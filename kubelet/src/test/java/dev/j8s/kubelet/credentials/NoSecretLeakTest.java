@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.j8s.api.testing.ManualClock;
 
 /**
  * Produces every kind of output this package has — toString of every value, events, errors, explain output,
@@ -35,7 +36,7 @@ class NoSecretLeakTest {
                 + "\"}},\"credHelpers\":{\"registry.example.com\":\"testhelper\",\"broken.example.com\":\"testhelper\"}}");
         Files.writeString(root.resolve(".dockercfg"), "{oops " + NODE_PASS);
         NodeDockerConfig node = NodeDockerConfig.upstreamOrder(root, tmp.resolve("x"), tmp.resolve("x"),
-                tmp.resolve("x"), new MutableClock());
+                tmp.resolve("x"), new ManualClock());
         TestSecrets.Secrets secrets = new TestSecrets.Secrets()
                 .put("team-a", TestSecrets.dockerConfigJson("regcred", "uid-1",
                         "{\"auths\":{\"registry.example.com\":{\"auth\":\"" + auth("alice", SECRET_PASS) + "\"}}}"))

@@ -24,6 +24,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.j8s.api.testing.ManualClock;
 
 class PodCredentialsTest {
     @TempDir
@@ -42,7 +43,7 @@ class PodCredentialsTest {
         Files.createDirectories(tmp.resolve("bin"));
         TestSecrets.script("docker-credential-testhelper", tmp.resolve("bin"), "docker-credential-testhelper");
         node = NodeDockerConfig.upstreamOrder(tmp.resolve("root"), tmp.resolve("none"), tmp.resolve("none"),
-                tmp.resolve("none"), new MutableClock());
+                tmp.resolve("none"), new ManualClock());
         helpers = new CredentialHelpers(List.of(tmp.resolve("missing-dir"), tmp.resolve("bin")), Duration.ofSeconds(2));
     }
 

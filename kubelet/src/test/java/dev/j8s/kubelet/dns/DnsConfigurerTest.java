@@ -67,6 +67,16 @@ class DnsConfigurerTest {
     }
 
     @Test
+    void aHostNetworkPodWithClusterFirstUsesTheNodesResolversButClusterFirstWithHostNetTheClusters() throws Exception {
+        DnsConfigurer withCluster = configurer(HOST, List.of("10.96.0.10"));
+
+        assertThat(withCluster.podDns(pod("ClusterFirst").editSpec().withHostNetwork(true).endSpec().build())
+                .servers()).containsExactly("10.255.255.53");
+        assertThat(withCluster.podDns(pod("ClusterFirstWithHostNet").editSpec().withHostNetwork(true).endSpec()
+                .build()).servers()).containsExactly("10.96.0.10");
+    }
+
+    @Test
     void defaultNeverHandsAPodALoopbackStubAndPrefersSystemdResolvedsList() throws Exception {
         DnsConfigurer stubOnly = configurer("nameserver 127.0.0.53\noptions edns0 trust-ad\nsearch .\n", List.of());
         assertThat(stubOnly.podDns(pod("Default").build()).servers()).isEmpty();

@@ -10,12 +10,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import java.time.Instant;
+import dev.j8s.api.testing.ManualClock;
 
 class ImageBackOffTest {
     private static final String NOT_FOUND = "failed to pull and unpack image \"docker.io/library/nginx:1.99\": failed to "
             + "resolve reference \"docker.io/library/nginx:1.99\": docker.io/library/nginx:1.99: not found";
 
-    final MutableClock clock = new MutableClock();
+    final ManualClock clock = new ManualClock(Instant.parse("2025-06-01T12:00:00Z"));
     final FakeImageService images = new FakeImageService();
     final RecordingEventRecorder recorder = new RecordingEventRecorder();
     final ImageManager manager = new ImageManager(images, recorder, clock, ImagePullSettings.DEFAULTS);

@@ -18,11 +18,13 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import java.time.Instant;
+import dev.j8s.api.testing.ManualClock;
 
 class ImageManagerTest {
     private static final String DIGEST = "sha256:" + "ab".repeat(32);
 
-    final MutableClock clock = new MutableClock();
+    final ManualClock clock = new ManualClock(Instant.parse("2025-06-01T12:00:00Z"));
     final FakeImageService images = new FakeImageService();
     final RecordingEventRecorder recorder = new RecordingEventRecorder();
     final ImageManager manager = new ImageManager(images, recorder, clock, ImagePullSettings.DEFAULTS);

@@ -20,9 +20,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import java.time.Instant;
+import dev.j8s.api.testing.ManualClock;
 
 class ImagePullerConcurrencyTest {
-    final MutableClock clock = new MutableClock();
+    final ManualClock clock = new ManualClock(Instant.parse("2025-06-01T12:00:00Z"));
     final FakeImageService images = new FakeImageService();
     final RecordingEventRecorder recorder = new RecordingEventRecorder();
     final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.j8s.api.testing.ManualClock;
 import dev.j8s.kubelet.container.ContainerKind;
 import dev.j8s.kubelet.events.RecordingEventRecorder;
 import dev.j8s.oci.image.ImageStore;
@@ -72,7 +73,7 @@ class StalledRegistryPullTest {
         HttpServer stalled = registry(image, Optional.of(stall));
         RecordingEventRecorder recorder = new RecordingEventRecorder();
         try (ImageStore store = ImageStore.open(temp.resolve("images"), FAST, new UnpackLimits(1L << 30, 250, 10_000, 4096, 0))) {
-            ImageManager manager = new ImageManager(ImageService.of(store), recorder, new MutableClock(),
+            ImageManager manager = new ImageManager(ImageService.of(store), recorder, new ManualClock(),
                     ImagePullSettings.DEFAULTS);
             var workers = Executors.newVirtualThreadPerTaskExecutor();
             CompletableFuture<ImagePullResult> first = CompletableFuture.supplyAsync(

@@ -128,4 +128,74 @@ class ContainerSpecsTest {
                 .endSecurityContext().build();
         assertThat(user(podNonRoot, allowed, "nobody")).isEqualTo(lookup("nobody", null));
     }
+
+    private static final ContainerSpecs.SeccompSettings SECCOMP_DEFAULT =
+            new ContainerSpecs.SeccompSettings(true, java.nio.file.Path.of("/data/seccomp"));
+
+    private static Pod podWith(io.fabric8.kubernetes.api.model.PodSecurityContext psc, Container c) {
+        return new PodBuilder().withNewMetadata().withName("p").withNamespace("default").withUid("u").endMetadata()
+                .withNewSpec().withSecurityContext(psc).withContainers(c).endSpec().build();
+    }
+
+    @Test
+    void withoutASecurityContextAContainerGetsRuntimeDefaultSeccompAndMayGainPrivileges() {
+        Container c = new ContainerBuilder().withName("c").build();
+
+        ContainerConfig.Security security = ContainerSpecs.security(podWith(null, c), c, SECCOMP_DEFAULT);
+
+        assertThat(security).isEqualTo(new ContainerConfig.Security(false, List.of(), List.of(), false,
+                new ContainerConfig.Seccomp.RuntimeDefault(), Optional.empty()));
+        assertThat(ContainerSpecs.security(podWith(null, c), c,
+                new ContainerSpecs.SeccompSettings(false, java.nio.file.Path.of("/d"))).seccomp())
+                .as("--seccomp-default=false").isEqualTo(new ContainerConfig.Seccomp.Unconfined());
+        assertThat(ContainerSpecs.readOnlyRootfs(c)).isFalse();
+    }
+
+    @Test
+    void theContainersSecurityContextIsHandedOn() {
+        Container c = new ContainerBuilder().withName("c").withNewSecurityContext().withPrivileged(false)
+                .withAllowPrivilegeEscalation(false).withReadOnlyRootFilesystem(true)
+                .withNewCapabilities().withAdd("NET_ADMIN").withDrop("ALL").endCapabilities()
+                .withNewSeccompProfile().withType("Unconfined").endSeccompProfile().endSecurityContext().build();
+
+        ContainerConfig.Security security = ContainerSpecs.security(podWith(null, c), c, SECCOMP_DEFAULT);
+
+        assertThat(security.addCapabilities()).containsExactly("NET_ADMIN");
+        assertThat(security.dropCapabilities()).containsExactly("ALL");
+        assertThat(security.noNewPrivileges()).isTrue();
+        assertThat(security.seccomp()).isEqualTo(new ContainerConfig.Seccomp.Unconfined());
+        assertThat(ContainerSpecs.readOnlyRootfs(c)).isTrue();
+    }
+
+    @Test
+    void thePodSeccompProfileAppliesUnlessTheContainerHasItsOwn() {
+        var psc = new io.fabric8.kubernetes.api.model.PodSecurityContextBuilder().withNewSeccompProfile()
+                .withType("Localhost").withLocalhostProfile("profiles/audit.json").endSeccompProfile().build();
+        Container plain = new ContainerBuilder().withName("c").build();
+        Container own = new ContainerBuilder().withName("d").withNewSecurityContext().withNewSeccompProfile()
+                .withType("RuntimeDefault").endSeccompProfile().endSecurityContext().build();
+
+        assertThat(ContainerSpecs.security(podWith(psc, plain), plain, SECCOMP_DEFAULT).seccomp())
+                .isEqualTo(new ContainerConfig.Seccomp.Localhost(java.nio.file.Path.of("/data/seccomp/profiles/audit.json")));
+        assertThat(ContainerSpecs.security(podWith(psc, own), own, SECCOMP_DEFAULT).seccomp())
+                .isEqualTo(new ContainerConfig.Seccomp.RuntimeDefault());
+    }
+
+    @Test
+    void aLocalhostProfileOutsideTheProfileRootIsAConfigError() {
+        Container c = new ContainerBuilder().withName("c").withNewSecurityContext().withNewSeccompProfile()
+                .withType("Localhost").withLocalhostProfile("../../etc/passwd").endSeccompProfile().endSecurityContext()
+                .build();
+
+        assertThatThrownBy(() -> ContainerSpecs.security(podWith(null, c), c, SECCOMP_DEFAULT))
+                .hasMessage("localhostProfile ../../etc/passwd must be a relative path under /data/seccomp");
+    }
+
+    @Test
+    void aPrivilegedContainerIsPrivileged() {
+        Container c = new ContainerBuilder().withName("c").withNewSecurityContext().withPrivileged(true)
+                .endSecurityContext().build();
+
+        assertThat(ContainerSpecs.security(podWith(null, c), c, SECCOMP_DEFAULT).privileged()).isTrue();
+    }
 }

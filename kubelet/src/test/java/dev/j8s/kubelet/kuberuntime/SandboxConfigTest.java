@@ -83,4 +83,34 @@ class SandboxConfigTest {
         assertThat(sandboxConfig(apart).sharedPidNamespace()).isFalse();
         assertThat(sandboxConfig(apart).portMappings()).isEmpty();
     }
+
+    @Test
+    void aHostNetworkPodSharesTheHostsNamespacesAndItsPortsBecomeNoMappings() throws Exception {
+        Pod pod = new PodBuilder().withNewMetadata().withName("hn").withNamespace("default").withUid("u-2")
+                .endMetadata().withNewSpec().withHostNetwork(true).withHostPID(true).withHostIPC(true)
+                .addToContainers(new ContainerBuilder().withName("a")
+                        .withPorts(port(8080).withHostPort(8080).build()).build())
+                .endSpec().build();
+
+        PodSandboxConfig config = sandboxConfig(pod);
+
+        assertThat(config.portMappings()).as("no hostPort DNAT rules for a hostNetwork pod").isEmpty();
+        assertThat(config.linux().hostNetwork()).isTrue();
+        assertThat(config.linux().hostPid()).isTrue();
+        assertThat(config.linux().hostIpc()).isTrue();
+    }
+
+    @Test
+    void thePodSysctlsGoToTheSandboxWithSlashedNamesDotted() throws Exception {
+        Pod pod = new PodBuilder().withNewMetadata().withName("s").withNamespace("default").withUid("u-3")
+                .endMetadata().withNewSpec().withNewSecurityContext()
+                .addNewSysctl().withName("net.ipv4.ip_unprivileged_port_start").withValue("0").endSysctl()
+                .addNewSysctl().withName("net/ipv4/ip_local_port_range").withValue("1024 2048").endSysctl()
+                .endSecurityContext().addToContainers(new ContainerBuilder().withName("a").build()).endSpec().build();
+
+        assertThat(sandboxConfig(pod).linux().sysctls()).containsOnly(
+                java.util.Map.entry("net.ipv4.ip_unprivileged_port_start", "0"),
+                java.util.Map.entry("net.ipv4.ip_local_port_range", "1024 2048"));
+        assertThat(sandboxConfig(pod).linux().hostNetwork()).isFalse();
+    }
 }

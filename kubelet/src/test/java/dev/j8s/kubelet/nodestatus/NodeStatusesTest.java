@@ -57,9 +57,12 @@ class NodeStatusesTest {
     HostFacts tight = new HostFacts("box", "192.168.1.10", 4, 8L << 30, 50L << 20, 100L << 30, 5L << 30,
         "m", "u", "b", "k", "os", "amd64", "runc://1.1.12");
     NodeStatus s = NodeStatuses.status(Optional.empty(), tight, "v1.32.0", 10250,
-        new NodeStatuses.Health(false, "container runtime is down"), NOW);
+        new NodeStatuses.Health(false, "container runtime is down",
+            java.util.Set.of("MemoryPressure", "DiskPressure", "PIDPressure")), NOW);
     assertThat(condition(s, "MemoryPressure").getReason()).isEqualTo("KubeletHasInsufficientMemory");
     assertThat(condition(s, "DiskPressure").getReason()).isEqualTo("KubeletHasDiskPressure");
+    assertThat(condition(s, "PIDPressure").getReason()).isEqualTo("KubeletHasInsufficientPID");
+    assertThat(condition(s, "PIDPressure").getMessage()).isEqualTo("kubelet has insufficient PID available");
     assertThat(condition(s, "Ready").getStatus()).isEqualTo("False");
     assertThat(condition(s, "Ready").getReason()).isEqualTo("KubeletNotReady");
     assertThat(condition(s, "Ready").getMessage()).isEqualTo("container runtime is down");

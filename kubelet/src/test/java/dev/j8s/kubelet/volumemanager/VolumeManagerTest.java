@@ -108,7 +108,7 @@ class VolumeManagerTest {
     }
 
     @Test
-    void aDiskSizeLimitIsReportedOnceAsNotEnforced() {
+    void aDiskSizeLimitIsLeftToTheEvictionManager() {
         VolumeManager manager = manager();
         Pod pod = pod("u5").editSpec()
                 .addNewVolume().withName("cache").withNewEmptyDir().withSizeLimit(new Quantity("100Mi")).endEmptyDir()
@@ -117,9 +117,7 @@ class VolumeManagerTest {
                 .endVolumeMount().endContainer().endSpec().build();
         manager.waitForAttachAndMount(pod);
         manager.waitForAttachAndMount(pod);
-        assertThat(events.lines()).containsExactly("Warning SizeLimitNotEnforced emptyDir volume \"cache\" has"
-                + " sizeLimit 100Mi, which j8s does not enforce yet: nothing evicts the pod when the volume grows"
-                + " past it");
+        assertThat(events.lines()).isEmpty();
     }
 
     @Test

@@ -36,10 +36,12 @@ public final class CniNetwork {
 
   private final RuntimeConfig config;
   private final Path cniDir;
+  private final LocalnetFilter localnet;
 
   public CniNetwork(RuntimeConfig config) {
     this.config = config;
     this.cniDir = config.dataDir().resolve("cni");
+    this.localnet = new LocalnetFilter(config);
   }
 
   /** The result of attaching a sandbox: its addresses and the plugins' raw result. */
@@ -84,8 +86,12 @@ public final class CniNetwork {
     return file;
   }
 
-  /** Runs ADD for loopback and the list on {@code netns}, caching the result for DEL. */
+  /**
+   * Runs ADD for loopback and the list on {@code netns}, caching the result for DEL; before the first ADD of this
+   * process the instance's localnet drop rule is installed ({@link LocalnetFilter}), so no pod runs without it.
+   */
   public Attachment add(String containerId, Path netns, List<PortMapping> portMappings) {
+    localnet.ensureInstalled();
     writeConflist();
     invoke("ADD", loopbackConfig(), containerId, netns, "lo");
     JsonNode result = null;
@@ -140,16 +146,18 @@ public final class CniNetwork {
 
   /**
    * Deletes the instance's bridge, the iptables rules its plugins left (those a sandbox's CNI DEL did not
-   * remove, e.g. when the namespace was already gone) and its CNI state; call only when no sandbox is left.
+   * remove, e.g. when the namespace was already gone), its localnet nftables table and its CNI state; call only
+   * when no sandbox is left.
    */
   public void destroy() {
     if (Files.exists(Path.of("/sys/class/net", config.bridgeName()))) {
       ProcessRunner.run(List.of("ip", "link", "delete", config.bridgeName(), "type", "bridge"),
           Duration.ofSeconds(10)).orThrow("delete bridge " + config.bridgeName());
     }
-    List<String> failed = TaggedRules.remove(config.networkName());
+    List<String> failed = new ArrayList<>(TaggedRules.remove(config.networkName()));
+    failed.addAll(localnet.remove());
     if (!failed.isEmpty()) {
-      throw new ContainerRuntimeException("remove the iptables rules of network " + config.networkName() + ": "
+      throw new ContainerRuntimeException("remove the packet filter rules of network " + config.networkName() + ": "
           + String.join("; ", failed));
     }
     deleteTree(cniDir);
@@ -240,10 +248,15 @@ public final class CniNetwork {
     return cniDir.resolve("results");
   }
 
+  /** Writes through a temporary file of its own, so sandboxes set up at once never move each other's. */
   private static void writeAtomically(Path file, byte[] content) throws IOException {
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    Files.write(tmp, content);
-    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    Path tmp = Files.createTempFile(file.getParent(), file.getFileName() + ".", ".tmp");
+    try {
+      Files.write(tmp, content);
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
   }
 
   static void deleteTree(Path root) {

@@ -7,9 +7,12 @@ import dev.j8s.runtime.ContainerRuntimeException;
 import dev.j8s.runtime.netns.Libc;
 import dev.j8s.runtime.ContainerState;
 import dev.j8s.runtime.ContainerStats;
+import dev.j8s.runtime.DiskUsage;
+import dev.j8s.runtime.PodSandboxStats;
 import dev.j8s.runtime.ContainerStatus;
 import dev.j8s.runtime.ExecResult;
 import dev.j8s.runtime.ExecSession;
+import dev.j8s.runtime.KernelFiles;
 import dev.j8s.runtime.PodSandboxConfig;
 import dev.j8s.runtime.PodSandboxStatus;
 import dev.j8s.runtime.ProcessRunner;
@@ -71,6 +74,8 @@ public final class ConmonRuntime implements ContainerRuntime {
   /** The recorded state of a sandbox whose CNI ADD is under way. */
   static final String NETWORKING = "NETWORKING";
   static final Path CATATONIT = Path.of("/usr/bin/catatonit");
+  /** Memory the instance's pods together leave to the host: upstream's hard eviction threshold, 100Mi. */
+  static final long HOST_RESERVED_MEMORY = 100L << 20;
   /** conmon's {@code REOPEN_LOGS_EVENT} on its ctl FIFO ({@code "<type> <height> <width>\n"}). */
   static final String REOPEN_LOGS_MESSAGE = "2 0 0\n";
   /** How long a ctl message may wait for conmon to read it before the next one may be written. */
@@ -82,6 +87,9 @@ public final class ConmonRuntime implements ContainerRuntime {
   private final Runc runc;
   private final CniNetwork network;
   private final HostLimits limits;
+  private final PodCgroups cgroups;
+  /** The lowest {@code oom_score_adj} runc may give a container from this process. */
+  private final int lowestOomScoreAdj;
   /**
    * Network attachments still running, by sandbox id: {@link #runPodSandbox} returns once the
    * namespaces exist and the CNI ADD goes on here, overlapping the container's creation;
@@ -95,6 +103,8 @@ public final class ConmonRuntime implements ContainerRuntime {
     this.runc = new Runc(config.runtimePath(), config.runcRoot());
     this.network = new CniNetwork(config);
     this.limits = HostLimits.current();
+    this.cgroups = new PodCgroups(config.cgroupParent());
+    this.lowestOomScoreAdj = lowestOomScoreAdj();
     try {
       for (Path dir : List.of(sandboxesDir(), containersDir(), nsDir(), exitsDir(), conmonDir(),
           socketsDir(), config.runcRoot())) {
@@ -112,7 +122,19 @@ public final class ConmonRuntime implements ContainerRuntime {
     if (!Mounts.isMountPoint(nsDir())) {
       Mounts.makePrivateSelfBind(nsDir());
     }
+    cgroups.ensureParent(allocatableMemory());
   }
+
+  /** The memory of every pod of the instance together: the host's, less what upstream's eviction keeps free. */
+  static long allocatableMemory() {
+    long total = KernelFiles.meminfoBytes("MemTotal");
+    if (total == 0) {
+      LOG.log(Level.WARNING, "cannot read the host's memory, pods are not limited together");
+      return 0;
+    }
+    return Math.max(0, total - HOST_RESERVED_MEMORY);
+  }
+
 
   public RuntimeConfig config() {
     return config;
@@ -133,24 +155,36 @@ public final class ConmonRuntime implements ContainerRuntime {
     try {
       Files.createDirectories(dir.resolve("shm"));
       Files.createDirectories(ns);
-      Files.writeString(dir.resolve("hostname"), sandbox.hostname() + "\n");
+      PodSandboxConfig.Linux linux = sandbox.linux();
+      String hostname = linux.hostNetwork() ? hostHostname() : sandbox.hostname();
+      Files.writeString(dir.resolve("hostname"), hostname + "\n");
       Files.writeString(dir.resolve("resolv.conf"), sandbox.dns().resolvConf());
-      Files.writeString(dir.resolve("hosts"), hosts(sandbox, List.of()));
+      Files.writeString(dir.resolve("hosts"), linux.hostNetwork() ? hostNetworkHosts(sandbox) : hosts(sandbox, List.of()));
       Meta.write(dir.resolve("sandbox.json"),
           new Meta.Sandbox(id, sandbox, created.toString(), "NOTREADY", List.of(), Meta.PidHolder.NONE));
       Mounts.mountTmpfs(dir.resolve("shm"), "mode=1777," + SHM_SIZE);
-      for (String type : List.of("net", "ipc", "uts")) {
-        Files.createFile(ns.resolve(type));
+      java.util.Map<String, Path> own = ownNamespaces(linux, ns);
+      for (Path file : own.values()) {
+        Files.createFile(file);
       }
       if (Namespaces.available()) {
-        Namespaces.create(ns.resolve("net"), ns.resolve("ipc"), ns.resolve("uts"));
-      } else {
-        ProcessRunner.run(List.of("unshare", "--net=" + ns.resolve("net"), "--ipc=" + ns.resolve("ipc"),
-            "--uts=" + ns.resolve("uts"), "true"), Runc.TIMEOUT).orThrow("create namespaces of sandbox " + id);
+        Namespaces.create(own);
+      } else if (!own.isEmpty()) {
+        List<String> unshare = new ArrayList<>(List.of("unshare"));
+        own.forEach((type, file) -> unshare.add("--" + type + "=" + file));
+        unshare.add("true");
+        ProcessRunner.run(unshare, Runc.TIMEOUT).orThrow("create namespaces of sandbox " + id);
       }
+      cgroups.create(sandbox.uid(), linux.podResources());
       Meta.PidHolder pidHolder = Meta.PidHolder.NONE;
       if (sandbox.sharedPidNamespace()) {
         pidHolder = startPidHolder(id);
+      }
+      if (linux.hostNetwork()) {
+        // No CNI: the pod is on the host's network, its ports are the host's (never portmap rules).
+        Meta.write(dir.resolve("sandbox.json"),
+            new Meta.Sandbox(id, sandbox, created.toString(), "READY", List.of(), pidHolder));
+        return id;
       }
       Meta.write(dir.resolve("sandbox.json"),
           new Meta.Sandbox(id, sandbox, created.toString(), NETWORKING, List.of(), pidHolder));
@@ -338,6 +372,11 @@ public final class ConmonRuntime implements ContainerRuntime {
       }
       text.append(host).append('\n');
     }
+    appendHostAliases(text, sandbox);
+    return text.toString();
+  }
+
+  private static void appendHostAliases(StringBuilder text, PodSandboxConfig sandbox) {
     if (!sandbox.hostAliases().isEmpty()) {
       text.append("\n# Entries added by HostAliases.\n");
       for (PodSandboxConfig.HostAlias alias : sandbox.hostAliases()) {
@@ -346,7 +385,44 @@ public final class ConmonRuntime implements ContainerRuntime {
         text.append('\n');
       }
     }
+  }
+
+  /** The namespaces a sandbox makes for itself (those it does not share with the host), by type. */
+  private static java.util.Map<String, Path> ownNamespaces(PodSandboxConfig.Linux linux, Path ns) {
+    java.util.Map<String, Path> own = new java.util.LinkedHashMap<>();
+    if (!linux.hostNetwork()) {
+      own.put("net", ns.resolve("net"));
+      own.put("uts", ns.resolve("uts"));
+    }
+    if (!linux.hostIpc()) {
+      own.put("ipc", ns.resolve("ipc"));
+    }
+    return own;
+  }
+
+  /**
+   * The hosts file of a pod on the host's network, as the kubelet writes it: its header, the host's own
+   * {@code /etc/hosts}, then the pod's host aliases.
+   */
+  static String hostNetworkHosts(PodSandboxConfig sandbox) {
+    String host;
+    try {
+      host = Files.readString(Path.of("/etc/hosts"));
+    } catch (IOException e) {
+      host = "";
+    }
+    var text = new StringBuilder("# Kubernetes-managed hosts file (host network).\n").append(host);
+    appendHostAliases(text, sandbox);
     return text.toString();
+  }
+
+  /** This machine's hostname (the host UTS namespace's), which a pod on the host's network has. */
+  static String hostHostname() {
+    try {
+      return Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+    } catch (IOException e) {
+      return "localhost";
+    }
   }
 
   @Override
@@ -395,7 +471,7 @@ public final class ConmonRuntime implements ContainerRuntime {
   /** CNI DEL once: a marker file records that the network is down, saving the plugin runs later. */
   private void tearDownNetwork(Meta.Sandbox sandbox) {
     Path marker = sandboxesDir().resolve(sandbox.id()).resolve("network-down");
-    if (Files.exists(marker)) {
+    if (Files.exists(marker) || sandbox.config().linux().hostNetwork()) {
       return;
     }
     network.delete(sandbox.id(), nsDir().resolve(sandbox.id()).resolve("net"), sandbox.config().portMappings());
@@ -478,11 +554,19 @@ public final class ConmonRuntime implements ContainerRuntime {
       Files.createDirectories(container.logPath().toAbsolutePath().getParent());
       Mounts.mountOverlay(container.rootfsLayers(), dir.resolve("upper"), dir.resolve("work"),
           dir.resolve("rootfs"));
-      ContainerConfig resolved = inRootfs(dir.resolve("rootfs"), container);
-      var context = new RuntimeSpec.Context(dir.resolve("rootfs"), sandbox.config().hostname(),
-          ns.resolve("net"), ns.resolve("ipc"), ns.resolve("uts"), sharedPidNamespace(sandbox),
+      ContainerConfig resolved = restrictOomScoreAdj(inRootfs(dir.resolve("rootfs"), container), lowestOomScoreAdj);
+      PodSandboxConfig.Linux linux = sandbox.config().linux();
+      RuntimeSpec.Namespace host = new RuntimeSpec.Namespace.Host();
+      RuntimeSpec.Namespace pid = linux.hostPid() ? host
+          : sharedPidNamespace(sandbox).<RuntimeSpec.Namespace>map(RuntimeSpec.Namespace.Join::new)
+              .orElse(new RuntimeSpec.Namespace.Private());
+      var context = new RuntimeSpec.Context(dir.resolve("rootfs"),
+          linux.hostNetwork() ? hostHostname() : sandbox.config().hostname(),
+          linux.hostNetwork() ? host : new RuntimeSpec.Namespace.Join(ns.resolve("net")),
+          linux.hostIpc() ? host : new RuntimeSpec.Namespace.Join(ns.resolve("ipc")),
+          linux.hostNetwork() ? host : new RuntimeSpec.Namespace.Join(ns.resolve("uts")), pid,
           sandboxDir.resolve("hosts"), sandboxDir.resolve("hostname"), sandboxDir.resolve("resolv.conf"),
-          sandboxDir.resolve("shm"), cgroupsPath, limits);
+          linux.hostIpc() ? Path.of("/dev/shm") : sandboxDir.resolve("shm"), cgroupsPath, limits, linux.sysctls());
       Files.write(dir.resolve("config.json"),
           RuntimeSpec.MAPPER.writeValueAsBytes(RuntimeSpec.build(resolved, context)));
       startConmon(id, dir, container.logPath().toAbsolutePath(), container.stdio());
@@ -519,6 +603,35 @@ public final class ConmonRuntime implements ContainerRuntime {
     }
     dev.j8s.runtime.oci.RootPath.mkdirs(rootfs, container.workingDir());
     return resolved;
+  }
+
+  /**
+   * The lowest {@code oom_score_adj} a child of this process may set: -1000 with {@code CAP_SYS_RESOURCE}, else
+   * this process's own (the kernel refuses a lower one, and runc fails the container).
+   */
+  static int lowestOomScoreAdj() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("CapEff:") && (Long.parseUnsignedLong(line.substring(7).strip(), 16) & (1L << 24)) != 0) {
+          return -1000;
+        }
+      }
+      return Integer.parseInt(Files.readString(Path.of("/proc/self/oom_score_adj")).strip());
+    } catch (IOException | RuntimeException e) {
+      return -1000;
+    }
+  }
+
+  /**
+   * A container's {@code oom_score_adj} raised to {@code lowest} when below it, as containerd's
+   * {@code restrictOOMScoreAdj} does where it may not lower scores.
+   */
+  static ContainerConfig restrictOomScoreAdj(ContainerConfig container, int lowest) {
+    var score = container.resources().oomScoreAdj();
+    if (score.isPresent() && score.getAsInt() < lowest) {
+      return container.withResources(container.resources().withOomScoreAdj(lowest));
+    }
+    return container;
   }
 
   /**
@@ -777,11 +890,7 @@ public final class ConmonRuntime implements ContainerRuntime {
     Path v2 = root.resolve(rel).resolve("memory.events");
     for (Path file : List.of(v1, v2)) {
       if (Files.exists(file)) {
-        try {
-          return statField(file, "oom_kill") > 0;
-        } catch (RuntimeException e) {
-          return false;
-        }
+        return KernelFiles.field(file, "oom_kill") > 0;
       }
     }
     return false;
@@ -879,17 +988,29 @@ public final class ConmonRuntime implements ContainerRuntime {
     long usage;
     long inactive;
     if (Files.exists(root.resolve("cpuacct").resolve(rel))) {
-      cpu = readLong(root.resolve("cpuacct").resolve(rel).resolve("cpuacct.usage"));
-      usage = readLong(root.resolve("memory").resolve(rel).resolve("memory.usage_in_bytes"));
-      inactive = statField(root.resolve("memory").resolve(rel).resolve("memory.stat"), "total_inactive_file");
+      cpu = KernelFiles.number(root.resolve("cpuacct").resolve(rel).resolve("cpuacct.usage"));
+      usage = KernelFiles.number(root.resolve("memory").resolve(rel).resolve("memory.usage_in_bytes"));
+      inactive = KernelFiles.field(root.resolve("memory").resolve(rel).resolve("memory.stat"), "total_inactive_file");
     } else if (Files.exists(root.resolve(rel).resolve("cpu.stat"))) {
-      cpu = statField(root.resolve(rel).resolve("cpu.stat"), "usage_usec") * 1000;
-      usage = readLong(root.resolve(rel).resolve("memory.current"));
-      inactive = statField(root.resolve(rel).resolve("memory.stat"), "inactive_file");
+      cpu = KernelFiles.field(root.resolve(rel).resolve("cpu.stat"), "usage_usec") * 1000;
+      usage = KernelFiles.number(root.resolve(rel).resolve("memory.current"));
+      inactive = KernelFiles.field(root.resolve(rel).resolve("memory.stat"), "inactive_file");
     } else {
-      throw new ContainerRuntimeException("cgroup of container " + containerId + " not found");
+      cpu = 0; // the container stopped and its cgroup went with it
+      usage = 0;
+      inactive = 0;
     }
-    return new ContainerStats(containerId, Instant.now(), cpu, usage, Math.max(0, usage - inactive));
+    DiskUsage.Usage upper = DiskUsage.of(containersDir().resolve(containerId).resolve("upper"));
+    return new ContainerStats(containerId, Instant.now(), cpu, usage, Math.max(0, usage - inactive), upper.bytes(),
+        upper.inodes());
+  }
+
+  @Override
+  public PodSandboxStats podSandboxStats(String podUid) {
+    if (!podUid.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}") || podUid.contains("..")) {
+      return PodSandboxStats.NONE; // names no pod cgroup this runtime made
+    }
+    return cgroups.stats(podUid);
   }
 
   private boolean awaitFile(Path file, Duration timeout) {
@@ -916,30 +1037,20 @@ public final class ConmonRuntime implements ContainerRuntime {
     }
   }
 
-  private static long readLong(Path file) {
-    try {
-      return Long.parseLong(Files.readString(file).strip());
-    } catch (IOException | NumberFormatException e) {
-      throw new ContainerRuntimeException("read " + file, e);
-    }
-  }
-
-  private static long statField(Path file, String field) {
-    try (Stream<String> lines = Files.lines(file)) {
-      return lines.filter(l -> l.startsWith(field + " "))
-          .mapToLong(l -> Long.parseLong(l.substring(field.length() + 1).strip())).findFirst().orElse(0);
-    } catch (IOException e) {
-      throw new ContainerRuntimeException("read " + file, e);
-    }
-  }
-
   // ---- port forwarding -------------------------------------------------------------------------
 
-  /** Creates the socket in the namespace bound at {@code <run>/ns/<sandbox>/net}; no metadata is read. */
+  /**
+   * Creates the socket in the namespace bound at {@code <run>/ns/<sandbox>/net}; a {@code hostNetwork} sandbox has
+   * none and shares the host's, where this process makes it (its metadata is read only then).
+   */
   @Override
   public SocketChannel openSocket(String sandboxId, java.net.ProtocolFamily family) throws IOException {
     checkId(sandboxId, "sandbox");
-    return NetworkNamespaces.shared().open(nsDir().resolve(sandboxId).resolve("net"), () -> SocketChannel.open(family));
+    Path net = nsDir().resolve(sandboxId).resolve("net");
+    if (!Files.exists(net) && sandbox(sandboxId).config().linux().hostNetwork()) {
+      return SocketChannel.open(family);
+    }
+    return NetworkNamespaces.shared().open(net, () -> SocketChannel.open(family));
   }
 
   // ---- logs -------------------------------------------------------------------------------------
@@ -1026,10 +1137,7 @@ public final class ConmonRuntime implements ContainerRuntime {
       attempt(failures, "unmount " + mount, () -> Mounts.unmount(Path.of(mount)));
     }
     attempt(failures, "remove the network " + config.networkName(), network::destroy);
-    for (Path hierarchy : cgroupHierarchies()) {
-      attempt(failures, "remove cgroup " + hierarchy.resolve(config.cgroupParent().substring(1)),
-          () -> deleteCgroup(hierarchy.resolve(config.cgroupParent().substring(1))));
-    }
+    attempt(failures, "remove cgroup " + config.cgroupParent(), cgroups::removeParent);
     attempt(failures, "remove " + config.runDir(), () -> deleteTree(config.runDir()));
     if (!failures.isEmpty()) {
       throw new ContainerRuntimeException("remove the instance of " + config.dataDir() + ": "
@@ -1117,23 +1225,7 @@ public final class ConmonRuntime implements ContainerRuntime {
   }
 
   private void removePodCgroups(String podUid) {
-    for (Path hierarchy : cgroupHierarchies()) {
-      deleteCgroup(hierarchy.resolve(config.cgroupParent().substring(1)).resolve("pod" + podUid));
-    }
-  }
-
-  /** Removes an empty cgroup tree bottom-up (cgroup dirs are removed with rmdir, not unlink). */
-  private static void deleteCgroup(Path dir) {
-    if (!Files.isDirectory(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.filter(Files::isDirectory).sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    } catch (IOException e) {
-      LOG.log(Level.WARNING, "cannot remove cgroup path={0} error={1}", dir, e.toString());
-    }
+    cgroups.remove(podUid);
   }
 
   /** The cgroup v1 hierarchies, or the v2 root alone. */

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.j8s.runtime.ContainerConfig;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -16,8 +16,11 @@ import java.util.Set;
  * thread-safe.
  *
  * <p>The rootfs is already an overlay mount (see {@link Overlay}), so {@code root.path} points at it.
- * No seccomp profile is set: Kubernetes' default is {@code Unconfined} unless the pod asks for
- * {@code RuntimeDefault}. Paths inside the container (mount destinations, the working dir) are resolved
+ * The container's security (CRI {@code LinuxContainerSecurityContext}) decides its capabilities
+ * ({@link Capabilities}), its seccomp filter ({@link SeccompProfiles}; none for a privileged container),
+ * {@code noNewPrivileges}, and for a privileged container the host's devices, no masked or read-only paths and a
+ * writable {@code /sys}. A namespace shared with the host ({@code hostNetwork}, {@code hostPID},
+ * {@code hostIPC}) is left out of the spec, so the container stays in runc's. Paths inside the container (mount destinations, the working dir) are resolved
  * by runc inside the rootfs (securejoin): a destination such as {@code /etc/hosts} that the image made a
  * symlink to a host path lands inside the rootfs. Host-side code that looks into the rootfs (the user
  * lookup, creating the working dir) goes through {@link RootPath}; the spec itself takes a numeric user
@@ -55,29 +58,49 @@ public final class RuntimeSpec {
    * Where the container lives on the host.
    *
    * @param rootfs the mounted overlay
-   * @param netns the pod's network namespace bind mount
-   * @param ipcns the pod's IPC namespace bind mount
-   * @param utsns the pod's UTS namespace bind mount
-   * @param pidns a PID namespace to join ({@code shareProcessNamespace}); empty gives a new one
+   * @param hostname the container's hostname, set only in a UTS namespace that is not the host's
+   * @param network the pod's network namespace, or the host's
+   * @param ipc the pod's IPC namespace, or the host's
+   * @param uts the pod's UTS namespace, or the host's (with the host's network)
+   * @param pid a new PID namespace, the pod's shared one ({@code shareProcessNamespace}) or the host's
    * @param etcHosts the pod's hosts file
    * @param etcHostname the pod's hostname file
    * @param etcResolvConf the pod's resolv.conf
-   * @param shm the pod's shared {@code /dev/shm} tmpfs
+   * @param shm the pod's shared {@code /dev/shm} tmpfs, or the host's {@code /dev/shm}
    * @param cgroupsPath cgroupfs path, e.g. {@code /j8s-1a2b3c4d/pod<uid>/<container id>}
+   * @param limits the host's hard rlimits
+   * @param sysctls the pod's sysctls
    */
   public record Context(
       Path rootfs,
       String hostname,
-      Path netns,
-      Path ipcns,
-      Path utsns,
-      Optional<Path> pidns,
+      Namespace network,
+      Namespace ipc,
+      Namespace uts,
+      Namespace pid,
       Path etcHosts,
       Path etcHostname,
       Path etcResolvConf,
       Path shm,
       String cgroupsPath,
-      HostLimits limits) {}
+      HostLimits limits,
+      Map<String, String> sysctls) {
+    public Context {
+      sysctls = Map.copyOf(sysctls);
+    }
+  }
+
+  /** How a container gets one kind of namespace. */
+  public sealed interface Namespace {
+    /** A new one of its own. */
+    record Private() implements Namespace {}
+
+    /** The host's: the namespace is left out of the spec. */
+    record Host() implements Namespace {}
+
+    /** An existing one, bind-mounted at {@code path} (or a {@code /proc/<pid>/ns/<type>}). */
+    record Join(Path path) implements Namespace {}
+  }
 
   /** The spec as a JSON tree, ready to write as {@code <bundle>/config.json}. */
   public static ObjectNode build(ContainerConfig config, Context context) {
@@ -91,7 +114,9 @@ public final class RuntimeSpec {
     ObjectNode root = spec.putObject("root");
     root.put("path", context.rootfs().toString());
     root.put("readonly", config.readOnlyRootfs());
-    spec.put("hostname", context.hostname());
+    if (!(context.uts() instanceof Namespace.Host)) {
+      spec.put("hostname", context.hostname());
+    }
     spec.set("mounts", mounts(config, context));
     spec.set("linux", linux(config, context));
     ObjectNode annotations = spec.putObject("annotations");
@@ -128,9 +153,10 @@ public final class RuntimeSpec {
     }
     process.put("cwd", config.workingDir());
     ObjectNode caps = process.putObject("capabilities");
+    List<String> capabilities = Capabilities.of(config.security(), Capabilities.all());
     for (String set : List.of("bounding", "effective", "permitted")) {
       ArrayNode list = caps.putArray(set);
-      DEFAULT_CAPABILITIES.forEach(list::add);
+      capabilities.forEach(list::add);
     }
     ArrayNode rlimits = process.putArray("rlimits");
     ObjectNode nofile = rlimits.addObject();
@@ -138,7 +164,9 @@ public final class RuntimeSpec {
     nofile.put("type", "RLIMIT_NOFILE");
     nofile.put("hard", open);
     nofile.put("soft", open);
-    process.put("noNewPrivileges", true);
+    process.put("noNewPrivileges", config.security().noNewPrivileges());
+    config.resources().oomScoreAdj().ifPresent(score -> process.put("oomScoreAdj", score));
+    config.security().apparmorProfile().ifPresent(profile -> process.put("apparmorProfile", profile));
     return process;
   }
 
@@ -149,8 +177,9 @@ public final class RuntimeSpec {
     mount(mounts, "/dev/pts", "devpts", "devpts", "nosuid", "noexec", "newinstance", "ptmxmode=0666",
         "mode=0620", "gid=5");
     mount(mounts, "/dev/mqueue", "mqueue", "mqueue", "nosuid", "noexec", "nodev");
-    mount(mounts, "/sys", "sysfs", "sysfs", "nosuid", "noexec", "nodev", "ro");
-    mount(mounts, "/sys/fs/cgroup", "cgroup", "cgroup", "nosuid", "noexec", "nodev", "relatime", "ro");
+    String sys = config.security().privileged() ? "rw" : "ro";
+    mount(mounts, "/sys", "sysfs", "sysfs", "nosuid", "noexec", "nodev", sys);
+    mount(mounts, "/sys/fs/cgroup", "cgroup", "cgroup", "nosuid", "noexec", "nodev", "relatime", sys);
     mount(mounts, "/dev/shm", "bind", context.shm().toString(), "rbind", "nosuid", "noexec", "nodev", "rw");
     Set<String> overridden = new java.util.HashSet<>();
     for (ContainerConfig.Mount m : config.mounts()) {
@@ -190,16 +219,35 @@ public final class RuntimeSpec {
   private static ObjectNode linux(ContainerConfig config, Context context) {
     ObjectNode linux = MAPPER.createObjectNode();
     ArrayNode namespaces = linux.putArray("namespaces");
-    namespace(namespaces, "pid", context.pidns());
-    namespace(namespaces, "ipc", Optional.of(context.ipcns()));
-    namespace(namespaces, "uts", Optional.of(context.utsns()));
-    namespace(namespaces, "mount", Optional.empty());
-    namespace(namespaces, "network", Optional.of(context.netns()));
+    namespace(namespaces, "pid", context.pid());
+    namespace(namespaces, "ipc", context.ipc());
+    namespace(namespaces, "uts", context.uts());
+    namespace(namespaces, "mount", new Namespace.Private());
+    namespace(namespaces, "network", context.network());
     linux.put("cgroupsPath", context.cgroupsPath());
+    if (!context.sysctls().isEmpty()) {
+      ObjectNode sysctl = linux.putObject("sysctl");
+      context.sysctls().entrySet().stream().sorted(java.util.Map.Entry.comparingByKey())
+          .forEach(e -> sysctl.put(e.getKey(), e.getValue()));
+    }
+    boolean privileged = config.security().privileged();
+    if (privileged) {
+      ArrayNode devices = linux.putArray("devices");
+      for (HostDevices.Device d : HostDevices.under(Path.of("/dev"))) {
+        ObjectNode device = devices.addObject();
+        device.put("path", d.path());
+        device.put("type", String.valueOf(d.type()));
+        device.put("major", d.major());
+        device.put("minor", d.minor());
+        device.put("fileMode", d.fileMode());
+        device.put("uid", d.uid());
+        device.put("gid", d.gid());
+      }
+    }
     ObjectNode resources = linux.putObject("resources");
-    ObjectNode denyAll = resources.putArray("devices").addObject();
-    denyAll.put("allow", false);
-    denyAll.put("access", "rwm");
+    ObjectNode deviceRule = resources.putArray("devices").addObject();
+    deviceRule.put("allow", privileged);
+    deviceRule.put("access", "rwm");
     ContainerConfig.Resources limits = config.resources();
     if (limits.memoryLimitBytes().isPresent()) {
       ObjectNode memory = resources.putObject("memory");
@@ -214,16 +262,31 @@ public final class RuntimeSpec {
       limits.cpuPeriodMicros().ifPresent(v -> cpu.put("period", v));
     }
     limits.pidsLimit().ifPresent(v -> resources.putObject("pids").put("limit", v));
-    ArrayNode masked = linux.putArray("maskedPaths");
-    MASKED_PATHS.forEach(masked::add);
-    ArrayNode readonly = linux.putArray("readonlyPaths");
-    READONLY_PATHS.forEach(readonly::add);
+    if (!privileged) {
+      ArrayNode masked = linux.putArray("maskedPaths");
+      MASKED_PATHS.forEach(masked::add);
+      ArrayNode readonly = linux.putArray("readonlyPaths");
+      READONLY_PATHS.forEach(readonly::add);
+      switch (config.security().seccomp()) {
+        case ContainerConfig.Seccomp.Unconfined u -> { }
+        case ContainerConfig.Seccomp.RuntimeDefault d -> linux.set("seccomp", SeccompProfiles.runtimeDefault(
+            new java.util.LinkedHashSet<>(Capabilities.of(config.security(), Capabilities.all())),
+            System.getProperty("os.version", "")));
+        case ContainerConfig.Seccomp.Localhost l -> linux.set("seccomp", SeccompProfiles.localhost(l.profile()));
+      }
+    }
     return linux;
   }
 
-  private static void namespace(ArrayNode namespaces, String type, Optional<Path> path) {
-    ObjectNode ns = namespaces.addObject();
-    ns.put("type", type);
-    path.ifPresent(p -> ns.put("path", p.toString()));
+  private static void namespace(ArrayNode namespaces, String type, Namespace namespace) {
+    switch (namespace) {
+      case Namespace.Host h -> { }
+      case Namespace.Private p -> namespaces.addObject().put("type", type);
+      case Namespace.Join j -> {
+        ObjectNode ns = namespaces.addObject();
+        ns.put("type", type);
+        ns.put("path", j.path().toString());
+      }
+    }
   }
 }

@@ -59,4 +59,29 @@ class CniNetworkTest {
         .isInstanceOf(ContainerRuntimeException.class)
         .hasMessageContaining("loopback");
   }
+
+  @Test
+  void sandboxesSetUpAtOnceWriteTheConflistWithoutTakingEachOthersTemporaryFile() throws Exception {
+    CniNetwork network = new CniNetwork(RuntimeConfig.of(dir.resolve("data"), dir.resolve("run"), "10.244.0.0/16"));
+    List<Thread> writers = new java.util.ArrayList<>();
+    java.util.Queue<Throwable> failures = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    for (int i = 0; i < 16; i++) {
+      writers.add(Thread.ofPlatform().start(() -> {
+        try {
+          for (int j = 0; j < 50; j++) {
+            network.writeConflist();
+          }
+        } catch (RuntimeException e) {
+          failures.add(e);
+        }
+      }));
+    }
+    for (Thread t : writers) {
+      t.join();
+    }
+    assertThat(failures).isEmpty();
+    try (var files = java.nio.file.Files.list(dir.resolve("data/cni/net.d"))) {
+      assertThat(files.map(p -> p.getFileName().toString())).containsExactly(network.writeConflist().getFileName().toString());
+    }
+  }
 }

@@ -135,7 +135,7 @@ class HostileRootfsIT {
       List<ContainerConfig.Mount> mounts) {
     return new ContainerConfig(name, 0, "hostile", List.of(busybox, hostile), List.of("sh", "-c", script),
         List.of("PATH=/bin"), "/work/data", user, mounts, ContainerConfig.Resources.NONE, log, false, "SIGTERM",
-        Map.of(), Map.of(), ContainerConfig.Stdio.NONE);
+        Map.of(), Map.of());
   }
 
   private static List<String> logLines(Path log) throws IOException {

@@ -34,7 +34,7 @@ class NamespacesIT {
     long net = inode(Path.of("/proc/thread-self/ns/net"));
     long selfNet = inode(Path.of("/proc/self/ns/net"));
 
-    Namespaces.create(dir.resolve("net"), dir.resolve("ipc"), dir.resolve("uts"));
+    Namespaces.create(java.util.Map.of("net", dir.resolve("net"), "ipc", dir.resolve("ipc"), "uts", dir.resolve("uts")));
 
     for (String type : NamespaceFiles.TYPES) {
       assertThat(inode(dir.resolve(type))).as(type).isNotEqualTo(inode(Path.of("/proc/self/ns/" + type)));
@@ -50,7 +50,7 @@ class NamespacesIT {
   @Test
   void aTargetThatIsNotThereIsAnErrorNamingTheBindMount() {
     Path missing = dir.resolve("absent");
-    assertThatThrownBy(() -> Namespaces.create(missing, dir.resolve("ipc"), dir.resolve("uts")))
+    assertThatThrownBy(() -> Namespaces.create(java.util.Map.of("net", missing, "ipc", dir.resolve("ipc"), "uts", dir.resolve("uts"))))
         .isInstanceOf(ContainerRuntimeException.class)
         .hasMessageContaining("bind /proc/thread-self/ns/")
         .hasMessageContaining("No such file or directory");

@@ -29,7 +29,7 @@ class NetworkNamespacesIT {
   @BeforeEach
   void namespaceWithLoopbackUp() throws IOException {
     dir = NamespaceFiles.create("j8s-netns-it-");
-    Namespaces.create(dir.resolve("net"), dir.resolve("ipc"), dir.resolve("uts"));
+    Namespaces.create(java.util.Map.of("net", dir.resolve("net"), "ipc", dir.resolve("ipc"), "uts", dir.resolve("uts")));
     ProcessRunner.run(List.of("nsenter", "--net=" + dir.resolve("net"), "ip", "link", "set", "lo", "up"),
         Duration.ofSeconds(10)).orThrow("bring lo up in the test namespace");
   }

@@ -1,0 +1,84 @@
+package dev.j8s.api;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.http.HttpRequest;
+import io.fabric8.kubernetes.client.http.HttpResponse;
+import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * What the fabric8-based clients ({@link Cluster#connect}, {@code KubeClient.connect}) share: the fabric8 client for a
+ * kubeconfig and DELETEs with a full DeleteOptions body through its HTTP layer. Stateless, thread-safe.
+ */
+public final class FabricClients {
+
+  private FabricClients() {}
+
+  /**
+   * A fabric8 client for the current context of a kubeconfig file, on the JDK HTTP client, with HTTP (not
+   * WebSocket) watches and no request timeout that would cut a watch.
+   */
+  public static KubernetesClient connect(Path kubeconfig) {
+    String text;
+    try {
+      text = Files.readString(kubeconfig);
+    } catch (IOException e) {
+      throw new UncheckedIOException("read kubeconfig " + kubeconfig, e);
+    }
+    Config config;
+    try {
+      config = Config.fromKubeconfig(text);
+    } catch (RuntimeException e) {
+      throw new ClusterException.Failed("parse kubeconfig " + kubeconfig + ": " + e.getMessage(), 0, e);
+    }
+    // Watches are long-lived; the informer re-establishes them, so no client-side request timeout cuts them.
+    config.setRequestTimeout(30_000);
+    config.setConnectionTimeout(10_000);
+    // fabric8 tries a WebSocket watch first and falls back only after a timeout; the API is plain HTTP watches.
+    config.setOnlyHttpWatches(true);
+    return new KubernetesClientBuilder()
+        .withConfig(config)
+        .withHttpClientFactory(new JdkHttpClientFactory())
+        .build();
+  }
+
+  /** The answer to a request sent through the client's HTTP layer. */
+  public record RawResponse(int code, String body) {}
+
+  /**
+   * Sends a DELETE with a JSON DeleteOptions body to {@code path} (below the server URL) through {@code client}'s
+   * HTTP layer, so its authentication applies; {@code action} names it in errors.
+   */
+  public static RawResponse delete(KubernetesClient client, String path, String body, String action) {
+    String url = client.getMasterUrl().toString().replaceAll("/+$", "") + path;
+    HttpRequest request = client.getHttpClient().newHttpRequestBuilder()
+        .uri(url)
+        .header("Accept", "application/json")
+        .delete("application/json", body)
+        .build();
+    try {
+      HttpResponse<String> response = client.getHttpClient().sendAsync(request, String.class).get(30, TimeUnit.SECONDS);
+      return new RawResponse(response.code(), response.body() == null ? "" : response.body());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw ClusterException.of(action + ": interrupted", 0, "", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw ClusterException.of(action + ": " + e, 0, "", e);
+    }
+  }
+
+  /** A URL path segment. */
+  public static String encode(String segment) {
+    return URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+}
