@@ -7,6 +7,7 @@ import dev.j8s.controllers.deployment.DeploymentController;
 import dev.j8s.controllers.disruption.DisruptionController;
 import dev.j8s.controllers.garbagecollector.GarbageCollector;
 import dev.j8s.controllers.informers.InformerFactory;
+import dev.j8s.controllers.nodelifecycle.NodeConditionTaints;
 import dev.j8s.controllers.podgc.PodGarbageCollector;
 import dev.j8s.controllers.replicaset.ReplicaSetController;
 import java.lang.System.Logger.Level;
@@ -17,8 +18,11 @@ import java.util.List;
 
 /**
  * Runs the controllers of one cluster over one set of shared informers, as kube-controller-manager does: the
- * Deployment, ReplicaSet and DaemonSet controllers, the garbage collector, pod GC and the disruption controller,
- * all through a {@link KubeClient}. Thread-safe; {@link #close} stops everything it started.
+ * Deployment, ReplicaSet and DaemonSet controllers, the garbage collector, pod GC, the disruption controller and
+ * the node condition taints. The informers list and watch through the manager's own client; each controller
+ * writes through its own ({@link ControllerClients}: with {@link ControllerClients#serviceAccounts} as its
+ * upstream service account, e.g. {@code kube-system/deployment-controller}, held to its bootstrap role).
+ * Thread-safe; {@link #close} stops everything it started.
  */
 public final class ControllerManager implements AutoCloseable {
 
@@ -43,17 +47,39 @@ public final class ControllerManager implements AutoCloseable {
         this.informers = informers;
     }
 
-    /** Builds every controller, starts the informers, waits for their first lists, then starts the workers. */
+    /** Upstream's names of the controllers run here, which are also their service accounts' names. */
+    public static final List<String> CONTROLLERS = List.of(ReplicaSetController.SERVICE_ACCOUNT,
+            DeploymentController.SERVICE_ACCOUNT, DaemonSetController.SERVICE_ACCOUNT,
+            GarbageCollector.SERVICE_ACCOUNT, PodGarbageCollector.SERVICE_ACCOUNT,
+            DisruptionController.SERVICE_ACCOUNT, NodeConditionTaints.SERVICE_ACCOUNT);
+
+    /** {@link #start(KubeClient, ControllerClients, Options)} with every controller calling through {@code client}. */
     public static ControllerManager start(KubeClient client, Options options) {
-        InformerFactory informers = new InformerFactory(client, options.resync());
+        return start(client, ControllerClients.shared(client), options);
+    }
+
+    /**
+     * Builds every controller with its client from {@code clients}, starts the informers over {@code informerClient},
+     * waits for their first lists, then starts the workers.
+     */
+    public static ControllerManager start(KubeClient informerClient, ControllerClients clients, Options options) {
+        InformerFactory informers = new InformerFactory(informerClient, options.resync());
         ControllerManager manager = new ControllerManager(informers);
         Clock clock = options.clock();
-        ReplicaSetController replicaSets = new ReplicaSetController(client, informers, clock, 4);
-        DeploymentController deployments = new DeploymentController(client, informers, clock, 4);
-        DaemonSetController daemonSets = new DaemonSetController(client, informers, clock, 2);
-        GarbageCollector gc = new GarbageCollector(client, informers, Kind.GARBAGE_COLLECTED, 4);
-        PodGarbageCollector podGc = new PodGarbageCollector(client, informers, clock, options.terminatedPodGcThreshold());
-        DisruptionController disruption = new DisruptionController(client, informers, clock);
+        ReplicaSetController replicaSets =
+                new ReplicaSetController(clients.client(ReplicaSetController.SERVICE_ACCOUNT), informers, clock, 4);
+        DeploymentController deployments =
+                new DeploymentController(clients.client(DeploymentController.SERVICE_ACCOUNT), informers, clock, 4);
+        DaemonSetController daemonSets =
+                new DaemonSetController(clients.client(DaemonSetController.SERVICE_ACCOUNT), informers, clock, 2);
+        GarbageCollector gc = new GarbageCollector(clients.client(GarbageCollector.SERVICE_ACCOUNT), informers,
+                Kind.GARBAGE_COLLECTED, 4);
+        PodGarbageCollector podGc = new PodGarbageCollector(clients.client(PodGarbageCollector.SERVICE_ACCOUNT),
+                informers, clock, options.terminatedPodGcThreshold());
+        DisruptionController disruption =
+                new DisruptionController(clients.client(DisruptionController.SERVICE_ACCOUNT), informers, clock);
+        NodeConditionTaints nodeTaints =
+                new NodeConditionTaints(clients.client(NodeConditionTaints.SERVICE_ACCOUNT), informers);
         informers.start();
         if (!informers.awaitSynced(Duration.ofSeconds(60))) {
             LOG.log(Level.WARNING, "informers not synced within 60s; the controllers start anyway and catch up");
@@ -64,8 +90,9 @@ public final class ControllerManager implements AutoCloseable {
         gc.start();
         podGc.start();
         disruption.start();
-        manager.running.addAll(List.of(replicaSets, deployments, daemonSets, gc, podGc, disruption));
-        LOG.log(Level.INFO, "controllers started: deployment, replicaset, daemonset, garbagecollector, podgc, disruption");
+        nodeTaints.start();
+        manager.running.addAll(List.of(replicaSets, deployments, daemonSets, gc, podGc, disruption, nodeTaints));
+        LOG.log(Level.INFO, "controllers started: " + String.join(", ", CONTROLLERS));
         return manager;
     }
 

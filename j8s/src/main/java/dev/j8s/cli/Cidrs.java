@@ -37,4 +37,19 @@ final class Cidrs {
         }
         return cidr;
     }
+
+    /** The first host address of a validated range (the bridge's gateway, the {@code kubernetes} service's IP). */
+    static InetAddress firstHost(String cidr) {
+        byte[] bytes = InetAddress.ofLiteral(cidr.substring(0, cidr.indexOf('/'))).getAddress();
+        for (int i = bytes.length - 1; i >= 0; i--) {
+            if (++bytes[i] != 0) {
+                break;
+            }
+        }
+        try {
+            return InetAddress.getByAddress(bytes);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException("an address of " + bytes.length + " bytes is always valid", e);
+        }
+    }
 }

@@ -12,11 +12,14 @@ import java.util.HashSet;
 import java.util.Set;
 import dev.j8s.apiserver.ApiServer;
 import dev.j8s.apiserver.ApiServerConfig;
+import dev.j8s.apiserver.authentication.ServiceAccountTokens;
+import dev.j8s.apiserver.authentication.UserInfo;
 import dev.j8s.apiserver.admission.AdmissionOptions;
 import dev.j8s.apiserver.admission.HostFeatures;
 import dev.j8s.apiserver.local.InProcessCluster;
-import dev.j8s.apiserver.local.InProcessKubeClient;
+import dev.j8s.controllers.ControllerClients;
 import dev.j8s.controllers.ControllerManager;
+import dev.j8s.api.client.KubeClient;
 import dev.j8s.api.Cluster;
 import dev.j8s.kubeconfig.Kubeconfig;
 import dev.j8s.kubelet.Kubelet;
@@ -43,6 +46,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -98,6 +102,10 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--enable-admission-plugins", paramLabel = "PLUGIN[,PLUGIN...]",
             description = "Admission plugins to enable beyond the defaults, e.g. AlwaysPullImages.")
     private List<String> admissionPlugins = new ArrayList<>();
+
+    @Option(names = "--authorization-mode", paramLabel = "MODE[,MODE...]", split = ",",
+            description = "Authorizers after system:masters, in order: Node, RBAC, AlwaysAllow, AlwaysDeny (default: Node,RBAC).")
+    private List<String> authorizationModes = new ArrayList<>(ApiServerConfig.Identity.DEFAULT_AUTHORIZATION_MODES);
 
     @Option(names = "--seccomp-default", paramLabel = "BOOL", arity = "1", defaultValue = "true",
             description = "Run containers without a seccompProfile under the runtime default profile, as the kubelet's"
@@ -222,17 +230,34 @@ final class ServerCommand implements Callable<Integer> {
         // The kubeconfig appears only once this run serves: remove the one a previous run left behind.
         delete(kubeconfig);
 
-        ClusterPki pki = ClusterPki.ensure(settings.pkiDir(), servingNames(settings), Clock.systemUTC());
+        String cidr = podCidr(settings);
+        ClusterPki pki = ClusterPki.ensure(settings.pkiDir(),
+                ServingNames.of(union(servingNames(settings).asStrings(), inClusterNames(settings.serviceCidr(), cidr))),
+                Clock.systemUTC());
+        ApiServerConfig.Identity identity;
+        try {
+            identity = new ApiServerConfig.Identity(Optional.of(pki.caCertificate()), pki.caPem(),
+                    pki.serviceAccountKey(), ServiceAccountTokens.DEFAULT_ISSUER, authorizationModes);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--authorization-mode: " + e.getMessage(), e);
+        }
         ApiServerConfig config = new ApiServerConfig(settings.listen().socketAddress(), settings.stateDb(),
                 pki.keyStore(), pki.keyStorePassword(), pki.adminToken(), settings.nodeName(),
                 settings.serviceCidr(), settings.admissionPlugins())
-                .withAdmissionOptions(new AdmissionOptions(HostFeatures.probe(), podSecurity));
+                .withAdmissionOptions(new AdmissionOptions(HostFeatures.probe(), podSecurity))
+                .withIdentity(identity);
         LOG.log(Level.INFO, "starting API server listen={0} dataDir={1} node={2}",
                 settings.listen(), settings.dataDir(), settings.nodeName());
         ApiServer server = ApiServer.start(config);
-        // The controllers reach the API as any client would, through the same verbs, admission and watches (a
-        // controller manager for a remote API server would use KubeClient.connect instead).
-        ControllerManager controllers = ControllerManager.start(InProcessKubeClient.of(server.objects()),
+        // The controllers reach the API as any client would, through the same verbs, authorization, admission and
+        // watches (a controller manager for a remote API server would use KubeClient.connect instead): the informers
+        // as system:kube-controller-manager, each controller as its own service account in kube-system, as
+        // kube-controller-manager --use-service-account-credentials.
+        KubeClient controllerManager = server.kubeClient(UserInfo.authenticated(UserInfo.KUBE_CONTROLLER_MANAGER, "",
+                List.of(), java.util.Map.of()));
+        ControllerManager controllers = ControllerManager.start(controllerManager,
+                ControllerClients.serviceAccounts(controllerManager, sa -> server.kubeClient(UserInfo.serviceAccount(
+                        sa.getMetadata().getNamespace(), sa.getMetadata().getName(), sa.getMetadata().getUid()))),
                 ControllerManager.Options.defaults());
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("j8s-shutdown").unstarted(() -> {
             LOG.log(Level.INFO, "stopping");
@@ -244,9 +269,12 @@ final class ServerCommand implements Callable<Integer> {
         URI url = settings.listen().url(server.port());
         Kubeconfig entry = new Kubeconfig("j8s", url, pki.caPem(), pki.adminToken(), "default");
         // The kubelet registers the Node before kubectl users get their kubeconfig.
-        Kubelet kubelet = startKubelet(settings, server, credentials, eviction);
+        Kubelet kubelet = startKubelet(settings, server, credentials, cidr, eviction);
         if (kubelet != null) {
             Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("j8s-kubelet-shutdown").unstarted(kubelet::close));
+            if (!settings.listen().wildcard()) {
+                PodGatewayListener.start(server, Cidrs.firstHost(cidr), server.port());
+            }
         }
         entry.writeTo(kubeconfig);
         LOG.log(Level.INFO, "serving url={0} kubeconfig={1}", url, kubeconfig);
@@ -272,10 +300,9 @@ final class ServerCommand implements Callable<Integer> {
      * null (the API server still serves) when the container runtime cannot run here.
      */
     private Kubelet startKubelet(ServerSettings settings, ApiServer server,
-                                 KubeletCredentials credentials, EvictionManager.Config eviction) {
+                                 KubeletCredentials credentials, String cidr, EvictionManager.Config eviction) {
         Path dataDir = settings.dataDir();
         Path runDir = runDir(dataDir, host);
-        String cidr = podCidr != null ? Cidrs.validate("--pod-cidr", podCidr) : defaultPodCidr(dataDir, DataDirs.defaultFor(host));
         ConmonRuntime runtime;
         try {
             runtime = new ConmonRuntime(RuntimeConfig.of(dataDir, runDir, cidr));
@@ -283,9 +310,10 @@ final class ServerCommand implements Callable<Integer> {
             LOG.log(Level.ERROR, "the kubelet cannot start, pods will not run: {0}", e.getMessage());
             return null;
         }
-        // The kubelet runs in this JVM: it reaches the API through the same verbs, admission and watch as over
-        // HTTPS, minus TLS, HTTP and JSON (a kubelet joining a remote API server uses Cluster.connect instead).
-        Cluster cluster = InProcessCluster.of(server.objects());
+        // The kubelet runs in this JVM: it reaches the API through the same verbs, authorization (as
+        // system:node:<node>, by the Node authorizer), admission (NodeRestriction) and watch as over HTTPS, minus
+        // TLS, HTTP and JSON (a kubelet joining a remote API server uses Cluster.connect instead).
+        Cluster cluster = server.cluster(UserInfo.node(settings.nodeName()));
         ImageStore images = ImageStore.open(dataDir.resolve("images"), RegistryOptions.DEFAULT);
         restorePullRecords(images, credentials);
         Kubelet kubelet = new Kubelet(KubeletConfig.of(settings.nodeName(), dataDir, runDir,
@@ -397,6 +425,32 @@ final class ServerCommand implements Callable<Integer> {
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is always available", e);
         }
+    }
+
+    /** The pod CIDR: the flag's, else the data dir's default. */
+    private String podCidr(ServerSettings settings) {
+        try {
+            return podCidr != null ? Cidrs.validate("--pod-cidr", podCidr)
+                    : defaultPodCidr(settings.dataDir(), DataDirs.defaultFor(host));
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The names in-cluster clients reach the API server by: the {@code kubernetes} service's names and its IP
+     * (the first of the service CIDR), and the pod network's gateway, where the server also listens.
+     */
+    static List<String> inClusterNames(String serviceCidr, String podCidr) {
+        return List.of("kubernetes", "kubernetes.default", "kubernetes.default.svc",
+                "kubernetes.default.svc.cluster.local", Cidrs.firstHost(serviceCidr).getHostAddress(),
+                Cidrs.firstHost(podCidr).getHostAddress());
+    }
+
+    private static List<String> union(java.util.Collection<String> a, java.util.Collection<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     /** localhost, both loopback addresses, the listen host unless it is a wildcard, and the host name. */

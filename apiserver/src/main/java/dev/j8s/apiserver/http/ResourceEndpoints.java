@@ -16,6 +16,7 @@ import dev.j8s.apiserver.rest.DeleteOptions;
 import dev.j8s.apiserver.rest.Evictions;
 import dev.j8s.apiserver.rest.Scales;
 import dev.j8s.apiserver.rest.ObjectService;
+import dev.j8s.apiserver.rest.Reviews;
 import dev.j8s.apiserver.selection.FieldSelector;
 import dev.j8s.apiserver.selection.LabelSelector;
 import dev.j8s.apiserver.storage.Store;
@@ -39,13 +40,15 @@ import java.util.OptionalLong;
 final class ResourceEndpoints {
 
     private final ObjectService objects;
+    private final AccessControl access;
     private final Scales scales;
     private final Evictions evictions;
     private final Watcher watcher;
     private volatile KubeletClient kubelet;
 
-    ResourceEndpoints(ObjectService objects) {
+    ResourceEndpoints(ObjectService objects, AccessControl access) {
         this.objects = objects;
+        this.access = access;
         this.scales = new Scales(objects);
         this.evictions = new Evictions(objects);
         this.watcher = new Watcher(objects);
@@ -65,6 +68,16 @@ final class ResourceEndpoints {
             throw ApiError.NotFound.path();
         }
         String ns = path.namespace();
+        if (Reviews.isReview(type.group(), type.kind())) {
+            if (!method.equals("POST") || !path.name().isEmpty() || (type.namespaced() && ns.isEmpty())) {
+                throw new ApiError.MethodNotSupported();
+            }
+            byte[] raw = ex.body();
+            ObjectNode review = access.reviews().create(type.kind(), ns,
+                    Scheme.defaultTypeMeta(type.gvk(), decodeBody(ex, raw), raw));
+            ex.json(201, review);
+            return;
+        }
         if (!path.subresource().isEmpty()) {
             if (!type.hasSubresource(path.subresource())) {
                 throw ApiError.NotFound.path();
@@ -451,6 +464,14 @@ final class ResourceEndpoints {
                 } else {
                     ProxyEndpoint.serveService(ex, objects, type, ns, name);
                 }
+            }
+            case "token" -> {
+                if (!method.equals("POST")) {
+                    throw new ApiError.MethodNotSupported();
+                }
+                byte[] raw = ex.body();
+                ex.json(201, access.tokenRequests().create(ns, name, Scheme.defaultTypeMeta(
+                        type.subresource("token").orElseThrow().gvk(), decodeBody(ex, raw), raw)));
             }
             case "scale" -> scale(ex, type, ns, name);
             case "eviction" -> {

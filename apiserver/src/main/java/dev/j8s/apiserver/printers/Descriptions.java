@@ -150,4 +150,10 @@ final class Descriptions {
             + "consume.";
     static final String QUOTA_LIMIT = "Limits control the maximum amount of cpu/memory that a container may use "
             + "independent of contention on the node.";
+    static final String ROLE_REF = "RoleRef can reference a Role in the current namespace or a ClusterRole in the "
+            + "global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error. This field is "
+            + "immutable.";
+    static final String BINDING_USERS = "Users in the roleBinding";
+    static final String BINDING_GROUPS = "Groups in the roleBinding";
+    static final String BINDING_SERVICE_ACCOUNTS = "ServiceAccounts in the roleBinding";
 }

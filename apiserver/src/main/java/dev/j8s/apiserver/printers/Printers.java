@@ -56,6 +56,8 @@ record Printers(List<Column> columns, BiFunction<JsonNode, Instant, Row> rows) {
                     Column.string("Request", Descriptions.QUOTA_REQUEST),
                     Column.string("Limit", Descriptions.QUOTA_LIMIT), Column.age()),
                     Printers::resourceQuota);
+            case "rbac.authorization.k8s.io/rolebindings", "rbac.authorization.k8s.io/clusterrolebindings" ->
+                    new Printers(BINDING_COLUMNS, Printers::binding);
             case "apps/deployments" -> new Printers(WorkloadPrinters.DEPLOYMENTS, WorkloadPrinters::deployment);
             case "apps/replicasets" -> new Printers(WorkloadPrinters.REPLICA_SETS, WorkloadPrinters::replicaSet);
             case "apps/daemonsets" -> new Printers(WorkloadPrinters.DAEMON_SETS, WorkloadPrinters::daemonSet);
@@ -70,6 +72,32 @@ record Printers(List<Column> columns, BiFunction<JsonNode, Instant, Row> rows) {
     static final List<Column> DEFAULT_COLUMNS = List.of(
             Column.nameColumn(),
             new Column("Created At", "date", "", Descriptions.CREATION_TIMESTAMP, 0));
+
+    /** Upstream's roleBindingsColumnDefinitions (and the cluster bindings'). */
+    static final List<Column> BINDING_COLUMNS = List.of(
+            Column.nameColumn(),
+            Column.string("Role", Descriptions.ROLE_REF),
+            Column.age(),
+            Column.string("Users", Descriptions.BINDING_USERS).wide(),
+            Column.string("Groups", Descriptions.BINDING_GROUPS).wide(),
+            Column.string("ServiceAccounts", Descriptions.BINDING_SERVICE_ACCOUNTS).wide());
+
+    /** Upstream's printRoleBinding: {@code Kind/name} of the role, then the subjects by kind, comma-separated. */
+    private static Row binding(JsonNode o, Instant now) {
+        List<String> users = new ArrayList<>();
+        List<String> groups = new ArrayList<>();
+        List<String> serviceAccounts = new ArrayList<>();
+        for (JsonNode s : o.path("subjects")) {
+            switch (text(s, "kind")) {
+                case "User" -> users.add(text(s, "name"));
+                case "Group" -> groups.add(text(s, "name"));
+                case "ServiceAccount" -> serviceAccounts.add(text(s, "namespace") + "/" + text(s, "name"));
+                default -> { }
+            }
+        }
+        return Row.of(name(o), text(o.path("roleRef"), "kind") + "/" + text(o.path("roleRef"), "name"), age(o, now),
+                String.join(", ", users), String.join(", ", groups), String.join(", ", serviceAccounts));
+    }
 
     static final List<Column> NODE_COLUMNS = List.of(
             Column.nameColumn(),

@@ -65,10 +65,9 @@ public final class ObjectService {
         return over(store, resources, ips, plugins, AdmissionOptions.DEFAULT, clock);
     }
 
-    /** As {@link #over(Store, Resources, ServiceIpAllocator, Set, Clock)}, with the admission plugins' options. */
-    public static ObjectService over(Store store, Resources resources, ServiceIpAllocator ips, Set<String> plugins,
-                                     AdmissionOptions options, Clock clock) {
-        Admission admission = new Admission(new Admission.Lookup() {
+    /** Admission's (and the token authenticator's) read access to the objects in {@code store}. */
+    public static Admission.Lookup lookup(Store store) {
+        return new Admission.Lookup() {
             @Override
             public Optional<ObjectNode> get(String resource, String namespace, String name) {
                 return store.get(resource, namespace, name);
@@ -78,7 +77,13 @@ public final class ObjectService {
             public List<ObjectNode> list(String resource, String namespace) {
                 return store.list(resource, namespace).items();
             }
-        }, ips, plugins, options);
+        };
+    }
+
+    /** As {@link #over(Store, Resources, ServiceIpAllocator, Set, Clock)}, with the admission plugins' options. */
+    public static ObjectService over(Store store, Resources resources, ServiceIpAllocator ips, Set<String> plugins,
+                                     AdmissionOptions options, Clock clock) {
+        Admission admission = new Admission(lookup(store), ips, plugins, options);
         return new ObjectService(store, resources, admission, clock);
     }
 
@@ -352,6 +357,7 @@ public final class ObjectService {
         ObjectNode current = store.get(key, nsKey, name)
                 .orElseThrow(() -> new ApiError.NotFound(type.qualifiedResource(), name));
         checkPreconditions(type, name, current, options);
+        admission.admitDelete(st, current);
         if (st.kind().equals("Namespace")) {
             if (options.dryRun()) {
                 return new Deleted(toServed(type, current), false);

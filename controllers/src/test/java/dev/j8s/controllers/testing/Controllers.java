@@ -2,7 +2,10 @@ package dev.j8s.controllers.testing;
 
 import dev.j8s.api.client.Kind;
 import dev.j8s.api.client.ListOptions;
-import dev.j8s.apiserver.testing.LocalApi;
+import dev.j8s.api.client.KubeClient;
+import dev.j8s.apiserver.authentication.UserInfo;
+import dev.j8s.apiserver.testing.LocalCore;
+import dev.j8s.controllers.ControllerClients;
 import dev.j8s.controllers.ControllerManager;
 import dev.j8s.controllers.podgc.PodGarbageCollector;
 import io.fabric8.kubernetes.api.model.Event;
@@ -12,34 +15,52 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
- * Every controller of {@link ControllerManager} over a real API server on SQLite, with a {@link FakeKubelet}; for
- * the controllers' scenario tests. Not thread-safe to open or close.
+ * Every controller of {@link ControllerManager} over a real API server on SQLite with its authorization and
+ * admission, as j8s server runs them: the informers as {@code system:kube-controller-manager}, each controller as
+ * its service account in {@code kube-system} held to its bootstrap role; with a {@link FakeKubelet} and a client
+ * as the admin for the tests' own calls; for the controllers' scenario tests. Not thread-safe to open or close.
  */
 public final class Controllers implements AutoCloseable {
 
-    private final LocalApi api;
+    private final LocalCore api;
+    private final KubeClient controllerManager;
+    private final ControllerClients clients;
     private final FakeKubelet kubelet;
     private final ControllerManager manager;
 
-    private Controllers(LocalApi api, FakeKubelet kubelet, ControllerManager manager) {
+    private Controllers(LocalCore api, KubeClient controllerManager, ControllerClients clients, FakeKubelet kubelet,
+                        ControllerManager manager) {
         this.api = api;
+        this.controllerManager = controllerManager;
+        this.clients = clients;
         this.kubelet = kubelet;
         this.manager = manager;
     }
 
     public static Controllers start(Path dir) {
-        LocalApi api = LocalApi.open(dir);
+        LocalCore api = LocalCore.open(dir, false);
+        KubeClient controllerManager = api.core().kubeClient(UserInfo.authenticated(UserInfo.KUBE_CONTROLLER_MANAGER,
+                "", List.of(), Map.of()));
+        ControllerClients clients = ControllerClients.serviceAccounts(controllerManager,
+                sa -> api.core().kubeClient(UserInfo.serviceAccount(sa.getMetadata().getNamespace(),
+                        sa.getMetadata().getName(), sa.getMetadata().getUid())));
         FakeKubelet kubelet = new FakeKubelet(api.client(), Clock.systemUTC());
-        ControllerManager manager = ControllerManager.start(api.client(),
+        ControllerManager manager = ControllerManager.start(controllerManager, clients,
                 new ControllerManager.Options(Clock.systemUTC(), Duration.ofMinutes(10),
                         PodGarbageCollector.DEFAULT_THRESHOLD));
-        return new Controllers(api, kubelet, manager);
+        return new Controllers(api, controllerManager, clients, kubelet, manager);
     }
 
-    public LocalApi api() {
+    public LocalCore api() {
         return api;
+    }
+
+    /** The client the controller named {@code serviceAccount} calls with (the one the manager uses). */
+    public KubeClient clientOf(String serviceAccount) {
+        return clients.client(serviceAccount);
     }
 
     public FakeKubelet kubelet() {
@@ -65,6 +86,7 @@ public final class Controllers implements AutoCloseable {
     public void close() {
         manager.close();
         kubelet.close();
+        controllerManager.close();
         api.close();
     }
 }

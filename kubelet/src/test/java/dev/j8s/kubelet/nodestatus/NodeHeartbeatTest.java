@@ -40,6 +40,7 @@ class NodeHeartbeatTest {
     @Override public Optional<Secret> secret(String namespace, String name) { throw new UnsupportedOperationException(); }
     @Override public Optional<ConfigMap> configMap(String namespace, String name) { throw new UnsupportedOperationException(); }
     @Override public Optional<ServiceAccount> serviceAccount(String namespace, String name) { throw new UnsupportedOperationException(); }
+    @Override public io.fabric8.kubernetes.api.model.authentication.TokenRequest createToken(String namespace, String serviceAccount, io.fabric8.kubernetes.api.model.authentication.TokenRequest request) { throw new UnsupportedOperationException(); }
     @Override public List<Service> services(String namespace) { throw new UnsupportedOperationException(); }
     @Override public Optional<Pod> updatePodStatus(String ns, String name, String uid, PodStatus status) { throw new UnsupportedOperationException(); }
     @Override public boolean deletePod(String namespace, String name, String uid) { throw new UnsupportedOperationException(); }
