@@ -49,8 +49,6 @@ public final class ExecChannels implements Session.Listener {
     /** v5 only: the client closed one of its streams; the payload names which. */
     static final byte CLOSE = (byte) 255;
 
-    /** How long output may still drain after the command exited (a background child may hold the pipe). */
-    private static final Duration DRAIN = Duration.ofSeconds(5);
     static final Duration SEND_TIMEOUT = Duration.ofSeconds(30);
     /** How long a TTY command waits for the client's terminal size before it starts at 80x24. */
     static final Duration INITIAL_SIZE_WAIT = Duration.ofSeconds(2);
@@ -85,6 +83,7 @@ public final class ExecChannels implements Session.Listener {
             java.util.concurrent.Executors.newSingleThreadExecutor(Thread.ofVirtual().name("j8s-exec-resize").factory());
     private volatile Session session;
     private volatile boolean stdinClosed;
+    private final OutputDrain drain = new OutputDrain(OutputDrain.QUIET);
 
     /** A session for a process that already runs: a command without TTY, or an attach (whose sizes resize it). */
     ExecChannels(ExecProcess process, ExecEndpoint.Options options, boolean v5) {
@@ -350,6 +349,7 @@ public final class ExecChannels implements Session.Listener {
                 if (wanted && n > 0) {
                     buffer[0] = channel;
                     send(ByteBuffer.wrap(buffer, 0, n + 1).slice());
+                    drain.progressed();
                 }
             }
         } catch (IOException e) {
@@ -368,8 +368,9 @@ public final class ExecChannels implements Session.Listener {
                 }
                 code = process.awaitExit(Duration.ofSeconds(1));
             }
-            out.join(DRAIN);
-            err.join(DRAIN);
+            if (!drain.await(out, err)) {
+                LOG.log(Level.DEBUG, "output still open after the command exited command=" + options.command());
+            }
             byte[] status = Json.MAPPER.writeValueAsBytes(status(code.getAsInt()));
             ByteBuffer frame = ByteBuffer.allocate(status.length + 1).put(ERROR).put(status).flip();
             send(frame);

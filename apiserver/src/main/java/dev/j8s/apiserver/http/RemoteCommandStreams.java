@@ -61,8 +61,6 @@ final class RemoteCommandStreams implements SpdySession.Handler {
     static final Duration STREAM_CREATION_TIMEOUT = Duration.ofSeconds(30);
     /** How long one write may wait for the client. */
     static final Duration SEND_TIMEOUT = Duration.ofSeconds(30);
-    /** How long output may still drain after the command exited. */
-    private static final Duration DRAIN = Duration.ofSeconds(5);
     /** How long we wait for the client to close after the last frame before we close. */
     private static final Duration LINGER = Duration.ofSeconds(10);
 
@@ -83,6 +81,7 @@ final class RemoteCommandStreams implements SpdySession.Handler {
     /** Stream ids by type, written on the reader's thread, read by the session thread after streamsReady. */
     private final Map<StreamType, Integer> byType = java.util.Collections.synchronizedMap(new EnumMap<>(StreamType.class));
     private volatile boolean stdinClosed;
+    private volatile OutputDrain drain = new OutputDrain(OutputDrain.QUIET);
 
     /** Streams for a process that already runs: a command without TTY, or an attach. */
     RemoteCommandStreams(SpdySession session, ExecEndpoint.Options options, ExecProcess running) {
@@ -98,6 +97,12 @@ final class RemoteCommandStreams implements SpdySession.Handler {
         this.session = session;
         this.options = options;
         this.starter = starter;
+    }
+
+    /** Gives up the output {@code quiet} after it stopped moving once the command exited (tests shorten it). */
+    RemoteCommandStreams drainQuiet(Duration quiet) {
+        this.drain = new OutputDrain(quiet);
+        return this;
     }
 
     /** The stream types the request's options make the client open. */
@@ -137,10 +142,15 @@ final class RemoteCommandStreams implements SpdySession.Handler {
         }
         streams.put(id, type.get());
         byType.put(type.get(), id);
+        return SpdySession.ACCEPT;
+    }
+
+    @Override
+    public void replied(int id, Map<String, List<String>> headers) {
+        // the command starts once every stream it writes to was answered: spdystream drops what comes before
         if (byType.keySet().containsAll(expectedStreams(options))) {
             streamsReady.complete(null);
         }
-        return SpdySession.ACCEPT;
     }
 
     @Override
@@ -283,8 +293,9 @@ final class RemoteCommandStreams implements SpdySession.Handler {
                 }
                 code = p.awaitExit(Duration.ofSeconds(1));
             }
-            out.join(DRAIN);
-            err.join(DRAIN);
+            if (!drain.await(out, err)) {
+                LOG.log(Level.DEBUG, "output still open after the command exited command=" + options.command());
+            }
             finishWith(ExecChannels.status(options.command(), code.getAsInt()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -300,6 +311,7 @@ final class RemoteCommandStreams implements SpdySession.Handler {
             while ((n = in.read(buffer)) >= 0) {
                 if (n > 0 && stream != null && !session.finished(stream)) {
                     session.data(stream, buffer, 0, n);
+                    drain.progressed();
                 }
             }
             if (stream != null) {

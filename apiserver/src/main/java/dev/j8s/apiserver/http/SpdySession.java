@@ -99,7 +99,12 @@ final class SpdySession {
     private final CountDownLatch closedLatch = new CountDownLatch(1);
     /** Streams accepted from the peer. */
     private final Set<Integer> accepted = ConcurrentHashMap.newKeySet();
-    /** Streams whose sending side we closed (FIN or RST). */
+    /**
+     * Streams the handler is deciding on, or accepted and not answered yet: nothing may be sent on them before their
+     * SYN_REPLY (spdystream drops data and FIN that come before it). Changed and waited on under sendLock.
+     */
+    private final Set<Integer> unanswered = ConcurrentHashMap.newKeySet();
+    /** Streams whose sending side we closed (FIN or RST); added under sendLock. */
     private final Set<Integer> finished = ConcurrentHashMap.newKeySet();
     private volatile boolean goneAway;
 
@@ -230,17 +235,60 @@ final class SpdySession {
             throw new SpdyFrames.ProtocolException("SYN_STREAM with stream id " + id + " after " + lastStreamId);
         }
         lastStreamId = id;
-        int verdict = handler.stream(id, s.headers(), s.fin());
+        unanswered.add(id);
+        int verdict;
+        try {
+            verdict = handler.stream(id, s.headers(), s.fin());
+        } catch (RuntimeException e) {
+            answered(id);
+            throw e;
+        }
         if (verdict != ACCEPT) {
-            finished.add(id);
+            synchronized (sendLock) {
+                finished.add(id);
+                answered(id);
+            }
             sendQuietly(new SpdyFrames.RstStream(id, verdict));
             return;
         }
         accepted.add(id);
-        sendQuietly(new SpdyFrames.SynReply(id, 0, Map.of()));
+        // the handler may already be sending on the stream from another thread: those sends wait for this reply
+        try {
+            sendQuietly(new SpdyFrames.SynReply(id, 0, Map.of()));
+        } finally {
+            answered(id);
+        }
         handler.replied(id, s.headers());
         if (s.fin()) {
             handler.data(id, new byte[0], true);
+        }
+    }
+
+    /** The stream's SYN_REPLY or RST_STREAM is out (or will never be): sends waiting for it go on. */
+    private void answered(int id) {
+        synchronized (sendLock) {
+            unanswered.remove(id);
+            sendLock.notifyAll();
+        }
+    }
+
+    /**
+     * Waits, under sendLock, until the stream was answered: a handler that starts sending as soon as it accepted a
+     * stream (from another thread) must not overtake the SYN_REPLY, which the reader sends right after.
+     */
+    private void awaitAnswered(int streamId) throws IOException {
+        long deadline = System.nanoTime() + sendTimeout.toNanos();
+        while (unanswered.contains(streamId) && !closed.get()) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new IOException("stream " + streamId + " was not answered within " + sendTimeout);
+            }
+            try {
+                TimeUnit.NANOSECONDS.timedWait(sendLock, left);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("send on stream " + streamId + " interrupted", e);
+            }
         }
     }
 
@@ -258,28 +306,43 @@ final class SpdySession {
 
     // ---------------------------------------------------------------- writing
 
-    /** Sends data on a stream (no FIN); waits until the transport took it. */
+    /**
+     * Sends data on a stream (no FIN), after its SYN_REPLY and never after its FIN; waits until the transport took
+     * it.
+     */
     void data(int streamId, byte[] data, int offset, int length) throws IOException {
-        if (finished.contains(streamId)) {
-            throw new IOException("stream " + streamId + " is closed");
-        }
         synchronized (sendLock) {
+            awaitAnswered(streamId);
+            if (finished.contains(streamId)) {
+                throw new IOException("stream " + streamId + " is closed");
+            }
             requireOpen();
             write(new ByteBuffer[] {writer.dataHeader(streamId, 0, length), ByteBuffer.wrap(data, offset, length)});
         }
     }
 
-    /** Closes our side of a stream (an empty data frame with FIN), once. */
+    /** Closes our side of a stream (an empty data frame with FIN), once, after its SYN_REPLY. */
     void fin(int streamId) throws IOException {
-        if (finished.add(streamId)) {
-            send(new SpdyFrames.Data(streamId, SpdyFrames.FLAG_FIN, new byte[0]));
+        synchronized (sendLock) {
+            awaitAnswered(streamId);
+            if (finished.add(streamId)) {
+                send(new SpdyFrames.Data(streamId, SpdyFrames.FLAG_FIN, new byte[0]));
+            }
         }
     }
 
     /** Resets a stream (RST_STREAM with {@code status}), unless our side of it is closed already. */
     void reset(int streamId, int status) {
-        if (finished.add(streamId)) {
-            sendQuietly(new SpdyFrames.RstStream(streamId, status));
+        synchronized (sendLock) {
+            try {
+                awaitAnswered(streamId);
+            } catch (IOException e) {
+                close();
+                return;
+            }
+            if (finished.add(streamId)) {
+                sendQuietly(new SpdyFrames.RstStream(streamId, status));
+            }
         }
     }
 
@@ -364,6 +427,7 @@ final class SpdySession {
         } finally {
             synchronized (sendLock) {
                 writer.close();
+                sendLock.notifyAll(); // sends waiting for a reply give up
             }
         }
     }
