@@ -2,14 +2,18 @@ package dev.j8s.controllers;
 
 import dev.j8s.api.client.Kind;
 import dev.j8s.api.client.KubeClient;
+import dev.j8s.controllers.cronjob.CronJobController;
 import dev.j8s.controllers.daemon.DaemonSetController;
 import dev.j8s.controllers.deployment.DeploymentController;
 import dev.j8s.controllers.disruption.DisruptionController;
+import dev.j8s.controllers.endpoint.EndpointsController;
 import dev.j8s.controllers.garbagecollector.GarbageCollector;
 import dev.j8s.controllers.informers.InformerFactory;
+import dev.j8s.controllers.job.JobController;
 import dev.j8s.controllers.nodelifecycle.NodeConditionTaints;
 import dev.j8s.controllers.podgc.PodGarbageCollector;
 import dev.j8s.controllers.replicaset.ReplicaSetController;
+import dev.j8s.controllers.ttlafterfinished.TtlAfterFinishedController;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
@@ -18,11 +22,13 @@ import java.util.List;
 
 /**
  * Runs the controllers of one cluster over one set of shared informers, as kube-controller-manager does: the
- * Deployment, ReplicaSet and DaemonSet controllers, the garbage collector, pod GC, the disruption controller and
- * the node condition taints. The informers list and watch through the manager's own client; each controller
- * writes through its own ({@link ControllerClients}: with {@link ControllerClients#serviceAccounts} as its
- * upstream service account, e.g. {@code kube-system/deployment-controller}, held to its bootstrap role).
- * Thread-safe; {@link #close} stops everything it started.
+ * Deployment, ReplicaSet and DaemonSet controllers, the Job, TTL-after-finished and CronJob controllers, the
+ * garbage collector, pod GC, the disruption controller, the
+ * endpoints controller and the node condition taints. The informers list and watch
+ * through the manager's own client; each controller writes through its own ({@link ControllerClients}: with
+ * {@link ControllerClients#serviceAccounts} as its upstream service account, e.g. {@code
+ * kube-system/deployment-controller}, held to its bootstrap role). Thread-safe; {@link #close} stops everything it
+ * started.
  */
 public final class ControllerManager implements AutoCloseable {
 
@@ -51,7 +57,9 @@ public final class ControllerManager implements AutoCloseable {
     public static final List<String> CONTROLLERS = List.of(ReplicaSetController.SERVICE_ACCOUNT,
             DeploymentController.SERVICE_ACCOUNT, DaemonSetController.SERVICE_ACCOUNT,
             GarbageCollector.SERVICE_ACCOUNT, PodGarbageCollector.SERVICE_ACCOUNT,
-            DisruptionController.SERVICE_ACCOUNT, NodeConditionTaints.SERVICE_ACCOUNT);
+            DisruptionController.SERVICE_ACCOUNT, NodeConditionTaints.SERVICE_ACCOUNT, JobController.SERVICE_ACCOUNT,
+            TtlAfterFinishedController.SERVICE_ACCOUNT, CronJobController.SERVICE_ACCOUNT,
+            EndpointsController.SERVICE_ACCOUNT, EndpointsController.SLICES_SERVICE_ACCOUNT);
 
     /** {@link #start(KubeClient, ControllerClients, Options)} with every controller calling through {@code client}. */
     public static ControllerManager start(KubeClient client, Options options) {
@@ -80,6 +88,13 @@ public final class ControllerManager implements AutoCloseable {
                 new DisruptionController(clients.client(DisruptionController.SERVICE_ACCOUNT), informers, clock);
         NodeConditionTaints nodeTaints =
                 new NodeConditionTaints(clients.client(NodeConditionTaints.SERVICE_ACCOUNT), informers);
+        JobController jobs = new JobController(clients.client(JobController.SERVICE_ACCOUNT), informers, clock, 4);
+        TtlAfterFinishedController ttl = new TtlAfterFinishedController(
+                clients.client(TtlAfterFinishedController.SERVICE_ACCOUNT), informers, clock);
+        CronJobController cronJobs =
+                new CronJobController(clients.client(CronJobController.SERVICE_ACCOUNT), informers, clock);
+        EndpointsController endpoints = new EndpointsController(clients.client(EndpointsController.SERVICE_ACCOUNT),
+                clients.client(EndpointsController.SLICES_SERVICE_ACCOUNT), informers, clock, 4);
         informers.start();
         if (!informers.awaitSynced(Duration.ofSeconds(60))) {
             LOG.log(Level.WARNING, "informers not synced within 60s; the controllers start anyway and catch up");
@@ -91,7 +106,12 @@ public final class ControllerManager implements AutoCloseable {
         podGc.start();
         disruption.start();
         nodeTaints.start();
-        manager.running.addAll(List.of(replicaSets, deployments, daemonSets, gc, podGc, disruption, nodeTaints));
+        jobs.start();
+        ttl.start();
+        cronJobs.start();
+        endpoints.start();
+        manager.running.addAll(List.of(replicaSets, deployments, daemonSets, gc, podGc, disruption, nodeTaints, jobs,
+                ttl, cronJobs, endpoints));
         LOG.log(Level.INFO, "controllers started: " + String.join(", ", CONTROLLERS));
         return manager;
     }

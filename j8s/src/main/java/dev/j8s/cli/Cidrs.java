@@ -7,6 +7,17 @@ final class Cidrs {
 
     private Cidrs() {}
 
+    /** The address {@code offset} past the network address of {@code cidr}: 1 is the gateway, 10 the DNS service. */
+    static String address(String cidr, int offset) {
+        byte[] bytes = InetAddress.ofLiteral(cidr.substring(0, cidr.indexOf('/'))).getAddress();
+        long value = 0;
+        for (byte b : bytes) {
+            value = (value << 8) | (b & 0xff);
+        }
+        value += offset;
+        return ((value >> 24) & 0xff) + "." + ((value >> 16) & 0xff) + "." + ((value >> 8) & 0xff) + "." + (value & 0xff);
+    }
+
     /**
      * Returns {@code cidr} if it is {@code ADDRESS/PREFIX} with the address's host bits clear.
      *

@@ -17,6 +17,7 @@ import dev.j8s.apiserver.authentication.UserInfo;
 import dev.j8s.apiserver.admission.AdmissionOptions;
 import dev.j8s.apiserver.admission.HostFeatures;
 import dev.j8s.apiserver.local.InProcessCluster;
+import dev.j8s.apiserver.local.InProcessKubeClient;
 import dev.j8s.controllers.ControllerClients;
 import dev.j8s.controllers.ControllerManager;
 import dev.j8s.api.client.KubeClient;
@@ -34,6 +35,7 @@ import dev.j8s.runtime.RuntimeConfig;
 import dev.j8s.runtime.conmon.ConmonRuntime;
 import dev.j8s.pki.ClusterPki;
 import dev.j8s.pki.ServingNames;
+import dev.j8s.proxy.NodeServices;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -89,8 +91,10 @@ final class ServerCommand implements Callable<Integer> {
             description = "Name of this machine's Node (default: the host name, lowercased, made a valid DNS-1123 subdomain).")
     private String nodeName;
 
-    @Option(names = "--service-cidr", paramLabel = "CIDR", defaultValue = DEFAULT_SERVICE_CIDR,
-            description = "IP range for Service ClusterIPs (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--service-cidr", paramLabel = "CIDR",
+            description = "IP range for Service ClusterIPs (default: " + DEFAULT_SERVICE_CIDR
+                    + " for the default data dir, else the /16 fifty below the pod range); the cluster DNS"
+                    + " service gets its 10th address.")
     private String serviceCidr;
 
     @Option(names = "--pod-cidr", paramLabel = "CIDR",
@@ -98,6 +102,11 @@ final class ServerCommand implements Callable<Integer> {
                     + " for the default data dir, else one of 10.200-249.0.0/16 that no other interface routes, chosen"
                     + " from the data dir at its first start and kept in <data-dir>/pod-cidr).")
     private String podCidr;
+
+    @Option(names = "--resolv-conf", paramLabel = "FILE", defaultValue = "/etc/resolv.conf",
+            description = "Resolver configuration of pods with dnsPolicy Default, whose nameservers also get the names"
+                    + " the cluster DNS does not own, as the kubelet's --resolv-conf (default: ${DEFAULT-VALUE}).")
+    private Path resolvConf = Path.of("/etc/resolv.conf");
 
     @Option(names = "--enable-admission-plugins", paramLabel = "PLUGIN[,PLUGIN...]",
             description = "Admission plugins to enable beyond the defaults, e.g. AlwaysPullImages.")
@@ -176,7 +185,10 @@ final class ServerCommand implements Callable<Integer> {
         try {
             Path dir = DataDirs.resolve(dataDir, host);
             String node = nodeName != null ? NodeNames.validate(nodeName) : NodeNames.fromHostname(host.hostname());
-            return new ServerSettings(dir, listen, node, Cidrs.validate("--service-cidr", serviceCidr),
+            // without --service-cidr, the range follows the pod range, known once the data dir exists (call)
+            String services = serviceCidr != null ? Cidrs.validate("--service-cidr", serviceCidr)
+                    : dir.equals(DataDirs.defaultFor(host).toAbsolutePath().normalize()) ? DEFAULT_SERVICE_CIDR : "";
+            return new ServerSettings(dir, listen, node, services,
                     ServerSettings.plugins(admissionPlugins), mergeKubeconfig,
                     ServerSettings.mergedName(dir, DataDirs.defaultFor(host)), logLevel);
         } catch (IllegalArgumentException e) {
@@ -224,6 +236,10 @@ final class ServerCommand implements Callable<Integer> {
         }
         Path kubeconfig = settings.kubeconfig();
         DataDirs.createPrivate(settings.dataDir());
+        if (settings.serviceCidr().isEmpty()) {
+            settings = settings.withServiceCidr(defaultServiceCidr(settings.dataDir(), DataDirs.defaultFor(host),
+                    podCidr(settings)));
+        }
         lowerOwnOomScore();
         // One process owns a data dir: a second server would run a second kubelet over the same containers.
         dataDirLock = DataDirLock.acquire(settings.dataDir(), DataDirLock.SERVER);
@@ -275,6 +291,9 @@ final class ServerCommand implements Callable<Integer> {
             if (!settings.listen().wildcard()) {
                 PodGatewayListener.start(server, Cidrs.firstHost(cidr), server.port());
             }
+            NodeServices services = startNodeServices(settings, server);
+            Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("j8s-services-shutdown")
+                    .unstarted(services::close));
         }
         entry.writeTo(kubeconfig);
         LOG.log(Level.INFO, "serving url={0} kubeconfig={1}", url, kubeconfig);
@@ -295,9 +314,35 @@ final class ServerCommand implements Callable<Integer> {
         return 0;
     }
 
+
     /**
-     * Starts the in-process kubelet against this server through {@link InProcessCluster} (no loopback HTTPS);
-     * null (the API server still serves) when the container runtime cannot run here.
+     * Starts the service proxy, the cluster DNS and the built-in services' endpoints (on the pod network's gateway)
+     * over the in-process client; the rules table is named after the instance's network.
+     */
+    private NodeServices startNodeServices(ServerSettings settings, ApiServer server) {
+        String cidr = podCidr(settings);
+        RuntimeConfig network = RuntimeConfig.of(settings.dataDir(), runDir(settings.dataDir(), host), cidr);
+        NodeServices.Config config = new NodeServices.Config(settings.nodeName(), servicesTable(network), cidr,
+                settings.serviceCidr(), Cidrs.address(cidr, 1), server.port(), dnsServiceIp(settings),
+                CLUSTER_DOMAIN, resolvConf, 53, Duration.ofMillis(250));
+        return NodeServices.start(InProcessKubeClient.of(server.objects()), config);
+    }
+
+    static final String CLUSTER_DOMAIN = "cluster.local";
+
+    /** The instance's service rules table, {@code <network>-services}, as its localnet table is {@code <network>-localnet}. */
+    static String servicesTable(RuntimeConfig network) {
+        return network.networkName() + "-services";
+    }
+
+    /** The cluster DNS service's address: the 10th of the service range. */
+    static String dnsServiceIp(ServerSettings settings) {
+        return Cidrs.address(settings.serviceCidr(), 10);
+    }
+
+    /**
+     * Starts the in-process kubelet against this server as {@code system:node:<node>} (no loopback HTTPS); null
+     * (the API server still serves) when the container runtime cannot run here.
      */
     private Kubelet startKubelet(ServerSettings settings, ApiServer server,
                                  KubeletCredentials credentials, String cidr, EvictionManager.Config eviction) {
@@ -318,7 +363,7 @@ final class ServerCommand implements Callable<Integer> {
         restorePullRecords(images, credentials);
         Kubelet kubelet = new Kubelet(KubeletConfig.of(settings.nodeName(), dataDir, runDir,
                 runtime.config().runtimePath()).withSeccompDefault(seccompDefault).withPodPidsLimit(podMaxPids)
-                .withEviction(eviction), cluster, runtime,
+                .withEviction(eviction).withClusterDns(List.of(dnsServiceIp(settings))).withHostResolvConf(resolvConf), cluster, runtime,
                 ImageService.of(images), Clock.systemUTC(), credentials);
         // under disk pressure the eviction manager first frees every image no container uses
         kubelet.attachImageReclaim(() -> images.garbageCollect(new GcPolicy(0, 0, Duration.ZERO),
@@ -404,6 +449,24 @@ final class ServerCommand implements Callable<Integer> {
             return base.resolve("j8s").resolve(hash);
         }
         return dataDir.resolve("run");
+    }
+
+    /**
+     * The default data dir gets {@value #DEFAULT_SERVICE_CIDR}; another one the /16 fifty below its pod range
+     * (10.150-199.0.0/16 for pods in 10.200-249.0.0/16), apart from the default range and every pod network; since no
+     * two running instances share a pod range, none shares a service range either, and servers side by side never
+     * capture each other's service traffic. A pod range given with --pod-cidr elsewhere: one from the data dir's hash.
+     */
+    static String defaultServiceCidr(Path dataDir, Path defaultDataDir, String podCidr) {
+        if (dataDir.equals(defaultDataDir.toAbsolutePath().normalize())) {
+            return DEFAULT_SERVICE_CIDR;
+        }
+        java.util.regex.Matcher derived = java.util.regex.Pattern.compile("10\\.(\\d+)\\.0\\.0/16").matcher(podCidr);
+        if (derived.matches() && Integer.parseInt(derived.group(1)) >= 200 && Integer.parseInt(derived.group(1)) < 250) {
+            return "10." + (Integer.parseInt(derived.group(1)) - 50) + ".0.0/16";
+        }
+        int h = Integer.parseUnsignedInt(hash8(dataDir).substring(0, 4), 16);
+        return "10." + (150 + h % 50) + ".0.0/16";
     }
 
     /**

@@ -24,8 +24,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * kubectl binary in an image built with umoci (no kubeconfig: its in-cluster configuration) and the Debian
  * {@code python3-kubernetes} client's {@code load_incluster_config} in an image built from the host's Python the
  * same way. They list pods through a {@code view} binding and are refused {@code create} with upstream's 403.
- * Until services route, the pods are pointed at the API server on the pod network's gateway with
- * {@code KUBERNETES_SERVICE_HOST}/{@code _PORT}, where j8s server also listens.
+ * They find the API as every pod does, through the {@code kubernetes} service's variables: its cluster IP and port
+ * 443, routed by the instance's service rules to the server's listener on the pod network's gateway, whose
+ * certificate names the service IP. A token the API does not know is refused with 401.
  */
 class InClusterClientsIT {
 
@@ -38,8 +39,7 @@ class InClusterClientsIT {
     @RegisterExtension
     static final BusyboxRegistry REGISTRY = BusyboxRegistry.pushing(SERVERS, "1.0");
 
-    private static String gateway;
-    private static String port;
+    private static String serviceIp;
 
     @BeforeAll
     static void podsKnowWhereTheApiServerIs() {
@@ -57,10 +57,7 @@ class InClusterClientsIT {
                     command: ["sh", "-c", "echo started; sleep 3600"]
                 """.formatted(REGISTRY.image("1.0")), "apply", "-f", "-").ok();
         VolumesIT.awaitLogs(kubectl, "probe", "main", "started");
-        String podIp = kubectl.run("get", "pod", "probe", "-o", "jsonpath={.status.podIP}").ok().stdout();
-        String[] octets = podIp.split("\\.");
-        gateway = octets[0] + "." + octets[1] + ".0.1"; // the bridge of the server's /16 pod network
-        port = Integer.toString(SERVERS.server().access().server().getPort());
+        serviceIp = kubectl.run("get", "service", "kubernetes", "-o", "jsonpath={.spec.clusterIP}").ok().stdout();
         kubectl.run("create", "serviceaccount", "lister").ok();
         kubectl.run("create", "rolebinding", "lister-view", "--clusterrole=view", "--serviceaccount=default:lister").ok();
     }
@@ -78,12 +75,10 @@ class InClusterClientsIT {
                   - name: main
                     image: %s
                     env:
-                    - name: KUBERNETES_SERVICE_HOST
-                      value: "%s"
-                    - name: KUBERNETES_SERVICE_PORT
+                    - name: CLIENT
                       value: "%s"
                     command: ["sh", "-c", %s]
-                """.formatted(name, image, gateway, port, dev.j8s.apiserver.json.Json.MAPPER.valueToTree(script));
+                """.formatted(name, image, name, dev.j8s.apiserver.json.Json.MAPPER.valueToTree(script));
     }
 
     private static String awaitDone(String pod) {
@@ -98,11 +93,14 @@ class InClusterClientsIT {
         });
         String image = REGISTRY.pushLayout(layout, "base", "incluster-kubectl:1");
         SERVERS.kubectl().runWithStdin(clientPod("kubectl-client", image,
-                "kubectl get pods -o name; kubectl create configmap nope 2>&1; echo done"),
+                "echo \"service $KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT\"; kubectl get pods -o name;"
+                        + " kubectl create configmap nope 2>&1; kubectl --token=not-a-token get pods 2>&1; echo done"),
                 "apply", "-f", "-").ok();
 
         String out = awaitDone("kubectl-client");
+        assertThat(out).contains("service " + serviceIp + ":443");
         assertThat(out).contains("pod/probe").contains("pod/kubectl-client");
+        assertThat(out).contains("error: You must be logged in to the server (Unauthorized)");
         assertThat(out).contains("error: failed to create configmap: configmaps is forbidden: User"
                 + " \"system:serviceaccount:default:lister\" cannot create resource \"configmaps\" in API group \"\" in"
                 + " the namespace \"default\"");

@@ -138,7 +138,7 @@ public final class Kubelet implements AutoCloseable {
                 new HookJournal(config.dataDir().resolve("pods"), clock), prober.results(),
                 new KubeRuntimeManager.NodeOptions(new dev.j8s.kubelet.kuberuntime.ContainerSpecs.SeccompSettings(
                         config.seccompDefault(), config.seccompProfileRoot()), config.podPidsLimit(),
-                        HostFacts.memoryTotal()));
+                        HostFacts.memoryTotal(), config.clusterDns()));
         SummaryProvider summaries = new SummaryProvider(runtime, config.dataDir(), config.dataDir().resolve("images"),
                 volumes::podDir, clock);
         this.eviction = new EvictionManager(config.eviction(), this::evictPod, this::reclaimNodeResources,

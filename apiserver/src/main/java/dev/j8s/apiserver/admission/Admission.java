@@ -47,7 +47,7 @@ public final class Admission {
             Map.of("system-node-critical", 2000001000, "system-cluster-critical", 2000000000);
     private static final Set<String> STATUS_KEPT_ON_UPDATE = Set.of("Pod", "Service", "Namespace", "Node",
             "ResourceQuota", AppsRules.DEPLOYMENT, AppsRules.REPLICA_SET, AppsRules.DAEMON_SET,
-            AppsRules.POD_DISRUPTION_BUDGET);
+            AppsRules.POD_DISRUPTION_BUDGET, BatchRules.JOB, BatchRules.CRON_JOB);
 
     /** How often the default service account is looked for (upstream's {@code numAttempts}). */
     private static final int DEFAULT_ACCOUNT_ATTEMPTS = 10;
@@ -132,6 +132,7 @@ public final class Admission {
             }
             case AppsRules.DEPLOYMENT, AppsRules.REPLICA_SET, AppsRules.DAEMON_SET, AppsRules.CONTROLLER_REVISION,
                  AppsRules.POD_DISRUPTION_BUDGET -> AppsRules.prepareForCreate(kind, obj);
+            case BatchRules.JOB, BatchRules.CRON_JOB -> BatchRules.prepareForCreate(kind, obj);
             default -> { }
         }
         FieldErrors errs = new FieldErrors();
@@ -166,7 +167,7 @@ public final class Admission {
         switch (subresource) {
             case "status" -> {
                 copyOrRemove(old, obj, "spec");
-                if (AppsRules.KINDS.contains(kind)) {
+                if (AppsRules.KINDS.contains(kind) || BatchRules.KINDS.contains(kind)) {
                     // the controllers' status writes keep the spec and the labels the user set
                     copyOrRemove(Trees.obj(old, "metadata"), Trees.objOrCreate(obj, "metadata"), "labels");
                 }
@@ -227,10 +228,13 @@ public final class Admission {
                 }
                 case AppsRules.DEPLOYMENT, AppsRules.REPLICA_SET, AppsRules.DAEMON_SET, AppsRules.CONTROLLER_REVISION,
                      AppsRules.POD_DISRUPTION_BUDGET -> AppsRules.validateUpdate(kind, obj, old, errs);
+                case BatchRules.JOB, BatchRules.CRON_JOB -> BatchRules.validateUpdate(kind, obj, old, errs);
                 default -> validateKind(kind, obj, errs);
             }
         } else if (subresource.equals("status") && AppsRules.KINDS.contains(kind)) {
             AppsRules.validateStatus(kind, obj, errs);
+        } else if (subresource.equals("status") && BatchRules.KINDS.contains(kind)) {
+            BatchRules.validateStatus(kind, obj, errs);
         } else if (kind.equals("Namespace") && subresource.equals("finalize")) {
             List<String> finalizers = MetaRules.strings(Trees.obj(obj, "spec").get("finalizers"));
             for (int i = 0; i < finalizers.size(); i++) {
@@ -300,6 +304,7 @@ public final class Admission {
             }
             case AppsRules.DEPLOYMENT, AppsRules.REPLICA_SET, AppsRules.DAEMON_SET, AppsRules.CONTROLLER_REVISION,
                  AppsRules.POD_DISRUPTION_BUDGET -> AppsRules.defaults(kind, obj);
+            case BatchRules.JOB, BatchRules.CRON_JOB -> BatchRules.defaults(kind, obj);
             default -> { }
         }
     }
@@ -495,6 +500,7 @@ public final class Admission {
             case "Event" -> EventRules.validateCore(obj, errs);
             case AppsRules.DEPLOYMENT, AppsRules.REPLICA_SET, AppsRules.DAEMON_SET, AppsRules.CONTROLLER_REVISION,
                  AppsRules.POD_DISRUPTION_BUDGET -> AppsRules.validate(kind, obj, errs);
+            case BatchRules.JOB, BatchRules.CRON_JOB -> BatchRules.validate(kind, obj, errs);
             case "events.k8s.io/Event" -> EventRules.validateEventsV1(obj, errs);
             case RBAC_ROLE -> RbacRules.validateRole(obj, true, errs);
             case RBAC_CLUSTER_ROLE -> RbacRules.validateRole(obj, false, errs);

@@ -321,7 +321,7 @@ final class AppsRules {
     }
 
     /** ValidatePodTemplateSpec: labels, annotations and the pod spec, at their template paths. */
-    private static void podTemplate(ObjectNode template, FieldErrors errs) {
+    static void podTemplate(ObjectNode template, FieldErrors errs) {
         ObjectNode meta = Trees.obj(template, "metadata") == null ? template.objectNode() : Trees.obj(template, "metadata");
         MetaRules.validateLabels(Trees.stringMap(meta, "labels"), "spec.template.labels", errs);
         MetaRules.validateAnnotations(Trees.stringMap(meta, "annotations"), "spec.template.annotations", errs);
@@ -496,7 +496,7 @@ final class AppsRules {
         return value.asLong();
     }
 
-    private static void nonNegative(JsonNode parent, String field, String path, FieldErrors errs) {
+    static void nonNegative(JsonNode parent, String field, String path, FieldErrors errs) {
         Long v = Trees.longOrNull(parent, field);
         if (v != null && v < 0) {
             errs.invalid(path, v, "must be greater than or equal to 0");

@@ -347,6 +347,11 @@ final class ResourceEndpoints {
 
     private void delete(ApiHandler.Exchange ex, ResourceType type, String ns, String name) {
         DeleteOptions options = deleteOptions(ex);
+        if (options.propagationPolicy().isEmpty() && ObjectService.orphansByDefault(type)) {
+            // batch/v1 Jobs orphan their pods unless told otherwise (pkg/registry/batch/job/storage)
+            ex.warn("child pods are preserved by default when jobs are deleted; set propagationPolicy=Background to "
+                    + "remove them or set propagationPolicy=Orphan to suppress this warning");
+        }
         ObjectService.Deleted deleted = objects.delete(type, ns, name, options);
         if (type.kind().equals("Pod") || type.kind().equals("Namespace") || !deleted.gone()) {
             respondObject(ex, type, 200, deleted.object());

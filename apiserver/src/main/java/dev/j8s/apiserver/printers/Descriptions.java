@@ -78,6 +78,9 @@ final class Descriptions {
             + "https://kubernetes.io/docs/concepts/services-networking/service/";
 
     // Endpoints
+    static final String SLICE_ADDRESS_TYPE = "The type of address this slice carries: IPv4, IPv6 or FQDN.";
+    static final String SLICE_PORTS = "The network ports every endpoint of this slice exposes.";
+    static final String SLICE_ENDPOINTS = "The endpoints of this slice, at most 1000.";
     static final String ENDPOINTS_SUBSETS = "The set of all endpoints is the union of all subsets. Addresses are "
             + "placed into subsets according to the IPs they share. A single address with multiple ports, some of "
             + "which are ready and some of which are not (because they come from different containers) will result "

@@ -49,6 +49,12 @@ record Printers(List<Column> columns, BiFunction<JsonNode, Instant, Row> rows) {
             case "/endpoints" -> new Printers(List.of(Column.nameColumn(),
                     Column.string("Endpoints", Descriptions.ENDPOINTS_SUBSETS), Column.age()),
                     (o, now) -> Row.of(name(o), formatEndpoints(o), age(o, now)));
+            case "discovery.k8s.io/endpointslices" -> new Printers(List.of(Column.nameColumn(),
+                    Column.string("AddressType", Descriptions.SLICE_ADDRESS_TYPE),
+                    Column.string("Ports", Descriptions.SLICE_PORTS),
+                    Column.string("Endpoints", Descriptions.SLICE_ENDPOINTS), Column.age()),
+                    (o, now) -> Row.of(name(o), text(o, "addressType"), formatSlicePorts(o.path("ports")),
+                            formatSliceEndpoints(o.path("endpoints")), age(o, now)));
             case "coordination.k8s.io/leases" -> new Printers(List.of(Column.nameColumn(),
                     Column.string("Holder", Descriptions.LEASE_HOLDER_IDENTITY), Column.age()),
                     (o, now) -> Row.of(name(o), text(o.path("spec"), "holderIdentity"), age(o, now)));
@@ -65,6 +71,8 @@ record Printers(List<Column> columns, BiFunction<JsonNode, Instant, Row> rows) {
                     WorkloadPrinters::controllerRevision);
             case "policy/poddisruptionbudgets" -> new Printers(WorkloadPrinters.POD_DISRUPTION_BUDGETS,
                     WorkloadPrinters::podDisruptionBudget);
+            case "batch/jobs" -> new Printers(BatchPrinters.JOBS, BatchPrinters::job);
+            case "batch/cronjobs" -> new Printers(BatchPrinters.CRON_JOBS, BatchPrinters::cronJob);
             default -> new Printers(DEFAULT_COLUMNS, Printers::generic);
         };
     }
@@ -270,6 +278,32 @@ record Printers(List<Column> columns, BiFunction<JsonNode, Instant, Row> rows) {
             sb.append(e.getKey()).append('=').append(e.getValue());
         }
         return sb.toString();
+    }
+
+    /** A slice's port numbers, at most three, then {@code + N more...}; {@code <unset>} when there are none. */
+    static String formatSlicePorts(JsonNode ports) {
+        List<String> values = new ArrayList<>();
+        for (JsonNode port : ports) {
+            values.add(port.has("port") ? port.path("port").asText() : "<unset>");
+        }
+        return atMostThree(values);
+    }
+
+    /** Every address of a slice's endpoints, ready or not, at most three, then {@code + N more...}. */
+    static String formatSliceEndpoints(JsonNode endpoints) {
+        List<String> values = new ArrayList<>();
+        for (JsonNode endpoint : endpoints) {
+            endpoint.path("addresses").forEach(a -> values.add(a.asText()));
+        }
+        return atMostThree(values);
+    }
+
+    private static String atMostThree(List<String> values) {
+        if (values.isEmpty()) {
+            return "<unset>";
+        }
+        String shown = String.join(",", values.subList(0, Math.min(3, values.size())));
+        return values.size() > 3 ? shown + " + " + (values.size() - 3) + " more..." : shown;
     }
 
     /** {@code ip:port,…} for every port of every subset, at most three, then {@code + N more...}. */

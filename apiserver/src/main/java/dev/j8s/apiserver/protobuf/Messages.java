@@ -263,6 +263,41 @@ final class Messages {
                     .field(3, "maxUnavailable", MessageType.Scalar.INT_OR_STRING, MessageType.Presence.EXPLICIT)
                     .optionalString(4, "unhealthyPodEvictionPolicy"));
 
+    // ---- batch/v1 (k8s.io/api/batch/v1/generated.proto) ----
+
+    /** Pointer fields keep an explicit 0 ({@code backoffLimit: 0}, {@code completions: 0}). */
+    static final MessageType JOB_SPEC = MessageType.named("JobSpec")
+            .optionalInt32(1, "parallelism").optionalInt32(2, "completions")
+            .optionalInt64(3, "activeDeadlineSeconds").optionalMessage(4, "selector", LABEL_SELECTOR)
+            .optionalBool(5, "manualSelector").message(6, "template", POD_TEMPLATE_SPEC)
+            .optionalInt32(7, "backoffLimit").optionalInt32(8, "ttlSecondsAfterFinished")
+            .optionalString(9, "completionMode").optionalBool(10, "suspend")
+            .optionalMessage(11, "podFailurePolicy", MessageType.named("PodFailurePolicy")
+                    .messages(1, "rules", MessageType.named("PodFailurePolicyRule")
+                            .string(1, "action")
+                            .optionalMessage(2, "onExitCodes", MessageType.named("PodFailurePolicyOnExitCodesRequirement")
+                                    .optionalString(1, "containerName").string(2, "operator").int64s(3, "values"))
+                            .messages(3, "onPodConditions", MessageType.named("PodFailurePolicyOnPodConditionsPattern")
+                                    .string(1, "type").string(2, "status"))))
+            .optionalInt32(12, "backoffLimitPerIndex").optionalInt32(13, "maxFailedIndexes")
+            .optionalString(14, "podReplacementPolicy").optionalString(15, "managedBy")
+            .optionalMessage(16, "successPolicy", MessageType.named("SuccessPolicy")
+                    .messages(1, "rules", MessageType.named("SuccessPolicyRule")
+                            .optionalString(1, "succeededIndexes").optionalInt32(2, "succeededCount")));
+
+    static final MessageType JOB = MessageType.named("Job")
+            .message(1, "metadata", OBJECT_META).message(2, "spec", JOB_SPEC);
+
+    static final MessageType CRON_JOB = MessageType.named("CronJob")
+            .message(1, "metadata", OBJECT_META)
+            .message(2, "spec", MessageType.named("CronJobSpec")
+                    .string(1, "schedule").optionalInt64(2, "startingDeadlineSeconds")
+                    .string(3, "concurrencyPolicy").optionalBool(4, "suspend")
+                    .message(5, "jobTemplate", MessageType.named("JobTemplateSpec")
+                            .message(1, "metadata", OBJECT_META).message(2, "spec", JOB_SPEC))
+                    .optionalInt32(6, "successfulJobsHistoryLimit").optionalInt32(7, "failedJobsHistoryLimit")
+                    .optionalString(8, "timeZone"));
+
     static final MessageType EVICTION = MessageType.named("Eviction")
             .message(1, "metadata", OBJECT_META).optionalMessage(2, "deleteOptions", DELETE_OPTIONS);
 
@@ -368,5 +403,7 @@ final class Messages {
             Map.entry("apps/v1/DaemonSet", DAEMON_SET),
             Map.entry("autoscaling/v1/Scale", SCALE),
             Map.entry("policy/v1/PodDisruptionBudget", POD_DISRUPTION_BUDGET),
-            Map.entry("policy/v1/Eviction", EVICTION));
+            Map.entry("policy/v1/Eviction", EVICTION),
+            Map.entry("batch/v1/Job", JOB),
+            Map.entry("batch/v1/CronJob", CRON_JOB));
 }

@@ -12,9 +12,12 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apps.ControllerRevision;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.authentication.SelfSubjectReview;
 import io.fabric8.kubernetes.api.model.authentication.TokenReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.LocalSubjectAccessReview;
@@ -118,6 +121,8 @@ public final class Resources {
                         Set.of("reason", "type", "regarding.kind", "regarding.namespace", "regarding.name",
                                 "regarding.uid", "regarding.apiVersion", "regarding.resourceVersion",
                                 "regarding.fieldPath", "reportingController", "deprecatedSource.component")),
+                new ResourceType("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", "endpointslice", true,
+                        List.of(), List.of(), ALL_VERBS, List.of(), EndpointSlice.class, Set.of()),
                 new ResourceType("coordination.k8s.io", "v1", "Lease", "leases", "lease", true,
                         List.of(), List.of(), ALL_VERBS, List.of(), Lease.class, Set.of()),
                 new ResourceType(RBAC, "v1", "ClusterRoleBinding", "clusterrolebindings", "clusterrolebinding", false,
@@ -148,7 +153,15 @@ public final class Resources {
                 new ResourceType("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", "poddisruptionbudget",
                         true, List.of("pdb"), List.of(), ALL_VERBS,
                         List.of(new ResourceType.Subresource("status", "policy", "v1", "PodDisruptionBudget", STATUS_VERBS)),
-                        PodDisruptionBudget.class, Set.of())));
+                        PodDisruptionBudget.class, Set.of()),
+                new ResourceType("batch", "v1", "Job", "jobs", "job", true,
+                        List.of(), List.of("all"), ALL_VERBS,
+                        List.of(new ResourceType.Subresource("status", "batch", "v1", "Job", STATUS_VERBS)),
+                        Job.class, Set.of()),
+                new ResourceType("batch", "v1", "CronJob", "cronjobs", "cronjob", true,
+                        List.of("cj"), List.of("all"), ALL_VERBS,
+                        List.of(new ResourceType.Subresource("status", "batch", "v1", "CronJob", STATUS_VERBS)),
+                        CronJob.class, Set.of())));
     }
 
     /** A review kind: only {@code create}, answered and never stored. */

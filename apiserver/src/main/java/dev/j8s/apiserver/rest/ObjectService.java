@@ -414,15 +414,26 @@ public final class ObjectService {
         return new Deleted(toServed(type, last), true);
     }
 
+    /** Whether a DELETE without a propagation policy orphans the dependents: batch/v1 Jobs (theirs is Orphan). */
+    public static boolean orphansByDefault(ResourceType type) {
+        return type.group().equals("batch") && type.kind().equals("Job");
+    }
+
     /**
      * The finalizers an object has once deleted with {@code propagationPolicy} (upstream's
      * deletionFinalizersForGarbageCollection): the GC's two are replaced by the one the policy asks for; without a
-     * policy the object keeps what it has (the default of every resource served here is Background).
+     * policy the object keeps what it has, or, when it has neither, gets its resource's default (Orphan for batch/v1
+     * Jobs, Background, that is nothing, for every other resource served here).
      */
     static List<String> finalizersAfterDelete(ObjectNode object, String propagationPolicy) {
         List<String> current = strings(object.path("metadata").path("finalizers"));
         if (propagationPolicy.isEmpty()) {
-            return current;
+            boolean gcFinalizer = current.contains(ORPHAN_FINALIZER) || current.contains(FOREGROUND_FINALIZER);
+            if (gcFinalizer || !Json.text(object, "apiVersion").equals("batch/v1")
+                    || !Json.text(object, "kind").equals("Job")) {
+                return current;
+            }
+            propagationPolicy = "Orphan";
         }
         List<String> next = new ArrayList<>();
         for (String f : current) {

@@ -28,6 +28,9 @@ class BodiesWithoutTypeMetaIT {
     private static final String SELECTED_TEMPLATE = "'selector':{'matchLabels':{'app':'tm'}},'template':{'metadata':"
             + "{'labels':{'app':'tm'}},'spec':{'containers':[{'name':'c','image':'busybox'}]}}";
 
+    private static final String JOB_TEMPLATE = "'template':{'spec':{'restartPolicy':'Never',"
+            + "'containers':[{'name':'c','image':'busybox'}]}}";
+
     /** A valid object of each served resource, without apiVersion and kind; every resource must have one. */
     private static final Map<String, String> BODIES = Map.ofEntries(
             Map.entry("namespaces", "{'metadata':{'name':'tm-ns'}}"),
@@ -47,6 +50,8 @@ class BodiesWithoutTypeMetaIT {
             Map.entry("events.events.k8s.io", "{'metadata':{'name':'tm-v1'},'eventTime':'2025-01-01T00:00:00.000000Z',"
                     + "'reportingController':'example.com/tester','reportingInstance':'i','action':'Test','reason':'Tested',"
                     + "'regarding':{'kind':'Pod','name':'tm','namespace':'default'},'type':'Normal'}"),
+            Map.entry("endpointslices.discovery.k8s.io", "{'metadata':{'name':'tm'},'addressType':'IPv4',"
+                    + "'endpoints':[]}"),
             Map.entry("leases.coordination.k8s.io", "{'metadata':{'name':'tm'},'spec':{'holderIdentity':'a'}}"),
             Map.entry("roles.rbac.authorization.k8s.io",
                     "{'metadata':{'name':'tm'},'rules':[{'apiGroups':[''],'resources':['pods'],'verbs':['get']}]}"),
@@ -73,7 +78,10 @@ class BodiesWithoutTypeMetaIT {
             Map.entry("daemonsets.apps", "{'metadata':{'name':'tm'},'spec':{" + SELECTED_TEMPLATE + "}}"),
             Map.entry("controllerrevisions.apps", "{'metadata':{'name':'tm'},'data':{},'revision':1}"),
             Map.entry("poddisruptionbudgets.policy", "{'metadata':{'name':'tm'},'spec':{'minAvailable':1,"
-                    + "'selector':{'matchLabels':{'app':'tm'}}}}"));
+                    + "'selector':{'matchLabels':{'app':'tm'}}}}"),
+            Map.entry("jobs.batch", "{'metadata':{'name':'tm'},'spec':{" + JOB_TEMPLATE + "}}"),
+            Map.entry("cronjobs.batch", "{'metadata':{'name':'tm'},'spec':{'schedule':'@daily','jobTemplate':{'spec':{"
+                    + JOB_TEMPLATE + "}}}}"));
 
     @RegisterExtension
     static final TlsApiServerExtension SERVER = new TlsApiServerExtension(TOKEN);

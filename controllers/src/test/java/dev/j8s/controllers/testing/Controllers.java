@@ -76,10 +76,15 @@ public final class Controllers implements AutoCloseable {
                 .build();
     }
 
-    /** The events of a namespace with this reason, in the order the server lists them. */
+    /**
+     * The events of a namespace with this reason in the order they were written: by resourceVersion (each
+     * recorder writes from one thread; the names, the list order, only carry the millisecond and a random part).
+     */
     public List<Event> events(String namespace, String reason) {
         return api.client().resource(Kind.EVENTS).list(namespace, ListOptions.EVERYTHING).items().stream()
-                .filter(e -> reason.equals(e.getReason())).toList();
+                .filter(e -> reason.equals(e.getReason()))
+                .sorted(java.util.Comparator.comparingLong(e -> Long.parseLong(e.getMetadata().getResourceVersion())))
+                .toList();
     }
 
     @Override
