@@ -15,7 +15,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * {@code pods/proxy} and {@code services/proxy} with the real kubectl: {@code get --raw} and {@code kubectl proxy}
  * reach a busybox {@code httpd} behind pod {@code web} and service {@code web} (port {@code http} 80 to the pod's
- * named port 8080), with the path, the query, the method and the body passed through, and upstream's errors.
+ * named port 8080), with the path, the query, the method and the body passed through, and upstream's errors; the
+ * proxy, exec, attach and port-forward subresources authorized with upstream's verbs.
  */
 class ProxySubresourcesIT {
 
@@ -137,6 +138,35 @@ class ProxySubresourcesIT {
             assertThat(root.statusCode()).isEqualTo(301);
             assertThat(root.headers().firstValue("Location")).hasValue(SERVICE + ":http/proxy/");
         }
+    }
+
+    @Test
+    void eachStreamingSubresourceNeedsItsOwnVerbAsUpstreamAuthorizesIt() {
+        Kubectl kubectl = SERVERS.kubectl();
+        kubectl.run("create", "serviceaccount", "proxy-viewer").ok();
+        kubectl.run("create", "rolebinding", "proxy-viewer", "--clusterrole=view",
+                "--serviceaccount=default:proxy-viewer").ok();
+        String as = "--as=system:serviceaccount:default:proxy-viewer";
+        String user = "User \"system:serviceaccount:default:proxy-viewer\"";
+
+        // view reads pods and services but none of their proxy, exec, attach or port-forward subresources
+        assertThat(kubectl.run("get", "--raw", SERVICE + ":80/proxy/", as).failed().stderr()).isEqualTo(
+                "Error from server (Forbidden): services \"web:80\" is forbidden: " + user
+                        + " cannot get resource \"services/proxy\" in API group \"\" in the namespace \"default\"\n");
+        assertThat(kubectl.run("get", "--raw", POD + ":8080/proxy/", as).failed().stderr()).contains(
+                user + " cannot get resource \"pods/proxy\" in API group \"\" in the namespace \"default\"");
+        // the WebSocket upgrade (a GET) is refused, and so is the SPDY fallback (a POST): both need create
+        assertThat(kubectl.run("exec", "web", as, "--", "true").failed().stderr()).contains(
+                user + " cannot create resource \"pods/exec\" in API group \"\" in the namespace \"default\"");
+        assertThat(kubectl.run("attach", "web", as).failed().stderr()).contains(
+                user + " cannot create resource \"pods/attach\" in API group \"\" in the namespace \"default\"");
+        assertThat(kubectl.run("port-forward", "pod/web", "0:8080", as).failed().stderr()).contains(
+                user + " cannot create resource \"pods/portforward\" in API group \"\" in the namespace \"default\"");
+
+        kubectl.run("create", "rolebinding", "proxy-editor", "--clusterrole=edit",
+                "--serviceaccount=default:proxy-viewer").ok();
+        assertThat(kubectl.run("get", "--raw", SERVICE + ":80/proxy/", as).ok().stdout()).isEqualTo("hello-from-web\n");
+        assertThat(kubectl.run("exec", "web", as, "--", "echo", "in").ok().stdout()).isEqualTo("in\n");
     }
 
     private static HttpResponse<String> send(HttpClient http, HttpRequest request) throws IOException,
