@@ -93,6 +93,38 @@ public interface Cluster extends AutoCloseable {
   /** Replaces a lease (optimistic concurrency on its resourceVersion). */
   Lease updateLease(Lease lease);
 
+  /** A user an API server authenticated (a TokenReview's {@code status.user}, or a client certificate's subject). */
+  record User(String name, String uid, List<String> groups, java.util.Map<String, List<String>> extra) {
+    public User {
+      groups = List.copyOf(groups);
+      extra = java.util.Map.copyOf(extra);
+    }
+  }
+
+  /** An API server's answer to a SubjectAccessReview; {@code reason} may be empty. */
+  record AccessDecision(boolean allowed, String reason) {}
+
+  /**
+   * Asks the API server who a bearer token belongs to (a {@code TokenReview}, as the kubelet's webhook authentication
+   * does); empty when the token does not authenticate.
+   *
+   * @throws ClusterException when the review cannot be made
+   */
+  default Optional<User> reviewToken(String token) {
+    throw new UnsupportedOperationException("token reviews go to a remote API server");
+  }
+
+  /**
+   * Asks the API server whether {@code user} may {@code verb} the {@code subresource} of the cluster-scoped
+   * {@code resource} named {@code name} (a {@code SubjectAccessReview}, as the kubelet's webhook authorization does).
+   *
+   * @throws ClusterException when the review cannot be made
+   */
+  default AccessDecision reviewAccess(User user, String verb, String group, String resource, String subresource,
+      String name) {
+    throw new UnsupportedOperationException("access reviews go to a remote API server");
+  }
+
   /** Stops every watch and releases the connections. */
   @Override
   void close();

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -269,6 +271,54 @@ final class FabricCluster implements Cluster {
   public Lease updateLease(Lease lease) {
     return call("update lease " + key(lease),
         () -> client.leases().inNamespace(NODE_LEASE_NAMESPACE).resource(lease).update());
+  }
+
+  @Override
+  public Optional<User> reviewToken(String token) {
+    GenericKubernetesResource review = new GenericKubernetesResourceBuilder()
+        .withApiVersion("authentication.k8s.io/v1").withKind("TokenReview").withNewMetadata().endMetadata()
+        .addToAdditionalProperties("spec", java.util.Map.of("token", token)).build();
+    GenericKubernetesResource answer = call("create tokenreview",
+        () -> client.genericKubernetesResources("authentication.k8s.io/v1", "TokenReview").resource(review).create());
+    var status = STATUS_MAPPER.valueToTree(answer.getAdditionalProperties().getOrDefault("status", java.util.Map.of()));
+    if (!status.path("authenticated").asBoolean(false)) {
+      return Optional.empty();
+    }
+    var user = status.path("user");
+    List<String> groups = new java.util.ArrayList<>();
+    user.path("groups").forEach(g -> groups.add(g.asText()));
+    java.util.Map<String, List<String>> extra = new java.util.LinkedHashMap<>();
+    user.path("extra").fields().forEachRemaining(e -> {
+      List<String> values = new java.util.ArrayList<>();
+      e.getValue().forEach(v -> values.add(v.asText()));
+      extra.put(e.getKey(), values);
+    });
+    return Optional.of(new User(user.path("username").asText(), user.path("uid").asText(), groups, extra));
+  }
+
+  @Override
+  public AccessDecision reviewAccess(User user, String verb, String group, String resource, String subresource,
+      String name) {
+    java.util.Map<String, Object> attributes = new java.util.LinkedHashMap<>();
+    attributes.put("verb", verb);
+    attributes.put("group", group);
+    attributes.put("resource", resource);
+    attributes.put("subresource", subresource);
+    attributes.put("name", name);
+    java.util.Map<String, Object> spec = new java.util.LinkedHashMap<>();
+    spec.put("user", user.name());
+    spec.put("uid", user.uid());
+    spec.put("groups", user.groups());
+    spec.put("extra", user.extra());
+    spec.put("resourceAttributes", attributes);
+    GenericKubernetesResource review = new GenericKubernetesResourceBuilder()
+        .withApiVersion("authorization.k8s.io/v1").withKind("SubjectAccessReview").withNewMetadata().endMetadata()
+        .addToAdditionalProperties("spec", spec).build();
+    GenericKubernetesResource answer = call("create subjectaccessreview",
+        () -> client.genericKubernetesResources("authorization.k8s.io/v1", "SubjectAccessReview").resource(review)
+            .create());
+    var status = STATUS_MAPPER.valueToTree(answer.getAdditionalProperties().getOrDefault("status", java.util.Map.of()));
+    return new AccessDecision(status.path("allowed").asBoolean(false), status.path("reason").asText(""));
   }
 
   @Override

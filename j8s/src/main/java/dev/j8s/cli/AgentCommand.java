@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.APIGroup;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import dev.j8s.kubelet.KubeletConfig;
+import dev.j8s.kubelet.server.KubeletServer;
 import dev.j8s.kubelet.credentials.KubeletCredentials;
 import io.fabric8.kubernetes.api.model.Node;
 import java.io.PrintStream;
@@ -65,6 +66,16 @@ final class AgentCommand implements Callable<Integer> {
             description = "Port of the kubelet API, reported in the Node's status (default: ${DEFAULT-VALUE}).")
     private int kubeletPort = KubeletConfig.DEFAULT_PORT;
 
+    @Option(names = "--address", paramLabel = "IP", defaultValue = "0.0.0.0",
+            description = "Address the kubelet API listens on, as the kubelet's --address (default: ${DEFAULT-VALUE}).")
+    private String address = "0.0.0.0";
+
+    @Option(names = "--client-ca-file", paramLabel = "FILE",
+            description = "CA certificates whose client certificates authenticate to the kubelet API, as the kubelet's"
+                    + " --client-ca-file (default: the kubeconfig's cluster CA); other callers use bearer tokens the"
+                    + " cluster reviews.")
+    private Path clientCaFile;
+
     @Option(names = "--pod-cidr", paramLabel = "CIDR",
             description = "IPv4 range of this node's pods when the cluster assigns none in the Node's spec.podCIDR"
                     + " (default: one of 10.200-249.0.0/16 that no other interface routes, kept in <data-dir>/pod-cidr).")
@@ -116,6 +127,7 @@ final class AgentCommand implements Callable<Integer> {
                 Cidrs.validate("--pod-cidr", podCidr);
             }
             Cidrs.validate("--service-cidr", serviceCidr);
+            java.net.InetAddress.ofLiteral(address);
             clusterDns.forEach(java.net.InetAddress::ofLiteral); // throws naming a malformed address
             kubeletOptions.validate();
             credentials = kubeletOptions.imageCredentials.credentials(dir, host.home());
@@ -124,6 +136,13 @@ final class AgentCommand implements Callable<Integer> {
         }
         if (!Files.isReadable(kubeconfig)) {
             throw new ParameterException(spec.commandLine(), "--kubeconfig " + kubeconfig + ": not a readable file");
+        }
+        List<java.security.cert.X509Certificate> clientCas;
+        try {
+            clientCas = clientCaFile != null ? KubeletApi.certificates(clientCaFile)
+                    : KubeletApi.certificates(KubeletApi.kubeconfigCa(kubeconfig), "the kubeconfig " + kubeconfig);
+        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+            throw new ParameterException(spec.commandLine(), "--client-ca-file: " + e.getMessage(), e);
         }
         Path proxyConfig = proxyKubeconfig != null ? proxyKubeconfig : kubeconfig;
         if (!Files.isReadable(proxyConfig)) {
@@ -146,6 +165,10 @@ final class AgentCommand implements Callable<Integer> {
             throw new IllegalStateException("the container runtime cannot run here (see the log)");
         }
         startProxy(proxyConfig, node, cidr, started.get());
+        KubeletServer api = KubeletApi.start(new java.net.InetSocketAddress(address, kubeletPort), node,
+                new java.util.LinkedHashSet<>(List.of(host.hostname(), "localhost", "127.0.0.1")), clientCas, cluster,
+                started.get().kubelet());
+        NodeKubelet.onShutdown("j8s-kubelet-api-shutdown", api::close);
         out.println("j8s agent is running as node " + node + " (pods in " + cidr + ", kubelet port " + kubeletPort
                 + ") with " + kubeconfig);
         out.flush();

@@ -295,8 +295,7 @@ final class ServerCommand implements Callable<Integer> {
             return null;
         }
         Kubelet kubelet = started.get().kubelet();
-        server.attachPodLogs(new KubeletLogSource(kubelet, Clock.systemUTC()));
-        server.attachPodExec(new KubeletExecSource(kubelet));
+        server.attachKubelet(new LocalKubeletClient(kubelet, Clock.systemUTC()));
         return kubelet;
     }
 

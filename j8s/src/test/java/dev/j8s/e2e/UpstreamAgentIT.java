@@ -23,8 +23,9 @@ import org.junit.jupiter.api.TestMethodOrder;
  * NodeRestriction, started by the upstream-apiserver tool; or any cluster through {@code J8S_TEST_KUBECONFIG}, see
  * {@link UpstreamControlPlane}): it registers its Node with the node's client certificate, renews its Lease, runs a pod
  * bound to it (pull secret, downward-API environment, a configMap volume, a postStart hook) to Running and Ready,
- * serves it behind a Service's ClusterIP with its proxy (fed by Endpoints: a v1.20 server has no discovery.k8s.io/v1), is
- * refused a Secret none of its pods references, leaves its Lease unrenewed when stopped and re-adopts the pod without
+ * serves it behind a Service's ClusterIP with its proxy (fed by Endpoints: a v1.20 server has no discovery.k8s.io/v1),
+ * serves {@code kubectl logs}, {@code exec} and {@code port-forward} through the upstream API server on its kubelet API
+ * (which authenticates every caller and asks the cluster to authorize them), is refused a Secret none of its pods references, leaves its Lease unrenewed when stopped and re-adopts the pod without
  * restarting it when started again (needs root).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -97,6 +98,36 @@ class UpstreamAgentIT {
         return "\n" + (agent == null ? "" : agent.logs()) + "\n----- events -----\n"
                 + admin.run("get", "events", "-n", NAMESPACE).stdout() + "\n----- kube-apiserver (tail) -----\n"
                 + tail(cluster.apiServerLog(), 10);
+    }
+
+    /** A request to the kubelet API without a client certificate, with {@code token} as bearer unless empty. */
+    private static String kubeletGet(String url, String token) throws Exception {
+        javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+        tls.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+            @Override
+            public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String type) {
+            }
+
+            @Override
+            public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String type) {
+                // the kubelet's self-signed certificate, as an API server without --kubelet-certificate-authority
+            }
+
+            @Override
+            public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                return new java.security.cert.X509Certificate[0];
+            }
+        }}, null);
+        java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+                .timeout(Duration.ofSeconds(20));
+        if (!token.isEmpty()) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        try (java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder().sslContext(tls).build()) {
+            java.net.http.HttpResponse<String> response = client.send(request.build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            return response.statusCode() + " " + response.body();
+        }
     }
 
     private static String nft() {
@@ -302,6 +333,55 @@ class UpstreamAgentIT {
 
     @Test
     @Order(4)
+    void kubectlLogsExecAndPortForwardReachThePodThroughTheUpstreamApiServer() throws Exception {
+        assertThat(admin.run("logs", "web", "-n", NAMESPACE).ok().stdout())
+                .contains("hook=poststart-ran pod=web node=" + cluster.nodeName());
+        assertThat(admin.run("logs", "web", "-n", NAMESPACE, "--tail=1", "--timestamps").ok().stdout())
+                .matches("(?s)\\d{4}-\\d\\d-\\d\\dT\\S+ hook=.*");
+
+        Kubectl.Result exec = admin.run("exec", "web", "-n", NAMESPACE, "--", "cat", "/cfg/greeting");
+        assertThat(exec.exitCode()).as(exec + diagnostics()).isZero();
+        assertThat(exec.stdout()).isEqualTo("hello-from-configmap");
+        Kubectl.Result failing = admin.run("exec", "web", "-n", NAMESPACE, "--", "sh", "-c", "echo to-stderr >&2; exit 3");
+        assertThat(failing.exitCode()).as(failing.toString()).isEqualTo(3);
+        assertThat(failing.stderr()).contains("to-stderr");
+
+        int local = J8sAgent.freePort();
+        try (Kubectl.Background forward = admin.start("port-forward", "-n", NAMESPACE, "pod/web", local + ":8080")) {
+            forward.awaitStdout(out -> out.contains("Forwarding from 127.0.0.1:" + local), TIMEOUT, "Forwarding from");
+            java.net.http.HttpResponse<String> page = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + local + "/ready"))
+                            .timeout(Duration.ofSeconds(20)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(page.statusCode()).isEqualTo(200);
+            assertThat(page.body()).isEqualTo("ok\n");
+        }
+    }
+
+    @Test
+    @Order(5)
+    void theKubeletApiAuthenticatesEveryCallerAndAsksTheClusterWhetherItMay() throws Exception {
+        String kubelet = "https://127.0.0.1:" + agent.kubeletPort();
+        // the API server's own client certificate (system:masters here) reads the pods
+        Kubectl.Result pods = admin.run("--server", kubelet, "--insecure-skip-tls-verify", "get", "--raw", "/pods");
+        assertThat(pods.exitCode()).as(pods.toString()).isZero();
+        assertThat(pods.stdout()).contains("\"kind\":\"PodList\"", "\"name\":\"web\"");
+        assertThat(admin.run("--server", kubelet, "--insecure-skip-tls-verify", "get", "--raw", "/healthz").ok()
+                .stdout()).isEqualTo("ok");
+        assertThat(admin.run("--server", kubelet, "--insecure-skip-tls-verify", "get", "--raw", "/metrics").ok()
+                .stdout()).contains("kubelet_running_pods 1");
+        // a node may not read another node's (nor its own) kubelet API: the cluster's authorizer says no
+        Kubectl.Result refused = node.run("--server", kubelet, "--insecure-skip-tls-verify", "get", "--raw", "/pods");
+        assertThat(refused.exitCode()).isNotZero();
+        assertThat(refused.stderr()).contains("Forbidden (user=system:node:" + cluster.nodeName()
+                + ", verb=get, resource=nodes, subresource=proxy)");
+        // no credential, or a token the cluster does not know: 401
+        assertThat(kubeletGet(kubelet + "/pods", "")).isEqualTo("401 Unauthorized\n");
+        assertThat(kubeletGet(kubelet + "/pods", "not-a-token")).isEqualTo("401 Unauthorized\n");
+    }
+
+    @Test
+    @Order(6)
     void theAgentReadsThePullSecretOfItsPodButIsRefusedASecretNoneOfItsPodsReferences() {
         admin.run("create", "secret", "generic", "unrelated", "-n", NAMESPACE, "--from-literal=key=value").ok();
         node.run("get", "secret", "regcred", "-n", NAMESPACE).ok();
@@ -315,7 +395,7 @@ class UpstreamAgentIT {
     }
 
     @Test
-    @Order(5)
+    @Order(7)
     void aStoppedAgentLeavesItsLeaseUnrenewedAndRestartedReadoptsThePodWithoutRestartingIt() {
         JsonNode before = json(admin, "get", "pod", "web", "-n", NAMESPACE);
         JsonNode container = before.path("status").path("containerStatuses").get(0);
@@ -364,7 +444,7 @@ class UpstreamAgentIT {
     }
 
     @Test
-    @Order(6)
+    @Order(8)
     void aDeletedPodIsStoppedAndRemovedByTheAgent() {
         Kubectl.Result deleted = admin.run("delete", "pod", "web", "-n", NAMESPACE, "--wait=true", "--timeout=60s");
         assertThat(deleted.exitCode()).as(deleted + diagnostics()).isZero();

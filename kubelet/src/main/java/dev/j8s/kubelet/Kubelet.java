@@ -101,7 +101,7 @@ public final class Kubelet implements AutoCloseable {
     private final Map<String, Map<String, WaitingReason>> waitingReasons = new ConcurrentHashMap<>();
     private volatile HostFacts facts;
     private volatile Instant factsAt = Instant.MIN;
-    private PodSource source;
+    private volatile PodSource source;
     private final EvictionManager eviction;
     /** What frees unused images when the node runs out of disk (the image store's collection); none until attached. */
     private volatile Runnable imageReclaim = () -> { };
@@ -479,6 +479,31 @@ public final class Kubelet implements AutoCloseable {
      */
     public Optional<ExecSession> execTty(String uid, String container, List<String> command, int width, int height) {
         return runningContainerId(uid, container).map(id -> runtime.execTty(id, command, width, height));
+    }
+
+    /**
+     * Attaches to the main process of the pod's running container (upstream's {@code GetAttach}): its output, and its
+     * stdin when {@code stdin} and the container has one; empty when that container does not run.
+     *
+     * @throws dev.j8s.runtime.ContainerRuntimeException when the runtime cannot attach
+     */
+    public Optional<ExecSession> attach(String uid, String container, boolean stdin) {
+        return runningContainerId(uid, container).map(id -> runtime.attach(id, stdin));
+    }
+
+    /**
+     * Port-forwarding into the pod (upstream's {@code GetPortForward}): its ready sandbox, found once for a session;
+     * empty when the pod has none on this node.
+     */
+    public Optional<dev.j8s.kubelet.kuberuntime.PortForward> portForward(String uid) {
+        return manager.state(uid).readySandbox()
+                .map(s -> new dev.j8s.kubelet.kuberuntime.PortForward(runtime, s.id(), s.netnsPath()));
+    }
+
+    /** The pods bound to this node as the kubelet last saw them (its watch's cache); empty before it started. */
+    public List<Pod> pods() {
+        PodSource current = source;
+        return current == null ? List.of() : current.pods();
     }
 
     /** The runtime ID of the pod's container while it runs. */
