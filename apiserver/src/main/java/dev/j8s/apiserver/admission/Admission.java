@@ -38,7 +38,7 @@ public final class Admission {
             Map.of("system-node-critical", 2000001000, "system-cluster-critical", 2000000000);
     private static final Set<String> STATUS_KEPT_ON_UPDATE = Set.of("Pod", "Service", "Namespace", "Node",
             "ResourceQuota", AppsRules.DEPLOYMENT, AppsRules.REPLICA_SET, AppsRules.DAEMON_SET,
-            AppsRules.POD_DISRUPTION_BUDGET);
+            AppsRules.POD_DISRUPTION_BUDGET, AppsRules.STATEFUL_SET, StorageRules.CLAIM, StorageRules.VOLUME);
 
     private final Lookup lookup;
     private final ServiceRules services;
@@ -106,7 +106,8 @@ public final class Admission {
                 obj.putObject("status").putObject("loadBalancer");
             }
             case AppsRules.DEPLOYMENT, AppsRules.REPLICA_SET, AppsRules.DAEMON_SET, AppsRules.CONTROLLER_REVISION,
-                 AppsRules.POD_DISRUPTION_BUDGET -> AppsRules.prepareForCreate(kind, obj);
+                 AppsRules.POD_DISRUPTION_BUDGET, AppsRules.STATEFUL_SET -> AppsRules.prepareForCreate(kind, obj);
+            case StorageRules.CLAIM, StorageRules.VOLUME -> StorageRules.prepareForCreate(kind, obj, this::defaultStorageClass);
             default -> { }
         }
         FieldErrors errs = new FieldErrors();
@@ -194,11 +195,15 @@ public final class Admission {
                     DataRules.validateConfigMap(obj, errs);
                 }
                 case AppsRules.DEPLOYMENT, AppsRules.REPLICA_SET, AppsRules.DAEMON_SET, AppsRules.CONTROLLER_REVISION,
-                     AppsRules.POD_DISRUPTION_BUDGET -> AppsRules.validateUpdate(kind, obj, old, errs);
+                     AppsRules.POD_DISRUPTION_BUDGET, AppsRules.STATEFUL_SET -> AppsRules.validateUpdate(kind, obj, old, errs);
+                case StorageRules.CLAIM, StorageRules.VOLUME, StorageRules.STORAGE_CLASS ->
+                        StorageRules.validateUpdate(kind, obj, old, errs);
                 default -> validateKind(kind, obj, errs);
             }
         } else if (subresource.equals("status") && AppsRules.KINDS.contains(kind)) {
             AppsRules.validateStatus(kind, obj, errs);
+        } else if (subresource.equals("status") && StorageRules.WITH_STATUS.contains(kind)) {
+            StorageRules.validateStatus(kind, obj, errs);
         } else if (kind.equals("Namespace") && subresource.equals("finalize")) {
             List<String> finalizers = MetaRules.strings(Trees.obj(obj, "spec").get("finalizers"));
             for (int i = 0; i < finalizers.size(); i++) {
@@ -232,7 +237,8 @@ public final class Admission {
                 }
             }
             case AppsRules.DEPLOYMENT, AppsRules.REPLICA_SET, AppsRules.DAEMON_SET, AppsRules.CONTROLLER_REVISION,
-                 AppsRules.POD_DISRUPTION_BUDGET -> AppsRules.defaults(kind, obj);
+                 AppsRules.POD_DISRUPTION_BUDGET, AppsRules.STATEFUL_SET -> AppsRules.defaults(kind, obj);
+            case StorageRules.CLAIM, StorageRules.VOLUME, StorageRules.STORAGE_CLASS -> StorageRules.defaults(kind, obj);
             default -> { }
         }
     }
@@ -393,7 +399,8 @@ public final class Admission {
             }
             case "Event" -> EventRules.validateCore(obj, errs);
             case AppsRules.DEPLOYMENT, AppsRules.REPLICA_SET, AppsRules.DAEMON_SET, AppsRules.CONTROLLER_REVISION,
-                 AppsRules.POD_DISRUPTION_BUDGET -> AppsRules.validate(kind, obj, errs);
+                 AppsRules.POD_DISRUPTION_BUDGET, AppsRules.STATEFUL_SET -> AppsRules.validate(kind, obj, errs);
+            case StorageRules.CLAIM, StorageRules.VOLUME, StorageRules.STORAGE_CLASS -> StorageRules.validate(kind, obj, errs);
             case "events.k8s.io/Event" -> EventRules.validateEventsV1(obj, errs);
             default -> { }
         }
@@ -403,6 +410,15 @@ public final class Admission {
 
     private static String kindKey(ResourceType type) {
         return type.group().isEmpty() || type.group().equals("coordination.k8s.io") ? type.kind() : type.group() + "/" + type.kind();
+    }
+
+    /** DefaultStorageClass: the newest StorageClass marked default (upstream takes the newest when several are). */
+    private Optional<String> defaultStorageClass() {
+        return lookup.list("storageclasses.storage.k8s.io", "").stream()
+                .filter(StorageRules::isDefaultClass)
+                .max(java.util.Comparator.comparing((ObjectNode sc) -> Trees.str(Trees.obj(sc, "metadata"), "creationTimestamp"))
+                        .thenComparing(sc -> Trees.str(Trees.obj(sc, "metadata"), "name")))
+                .map(sc -> Trees.str(Trees.obj(sc, "metadata"), "name"));
     }
 
     private List<ObjectNode> otherServices(ObjectNode svc) {

@@ -26,7 +26,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The controllers a single node needs, as upstream's controller-manager and scheduler run them:
  * built-in namespaces and the {@code kubernetes} service, a {@code default} ServiceAccount in
- * every namespace, binding of unscheduled pods to this node, namespace termination, and the
+ * every namespace, binding of unscheduled pods to this node (after their volume claims, see
+ * {@link VolumeBinding}), namespace termination, and the
  * one-hour event TTL. Each runs on its own virtual thread, driven by store watches (no polling
  * except the TTL sweep). Thread-safe.
  */
@@ -41,6 +42,7 @@ public final class Controllers implements AutoCloseable {
     private final String kubernetesServiceIp;
     private final int apiPort;
     private final EventRecorder events;
+    private final VolumeBinding volumeBinding;
     private final ExecutorService threads = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("j8s-controller-", 0)
                     .uncaughtExceptionHandler((t, e) -> LOG.log(Level.ERROR, "controller thread died thread=" + t.getName(), e))
@@ -55,6 +57,7 @@ public final class Controllers implements AutoCloseable {
         this.kubernetesServiceIp = kubernetesServiceIp;
         this.apiPort = apiPort;
         this.events = new EventRecorder(objects);
+        this.volumeBinding = new VolumeBinding(objects.store(), nodeName);
     }
 
     public EventRecorder events() {
@@ -91,6 +94,7 @@ public final class Controllers implements AutoCloseable {
     public void start() {
         watch("namespaces", this::onNamespace);
         watch("pods", this::onPod);
+        watch("persistentvolumeclaims", this::onClaim);
         threads.submit(this::terminateNamespaces);
         threads.submit(this::expireEvents);
     }
@@ -151,6 +155,20 @@ public final class Controllers implements AutoCloseable {
         if (!scheduler.isEmpty() && !scheduler.equals("default-scheduler")) {
             return;
         }
+        switch (volumeBinding.decide(pod)) {
+            case VolumeBinding.Decision.Bind bind -> { }
+            case VolumeBinding.Decision.Wait wait -> {
+                return;
+            }
+            case VolumeBinding.Decision.Unschedulable u -> {
+                int nodes = Math.max(1, objects.store().list("nodes", "").items().size());
+                String message = VolumeBinding.fitError(nodes, u.reason());
+                if (VolumeBinding.markUnschedulable(objects.store(), pod, message, objects.now())) {
+                    events.record(pod, "", "Warning", "FailedScheduling", message, "default-scheduler", "");
+                }
+                return;
+            }
+        }
         try {
             ObjectNode bound = objects.bind(e.namespace(), e.name(), nodeName);
             events.record(bound, "", "Normal", "Scheduled",
@@ -159,6 +177,24 @@ public final class Controllers implements AutoCloseable {
         } catch (ApiError.Conflict | ApiError.NotFound alreadyHandled) {
             // bound or deleted meanwhile
         }
+    }
+
+    /** A claim changed: the unbound pods of its namespace that wait for claims are looked at again. */
+    private void onClaim(WatchEvent e) {
+        for (ObjectNode pod : objects.store().list("pods", e.namespace()).items()) {
+            if (Json.text(pod, "spec.nodeName").isEmpty() && usesClaim(pod, e.name())) {
+                onPod(new WatchEvent(WatchEvent.Type.MODIFIED, "pods", e.namespace(), Json.name(pod), e.revision(), pod));
+            }
+        }
+    }
+
+    private static boolean usesClaim(ObjectNode pod, String claim) {
+        for (JsonNode volume : pod.path("spec").path("volumes")) {
+            if (claim.equals(volume.path("persistentVolumeClaim").path("claimName").asText(""))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Deletes everything in terminating namespaces, then the namespaces themselves. */

@@ -95,7 +95,7 @@ final class PatchSchema {
         for (String kind : new String[] {"v1/Secret", "v1/ConfigMap", "v1/Endpoints", "v1/Event",
                 "v1/ResourceQuota", "v1/LimitRange", "v1/PersistentVolumeClaim", "v1/PersistentVolume",
                 "events.k8s.io/v1/Event", "coordination.k8s.io/v1/Lease", "apps/v1/ControllerRevision",
-                "autoscaling/v1/Scale", "policy/v1/Eviction"}) {
+                "autoscaling/v1/Scale", "policy/v1/Eviction", "storage.k8s.io/v1/StorageClass"}) {
             kinds.put(kind, new PatchSchema(meta()));
         }
         return Map.copyOf(kinds);
