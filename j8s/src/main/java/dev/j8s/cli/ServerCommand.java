@@ -232,7 +232,7 @@ final class ServerCommand implements Callable<Integer> {
         // The controllers reach the API as any client would, through the same verbs, admission and watches (a
         // controller manager for a remote API server would use KubeClient.connect instead).
         ControllerManager controllers = ControllerManager.start(InProcessKubeClient.of(server.objects()),
-                ControllerManager.Options.defaults());
+                ControllerManager.Options.defaults().withStorage(settings.dataDir().resolve("storage")));
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("j8s-shutdown").unstarted(() -> {
             LOG.log(Level.INFO, "stopping");
             controllers.close();
