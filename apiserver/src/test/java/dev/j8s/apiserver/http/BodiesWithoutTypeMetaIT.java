@@ -53,7 +53,13 @@ class BodiesWithoutTypeMetaIT {
             Map.entry("daemonsets.apps", "{'metadata':{'name':'tm'},'spec':{" + SELECTED_TEMPLATE + "}}"),
             Map.entry("controllerrevisions.apps", "{'metadata':{'name':'tm'},'data':{},'revision':1}"),
             Map.entry("poddisruptionbudgets.policy", "{'metadata':{'name':'tm'},'spec':{'minAvailable':1,"
-                    + "'selector':{'matchLabels':{'app':'tm'}}}}"));
+                    + "'selector':{'matchLabels':{'app':'tm'}}}}"),
+            Map.entry("statefulsets.apps", "{'metadata':{'name':'tm'},'spec':{" + SELECTED_TEMPLATE + "}}"),
+            Map.entry("persistentvolumeclaims", "{'metadata':{'name':'tm'},'spec':{'accessModes':['ReadWriteOnce'],"
+                    + "'resources':{'requests':{'storage':'1Mi'}}}}"),
+            Map.entry("persistentvolumes", "{'metadata':{'name':'tm'},'spec':{'accessModes':['ReadWriteOnce'],"
+                    + "'capacity':{'storage':'1Mi'},'hostPath':{'path':'/tmp/tm'}}}"),
+            Map.entry("storageclasses.storage.k8s.io", "{'metadata':{'name':'tm'},'provisioner':'example.com/tm'}"));
 
     @RegisterExtension
     static final TlsApiServerExtension SERVER = new TlsApiServerExtension(TOKEN);

@@ -39,7 +39,7 @@ class OpenApiTest {
 
         assertThat(index.path("paths").properties()).extracting(Map.Entry::getKey)
                 .containsExactly("api/v1", "apis/events.k8s.io/v1", "apis/coordination.k8s.io/v1", "apis/apps/v1",
-                        "apis/policy/v1");
+                        "apis/policy/v1", "apis/storage.k8s.io/v1");
         String url = index.at("/paths/api~1v1/serverRelativeURL").asText();
         assertThat(url).matches("/openapi/v3/api/v1\\?hash=[0-9A-F]{128}");
         assertThat(url).endsWith(OPEN_API.v3Hash("api/v1").orElseThrow());

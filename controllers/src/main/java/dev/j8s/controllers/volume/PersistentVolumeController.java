@@ -88,7 +88,7 @@ public final class PersistentVolumeController implements AutoCloseable {
         this.provisioner = provisioner;
         this.loop = new ControllerLoop(COMPONENT, queue, this::sync, 2);
         claimInformer.addEventHandler(ResourceEventHandler.of(c -> queue.add(CLAIM + SharedInformer.key(c)),
-                c -> queue.add(CLAIM + SharedInformer.key(c))));
+                this::onClaimDeleted));
         volumeInformer.addEventHandler(ResourceEventHandler.of(this::onVolume, this::onVolume));
         podInformer.addEventHandler(ResourceEventHandler.of(this::onPod, this::onPod));
         classInformer.addEventHandler(ResourceEventHandler.of(sc -> claimInformer.list().stream()
@@ -104,6 +104,17 @@ public final class PersistentVolumeController implements AutoCloseable {
     public void close() {
         loop.close();
         events.close();
+    }
+
+    /** A claim is gone: the volumes bound or reserved for it are released. */
+    private void onClaimDeleted(PersistentVolumeClaim claim) {
+        for (PersistentVolume pv : volumeInformer.list()) {
+            ObjectReference ref = pv.getSpec().getClaimRef();
+            if (ref != null && Objects.equals(ref.getNamespace(), claim.getMetadata().getNamespace())
+                    && Objects.equals(ref.getName(), claim.getMetadata().getName())) {
+                queue.add(VOLUME + pv.getMetadata().getName());
+            }
+        }
     }
 
     private void onVolume(PersistentVolume pv) {

@@ -30,11 +30,20 @@ public final class Controllers implements AutoCloseable {
     }
 
     public static Controllers start(Path dir) {
+        return start(dir, new ControllerManager.Options(Clock.systemUTC(), Duration.ofMinutes(10),
+                PodGarbageCollector.DEFAULT_THRESHOLD));
+    }
+
+    /** The controllers with the local-path provisioner making volumes under {@code storage}. */
+    public static Controllers withStorage(Path dir, Path storage) {
+        return start(dir, new ControllerManager.Options(Clock.systemUTC(), Duration.ofMinutes(10),
+                PodGarbageCollector.DEFAULT_THRESHOLD).withStorage(storage));
+    }
+
+    private static Controllers start(Path dir, ControllerManager.Options options) {
         LocalApi api = LocalApi.open(dir);
         FakeKubelet kubelet = new FakeKubelet(api.client(), Clock.systemUTC());
-        ControllerManager manager = ControllerManager.start(api.client(),
-                new ControllerManager.Options(Clock.systemUTC(), Duration.ofMinutes(10),
-                        PodGarbageCollector.DEFAULT_THRESHOLD));
+        ControllerManager manager = ControllerManager.start(api.client(), options);
         return new Controllers(api, kubelet, manager);
     }
 
