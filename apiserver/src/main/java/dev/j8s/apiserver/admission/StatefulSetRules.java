@@ -82,7 +82,27 @@ final class StatefulSetRules {
                 errs.invalid("spec.template.metadata.labels", GoValues.stringMap(labels),
                         "`selector` does not match template `labels`");
             }
-            AppsRules.podTemplate(template, errs);
+            // the pods get a volume per claim template, which the containers may mount: validated as they will be
+            ObjectNode withClaims = template.deepCopy();
+            ObjectNode podSpec = Trees.objOrCreate(withClaims, "spec");
+            com.fasterxml.jackson.databind.node.ArrayNode volumes = podSpec.has("volumes") && podSpec.get("volumes").isArray()
+                    ? (com.fasterxml.jackson.databind.node.ArrayNode) podSpec.get("volumes") : podSpec.putArray("volumes");
+            for (ObjectNode claim : Trees.objects(spec, "volumeClaimTemplates")) {
+                String name = Trees.str(Trees.obj(claim, "metadata"), "name");
+                boolean replaced = false;
+                for (int i = 0; i < volumes.size(); i++) {
+                    if (name.equals(Trees.str(volumes.get(i), "name"))) {
+                        ObjectNode v = volumes.objectNode().put("name", name);
+                        v.putObject("persistentVolumeClaim").put("claimName", name);
+                        volumes.set(i, v);
+                        replaced = true;
+                    }
+                }
+                if (!replaced && !name.isEmpty()) {
+                    volumes.addObject().put("name", name).putObject("persistentVolumeClaim").put("claimName", name);
+                }
+            }
+            AppsRules.podTemplate(withClaims, errs);
             AppsRules.restartPolicyAlways(template, errs);
             if (Trees.has(Trees.obj(template, "spec"), "activeDeadlineSeconds")) {
                 errs.forbidden("spec.template.spec.activeDeadlineSeconds",
