@@ -69,6 +69,12 @@ public final class ControllerHistory {
      */
     public Revisions construct(HasMetadata owner, PodTemplateSpec template, Integer collisionCount,
             List<ControllerRevision> owned, Runnable collided) {
+        return construct(owner, template, collisionCount, owned, Map.of(), collided);
+    }
+
+    /** {@link #construct} whose new revision carries {@code annotations} (a DaemonSet's own, as upstream copies). */
+    public Revisions construct(HasMetadata owner, PodTemplateSpec template, Integer collisionCount,
+            List<ControllerRevision> owned, Map<String, String> annotations, Runnable collided) {
         JsonNode data = revisionData(template);
         List<ControllerRevision> all = new ArrayList<>(owned);
         List<ControllerRevision> equal = new ArrayList<>();
@@ -81,7 +87,7 @@ public final class ControllerHistory {
                 .max().orElse(0) + 1;
         ControllerRevision update;
         if (equal.isEmpty()) {
-            update = create(owner, template, data, next, collisionCount, collided);
+            update = create(owner, template, data, next, collisionCount, annotations, collided);
             all.add(update);
         } else {
             equal.sort(Comparator.comparingLong(ControllerHistory::revisionNumber).reversed());
@@ -103,7 +109,7 @@ public final class ControllerHistory {
     }
 
     private ControllerRevision create(HasMetadata owner, PodTemplateSpec template, JsonNode data, long revision,
-            Integer collisionCount, Runnable collided) {
+            Integer collisionCount, Map<String, String> annotations, Runnable collided) {
         String hash = Hashes.computeHash(template, collisionCount);
         String ownerName = owner.getMetadata().getName();
         String name = (ownerName.length() > 223 ? ownerName.substring(0, 223) : ownerName) + "-" + hash;
@@ -115,6 +121,7 @@ public final class ControllerHistory {
                 .withName(name)
                 .withNamespace(owner.getMetadata().getNamespace())
                 .withLabels(labels)
+                .withAnnotations(annotations.isEmpty() ? null : annotations)
                 .withOwnerReferences(Owners.controllerRef(owner, apiVersion, kind))
                 .endMetadata()
                 .withData(Hashes.fromTree(data, Object.class))
@@ -142,7 +149,8 @@ public final class ControllerHistory {
         }
     }
 
-    private void delete(ControllerRevision cr) {
+    /** Deletes a revision (by its uid, so a newer one of the same name is spared); gone already is fine. */
+    public void delete(ControllerRevision cr) {
         try {
             revisions.delete(cr.getMetadata().getNamespace(), cr.getMetadata().getName(),
                     DeleteOptions.defaults().withUid(Owners.uid(cr)));
