@@ -315,8 +315,8 @@ public final class StatefulSetController implements AutoCloseable {
     }
 
     /**
-     * The owner references a claim of {@code pod} should carry under the retention policy: the set when
-     * {@code whenDeleted} is Delete, the pod when {@code whenScaled} is Delete and the pod is condemned; the
+     * The owner references a claim of {@code pod} should carry under the retention policy: the pod alone when
+     * {@code whenScaled} is Delete and the pod is condemned, else the set when {@code whenDeleted} is Delete; the
      * claim's other owners are kept.
      */
     private static List<OwnerReference> retentionOwners(StatefulSet set, Pod pod, PersistentVolumeClaim claim,
@@ -327,11 +327,12 @@ public final class StatefulSetController implements AutoCloseable {
         String podUid = pod.getMetadata().getUid();
         refs.removeIf(r -> r.getUid().equals(setUid) || podUid != null && r.getUid().equals(podUid));
         var policy = set.getSpec().getPersistentVolumeClaimRetentionPolicy();
-        if (policy != null && "Delete".equals(policy.getWhenDeleted())) {
-            refs.add(reference(set, "apps/v1", "StatefulSet"));
-        }
-        if (condemned && podUid != null && policy != null && "Delete".equals(policy.getWhenScaled())) {
+        boolean goesWithPod = condemned && podUid != null && policy != null && "Delete".equals(policy.getWhenScaled());
+        if (goesWithPod) {
+            // the set must not keep the claim of a pod scaled away alive: the pod alone owns it
             refs.add(reference(pod, "v1", "Pod"));
+        } else if (policy != null && "Delete".equals(policy.getWhenDeleted())) {
+            refs.add(reference(set, "apps/v1", "StatefulSet"));
         }
         return refs;
     }

@@ -180,4 +180,25 @@ class StatefulSetControllerTest {
         assertThat(pod("od-1").orElseThrow().getSpec().getContainers().getFirst().getImage()).isEqualTo("busybox:1.37");
         assertThat(pod("od-0").orElseThrow().getSpec().getContainers().getFirst().getImage()).isEqualTo("busybox:1.36");
     }
+
+    @Test
+    void theRetentionPolicyMakesTheSetOrTheCondemnedPodOwnTheClaims() {
+        create("ret", 2, "OrderedReady", "busybox:1.36");
+        await("two ready", () -> sets.get("default", "ret").map(s -> s.getStatus() != null
+                && Integer.valueOf(2).equals(s.getStatus().getReadyReplicas())).orElse(false));
+        assertThat(claims.get("default", "www-ret-0").orElseThrow().getMetadata().getOwnerReferences()).isEmpty();
+
+        sets.patch("default", "ret", PatchType.MERGE, "{\"spec\":{\"persistentVolumeClaimRetentionPolicy\":"
+                + "{\"whenDeleted\":\"Delete\",\"whenScaled\":\"Delete\"}}}");
+        String setUid = sets.get("default", "ret").orElseThrow().getMetadata().getUid();
+        await("claims owned by the set", () -> claims.get("default", "www-ret-0").map(c ->
+                c.getMetadata().getOwnerReferences().stream().anyMatch(r -> r.getUid().equals(setUid))).orElse(false));
+
+        sets.patch("default", "ret", PatchType.MERGE, "{\"spec\":{\"replicas\":1}}");
+        await("the condemned pod's claim removed with it", () -> claims.get("default", "www-ret-1").isEmpty());
+        assertThat(claims.get("default", "www-ret-0")).isPresent();
+
+        sets.delete("default", "ret", dev.j8s.api.client.DeleteOptions.defaults());
+        await("the remaining claim removed with the set", () -> claims.get("default", "www-ret-0").isEmpty());
+    }
 }
