@@ -368,6 +368,8 @@ class StatefulSetIT {
         assertThat(names("pod", "app=par")).containsExactlyInAnyOrder("par-0", "par-1", "par-2");
         assertThat(kubectl().run("get", "sts", "par").ok().cells().get(1).subList(0, 2)).containsExactly("par", "0/3");
         kubectl().run("delete", "sts", "par", "--wait=true").ok();
+        // the pods go in the background: the server stops only once they are torn down
+        Await.until(WAIT, "the par pods gone", () -> names("pod", "app=par"), List::isEmpty);
     }
 
     @Test
