@@ -55,7 +55,8 @@ final class ResetCommand implements Callable<Integer> {
         // Without a data dir no server can run on it, and there is nothing to lock.
         try (DataDirLock lock = Files.isDirectory(data) ? lock(data) : null) {
             RuntimeConfig config = RuntimeConfig.of(data, runDir,
-                    ServerCommand.defaultPodCidr(data, DataDirs.defaultFor(host)));
+                    data.equals(DataDirs.defaultFor(host).toAbsolutePath().normalize()) ? ServerCommand.DEFAULT_POD_CIDR
+                            : PodCidrs.recorded(data).orElseGet(() -> PodCidrs.derived(data)));
             int containers = ConmonRuntime.recordedContainerAnnotations(config).size();
             ConmonRuntime runtime;
             try {

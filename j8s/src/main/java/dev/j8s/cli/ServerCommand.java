@@ -91,7 +91,8 @@ final class ServerCommand implements Callable<Integer> {
 
     @Option(names = "--pod-cidr", paramLabel = "CIDR",
             description = "IPv4 range pods get addresses from (default: " + DEFAULT_POD_CIDR
-                    + " for the default data dir, else 10.<200+n>.0.0/16 derived from the data dir).")
+                    + " for the default data dir, else one of 10.200-249.0.0/16 that no other interface routes, chosen"
+                    + " from the data dir at its first start and kept in <data-dir>/pod-cidr).")
     private String podCidr;
 
     @Option(names = "--enable-admission-plugins", paramLabel = "PLUGIN[,PLUGIN...]",
@@ -378,13 +379,15 @@ final class ServerCommand implements Callable<Integer> {
         return dataDir.resolve("run");
     }
 
-    /** The default data dir gets {@value #DEFAULT_POD_CIDR}; another one 10.(200 + hash % 50).0.0/16. */
+    /**
+     * The default data dir gets {@value #DEFAULT_POD_CIDR}; another one the range it recorded, else a free one of
+     * 10.200.0.0/16–10.249.0.0/16 from its hash, recorded now ({@link PodCidrs}).
+     */
     static String defaultPodCidr(Path dataDir, Path defaultDataDir) {
         if (dataDir.equals(defaultDataDir.toAbsolutePath().normalize())) {
             return DEFAULT_POD_CIDR;
         }
-        int h = Integer.parseUnsignedInt(hash8(dataDir).substring(0, 4), 16);
-        return "10." + (200 + h % 50) + ".0.0/16";
+        return PodCidrs.choose(dataDir, PodCidrs.hostRoutes());
     }
 
     private static String hash8(Path dataDir) {

@@ -4,8 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.util.HexFormat;
+import java.nio.file.Files;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -159,15 +158,12 @@ class PodNetworkIT {
         }
     }
 
-    /** The server's default pod CIDR for a non-default data dir: {@code 10.<200 + n % 50>.0.0/16}, n from its hash. */
+    /** The pod range the server recorded for its non-default data dir at its first start. */
     private static String podCidr() {
         try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(SERVERS.server().dataDir().toAbsolutePath().normalize()
-                    .toString().getBytes(StandardCharsets.UTF_8));
-            int n = Integer.parseUnsignedInt(HexFormat.of().formatHex(d, 0, 2), 16);
-            return "10." + (200 + n % 50) + ".0.0/16";
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+            return Files.readString(SERVERS.server().dataDir().resolve("pod-cidr")).strip();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 

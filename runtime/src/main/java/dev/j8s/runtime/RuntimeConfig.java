@@ -60,9 +60,14 @@ public record RuntimeConfig(
   public static RuntimeConfig of(Path dataDir, Path runDir, String podCidr) {
     Path data = dataDir.toAbsolutePath().normalize();
     String hash = instanceHash(data);
-    String bridge = data.equals(DEFAULT_DATA_DIR) ? "j8s0" : "j8s" + hash.substring(0, 4);
     return new RuntimeConfig(Path.of("/usr/sbin/runc"), Path.of("/usr/bin/conmon"),
-        Path.of("/usr/lib/cni"), data, runDir, podCidr, bridge, "/j8s-" + hash.substring(0, 8));
+        Path.of("/usr/lib/cni"), data, runDir, podCidr, bridgeName(data), "/j8s-" + hash.substring(0, 8));
+  }
+
+  /** The bridge of the instance whose data dir is {@code dataDir}: {@code j8s0} for the default one. */
+  public static String bridgeName(Path dataDir) {
+    Path data = dataDir.toAbsolutePath().normalize();
+    return data.equals(DEFAULT_DATA_DIR) ? "j8s0" : "j8s" + instanceHash(data).substring(0, 4);
   }
 
   public RuntimeConfig withRuntimePath(Path path) {

@@ -289,6 +289,8 @@ public final class ApiHandler extends Handler.Abstract {
      * races it for the response: whoever commits first answers, the other's writes are dropped.
      */
     static final class Exchange {
+        /** How much of a body over the limit is read and dropped before the 413, so the client reads the answer. */
+        private static final int DRAIN_BYTES = 16 * 1024 * 1024;
         final Request request;
         final Response response;
         private final Callback callback;
@@ -341,13 +343,13 @@ public final class ApiHandler extends Handler.Abstract {
         /** The request body, at most 3 MiB (else 413 with upstream's text). */
         byte[] body() {
             long declared = request.getLength();
-            if (declared > Json.MAX_BODY_BYTES) {
-                throw tooLarge();
-            }
             try (InputStream in = Content.Source.asInputStream(request)) {
+                if (declared > Json.MAX_BODY_BYTES) {
+                    throw tooLarge(in);
+                }
                 byte[] data = in.readNBytes(Json.MAX_BODY_BYTES + 1);
                 if (data.length > Json.MAX_BODY_BYTES) {
-                    throw tooLarge();
+                    throw tooLarge(in);
                 }
                 return data;
             } catch (IOException e) {
@@ -355,7 +357,23 @@ public final class ApiHandler extends Handler.Abstract {
             }
         }
 
-        private static ApiError tooLarge() {
+        /**
+         * The 413 for a body over the limit, after reading and dropping what the client still sends of it (up to
+         * {@value #DRAIN_BYTES} bytes): closing a connection with unread data resets it, and the client would see
+         * the reset instead of the answer. The connection is closed after the answer.
+         */
+        private ApiError tooLarge(InputStream in) {
+            response.getHeaders().put("Connection", "close");
+            try {
+                long left = DRAIN_BYTES;
+                byte[] drop = new byte[64 * 1024];
+                int n;
+                while (left > 0 && (n = in.read(drop, 0, (int) Math.min(drop.length, left))) > 0) {
+                    left -= n;
+                }
+            } catch (IOException e) {
+                // the client went away: nothing to protect
+            }
             return new ApiError.RequestEntityTooLarge("Request entity too large: limit is " + Json.MAX_BODY_BYTES);
         }
 

@@ -19,6 +19,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Statement;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -40,9 +41,13 @@ import java.util.function.UnaryOperator;
  * The {@link Store} on one SQLite file (WAL, {@code synchronous=FULL}) with every object and a
  * tail of the change log held in memory, the way upstream's cacher fronts etcd. Thread-safe.
  *
- * <p>Writes are serialized by one lock: each is one SQLite transaction (object row, change-log row,
- * revision counter, log trimming) that has committed before memory changes, before watchers hear
- * of it and before the call returns. Reads are served from memory. The change log keeps the last
+ * <p>Writes are serialized by one lock and committed in groups: each write stages its statements (object
+ * row, change-log row, revision counter, log trimming) in the open SQLite transaction under a savepoint,
+ * then one of the writers waiting commits every staged write with one fsync (group commit). A write is
+ * visible in memory, heard by watchers and returned only after the commit that holds it: acknowledged means
+ * durable. Writers validate against the staged writes before the committed ones, so a group is the same
+ * sequence of writes one at a time would have been; a failed commit fails every write of its group and
+ * changes nothing. Reads are served from memory. The change log keeps the last
  * {@code retainedRevisions} revisions; a watch from an older revision is {@code Gone} with
  * upstream's text {@code too old resource version: N (M)}, where M is the newest revision no
  * longer in the log (staging/src/k8s.io/apiserver/pkg/storage/cacher/watch_cache.go).
@@ -74,8 +79,11 @@ public final class SqliteStore implements Store {
     private final PreparedStatement trimChanges;
     private final PreparedStatement setMeta;
 
-    /** Serializes writers, watch registration and every use of {@link #connection}. */
-    private final ReentrantLock writeLock = new ReentrantLock();
+    /**
+     * Serializes staging, commits, watch registration and every use of {@link #connection}. Fair, so that
+     * writers staging while a commit runs get in before the next commit and share it.
+     */
+    private final ReentrantLock writeLock = new ReentrantLock(true);
     /** Guards {@link #objects} and {@link #revision} together, so a list sees one revision. */
     private final ReentrantReadWriteLock memoryLock = new ReentrantReadWriteLock();
 
@@ -89,6 +97,32 @@ public final class SqliteStore implements Store {
     private long tailFloor;
     private final CopyOnWriteArrayList<Watcher> watchers = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
+
+    /** The newest revision staged (equal to {@link #revision} when nothing is); guarded by writeLock. */
+    private long stagedRevision;
+    /** The compacted revision after the staged writes; guarded by writeLock. */
+    private long stagedCompacted;
+    /** What the staged writes leave at their keys (null: deleted), by resource; guarded by writeLock. */
+    private final Map<String, Map<NsName, Staged>> staged = new HashMap<>();
+    /** The writes staged in the open transaction, in revision order; guarded by writeLock. */
+    private Group group = new Group();
+    /** The newest revision a finished commit made durable. */
+    private volatile long durableRevision;
+    /** SQLite commits of writes so far (a group is one), for tests and diagnostics. */
+    private volatile long commits;
+
+    /** The state a staged write leaves at its key ({@code row} null when it deleted it). */
+    private record Staged(Row row) {}
+
+    /** One write waiting for its commit: what to publish once it is durable. */
+    private record Pending(WatchEvent event, Row row, long compactedAfter) {}
+
+    /** The writes of one commit; its fields are guarded by writeLock. */
+    private static final class Group {
+        final List<Pending> writes = new ArrayList<>();
+        boolean done;
+        RuntimeException failure;
+    }
 
     private SqliteStore(Path file, Connection connection, int retainedRevisions, int tailCapacity) throws SQLException {
         this.file = file;
@@ -110,6 +144,9 @@ public final class SqliteStore implements Store {
         trimChanges = connection.prepareStatement("DELETE FROM changelog WHERE revision <= ?");
         setMeta = connection.prepareStatement("UPDATE meta SET value = ? WHERE key = ?");
         trimToWindow();
+        stagedRevision = revision;
+        stagedCompacted = compacted;
+        durableRevision = revision;
     }
 
     /**
@@ -336,16 +373,18 @@ public final class SqliteStore implements Store {
     public ObjectNode create(String resource, ObjectNode object) {
         String namespace = Json.namespace(object);
         String name = requireName(resource, object);
+        Group mine;
+        ObjectNode stored;
         writeLock.lock();
         try {
             ensureOpen();
-            if (lookup(resource, namespace, name) != null) {
+            if (current(resource, namespace, name) != null) {
                 throw new ApiError.AlreadyExists(resource, name);
             }
-            long rev = revision + 1;
-            ObjectNode stored = withRevision(object.deepCopy(), rev);
+            long rev = stagedRevision + 1;
+            stored = withRevision(object.deepCopy(), rev);
             String json = encode(resource, namespace, name, stored);
-            long newCompacted = commit("create", resource, namespace, name, rev, WatchEvent.Type.ADDED, json, () -> {
+            mine = stage("create", resource, namespace, name, rev, WatchEvent.Type.ADDED, json, stored, new Readable(stored, rev), () -> {
                 insertObject.setString(1, resource);
                 insertObject.setString(2, namespace);
                 insertObject.setString(3, name);
@@ -353,22 +392,23 @@ public final class SqliteStore implements Store {
                 insertObject.setString(5, json);
                 insertObject.executeUpdate();
             });
-            publish(new WatchEvent(WatchEvent.Type.ADDED, resource, namespace, name, rev, stored),
-                    new Readable(stored, rev), newCompacted);
-            return stored.deepCopy();
         } finally {
             writeLock.unlock();
         }
+        awaitCommit(mine);
+        return stored.deepCopy();
     }
 
     @Override
     public ObjectNode update(String resource, ObjectNode object) {
         String namespace = Json.namespace(object);
         String name = requireName(resource, object);
+        Group mine;
+        ObjectNode stored;
         writeLock.lock();
         try {
             ensureOpen();
-            Row current = lookup(resource, namespace, name);
+            Row current = current(resource, namespace, name);
             if (current == null) {
                 throw new ApiError.NotFound(resource, name);
             }
@@ -376,18 +416,23 @@ public final class SqliteStore implements Store {
             if (!expected.isEmpty() && !expected.equals(Long.toString(current.revision()))) {
                 throw new ApiError.Conflict(resource, name);
             }
-            return replace(resource, namespace, name, object.deepCopy());
+            stored = object.deepCopy();
+            mine = replace(resource, namespace, name, stored);
         } finally {
             writeLock.unlock();
         }
+        awaitCommit(mine);
+        return stored.deepCopy();
     }
 
     @Override
     public ObjectNode guaranteedUpdate(String resource, String namespace, String name, UnaryOperator<ObjectNode> change) {
+        Group mine;
+        ObjectNode stored;
         writeLock.lock();
         try {
             ensureOpen();
-            ObjectNode current = switch (lookup(resource, namespace, name)) {
+            ObjectNode current = switch (current(resource, namespace, name)) {
                 case null -> throw new ApiError.NotFound(resource, name);
                 case Unreadable u -> throw unreadable(resource, namespace, name, u);
                 case Readable r -> r.object();
@@ -396,26 +441,34 @@ public final class SqliteStore implements Store {
             if (next == null) {
                 throw new ApiError.InternalError("update of " + path(resource, namespace, name) + " produced no object");
             }
-            // Like upstream's GuaranteedUpdate, an unchanged object is not written again.
+            // Like upstream's GuaranteedUpdate, an unchanged object is not written again; when what it saw is
+            // still being committed, it answers once that is durable.
             if (next.equals(current)) {
-                return current.deepCopy();
+                stored = current;
+                mine = isStaged(resource, namespace, name) ? group : null;
+            } else {
+                if (!Json.namespace(next).equals(namespace) || !Json.name(next).equals(name)) {
+                    throw new ApiError.InternalError("update of " + path(resource, namespace, name) + " changed the object's key to "
+                            + path(resource, Json.namespace(next), Json.name(next)));
+                }
+                stored = next.deepCopy();
+                mine = replace(resource, namespace, name, stored);
             }
-            if (!Json.namespace(next).equals(namespace) || !Json.name(next).equals(name)) {
-                throw new ApiError.InternalError("update of " + path(resource, namespace, name) + " changed the object's key to "
-                        + path(resource, Json.namespace(next), Json.name(next)));
-            }
-            return replace(resource, namespace, name, next.deepCopy());
         } finally {
             writeLock.unlock();
         }
+        if (mine != null) {
+            awaitCommit(mine);
+        }
+        return stored.deepCopy();
     }
 
-    /** Writes a new state of an existing key; the caller holds writeLock and owns {@code stored}. */
-    private ObjectNode replace(String resource, String namespace, String name, ObjectNode stored) {
-        long rev = revision + 1;
+    /** Stages a new state of an existing key; the caller holds writeLock and owns {@code stored}. */
+    private Group replace(String resource, String namespace, String name, ObjectNode stored) {
+        long rev = stagedRevision + 1;
         withRevision(stored, rev);
         String json = encode(resource, namespace, name, stored);
-        long newCompacted = commit("update", resource, namespace, name, rev, WatchEvent.Type.MODIFIED, json, () -> {
+        return stage("update", resource, namespace, name, rev, WatchEvent.Type.MODIFIED, json, stored, new Readable(stored, rev), () -> {
             updateObject.setLong(1, rev);
             updateObject.setString(2, json);
             updateObject.setString(3, resource);
@@ -425,17 +478,16 @@ public final class SqliteStore implements Store {
                 throw new SQLException("no row for " + path(resource, namespace, name));
             }
         });
-        publish(new WatchEvent(WatchEvent.Type.MODIFIED, resource, namespace, name, rev, stored),
-                new Readable(stored, rev), newCompacted);
-        return stored.deepCopy();
     }
 
     @Override
     public ObjectNode delete(String resource, String namespace, String name, String expectedUid, String expectedResourceVersion) {
+        Group mine;
+        ObjectNode last;
         writeLock.lock();
         try {
             ensureOpen();
-            Row current = lookup(resource, namespace, name);
+            Row current = current(resource, namespace, name);
             if (current == null) {
                 throw new ApiError.NotFound(resource, name);
             }
@@ -454,34 +506,49 @@ public final class SqliteStore implements Store {
                 throw new ApiError.Conflict(resource, name, "Precondition failed: ResourceVersion in precondition: "
                         + expectedResourceVersion + ", ResourceVersion in object meta: " + storedVersion);
             }
-            long rev = revision + 1;
-            ObjectNode last = switch (current) {
+            long rev = stagedRevision + 1;
+            last = switch (current) {
                 case Readable r -> r.object().deepCopy();
                 case Unreadable u -> stub(namespace, name);
             };
             withRevision(last, rev);
             String json = encode(resource, namespace, name, last);
-            long newCompacted = commit("delete", resource, namespace, name, rev, WatchEvent.Type.DELETED, json, () -> {
+            mine = stage("delete", resource, namespace, name, rev, WatchEvent.Type.DELETED, json, last, null, () -> {
                 deleteObject.setString(1, resource);
                 deleteObject.setString(2, namespace);
                 deleteObject.setString(3, name);
                 deleteObject.executeUpdate();
             });
-            publish(new WatchEvent(WatchEvent.Type.DELETED, resource, namespace, name, rev, last), null, newCompacted);
-            return last.deepCopy();
         } finally {
             writeLock.unlock();
         }
+        awaitCommit(mine);
+        return last.deepCopy();
+    }
+
+    /** What a key holds after the staged writes: theirs if one staged it, else the committed row. Under writeLock. */
+    private Row current(String resource, String namespace, String name) {
+        Map<NsName, Staged> byKey = staged.get(resource);
+        Staged s = byKey == null ? null : byKey.get(new NsName(namespace, name));
+        return s != null ? s.row() : lookup(resource, namespace, name);
+    }
+
+    private boolean isStaged(String resource, String namespace, String name) {
+        Map<NsName, Staged> byKey = staged.get(resource);
+        return byKey != null && byKey.containsKey(new NsName(namespace, name));
     }
 
     /**
-     * Runs one write transaction: the object statement, the change-log row, the revision counter
-     * and trimming of the log. Returns the compacted revision after it. On failure everything is
-     * rolled back and nothing in memory has changed. The caller holds writeLock.
+     * Stages one write in the open transaction under a savepoint: the object statement, the change-log row, the
+     * revision counter and trimming of the log. On failure the savepoint is rolled back and nothing else staged
+     * or in memory has changed. The caller holds writeLock; it then waits for the returned group's commit.
      */
-    private long commit(String action, String resource, String namespace, String name, long rev,
-                        WatchEvent.Type type, String json, SqlWork objectStatement) {
+    private Group stage(String action, String resource, String namespace, String name, long rev,
+                        WatchEvent.Type type, String json, ObjectNode eventObject, Row row, SqlWork objectStatement) {
+        Savepoint savepoint = null;
+        long compactedAfter = stagedCompacted;
         try {
+            savepoint = connection.setSavepoint();
             objectStatement.run();
             insertChange.setLong(1, rev);
             insertChange.setString(2, type.name());
@@ -491,21 +558,75 @@ public final class SqliteStore implements Store {
             insertChange.setString(6, json);
             insertChange.executeUpdate();
             setMeta(rev, "revision");
-            long newCompacted = compacted;
-            if (rev - compacted > retainedRevisions) {
-                newCompacted = rev - retainedRevisions;
-                trimChanges.setLong(1, newCompacted);
+            if (rev - compactedAfter > retainedRevisions) {
+                compactedAfter = rev - retainedRevisions;
+                trimChanges.setLong(1, compactedAfter);
                 trimChanges.executeUpdate();
-                setMeta(newCompacted, "compacted");
+                setMeta(compactedAfter, "compacted");
             }
-            connection.commit();
-            return newCompacted;
+            connection.releaseSavepoint(savepoint);
         } catch (SQLException | RuntimeException e) {
-            rollback(e);
+            if (savepoint != null) {
+                try {
+                    connection.rollback(savepoint);
+                } catch (SQLException rollback) {
+                    e.addSuppressed(rollback);
+                }
+            }
             LOG.log(Level.ERROR, "storage write failed and was rolled back action=" + action + " object="
                     + path(resource, namespace, name) + " revision=" + rev, e);
             throw new ApiError.InternalError(action + " " + path(resource, namespace, name) + " in storage: " + e.getMessage());
         }
+        stagedRevision = rev;
+        stagedCompacted = compactedAfter;
+        staged.computeIfAbsent(resource, r -> new HashMap<>()).put(new NsName(namespace, name), new Staged(row));
+        group.writes.add(new Pending(new WatchEvent(type, resource, namespace, name, rev, eventObject), row, compactedAfter));
+        return group;
+    }
+
+    /**
+     * Returns once {@code mine} is committed, committing it (with every write staged since) unless another writer
+     * did; throws the commit's failure.
+     */
+    private void awaitCommit(Group mine) {
+        writeLock.lock();
+        try {
+            if (!mine.done) {
+                commitStaged();
+            }
+        } finally {
+            writeLock.unlock();
+        }
+        if (mine.failure != null) {
+            throw mine.failure;
+        }
+    }
+
+    /** Commits the open transaction (one fsync) and publishes its writes in order. The caller holds writeLock. */
+    private void commitStaged() {
+        Group committing = group;
+        group = new Group();
+        try {
+            connection.commit();
+        } catch (SQLException e) {
+            rollback(e);
+            LOG.log(Level.ERROR, "storage commit failed and was rolled back writes=" + committing.writes.size()
+                    + " revisions=" + (revision + 1) + "-" + stagedRevision, e);
+            committing.failure = new ApiError.InternalError("commit " + committing.writes.size()
+                    + " writes in storage: " + e.getMessage());
+        }
+        staged.clear();
+        if (committing.failure == null) {
+            commits++;
+            durableRevision = stagedRevision;
+            for (Pending p : committing.writes) {
+                publish(p.event(), p.row(), p.compactedAfter());
+            }
+        } else {
+            stagedRevision = revision;
+            stagedCompacted = compacted;
+        }
+        committing.done = true;
     }
 
     private void setMeta(long value, String key) throws SQLException {
@@ -649,10 +770,14 @@ public final class SqliteStore implements Store {
             LOG.log(Level.ERROR, "reading the change log failed resource=" + w.resource + " after=" + after, e);
             throw new ApiError.InternalError("read change log of " + w.resource + " after revision " + after + ": " + e.getMessage());
         } finally {
-            try {
-                connection.commit(); // end the read transaction so checkpoints are not held back
-            } catch (SQLException e) {
-                LOG.log(Level.WARNING, "ending a read transaction failed file={0}: {1}", file, e.getMessage());
+            // end the read transaction so checkpoints are not held back, unless writes are staged in it: their
+            // commit ends it
+            if (group.writes.isEmpty()) {
+                try {
+                    connection.commit();
+                } catch (SQLException e) {
+                    LOG.log(Level.WARNING, "ending a read transaction failed file={0}: {1}", file, e.getMessage());
+                }
             }
         }
     }
@@ -725,6 +850,9 @@ public final class SqliteStore implements Store {
                 return;
             }
             closed = true;
+            // writes staged but not committed were never acknowledged: they fail and are rolled back below
+            group.failure = new StorageException("store " + file + " closed before the write was committed");
+            group.done = true;
             for (Watcher w : watchers) {
                 w.close();
             }
@@ -755,6 +883,16 @@ public final class SqliteStore implements Store {
         } finally {
             writeLock.unlock();
         }
+    }
+
+    /** The newest revision a finished commit made durable. */
+    long durableRevision() {
+        return durableRevision;
+    }
+
+    /** How many SQLite commits wrote objects so far (a group of writes is one). */
+    long commits() {
+        return commits;
     }
 
     /** The newest revision no longer in the change log. */
