@@ -27,7 +27,11 @@ import java.util.stream.Stream;
  * Source-launch, no dependencies (reuses {@code ApiBenchmark.java} of this directory for kubeconfig and TLS):
  *
  * <pre>java bench/PodStartBenchmark.java KUBECONFIG --image REF --oci-layout DIR:TAG
- *     [--warmup 50] [--repeat 10] [--burst 50] [--idle-seconds 30] [--settle-seconds 60] [--pid PID]</pre>
+ *     [--warmup 50] [--repeat 10] [--burst 50] [--idle-seconds 30] [--settle-seconds 60] [--pid PID]
+ *     [--no-token-volume]</pre>
+ *
+ * <p>Pods get their service-account token volume as upstream gives it; {@code --no-token-volume} sets
+ * {@code automountServiceAccountToken: false} to measure without it.
  *
  * Not thread-safe; one run at a time. Talks only to the loopback server of the kubeconfig; needs root for runc.
  */
@@ -40,10 +44,13 @@ public final class PodStartBenchmark {
     private final HttpClient http;
     private final ApiBenchmark.Access access;
     private final String ns;
+    /** Whether pods get their service-account token volume (the default, as upstream); off to measure without it. */
+    private final boolean tokenVolume;
     private final Map<String, CompletableFuture<Long>> running = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<Long>> deleted = new ConcurrentHashMap<>();
 
-    PodStartBenchmark(ApiBenchmark.Access access, String ns) {
+    PodStartBenchmark(ApiBenchmark.Access access, String ns, boolean tokenVolume) {
+        this.tokenVolume = tokenVolume;
         this.access = access;
         this.api = new ApiBenchmark(access);
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -54,7 +61,8 @@ public final class PodStartBenchmark {
     public static void main(String[] args) throws Exception {
         if (args.length < 1) {
             System.err.println("usage: java bench/PodStartBenchmark.java KUBECONFIG --image REF --oci-layout DIR:TAG"
-                    + " [--warmup 50] [--repeat 10] [--burst 50] [--idle-seconds 30] [--settle-seconds 60] [--pid PID]");
+                    + " [--warmup 50] [--repeat 10] [--burst 50] [--idle-seconds 30] [--settle-seconds 60] [--pid PID]"
+                    + " [--no-token-volume]");
             System.exit(2);
         }
         Path kubeconfig = Path.of(args[0]);
@@ -72,7 +80,8 @@ public final class PodStartBenchmark {
         }
         long pid = option(args, "--pid").map(Long::parseLong).orElseGet(() -> serverPid(kubeconfig.toAbsolutePath().getParent()));
         String id = Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36);
-        new PodStartBenchmark(access, "ps-" + id).run(id, image, layout, warmup, repeat, burst, idleSeconds, settleSeconds, pid);
+        boolean tokenVolume = !Arrays.asList(args).contains("--no-token-volume");
+        new PodStartBenchmark(access, "ps-" + id, tokenVolume).run(id, image, layout, warmup, repeat, burst, idleSeconds, settleSeconds, pid);
     }
 
     void run(String id, String image, String layout, int warmup, int repeat, int burst, int idleSeconds, int settleSeconds, long pid)
@@ -177,6 +186,7 @@ public final class PodStartBenchmark {
 
     void create(String pod, String image) {
         String json = "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"" + pod + "\"},\"spec\":{"
+                + (tokenVolume ? "" : "\"automountServiceAccountToken\":false,")
                 + "\"terminationGracePeriodSeconds\":1,\"containers\":[{\"name\":\"main\",\"image\":\"" + image + "\","
                 + "\"imagePullPolicy\":\"IfNotPresent\",\"command\":[\"sh\",\"-c\",\"" + COMMAND + "\"]}]}}";
         try {

@@ -3,9 +3,10 @@
 # Everything here is quiet when there is nothing to do.
 
 # What `j8s server` runs pods with (Debian 12 package names; all exist in bookworm): catatonit is PID 1
-# of a shareProcessNamespace pod, bsdutils' script(1) gives `kubectl exec -t` its terminal.
+# of a shareProcessNamespace pod, bsdutils' script(1) gives `kubectl exec -t` its terminal, conntrack removes the
+# stale UDP entries of service endpoints that went away.
 J8S_SERVER_PACKAGES=(maven runc conmon containernetworking-plugins iproute2 iptables nftables util-linux bsdutils
-  catatonit isal)
+  catatonit isal conntrack)
 # What the test suite needs beyond that: image tools, a local registry with htpasswd auth, a static
 # busybox to build test images from, python3 for test helpers and the official Python client, gcc with a static
 # libc for the packet-crafting probe of LocalnetIT.

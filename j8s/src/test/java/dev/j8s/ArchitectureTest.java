@@ -42,7 +42,8 @@ class ArchitectureTest {
             "apiserver", Set.of("api"),
             "kubelet", Set.of("api", "oci", "runtime"),
             "controllers", Set.of("api"),
-            "j8s", Set.of("oci", "runtime", "api", "apiserver", "kubelet", "controllers"));
+            "proxy", Set.of("api", "runtime", "controllers"),
+            "j8s", Set.of("oci", "runtime", "api", "apiserver", "kubelet", "controllers", "proxy"));
 
     private static final String APISERVER = "dev.j8s.apiserver";
     private static final String HTTP = "http";

@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.authentication.TokenRequest;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import java.nio.file.Path;
 import java.util.List;
@@ -55,6 +56,12 @@ public interface Cluster extends AutoCloseable {
   Optional<PersistentVolume> persistentVolume(String name);
 
   Optional<ServiceAccount> serviceAccount(String namespace, String name);
+
+  /**
+   * Asks for a token of the service account {@code namespace/serviceAccount} (the {@code serviceaccounts/token}
+   * subresource), e.g. bound to a pod for its projected token volume; the answer carries the token in its status.
+   */
+  TokenRequest createToken(String namespace, String serviceAccount, TokenRequest request);
 
   /** The services of one namespace (for service-link environment variables). */
   List<Service> services(String namespace);

@@ -13,6 +13,8 @@ import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.authentication.TokenRequest;
+import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -165,6 +167,12 @@ final class FabricCluster implements Cluster {
   public Optional<ServiceAccount> serviceAccount(String namespace, String name) {
     return get("get serviceaccount " + namespace + "/" + name,
         () -> client.serviceAccounts().inNamespace(namespace).withName(name).get());
+  }
+
+  @Override
+  public TokenRequest createToken(String namespace, String serviceAccount, TokenRequest request) {
+    return call("create token for serviceaccount " + namespace + "/" + serviceAccount,
+        () -> client.serviceAccounts().inNamespace(namespace).withName(serviceAccount).tokenRequest(request));
   }
 
   @Override

@@ -1,15 +1,28 @@
 package dev.j8s.apiserver;
 
-import dev.j8s.apiserver.admission.ServiceIpAllocator;
+import dev.j8s.api.Cluster;
+import dev.j8s.api.client.KubeClient;
+import dev.j8s.apiserver.authentication.UserInfo;
+import dev.j8s.apiserver.authorization.Authorizer;
+import dev.j8s.apiserver.http.AccessControl;
 import dev.j8s.apiserver.controllers.Controllers;
 import dev.j8s.apiserver.http.ApiHandler;
 import dev.j8s.apiserver.http.ConnectionGuard;
-import dev.j8s.apiserver.registry.Resources;
 import dev.j8s.apiserver.rest.ObjectService;
 import dev.j8s.apiserver.storage.SqliteStore;
 import dev.j8s.apiserver.storage.Store;
 import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.file.Files;
+import java.security.KeyStore;
+import java.security.cert.CRL;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.util.Collection;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509ExtendedTrustManager;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -24,8 +37,9 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
- * One running API server: the SQLite store, admission, the HTTPS endpoint and the controllers a
- * single node needs. Thread-safe; {@link #close()} stops everything it started.
+ * One running API server: the SQLite store, authentication and authorization (Node, RBAC),
+ * admission, the HTTPS endpoint and the controllers a single node needs. Thread-safe;
+ * {@link #close()} stops everything it started.
  */
 public final class ApiServer implements AutoCloseable {
 
@@ -33,17 +47,24 @@ public final class ApiServer implements AutoCloseable {
 
     private final Server jetty;
     private final Store store;
-    private final ObjectService objects;
+    private final ApiCore core;
     private final Controllers controllers;
     private final ApiHandler handler;
+    private final SslContextFactory.Server ssl;
+    private final HttpConfiguration http;
+    private final ConnectionGuard guard;
     private final int port;
 
-    private ApiServer(Server jetty, Store store, ObjectService objects, Controllers controllers, ApiHandler handler, int port) {
+    private ApiServer(Server jetty, Store store, ApiCore core, Controllers controllers, ApiHandler handler,
+                      SslContextFactory.Server ssl, HttpConfiguration http, ConnectionGuard guard, int port) {
         this.jetty = jetty;
         this.store = store;
-        this.objects = objects;
+        this.core = core;
         this.controllers = controllers;
         this.handler = handler;
+        this.ssl = ssl;
+        this.http = http;
+        this.guard = guard;
         this.port = port;
     }
 
@@ -54,17 +75,28 @@ public final class ApiServer implements AutoCloseable {
         }
         Store store = SqliteStore.open(config.stateDb());
         Server jetty = null;
+        ApiCore core = null;
         try {
-            Resources resources = Resources.builtin();
-            ServiceIpAllocator ips = new ServiceIpAllocator(config.serviceCidr());
-            ObjectService objects = ObjectService.over(store, resources, ips, config.admissionPlugins(),
-                    config.admissionOptions(), Clock.systemUTC());
+            Clock clock = Clock.systemUTC();
+            ApiServerConfig.Identity identity = config.identity();
+            core = ApiCore.over(store, config.bearerToken(), config.serviceCidr(), config.admissionPlugins(),
+                    config.admissionOptions(), identity, clock);
+            ObjectService objects = core.objects();
+            AccessControl access = core.access();
 
             QueuedThreadPool pool = new QueuedThreadPool();
             pool.setName("j8s-api");
             pool.setVirtualThreadsExecutor(Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("j8s-api-", 0).factory()));
             jetty = new Server(pool);
-            SslContextFactory.Server ssl = new SslContextFactory.Server();
+            // client certificates are asked for (naming the cluster CA) and checked by the x509 authenticator, as
+            // upstream's RequestClientCert: one from another CA is a failed credential (401), not a failed handshake
+            SslContextFactory.Server ssl = new SslContextFactory.Server() {
+                @Override
+                protected TrustManager[] getTrustManagers(KeyStore trustStore, Collection<? extends CRL> crls) {
+                    return new TrustManager[] {new ClientCertificates(identity.clientCa())};
+                }
+            };
+            ssl.setWantClientAuth(true);
             ssl.setKeyStorePath(config.keyStore().toString());
             ssl.setKeyStoreType("PKCS12");
             ssl.setKeyStorePassword(config.keyStorePassword());
@@ -83,21 +115,24 @@ public final class ApiServer implements AutoCloseable {
             String address = config.listen().getHostString() + ":" + config.listen().getPort();
             ConnectionGuard guard = new ConnectionGuard(config.limits());
             connector.addEventListener(guard);
-            ApiHandler handler = new ApiHandler(config.bearerToken(), objects, address, config.limits(),
-                    Optional.of(guard));
+            ApiHandler handler = new ApiHandler(access, objects, address, config.limits(), Optional.of(guard));
             jetty.setHandler(handler);
             // pods/exec upgrades to a WebSocket from inside ApiHandler (no servlet context)
             ServerWebSocketContainer.ensure(jetty);
             jetty.setStopTimeout(5_000);
             jetty.start();
             int port = connector.getLocalPort();
-            Controllers controllers = new Controllers(objects, config.nodeName(), ips.firstAddress(), port);
+            Controllers controllers = new Controllers(objects, config.nodeName(), core.ips().firstAddress(), port,
+                    identity.rootCaPem(), core.tokens());
             controllers.bootstrap();
             controllers.start();
             LOG.log(Level.INFO, "API server serving address=" + config.listen().getHostString() + ":" + port
                     + " node=" + config.nodeName());
-            return new ApiServer(jetty, store, objects, controllers, handler, port);
+            return new ApiServer(jetty, store, core, controllers, handler, ssl, http, guard, port);
         } catch (Exception e) {
+            if (core != null) {
+                core.close();
+            }
             if (jetty != null) {
                 try {
                     jetty.stop();
@@ -123,6 +158,50 @@ public final class ApiServer implements AutoCloseable {
         handler.attachPodExec(source);
     }
 
+    /**
+     * The API as {@code user} from inside this JVM: every call is authorized for that user by the same chain as
+     * over HTTPS and admitted as that user (the embedded kubelet acts as {@code system:node:<node>}).
+     */
+    public Cluster cluster(UserInfo user) {
+        return core.cluster(user);
+    }
+
+    /**
+     * A {@link KubeClient} acting as {@code user} from inside this JVM: each call is authorized and admitted as the
+     * same request over HTTPS from that user would be (the controllers act as their service accounts).
+     */
+    public KubeClient kubeClient(UserInfo user) {
+        return core.kubeClient(user);
+    }
+
+    /** The authorizer chain (privileged group, then the configured modes). */
+    public Authorizer authorizer() {
+        return core.authorizer();
+    }
+
+    /**
+     * Serves on {@code address} too, with the same TLS, limits and handler (e.g. the pod network's gateway, for
+     * in-cluster clients); the address must exist on this host.
+     *
+     * @throws IllegalStateException when it cannot be bound
+     */
+    public void listenAlso(InetSocketAddress address) {
+        ServerConnector connector = new ServerConnector(jetty, new SslConnectionFactory(ssl, "http/1.1"),
+                new HttpConnectionFactory(http));
+        connector.setHost(address.getHostString());
+        connector.setPort(address.getPort());
+        connector.setIdleTimeout(60_000);
+        connector.addEventListener(guard);
+        jetty.addConnector(connector);
+        try {
+            connector.start();
+        } catch (Exception e) {
+            jetty.removeConnector(connector);
+            throw new IllegalStateException("listen on " + address + ": " + e.getMessage(), e);
+        }
+        LOG.log(Level.INFO, "API server serving also address=" + address.getHostString() + ":" + connector.getLocalPort());
+    }
+
     /** Connections that have not sent an authenticated request yet, for tests and diagnostics. */
     public int unauthenticatedConnections() {
         return handler.unauthenticatedConnections();
@@ -135,7 +214,7 @@ public final class ApiServer implements AutoCloseable {
 
     /** In-process access to the objects, for the components that run in this JVM. */
     public ObjectService objects() {
-        return objects;
+        return core.objects();
     }
 
     /** Blocks until the server stops. */
@@ -152,6 +231,48 @@ public final class ApiServer implements AutoCloseable {
         } catch (Exception e) {
             LOG.log(Level.WARNING, "stopping the HTTP server failed", e);
         }
+        core.close();
         store.close();
+    }
+
+    /**
+     * Accepts any client certificate during the handshake (the x509 authenticator decides what it is worth) and
+     * names the cluster CA as the issuer clients should pick a certificate of.
+     */
+    private static final class ClientCertificates extends X509ExtendedTrustManager {
+        private final X509Certificate[] issuers;
+
+        ClientCertificates(Optional<X509Certificate> ca) {
+            this.issuers = ca.map(c -> new X509Certificate[] {c}).orElse(new X509Certificate[0]);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) { }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) { }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) { }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+            throw new CertificateException("the API server trusts no servers");
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+            throw new CertificateException("the API server trusts no servers");
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            throw new CertificateException("the API server trusts no servers");
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return issuers.clone();
+        }
     }
 }

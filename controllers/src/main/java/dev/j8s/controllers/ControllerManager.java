@@ -2,17 +2,22 @@ package dev.j8s.controllers;
 
 import dev.j8s.api.client.Kind;
 import dev.j8s.api.client.KubeClient;
+import dev.j8s.controllers.cronjob.CronJobController;
 import dev.j8s.controllers.daemon.DaemonSetController;
 import dev.j8s.controllers.deployment.DeploymentController;
 import dev.j8s.controllers.disruption.DisruptionController;
+import dev.j8s.controllers.endpoint.EndpointsController;
 import dev.j8s.controllers.garbagecollector.GarbageCollector;
 import dev.j8s.controllers.informers.InformerFactory;
+import dev.j8s.controllers.job.JobController;
+import dev.j8s.controllers.nodelifecycle.NodeConditionTaints;
 import dev.j8s.controllers.podgc.PodGarbageCollector;
 import dev.j8s.controllers.replicaset.ReplicaSetController;
-import java.lang.System.Logger.Level;
+import dev.j8s.controllers.ttlafterfinished.TtlAfterFinishedController;
 import dev.j8s.controllers.statefulset.StatefulSetController;
 import dev.j8s.controllers.volume.LocalPathProvisioner;
 import dev.j8s.controllers.volume.PersistentVolumeController;
+import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -22,9 +27,13 @@ import java.util.Optional;
 
 /**
  * Runs the controllers of one cluster over one set of shared informers, as kube-controller-manager does: the
- * Deployment, ReplicaSet, DaemonSet and StatefulSet controllers, the garbage collector, pod GC, the disruption
- * controller and the PV controller with the local-path provisioner,
- * all through a {@link KubeClient}. Thread-safe; {@link #close} stops everything it started.
+ * Deployment, ReplicaSet, DaemonSet and StatefulSet controllers, the Job, TTL-after-finished and CronJob
+ * controllers, the garbage collector, pod GC, the disruption controller, the endpoints controller, the node
+ * condition taints and the PV controller with the local-path provisioner. The informers list and watch
+ * through the manager's own client; each controller writes through its own ({@link ControllerClients}: with
+ * {@link ControllerClients#serviceAccounts} as its upstream service account, e.g. {@code
+ * kube-system/deployment-controller}, held to its bootstrap role). Thread-safe; {@link #close} stops everything it
+ * started.
  */
 public final class ControllerManager implements AutoCloseable {
 
@@ -47,8 +56,8 @@ public final class ControllerManager implements AutoCloseable {
         }
 
         /**
-         * These options with the local-path provisioner making volumes under {@code storage} (and its default
-         * StorageClass {@code local-path} created when missing).
+         * These options with the local-path provisioner making volumes under {@code storage} (its default
+         * StorageClass is the installer's to create: {@link LocalPathProvisioner#ensureDefaultStorageClass}).
          */
         public Options withStorage(Path storage) {
             return new Options(clock, resync, terminatedPodGcThreshold, Optional.of(storage));
@@ -62,23 +71,54 @@ public final class ControllerManager implements AutoCloseable {
         this.informers = informers;
     }
 
-    /** Builds every controller, starts the informers, waits for their first lists, then starts the workers. */
+    /** Upstream's names of the controllers run here, which are also their service accounts' names. */
+    public static final List<String> CONTROLLERS = List.of(ReplicaSetController.SERVICE_ACCOUNT,
+            DeploymentController.SERVICE_ACCOUNT, DaemonSetController.SERVICE_ACCOUNT,
+            GarbageCollector.SERVICE_ACCOUNT, PodGarbageCollector.SERVICE_ACCOUNT,
+            DisruptionController.SERVICE_ACCOUNT, NodeConditionTaints.SERVICE_ACCOUNT, JobController.SERVICE_ACCOUNT,
+            TtlAfterFinishedController.SERVICE_ACCOUNT, CronJobController.SERVICE_ACCOUNT,
+            EndpointsController.SERVICE_ACCOUNT, EndpointsController.SLICES_SERVICE_ACCOUNT,
+            StatefulSetController.SERVICE_ACCOUNT, PersistentVolumeController.SERVICE_ACCOUNT);
+
+    /** {@link #start(KubeClient, ControllerClients, Options)} with every controller calling through {@code client}. */
     public static ControllerManager start(KubeClient client, Options options) {
-        InformerFactory informers = new InformerFactory(client, options.resync());
+        return start(client, ControllerClients.shared(client), options);
+    }
+
+    /**
+     * Builds every controller with its client from {@code clients}, starts the informers over {@code informerClient},
+     * waits for their first lists, then starts the workers.
+     */
+    public static ControllerManager start(KubeClient informerClient, ControllerClients clients, Options options) {
+        InformerFactory informers = new InformerFactory(informerClient, options.resync());
         ControllerManager manager = new ControllerManager(informers);
         Clock clock = options.clock();
-        ReplicaSetController replicaSets = new ReplicaSetController(client, informers, clock, 4);
-        DeploymentController deployments = new DeploymentController(client, informers, clock, 4);
-        DaemonSetController daemonSets = new DaemonSetController(client, informers, clock, 2);
-        GarbageCollector gc = new GarbageCollector(client, informers, Kind.GARBAGE_COLLECTED, 4);
-        PodGarbageCollector podGc = new PodGarbageCollector(client, informers, clock, options.terminatedPodGcThreshold());
-        DisruptionController disruption = new DisruptionController(client, informers, clock);
-        StatefulSetController statefulSets = new StatefulSetController(client, informers, clock, 2);
-        PersistentVolumeController persistentVolumes = new PersistentVolumeController(client, informers, clock,
+        ReplicaSetController replicaSets =
+                new ReplicaSetController(clients.client(ReplicaSetController.SERVICE_ACCOUNT), informers, clock, 4);
+        DeploymentController deployments =
+                new DeploymentController(clients.client(DeploymentController.SERVICE_ACCOUNT), informers, clock, 4);
+        DaemonSetController daemonSets =
+                new DaemonSetController(clients.client(DaemonSetController.SERVICE_ACCOUNT), informers, clock, 2);
+        GarbageCollector gc = new GarbageCollector(clients.client(GarbageCollector.SERVICE_ACCOUNT), informers,
+                Kind.GARBAGE_COLLECTED, 4);
+        PodGarbageCollector podGc = new PodGarbageCollector(clients.client(PodGarbageCollector.SERVICE_ACCOUNT),
+                informers, clock, options.terminatedPodGcThreshold());
+        DisruptionController disruption =
+                new DisruptionController(clients.client(DisruptionController.SERVICE_ACCOUNT), informers, clock);
+        NodeConditionTaints nodeTaints =
+                new NodeConditionTaints(clients.client(NodeConditionTaints.SERVICE_ACCOUNT), informers);
+        JobController jobs = new JobController(clients.client(JobController.SERVICE_ACCOUNT), informers, clock, 4);
+        TtlAfterFinishedController ttl = new TtlAfterFinishedController(
+                clients.client(TtlAfterFinishedController.SERVICE_ACCOUNT), informers, clock);
+        CronJobController cronJobs =
+                new CronJobController(clients.client(CronJobController.SERVICE_ACCOUNT), informers, clock);
+        EndpointsController endpoints = new EndpointsController(clients.client(EndpointsController.SERVICE_ACCOUNT),
+                clients.client(EndpointsController.SLICES_SERVICE_ACCOUNT), informers, clock, 4);
+        StatefulSetController statefulSets =
+                new StatefulSetController(clients.client(StatefulSetController.SERVICE_ACCOUNT), informers, clock, 2);
+        PersistentVolumeController persistentVolumes = new PersistentVolumeController(
+                clients.client(PersistentVolumeController.SERVICE_ACCOUNT), informers, clock,
                 options.storage().map(LocalPathProvisioner::new));
-        if (options.storage().isPresent()) {
-            ensureDefaultStorageClass(client);
-        }
         informers.start();
         if (!informers.awaitSynced(Duration.ofSeconds(60))) {
             LOG.log(Level.WARNING, "informers not synced within 60s; the controllers start anyway and catch up");
@@ -89,28 +129,20 @@ public final class ControllerManager implements AutoCloseable {
         gc.start();
         podGc.start();
         disruption.start();
+        nodeTaints.start();
+        jobs.start();
+        ttl.start();
+        cronJobs.start();
+        endpoints.start();
         statefulSets.start();
         persistentVolumes.start();
-        manager.running.addAll(List.of(replicaSets, deployments, daemonSets, gc, podGc, disruption, statefulSets,
-                persistentVolumes));
-        LOG.log(Level.INFO, "controllers started: deployment, replicaset, daemonset, garbagecollector, podgc, disruption,"
-                + " statefulset, persistentvolume-binder");
+        manager.running.addAll(List.of(replicaSets, deployments, daemonSets, gc, podGc, disruption, nodeTaints, jobs,
+                ttl, cronJobs, endpoints, statefulSets, persistentVolumes));
+        LOG.log(Level.INFO, "controllers started: " + String.join(", ", CONTROLLERS));
         return manager;
     }
 
     /** Creates the {@code local-path} StorageClass when it does not exist, as k3s applies its storage manifest. */
-    private static void ensureDefaultStorageClass(KubeClient client) {
-        var classes = client.resource(Kind.STORAGE_CLASSES);
-        if (classes.get("", LocalPathProvisioner.STORAGE_CLASS).isPresent()) {
-            return;
-        }
-        try {
-            classes.create(LocalPathProvisioner.defaultStorageClass());
-        } catch (dev.j8s.api.ClusterException.AlreadyExists e) {
-            // created concurrently
-        }
-    }
-
     @Override
     public void close() {
         for (AutoCloseable c : running.reversed()) {

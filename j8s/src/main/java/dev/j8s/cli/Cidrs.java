@@ -7,6 +7,17 @@ final class Cidrs {
 
     private Cidrs() {}
 
+    /** The address {@code offset} past the network address of {@code cidr}: 1 is the gateway, 10 the DNS service. */
+    static String address(String cidr, int offset) {
+        byte[] bytes = InetAddress.ofLiteral(cidr.substring(0, cidr.indexOf('/'))).getAddress();
+        long value = 0;
+        for (byte b : bytes) {
+            value = (value << 8) | (b & 0xff);
+        }
+        value += offset;
+        return ((value >> 24) & 0xff) + "." + ((value >> 16) & 0xff) + "." + ((value >> 8) & 0xff) + "." + (value & 0xff);
+    }
+
     /**
      * Returns {@code cidr} if it is {@code ADDRESS/PREFIX} with the address's host bits clear.
      *
@@ -36,5 +47,20 @@ final class Cidrs {
             }
         }
         return cidr;
+    }
+
+    /** The first host address of a validated range (the bridge's gateway, the {@code kubernetes} service's IP). */
+    static InetAddress firstHost(String cidr) {
+        byte[] bytes = InetAddress.ofLiteral(cidr.substring(0, cidr.indexOf('/'))).getAddress();
+        for (int i = bytes.length - 1; i >= 0; i--) {
+            if (++bytes[i] != 0) {
+                break;
+            }
+        }
+        try {
+            return InetAddress.getByAddress(bytes);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException("an address of " + bytes.length + " bytes is always valid", e);
+        }
     }
 }

@@ -2,11 +2,13 @@ package dev.j8s.cli;
 
 import dev.j8s.kubelet.events.EventRecorder;
 import dev.j8s.kubelet.volumemanager.VolumeManager;
+import dev.j8s.proxy.NodeServices;
 import dev.j8s.runtime.RuntimeConfig;
 import dev.j8s.runtime.conmon.ConmonRuntime;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -72,10 +74,14 @@ final class ResetCommand implements Callable<Integer> {
             if (runtime != null) {
                 runtime.destroy();
             }
+            List<String> failed = NodeServices.removeRules(ServerCommand.servicesTable(config));
+            if (!failed.isEmpty()) {
+                throw new IllegalStateException("remove the service rules of " + data + ": " + failed);
+            }
             // the pods' volumes (tmpfs of memory emptyDirs and secrets, subPath binds), now that no container uses them
             new VolumeManager(data.resolve("pods"), EventRecorder.DISCARD, 0).cleanupOrphanedPodDirs(Set.of());
             out.println("stopped and removed " + containers + " container" + (containers == 1 ? "" : "s")
-                    + "; removed the pod network namespaces, bridge " + config.bridgeName() + ", iptables and nftables rules of network "
+                    + "; removed the pod network namespaces, bridge " + config.bridgeName() + ", iptables and nftables rules (localnet, services) of network "
                     + config.networkName() + ", cgroup " + config.cgroupParent() + " and run dir " + runDir);
             if (deleteData && Files.isDirectory(data)) {
                 if (dev.j8s.runtime.oci.Mounts.isMountPoint(data)) {

@@ -12,11 +12,16 @@ import java.util.HashSet;
 import java.util.Set;
 import dev.j8s.apiserver.ApiServer;
 import dev.j8s.apiserver.ApiServerConfig;
+import dev.j8s.apiserver.authentication.ServiceAccountTokens;
+import dev.j8s.apiserver.authentication.UserInfo;
 import dev.j8s.apiserver.admission.AdmissionOptions;
 import dev.j8s.apiserver.admission.HostFeatures;
 import dev.j8s.apiserver.local.InProcessCluster;
 import dev.j8s.apiserver.local.InProcessKubeClient;
+import dev.j8s.controllers.ControllerClients;
 import dev.j8s.controllers.ControllerManager;
+import dev.j8s.controllers.volume.LocalPathProvisioner;
+import dev.j8s.api.client.KubeClient;
 import dev.j8s.api.Cluster;
 import dev.j8s.kubeconfig.Kubeconfig;
 import dev.j8s.kubelet.Kubelet;
@@ -31,6 +36,7 @@ import dev.j8s.runtime.RuntimeConfig;
 import dev.j8s.runtime.conmon.ConmonRuntime;
 import dev.j8s.pki.ClusterPki;
 import dev.j8s.pki.ServingNames;
+import dev.j8s.proxy.NodeServices;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -43,6 +49,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -85,8 +92,10 @@ final class ServerCommand implements Callable<Integer> {
             description = "Name of this machine's Node (default: the host name, lowercased, made a valid DNS-1123 subdomain).")
     private String nodeName;
 
-    @Option(names = "--service-cidr", paramLabel = "CIDR", defaultValue = DEFAULT_SERVICE_CIDR,
-            description = "IP range for Service ClusterIPs (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--service-cidr", paramLabel = "CIDR",
+            description = "IP range for Service ClusterIPs (default: " + DEFAULT_SERVICE_CIDR
+                    + " for the default data dir, else the /16 fifty below the pod range); the cluster DNS"
+                    + " service gets its 10th address.")
     private String serviceCidr;
 
     @Option(names = "--pod-cidr", paramLabel = "CIDR",
@@ -95,9 +104,18 @@ final class ServerCommand implements Callable<Integer> {
                     + " from the data dir at its first start and kept in <data-dir>/pod-cidr).")
     private String podCidr;
 
+    @Option(names = "--resolv-conf", paramLabel = "FILE", defaultValue = "/etc/resolv.conf",
+            description = "Resolver configuration of pods with dnsPolicy Default, whose nameservers also get the names"
+                    + " the cluster DNS does not own, as the kubelet's --resolv-conf (default: ${DEFAULT-VALUE}).")
+    private Path resolvConf = Path.of("/etc/resolv.conf");
+
     @Option(names = "--enable-admission-plugins", paramLabel = "PLUGIN[,PLUGIN...]",
             description = "Admission plugins to enable beyond the defaults, e.g. AlwaysPullImages.")
     private List<String> admissionPlugins = new ArrayList<>();
+
+    @Option(names = "--authorization-mode", paramLabel = "MODE[,MODE...]", split = ",",
+            description = "Authorizers after system:masters, in order: Node, RBAC, AlwaysAllow, AlwaysDeny (default: Node,RBAC).")
+    private List<String> authorizationModes = new ArrayList<>(ApiServerConfig.Identity.DEFAULT_AUTHORIZATION_MODES);
 
     @Option(names = "--seccomp-default", paramLabel = "BOOL", arity = "1", defaultValue = "true",
             description = "Run containers without a seccompProfile under the runtime default profile, as the kubelet's"
@@ -168,7 +186,10 @@ final class ServerCommand implements Callable<Integer> {
         try {
             Path dir = DataDirs.resolve(dataDir, host);
             String node = nodeName != null ? NodeNames.validate(nodeName) : NodeNames.fromHostname(host.hostname());
-            return new ServerSettings(dir, listen, node, Cidrs.validate("--service-cidr", serviceCidr),
+            // without --service-cidr, the range follows the pod range, known once the data dir exists (call)
+            String services = serviceCidr != null ? Cidrs.validate("--service-cidr", serviceCidr)
+                    : dir.equals(DataDirs.defaultFor(host).toAbsolutePath().normalize()) ? DEFAULT_SERVICE_CIDR : "";
+            return new ServerSettings(dir, listen, node, services,
                     ServerSettings.plugins(admissionPlugins), mergeKubeconfig,
                     ServerSettings.mergedName(dir, DataDirs.defaultFor(host)), logLevel);
         } catch (IllegalArgumentException e) {
@@ -216,24 +237,47 @@ final class ServerCommand implements Callable<Integer> {
         }
         Path kubeconfig = settings.kubeconfig();
         DataDirs.createPrivate(settings.dataDir());
+        if (settings.serviceCidr().isEmpty()) {
+            settings = settings.withServiceCidr(defaultServiceCidr(settings.dataDir(), DataDirs.defaultFor(host),
+                    podCidr(settings)));
+        }
         lowerOwnOomScore();
         // One process owns a data dir: a second server would run a second kubelet over the same containers.
         dataDirLock = DataDirLock.acquire(settings.dataDir(), DataDirLock.SERVER);
         // The kubeconfig appears only once this run serves: remove the one a previous run left behind.
         delete(kubeconfig);
 
-        ClusterPki pki = ClusterPki.ensure(settings.pkiDir(), servingNames(settings), Clock.systemUTC());
+        String cidr = podCidr(settings);
+        ClusterPki pki = ClusterPki.ensure(settings.pkiDir(),
+                ServingNames.of(union(servingNames(settings).asStrings(), inClusterNames(settings.serviceCidr(), cidr))),
+                Clock.systemUTC());
+        ApiServerConfig.Identity identity;
+        try {
+            identity = new ApiServerConfig.Identity(Optional.of(pki.caCertificate()), pki.caPem(),
+                    pki.serviceAccountKey(), ServiceAccountTokens.DEFAULT_ISSUER, authorizationModes);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--authorization-mode: " + e.getMessage(), e);
+        }
         ApiServerConfig config = new ApiServerConfig(settings.listen().socketAddress(), settings.stateDb(),
                 pki.keyStore(), pki.keyStorePassword(), pki.adminToken(), settings.nodeName(),
                 settings.serviceCidr(), settings.admissionPlugins())
-                .withAdmissionOptions(new AdmissionOptions(HostFeatures.probe(), podSecurity));
+                .withAdmissionOptions(new AdmissionOptions(HostFeatures.probe(), podSecurity))
+                .withIdentity(identity);
         LOG.log(Level.INFO, "starting API server listen={0} dataDir={1} node={2}",
                 settings.listen(), settings.dataDir(), settings.nodeName());
         ApiServer server = ApiServer.start(config);
-        // The controllers reach the API as any client would, through the same verbs, admission and watches (a
-        // controller manager for a remote API server would use KubeClient.connect instead).
-        ControllerManager controllers = ControllerManager.start(InProcessKubeClient.of(server.objects()),
+        // The controllers reach the API as any client would, through the same verbs, authorization, admission and
+        // watches (a controller manager for a remote API server would use KubeClient.connect instead): the informers
+        // as system:kube-controller-manager, each controller as its own service account in kube-system, as
+        // kube-controller-manager --use-service-account-credentials.
+        KubeClient controllerManager = server.kubeClient(UserInfo.authenticated(UserInfo.KUBE_CONTROLLER_MANAGER, "",
+                List.of(), java.util.Map.of()));
+        ControllerManager controllers = ControllerManager.start(controllerManager,
+                ControllerClients.serviceAccounts(controllerManager, sa -> server.kubeClient(UserInfo.serviceAccount(
+                        sa.getMetadata().getNamespace(), sa.getMetadata().getName(), sa.getMetadata().getUid()))),
                 ControllerManager.Options.defaults().withStorage(settings.dataDir().resolve("storage")));
+        // The provisioner's default StorageClass, applied with the server's own rights as k3s applies its manifests.
+        LocalPathProvisioner.ensureDefaultStorageClass(InProcessKubeClient.of(server.objects()));
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("j8s-shutdown").unstarted(() -> {
             LOG.log(Level.INFO, "stopping");
             controllers.close();
@@ -244,9 +288,15 @@ final class ServerCommand implements Callable<Integer> {
         URI url = settings.listen().url(server.port());
         Kubeconfig entry = new Kubeconfig("j8s", url, pki.caPem(), pki.adminToken(), "default");
         // The kubelet registers the Node before kubectl users get their kubeconfig.
-        Kubelet kubelet = startKubelet(settings, server, credentials, eviction);
+        Kubelet kubelet = startKubelet(settings, server, credentials, cidr, eviction);
         if (kubelet != null) {
             Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("j8s-kubelet-shutdown").unstarted(kubelet::close));
+            if (!settings.listen().wildcard()) {
+                PodGatewayListener.start(server, Cidrs.firstHost(cidr), server.port());
+            }
+            NodeServices services = startNodeServices(settings, server);
+            Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("j8s-services-shutdown")
+                    .unstarted(services::close));
         }
         entry.writeTo(kubeconfig);
         LOG.log(Level.INFO, "serving url={0} kubeconfig={1}", url, kubeconfig);
@@ -267,15 +317,40 @@ final class ServerCommand implements Callable<Integer> {
         return 0;
     }
 
+
     /**
-     * Starts the in-process kubelet against this server through {@link InProcessCluster} (no loopback HTTPS);
-     * null (the API server still serves) when the container runtime cannot run here.
+     * Starts the service proxy, the cluster DNS and the built-in services' endpoints (on the pod network's gateway)
+     * over the in-process client; the rules table is named after the instance's network.
+     */
+    private NodeServices startNodeServices(ServerSettings settings, ApiServer server) {
+        String cidr = podCidr(settings);
+        RuntimeConfig network = RuntimeConfig.of(settings.dataDir(), runDir(settings.dataDir(), host), cidr);
+        NodeServices.Config config = new NodeServices.Config(settings.nodeName(), servicesTable(network), cidr,
+                settings.serviceCidr(), Cidrs.address(cidr, 1), server.port(), dnsServiceIp(settings),
+                CLUSTER_DOMAIN, resolvConf, 53, Duration.ofMillis(250));
+        return NodeServices.start(InProcessKubeClient.of(server.objects()), config);
+    }
+
+    static final String CLUSTER_DOMAIN = "cluster.local";
+
+    /** The instance's service rules table, {@code <network>-services}, as its localnet table is {@code <network>-localnet}. */
+    static String servicesTable(RuntimeConfig network) {
+        return network.networkName() + "-services";
+    }
+
+    /** The cluster DNS service's address: the 10th of the service range. */
+    static String dnsServiceIp(ServerSettings settings) {
+        return Cidrs.address(settings.serviceCidr(), 10);
+    }
+
+    /**
+     * Starts the in-process kubelet against this server as {@code system:node:<node>} (no loopback HTTPS); null
+     * (the API server still serves) when the container runtime cannot run here.
      */
     private Kubelet startKubelet(ServerSettings settings, ApiServer server,
-                                 KubeletCredentials credentials, EvictionManager.Config eviction) {
+                                 KubeletCredentials credentials, String cidr, EvictionManager.Config eviction) {
         Path dataDir = settings.dataDir();
         Path runDir = runDir(dataDir, host);
-        String cidr = podCidr != null ? Cidrs.validate("--pod-cidr", podCidr) : defaultPodCidr(dataDir, DataDirs.defaultFor(host));
         ConmonRuntime runtime;
         try {
             runtime = new ConmonRuntime(RuntimeConfig.of(dataDir, runDir, cidr));
@@ -283,14 +358,15 @@ final class ServerCommand implements Callable<Integer> {
             LOG.log(Level.ERROR, "the kubelet cannot start, pods will not run: {0}", e.getMessage());
             return null;
         }
-        // The kubelet runs in this JVM: it reaches the API through the same verbs, admission and watch as over
-        // HTTPS, minus TLS, HTTP and JSON (a kubelet joining a remote API server uses Cluster.connect instead).
-        Cluster cluster = InProcessCluster.of(server.objects());
+        // The kubelet runs in this JVM: it reaches the API through the same verbs, authorization (as
+        // system:node:<node>, by the Node authorizer), admission (NodeRestriction) and watch as over HTTPS, minus
+        // TLS, HTTP and JSON (a kubelet joining a remote API server uses Cluster.connect instead).
+        Cluster cluster = server.cluster(UserInfo.node(settings.nodeName()));
         ImageStore images = ImageStore.open(dataDir.resolve("images"), RegistryOptions.DEFAULT);
         restorePullRecords(images, credentials);
         Kubelet kubelet = new Kubelet(KubeletConfig.of(settings.nodeName(), dataDir, runDir,
                 runtime.config().runtimePath()).withSeccompDefault(seccompDefault).withPodPidsLimit(podMaxPids)
-                .withEviction(eviction), cluster, runtime,
+                .withEviction(eviction).withClusterDns(List.of(dnsServiceIp(settings))).withHostResolvConf(resolvConf), cluster, runtime,
                 ImageService.of(images), Clock.systemUTC(), credentials);
         // under disk pressure the eviction manager first frees every image no container uses
         kubelet.attachImageReclaim(() -> images.garbageCollect(new GcPolicy(0, 0, Duration.ZERO),
@@ -380,6 +456,24 @@ final class ServerCommand implements Callable<Integer> {
     }
 
     /**
+     * The default data dir gets {@value #DEFAULT_SERVICE_CIDR}; another one the /16 fifty below its pod range
+     * (10.150-199.0.0/16 for pods in 10.200-249.0.0/16), apart from the default range and every pod network; since no
+     * two running instances share a pod range, none shares a service range either, and servers side by side never
+     * capture each other's service traffic. A pod range given with --pod-cidr elsewhere: one from the data dir's hash.
+     */
+    static String defaultServiceCidr(Path dataDir, Path defaultDataDir, String podCidr) {
+        if (dataDir.equals(defaultDataDir.toAbsolutePath().normalize())) {
+            return DEFAULT_SERVICE_CIDR;
+        }
+        java.util.regex.Matcher derived = java.util.regex.Pattern.compile("10\\.(\\d+)\\.0\\.0/16").matcher(podCidr);
+        if (derived.matches() && Integer.parseInt(derived.group(1)) >= 200 && Integer.parseInt(derived.group(1)) < 250) {
+            return "10." + (Integer.parseInt(derived.group(1)) - 50) + ".0.0/16";
+        }
+        int h = Integer.parseUnsignedInt(hash8(dataDir).substring(0, 4), 16);
+        return "10." + (150 + h % 50) + ".0.0/16";
+    }
+
+    /**
      * The default data dir gets {@value #DEFAULT_POD_CIDR}; another one the range it recorded, else a free one of
      * 10.200.0.0/16–10.249.0.0/16 from its hash, recorded now ({@link PodCidrs}).
      */
@@ -398,6 +492,32 @@ final class ServerCommand implements Callable<Integer> {
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is always available", e);
         }
+    }
+
+    /** The pod CIDR: the flag's, else the data dir's default. */
+    private String podCidr(ServerSettings settings) {
+        try {
+            return podCidr != null ? Cidrs.validate("--pod-cidr", podCidr)
+                    : defaultPodCidr(settings.dataDir(), DataDirs.defaultFor(host));
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The names in-cluster clients reach the API server by: the {@code kubernetes} service's names and its IP
+     * (the first of the service CIDR), and the pod network's gateway, where the server also listens.
+     */
+    static List<String> inClusterNames(String serviceCidr, String podCidr) {
+        return List.of("kubernetes", "kubernetes.default", "kubernetes.default.svc",
+                "kubernetes.default.svc.cluster.local", Cidrs.firstHost(serviceCidr).getHostAddress(),
+                Cidrs.firstHost(podCidr).getHostAddress());
+    }
+
+    private static List<String> union(java.util.Collection<String> a, java.util.Collection<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     /** localhost, both loopback addresses, the listen host unless it is a wildcard, and the host name. */

@@ -16,7 +16,7 @@ import java.util.Set;
  * @param dataDir          absolute, normalized data directory
  * @param listen           where the API server listens
  * @param nodeName         this machine's Node name
- * @param serviceCidr      the ClusterIP range
+ * @param serviceCidr      the ClusterIP range; empty until the data dir exists when it follows the pod range
  * @param admissionPlugins admission plugins enabled beyond the defaults, in the order given
  * @param mergeKubeconfig  whether to merge an entry into {@code ~/.kube/config}
  * @param mergedName       the name of that entry's cluster, user and context
@@ -27,6 +27,12 @@ record ServerSettings(Path dataDir, ListenAddress listen, String nodeName, Strin
 
     ServerSettings {
         admissionPlugins = java.util.Collections.unmodifiableSet(new LinkedHashSet<>(admissionPlugins));
+    }
+
+    /** These settings with another ClusterIP range. */
+    ServerSettings withServiceCidr(String cidr) {
+        return new ServerSettings(dataDir, listen, nodeName, cidr, admissionPlugins, mergeKubeconfig, mergedName,
+                logLevel);
     }
 
     Path stateDb() {

@@ -18,16 +18,19 @@ import java.util.Objects;
 
 /**
  * One cluster, user and context, all named {@link #name()}, as a kubeconfig ({@code apiVersion: v1,
- * kind: Config}) that authenticates with a bearer token and trusts one CA. Immutable and thread-safe;
+ * kind: Config}) that authenticates with a bearer token or a client certificate and trusts one CA. Immutable and thread-safe;
  * {@link #mergeInto} must not run concurrently for one file.
  *
  * @param name      the name of the cluster, the user and the context
  * @param server    the API server's URL, e.g. {@code https://127.0.0.1:6443}
  * @param caPem     the CA certificate in PEM form, embedded as {@code certificate-authority-data}
- * @param token     the bearer token
+ * @param token     the bearer token ("" when a client certificate authenticates)
  * @param namespace the context's default namespace
+ * @param clientCertificatePem the client certificate ("" with a token)
+ * @param clientKeyPem its private key
  */
-public record Kubeconfig(String name, URI server, String caPem, String token, String namespace) {
+public record Kubeconfig(String name, URI server, String caPem, String token, String namespace,
+                         String clientCertificatePem, String clientKeyPem) {
 
     static final YAMLMapper YAML = YAMLMapper.builder()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
@@ -43,14 +46,45 @@ public record Kubeconfig(String name, URI server, String caPem, String token, St
         Objects.requireNonNull(caPem);
         Objects.requireNonNull(token);
         Objects.requireNonNull(namespace);
+        Objects.requireNonNull(clientCertificatePem);
+        Objects.requireNonNull(clientKeyPem);
         if (name.isBlank()) {
             throw new IllegalArgumentException("kubeconfig entry name must not be blank");
         }
     }
 
+    /** An entry that authenticates with a bearer token. */
+    public Kubeconfig(String name, URI server, String caPem, String token, String namespace) {
+        this(name, server, caPem, token, namespace, "", "");
+    }
+
+    /** An entry that authenticates with a client certificate and its key (PEM). */
+    public static Kubeconfig withClientCertificate(String name, URI server, String caPem, String certificatePem,
+                                                   String keyPem, String namespace) {
+        return new Kubeconfig(name, server, caPem, "", namespace, certificatePem, keyPem);
+    }
+
     /** This entry under another name. */
     public Kubeconfig named(String newName) {
-        return new Kubeconfig(newName, server, caPem, token, namespace);
+        return new Kubeconfig(newName, server, caPem, token, namespace, clientCertificatePem, clientKeyPem);
+    }
+
+    /** The server URL of the current context of the kubeconfig at {@code file}. */
+    public static URI serverOf(Path file) {
+        ObjectNode config = read(file);
+        String context = config.path("current-context").asText("");
+        String cluster = "";
+        for (JsonNode c : config.path("contexts")) {
+            if (c.path("name").asText().equals(context)) {
+                cluster = c.path("context").path("cluster").asText("");
+            }
+        }
+        for (JsonNode c : config.path("clusters")) {
+            if (c.path("name").asText().equals(cluster)) {
+                return URI.create(c.path("cluster").path("server").asText());
+            }
+        }
+        throw new KubeconfigException("read kubeconfig " + file + ": no cluster for the current context \"" + context + "\"");
     }
 
     /** The whole kubeconfig document with this entry as its only and current context. */
@@ -100,7 +134,8 @@ public record Kubeconfig(String name, URI server, String caPem, String token, St
 
     @Override
     public String toString() {
-        return "Kubeconfig[name=" + name + ", server=" + server + ", namespace=" + namespace + ", token=<redacted>]";
+        return "Kubeconfig[name=" + name + ", server=" + server + ", namespace=" + namespace
+                + (token.isEmpty() ? ", client certificate, key=<redacted>]" : ", token=<redacted>]");
     }
 
     private void upsert(ObjectNode config) {
@@ -110,7 +145,14 @@ public record Kubeconfig(String name, URI server, String caPem, String token, St
                 Base64.getEncoder().encodeToString(caPem.getBytes(StandardCharsets.US_ASCII)));
         cluster.put("server", server.toString());
         ObjectNode user = f.objectNode();
-        user.put("token", token);
+        if (!token.isEmpty()) {
+            user.put("token", token);
+        } else {
+            user.put("client-certificate-data",
+                    Base64.getEncoder().encodeToString(clientCertificatePem.getBytes(StandardCharsets.US_ASCII)));
+            user.put("client-key-data",
+                    Base64.getEncoder().encodeToString(clientKeyPem.getBytes(StandardCharsets.US_ASCII)));
+        }
         ObjectNode context = f.objectNode();
         context.put("cluster", name);
         context.put("user", name);

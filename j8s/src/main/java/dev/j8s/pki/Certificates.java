@@ -104,6 +104,31 @@ final class Certificates {
         }
     }
 
+    /** A client certificate for {@code user} in {@code groups} (CN and O), signed by the CA, valid for one year. */
+    static X509Certificate issueClient(KeyPair client, KeyPair ca, X509Certificate caCertificate, String user,
+                                       List<String> groups, Instant now) {
+        X500Name issuer = X500Name.getInstance(caCertificate.getSubjectX500Principal().getEncoded());
+        org.bouncycastle.asn1.x500.X500NameBuilder name =
+                new org.bouncycastle.asn1.x500.X500NameBuilder(org.bouncycastle.asn1.x500.style.BCStyle.INSTANCE);
+        for (String group : groups) {
+            name.addRDN(org.bouncycastle.asn1.x500.style.BCStyle.O, group);
+        }
+        name.addRDN(org.bouncycastle.asn1.x500.style.BCStyle.CN, user);
+        X500Name subject = name.build();
+        try {
+            X509v3CertificateBuilder builder = builder(issuer, subject, client.getPublic(), now, SERVING_VALIDITY);
+            JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
+            builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
+                    .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
+                    .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth))
+                    .addExtension(Extension.authorityKeyIdentifier, false,
+                            extensions.createAuthorityKeyIdentifier(caCertificate));
+            return sign(builder, ca, subject);
+        } catch (CertIOException | GeneralSecurityException e) {
+            throw new PkiException("issue client certificate for user " + user, e);
+        }
+    }
+
     /**
      * The subject alternative names of {@code certificate} as strings: DNS names as they are, IP
      * addresses in {@link java.net.InetAddress#getHostAddress()} form.

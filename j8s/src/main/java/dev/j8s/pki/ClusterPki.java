@@ -29,7 +29,8 @@ import java.util.TreeSet;
  * bearer token. Immutable; {@link #ensure} is not safe to call concurrently for one directory.
  *
  * <p>Files, all PEM except the keystore and the token: {@code ca.crt}, {@code ca.key},
- * {@code server.crt}, {@code server.key}, {@code server.p12}, {@code admin.token}. Keys, the keystore
+ * {@code server.crt}, {@code server.key}, {@code server.p12}, {@code admin.token}, {@code sa.key} and
+ * {@code sa.pub} (the service-account signing key, RSA-2048, generated once). Keys, the keystore
  * and the token are mode 0600, the directory 0700. The CA and the token are generated once and reused
  * forever; the serving certificate is reused while it was signed by this CA, covers every name asked
  * for and is valid for at least another {@value #RENEW_BEFORE_DAYS} days, else it is issued anew.
@@ -41,9 +42,10 @@ import java.util.TreeSet;
  * @param keyStore           the PKCS#12 file holding the serving key and chain (alias {@value #KEY_ALIAS})
  * @param keyStorePassword   its password (and the key entry's)
  * @param adminToken         the bearer token with full access
+ * @param serviceAccountKey  the RSA-2048 pair service-account tokens are signed with ({@code sa.key}, {@code sa.pub})
  */
 public record ClusterPki(Path directory, X509Certificate caCertificate, X509Certificate servingCertificate,
-                         Path keyStore, String keyStorePassword, String adminToken) {
+                         Path keyStore, String keyStorePassword, String adminToken, KeyPair serviceAccountKey) {
 
     public static final String CA_CERT = "ca.crt";
     public static final String CA_KEY = "ca.key";
@@ -51,6 +53,8 @@ public record ClusterPki(Path directory, X509Certificate caCertificate, X509Cert
     public static final String SERVER_KEY = "server.key";
     public static final String KEY_STORE = "server.p12";
     public static final String ADMIN_TOKEN = "admin.token";
+    public static final String SERVICE_ACCOUNT_KEY = "sa.key";
+    public static final String SERVICE_ACCOUNT_PUBLIC_KEY = "sa.pub";
     public static final String KEY_ALIAS = "server";
     static final int RENEW_BEFORE_DAYS = 30;
 
@@ -71,10 +75,62 @@ public record ClusterPki(Path directory, X509Certificate caCertificate, X509Cert
         X509Certificate caCertificate = ca.certificate();
         ServingPair serving = loadOrIssueServing(directory, ca.keys(), caCertificate, names, now);
         String token = loadOrCreateToken(directory.resolve(ADMIN_TOKEN));
+        KeyPair serviceAccountKey = loadOrCreateServiceAccountKey(directory);
         String password = randomText(24);
         Path keyStore = directory.resolve(KEY_STORE);
         writeKeyStore(keyStore, password, serving.key(), serving.certificate(), caCertificate);
-        return new ClusterPki(directory, caCertificate, serving.certificate(), keyStore, password, token);
+        return new ClusterPki(directory, caCertificate, serving.certificate(), keyStore, password, token,
+                serviceAccountKey);
+    }
+
+    /** A client certificate and its key, PEM. */
+    public record ClientCredentials(String certificatePem, String keyPem) {
+        @Override
+        public String toString() {
+            return "ClientCredentials[key=<redacted>]";
+        }
+    }
+
+    /**
+     * Issues a client certificate of the cluster CA in {@code directory} for {@code user} in {@code groups} (the
+     * API server authenticates it as that user and groups), valid for a year.
+     *
+     * @throws PkiException when there is no CA yet (no server ever ran on this data dir)
+     */
+    public static ClientCredentials issueClient(Path directory, String user, java.util.List<String> groups,
+                                                Clock clock) {
+        Path certFile = directory.resolve(CA_CERT);
+        Path keyFile = directory.resolve(CA_KEY);
+        if (!Files.exists(certFile) || !Files.exists(keyFile)) {
+            throw new PkiException("issue a client certificate: no cluster CA in " + directory
+                    + " (start j8s server on this data dir once first)");
+        }
+        X509Certificate ca = Pem.parseCertificate(read(certFile), certFile.toString());
+        PrivateKey caKey = Pem.parsePrivateKey(read(keyFile), ca.getPublicKey().getAlgorithm(), keyFile.toString());
+        KeyPair client = Certificates.newKeyPair();
+        X509Certificate certificate = Certificates.issueClient(client, new KeyPair(ca.getPublicKey(), caKey), ca, user,
+                groups, clock.instant());
+        return new ClientCredentials(Pem.certificate(certificate), Pem.privateKey(client.getPrivate()));
+    }
+
+    private static KeyPair loadOrCreateServiceAccountKey(Path directory) {
+        Path keyFile = directory.resolve(SERVICE_ACCOUNT_KEY);
+        Path publicFile = directory.resolve(SERVICE_ACCOUNT_PUBLIC_KEY);
+        if (Files.exists(keyFile) && Files.exists(publicFile)) {
+            return new KeyPair(Pem.parsePublicKey(read(publicFile), "RSA", publicFile.toString()),
+                    Pem.parsePrivateKey(read(keyFile), "RSA", keyFile.toString()));
+        }
+        try {
+            java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("RSA");
+            generator.initialize(2048, RANDOM);
+            KeyPair pair = generator.generateKeyPair();
+            PrivateFiles.write(keyFile, Pem.privateKey(pair.getPrivate()).getBytes(StandardCharsets.US_ASCII));
+            writePublic(publicFile, Pem.publicKey(pair.getPublic()));
+            LOG.log(Level.INFO, "created service-account signing key file={0}", keyFile);
+            return pair;
+        } catch (GeneralSecurityException e) {
+            throw new PkiException("generate the service-account signing key", e);
+        }
     }
 
     /** The CA certificate in PEM form, as kubeconfigs embed it. */
@@ -86,7 +142,7 @@ public record ClusterPki(Path directory, X509Certificate caCertificate, X509Cert
     public String toString() {
         return "ClusterPki[directory=" + directory + ", ca=" + caCertificate.getSubjectX500Principal()
                 + ", serving=" + Certificates.alternativeNames(servingCertificate) + ", keyStorePassword=<redacted>"
-                + ", adminToken=<redacted>]";
+                + ", adminToken=<redacted>, serviceAccountKey=<redacted>]";
     }
 
     private record ServingPair(PrivateKey key, X509Certificate certificate) {}

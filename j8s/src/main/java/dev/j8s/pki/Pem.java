@@ -30,6 +30,19 @@ final class Pem {
         return encode("PRIVATE KEY", key.getEncoded());
     }
 
+    static String publicKey(java.security.PublicKey key) {
+        return encode("PUBLIC KEY", key.getEncoded());
+    }
+
+    static java.security.PublicKey parsePublicKey(String pem, String algorithm, String source) {
+        try {
+            byte[] der = decode("PUBLIC KEY", pem, source);
+            return KeyFactory.getInstance(algorithm).generatePublic(new java.security.spec.X509EncodedKeySpec(der));
+        } catch (GeneralSecurityException e) {
+            throw new PkiException("parse public key " + source, e);
+        }
+    }
+
     static X509Certificate parseCertificate(String pem, String source) {
         try {
             byte[] der = decode("CERTIFICATE", pem, source);

@@ -41,7 +41,7 @@ public record ServingNames(Set<String> dnsNames, Set<InetAddress> addresses) {
     }
 
     /** All names as they appear among a certificate's subject alternative names. */
-    Set<String> asStrings() {
+    public Set<String> asStrings() {
         Set<String> all = new LinkedHashSet<>(dnsNames);
         addresses.forEach(a -> all.add(a.getHostAddress()));
         return all;

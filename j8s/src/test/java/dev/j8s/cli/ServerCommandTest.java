@@ -146,4 +146,18 @@ class ServerCommandTest {
         assertThat(out.toString(StandardCharsets.UTF_8))
                 .isEqualTo("/srv/j8s/kubeconfig\n/home/ada/.local/share/j8s/kubeconfig\n");
     }
+
+    @Test
+    void anotherDataDirsServiceRangeLiesFiftyBelowItsPodRangeAndTheDefaultKeepsTheUpstreamOne() {
+        Path defaultDir = Path.of("/var/lib/j8s");
+        assertThat(ServerCommand.defaultServiceCidr(defaultDir, defaultDir, "10.244.0.0/16")).isEqualTo("10.96.0.0/12");
+        assertThat(ServerCommand.defaultServiceCidr(Path.of("/tmp/a"), defaultDir, "10.203.0.0/16"))
+                .isEqualTo("10.153.0.0/16");
+        assertThat(ServerCommand.defaultServiceCidr(Path.of("/tmp/a"), defaultDir, "10.249.0.0/16"))
+                .isEqualTo("10.199.0.0/16");
+        assertThat(ServerCommand.defaultServiceCidr(Path.of("/tmp/a"), defaultDir, "192.168.7.0/24"))
+                .matches("10\\.1[5-9][0-9]\\.0\\.0/16");
+        assertThat(Cidrs.address("10.153.0.0/16", 10)).isEqualTo("10.153.0.10");
+        assertThat(Cidrs.address("10.96.0.0/12", 1)).isEqualTo("10.96.0.1");
+    }
 }

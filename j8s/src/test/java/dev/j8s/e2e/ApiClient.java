@@ -48,6 +48,11 @@ final class ApiClient {
         return new ApiClient(http, access.server(), Optional.of(access.token()));
     }
 
+    /** The same server and trust, presenting {@code other} as bearer token. */
+    ApiClient withToken(String other) {
+        return new ApiClient(http, server, Optional.of(other));
+    }
+
     /** The same server and trust, without an {@code Authorization} header. */
     ApiClient withoutToken() {
         return new ApiClient(http, server, Optional.empty());

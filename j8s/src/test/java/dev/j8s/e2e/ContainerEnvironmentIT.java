@@ -228,15 +228,14 @@ class ContainerEnvironmentIT {
         assertThat(plain).contains("KERNEL=db-0\n", "ETC_HOSTNAME=db-0\n", "# Kubernetes-managed hosts file.\n",
                 "127.0.0.1\tlocalhost\n", podIp + "\tdb-0.db.default.svc.cluster.local\tdb-0\n",
                 "\n# Entries added by HostAliases.\n10.1.2.3\tfoo.local\tbar.local\n");
-        java.util.List<String> hostServers = java.nio.file.Files.readAllLines(Path.of("/etc/resolv.conf")).stream()
-                .filter(l -> l.startsWith("nameserver ") && !l.startsWith("nameserver 127.")).toList();
+        // ClusterFirst: the cluster DNS only (the node's resolvers get what it does not own)
+        String dnsIp = kubectl.run("get", "svc", "-n", "kube-system", "kube-dns", "-o", "jsonpath={.spec.clusterIP}")
+                .ok().stdout();
         java.util.List<String> podServers = plain.lines().filter(l -> l.startsWith("nameserver ")).toList();
-        assertThat(podServers).as("the node's resolvers, never a loopback stub").isEqualTo(hostServers)
-                .noneMatch(l -> l.startsWith("nameserver 127."));
-        assertThat(kubectl.run("describe", "pod", "ident-false").ok().stdout()).containsPattern(
-                "Warning\\s+MissingClusterDNS\\s+.*kubelet\\s+pod: \"ident-false_default\\(.*\\)\"\\. kubelet does not have"
-                        + " ClusterDNS IP configured and cannot create Pod using \"ClusterFirst\" policy\\. Falling back"
-                        + " to \"Default\" policy\\.");
+        assertThat(podServers).containsExactly("nameserver " + dnsIp);
+        assertThat(plain).contains("search default.svc.cluster.local svc.cluster.local cluster.local",
+                "options ndots:5\n");
+        assertThat(kubectl.run("describe", "pod", "ident-false").ok().stdout()).doesNotContain("MissingClusterDNS");
 
         String full = VolumesIT.awaitLogs(kubectl, "ident-true", "main", "END\n");
         assertThat(full).contains("KERNEL=db-0.db.default.svc.cluster.local\n",

@@ -94,7 +94,12 @@ class KubectlWorkflowIT {
         assertThat(pod.at("/spec/restartPolicy").asText()).isEqualTo("Always");
         JsonNode service = Await.json(kubectl.run("get", "service", "web", "-n", "created", "-o", "json"));
         assertThat(service.at("/spec/type").asText()).isEqualTo("ClusterIP");
-        assertThat(service.at("/spec/clusterIP").asText()).matches("10\\.(9[6-9]|10[0-9]|11[01])\\.\\d+\\.\\d+");
+        // a non-default data dir's service range is one /16 of 10.150-199 (the default data dir's is 10.96.0.0/12)
+        String kubernetesIp = kubectl.run("get", "service", "kubernetes", "-n", "default", "-o",
+                "jsonpath={.spec.clusterIP}").ok().stdout();
+        assertThat(kubernetesIp).matches("10\\.1[5-9]\\d\\.0\\.1");
+        assertThat(service.at("/spec/clusterIP").asText())
+                .startsWith(kubernetesIp.substring(0, kubernetesIp.indexOf('.', 3) + 1));
         assertThat(service.at("/spec/ports/0/protocol").asText()).isEqualTo("TCP");
         assertThat(service.at("/spec/ports/0/targetPort").asInt()).isEqualTo(8080);
         JsonNode configMap = Await.json(kubectl.run("get", "configmap", "settings", "-n", "created", "-o", "json"));

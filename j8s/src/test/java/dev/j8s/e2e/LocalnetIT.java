@@ -3,7 +3,6 @@ package dev.j8s.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.Inet4Address;
@@ -18,7 +17,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -104,17 +102,7 @@ class LocalnetIT {
     }
 
     private static Path compileProbe() throws IOException, InterruptedException {
-        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/gcc")), "gcc is installed (scripts/lib.sh)");
-        Path source = build.resolve("localnet-probe.c");
-        try (InputStream in = LocalnetIT.class.getResourceAsStream("/e2e/localnet-probe.c")) {
-            Files.copy(in, source);
-        }
-        Path binary = build.resolve("localnet-probe");
-        Process gcc = new ProcessBuilder("/usr/bin/gcc", "-static", "-O2", "-Wall", "-o", binary.toString(),
-                source.toString()).redirectErrorStream(true).start();
-        String out = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(gcc.waitFor()).as("gcc -static: " + out).isZero();
-        return binary;
+        return StaticPrograms.compile(build, "localnet-probe");
     }
 
     private static InetAddress ipv4Of(String interfaceName) throws IOException {

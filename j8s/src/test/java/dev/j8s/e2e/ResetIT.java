@@ -106,7 +106,7 @@ class ResetIT {
         J8sServer.Cli reset = J8sServer.cli("reset", "--data-dir", data.toString());
         assertThat(reset.exitCode()).as(reset.toString()).isZero();
         assertThat(reset.stdout()).startsWith("stopped and removed 3 containers; removed the pod network namespaces, bridge "
-                + instance.bridgeName() + ", iptables and nftables rules of network " + instance.networkName() + ", cgroup "
+                + instance.bridgeName() + ", iptables and nftables rules (localnet, services) of network " + instance.networkName() + ", cgroup "
                 + instance.cgroupParent() + " and run dir " + server.runDir() + "\n");
 
         assertThat(containerProcesses).as("processes of the containers").noneMatch(ResetIT::alive);

@@ -72,7 +72,7 @@ class ClusterPkiTest {
     void keysTokenAndKeyStoreAreOwnerOnlyAndCertificatesArePublic() throws Exception {
         ClusterPki.ensure(dir, NAMES, CLOCK);
 
-        for (String secret : List.of("ca.key", "server.key", "admin.token", "server.p12")) {
+        for (String secret : List.of("ca.key", "server.key", "admin.token", "server.p12", "sa.key")) {
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve(secret))))
                     .as(secret).isEqualTo("rw-------");
         }
@@ -82,8 +82,43 @@ class ClusterPkiTest {
         assertThat(Files.readString(dir.resolve("admin.token")).strip()).matches("[A-Za-z0-9_-]{43}");
         try (var files = Files.list(dir)) {
             assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder(
-                    "ca.crt", "ca.key", "server.crt", "server.key", "server.p12", "admin.token");
+                    "ca.crt", "ca.key", "server.crt", "server.key", "server.p12", "admin.token", "sa.key", "sa.pub");
         }
+        assertThat(Files.readString(dir.resolve("sa.pub"))).startsWith("-----BEGIN PUBLIC KEY-----\n");
+    }
+
+    @Test
+    void theServiceAccountKeyIsRsaAndKeptAcrossStarts() {
+        ClusterPki first = ClusterPki.ensure(dir, NAMES, CLOCK);
+        ClusterPki second = ClusterPki.ensure(dir, NAMES, CLOCK);
+        assertThat(first.serviceAccountKey().getPublic().getAlgorithm()).isEqualTo("RSA");
+        assertThat(second.serviceAccountKey().getPublic()).isEqualTo(first.serviceAccountKey().getPublic());
+        assertThat(second.serviceAccountKey().getPrivate()).isEqualTo(first.serviceAccountKey().getPrivate());
+        assertThat(first.toString()).doesNotContain(java.util.Base64.getEncoder()
+                .encodeToString(first.serviceAccountKey().getPrivate().getEncoded()).substring(0, 32));
+    }
+
+    @Test
+    void aClientCertificateOfTheClusterCaNamesTheUserAndGroupsForTheApiServer() throws Exception {
+        ClusterPki pki = ClusterPki.ensure(dir, NAMES, CLOCK);
+        ClusterPki.ClientCredentials credentials = ClusterPki.issueClient(dir, "dave", List.of("dev", "ops"), CLOCK);
+        var certificate = Pem.parseCertificate(credentials.certificatePem(), "test");
+        certificate.verify(pki.caCertificate().getPublicKey());
+        assertThat(certificate.getExtendedKeyUsage()).containsExactly("1.3.6.1.5.5.7.3.2");
+        var authenticator = new dev.j8s.apiserver.authentication.Authenticator("token",
+                java.util.Optional.of(pki.caCertificate()), new dev.j8s.apiserver.authentication.ServiceAccountTokens(
+                new dev.j8s.apiserver.authentication.ServiceAccountKeys(pki.serviceAccountKey(), List.of()),
+                "https://kubernetes.default.svc.cluster.local", List.of("https://kubernetes.default.svc.cluster.local"),
+                (r, n, name) -> java.util.Optional.empty(), CLOCK), CLOCK);
+        var user = authenticator.authenticate("", List.of(certificate), "/api");
+        assertThat(user.name()).isEqualTo("dave");
+        assertThat(user.groups()).containsExactly("dev", "ops", "system:authenticated");
+        ClusterPki other = ClusterPki.ensure(dir.resolve("other"), NAMES, CLOCK);
+        var foreign = Pem.parseCertificate(ClusterPki.issueClient(dir.resolve("other"), "dave", List.of(), CLOCK)
+                .certificatePem(), "test");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> authenticator.authenticate("", List.of(foreign), "/api"))
+                .isInstanceOf(dev.j8s.apiserver.errors.ApiError.Unauthorized.class);
+        assertThat(credentials.toString()).doesNotContain("PRIVATE KEY");
     }
 
     @Test

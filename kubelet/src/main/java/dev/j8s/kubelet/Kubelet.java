@@ -30,6 +30,7 @@ import dev.j8s.kubelet.status.PodStatusGenerator;
 import dev.j8s.kubelet.status.PodStatusInput;
 import dev.j8s.kubelet.status.StatusManager;
 import dev.j8s.kubelet.status.WaitingReason;
+import dev.j8s.kubelet.token.TokenManager;
 import dev.j8s.kubelet.sysctl.Sysctls;
 import dev.j8s.kubelet.eviction.EvictionManager;
 import dev.j8s.kubelet.stats.SummaryProvider;
@@ -130,14 +131,14 @@ public final class Kubelet implements AutoCloseable {
         Supplier<DownwardApi.Node> node = () -> new DownwardApi.Node(List.of(nodeIp),
                 NodeStatuses.allocatable(facts()));
         this.volumes = new VolumeManager(config.dataDir().resolve("pods"), recorder, HostFacts.memoryTotal(), objects,
-                node, clock, objects);
+                node, clock, Optional.of(new TokenManager(cluster, clock)), objects);
         this.manager = new KubeRuntimeManager(runtime, imageManager, recorder, logs, backOff, clock,
                 config.hostResolvConf(), Optional.of(credentials.podCredentials(cluster::secret, recorder)),
                 new PodContainerOptions(new EnvironmentVariables(objects), volumes, node, recorder),
                 new HookJournal(config.dataDir().resolve("pods"), clock), prober.results(),
                 new KubeRuntimeManager.NodeOptions(new dev.j8s.kubelet.kuberuntime.ContainerSpecs.SeccompSettings(
                         config.seccompDefault(), config.seccompProfileRoot()), config.podPidsLimit(),
-                        HostFacts.memoryTotal()));
+                        HostFacts.memoryTotal(), config.clusterDns()));
         SummaryProvider summaries = new SummaryProvider(runtime, config.dataDir(), config.dataDir().resolve("images"),
                 volumes::podDir, clock);
         this.eviction = new EvictionManager(config.eviction(), this::evictPod, this::reclaimNodeResources,
@@ -361,8 +362,9 @@ public final class Kubelet implements AutoCloseable {
     }
 
     /**
-     * On a change of the pressure conditions: the node's taints ({@code node.kubernetes.io/<x>-pressure:NoSchedule},
-     * which upstream's node lifecycle controller sets from the conditions) and upstream's node events.
+     * On a change of the pressure conditions: upstream's node events and the conditions reported now rather than at
+     * the next heartbeat (the {@code node.kubernetes.io/<x>-pressure:NoSchedule} taints follow from the conditions in
+     * the node lifecycle controller, as upstream's: NodeRestriction keeps a kubelet from changing its taints).
      */
     private synchronized void reportPressure(Set<String> pressure) {
         if (pressure.equals(reportedPressure)) {
@@ -384,14 +386,7 @@ public final class Kubelet implements AutoCloseable {
                         + reason.value());
             }
         }
-        try {
-            cluster.node(config.nodeName()).ifPresent(node -> cluster.updateNode(
-                    dev.j8s.kubelet.nodestatus.PressureTaints.apply(node, pressure)));
-            reportedPressure = Set.copyOf(pressure);
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "update the pressure taints of node " + config.nodeName() + " failed: "
-                    + e.getMessage());
-        }
+        reportedPressure = Set.copyOf(pressure);
         heartbeat.tick(); // the conditions change now, not at the next heartbeat
     }
 

@@ -22,10 +22,13 @@ import java.nio.file.Path;
  * @param podPidsLimit the most tasks (processes and threads) a pod may have, the kubelet's {@code --pod-max-pids}
  *     ({@value #DEFAULT_POD_PIDS_LIMIT} by default in j8s); {@code <= 0} for no limit
  * @param eviction the eviction manager's thresholds and periods ({@code --eviction-hard} and the like)
+ * @param clusterDns the cluster DNS server addresses written into {@code ClusterFirst} pods' resolv.conf (the
+ *     kubelet's {@code clusterDNS}); empty: such pods fall back to {@code Default} with {@code MissingClusterDNS}
  */
 public record KubeletConfig(String nodeName, Path dataDir, Path exitsDir, Path runtimeBinary, String kubeletVersion,
                             Path hostResolvConf, long containerLogMaxSize, int containerLogMaxFiles,
-                            boolean seccompDefault, long podPidsLimit, EvictionManager.Config eviction) {
+                            boolean seccompDefault, long podPidsLimit, EvictionManager.Config eviction,
+                            java.util.List<String> clusterDns) {
 
     /** j8s's default pids limit per pod (upstream's kubelet has none unless configured). */
     public static final long DEFAULT_POD_PIDS_LIMIT = 4096;
@@ -34,6 +37,7 @@ public record KubeletConfig(String nodeName, Path dataDir, Path exitsDir, Path r
     public static final String VERSION = "v1.32.0";
 
     public KubeletConfig {
+        clusterDns = java.util.List.copyOf(clusterDns);
         if (containerLogMaxSize < 1 || containerLogMaxFiles < 2) {
             throw new IllegalArgumentException("containerLogMaxSize must be >= 1 and containerLogMaxFiles >= 2, got "
                     + containerLogMaxSize + " and " + containerLogMaxFiles);
@@ -43,7 +47,7 @@ public record KubeletConfig(String nodeName, Path dataDir, Path exitsDir, Path r
     public static KubeletConfig of(String nodeName, Path dataDir, Path runDir, Path runtimeBinary) {
         return new KubeletConfig(nodeName, dataDir, runDir.resolve("exits"), runtimeBinary, VERSION,
                 Path.of("/etc/resolv.conf"), LogRotator.DEFAULT_MAX_SIZE, LogRotator.DEFAULT_MAX_FILES, true,
-                DEFAULT_POD_PIDS_LIMIT, EvictionManager.Config.defaults());
+                DEFAULT_POD_PIDS_LIMIT, EvictionManager.Config.defaults(), java.util.List.of());
     }
 
     /** Where {@code Localhost} seccomp profiles are: {@code <data-dir>/seccomp}, as the kubelet's {@code <root>/seccomp}. */
@@ -54,24 +58,36 @@ public record KubeletConfig(String nodeName, Path dataDir, Path exitsDir, Path r
     /** This config with the seccomp default on or off. */
     public KubeletConfig withSeccompDefault(boolean enabled) {
         return new KubeletConfig(nodeName, dataDir, exitsDir, runtimeBinary, kubeletVersion, hostResolvConf,
-                containerLogMaxSize, containerLogMaxFiles, enabled, podPidsLimit, eviction);
+                containerLogMaxSize, containerLogMaxFiles, enabled, podPidsLimit, eviction, clusterDns);
     }
 
     /** This config with another pids limit per pod. */
     public KubeletConfig withPodPidsLimit(long limit) {
         return new KubeletConfig(nodeName, dataDir, exitsDir, runtimeBinary, kubeletVersion, hostResolvConf,
-                containerLogMaxSize, containerLogMaxFiles, seccompDefault, limit, eviction);
+                containerLogMaxSize, containerLogMaxFiles, seccompDefault, limit, eviction, clusterDns);
     }
 
     /** This config with other eviction thresholds and periods. */
     public KubeletConfig withEviction(EvictionManager.Config other) {
         return new KubeletConfig(nodeName, dataDir, exitsDir, runtimeBinary, kubeletVersion, hostResolvConf,
-                containerLogMaxSize, containerLogMaxFiles, seccompDefault, podPidsLimit, other);
+                containerLogMaxSize, containerLogMaxFiles, seccompDefault, podPidsLimit, other, clusterDns);
     }
 
     /** This config with other log rotation limits. */
     public KubeletConfig withContainerLogRotation(long maxSize, int maxFiles) {
         return new KubeletConfig(nodeName, dataDir, exitsDir, runtimeBinary, kubeletVersion, hostResolvConf, maxSize,
-                maxFiles, seccompDefault, podPidsLimit, eviction);
+                maxFiles, seccompDefault, podPidsLimit, eviction, clusterDns);
+    }
+
+    /** This config with another resolver configuration for pods' {@code Default} DNS (the kubelet's --resolv-conf). */
+    public KubeletConfig withHostResolvConf(Path file) {
+        return new KubeletConfig(nodeName, dataDir, exitsDir, runtimeBinary, kubeletVersion, file,
+                containerLogMaxSize, containerLogMaxFiles, seccompDefault, podPidsLimit, eviction, clusterDns);
+    }
+
+    /** This config with cluster DNS server addresses. */
+    public KubeletConfig withClusterDns(java.util.List<String> servers) {
+        return new KubeletConfig(nodeName, dataDir, exitsDir, runtimeBinary, kubeletVersion, hostResolvConf,
+                containerLogMaxSize, containerLogMaxFiles, seccompDefault, podPidsLimit, eviction, servers);
     }
 }

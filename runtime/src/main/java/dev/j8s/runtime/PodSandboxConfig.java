@@ -159,14 +159,14 @@ public record PodSandboxConfig(
       options = List.copyOf(options);
     }
 
-    /** The file text, in the order and format the kubelet writes it. */
+    /** The file text, in the order containerd and CRI-O write it: search, nameservers, options. */
     public String resolvConf() {
       var text = new StringBuilder();
-      for (String server : servers) {
-        text.append("nameserver ").append(server).append('\n');
-      }
       if (!searches.isEmpty()) {
         text.append("search ").append(String.join(" ", searches)).append('\n');
+      }
+      for (String server : servers) {
+        text.append("nameserver ").append(server).append('\n');
       }
       if (!options.isEmpty()) {
         text.append("options ").append(String.join(" ", options)).append('\n');

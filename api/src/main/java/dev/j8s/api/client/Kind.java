@@ -3,6 +3,7 @@ package dev.j8s.api.client;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Endpoints;
 import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.LimitRange;
 import io.fabric8.kubernetes.api.model.Namespace;
@@ -19,6 +20,8 @@ import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
@@ -54,6 +57,8 @@ public record Kind<T extends HasMetadata>(String group, String version, String k
   public static final Kind<LimitRange> LIMIT_RANGES = core("LimitRange", "limitranges", true, LimitRange.class);
   public static final Kind<Lease> LEASES =
       new Kind<>("coordination.k8s.io", "v1", "Lease", "leases", true, Lease.class);
+  public static final Kind<EndpointSlice> ENDPOINT_SLICES =
+      new Kind<>("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", true, EndpointSlice.class);
   public static final Kind<Deployment> DEPLOYMENTS = apps("Deployment", "deployments", Deployment.class);
   public static final Kind<ReplicaSet> REPLICA_SETS = apps("ReplicaSet", "replicasets", ReplicaSet.class);
   public static final Kind<DaemonSet> DAEMON_SETS = apps("DaemonSet", "daemonsets", DaemonSet.class);
@@ -68,15 +73,17 @@ public record Kind<T extends HasMetadata>(String group, String version, String k
       core("PersistentVolume", "persistentvolumes", false, PersistentVolume.class);
   public static final Kind<StorageClass> STORAGE_CLASSES =
       new Kind<>("storage.k8s.io", "v1", "StorageClass", "storageclasses", false, StorageClass.class);
+  public static final Kind<Job> JOBS = new Kind<>("batch", "v1", "Job", "jobs", true, Job.class);
+  public static final Kind<CronJob> CRON_JOBS = new Kind<>("batch", "v1", "CronJob", "cronjobs", true, CronJob.class);
 
   /**
    * The kinds whose objects can own others or be owned and that the garbage collector follows: every kind above
    * but events (upstream's collector ignores events too: there are many and nothing owns them).
    */
   public static final List<Kind<?>> GARBAGE_COLLECTED = List.of(PODS, NODES, NAMESPACES, SERVICES, ENDPOINTS,
-      CONFIG_MAPS, SECRETS, SERVICE_ACCOUNTS, RESOURCE_QUOTAS, LIMIT_RANGES, LEASES, DEPLOYMENTS, REPLICA_SETS,
-      DAEMON_SETS, CONTROLLER_REVISIONS, POD_DISRUPTION_BUDGETS, STATEFUL_SETS, PERSISTENT_VOLUME_CLAIMS,
-      PERSISTENT_VOLUMES, STORAGE_CLASSES);
+      ENDPOINT_SLICES, CONFIG_MAPS, SECRETS, SERVICE_ACCOUNTS, RESOURCE_QUOTAS, LIMIT_RANGES, LEASES, DEPLOYMENTS,
+      REPLICA_SETS, DAEMON_SETS, CONTROLLER_REVISIONS, POD_DISRUPTION_BUDGETS, JOBS, CRON_JOBS, STATEFUL_SETS,
+      PERSISTENT_VOLUME_CLAIMS, PERSISTENT_VOLUMES, STORAGE_CLASSES);
 
   public Kind {
     Objects.requireNonNull(group, "group");

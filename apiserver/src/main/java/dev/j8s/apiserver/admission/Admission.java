@@ -5,6 +5,9 @@ import dev.j8s.apiserver.validation.Syntax;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.j8s.apiserver.authentication.RequestUser;
+import dev.j8s.apiserver.authentication.UserInfo;
+import dev.j8s.apiserver.authorization.rbac.Escalation;
 import dev.j8s.apiserver.errors.ApiError;
 import dev.j8s.apiserver.registry.ResourceType;
 import java.util.List;
@@ -18,8 +21,9 @@ import java.util.random.RandomGenerator;
  * server does between decoding a request and writing it: decode-time defaults, the admission
  * plugins NamespaceLifecycle, ServiceAccount, AlwaysPullImages (when enabled),
  * DefaultTolerationSeconds and Priority, the registry strategies' PrepareForCreate/Update, and
- * validation with upstream's field paths and messages. Thread-safe when its {@link Lookup} is;
- * inputs are never mutated.
+ * validation with upstream's field paths and messages; then what depends on the caller
+ * ({@link RequestUser}): NodeRestriction and RBAC's escalation prevention. Thread-safe when its
+ * {@link Lookup} is; inputs are never mutated.
  */
 public final class Admission {
 
@@ -34,15 +38,27 @@ public final class Admission {
 
     public static final String ALWAYS_PULL_IMAGES = "AlwaysPullImages";
 
+    private static final String RBAC_ROLE = "rbac.authorization.k8s.io/Role";
+    private static final String RBAC_CLUSTER_ROLE = "rbac.authorization.k8s.io/ClusterRole";
+    private static final String RBAC_ROLE_BINDING = "rbac.authorization.k8s.io/RoleBinding";
+    private static final String RBAC_CLUSTER_ROLE_BINDING = "rbac.authorization.k8s.io/ClusterRoleBinding";
+
     private static final Map<String, Integer> SYSTEM_PRIORITIES =
             Map.of("system-node-critical", 2000001000, "system-cluster-critical", 2000000000);
     private static final Set<String> STATUS_KEPT_ON_UPDATE = Set.of("Pod", "Service", "Namespace", "Node",
             "ResourceQuota", AppsRules.DEPLOYMENT, AppsRules.REPLICA_SET, AppsRules.DAEMON_SET,
-            AppsRules.POD_DISRUPTION_BUDGET, AppsRules.STATEFUL_SET, StorageRules.CLAIM, StorageRules.VOLUME);
+            AppsRules.POD_DISRUPTION_BUDGET, AppsRules.STATEFUL_SET, StorageRules.CLAIM, StorageRules.VOLUME,
+            BatchRules.JOB, BatchRules.CRON_JOB);
+
+    /** How often the default service account is looked for (upstream's {@code numAttempts}). */
+    private static final int DEFAULT_ACCOUNT_ATTEMPTS = 10;
 
     private final Lookup lookup;
     private final ServiceRules services;
     private final Set<String> enabledPlugins;
+    private final RandomGenerator random;
+    private final NodeRestriction nodeRestriction;
+    private volatile Optional<Escalation> escalation = Optional.empty();
     private final AdmissionOptions options;
     private final PodSecurityAdmission podSecurity;
 
@@ -64,8 +80,18 @@ public final class Admission {
         this.lookup = lookup;
         this.services = new ServiceRules(ips, random);
         this.enabledPlugins = Set.copyOf(enabledPlugins);
+        this.random = random;
+        this.nodeRestriction = new NodeRestriction(lookup);
         this.options = options;
         this.podSecurity = new PodSecurityAdmission(options.podSecurityDefaults(), lookup);
+    }
+
+    /**
+     * Turns on RBAC's escalation prevention for Roles, ClusterRoles and their bindings (upstream does it in the
+     * RBAC storage); without it any caller may write them.
+     */
+    public void preventEscalation(Escalation check) {
+        this.escalation = Optional.of(check);
     }
 
     /**
@@ -108,6 +134,7 @@ public final class Admission {
             case AppsRules.DEPLOYMENT, AppsRules.REPLICA_SET, AppsRules.DAEMON_SET, AppsRules.CONTROLLER_REVISION,
                  AppsRules.POD_DISRUPTION_BUDGET, AppsRules.STATEFUL_SET -> AppsRules.prepareForCreate(kind, obj);
             case StorageRules.CLAIM, StorageRules.VOLUME -> StorageRules.prepareForCreate(kind, obj, this::defaultStorageClass);
+            case BatchRules.JOB, BatchRules.CRON_JOB -> BatchRules.prepareForCreate(kind, obj);
             default -> { }
         }
         FieldErrors errs = new FieldErrors();
@@ -118,6 +145,9 @@ public final class Admission {
             SecurityContextRules.unsupported(obj, options.host(), errs);
         }
         errs.throwIfAny(type, name);
+        UserInfo user = RequestUser.current();
+        nodeRestriction.admitCreate(user, type.kind(), type.qualifiedResource(), obj);
+        preventEscalation(user, kind, obj, Optional.empty());
         podSecurity(kind, obj, Optional.empty());
         if (obj.has("spec") && !Trees.has(Trees.objOrCreate(obj, "metadata"), "generation")) {
             Trees.obj(obj, "metadata").put("generation", 1);
@@ -139,7 +169,7 @@ public final class Admission {
         switch (subresource) {
             case "status" -> {
                 copyOrRemove(old, obj, "spec");
-                if (AppsRules.KINDS.contains(kind)) {
+                if (AppsRules.KINDS.contains(kind) || BatchRules.KINDS.contains(kind)) {
                     // the controllers' status writes keep the spec and the labels the user set
                     copyOrRemove(Trees.obj(old, "metadata"), Trees.objOrCreate(obj, "metadata"), "labels");
                 }
@@ -194,16 +224,23 @@ public final class Admission {
                     DataRules.validateConfigMapUpdate(obj, old, errs);
                     DataRules.validateConfigMap(obj, errs);
                 }
+                case RBAC_ROLE_BINDING, RBAC_CLUSTER_ROLE_BINDING -> {
+                    validateKind(kind, obj, errs);
+                    RbacRules.validateBindingUpdate(obj, old, errs);
+                }
                 case AppsRules.DEPLOYMENT, AppsRules.REPLICA_SET, AppsRules.DAEMON_SET, AppsRules.CONTROLLER_REVISION,
                      AppsRules.POD_DISRUPTION_BUDGET, AppsRules.STATEFUL_SET -> AppsRules.validateUpdate(kind, obj, old, errs);
                 case StorageRules.CLAIM, StorageRules.VOLUME, StorageRules.STORAGE_CLASS ->
                         StorageRules.validateUpdate(kind, obj, old, errs);
+                case BatchRules.JOB, BatchRules.CRON_JOB -> BatchRules.validateUpdate(kind, obj, old, errs);
                 default -> validateKind(kind, obj, errs);
             }
         } else if (subresource.equals("status") && AppsRules.KINDS.contains(kind)) {
             AppsRules.validateStatus(kind, obj, errs);
         } else if (subresource.equals("status") && StorageRules.WITH_STATUS.contains(kind)) {
             StorageRules.validateStatus(kind, obj, errs);
+        } else if (subresource.equals("status") && BatchRules.KINDS.contains(kind)) {
+            BatchRules.validateStatus(kind, obj, errs);
         } else if (kind.equals("Namespace") && subresource.equals("finalize")) {
             List<String> finalizers = MetaRules.strings(Trees.obj(obj, "spec").get("finalizers"));
             for (int i = 0; i < finalizers.size(); i++) {
@@ -212,7 +249,10 @@ public final class Admission {
             }
         }
         errs.throwIfAny(type, name);
+        UserInfo user = RequestUser.current();
+        nodeRestriction.admitUpdate(user, type.kind(), type.qualifiedResource(), old, obj, subresource);
         if (subresource.isEmpty()) {
+            preventEscalation(user, kind, obj, Optional.of(old));
             podSecurity(kind, obj, Optional.of(old));
         }
         if (subresource.isEmpty() && obj.has("spec") && !TreeEquality.equal(obj.get("spec"), old.get("spec"))) {
@@ -223,6 +263,37 @@ public final class Admission {
         return obj;
     }
 
+    /**
+     * Admits the deletion of a stored object (NodeRestriction: a kubelet deletes only pods of its node).
+     *
+     * @throws ApiError.Forbidden when refused
+     */
+    public void admitDelete(ResourceType type, ObjectNode current) {
+        nodeRestriction.admitDelete(RequestUser.current(), type.kind(), type.qualifiedResource(), current);
+    }
+
+    /**
+     * Admits a TokenRequest for {@code namespace/serviceAccount} (NodeRestriction: a kubelet asks only for tokens
+     * bound to pods on its node).
+     */
+    public void admitTokenRequest(String namespace, String serviceAccount, ObjectNode tokenRequest) {
+        nodeRestriction.admitTokenRequest(RequestUser.current(), namespace, serviceAccount, tokenRequest);
+    }
+
+    private void preventEscalation(UserInfo user, String kind, ObjectNode obj, Optional<ObjectNode> old) {
+        if (escalation.isEmpty()) {
+            return;
+        }
+        String namespace = Trees.str(Trees.obj(obj, "metadata"), "namespace");
+        switch (kind) {
+            case RBAC_ROLE -> escalation.get().checkRole(user, "roles", namespace, obj, old);
+            case RBAC_CLUSTER_ROLE -> escalation.get().checkRole(user, "clusterroles", "", obj, old);
+            case RBAC_ROLE_BINDING -> escalation.get().checkBinding(user, "rolebindings", namespace, obj, old);
+            case RBAC_CLUSTER_ROLE_BINDING -> escalation.get().checkBinding(user, "clusterrolebindings", "", obj, old);
+            default -> { }
+        }
+    }
+
     // ---- defaults -------------------------------------------------------------------------------
 
     private static void defaults(String kind, ObjectNode obj) {
@@ -230,6 +301,7 @@ public final class Admission {
             case "Pod" -> PodDefaults.apply(obj);
             case "Service" -> ServiceRules.defaults(obj);
             case "Secret" -> DataRules.secretDefaults(obj);
+            case RBAC_ROLE_BINDING, RBAC_CLUSTER_ROLE_BINDING -> RbacRules.bindingDefaults(obj);
             case "Namespace" -> {
                 String name = Trees.str(Trees.obj(obj, "metadata"), "name");
                 if (!name.isEmpty()) {
@@ -239,6 +311,7 @@ public final class Admission {
             case AppsRules.DEPLOYMENT, AppsRules.REPLICA_SET, AppsRules.DAEMON_SET, AppsRules.CONTROLLER_REVISION,
                  AppsRules.POD_DISRUPTION_BUDGET, AppsRules.STATEFUL_SET -> AppsRules.defaults(kind, obj);
             case StorageRules.CLAIM, StorageRules.VOLUME, StorageRules.STORAGE_CLASS -> StorageRules.defaults(kind, obj);
+            case BatchRules.JOB, BatchRules.CRON_JOB -> BatchRules.defaults(kind, obj);
             default -> { }
         }
     }
@@ -259,13 +332,20 @@ public final class Admission {
         }
     }
 
-    /** The ServiceAccount plugin on pod create: default account, existence, pull secrets. */
+    /**
+     * The ServiceAccount plugin on pod create, as upstream's {@code plugin/pkg/admission/serviceaccount}: the
+     * {@code default} account when none is named, which must exist; the {@code kube-api-access-<suffix>} projected
+     * volume (token, CA, namespace) mounted read-only at {@value ServiceAccountVolume#MOUNT_PATH} into every
+     * container without a mount there, unless the pod or else the account opts out; the account's pull secrets
+     * when the pod names none. Mirror pods get nothing and may reference no account or secret.
+     */
     private void serviceAccount(ObjectNode pod, String name) {
         ObjectNode meta = Trees.obj(pod, "metadata");
-        if (Trees.obj(meta, "annotations") != null && Trees.obj(meta, "annotations").has("kubernetes.io/config.mirror")) {
+        ObjectNode spec = Trees.objOrCreate(pod, "spec");
+        if (Trees.obj(meta, "annotations") != null && Trees.obj(meta, "annotations").has(NodeRestriction.MIRROR_ANNOTATION)) {
+            ServiceAccountVolume.validateMirrorPod(pod, name);
             return;
         }
-        ObjectNode spec = Trees.objOrCreate(pod, "spec");
         String sa = Trees.str(spec, "serviceAccountName");
         if (sa.isEmpty()) {
             sa = "default";
@@ -274,8 +354,11 @@ public final class Admission {
         spec.put("serviceAccount", sa);
         String namespace = Trees.str(meta, "namespace");
         String account = sa;
-        ObjectNode serviceAccount = lookup.get("serviceaccounts", namespace, sa).orElseThrow(() -> ApiError.Forbidden.of("pods", name,
+        ObjectNode serviceAccount = serviceAccount(namespace, sa).orElseThrow(() -> ApiError.Forbidden.of("pods", name,
                 "error looking up service account " + namespace + "/" + account + ": serviceaccount \"" + account + "\" not found"));
+        if (ServiceAccountVolume.shouldAutomount(serviceAccount, pod)) {
+            ServiceAccountVolume.mount(pod, random);
+        }
         if (Trees.arraySize(spec, "imagePullSecrets") == 0) {
             ArrayNode secrets = spec.putArray("imagePullSecrets");
             for (ObjectNode ref : Trees.objects(serviceAccount, "imagePullSecrets")) {
@@ -283,6 +366,28 @@ public final class Admission {
             }
             if (secrets.isEmpty()) {
                 spec.remove("imagePullSecrets");
+            }
+        }
+    }
+
+    /**
+     * A pod's service account, as upstream's plugin looks it up: the {@code default} account of a namespace just
+     * created may not be there yet, so that one is looked for ten times, 100 to 200 ms apart, before the pod is
+     * refused; any other account once.
+     */
+    private Optional<ObjectNode> serviceAccount(String namespace, String name) {
+        int attempts = name.equals("default") ? DEFAULT_ACCOUNT_ATTEMPTS : 1;
+        long interval = 100 + random.nextLong(100);
+        for (int i = 0; ; i++) {
+            Optional<ObjectNode> account = lookup.get("serviceaccounts", namespace, name);
+            if (account.isPresent() || i + 1 >= attempts) {
+                return account;
+            }
+            try {
+                Thread.sleep(interval);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return account;
             }
         }
     }
@@ -329,8 +434,8 @@ public final class Admission {
 
     /**
      * Re-applies on update what admission added at create, so that replacing a pod with its
-     * original manifest compares equal: service account, pull secrets, node binding, priority and
-     * the default tolerations. AlwaysPullImages runs unless every image was already in the old pod.
+     * original manifest compares equal: service account, pull secrets, node binding, priority,
+     * the default tolerations and the service-account token volume with its mounts. AlwaysPullImages runs unless every image was already in the old pod.
      */
     private void podUpdateMutations(ObjectNode pod, ObjectNode old) {
         ObjectNode spec = Trees.objOrCreate(pod, "spec");
@@ -348,6 +453,7 @@ public final class Admission {
             }
         }
         PodDefaults.defaultTolerations(pod);
+        ServiceAccountVolume.carryOver(spec, oldSpec);
         if (enabledPlugins.contains(ALWAYS_PULL_IMAGES)) {
             Set<String> oldImages = new java.util.HashSet<>();
             for (String list : PodDefaults.CONTAINER_LISTS) {
@@ -380,6 +486,7 @@ public final class Admission {
         return switch (kind) {
             case "Namespace" -> Syntax.NameRule.DNS1123_LABEL;
             case "Service" -> Syntax.NameRule.DNS1035_LABEL;
+            case RBAC_ROLE, RBAC_CLUSTER_ROLE, RBAC_ROLE_BINDING, RBAC_CLUSTER_ROLE_BINDING -> Syntax.NameRule.PATH_SEGMENT;
             default -> Syntax.NameRule.DNS1123_SUBDOMAIN;
         };
     }
@@ -401,7 +508,12 @@ public final class Admission {
             case AppsRules.DEPLOYMENT, AppsRules.REPLICA_SET, AppsRules.DAEMON_SET, AppsRules.CONTROLLER_REVISION,
                  AppsRules.POD_DISRUPTION_BUDGET, AppsRules.STATEFUL_SET -> AppsRules.validate(kind, obj, errs);
             case StorageRules.CLAIM, StorageRules.VOLUME, StorageRules.STORAGE_CLASS -> StorageRules.validate(kind, obj, errs);
+            case BatchRules.JOB, BatchRules.CRON_JOB -> BatchRules.validate(kind, obj, errs);
             case "events.k8s.io/Event" -> EventRules.validateEventsV1(obj, errs);
+            case RBAC_ROLE -> RbacRules.validateRole(obj, true, errs);
+            case RBAC_CLUSTER_ROLE -> RbacRules.validateRole(obj, false, errs);
+            case RBAC_ROLE_BINDING -> RbacRules.validateBinding(obj, true, errs);
+            case RBAC_CLUSTER_ROLE_BINDING -> RbacRules.validateBinding(obj, false, errs);
             default -> { }
         }
     }

@@ -42,6 +42,11 @@ final class FieldErrors {
         add("FieldValueInvalid", path, withDetail("Invalid value: " + render(value), detail));
     }
 
+    /** {@code Invalid value: <detail>}: upstream's {@code field.OmitValueType} leaves the value out. */
+    void invalidWithoutValue(String path, String detail) {
+        add("FieldValueInvalid", path, withDetail("Invalid value", detail));
+    }
+
     void invalidAll(String path, Object value, List<String> details) {
         for (String d : details) {
             invalid(path, value, d);
@@ -60,6 +65,11 @@ final class FieldErrors {
 
     void notFound(String path, Object value) {
         add("FieldValueNotFound", path, "Not found: " + render(value));
+    }
+
+    /** {@code Too many: 21: must have at most 20 items}. */
+    void tooMany(String path, int actual, int max) {
+        add("FieldValueTooMany", path, "Too many: " + actual + ": must have at most " + max + " items");
     }
 
     void forbidden(String path, String detail) {

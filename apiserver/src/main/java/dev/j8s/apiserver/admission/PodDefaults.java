@@ -129,6 +129,15 @@ final class PodDefaults {
                 s.put("defaultMode", 420);
             }
         }
+        ObjectNode projected = Trees.obj(v, "projected");
+        if (projected != null) {
+            for (ObjectNode source : Trees.objects(projected, "sources")) {
+                ObjectNode token = Trees.obj(source, "serviceAccountToken");
+                if (token != null && !Trees.has(token, "expirationSeconds")) {
+                    token.put("expirationSeconds", 3600);
+                }
+            }
+        }
         ObjectNode hostPath = Trees.obj(v, "hostPath");
         if (hostPath != null && !Trees.has(hostPath, "type")) {
             hostPath.put("type", "");

@@ -135,8 +135,33 @@ final class PodValidation {
                     errs.duplicate(path + ".name", name);
                 }
             }
+            serviceAccountTokenProjections(v, path, errs);
         }
         return names;
+    }
+
+    /** upstream {@code validateProjectionSources} for serviceAccountToken sources. */
+    private static void serviceAccountTokenProjections(ObjectNode volume, String path, FieldErrors errs) {
+        List<ObjectNode> sources = Trees.objects(Trees.obj(volume, "projected"), "sources");
+        for (int j = 0; j < sources.size(); j++) {
+            ObjectNode token = Trees.obj(sources.get(j), "serviceAccountToken");
+            if (token == null) {
+                continue;
+            }
+            String tokenPath = path + ".projected.sources[" + j + "].serviceAccountToken";
+            Long seconds = Trees.longOrNull(token, "expirationSeconds");
+            if (seconds != null && seconds < 600) {
+                errs.invalid(tokenPath + ".expirationSeconds", new FieldErrors.Raw(seconds.toString()),
+                        "may not specify a duration less than 10 minutes");
+            }
+            if (seconds != null && seconds > (1L << 32)) {
+                errs.invalid(tokenPath + ".expirationSeconds", new FieldErrors.Raw(seconds.toString()),
+                        "may not specify a duration larger than 2^32 seconds");
+            }
+            if (Trees.str(token, "path").isEmpty()) {
+                errs.required(path + ".projected.path", "");
+            }
+        }
     }
 
     private static void container(ObjectNode c, String path, Set<String> volumes, FieldErrors errs) {

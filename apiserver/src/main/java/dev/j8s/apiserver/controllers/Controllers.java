@@ -2,6 +2,8 @@ package dev.j8s.apiserver.controllers;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.j8s.apiserver.authentication.ServiceAccountTokens;
+import dev.j8s.apiserver.authorization.rbac.RbacIndex;
 import dev.j8s.apiserver.errors.ApiError;
 import dev.j8s.apiserver.json.Json;
 import dev.j8s.apiserver.registry.ResourceType;
@@ -25,9 +27,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The controllers a single node needs, as upstream's controller-manager and scheduler run them:
- * built-in namespaces and the {@code kubernetes} service, a {@code default} ServiceAccount in
- * every namespace, binding of unscheduled pods to this node (after their volume claims, see
- * {@link VolumeBinding}), namespace termination, and the
+ * built-in namespaces and the {@code kubernetes} service, the bootstrap RBAC policy, a
+ * {@code default} ServiceAccount and the {@code kube-root-ca.crt} ConfigMap in every namespace,
+ * ClusterRole aggregation, legacy service-account token Secrets, binding of unscheduled pods to
+ * this node (after their volume claims, see {@link VolumeBinding}), namespace termination, and the
  * one-hour event TTL. Each runs on its own virtual thread, driven by store watches (no polling
  * except the TTL sweep). Thread-safe.
  */
@@ -43,6 +46,9 @@ public final class Controllers implements AutoCloseable {
     private final int apiPort;
     private final EventRecorder events;
     private final VolumeBinding volumeBinding;
+    private final RootCaPublisher rootCa;
+    private final ClusterRoleAggregation aggregation;
+    private final ServiceAccountTokenSecrets tokenSecrets;
     private final ExecutorService threads = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("j8s-controller-", 0)
                     .uncaughtExceptionHandler((t, e) -> LOG.log(Level.ERROR, "controller thread died thread=" + t.getName(), e))
@@ -51,13 +57,21 @@ public final class Controllers implements AutoCloseable {
     private final LinkedBlockingQueue<String> terminating = new LinkedBlockingQueue<>();
     private volatile boolean closed;
 
-    public Controllers(ObjectService objects, String nodeName, String kubernetesServiceIp, int apiPort) {
+    /**
+     * @param rootCaPem the CA published as {@code kube-root-ca.crt} and put in legacy token Secrets
+     * @param tokens    signs legacy service-account tokens
+     */
+    public Controllers(ObjectService objects, String nodeName, String kubernetesServiceIp, int apiPort,
+                       String rootCaPem, ServiceAccountTokens tokens) {
         this.objects = objects;
         this.nodeName = nodeName;
         this.kubernetesServiceIp = kubernetesServiceIp;
         this.apiPort = apiPort;
         this.events = new EventRecorder(objects);
         this.volumeBinding = new VolumeBinding(objects.store(), nodeName);
+        this.rootCa = new RootCaPublisher(objects, rootCaPem);
+        this.aggregation = new ClusterRoleAggregation(objects);
+        this.tokenSecrets = new ServiceAccountTokenSecrets(objects, tokens, rootCaPem);
     }
 
     public EventRecorder events() {
@@ -66,6 +80,8 @@ public final class Controllers implements AutoCloseable {
 
     /** Creates what must exist before the first request: namespaces, service accounts, the kubernetes service (the kubelet registers the Node). */
     public void bootstrap() {
+        new RbacBootstrap(objects).reconcile();
+        aggregation.sync();
         for (String ns : BUILTIN_NAMESPACES) {
             ensure(type("namespaces"), "", ns, () -> {
                 ObjectNode o = Json.object();
@@ -77,6 +93,7 @@ public final class Controllers implements AutoCloseable {
         }
         for (ObjectNode ns : objects.store().list("namespaces", "").items()) {
             ensureDefaultServiceAccount(Json.name(ns));
+            rootCa.sync(Json.name(ns));
         }
         ensure(type("services"), "default", "kubernetes", this::kubernetesService);
         // the API port may differ from the last start (e.g. --listen with port 0)
@@ -95,6 +112,22 @@ public final class Controllers implements AutoCloseable {
         watch("namespaces", this::onNamespace);
         watch("pods", this::onPod);
         watch("persistentvolumeclaims", this::onClaim);
+        watch("configmaps", e -> {
+            if (e.name().equals(RootCaPublisher.NAME)) {
+                rootCa.sync(e.namespace());
+            }
+        });
+        watchCoalesced(RbacIndex.CLUSTER_ROLES, aggregation::sync);
+        watch("secrets", e -> {
+            if (e.type() != WatchEvent.Type.DELETED) {
+                tokenSecrets.syncSecret(e.namespace(), e.name());
+            }
+        });
+        watch("serviceaccounts", e -> {
+            if (e.type() == WatchEvent.Type.DELETED) {
+                tokenSecrets.accountDeleted(e.namespace(), e.name());
+            }
+        });
         threads.submit(this::terminateNamespaces);
         threads.submit(this::expireEvents);
     }
@@ -126,6 +159,30 @@ public final class Controllers implements AutoCloseable {
         });
     }
 
+    /** Runs {@code sync} after changes of {@code resource}, once for all the changes waiting at that moment. */
+    private void watchCoalesced(String resource, Runnable sync) {
+        LinkedBlockingQueue<WatchEvent> queue = new LinkedBlockingQueue<>();
+        Store.Watch w = objects.store().watch(resource, "", 0, queue::add);
+        synchronized (watches) {
+            watches.add(w);
+        }
+        threads.submit(() -> {
+            while (!closed) {
+                try {
+                    queue.take();
+                } catch (InterruptedException ie) {
+                    return;
+                }
+                queue.clear();
+                try {
+                    sync.run();
+                } catch (RuntimeException err) {
+                    LOG.log(Level.WARNING, "controller action failed resource=" + resource, err);
+                }
+            }
+        });
+    }
+
     private void onNamespace(WatchEvent e) {
         if (e.type() == WatchEvent.Type.DELETED) {
             return;
@@ -135,6 +192,7 @@ public final class Controllers implements AutoCloseable {
             return;
         }
         ensureDefaultServiceAccount(e.name());
+        rootCa.sync(e.name());
     }
 
     private void onPod(WatchEvent e) {

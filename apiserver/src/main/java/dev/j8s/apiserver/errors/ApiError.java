@@ -248,15 +248,44 @@ public abstract sealed class ApiError extends RuntimeException {
 
     /** 403 with reason Forbidden. */
     public static final class Forbidden extends ApiError {
-        public Forbidden(String message) { super(message); }
+        private final ObjectNode details;
 
-        /** Upstream's form for admission refusals: {@code pods "x" is forbidden: why}. */
+        public Forbidden(String message) {
+            super(message);
+            this.details = null;
+        }
+
+        private Forbidden(String message, ObjectNode details) {
+            super(message);
+            this.details = details;
+        }
+
+        /**
+         * Upstream's {@code NewForbidden}: {@code pods "x" is forbidden: why} ({@code pods is forbidden: why} without
+         * a name, {@code forbidden: why} without a resource), with group, resource and name as details.
+         *
+         * @param resource the plural resource, qualified by its group for non-core groups
+         */
         public static Forbidden of(String resource, String name, String why) {
-            return new Forbidden(resource + " \"" + name + "\" is forbidden: " + why);
+            String message;
+            if (resource.isEmpty()) {
+                message = "forbidden: " + why;
+            } else if (name.isEmpty()) {
+                message = resource + " is forbidden: " + why;
+            } else {
+                message = resource + " \"" + name + "\" is forbidden: " + why;
+            }
+            return new Forbidden(message, nameKind(name, resource));
+        }
+
+        /** {@link #of(String, String, String)} for a resource given apart from its group. */
+        public static Forbidden of(String group, String resource, String name, String why) {
+            return of(group.isEmpty() || resource.isEmpty() ? resource : resource + "." + group, name, why);
         }
 
         @Override public int code() { return 403; }
         @Override public String reason() { return "Forbidden"; }
+        @Override protected ObjectNode details() { return details; }
     }
 
     /** 401: no or a wrong bearer token. */

@@ -2,6 +2,14 @@ package dev.j8s.apiserver.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.j8s.apiserver.admission.Warnings;
+import dev.j8s.apiserver.authentication.RequestUser;
+import dev.j8s.apiserver.authentication.UserInfo;
+import dev.j8s.apiserver.authorization.Attributes;
+import dev.j8s.apiserver.authorization.Decision;
+import dev.j8s.apiserver.authorization.Forbidden;
+import dev.j8s.apiserver.authorization.Impersonation;
+import dev.j8s.apiserver.authorization.RequestInfo;
 import dev.j8s.apiserver.errors.ApiError;
 import dev.j8s.apiserver.json.Json;
 import dev.j8s.apiserver.json.Yaml;
@@ -14,8 +22,11 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executors;
@@ -23,9 +34,11 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -33,9 +46,11 @@ import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
 
 /**
- * The API server's HTTP entry: authentication, in-flight limits, routing of the non-resource
- * paths (version, health, discovery, OpenAPI) and of resource paths to {@link ResourceEndpoints}.
- * Every failure is written as a Status. Thread-safe; handlers block on virtual threads.
+ * The API server's HTTP entry: authentication (client certificate or bearer token), impersonation,
+ * authorization of the request's attributes, in-flight limits, routing of the non-resource paths
+ * (version, health, discovery, OpenAPI, the service-account issuer's OIDC documents) and of resource
+ * paths to {@link ResourceEndpoints}, served as the caller ({@link RequestUser}). Every failure is
+ * written as a Status. Thread-safe; handlers block on virtual threads.
  */
 public final class ApiHandler extends Handler.Abstract {
 
@@ -57,7 +72,7 @@ public final class ApiHandler extends Handler.Abstract {
     private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(
             Thread.ofVirtual().name("j8s-api-timeout").factory());
 
-    private final byte[] token;
+    private final AccessControl access;
     private final Resources resources;
     private final Discovery discovery;
     private final OpenApi openApi;
@@ -69,25 +84,25 @@ public final class ApiHandler extends Handler.Abstract {
     private final String serverAddress;
     private volatile boolean ready = true;
 
-    public ApiHandler(String bearerToken, ObjectService objects, String serverAddress) {
-        this(bearerToken, objects, serverAddress, ServingLimits.DEFAULT, Optional.empty());
+    public ApiHandler(AccessControl access, ObjectService objects, String serverAddress) {
+        this(access, objects, serverAddress, ServingLimits.DEFAULT, Optional.empty());
     }
 
     /**
      * @param limits      request timeout and in-flight limits
      * @param connections the connector's guard, told of every authenticated request
      */
-    public ApiHandler(String bearerToken, ObjectService objects, String serverAddress, ServingLimits limits,
+    public ApiHandler(AccessControl access, ObjectService objects, String serverAddress, ServingLimits limits,
                       Optional<ConnectionGuard> connections) {
+        this.access = access;
         this.limits = limits;
         this.inFlight = new Semaphore(limits.maxRequestsInFlight());
         this.mutatingInFlight = new Semaphore(limits.maxMutatingRequestsInFlight());
         this.connections = connections;
-        this.token = bearerToken.getBytes(StandardCharsets.UTF_8);
         this.resources = objects.resources();
         this.discovery = new Discovery(resources);
         this.openApi = new OpenApi(resources);
-        this.endpoints = new ResourceEndpoints(objects);
+        this.endpoints = new ResourceEndpoints(objects, access);
         this.serverAddress = serverAddress;
     }
 
@@ -122,8 +137,12 @@ public final class ApiHandler extends Handler.Abstract {
         ScheduledFuture<?> deadline = longRunning ? null : TIMER.schedule(ex::timeOut,
                 limits.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
         try {
-            authenticate(request);
-            connections.ifPresent(c -> c.authenticated(request));
+            UserInfo user = authenticate(request);
+            if (!user.isAnonymous()) {
+                connections.ifPresent(c -> c.authenticated(request));
+            }
+            user = Impersonation.apply(user, headers(request), access.authorizer());
+            authorize(user, request);
             if (!longRunning) {
                 acquired = limit.tryAcquire();
                 if (!acquired) {
@@ -134,7 +153,7 @@ public final class ApiHandler extends Handler.Abstract {
                 }
             }
             // admission's warnings (PodSecurity) become Warning headers of this response
-            dev.j8s.apiserver.admission.Warnings.collecting(ex::warn, () -> route(ex));
+            RequestUser.runAs(user, () -> Warnings.collecting(ex::warn, () -> route(ex)));
         } catch (ApiError e) {
             ex.error(e);
         } catch (RuntimeException e) {
@@ -171,15 +190,34 @@ public final class ApiHandler extends Handler.Abstract {
                 && ResourceEndpoints.isWatch(ex);
     }
 
-    private void authenticate(Request request) {
+    private UserInfo authenticate(Request request) {
         String auth = request.getHeaders().get(HttpHeader.AUTHORIZATION);
-        if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            byte[] presented = auth.substring(7).trim().getBytes(StandardCharsets.UTF_8);
-            if (MessageDigest.isEqual(presented, token)) {
-                return;
+        List<X509Certificate> chain = List.of();
+        if (request.getAttribute(EndPoint.SslSessionData.ATTRIBUTE) instanceof EndPoint.SslSessionData tls
+                && tls.peerCertificates() != null) {
+            chain = List.of(tls.peerCertificates());
+        }
+        return access.authenticator().authenticate(auth == null ? "" : auth, chain, request.getHttpURI().getPath());
+    }
+
+    /** Upstream's WithAuthorization: the request's attributes must be allowed, else 403 with upstream's text. */
+    private void authorize(UserInfo user, Request request) {
+        Attributes attributes = RequestInfo.of(user, request.getMethod(), request.getHttpURI().getPath(),
+                request.getHttpURI().getQuery());
+        Decision decision = access.authorizer().authorize(attributes);
+        if (!decision.allowed()) {
+            throw Forbidden.of(attributes, decision.reason());
+        }
+    }
+
+    private static Map<String, List<String>> headers(Request request) {
+        Map<String, List<String>> headers = new LinkedHashMap<>();
+        for (HttpField f : request.getHeaders()) {
+            if (f.getName().regionMatches(true, 0, "Impersonate-", 0, "Impersonate-".length())) {
+                headers.computeIfAbsent(f.getName(), k -> new ArrayList<>()).add(f.getValue());
             }
         }
-        throw new ApiError.Unauthorized();
+        return headers;
     }
 
     private void route(Exchange ex) {
@@ -203,6 +241,18 @@ public final class ApiHandler extends Handler.Abstract {
                 } else {
                     ex.text(503, "[-]shutdown failed: reason withheld\nreadyz check failed");
                 }
+                return;
+            }
+            case "/.well-known/openid-configuration" -> {
+                requireGet(method);
+                ex.bytes(200, "application/json", Exchange.toJson(access.serviceAccounts().openIdConfiguration(serverAddress)),
+                        "public, max-age=3600");
+                return;
+            }
+            case "/openid/v1/jwks" -> {
+                requireGet(method);
+                ex.bytes(200, "application/jwk-set+json", Exchange.toJson(access.serviceAccounts().keys().jwks()),
+                        "public, max-age=3600");
                 return;
             }
             case "/api", "/api/" -> {
@@ -394,15 +444,23 @@ public final class ApiHandler extends Handler.Abstract {
         }
 
         void bytes(int status, String contentType, byte[] body) {
+            bytes(status, contentType, body, "no-cache, private");
+        }
+
+        void bytes(int status, String contentType, byte[] body, String cacheControl) {
             if (committed.compareAndSet(false, true)) {
-                write(status, contentType, body);
+                write(status, contentType, body, cacheControl);
             }
         }
 
         private void write(int status, String contentType, byte[] body) {
+            write(status, contentType, body, "no-cache, private");
+        }
+
+        private void write(int status, String contentType, byte[] body, String cacheControl) {
             response.setStatus(status);
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
-            response.getHeaders().put("Cache-Control", "no-cache, private");
+            response.getHeaders().put("Cache-Control", cacheControl);
             response.getHeaders().put(HttpHeader.CONTENT_LENGTH, Long.toString(body.length));
             if (request.getMethod().equals("HEAD")) {
                 response.write(true, null, callback);

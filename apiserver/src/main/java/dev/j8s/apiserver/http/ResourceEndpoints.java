@@ -16,6 +16,7 @@ import dev.j8s.apiserver.rest.DeleteOptions;
 import dev.j8s.apiserver.rest.Evictions;
 import dev.j8s.apiserver.rest.Scales;
 import dev.j8s.apiserver.rest.ObjectService;
+import dev.j8s.apiserver.rest.Reviews;
 import dev.j8s.apiserver.selection.FieldSelector;
 import dev.j8s.apiserver.selection.LabelSelector;
 import dev.j8s.apiserver.storage.Store;
@@ -40,14 +41,16 @@ import java.util.OptionalLong;
 final class ResourceEndpoints {
 
     private final ObjectService objects;
+    private final AccessControl access;
     private final Scales scales;
     private final Evictions evictions;
     private final Watcher watcher;
     private volatile PodLogSource podLogs;
     private volatile PodExecSource podExec;
 
-    ResourceEndpoints(ObjectService objects) {
+    ResourceEndpoints(ObjectService objects, AccessControl access) {
         this.objects = objects;
+        this.access = access;
         this.scales = new Scales(objects);
         this.evictions = new Evictions(objects);
         this.watcher = new Watcher(objects);
@@ -72,6 +75,16 @@ final class ResourceEndpoints {
             throw ApiError.NotFound.path();
         }
         String ns = path.namespace();
+        if (Reviews.isReview(type.group(), type.kind())) {
+            if (!method.equals("POST") || !path.name().isEmpty() || (type.namespaced() && ns.isEmpty())) {
+                throw new ApiError.MethodNotSupported();
+            }
+            byte[] raw = ex.body();
+            ObjectNode review = access.reviews().create(type.kind(), ns,
+                    Scheme.defaultTypeMeta(type.gvk(), decodeBody(ex, raw), raw));
+            ex.json(201, review);
+            return;
+        }
         if (!path.subresource().isEmpty()) {
             if (!type.hasSubresource(path.subresource())) {
                 throw ApiError.NotFound.path();
@@ -341,6 +354,11 @@ final class ResourceEndpoints {
 
     private void delete(ApiHandler.Exchange ex, ResourceType type, String ns, String name) {
         DeleteOptions options = deleteOptions(ex);
+        if (options.propagationPolicy().isEmpty() && ObjectService.orphansByDefault(type)) {
+            // batch/v1 Jobs orphan their pods unless told otherwise (pkg/registry/batch/job/storage)
+            ex.warn("child pods are preserved by default when jobs are deleted; set propagationPolicy=Background to "
+                    + "remove them or set propagationPolicy=Orphan to suppress this warning");
+        }
         ObjectService.Deleted deleted = objects.delete(type, ns, name, options);
         if (type.kind().equals("Pod") || type.kind().equals("Namespace") || !deleted.gone()) {
             respondObject(ex, type, 200, deleted.object());
@@ -449,6 +467,14 @@ final class ResourceEndpoints {
                 log(ex, type, ns, name);
             }
             case "exec" -> ExecEndpoint.serve(ex, objects.get(type, ns, name), name, Optional.ofNullable(podExec));
+            case "token" -> {
+                if (!method.equals("POST")) {
+                    throw new ApiError.MethodNotSupported();
+                }
+                byte[] raw = ex.body();
+                ex.json(201, access.tokenRequests().create(ns, name, Scheme.defaultTypeMeta(
+                        type.subresource("token").orElseThrow().gvk(), decodeBody(ex, raw), raw)));
+            }
             case "scale" -> scale(ex, type, ns, name);
             case "eviction" -> {
                 if (!method.equals("POST")) {

@@ -12,6 +12,9 @@ import dev.j8s.api.client.ResourceClient;
 import dev.j8s.api.client.Watch;
 import dev.j8s.api.client.WatchEvent;
 import dev.j8s.api.client.Watcher;
+import dev.j8s.apiserver.authentication.UserInfo;
+import dev.j8s.apiserver.authorization.Attributes;
+import dev.j8s.apiserver.authorization.Authorizer;
 import dev.j8s.apiserver.errors.ApiError;
 import dev.j8s.apiserver.json.Json;
 import dev.j8s.apiserver.registry.ResourceType;
@@ -47,15 +50,28 @@ public final class InProcessKubeClient implements KubeClient {
     static final int MAX_QUEUED = 10_000;
 
     private final ObjectService objects;
+    private final Caller caller;
     private final Set<LocalWatch<?>> watches = ConcurrentHashMap.newKeySet();
 
-    private InProcessKubeClient(ObjectService objects) {
+    private InProcessKubeClient(ObjectService objects, Caller caller) {
         this.objects = objects;
+        this.caller = caller;
     }
 
-    /** A client over {@code objects}, the verbs of a running API server ({@code ApiServer.objects()}). */
+    /**
+     * A client over {@code objects}, the verbs of a running API server ({@code ApiServer.objects()}), acting as the
+     * API server itself (every call allowed): for tests of the verbs alone.
+     */
     public static InProcessKubeClient of(ObjectService objects) {
-        return new InProcessKubeClient(objects);
+        return new InProcessKubeClient(objects, Caller.APISERVER);
+    }
+
+    /**
+     * A client over {@code objects} whose calls are made as {@code user}: each is authorized by {@code authorizer}
+     * with the attributes the same request over HTTP has (refused with the same 403) and admitted as that user.
+     */
+    public static InProcessKubeClient of(ObjectService objects, UserInfo user, Authorizer authorizer) {
+        return new InProcessKubeClient(objects, new Caller(user, authorizer));
     }
 
     @Override
@@ -90,13 +106,16 @@ public final class InProcessKubeClient implements KubeClient {
 
         @Override
         public Optional<T> get(String namespace, String name) {
-            return call("get " + describe(namespace, name),
-                    () -> objects.find(type, namespace, name).map(this::decode));
+            String action = "get " + describe(namespace, name);
+            caller.authorize(action, "get", type, namespace, "", name);
+            return call(action, () -> objects.find(type, namespace, name).map(this::decode));
         }
 
         @Override
         public ObjectList<T> list(String namespace, ListOptions options) {
-            return call("list " + kind + " in " + scope(namespace), () -> {
+            String action = "list " + kind + " in " + scope(namespace);
+            caller.authorize(action, selected(caller.attributes("list", type, namespace, "", ""), options));
+            return call(action, () -> {
                 Store.Listing listing = objects.list(type, namespace, LabelSelector.parse(options.labelSelector()),
                         FieldSelector.parse(options.fieldSelector(), type));
                 return new ObjectList<>(listing.items().stream().map(this::decode).toList(),
@@ -107,6 +126,7 @@ public final class InProcessKubeClient implements KubeClient {
         @Override
         public Watch watch(String namespace, ListOptions options, String resourceVersion, Watcher<T> watcher) {
             String action = "watch " + kind + " in " + scope(namespace);
+            caller.authorize(action, selected(caller.attributes("watch", type, namespace, "", ""), options));
             return call(action, () -> {
                 LabelSelector labels = LabelSelector.parse(options.labelSelector());
                 FieldSelector fields = FieldSelector.parse(options.fieldSelector(), type);
@@ -125,7 +145,9 @@ public final class InProcessKubeClient implements KubeClient {
         @Override
         public T create(T object) {
             String namespace = namespaceOf(object);
-            return call("create " + describe(object), () -> {
+            String action = "create " + describe(object);
+            caller.authorize(action, "create", type, namespace, "", "");
+            return call(action, () -> {
                 if (type.namespaced() && namespace.isEmpty()) {
                     throw new ApiError.MethodNotSupported(); // as a POST to the cluster-wide collection is answered
                 }
@@ -135,31 +157,41 @@ public final class InProcessKubeClient implements KubeClient {
 
         @Override
         public T update(T object) {
-            return call("update " + describe(object), () -> decode(objects.update(type, namespaceOf(object),
+            String action = "update " + describe(object);
+            caller.authorize(action, "update", type, namespaceOf(object), "", object.getMetadata().getName());
+            return call(action, () -> decode(objects.update(type, namespaceOf(object),
                     object.getMetadata().getName(), Trees.toTree(object), "", false)));
         }
 
         @Override
         public T updateStatus(T object) {
-            return call("update status of " + describe(object), () -> decode(objects.update(type,
+            String action = "update status of " + describe(object);
+            caller.authorize(action, "update", type, namespaceOf(object), "status", object.getMetadata().getName());
+            return call(action, () -> decode(objects.update(type,
                     namespaceOf(object), object.getMetadata().getName(), Trees.toTree(object), "status", false)));
         }
 
         @Override
         public T patch(String namespace, String name, PatchType patchType, String patch) {
-            return call("patch " + describe(namespace, name), () -> decode(objects.patch(type, namespace, name,
+            String action = "patch " + describe(namespace, name);
+            caller.authorize(action, "patch", type, namespace, "", name);
+            return call(action, () -> decode(objects.patch(type, namespace, name,
                     serverType(patchType), patch.getBytes(StandardCharsets.UTF_8), "", false)));
         }
 
         @Override
         public T patchStatus(String namespace, String name, PatchType patchType, String patch) {
-            return call("patch status of " + describe(namespace, name), () -> decode(objects.patch(type, namespace,
+            String action = "patch status of " + describe(namespace, name);
+            caller.authorize(action, "patch", type, namespace, "status", name);
+            return call(action, () -> decode(objects.patch(type, namespace,
                     name, serverType(patchType), patch.getBytes(StandardCharsets.UTF_8), "status", false)));
         }
 
         @Override
         public Optional<T> delete(String namespace, String name, DeleteOptions options) {
-            return call("delete " + describe(namespace, name), () -> {
+            String action = "delete " + describe(namespace, name);
+            caller.authorize(action, "delete", type, namespace, "", name);
+            return call(action, () -> {
                 ObjectService.Deleted deleted = objects.delete(type, namespace, name, serverOptions(options));
                 return deleted.gone() ? Optional.<T>empty() : Optional.of(decode(deleted.object()));
             });
@@ -317,7 +349,12 @@ public final class InProcessKubeClient implements KubeClient {
         return namespace == null ? "" : namespace;
     }
 
-    private static <T> T call(String action, InProcessCluster.Call<T> call) {
-        return InProcessCluster.call(action, call);
+    private <T> T call(String action, Caller.Call<T> call) {
+        return caller.call(action, call);
+    }
+
+    /** The attributes with the request's field selector, which the Node authorizer may look at. */
+    private static Attributes selected(Attributes attributes, ListOptions options) {
+        return options.fieldSelector().isEmpty() ? attributes : attributes.withFieldSelector(options.fieldSelector());
     }
 }

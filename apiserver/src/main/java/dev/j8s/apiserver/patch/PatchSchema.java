@@ -93,6 +93,7 @@ final class PatchSchema {
 
         // Kinds whose lists all lack strategies still merge maps and their metadata lists.
         for (String kind : new String[] {"v1/Secret", "v1/ConfigMap", "v1/Endpoints", "v1/Event",
+                "discovery.k8s.io/v1/EndpointSlice",
                 "v1/ResourceQuota", "v1/LimitRange", "v1/PersistentVolumeClaim", "v1/PersistentVolume",
                 "events.k8s.io/v1/Event", "coordination.k8s.io/v1/Lease", "apps/v1/ControllerRevision",
                 "autoscaling/v1/Scale", "policy/v1/Eviction", "storage.k8s.io/v1/StorageClass"}) {

@@ -78,6 +78,9 @@ final class Descriptions {
             + "https://kubernetes.io/docs/concepts/services-networking/service/";
 
     // Endpoints
+    static final String SLICE_ADDRESS_TYPE = "The type of address this slice carries: IPv4, IPv6 or FQDN.";
+    static final String SLICE_PORTS = "The network ports every endpoint of this slice exposes.";
+    static final String SLICE_ENDPOINTS = "The endpoints of this slice, at most 1000.";
     static final String ENDPOINTS_SUBSETS = "The set of all endpoints is the union of all subsets. Addresses are "
             + "placed into subsets according to the IPs they share. A single address with multiple ports, some of "
             + "which are ready and some of which are not (because they come from different containers) will result "
@@ -150,4 +153,10 @@ final class Descriptions {
             + "consume.";
     static final String QUOTA_LIMIT = "Limits control the maximum amount of cpu/memory that a container may use "
             + "independent of contention on the node.";
+    static final String ROLE_REF = "RoleRef can reference a Role in the current namespace or a ClusterRole in the "
+            + "global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error. This field is "
+            + "immutable.";
+    static final String BINDING_USERS = "Users in the roleBinding";
+    static final String BINDING_GROUPS = "Groups in the roleBinding";
+    static final String BINDING_SERVICE_ACCOUNTS = "ServiceAccounts in the roleBinding";
 }

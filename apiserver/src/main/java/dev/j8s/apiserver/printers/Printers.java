@@ -49,6 +49,12 @@ record Printers(List<Column> columns, BiFunction<JsonNode, Instant, Row> rows) {
             case "/endpoints" -> new Printers(List.of(Column.nameColumn(),
                     Column.string("Endpoints", Descriptions.ENDPOINTS_SUBSETS), Column.age()),
                     (o, now) -> Row.of(name(o), formatEndpoints(o), age(o, now)));
+            case "discovery.k8s.io/endpointslices" -> new Printers(List.of(Column.nameColumn(),
+                    Column.string("AddressType", Descriptions.SLICE_ADDRESS_TYPE),
+                    Column.string("Ports", Descriptions.SLICE_PORTS),
+                    Column.string("Endpoints", Descriptions.SLICE_ENDPOINTS), Column.age()),
+                    (o, now) -> Row.of(name(o), text(o, "addressType"), formatSlicePorts(o.path("ports")),
+                            formatSliceEndpoints(o.path("endpoints")), age(o, now)));
             case "coordination.k8s.io/leases" -> new Printers(List.of(Column.nameColumn(),
                     Column.string("Holder", Descriptions.LEASE_HOLDER_IDENTITY), Column.age()),
                     (o, now) -> Row.of(name(o), text(o.path("spec"), "holderIdentity"), age(o, now)));
@@ -56,6 +62,8 @@ record Printers(List<Column> columns, BiFunction<JsonNode, Instant, Row> rows) {
                     Column.string("Request", Descriptions.QUOTA_REQUEST),
                     Column.string("Limit", Descriptions.QUOTA_LIMIT), Column.age()),
                     Printers::resourceQuota);
+            case "rbac.authorization.k8s.io/rolebindings", "rbac.authorization.k8s.io/clusterrolebindings" ->
+                    new Printers(BINDING_COLUMNS, Printers::binding);
             case "apps/deployments" -> new Printers(WorkloadPrinters.DEPLOYMENTS, WorkloadPrinters::deployment);
             case "apps/replicasets" -> new Printers(WorkloadPrinters.REPLICA_SETS, WorkloadPrinters::replicaSet);
             case "apps/daemonsets" -> new Printers(WorkloadPrinters.DAEMON_SETS, WorkloadPrinters::daemonSet);
@@ -69,6 +77,8 @@ record Printers(List<Column> columns, BiFunction<JsonNode, Instant, Row> rows) {
                     StoragePrinters::storageClass);
             case "policy/poddisruptionbudgets" -> new Printers(WorkloadPrinters.POD_DISRUPTION_BUDGETS,
                     WorkloadPrinters::podDisruptionBudget);
+            case "batch/jobs" -> new Printers(BatchPrinters.JOBS, BatchPrinters::job);
+            case "batch/cronjobs" -> new Printers(BatchPrinters.CRON_JOBS, BatchPrinters::cronJob);
             default -> new Printers(DEFAULT_COLUMNS, Printers::generic);
         };
     }
@@ -76,6 +86,32 @@ record Printers(List<Column> columns, BiFunction<JsonNode, Instant, Row> rows) {
     static final List<Column> DEFAULT_COLUMNS = List.of(
             Column.nameColumn(),
             new Column("Created At", "date", "", Descriptions.CREATION_TIMESTAMP, 0));
+
+    /** Upstream's roleBindingsColumnDefinitions (and the cluster bindings'). */
+    static final List<Column> BINDING_COLUMNS = List.of(
+            Column.nameColumn(),
+            Column.string("Role", Descriptions.ROLE_REF),
+            Column.age(),
+            Column.string("Users", Descriptions.BINDING_USERS).wide(),
+            Column.string("Groups", Descriptions.BINDING_GROUPS).wide(),
+            Column.string("ServiceAccounts", Descriptions.BINDING_SERVICE_ACCOUNTS).wide());
+
+    /** Upstream's printRoleBinding: {@code Kind/name} of the role, then the subjects by kind, comma-separated. */
+    private static Row binding(JsonNode o, Instant now) {
+        List<String> users = new ArrayList<>();
+        List<String> groups = new ArrayList<>();
+        List<String> serviceAccounts = new ArrayList<>();
+        for (JsonNode s : o.path("subjects")) {
+            switch (text(s, "kind")) {
+                case "User" -> users.add(text(s, "name"));
+                case "Group" -> groups.add(text(s, "name"));
+                case "ServiceAccount" -> serviceAccounts.add(text(s, "namespace") + "/" + text(s, "name"));
+                default -> { }
+            }
+        }
+        return Row.of(name(o), text(o.path("roleRef"), "kind") + "/" + text(o.path("roleRef"), "name"), age(o, now),
+                String.join(", ", users), String.join(", ", groups), String.join(", ", serviceAccounts));
+    }
 
     static final List<Column> NODE_COLUMNS = List.of(
             Column.nameColumn(),
@@ -248,6 +284,32 @@ record Printers(List<Column> columns, BiFunction<JsonNode, Instant, Row> rows) {
             sb.append(e.getKey()).append('=').append(e.getValue());
         }
         return sb.toString();
+    }
+
+    /** A slice's port numbers, at most three, then {@code + N more...}; {@code <unset>} when there are none. */
+    static String formatSlicePorts(JsonNode ports) {
+        List<String> values = new ArrayList<>();
+        for (JsonNode port : ports) {
+            values.add(port.has("port") ? port.path("port").asText() : "<unset>");
+        }
+        return atMostThree(values);
+    }
+
+    /** Every address of a slice's endpoints, ready or not, at most three, then {@code + N more...}. */
+    static String formatSliceEndpoints(JsonNode endpoints) {
+        List<String> values = new ArrayList<>();
+        for (JsonNode endpoint : endpoints) {
+            endpoint.path("addresses").forEach(a -> values.add(a.asText()));
+        }
+        return atMostThree(values);
+    }
+
+    private static String atMostThree(List<String> values) {
+        if (values.isEmpty()) {
+            return "<unset>";
+        }
+        String shown = String.join(",", values.subList(0, Math.min(3, values.size())));
+        return values.size() > 3 ? shown + " + " + (values.size() - 3) + " more..." : shown;
     }
 
     /** {@code ip:port,…} for every port of every subset, at most three, then {@code + N more...}. */

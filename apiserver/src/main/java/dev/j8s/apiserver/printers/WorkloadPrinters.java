@@ -157,7 +157,7 @@ final class WorkloadPrinters {
     }
 
     /** The container names and images of a template, each comma-joined. */
-    private static List<String> template(JsonNode spec) {
+    static List<String> template(JsonNode spec) {
         List<String> names = new ArrayList<>();
         List<String> images = new ArrayList<>();
         for (JsonNode c : spec.path("template").path("spec").path("containers")) {
@@ -168,7 +168,7 @@ final class WorkloadPrinters {
     }
 
     /** The selector as a string ({@code app=web}), {@code <none>} for a selector that selects everything. */
-    private static String selector(JsonNode spec) {
+    static String selector(JsonNode spec) {
         JsonNode selector = spec.path("selector");
         if (!selector.isObject()) {
             return "<none>";

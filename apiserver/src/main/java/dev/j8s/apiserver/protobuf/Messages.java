@@ -6,7 +6,8 @@ import java.util.Map;
  * The field tables of the Kubernetes types we accept as protobuf, transcribed from upstream's
  * {@code k8s.io/api/core/v1/generated.proto}, {@code k8s.io/api/authentication/v1/generated.proto},
  * {@code k8s.io/api/apps/v1}, {@code autoscaling/v1} and {@code policy/v1} {@code generated.proto} and
- * {@code k8s.io/apimachinery/pkg/apis/meta/v1/generated.proto}. Only fields j8s serves are listed; the
+ * {@code k8s.io/apimachinery/pkg/apis/meta/v1/generated.proto}, and those of {@code authorization/v1} and
+ * {@code rbac/v1}. Only fields j8s serves are listed; the
  * decoder skips the others. Immutable and thread-safe once initialised.
  */
 final class Messages {
@@ -262,6 +263,41 @@ final class Messages {
                     .field(3, "maxUnavailable", MessageType.Scalar.INT_OR_STRING, MessageType.Presence.EXPLICIT)
                     .optionalString(4, "unhealthyPodEvictionPolicy"));
 
+    // ---- batch/v1 (k8s.io/api/batch/v1/generated.proto) ----
+
+    /** Pointer fields keep an explicit 0 ({@code backoffLimit: 0}, {@code completions: 0}). */
+    static final MessageType JOB_SPEC = MessageType.named("JobSpec")
+            .optionalInt32(1, "parallelism").optionalInt32(2, "completions")
+            .optionalInt64(3, "activeDeadlineSeconds").optionalMessage(4, "selector", LABEL_SELECTOR)
+            .optionalBool(5, "manualSelector").message(6, "template", POD_TEMPLATE_SPEC)
+            .optionalInt32(7, "backoffLimit").optionalInt32(8, "ttlSecondsAfterFinished")
+            .optionalString(9, "completionMode").optionalBool(10, "suspend")
+            .optionalMessage(11, "podFailurePolicy", MessageType.named("PodFailurePolicy")
+                    .messages(1, "rules", MessageType.named("PodFailurePolicyRule")
+                            .string(1, "action")
+                            .optionalMessage(2, "onExitCodes", MessageType.named("PodFailurePolicyOnExitCodesRequirement")
+                                    .optionalString(1, "containerName").string(2, "operator").int64s(3, "values"))
+                            .messages(3, "onPodConditions", MessageType.named("PodFailurePolicyOnPodConditionsPattern")
+                                    .string(1, "type").string(2, "status"))))
+            .optionalInt32(12, "backoffLimitPerIndex").optionalInt32(13, "maxFailedIndexes")
+            .optionalString(14, "podReplacementPolicy").optionalString(15, "managedBy")
+            .optionalMessage(16, "successPolicy", MessageType.named("SuccessPolicy")
+                    .messages(1, "rules", MessageType.named("SuccessPolicyRule")
+                            .optionalString(1, "succeededIndexes").optionalInt32(2, "succeededCount")));
+
+    static final MessageType JOB = MessageType.named("Job")
+            .message(1, "metadata", OBJECT_META).message(2, "spec", JOB_SPEC);
+
+    static final MessageType CRON_JOB = MessageType.named("CronJob")
+            .message(1, "metadata", OBJECT_META)
+            .message(2, "spec", MessageType.named("CronJobSpec")
+                    .string(1, "schedule").optionalInt64(2, "startingDeadlineSeconds")
+                    .string(3, "concurrencyPolicy").optionalBool(4, "suspend")
+                    .message(5, "jobTemplate", MessageType.named("JobTemplateSpec")
+                            .message(1, "metadata", OBJECT_META).message(2, "spec", JOB_SPEC))
+                    .optionalInt32(6, "successfulJobsHistoryLimit").optionalInt32(7, "failedJobsHistoryLimit")
+                    .optionalString(8, "timeZone"));
+
     static final MessageType EVICTION = MessageType.named("Eviction")
             .message(1, "metadata", OBJECT_META).optionalMessage(2, "deleteOptions", DELETE_OPTIONS);
 
@@ -277,6 +313,70 @@ final class Messages {
             .message(3, "status", MessageType.named("TokenRequestStatus")
                     .string(1, "token").time(2, "expirationTimestamp"));
 
+    static final MessageType SELF_SUBJECT_REVIEW = MessageType.named("SelfSubjectReview")
+            .message(1, "metadata", OBJECT_META);
+
+    static final MessageType TOKEN_REVIEW = MessageType.named("TokenReview")
+            .message(1, "metadata", OBJECT_META)
+            .message(2, "spec", MessageType.named("TokenReviewSpec").string(1, "token").strings(2, "audiences"));
+
+    // ---- authorization/v1 ----
+
+    static final MessageType RESOURCE_ATTRIBUTES = MessageType.named("ResourceAttributes")
+            .string(1, "namespace").string(2, "verb").string(3, "group").string(4, "version").string(5, "resource")
+            .string(6, "subresource").string(7, "name");
+
+    static final MessageType NON_RESOURCE_ATTRIBUTES = MessageType.named("NonResourceAttributes")
+            .string(1, "path").string(2, "verb");
+
+    static final MessageType SELF_SUBJECT_ACCESS_REVIEW = MessageType.named("SelfSubjectAccessReview")
+            .message(1, "metadata", OBJECT_META)
+            .message(2, "spec", MessageType.named("SelfSubjectAccessReviewSpec")
+                    .optionalMessage(1, "resourceAttributes", RESOURCE_ATTRIBUTES)
+                    .optionalMessage(2, "nonResourceAttributes", NON_RESOURCE_ATTRIBUTES));
+
+    /** {@code extra} (5, a map of ExtraValue) is not read. */
+    static final MessageType SUBJECT_ACCESS_REVIEW_SPEC = MessageType.named("SubjectAccessReviewSpec")
+            .optionalMessage(1, "resourceAttributes", RESOURCE_ATTRIBUTES)
+            .optionalMessage(2, "nonResourceAttributes", NON_RESOURCE_ATTRIBUTES)
+            .string(3, "user").strings(4, "groups").string(6, "uid");
+
+    static final MessageType SUBJECT_ACCESS_REVIEW = MessageType.named("SubjectAccessReview")
+            .message(1, "metadata", OBJECT_META).message(2, "spec", SUBJECT_ACCESS_REVIEW_SPEC);
+
+    static final MessageType LOCAL_SUBJECT_ACCESS_REVIEW = MessageType.named("LocalSubjectAccessReview")
+            .message(1, "metadata", OBJECT_META).message(2, "spec", SUBJECT_ACCESS_REVIEW_SPEC);
+
+    static final MessageType SELF_SUBJECT_RULES_REVIEW = MessageType.named("SelfSubjectRulesReview")
+            .message(1, "metadata", OBJECT_META)
+            .message(2, "spec", MessageType.named("SelfSubjectRulesReviewSpec").string(1, "namespace"));
+
+    // ---- rbac/v1 ----
+
+    static final MessageType POLICY_RULE = MessageType.named("PolicyRule")
+            .strings(1, "verbs").strings(2, "apiGroups").strings(3, "resources").strings(4, "resourceNames")
+            .strings(5, "nonResourceURLs");
+
+    static final MessageType ROLE = MessageType.named("Role")
+            .message(1, "metadata", OBJECT_META).messages(2, "rules", POLICY_RULE);
+
+    static final MessageType CLUSTER_ROLE = MessageType.named("ClusterRole")
+            .message(1, "metadata", OBJECT_META).messages(2, "rules", POLICY_RULE)
+            .optionalMessage(3, "aggregationRule", MessageType.named("AggregationRule")
+                    .messages(1, "clusterRoleSelectors", LABEL_SELECTOR));
+
+    static final MessageType SUBJECT = MessageType.named("Subject")
+            .string(1, "kind").string(2, "apiGroup").string(3, "name").string(4, "namespace");
+
+    static final MessageType ROLE_REF = MessageType.named("RoleRef")
+            .string(1, "apiGroup").string(2, "kind").string(3, "name");
+
+    static final MessageType ROLE_BINDING = MessageType.named("RoleBinding")
+            .message(1, "metadata", OBJECT_META).messages(2, "subjects", SUBJECT).message(3, "roleRef", ROLE_REF);
+
+    static final MessageType CLUSTER_ROLE_BINDING = MessageType.named("ClusterRoleBinding")
+            .message(1, "metadata", OBJECT_META).messages(2, "subjects", SUBJECT).message(3, "roleRef", ROLE_REF);
+
     /** The table for each accepted {@code apiVersion/kind} of the envelope's typeMeta. */
     static final Map<String, MessageType> BY_TYPE = Map.ofEntries(
             Map.entry("v1/Secret", SECRET),
@@ -288,10 +388,22 @@ final class Messages {
             Map.entry("v1/DeleteOptions", DELETE_OPTIONS),
             Map.entry("meta.k8s.io/v1/DeleteOptions", DELETE_OPTIONS),
             Map.entry("authentication.k8s.io/v1/TokenRequest", TOKEN_REQUEST),
+            Map.entry("authentication.k8s.io/v1/SelfSubjectReview", SELF_SUBJECT_REVIEW),
+            Map.entry("authentication.k8s.io/v1/TokenReview", TOKEN_REVIEW),
+            Map.entry("authorization.k8s.io/v1/SelfSubjectAccessReview", SELF_SUBJECT_ACCESS_REVIEW),
+            Map.entry("authorization.k8s.io/v1/SubjectAccessReview", SUBJECT_ACCESS_REVIEW),
+            Map.entry("authorization.k8s.io/v1/LocalSubjectAccessReview", LOCAL_SUBJECT_ACCESS_REVIEW),
+            Map.entry("authorization.k8s.io/v1/SelfSubjectRulesReview", SELF_SUBJECT_RULES_REVIEW),
+            Map.entry("rbac.authorization.k8s.io/v1/Role", ROLE),
+            Map.entry("rbac.authorization.k8s.io/v1/ClusterRole", CLUSTER_ROLE),
+            Map.entry("rbac.authorization.k8s.io/v1/RoleBinding", ROLE_BINDING),
+            Map.entry("rbac.authorization.k8s.io/v1/ClusterRoleBinding", CLUSTER_ROLE_BINDING),
             Map.entry("apps/v1/Deployment", DEPLOYMENT),
             Map.entry("apps/v1/ReplicaSet", REPLICA_SET),
             Map.entry("apps/v1/DaemonSet", DAEMON_SET),
             Map.entry("autoscaling/v1/Scale", SCALE),
             Map.entry("policy/v1/PodDisruptionBudget", POD_DISRUPTION_BUDGET),
-            Map.entry("policy/v1/Eviction", EVICTION));
+            Map.entry("policy/v1/Eviction", EVICTION),
+            Map.entry("batch/v1/Job", JOB),
+            Map.entry("batch/v1/CronJob", CRON_JOB));
 }

@@ -14,12 +14,25 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apps.ControllerRevision;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.authentication.SelfSubjectReview;
+import io.fabric8.kubernetes.api.model.authentication.TokenReview;
+import io.fabric8.kubernetes.api.model.authorization.v1.LocalSubjectAccessReview;
+import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReview;
+import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReview;
+import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReview;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +47,7 @@ public final class Resources {
     private static final List<String> ALL_VERBS =
             List.of("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch");
     private static final List<String> STATUS_VERBS = List.of("get", "patch", "update");
+    private static final String RBAC = "rbac.authorization.k8s.io";
 
     /** {@code /scale} of deployments and replicasets: an autoscaling/v1 Scale. */
     private static final ResourceType.Subresource SCALE =
@@ -74,7 +88,10 @@ public final class Resources {
                 new ResourceType("", "v1", "ConfigMap", "configmaps", "configmap", true,
                         List.of("cm"), List.of(), ALL_VERBS, List.of(), ConfigMap.class, Set.of()),
                 new ResourceType("", "v1", "ServiceAccount", "serviceaccounts", "serviceaccount", true,
-                        List.of("sa"), List.of(), ALL_VERBS, List.of(), ServiceAccount.class, Set.of()),
+                        List.of("sa"), List.of(), ALL_VERBS,
+                        List.of(new ResourceType.Subresource("token", "authentication.k8s.io", "v1", "TokenRequest",
+                                List.of("create"))),
+                        ServiceAccount.class, Set.of()),
                 new ResourceType("", "v1", "Service", "services", "service", true,
                         List.of("svc"), List.of("all"), List.of("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"),
                         List.of(sub.apply("status", "Service")), Service.class, Set.of()),
@@ -105,8 +122,24 @@ public final class Resources {
                         Set.of("reason", "type", "regarding.kind", "regarding.namespace", "regarding.name",
                                 "regarding.uid", "regarding.apiVersion", "regarding.resourceVersion",
                                 "regarding.fieldPath", "reportingController", "deprecatedSource.component")),
+                new ResourceType("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", "endpointslice", true,
+                        List.of(), List.of(), ALL_VERBS, List.of(), EndpointSlice.class, Set.of()),
                 new ResourceType("coordination.k8s.io", "v1", "Lease", "leases", "lease", true,
                         List.of(), List.of(), ALL_VERBS, List.of(), Lease.class, Set.of()),
+                new ResourceType(RBAC, "v1", "ClusterRoleBinding", "clusterrolebindings", "clusterrolebinding", false,
+                        List.of(), List.of(), ALL_VERBS, List.of(), ClusterRoleBinding.class, Set.of()),
+                new ResourceType(RBAC, "v1", "ClusterRole", "clusterroles", "clusterrole", false,
+                        List.of(), List.of(), ALL_VERBS, List.of(), ClusterRole.class, Set.of()),
+                new ResourceType(RBAC, "v1", "RoleBinding", "rolebindings", "rolebinding", true,
+                        List.of(), List.of(), ALL_VERBS, List.of(), RoleBinding.class, Set.of()),
+                new ResourceType(RBAC, "v1", "Role", "roles", "role", true,
+                        List.of(), List.of(), ALL_VERBS, List.of(), Role.class, Set.of()),
+                review("authentication.k8s.io", "SelfSubjectReview", false, SelfSubjectReview.class),
+                review("authentication.k8s.io", "TokenReview", false, TokenReview.class),
+                review("authorization.k8s.io", "LocalSubjectAccessReview", true, LocalSubjectAccessReview.class),
+                review("authorization.k8s.io", "SelfSubjectAccessReview", false, SelfSubjectAccessReview.class),
+                review("authorization.k8s.io", "SelfSubjectRulesReview", false, SelfSubjectRulesReview.class),
+                review("authorization.k8s.io", "SubjectAccessReview", false, SubjectAccessReview.class),
                 new ResourceType("apps", "v1", "Deployment", "deployments", "deployment", true,
                         List.of("deploy"), List.of("all"), ALL_VERBS,
                         List.of(appsStatus("Deployment"), SCALE), Deployment.class, Set.of()),
@@ -125,8 +158,23 @@ public final class Resources {
                         true, List.of("pdb"), List.of(), ALL_VERBS,
                         List.of(new ResourceType.Subresource("status", "policy", "v1", "PodDisruptionBudget", STATUS_VERBS)),
                         PodDisruptionBudget.class, Set.of()),
+                new ResourceType("batch", "v1", "Job", "jobs", "job", true,
+                        List.of(), List.of("all"), ALL_VERBS,
+                        List.of(new ResourceType.Subresource("status", "batch", "v1", "Job", STATUS_VERBS)),
+                        Job.class, Set.of()),
+                new ResourceType("batch", "v1", "CronJob", "cronjobs", "cronjob", true,
+                        List.of("cj"), List.of("all"), ALL_VERBS,
+                        List.of(new ResourceType.Subresource("status", "batch", "v1", "CronJob", STATUS_VERBS)),
+                        CronJob.class, Set.of()),
                 new ResourceType("storage.k8s.io", "v1", "StorageClass", "storageclasses", "storageclass", false,
                         List.of("sc"), List.of(), ALL_VERBS, List.of(), StorageClass.class, Set.of())));
+    }
+
+    /** A review kind: only {@code create}, answered and never stored. */
+    private static ResourceType review(String group, String kind, boolean namespaced, Class<?> model) {
+        String plural = kind.toLowerCase(java.util.Locale.ROOT) + "s";
+        return new ResourceType(group, "v1", kind, plural, "", namespaced, List.of(), List.of(), List.of("create"),
+                List.of(), model, Set.of());
     }
 
     private static ResourceType.Subresource appsStatus(String kind) {

@@ -20,7 +20,7 @@ import java.util.Set;
  * <p>Which kinds exist decides between upstream's two refusals, {@code converting (v1.Service) to (core.Pod): unknown
  * conversion} and {@code no kind "pod" is registered for version "v1"}: the kinds of core/v1 (upstream's
  * {@code k8s.io/api/core/v1/register.go}) and of every group-version this server serves. A kind of a group j8s does
- * not serve (say batch/v1 Job) is reported as not registered, which on this server it is not.
+ * not serve (say node.k8s.io/v1 RuntimeClass) is reported as not registered, which on this server it is not.
  */
 public final class Scheme {
 

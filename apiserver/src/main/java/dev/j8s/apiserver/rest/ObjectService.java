@@ -65,10 +65,9 @@ public final class ObjectService {
         return over(store, resources, ips, plugins, AdmissionOptions.DEFAULT, clock);
     }
 
-    /** As {@link #over(Store, Resources, ServiceIpAllocator, Set, Clock)}, with the admission plugins' options. */
-    public static ObjectService over(Store store, Resources resources, ServiceIpAllocator ips, Set<String> plugins,
-                                     AdmissionOptions options, Clock clock) {
-        Admission admission = new Admission(new Admission.Lookup() {
+    /** Admission's (and the token authenticator's) read access to the objects in {@code store}. */
+    public static Admission.Lookup lookup(Store store) {
+        return new Admission.Lookup() {
             @Override
             public Optional<ObjectNode> get(String resource, String namespace, String name) {
                 return store.get(resource, namespace, name);
@@ -78,7 +77,13 @@ public final class ObjectService {
             public List<ObjectNode> list(String resource, String namespace) {
                 return store.list(resource, namespace).items();
             }
-        }, ips, plugins, options);
+        };
+    }
+
+    /** As {@link #over(Store, Resources, ServiceIpAllocator, Set, Clock)}, with the admission plugins' options. */
+    public static ObjectService over(Store store, Resources resources, ServiceIpAllocator ips, Set<String> plugins,
+                                     AdmissionOptions options, Clock clock) {
+        Admission admission = new Admission(lookup(store), ips, plugins, options);
         return new ObjectService(store, resources, admission, clock);
     }
 
@@ -352,6 +357,7 @@ public final class ObjectService {
         ObjectNode current = store.get(key, nsKey, name)
                 .orElseThrow(() -> new ApiError.NotFound(type.qualifiedResource(), name));
         checkPreconditions(type, name, current, options);
+        admission.admitDelete(st, current);
         if (st.kind().equals("Namespace")) {
             if (options.dryRun()) {
                 return new Deleted(toServed(type, current), false);
@@ -408,15 +414,26 @@ public final class ObjectService {
         return new Deleted(toServed(type, last), true);
     }
 
+    /** Whether a DELETE without a propagation policy orphans the dependents: batch/v1 Jobs (theirs is Orphan). */
+    public static boolean orphansByDefault(ResourceType type) {
+        return type.group().equals("batch") && type.kind().equals("Job");
+    }
+
     /**
      * The finalizers an object has once deleted with {@code propagationPolicy} (upstream's
      * deletionFinalizersForGarbageCollection): the GC's two are replaced by the one the policy asks for; without a
-     * policy the object keeps what it has (the default of every resource served here is Background).
+     * policy the object keeps what it has, or, when it has neither, gets its resource's default (Orphan for batch/v1
+     * Jobs, Background, that is nothing, for every other resource served here).
      */
     static List<String> finalizersAfterDelete(ObjectNode object, String propagationPolicy) {
         List<String> current = strings(object.path("metadata").path("finalizers"));
         if (propagationPolicy.isEmpty()) {
-            return current;
+            boolean gcFinalizer = current.contains(ORPHAN_FINALIZER) || current.contains(FOREGROUND_FINALIZER);
+            if (gcFinalizer || !Json.text(object, "apiVersion").equals("batch/v1")
+                    || !Json.text(object, "kind").equals("Job")) {
+                return current;
+            }
+            propagationPolicy = "Orphan";
         }
         List<String> next = new ArrayList<>();
         for (String f : current) {

@@ -206,7 +206,9 @@ public final class Syntax {
 
     /** A name rule as upstream's {@code ValidateNameFunc}: a generateName prefix may end in '-'. */
     public enum NameRule {
-        DNS1123_SUBDOMAIN, DNS1123_LABEL, DNS1035_LABEL;
+        DNS1123_SUBDOMAIN, DNS1123_LABEL, DNS1035_LABEL,
+        /** upstream {@code path.IsValidPathSegmentName} (RBAC names such as {@code system:node}). */
+        PATH_SEGMENT;
 
         public List<String> check(String name, boolean prefix) {
             // upstream's maskTrailingDash: "web-" is checked as "wea"
@@ -215,7 +217,22 @@ public final class Syntax {
                 case DNS1123_SUBDOMAIN -> dns1123Subdomain(n);
                 case DNS1123_LABEL -> dns1123Label(n);
                 case DNS1035_LABEL -> dns1035Label(n);
+                case PATH_SEGMENT -> pathSegment(name, prefix);
             };
         }
+    }
+
+    /** upstream {@code IsValidPathSegmentName} (and, for a generateName prefix, {@code IsValidPathSegmentPrefix}). */
+    public static List<String> pathSegment(String name, boolean prefix) {
+        if (!prefix && (name.equals(".") || name.equals(".."))) {
+            return List.of("may not be '" + name + "'");
+        }
+        List<String> errors = new java.util.ArrayList<>();
+        for (String illegal : List.of("/", "%")) {
+            if (name.contains(illegal)) {
+                errors.add("may not contain '" + illegal + "'");
+            }
+        }
+        return errors;
     }
 }

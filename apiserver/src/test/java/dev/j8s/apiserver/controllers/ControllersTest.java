@@ -36,7 +36,8 @@ class ControllersTest {
         store = SqliteStore.open(dir.resolve("state.db"));
         objects = ObjectService.over(store, Resources.builtin(), new ServiceIpAllocator("10.96.0.0/12"), Set.of(),
                 Clock.fixed(T0, ZoneOffset.UTC));
-        controllers = new Controllers(objects, "node1", "10.96.0.1", 6443);
+        controllers = new Controllers(objects, "node1", "10.96.0.1", 6443, "",
+                dev.j8s.apiserver.testing.TestTokens.over(store, Clock.fixed(T0, ZoneOffset.UTC)));
         controllers.bootstrap();
     }
 

@@ -28,6 +28,9 @@ class BodiesWithoutTypeMetaIT {
     private static final String SELECTED_TEMPLATE = "'selector':{'matchLabels':{'app':'tm'}},'template':{'metadata':"
             + "{'labels':{'app':'tm'}},'spec':{'containers':[{'name':'c','image':'busybox'}]}}";
 
+    private static final String JOB_TEMPLATE = "'template':{'spec':{'restartPolicy':'Never',"
+            + "'containers':[{'name':'c','image':'busybox'}]}}";
+
     /** A valid object of each served resource, without apiVersion and kind; every resource must have one. */
     private static final Map<String, String> BODIES = Map.ofEntries(
             Map.entry("namespaces", "{'metadata':{'name':'tm-ns'}}"),
@@ -47,7 +50,29 @@ class BodiesWithoutTypeMetaIT {
             Map.entry("events.events.k8s.io", "{'metadata':{'name':'tm-v1'},'eventTime':'2025-01-01T00:00:00.000000Z',"
                     + "'reportingController':'example.com/tester','reportingInstance':'i','action':'Test','reason':'Tested',"
                     + "'regarding':{'kind':'Pod','name':'tm','namespace':'default'},'type':'Normal'}"),
+            Map.entry("endpointslices.discovery.k8s.io", "{'metadata':{'name':'tm'},'addressType':'IPv4',"
+                    + "'endpoints':[]}"),
             Map.entry("leases.coordination.k8s.io", "{'metadata':{'name':'tm'},'spec':{'holderIdentity':'a'}}"),
+            Map.entry("roles.rbac.authorization.k8s.io",
+                    "{'metadata':{'name':'tm'},'rules':[{'apiGroups':[''],'resources':['pods'],'verbs':['get']}]}"),
+            Map.entry("clusterroles.rbac.authorization.k8s.io",
+                    "{'metadata':{'name':'tm'},'rules':[{'apiGroups':[''],'resources':['pods'],'verbs':['get']}]}"),
+            Map.entry("rolebindings.rbac.authorization.k8s.io", "{'metadata':{'name':'tm'},"
+                    + "'roleRef':{'apiGroup':'rbac.authorization.k8s.io','kind':'Role','name':'tm'},"
+                    + "'subjects':[{'kind':'User','apiGroup':'rbac.authorization.k8s.io','name':'tm'}]}"),
+            Map.entry("clusterrolebindings.rbac.authorization.k8s.io", "{'metadata':{'name':'tm'},"
+                    + "'roleRef':{'apiGroup':'rbac.authorization.k8s.io','kind':'ClusterRole','name':'tm'},"
+                    + "'subjects':[{'kind':'User','apiGroup':'rbac.authorization.k8s.io','name':'tm'}]}"),
+            // the reviews are answered, not stored
+            Map.entry("tokenreviews.authentication.k8s.io", "{'spec':{'token':'not-a-token'}}"),
+            Map.entry("selfsubjectreviews.authentication.k8s.io", "{}"),
+            Map.entry("subjectaccessreviews.authorization.k8s.io",
+                    "{'spec':{'user':'tm','resourceAttributes':{'verb':'get','resource':'pods'}}}"),
+            Map.entry("localsubjectaccessreviews.authorization.k8s.io",
+                    "{'spec':{'user':'tm','resourceAttributes':{'namespace':'default','verb':'get','resource':'pods'}}}"),
+            Map.entry("selfsubjectaccessreviews.authorization.k8s.io",
+                    "{'spec':{'resourceAttributes':{'verb':'get','resource':'pods'}}}"),
+            Map.entry("selfsubjectrulesreviews.authorization.k8s.io", "{'spec':{'namespace':'default'}}"),
             Map.entry("deployments.apps", "{'metadata':{'name':'tm'},'spec':{" + SELECTED_TEMPLATE + "}}"),
             Map.entry("replicasets.apps", "{'metadata':{'name':'tm'},'spec':{" + SELECTED_TEMPLATE + "}}"),
             Map.entry("daemonsets.apps", "{'metadata':{'name':'tm'},'spec':{" + SELECTED_TEMPLATE + "}}"),
@@ -59,7 +84,10 @@ class BodiesWithoutTypeMetaIT {
                     + "'resources':{'requests':{'storage':'1Mi'}}}}"),
             Map.entry("persistentvolumes", "{'metadata':{'name':'tm'},'spec':{'accessModes':['ReadWriteOnce'],"
                     + "'capacity':{'storage':'1Mi'},'hostPath':{'path':'/tmp/tm'}}}"),
-            Map.entry("storageclasses.storage.k8s.io", "{'metadata':{'name':'tm'},'provisioner':'example.com/tm'}"));
+            Map.entry("storageclasses.storage.k8s.io", "{'metadata':{'name':'tm'},'provisioner':'example.com/tm'}"),
+            Map.entry("jobs.batch", "{'metadata':{'name':'tm'},'spec':{" + JOB_TEMPLATE + "}}"),
+            Map.entry("cronjobs.batch", "{'metadata':{'name':'tm'},'spec':{'schedule':'@daily','jobTemplate':{'spec':{"
+                    + JOB_TEMPLATE + "}}}}"));
 
     @RegisterExtension
     static final TlsApiServerExtension SERVER = new TlsApiServerExtension(TOKEN);
@@ -82,6 +110,9 @@ class BodiesWithoutTypeMetaIT {
         JsonNode object = Json.MAPPER.readTree(created.body());
         assertThat(object.get("apiVersion").asText()).isEqualTo(type.apiVersion());
         assertThat(object.get("kind").asText()).isEqualTo(type.kind());
+        if (!type.hasVerb("get")) {
+            return;
+        }
         String item = collection + "/" + object.at("/metadata/name").asText();
         JsonNode stored = Json.MAPPER.readTree(call("GET", item, null, null).body());
         assertThat(stored.get("kind").asText()).isEqualTo(type.kind());
@@ -124,6 +155,23 @@ class BodiesWithoutTypeMetaIT {
         assertThat(binding.statusCode()).as(binding.body()).isEqualTo(201);
         assertThat(Json.MAPPER.readTree(call("GET", pods + "/bound", null, null).body()).at("/spec/nodeName").asText())
                 .isEqualTo("node1");
+    }
+
+    @Test
+    void aTokenRequestWithoutKindIsOneAndAnotherKindIsRefused() throws Exception {
+        String sa = "/api/v1/namespaces/default/serviceaccounts";
+        call("POST", sa, "application/json", "{\"metadata\":{\"name\":\"tokened\"}}");
+
+        HttpResponse<String> token = call("POST", sa + "/tokened/token", "application/json", "{\"spec\":{}}");
+        HttpResponse<String> wrongKind = call("POST", sa + "/tokened/token", "application/json",
+                "{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"spec\":{}}");
+
+        assertThat(token.statusCode()).as(token.body()).isEqualTo(201);
+        assertThat(Json.MAPPER.readTree(token.body()).get("kind").asText()).isEqualTo("TokenRequest");
+        assertThat(Json.MAPPER.readTree(token.body()).at("/status/token").asText()).isNotEmpty();
+        assertThat(wrongKind.statusCode()).isEqualTo(400);
+        assertThat(message(wrongKind)).isEqualTo("Secret in version \"v1\" cannot be handled as a TokenRequest: "
+                + "converting (v1.Secret) to (authentication.TokenRequest): unknown conversion");
     }
 
     @Test

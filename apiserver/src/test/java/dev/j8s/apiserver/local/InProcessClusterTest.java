@@ -64,7 +64,8 @@ class InProcessClusterTest {
         store = SqliteStore.open(dir.resolve("state.db"), retainedRevisions);
         objects = ObjectService.over(store, Resources.builtin(), new ServiceIpAllocator("10.96.0.0/12"), Set.of(),
                 Clock.systemUTC());
-        try (Controllers controllers = new Controllers(objects, "node1", "10.96.0.1", 6443)) {
+        try (Controllers controllers = new Controllers(objects, "node1", "10.96.0.1", 6443, "",
+                dev.j8s.apiserver.testing.TestTokens.over(store, Clock.systemUTC()))) {
             controllers.bootstrap(); // namespaces and their default service accounts
         }
         cluster = InProcessCluster.of(objects);

@@ -38,8 +38,11 @@ class OpenApiTest {
         ObjectNode index = OPEN_API.v3Index();
 
         assertThat(index.path("paths").properties()).extracting(Map.Entry::getKey)
-                .containsExactly("api/v1", "apis/events.k8s.io/v1", "apis/coordination.k8s.io/v1", "apis/apps/v1",
-                        "apis/policy/v1", "apis/storage.k8s.io/v1");
+                .startsWith("api/v1", "apis/events.k8s.io/v1")
+                .contains("apis/discovery.k8s.io/v1", "apis/coordination.k8s.io/v1",
+                        "apis/rbac.authorization.k8s.io/v1", "apis/authentication.k8s.io/v1",
+                        "apis/authorization.k8s.io/v1", "apis/apps/v1", "apis/policy/v1", "apis/batch/v1",
+                        "apis/storage.k8s.io/v1");
         String url = index.at("/paths/api~1v1/serverRelativeURL").asText();
         assertThat(url).matches("/openapi/v3/api/v1\\?hash=[0-9A-F]{128}");
         assertThat(url).endsWith(OPEN_API.v3Hash("api/v1").orElseThrow());
@@ -63,7 +66,7 @@ class OpenApiTest {
 
     @Test
     void unservedDocumentsAreEmpty() {
-        assertThat(OPEN_API.v3Document("apis/batch/v1")).isEmpty();
+        assertThat(OPEN_API.v3Document("apis/batch/v9")).isEmpty();
         assertThat(OPEN_API.v3Document("api/v2")).isEmpty();
         assertThat(OPEN_API.v3DocumentBytes("")).isEmpty();
     }
@@ -82,6 +85,9 @@ class OpenApiTest {
     @Test
     void everyKindHasAPatchOperationThatAdvertisesServerSideFieldValidation() {
         for (ResourceType type : RESOURCES.all()) {
+            if (!type.hasVerb("patch")) {
+                continue; // the reviews are only created
+            }
             ObjectNode doc = OPEN_API.v3Document(OpenApi.documentPath(type)).orElseThrow();
             List<JsonNode> patches = new ArrayList<>();
             doc.path("paths").forEach(item -> {

@@ -397,6 +397,22 @@ class TablePrinterTest {
     }
 
     @Test
+    void endpointSlicesListPortsAndEveryAddressAtMostThreeOrUnset() {
+        ObjectNode slices = table("endpointslices.discovery.k8s.io", json("""
+                {'metadata':{'name':'web-7xk2p','creationTimestamp':'2024-05-01T11:54:00Z'},'addressType':'IPv4',
+                 'ports':[{'name':'http','port':8080,'protocol':'TCP'}],
+                 'endpoints':[{'addresses':['10.244.0.5'],'conditions':{'ready':true}},
+                              {'addresses':['10.244.0.6'],'conditions':{'ready':false}},
+                              {'addresses':['10.244.0.7']},{'addresses':['10.244.0.8']}]}"""));
+        assertThat(columnNames(slices)).containsExactly("Name", "AddressType", "Ports", "Endpoints", "Age");
+        assertThat(cells(slices)).containsExactly("web-7xk2p", "IPv4", "8080",
+                "10.244.0.5,10.244.0.6,10.244.0.7 + 1 more...", "6m");
+        assertThat(cells(table("endpointslices.discovery.k8s.io", json(
+                "{'metadata':{'name':'e'},'addressType':'IPv4','endpoints':[]}"))).subList(2, 4))
+                .containsExactly("<unset>", "<unset>");
+    }
+
+    @Test
     void resourceQuotaSplitsRequestsAndLimits() {
         ObjectNode t = table("resourcequotas", json("""
                 {'metadata':{'name':'q'},'status':{'hard':{'pods':'10','limits.cpu':'2','requests.memory':'1Gi','limits.memory':'2Gi'},

@@ -176,7 +176,7 @@ class KubernetesProtobufTest {
 
     @Test
     void unknownKindIsAnUnsupportedMediaType() {
-        byte[] body = ProtoWriter.envelope("batch/v1", "Job", ProtoWriter.message());
+        byte[] body = ProtoWriter.envelope("batch/v1", "Widget", ProtoWriter.message());
 
         assertThatThrownBy(() -> KubernetesProtobuf.decode(body))
                 .isInstanceOfSatisfying(ApiError.UnsupportedMediaType.class, e -> assertThat(e.code()).isEqualTo(415))

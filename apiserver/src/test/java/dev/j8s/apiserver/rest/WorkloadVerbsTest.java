@@ -84,6 +84,24 @@ class WorkloadVerbsTest {
     }
 
     @Test
+    void aJobDeletedWithoutAPolicyOrphansItsPodsAndWithBackgroundGoesAtOnce() {
+        ResourceType jobs = type("batch", "jobs");
+        String job = """
+                {"apiVersion":"batch/v1","kind":"Job","metadata":{"name":"%s"},
+                 "spec":{"template":{"spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"busybox"}]}}}}
+                """;
+        objects.create(jobs, "default", json(job.formatted("kept")), false);
+        ObjectService.Deleted orphaning = objects.delete(jobs, "default", "kept", DeleteOptions.defaults());
+        assertThat(orphaning.gone()).isFalse();
+        assertThat(orphaning.object().at("/metadata/finalizers").toString()).isEqualTo("[\"orphan\"]");
+        assertThat(ObjectService.orphansByDefault(jobs)).isTrue();
+        assertThat(ObjectService.orphansByDefault(type("apps", "deployments"))).isFalse();
+
+        objects.create(jobs, "default", json(job.formatted("gone")), false);
+        assertThat(objects.delete(jobs, "default", "gone", propagation("Background")).gone()).isTrue();
+    }
+
+    @Test
     void anObjectGoesOnceItsLastFinalizerIsRemoved() {
         ResourceType configMaps = type("", "configmaps");
         objects.create(configMaps, "default", json("""

@@ -37,7 +37,8 @@ public final class LocalApi implements AutoCloseable {
         SqliteStore store = SqliteStore.open(dir.resolve("state.db"), retainedRevisions);
         ObjectService objects = ObjectService.over(store, Resources.builtin(), new ServiceIpAllocator("10.96.0.0/12"), Set.of(),
                 clock);
-        try (Controllers controllers = new Controllers(objects, "node1", "10.96.0.1", 6443)) {
+        try (Controllers controllers = new Controllers(objects, "node1", "10.96.0.1", 6443, "",
+                TestTokens.over(store, clock))) {
             controllers.bootstrap(); // namespaces and their default service accounts
         }
         return new LocalApi(store, objects);

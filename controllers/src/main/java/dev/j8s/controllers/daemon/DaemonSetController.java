@@ -52,6 +52,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class DaemonSetController implements AutoCloseable {
 
     static final String COMPONENT = "daemonset-controller";
+    /** Upstream's service account of this controller ({@code kube-system/daemon-set-controller}). */
+    public static final String SERVICE_ACCOUNT = "daemon-set-controller";
     static final String REVISION_HASH = ControllerHistory.REVISION_HASH;
     static final String TEMPLATE_GENERATION_LABEL = "pod-template-generation";
     static final String TEMPLATE_GENERATION_ANNOTATION = "deprecated.daemonset.template.generation";

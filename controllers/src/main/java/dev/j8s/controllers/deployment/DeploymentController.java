@@ -56,6 +56,8 @@ import java.util.Optional;
 public final class DeploymentController implements AutoCloseable {
 
     private static final String COMPONENT = "deployment-controller";
+    /** Upstream's service account of this controller ({@code kube-system/deployment-controller}). */
+    public static final String SERVICE_ACCOUNT = "deployment-controller";
 
     private final KubeClient client;
     private final ResourceClient<Deployment> deployments;

@@ -47,6 +47,8 @@ import java.util.Optional;
 public final class DisruptionController implements AutoCloseable {
 
     private static final String COMPONENT = "controllermanager";
+    /** Upstream's service account of this controller ({@code kube-system/disruption-controller}). */
+    public static final String SERVICE_ACCOUNT = "disruption-controller";
     /** How long an eviction's entry in disruptedPods holds before the pod counts again (DeletionTimeout). */
     static final Duration DELETION_TIMEOUT = Duration.ofMinutes(2);
 

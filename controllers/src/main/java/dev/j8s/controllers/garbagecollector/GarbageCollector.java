@@ -40,6 +40,8 @@ import java.util.Optional;
 public final class GarbageCollector implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(GarbageCollector.class.getName());
+    /** Upstream's service account of the garbage collector ({@code kube-system/generic-garbage-collector}). */
+    public static final String SERVICE_ACCOUNT = "generic-garbage-collector";
     static final String OWNER_INDEX = "ownerUid";
     static final String FOREGROUND = "foregroundDeletion";
     static final String ORPHAN = "orphan";

@@ -31,6 +31,8 @@ import java.util.Map;
 public final class PodGarbageCollector implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(PodGarbageCollector.class.getName());
+    /** Upstream's service account of pod GC ({@code kube-system/pod-garbage-collector}). */
+    public static final String SERVICE_ACCOUNT = "pod-garbage-collector";
     /** Upstream's --terminated-pod-gc-threshold default. */
     public static final int DEFAULT_THRESHOLD = 12500;
     static final Duration PERIOD = Duration.ofSeconds(20);

@@ -54,6 +54,8 @@ public final class ReplicaSetController implements AutoCloseable {
     /** The most pods one sync creates or deletes. */
     static final int BURST_REPLICAS = 500;
     private static final String COMPONENT = "replicaset-controller";
+    /** Upstream's service account of this controller ({@code kube-system/replicaset-controller}). */
+    public static final String SERVICE_ACCOUNT = "replicaset-controller";
 
     private final KubeClient client;
     private final ResourceClient<ReplicaSet> replicaSets;

@@ -50,6 +50,8 @@ import java.util.Set;
 public final class StatefulSetController implements AutoCloseable {
 
     static final String COMPONENT = "statefulset-controller";
+    /** Upstream's service account of this controller ({@code kube-system/statefulset-controller}). */
+    public static final String SERVICE_ACCOUNT = "statefulset-controller";
     public static final String POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name";
     public static final String POD_INDEX_LABEL = "apps.kubernetes.io/pod-index";
 

@@ -1,5 +1,8 @@
 package dev.j8s.controllers.volume;
 
+import dev.j8s.api.ClusterException;
+import dev.j8s.api.client.Kind;
+import dev.j8s.api.client.KubeClient;
 import io.fabric8.kubernetes.api.model.NodeSelectorRequirementBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
@@ -36,6 +39,22 @@ public final class LocalPathProvisioner {
     /** @param root where volumes are made ({@code <data>/storage}) */
     public LocalPathProvisioner(Path root) {
         this.root = root.toAbsolutePath().normalize();
+    }
+
+    /**
+     * Creates {@link #defaultStorageClass} unless a class of its name exists, through {@code admin}: an identity
+     * allowed to create StorageClasses, as k3s applies its manifests (no controller's role may).
+     */
+    public static void ensureDefaultStorageClass(KubeClient admin) {
+        var classes = admin.resource(Kind.STORAGE_CLASSES);
+        if (classes.get("", STORAGE_CLASS).isPresent()) {
+            return;
+        }
+        try {
+            classes.create(defaultStorageClass());
+        } catch (ClusterException.AlreadyExists e) {
+            // created concurrently
+        }
     }
 
     /** The default StorageClass k3s installs: WaitForFirstConsumer, reclaim Delete, marked default. */

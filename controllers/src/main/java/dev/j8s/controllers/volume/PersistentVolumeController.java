@@ -50,6 +50,8 @@ public final class PersistentVolumeController implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(PersistentVolumeController.class.getName());
     static final String COMPONENT = "persistentvolume-controller";
+    /** Upstream's service account of this controller ({@code kube-system/persistent-volume-binder}). */
+    public static final String SERVICE_ACCOUNT = "persistent-volume-binder";
     static final String SELECTED_NODE = "volume.kubernetes.io/selected-node";
     static final String STORAGE_PROVISIONER = "volume.kubernetes.io/storage-provisioner";
     static final String BETA_STORAGE_PROVISIONER = "volume.beta.kubernetes.io/storage-provisioner";

@@ -63,9 +63,12 @@ class DeploymentControllerTest {
         return DeploymentUtil.getCondition(d.getStatus(), type);
     }
 
+    /** As {@code kubectl rollout status}: the status describes the current generation and the rollout is done. */
     private boolean rolledOut(String name) {
         Deployment d = get(name);
-        return DeploymentUtil.complete(d, d.getStatus()) && condition(d, "Progressing")
+        boolean observed = d.getStatus() != null && d.getStatus().getObservedGeneration() != null
+                && d.getStatus().getObservedGeneration() >= d.getMetadata().getGeneration();
+        return observed && DeploymentUtil.complete(d, d.getStatus()) && condition(d, "Progressing")
                 .map(c -> DeploymentUtil.NEW_RS_AVAILABLE.equals(c.getReason())).orElse(false);
     }
 

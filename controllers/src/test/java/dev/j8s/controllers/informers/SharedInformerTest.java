@@ -41,6 +41,10 @@ class SharedInformerTest {
     void open() {
         api = LocalApi.open(dir);
         configMaps = api.client().resource(Kind.CONFIG_MAPS);
+        // the tests count what they create: the bootstrap's kube-root-ca.crt of every namespace goes
+        for (ConfigMap c : configMaps.list("", ListOptions.EVERYTHING).items()) {
+            configMaps.delete(c.getMetadata().getNamespace(), c.getMetadata().getName(), DeleteOptions.defaults());
+        }
     }
 
     @AfterEach

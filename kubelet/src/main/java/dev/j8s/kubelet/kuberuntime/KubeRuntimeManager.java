@@ -99,8 +99,18 @@ public final class KubeRuntimeManager {
      * @param seccomp whether containers default to {@code RuntimeDefault} and where {@code Localhost} profiles are
      * @param podPidsLimit the most tasks a pod may have ({@code --pod-max-pids}); {@code <= 0} for no limit
      * @param memoryCapacity the node's memory, which a Burstable container's {@code oom_score_adj} is relative to
+     * @param clusterDns the cluster DNS servers of {@code ClusterFirst} pods (empty: they fall back to {@code Default})
      */
-    public record NodeOptions(ContainerSpecs.SeccompSettings seccomp, long podPidsLimit, long memoryCapacity) {
+    public record NodeOptions(ContainerSpecs.SeccompSettings seccomp, long podPidsLimit, long memoryCapacity,
+                              List<String> clusterDns) {
+        public NodeOptions {
+            clusterDns = List.copyOf(clusterDns);
+        }
+
+        public NodeOptions(ContainerSpecs.SeccompSettings seccomp, long podPidsLimit, long memoryCapacity) {
+            this(seccomp, podPidsLimit, memoryCapacity, List.of());
+        }
+
         /** No seccomp default, profiles under {@code /var/lib/j8s/seccomp}, no pids limit, 0 memory (unknown). */
         public static final NodeOptions DEFAULT = new NodeOptions(
                 new ContainerSpecs.SeccompSettings(false, Path.of("/var/lib/j8s/seccomp")), 0, 0);
@@ -135,7 +145,7 @@ public final class KubeRuntimeManager {
         this.node = node;
         this.helper = helper;
         this.probes = probes;
-        this.dns = new DnsConfigurer(hostResolvConf, List.of(), CLUSTER_DOMAIN, recorder);
+        this.dns = new DnsConfigurer(hostResolvConf, node.clusterDns(), CLUSTER_DOMAIN, recorder);
         this.credentials = credentials;
         this.journal = journal;
         this.hooks = new HandlerRunner(runtime, recorder);

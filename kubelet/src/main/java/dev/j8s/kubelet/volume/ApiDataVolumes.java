@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.api.model.ProjectedVolumeSource;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretProjection;
 import io.fabric8.kubernetes.api.model.SecretVolumeSource;
+import io.fabric8.kubernetes.api.model.ServiceAccountTokenProjection;
 import io.fabric8.kubernetes.api.model.VolumeProjection;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -35,6 +36,25 @@ public final class ApiDataVolumes {
 
     /** The default file mode, 0644 ({@code SecretVolumeSourceDefaultMode} and the others). */
     public static final int DEFAULT_MODE = 0644;
+
+    /** Where a projected volume's service-account tokens come from (the kubelet's token manager). */
+    @FunctionalInterface
+    public interface TokenSource {
+        /**
+         * The token of the pod's service account for the projection.
+         *
+         * @throws RuntimeException with the message to report (never the token)
+         */
+        String token(Pod pod, ServiceAccountTokenProjection projection);
+    }
+
+    /**
+     * Who a projected volume's token file belongs to, as upstream's mounter arguments: {@code fsUser} the one
+     * effective {@code runAsUser} of all containers, if they share one; whether the pod has an {@code fsGroup}.
+     */
+    public record Ownership(java.util.OptionalLong fsUser, boolean fsGroup) {
+        public static final Ownership NONE = new Ownership(java.util.OptionalLong.empty(), false);
+    }
 
     private ApiDataVolumes() {}
 
@@ -74,12 +94,21 @@ public final class ApiDataVolumes {
         return downwardApiFiles(pod, source.getItems(), mode(source.getDefaultMode()), node);
     }
 
-    /**
-     * The files of a {@code projected} volume: every source into one payload, a later source winning a path; the
-     * errors of all failing sources together ({@code [e1, e2]} when more than one).
-     */
+    /** {@link #projected(Pod, ProjectedVolumeSource, EnvSources, DownwardApi.Node, TokenSource, Ownership)} without tokens. */
     public static Map<String, AtomicWriter.FileProjection> projected(Pod pod, ProjectedVolumeSource source,
             EnvSources objects, DownwardApi.Node node) {
+        return projected(pod, source, objects, node, (p, projection) -> {
+            throw new VolumeException("serviceAccountToken projections need a token source");
+        }, Ownership.NONE);
+    }
+
+    /**
+     * The files of a {@code projected} volume: every source into one payload, a later source winning a path; the
+     * errors of all failing sources together ({@code [e1, e2]} when more than one). A token file is mode 0600
+     * (owned by {@code fsUser}) when the pod has an {@code fsUser} or {@code fsGroup}, else the default mode.
+     */
+    public static Map<String, AtomicWriter.FileProjection> projected(Pod pod, ProjectedVolumeSource source,
+            EnvSources objects, DownwardApi.Node node, TokenSource tokens, Ownership ownership) {
         int defaultMode = mode(source.getDefaultMode());
         String namespace = pod.getMetadata().getNamespace();
         Map<String, AtomicWriter.FileProjection> files = new LinkedHashMap<>();
@@ -98,12 +127,16 @@ public final class ApiDataVolumes {
                     DownwardAPIProjection d = p.getDownwardAPI();
                     files.putAll(downwardApiFiles(pod, d.getItems(), defaultMode, node));
                 } else if (p.getServiceAccountToken() != null) {
-                    errors.add("serviceAccountToken projections are not supported by j8s yet");
+                    ServiceAccountTokenProjection t = p.getServiceAccountToken();
+                    int mode = ownership.fsUser().isPresent() || ownership.fsGroup() ? 0600 : defaultMode;
+                    String token = tokens.token(pod, t);
+                    files.put(t.getPath(), new AtomicWriter.FileProjection(token.getBytes(StandardCharsets.UTF_8),
+                            mode, ownership.fsUser().orElse(-1)));
                 } else {
                     errors.add("projected source " + p.getAdditionalProperties().keySet()
                             + " is not supported by j8s yet");
                 }
-            } catch (VolumeException e) {
+            } catch (RuntimeException e) {
                 errors.add(e.getMessage());
             }
         }

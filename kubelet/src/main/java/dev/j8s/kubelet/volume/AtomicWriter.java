@@ -38,21 +38,29 @@ public final class AtomicWriter {
             .withZone(ZoneOffset.UTC);
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    /** One file of a payload: its bytes and mode (permission bits). */
-    public record FileProjection(byte[] data, int mode) {
+    /**
+     * One file of a payload: its bytes, mode (permission bits) and owner ({@code fsUser}, -1 to keep the
+     * kubelet's).
+     */
+    public record FileProjection(byte[] data, int mode, long fsUser) {
+        public FileProjection(byte[] data, int mode) {
+            this(data, mode, -1);
+        }
+
         @Override
         public boolean equals(Object o) {
-            return o instanceof FileProjection f && f.mode == mode && Arrays.equals(f.data, data);
+            return o instanceof FileProjection f && f.mode == mode && f.fsUser == fsUser && Arrays.equals(f.data, data);
         }
 
         @Override
         public int hashCode() {
-            return Arrays.hashCode(data) * 31 + mode;
+            return (Arrays.hashCode(data) * 31 + mode) * 31 + Long.hashCode(fsUser);
         }
 
         @Override
         public String toString() {
-            return "FileProjection[" + data.length + " bytes, mode " + Integer.toOctalString(mode) + "]";
+            return "FileProjection[" + data.length + " bytes, mode " + Integer.toOctalString(mode)
+                    + (fsUser >= 0 ? ", owner " + fsUser : "") + "]";
         }
     }
 
@@ -88,6 +96,9 @@ public final class AtomicWriter {
                 Files.createDirectories(file.getParent());
                 Files.write(file, e.getValue().data());
                 Files.setPosixFilePermissions(file, permissions(e.getValue().mode()));
+                if (e.getValue().fsUser() >= 0) {
+                    Files.setAttribute(file, "unix:uid", (int) e.getValue().fsUser(), LinkOption.NOFOLLOW_LINKS);
+                }
             }
             Set<String> top = new HashSet<>();
             files.keySet().forEach(p -> top.add(Path.of(p).getName(0).toString()));

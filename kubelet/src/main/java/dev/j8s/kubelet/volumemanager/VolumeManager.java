@@ -9,6 +9,8 @@ import dev.j8s.kubelet.envvars.Expansion;
 import dev.j8s.kubelet.events.EventReason;
 import dev.j8s.kubelet.events.EventRecorder;
 import dev.j8s.kubelet.events.EventType;
+import dev.j8s.api.ClusterException;
+import dev.j8s.kubelet.token.TokenManager;
 import dev.j8s.kubelet.volume.ApiDataVolumes;
 import dev.j8s.kubelet.volume.AtomicWriter;
 import dev.j8s.kubelet.volume.EmptyDir;
@@ -22,6 +24,7 @@ import dev.j8s.runtime.oci.Mounts;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ServiceAccountTokenProjection;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import java.io.IOException;
@@ -80,6 +83,7 @@ public final class VolumeManager {
     private final EnvSources objects;
     private final Supplier<DownwardApi.Node> node;
     private final Clock clock;
+    private final Optional<TokenManager> tokens;
     private final PersistentClaims.Source claims;
     private final Map<String, PodVolumes> pods = new ConcurrentHashMap<>();
     private volatile Thread reconciler;
@@ -87,7 +91,7 @@ public final class VolumeManager {
     /** A manager for emptyDir and hostPath only (no API objects to read). */
     public VolumeManager(Path podsDir, EventRecorder recorder, long nodeMemory) {
         this(podsDir, recorder, nodeMemory, NO_OBJECTS, () -> new DownwardApi.Node(List.of(), Map.of()),
-                Clock.systemUTC());
+                Clock.systemUTC(), Optional.empty());
     }
 
     /**
@@ -95,15 +99,17 @@ public final class VolumeManager {
      * @param nodeMemory the node's memory in bytes (the largest a memory-backed emptyDir gets)
      * @param objects where secrets and configMaps are read
      * @param node the node's IPs and allocatable resources, for downwardAPI volumes
+     * @param tokens the service-account tokens of projected volumes (none: such a projection fails to mount)
      */
     public VolumeManager(Path podsDir, EventRecorder recorder, long nodeMemory, EnvSources objects,
-            Supplier<DownwardApi.Node> node, Clock clock) {
-        this(podsDir, recorder, nodeMemory, objects, node, clock, PersistentClaims.NONE);
+            Supplier<DownwardApi.Node> node, Clock clock, Optional<TokenManager> tokens) {
+        this(podsDir, recorder, nodeMemory, objects, node, clock, tokens, PersistentClaims.NONE);
     }
 
     /** @param claims where persistentVolumeClaim volumes find their claims and volumes */
     public VolumeManager(Path podsDir, EventRecorder recorder, long nodeMemory, EnvSources objects,
-            Supplier<DownwardApi.Node> node, Clock clock, PersistentClaims.Source claims) {
+            Supplier<DownwardApi.Node> node, Clock clock, Optional<TokenManager> tokens,
+            PersistentClaims.Source claims) {
         this.claims = claims;
         this.podsDir = podsDir;
         this.recorder = recorder;
@@ -111,6 +117,7 @@ public final class VolumeManager {
         this.objects = objects;
         this.node = node;
         this.clock = clock;
+        this.tokens = tokens;
     }
 
     private static final EnvSources NO_OBJECTS = new EnvSources() {
@@ -246,7 +253,9 @@ public final class VolumeManager {
                 case "downwardAPI" -> apiData(pod, name, type, PLUGIN_DOWNWARD_API, false, first, fsGroup,
                         () -> ApiDataVolumes.downwardApi(pod, volume.getDownwardAPI(), node.get()));
                 case "projected" -> apiData(pod, name, type, PLUGIN_PROJECTED, true, first, fsGroup,
-                        () -> ApiDataVolumes.projected(pod, volume.getProjected(), objects, node.get()));
+                        () -> ApiDataVolumes.projected(pod, volume.getProjected(), objects, node.get(),
+                                this::serviceAccountToken,
+                                new ApiDataVolumes.Ownership(fsUser(pod), fsGroup.isPresent())));
                 default -> throw new IllegalStateException("no set-up for " + type);
             };
         } catch (VolumeException | UncheckedIOException e) {
@@ -261,7 +270,12 @@ public final class VolumeManager {
      */
     private MountedVolume apiData(Pod pod, String name, String type, String plugin, boolean tmpfs, boolean first,
             Optional<Long> fsGroup, Supplier<Map<String, AtomicWriter.FileProjection>> payload) {
-        Map<String, AtomicWriter.FileProjection> files = payload.get(); // before anything is made: a missing secret
+        Map<String, AtomicWriter.FileProjection> files; // before anything is made: a missing secret
+        try {
+            files = payload.get();
+        } catch (ClusterException e) {
+            throw new VolumeException(e.getMessage(), e); // e.g. 403: the node may not read the object
+        }
         Path dir = volumeDir(pod, plugin, name);
         try {
             Files.createDirectories(dir);
@@ -307,6 +321,37 @@ public final class VolumeManager {
         return new MountedVolume(name, "persistentVolumeClaim", resolved.directory(), resolved.readOnly());
     }
 
+    /** A projected token for the pod's service account, bound to the pod, from the token manager. */
+    private String serviceAccountToken(Pod pod, ServiceAccountTokenProjection projection) {
+        TokenManager manager = tokens.orElseThrow(() -> new VolumeException(
+                "serviceAccountToken projections need the kubelet's token manager"));
+        List<String> audiences = projection.getAudience() == null || projection.getAudience().isEmpty()
+                ? List.of() : List.of(projection.getAudience());
+        long seconds = projection.getExpirationSeconds() == null ? 3600 : projection.getExpirationSeconds();
+        return manager.token(pod.getMetadata().getNamespace(), pod.getSpec().getServiceAccountName(), audiences,
+                seconds, pod.getMetadata().getName(), pod.getMetadata().getUid());
+    }
+
+    /**
+     * Upstream's {@code FsUserFrom}: the effective {@code runAsUser} (the container's, else the pod's) when every
+     * init and regular container has one and they are all the same.
+     */
+    static java.util.OptionalLong fsUser(Pod pod) {
+        Long user = null;
+        var podContext = pod.getSpec().getSecurityContext();
+        Long podUser = podContext == null ? null : podContext.getRunAsUser();
+        for (Container c : Stream.concat(pod.getSpec().getInitContainers().stream(),
+                pod.getSpec().getContainers().stream()).toList()) {
+            Long effective = c.getSecurityContext() != null && c.getSecurityContext().getRunAsUser() != null
+                    ? c.getSecurityContext().getRunAsUser() : podUser;
+            if (effective == null || (user != null && !user.equals(effective))) {
+                return java.util.OptionalLong.empty();
+            }
+            user = effective;
+        }
+        return user == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(user);
+    }
+
     private static Optional<Long> fsGroup(Pod pod) {
         var sc = pod.getSpec().getSecurityContext();
         return sc == null ? Optional.empty() : Optional.ofNullable(sc.getFsGroup());
@@ -338,8 +383,9 @@ public final class VolumeManager {
         });
     }
 
-    /** One pass of the reconciler. */
+    /** One pass of the reconciler (tokens that expired are dropped from the token cache too). */
     void reconcile() {
+        tokens.ifPresent(TokenManager::sweep);
         for (PodVolumes state : pods.values()) {
             synchronized (state) {
                 if (state.removed || state.pod == null) {
@@ -561,6 +607,7 @@ public final class VolumeManager {
             }
             deleteTree(dir);
             pods.remove(uid, state);
+            tokens.ifPresent(t -> t.forgetPod(uid));
             return true;
         }
     }

@@ -35,8 +35,8 @@ class DnsConfigurerTest {
     private static final String HOST = """
             # written by the installer
             nameserver 10.255.255.53
-            nameserver 127.0.0.53 ; the local stub
             search corp.example. lab.example
+            nameserver 127.0.0.53 ; the local stub
             options edns0 timeout:2
             """;
 
@@ -44,8 +44,8 @@ class DnsConfigurerTest {
     void clusterFirstWithoutClusterDnsFallsBackToTheNodesResolversWithUpstreamsEventsOnPodAndNode() throws Exception {
         PodSandboxConfig.DnsConfig dns = configurer(HOST, List.of()).podDns(pod("ClusterFirst").build());
         assertThat(dns.resolvConf()).isEqualTo("""
-                nameserver 10.255.255.53
                 search corp.example lab.example
+                nameserver 10.255.255.53
                 options edns0 timeout:2
                 """);
         assertThat(events.events()).extracting(e -> e.involved().getKind() + " " + e.line()).containsExactly(
@@ -59,8 +59,8 @@ class DnsConfigurerTest {
     void clusterFirstWithClusterDnsSearchesTheNamespaceFirstWithNdotsFive() throws Exception {
         PodSandboxConfig.DnsConfig dns = configurer(HOST, List.of("10.96.0.10")).podDns(pod(null).build());
         assertThat(dns.resolvConf()).isEqualTo("""
-                nameserver 10.96.0.10
                 search shop.svc.cluster.local svc.cluster.local cluster.local corp.example lab.example
+                nameserver 10.96.0.10
                 options ndots:5
                 """);
         assertThat(events.lines()).isEmpty();
@@ -91,8 +91,8 @@ class DnsConfigurerTest {
                 .withSearches("a.example").withOptions(new PodDNSConfigOptionBuilder().withName("ndots").withValue("2")
                         .build()).endDnsConfig().endSpec().build();
         assertThat(configurer(HOST, List.of()).podDns(none).resolvConf()).isEqualTo("""
-                nameserver 1.1.1.1
                 search a.example
+                nameserver 1.1.1.1
                 options ndots:2
                 """);
         Pod merged = pod("Default").editSpec().withNewDnsConfig().withSearches("lab.example", "x.example")
@@ -100,8 +100,8 @@ class DnsConfigurerTest {
                         new PodDNSConfigOptionBuilder().withName("single-request").build())
                 .endDnsConfig().endSpec().build();
         assertThat(configurer(HOST, List.of()).podDns(merged).resolvConf()).isEqualTo("""
-                nameserver 10.255.255.53
                 search corp.example lab.example x.example
+                nameserver 10.255.255.53
                 options edns0 timeout:5 single-request
                 """);
     }

@@ -42,6 +42,7 @@ class NodeHeartbeatTest {
     @Override public Optional<io.fabric8.kubernetes.api.model.PersistentVolumeClaim> persistentVolumeClaim(String namespace, String name) { throw new UnsupportedOperationException(); }
     @Override public Optional<io.fabric8.kubernetes.api.model.PersistentVolume> persistentVolume(String name) { throw new UnsupportedOperationException(); }
     @Override public Optional<ServiceAccount> serviceAccount(String namespace, String name) { throw new UnsupportedOperationException(); }
+    @Override public io.fabric8.kubernetes.api.model.authentication.TokenRequest createToken(String namespace, String serviceAccount, io.fabric8.kubernetes.api.model.authentication.TokenRequest request) { throw new UnsupportedOperationException(); }
     @Override public List<Service> services(String namespace) { throw new UnsupportedOperationException(); }
     @Override public Optional<Pod> updatePodStatus(String ns, String name, String uid, PodStatus status) { throw new UnsupportedOperationException(); }
     @Override public boolean deletePod(String namespace, String name, String uid) { throw new UnsupportedOperationException(); }

@@ -125,7 +125,25 @@ class ApiDataVolumesTest {
                 .addNewSource().withNewSecret().withName("nope").endSecret().endSource()
                 .addNewSource().withNewServiceAccountToken().withPath("token").endServiceAccountToken().endSource()
                 .build();
-        assertThatThrownBy(() -> ApiDataVolumes.projected(POD, failing, OBJECTS, NODE)).hasMessage(
-                "[secret \"nope\" not found, serviceAccountToken projections are not supported by j8s yet]");
+        assertThatThrownBy(() -> ApiDataVolumes.projected(POD, failing, OBJECTS, NODE, (pod, t) -> {
+            throw new IllegalStateException("failed to fetch token: refused");
+        }, ApiDataVolumes.Ownership.NONE)).hasMessage("[secret \"nope\" not found, failed to fetch token: refused]");
+    }
+
+    @Test
+    void aTokenFileHasTheDefaultModeUnlessThePodHasAnFsUserOrFsGroup() {
+        var source = new ProjectedVolumeSourceBuilder().withDefaultMode(0644)
+                .addNewSource().withNewServiceAccountToken().withPath("token").withExpirationSeconds(3607L)
+                .endServiceAccountToken().endSource().build();
+        ApiDataVolumes.TokenSource tokens = (pod, t) -> "jwt-for-" + pod.getMetadata().getName() + "-"
+                + t.getExpirationSeconds();
+        assertThat(text(ApiDataVolumes.projected(POD, source, OBJECTS, NODE, tokens, ApiDataVolumes.Ownership.NONE)))
+                .containsExactly(Map.entry("token", "jwt-for-web-3607 644"));
+        var owned = ApiDataVolumes.projected(POD, source, OBJECTS, NODE, tokens,
+                new ApiDataVolumes.Ownership(java.util.OptionalLong.of(1000), false));
+        assertThat(owned.get("token").mode()).isEqualTo(0600);
+        assertThat(owned.get("token").fsUser()).isEqualTo(1000);
+        assertThat(ApiDataVolumes.projected(POD, source, OBJECTS, NODE, tokens,
+                new ApiDataVolumes.Ownership(java.util.OptionalLong.empty(), true)).get("token").mode()).isEqualTo(0600);
     }
 }

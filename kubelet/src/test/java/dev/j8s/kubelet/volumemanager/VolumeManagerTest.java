@@ -221,7 +221,7 @@ class VolumeManagerTest {
         };
         VolumeManager manager = new VolumeManager(dir.resolve("pods"), events, 1L << 30, objects,
                 () -> new dev.j8s.kubelet.envvars.DownwardApi.Node(java.util.List.of(), java.util.Map.of()),
-                java.time.Clock.systemUTC());
+                java.time.Clock.systemUTC(), java.util.Optional.empty());
         Pod pod = pod("u11").editMetadata().addToLabels("app", "one").endMetadata().editSpec()
                 .addNewVolume().withName("cfg").withNewConfigMap().withName("app").endConfigMap().endVolume()
                 .addNewVolume().withName("info").withNewDownwardAPI().addNewItem().withPath("labels").withNewFieldRef()

@@ -1,14 +1,7 @@
 package dev.j8s.runtime.cni;
 
-import dev.j8s.runtime.ContainerRuntimeException;
-import dev.j8s.runtime.ProcessRunner;
 import dev.j8s.runtime.RuntimeConfig;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The fix of CVE-2020-8558 for one instance: the portmap plugin sets {@code route_localnet} on the pod bridge for a
@@ -20,9 +13,6 @@ import java.util.Map;
  * Thread-safe.
  */
 public final class LocalnetFilter {
-  static final Path NFT = Path.of("/usr/sbin/nft");
-  private static final Duration TIMEOUT = Duration.ofSeconds(30);
-  private static final int ATTEMPTS = 3;
 
   private final RuntimeConfig config;
   private volatile boolean installed;
@@ -51,32 +41,18 @@ public final class LocalnetFilter {
    * Installs the rule, once per process (the script is idempotent, so a table an earlier process left is
    * replaced).
    *
-   * @throws ContainerRuntimeException when nft fails: pods must not start without the rule
+   * @throws dev.j8s.runtime.ContainerRuntimeException when nft fails: pods must not start without the rule
    */
   public void ensureInstalled() {
     if (installed) {
       return;
     }
     synchronized (this) {
-      if (installed) {
-        return;
+      if (!installed) {
+        Nftables.apply("install the localnet drop rule of network " + config.networkName(), script());
+        installed = true;
       }
-      ProcessRunner.Result result = install();
-      for (int attempt = 1; attempt < ATTEMPTS && result.exitStatus() != 0; attempt++) {
-        pause(); // another writer of the ruleset may have raced this one
-        result = install();
-      }
-      if (result.exitStatus() != 0) {
-        throw new ContainerRuntimeException.CommandFailed("install the localnet drop rule of network "
-            + config.networkName(), result.command(), result.exitStatus(), result.stderrText());
-      }
-      installed = true;
     }
-  }
-
-  private ProcessRunner.Result install() {
-    return ProcessRunner.run(List.of(NFT.toString(), "-f", "-"), Map.of(), script().getBytes(StandardCharsets.UTF_8),
-        TIMEOUT);
   }
 
   /**
@@ -87,32 +63,6 @@ public final class LocalnetFilter {
    */
   public List<String> remove() {
     installed = false;
-    if (!Files.isExecutable(NFT)) {
-      return List.of();
-    }
-    String last = "";
-    for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-      ProcessRunner.Result delete = ProcessRunner.run(List.of(NFT.toString(), "delete", "table", "ip", table()),
-          Map.of(), new byte[0], TIMEOUT);
-      if (delete.exitStatus() == 0 || absent(delete.stderrText())) {
-        return List.of();
-      }
-      last = "exit " + delete.exitStatus() + ": " + delete.stderrText().strip();
-      pause();
-    }
-    return List.of("nft delete table ip " + table() + ": " + last);
-  }
-
-  /** Whether nft's error says the table does not exist. */
-  static boolean absent(String stderr) {
-    return stderr.contains("No such file or directory");
-  }
-
-  private static void pause() {
-    try {
-      Thread.sleep(200);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    return Nftables.deleteTable("ip", table());
   }
 }

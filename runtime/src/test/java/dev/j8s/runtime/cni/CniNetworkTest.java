@@ -55,9 +55,14 @@ class CniNetworkTest {
     RuntimeConfig config = RuntimeConfig.of(dir.resolve("data"), dir.resolve("run"), "10.244.0.0/16")
         .withCniBinDir(Path.of("/bin/false").getParent());
     // /bin has no "loopback" plugin: the start itself fails and names the action.
-    assertThatThrownBy(() -> new CniNetwork(config).add("c1", dir.resolve("netns"), List.of()))
-        .isInstanceOf(ContainerRuntimeException.class)
-        .hasMessageContaining("loopback");
+    try {
+      assertThatThrownBy(() -> new CniNetwork(config).add("c1", dir.resolve("netns"), List.of()))
+          .isInstanceOf(ContainerRuntimeException.class)
+          .hasMessageContaining("loopback");
+    } finally {
+      // the localnet table is installed before the first ADD, also this failed one
+      assertThat(new LocalnetFilter(config).remove()).isEmpty();
+    }
   }
 
   @Test

@@ -32,9 +32,9 @@ class LocalnetFilterTest {
 
   @Test
   void nftAcceptsTheScript() {
-    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(LocalnetFilter.NFT), "nft is installed");
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Nftables.NFT), "nft is installed");
     // --check parses and validates against the kernel without changing anything
-    ProcessRunner.Result check = ProcessRunner.run(List.of(LocalnetFilter.NFT.toString(), "-c", "-f", "-"), Map.of(),
+    ProcessRunner.Result check = ProcessRunner.run(List.of(Nftables.NFT.toString(), "-c", "-f", "-"), Map.of(),
         new LocalnetFilter(config).script().getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(30));
 
     assertThat(check.exitStatus()).as(check.stderrText()).isZero();
@@ -42,7 +42,7 @@ class LocalnetFilterTest {
 
   @Test
   void theTableIsInstalledOnceAndRemovedAndRemovingItAgainIsNoFailure() {
-    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(LocalnetFilter.NFT), "nft is installed");
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Nftables.NFT), "nft is installed");
     org.junit.jupiter.api.Assumptions.assumeTrue(list("tables").exitStatus() == 0, "nft may read the ruleset (root)");
     // a data dir no server uses: the table names a bridge that does not exist
     LocalnetFilter filter = new LocalnetFilter(RuntimeConfig.of(Path.of("/tmp/localnet-test-" + ProcessHandle.current().pid()),
@@ -60,13 +60,13 @@ class LocalnetFilterTest {
 
   @Test
   void nftsMissingTableErrorCountsAsAbsent() {
-    assertThat(LocalnetFilter.absent("Error: Could not process rule: No such file or directory\n"
+    assertThat(Nftables.absent("Error: Could not process rule: No such file or directory\n"
         + "delete table ip j8s-00000000-localnet\n")).isTrue();
-    assertThat(LocalnetFilter.absent("Error: Could not process rule: Device or resource busy\n")).isFalse();
+    assertThat(Nftables.absent("Error: Could not process rule: Device or resource busy\n")).isFalse();
   }
 
   private static ProcessRunner.Result list(String... what) {
-    List<String> command = new java.util.ArrayList<>(List.of(LocalnetFilter.NFT.toString(), "list"));
+    List<String> command = new java.util.ArrayList<>(List.of(Nftables.NFT.toString(), "list"));
     command.addAll(List.of(what));
     return ProcessRunner.run(command, Map.of(), new byte[0], Duration.ofSeconds(30));
   }

@@ -1,0 +1,121 @@
+package dev.j8s.controllers.nodelifecycle;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.j8s.api.client.Kind;
+import dev.j8s.api.client.KubeClient;
+import dev.j8s.api.client.PatchType;
+import dev.j8s.api.client.ResourceClient;
+import dev.j8s.controllers.common.ControllerLoop;
+import dev.j8s.controllers.informers.InformerFactory;
+import dev.j8s.controllers.informers.ResourceEventHandler;
+import dev.j8s.controllers.informers.SharedInformer;
+import dev.j8s.controllers.workqueue.RateLimiter;
+import dev.j8s.controllers.workqueue.WorkQueue;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeCondition;
+import io.fabric8.kubernetes.api.model.Taint;
+import io.fabric8.kubernetes.api.model.TaintBuilder;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Upstream's {@code TaintNodesByCondition} (the node lifecycle controller's no-schedule tainting pass) for the
+ * pressure conditions: a node whose {@code MemoryPressure}, {@code DiskPressure} or {@code PIDPressure} is
+ * {@code True} carries {@code node.kubernetes.io/memory-pressure}, {@code disk-pressure} or {@code pid-pressure}
+ * with effect {@code NoSchedule}, and loses it once the condition is gone; other taints are kept. The taints are
+ * patched with the node's resourceVersion (a concurrent change is retried). The kubelet may not change its own
+ * taints (NodeRestriction), so this runs as {@code node-controller}. Not done here: the not-ready and unreachable
+ * taints and evictions of a lost node. Thread-safe.
+ */
+public final class NodeConditionTaints implements AutoCloseable {
+
+    /** Upstream's service account of the node lifecycle controller ({@code kube-system/node-controller}). */
+    public static final String SERVICE_ACCOUNT = "node-controller";
+
+    static final Map<String, String> BY_CONDITION;
+
+    static {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("MemoryPressure", "node.kubernetes.io/memory-pressure");
+        m.put("DiskPressure", "node.kubernetes.io/disk-pressure");
+        m.put("PIDPressure", "node.kubernetes.io/pid-pressure");
+        BY_CONDITION = java.util.Collections.unmodifiableMap(m);
+    }
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private final ResourceClient<Node> nodes;
+    private final SharedInformer<Node> nodeInformer;
+    private final WorkQueue queue = new WorkQueue("node-taints", RateLimiter.defaults());
+    private final ControllerLoop loop;
+
+    public NodeConditionTaints(KubeClient client, InformerFactory informers) {
+        this.nodes = client.resource(Kind.NODES);
+        this.nodeInformer = informers.informer(Kind.NODES);
+        this.loop = new ControllerLoop(SERVICE_ACCOUNT, queue, this::sync, 1);
+        nodeInformer.addEventHandler(ResourceEventHandler.of(this::enqueue, node -> { }));
+    }
+
+    public void start() {
+        loop.start();
+    }
+
+    @Override
+    public void close() {
+        loop.close();
+    }
+
+    private void enqueue(Node node) {
+        if (!Objects.equals(taints(node), wanted(node))) {
+            queue.add(SharedInformer.key(node));
+        }
+    }
+
+    private void sync(String key) {
+        Optional<Node> cached = nodeInformer.getByKey(key);
+        if (cached.isEmpty()) {
+            return;
+        }
+        Node node = cached.get();
+        List<Taint> wanted = wanted(node);
+        if (wanted.equals(taints(node))) {
+            return;
+        }
+        ObjectNode patch = MAPPER.createObjectNode();
+        patch.putObject("metadata").put("resourceVersion", node.getMetadata().getResourceVersion());
+        ArrayNode array = patch.putObject("spec").putArray("taints");
+        wanted.forEach(t -> array.add(MAPPER.valueToTree(t)));
+        nodes.patch("", node.getMetadata().getName(), PatchType.MERGE, patch.toString());
+    }
+
+    /** The node's taints with exactly the pressure taints its conditions call for, in a stable order. */
+    static List<Taint> wanted(Node node) {
+        List<Taint> out = new ArrayList<>();
+        for (Taint t : taints(node)) {
+            if (!BY_CONDITION.containsValue(t.getKey())) {
+                out.add(t);
+            }
+        }
+        List<NodeCondition> conditions = node.getStatus() == null || node.getStatus().getConditions() == null
+                ? List.of() : node.getStatus().getConditions();
+        for (Map.Entry<String, String> e : BY_CONDITION.entrySet()) {
+            boolean pressure = conditions.stream()
+                    .anyMatch(c -> e.getKey().equals(c.getType()) && "True".equals(c.getStatus()));
+            if (pressure) {
+                out.add(taints(node).stream().filter(t -> e.getValue().equals(t.getKey())).findFirst()
+                        .orElseGet(() -> new TaintBuilder().withKey(e.getValue()).withEffect("NoSchedule").build()));
+            }
+        }
+        return out;
+    }
+
+    private static List<Taint> taints(Node node) {
+        return node.getSpec() == null || node.getSpec().getTaints() == null ? List.of() : node.getSpec().getTaints();
+    }
+}

@@ -1,0 +1,248 @@
+package dev.j8s.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyFactory;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.spec.RSAPublicKeySpec;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Identity and RBAC through the real kubectl: service-account tokens from {@code kubectl create token} used with
+ * {@code --token} within their bindings (upstream's 403 text outside them), {@code kubectl auth whoami} and
+ * {@code can-i} (with {@code --list}), a user certificate from {@code j8s kubeconfig --user} bound in one namespace,
+ * escalation prevention, ClusterRole aggregation, the OIDC documents verifying a token, the node identity's limits,
+ * and no token or key in the server's log, events or answers.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class IdentityIT {
+
+    private static final String NODE = "identity-node";
+
+    @RegisterExtension
+    static final ServerExtension SERVERS = ServerExtension.shared(NODE);
+
+    /** Every credential the tests handled, which must appear nowhere the server writes. */
+    private static final List<String> SECRETS = new ArrayList<>();
+    /** Every answer the tests saw, checked for those credentials at the end. */
+    private static final List<String> ANSWERS = new ArrayList<>();
+
+    private static Kubectl.Result seen(Kubectl.Result r) {
+        ANSWERS.add(r.stdout());
+        ANSWERS.add(r.stderr());
+        return r;
+    }
+
+    private static String token(String serviceAccount, String... more) {
+        List<String> args = new ArrayList<>(List.of("create", "token", serviceAccount));
+        args.addAll(List.of(more));
+        String token = SERVERS.kubectl().run(args.toArray(String[]::new)).ok().stdout();
+        SECRETS.add(token);
+        return token;
+    }
+
+    private static JsonNode claims(String token) throws Exception {
+        return dev.j8s.apiserver.json.Json.MAPPER.readTree(Base64.getUrlDecoder().decode(token.split("\\.")[1]));
+    }
+
+    @Test
+    @Order(1)
+    void aCreatedTokenWorksWithKubectlWithinItsServiceAccountsBinding() throws Exception {
+        Kubectl kubectl = SERVERS.kubectl();
+        kubectl.run("create", "serviceaccount", "reader").ok();
+        String token = token("reader", "--duration=10m");
+        assertThat(token).doesNotEndWith("\n");
+        JsonNode claims = claims(token);
+        assertThat(claims.path("exp").asLong() - claims.path("iat").asLong()).isEqualTo(600);
+        assertThat(claims.path("sub").asText()).isEqualTo("system:serviceaccount:default:reader");
+        assertThat(claims.path("aud").toString()).isEqualTo("[\"https://kubernetes.default.svc.cluster.local\"]");
+
+        assertThat(seen(kubectl.run("--token=" + token, "get", "pods")).failed().stderr()).contains(
+                "Error from server (Forbidden): pods is forbidden: User \"system:serviceaccount:default:reader\" cannot"
+                        + " list resource \"pods\" in API group \"\" in the namespace \"default\"");
+        kubectl.run("create", "rolebinding", "reader-view", "--clusterrole=view", "--serviceaccount=default:reader").ok();
+        seen(kubectl.run("--token=" + token, "get", "pods")).ok();
+        assertThat(seen(kubectl.run("--token=" + token, "create", "configmap", "x")).failed().stderr()).contains(
+                "configmaps is forbidden: User \"system:serviceaccount:default:reader\" cannot create resource"
+                        + " \"configmaps\" in API group \"\" in the namespace \"default\"");
+
+        assertThat(seen(kubectl.run("create", "token", "reader", "--duration=1m")).failed().stderr()).contains(
+                "error: failed to create token: TokenRequest.authentication.k8s.io \"\" is invalid:"
+                        + " spec.expirationSeconds: Invalid value: 60: may not specify a duration less than 10 minutes");
+    }
+
+    @Test
+    @Order(2)
+    void whoamiAndCanIAnswerForTheAdminTheTokenAndImpersonation() {
+        Kubectl kubectl = SERVERS.kubectl();
+        assertThat(kubectl.run("auth", "whoami").ok().stdout()).contains("system:admin")
+                .contains("[system:masters system:authenticated]");
+        String token = token("reader");
+        String whoami = seen(kubectl.run("--token=" + token, "auth", "whoami")).ok().stdout();
+        assertThat(whoami).contains("system:serviceaccount:default:reader")
+                .contains("[system:serviceaccounts system:serviceaccounts:default system:authenticated]")
+                .contains("authentication.kubernetes.io/credential-id");
+
+        assertThat(kubectl.run("auth", "can-i", "list", "pods", "--as=system:serviceaccount:default:reader").ok()
+                .stdout().strip()).isEqualTo("yes");
+        Kubectl.Result no = kubectl.run("auth", "can-i", "delete", "pods", "--as=system:serviceaccount:default:reader");
+        assertThat(no.exitCode()).isEqualTo(1);
+        assertThat(no.stdout().strip()).isEqualTo("no");
+        List<List<String>> rows = kubectl.run("auth", "can-i", "--list", "--as=system:serviceaccount:default:reader")
+                .ok().cells();
+        assertThat(rows.getFirst()).containsExactly("Resources", "Non-Resource URLs", "Resource Names", "Verbs");
+        assertThat(rows).contains(List.of("pods", "[]", "[]", "[get list watch]"),
+                List.of("selfsubjectreviews.authentication.k8s.io", "[]", "[]", "[create]"),
+                List.of("[/openid/v1/jwks]", "[]", "[get]"));
+        assertThat(rows).noneMatch(r -> r.getFirst().equals("secrets"));
+    }
+
+    @Test
+    @Order(3)
+    void aUserCertificateInGroupDevBoundToEditInOneNamespaceCannotReadSecretsInAnother() throws Exception {
+        Kubectl kubectl = SERVERS.kubectl();
+        kubectl.run("create", "namespace", "team").ok();
+        kubectl.run("create", "rolebinding", "dev-edit", "-n", "team", "--clusterrole=edit", "--group=dev").ok();
+        J8sServer.Cli issued = J8sServer.cli("kubeconfig", "--data-dir", SERVERS.server().dataDir().toString(),
+                "--user", "dave", "--group", "dev");
+        assertThat(issued.exitCode()).as(issued.stderr()).isZero();
+        Path daveConfig = Files.writeString(SERVERS.home().resolve("dave.kubeconfig"), issued.stdout());
+        String key = issued.stdout().lines().filter(l -> l.contains("client-key-data")).findFirst().orElseThrow()
+                .split(":")[1].strip();
+        SECRETS.add(key);
+        Kubectl dave = kubectl.withKubeconfig(daveConfig);
+
+        assertThat(dave.run("auth", "whoami").ok().stdout()).contains("dave").contains("[dev system:authenticated]");
+        kubectl.run("create", "secret", "generic", "s", "-n", "team", "--from-literal=k=v").ok();
+        dave.run("get", "secret", "s", "-n", "team").ok();
+        assertThat(seen(dave.run("get", "secrets", "-n", "default")).failed().stderr())
+                .contains("Error from server (Forbidden): secrets is forbidden: User \"dave\" cannot list resource"
+                        + " \"secrets\" in API group \"\" in the namespace \"default\"");
+    }
+
+    @Test
+    @Order(4)
+    void aRoleThatMayCreateRoleBindingsCannotBindAdminWithoutHoldingIt() {
+        Kubectl kubectl = SERVERS.kubectl();
+        kubectl.run("create", "role", "rb-creator", "-n", "team", "--verb=create",
+                "--resource=rolebindings.rbac.authorization.k8s.io").ok();
+        kubectl.run("create", "rolebinding", "alice-rb", "-n", "team", "--role=rb-creator", "--user=alice").ok();
+        Kubectl.Result refused = seen(kubectl.run("create", "rolebinding", "try", "-n", "team", "--clusterrole=admin",
+                "--user=bob", "--as=alice"));
+        assertThat(refused.failed().stderr()).contains("error: failed to create rolebinding: rolebindings.rbac."
+                + "authorization.k8s.io \"try\" is forbidden: user \"alice\" (groups=[\"system:authenticated\"]) is"
+                + " attempting to grant RBAC permissions not currently held:\n{APIGroups:[\"\"], Resources:[\"bindings\"],"
+                + " Verbs:[\"get\" \"list\" \"watch\"]}");
+        kubectl.run("create", "clusterrole", "bind-admin", "--verb=bind", "--resource=clusterroles",
+                "--resource-name=admin").ok();
+        kubectl.run("create", "rolebinding", "alice-bind", "-n", "team", "--clusterrole=bind-admin", "--user=alice").ok();
+        kubectl.run("create", "rolebinding", "try", "-n", "team", "--clusterrole=admin", "--user=bob", "--as=alice").ok();
+        assertThat(kubectl.run("auth", "can-i", "delete", "secrets", "-n", "team", "--as=bob").ok().stdout().strip())
+                .isEqualTo("yes");
+    }
+
+    @Test
+    @Order(5)
+    void aClusterRoleLabelledAggregateToViewJoinsViewEditAndAdmin() {
+        Kubectl kubectl = SERVERS.kubectl();
+        SERVERS.kubectl().runWithStdin("""
+                apiVersion: rbac.authorization.k8s.io/v1
+                kind: ClusterRole
+                metadata:
+                  name: widgets-view
+                  labels:
+                    rbac.authorization.k8s.io/aggregate-to-view: "true"
+                rules:
+                - apiGroups: ["example.com"]
+                  resources: ["widgets"]
+                  verbs: ["get", "list", "watch"]
+                """, "apply", "-f", "-").ok();
+        for (String role : List.of("view", "edit", "admin")) {
+            Await.until(Duration.ofSeconds(10), role + " aggregates widgets",
+                    () -> kubectl.run("get", "clusterrole", role, "-o", "jsonpath={.rules[*].resources}").ok().stdout(),
+                    out -> out.contains("widgets"));
+        }
+        assertThat(kubectl.run("get", "clusterrolebinding", "system:node", "-o", "wide").ok().stdout())
+                .contains("ClusterRole/system:node");
+    }
+
+    @Test
+    @Order(6)
+    void theOidcDocumentsVerifyATokenAndAreForServiceAccountsOnly() throws Exception {
+        ApiClient api = SERVERS.server().api();
+        String token = token("reader");
+        ApiClient asReader = api.withToken(token);
+        JsonNode config = asReader.get("/.well-known/openid-configuration").json();
+        assertThat(config.path("issuer").asText()).isEqualTo("https://kubernetes.default.svc.cluster.local");
+        assertThat(config.path("jwks_uri").asText()).endsWith("/openid/v1/jwks");
+        ApiClient.Response jwksResponse = asReader.get("/openid/v1/jwks");
+        assertThat(jwksResponse.headers().firstValue("Content-Type")).contains("application/jwk-set+json");
+        JsonNode jwk = jwksResponse.json().path("keys").get(0);
+        JsonNode header = dev.j8s.apiserver.json.Json.MAPPER.readTree(Base64.getUrlDecoder().decode(token.split("\\.")[0]));
+        assertThat(jwk.path("kid").asText()).isEqualTo(header.path("kid").asText());
+        PublicKey key = KeyFactory.getInstance("RSA").generatePublic(new RSAPublicKeySpec(
+                new BigInteger(1, Base64.getUrlDecoder().decode(jwk.path("n").asText())),
+                new BigInteger(1, Base64.getUrlDecoder().decode(jwk.path("e").asText()))));
+        Signature rs256 = Signature.getInstance("SHA256withRSA");
+        rs256.initVerify(key);
+        String[] parts = token.split("\\.");
+        rs256.update((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII));
+        assertThat(rs256.verify(Base64.getUrlDecoder().decode(parts[2]))).isTrue();
+
+        assertThat(api.withoutToken().get("/openid/v1/jwks").status()).isEqualTo(401);
+        assertThat(api.withoutToken().get("/version").status()).isEqualTo(200);
+        assertThat(api.withToken("not-a-token").get("/version").status()).isEqualTo(401);
+    }
+
+    @Test
+    @Order(7)
+    void theNodeIdentityReadsOnlyWhatItsPodsReference() {
+        Kubectl kubectl = SERVERS.kubectl();
+        String asNode = "--as=system:node:" + NODE;
+        assertThat(seen(kubectl.run("get", "secret", "s", "-n", "team", asNode, "--as-group=system:nodes")).failed()
+                .stderr()).contains("Error from server (Forbidden): secrets \"s\" is forbidden: User \"system:node:"
+                + NODE + "\" cannot get resource \"secrets\" in API group \"\" in the namespace \"team\": no relationship"
+                + " found between node '" + NODE + "' and this object");
+        assertThat(kubectl.run("get", "nodes", asNode, "--as-group=system:nodes").failed().stderr())
+                .contains("nodes is forbidden: User \"system:node:" + NODE + "\" cannot list resource \"nodes\" in API"
+                        + " group \"\" at the cluster scope: node '" + NODE + "' cannot read all nodes, only its own Node object");
+        kubectl.run("get", "node", NODE, asNode, "--as-group=system:nodes").ok();
+    }
+
+    @Test
+    @Order(8)
+    void noTokenOrKeyAppearsInTheServersLogEventsOrAnswers() throws Exception {
+        Path pki = SERVERS.server().dataDir().resolve("pki");
+        SECRETS.add(SERVERS.server().access().token());
+        for (String file : List.of("sa.key", "ca.key", "server.key")) {
+            String pem = Files.readString(pki.resolve(file));
+            SECRETS.add(pem.lines().filter(l -> !l.startsWith("-----")).findFirst().orElseThrow());
+        }
+        SERVERS.kubectl().run("get", "pods", "--token=wrong-" + SECRETS.getFirst().substring(0, 20)).failed();
+        String events = SERVERS.kubectl().run("get", "events", "-A", "-o", "yaml").ok().stdout();
+        String log = SERVERS.server().logs();
+        for (String secret : SECRETS) {
+            String probe = secret.length() > 40 ? secret.substring(secret.length() - 40) : secret;
+            assertThat(log).as("server log").doesNotContain(probe);
+            assertThat(events).as("events").doesNotContain(probe);
+            for (String answer : ANSWERS) {
+                assertThat(answer).as("an answer").doesNotContain(probe);
+            }
+        }
+        assertThat(SECRETS).hasSizeGreaterThan(5);
+    }
+}

@@ -1,0 +1,203 @@
+package dev.j8s.proxy.nftables;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Writes the {@code nft -f} script of the whole table from the service ports: a pure function, so the rules are
+ * tested as text. The layout is kube-proxy's nftables mode (pkg/proxy/nftables/proxier.go): verdict maps from
+ * {@code address . protocol . port} to one chain per service port, {@code numgen random} over one chain per
+ * endpoint that DNATs, ClientIP affinity in a dynamic set per endpoint, {@code no-endpoint-*} maps that reject,
+ * masquerading by mark {@code 0x4000}. Hook priorities are numbers where nft 1.0.6 refuses the names. The script
+ * deletes and re-creates the table, so each application is one atomic transaction whatever was there. Thread-safe.
+ *
+ * @param table       the table's name, one per instance
+ * @param podCidr     the pod network: traffic from elsewhere to a ClusterIP is masqueraded
+ * @param serviceCidr the ClusterIP range: an address in it that no service has is dropped
+ * @param nodeIps     the node's addresses NodePorts answer on
+ */
+public record Rules(String table, String podCidr, String serviceCidr, List<String> nodeIps) {
+
+    static final String MASQUERADE_MARK = "0x4000";
+
+    public Rules {
+        nodeIps = List.copyOf(nodeIps);
+    }
+
+    /** The script that makes the table hold exactly the rules for {@code ports}. */
+    public String script(List<ServicePort> ports) {
+        String t = "ip " + table;
+        StringBuilder s = new StringBuilder();
+        s.append("add table ").append(t).append('\n');
+        s.append("delete table ").append(t).append('\n');
+        s.append("table ").append(t).append(" {\n");
+        s.append("  comment \"service rules of this j8s instance\"\n");
+        s.append("  map service-ips { type ipv4_addr . inet_proto . inet_service : verdict ; }\n");
+        s.append("  map service-nodeports { type inet_proto . inet_service : verdict ; }\n");
+        s.append("  map no-endpoint-services { type ipv4_addr . inet_proto . inet_service : verdict ; }\n");
+        s.append("  map no-endpoint-nodeports { type inet_proto . inet_service : verdict ; }\n");
+        s.append("  set cluster-ips { type ipv4_addr ; }\n");
+        s.append("  set nodeport-ips { type ipv4_addr ; }\n");
+        s.append("  chain services { ip daddr . meta l4proto . th dport vmap @service-ips ;"
+                + " ip daddr @nodeport-ips meta l4proto . th dport vmap @service-nodeports ; }\n");
+        s.append("  chain masquerading { meta mark & " + MASQUERADE_MARK + " == 0 return ;"
+                + " meta mark set meta mark ^ " + MASQUERADE_MARK + " ; masquerade fully-random ; }\n");
+        s.append("  chain mark-for-masquerade { meta mark set meta mark | " + MASQUERADE_MARK + " ; }\n");
+        s.append("  chain service-endpoints-check { ip daddr . meta l4proto . th dport vmap @no-endpoint-services ; }\n");
+        s.append("  chain nodeport-endpoints-check { ip daddr @nodeport-ips meta l4proto . th dport"
+                + " vmap @no-endpoint-nodeports ; }\n");
+        s.append("  chain reject-chain { reject ; }\n");
+        s.append("  chain cluster-ips-check {"
+                + " ip daddr @cluster-ips reject comment \"Reject traffic to invalid ports of ClusterIPs\" ;"
+                + " ip daddr " + serviceCidr + " drop comment \"Drop traffic to unallocated ClusterIPs\" ; }\n");
+        List<String> elements = new ArrayList<>();
+        for (String ip : nodeIps) {
+            elements.add("add element " + t + " nodeport-ips { " + ip + " }");
+        }
+        for (ServicePort sp : ports) {
+            rules(sp, s, elements, t);
+        }
+        // the hooks last: every chain they reach exists by then
+        s.append("  chain nat-prerouting { type nat hook prerouting priority dstnat ; policy accept ; jump services ; }\n");
+        s.append("  chain nat-output { type nat hook output priority -100 ; policy accept ; jump services ; }\n");
+        s.append("  chain nat-postrouting { type nat hook postrouting priority srcnat ; policy accept ;"
+                + " jump masquerading ; }\n");
+        s.append("  chain filter-input { type filter hook input priority -110 ; policy accept ;"
+                + " ct state new jump nodeport-endpoints-check ; ct state new jump service-endpoints-check ; }\n");
+        s.append("  chain filter-forward { type filter hook forward priority -110 ; policy accept ;"
+                + " ct state new jump service-endpoints-check ; ct state new jump cluster-ips-check ; }\n");
+        s.append("  chain filter-output { type filter hook output priority -110 ; policy accept ;"
+                + " ct state new jump service-endpoints-check ; }\n");
+        s.append("  chain filter-output-post-dnat { type filter hook output priority -90 ; policy accept ;"
+                + " ct state new jump cluster-ips-check ; }\n");
+        s.append("}\n");
+        elements.forEach(e -> s.append(e).append('\n'));
+        return s.toString();
+    }
+
+    private void rules(ServicePort sp, StringBuilder s, List<String> elements, String t) {
+        String key = sp.protocol() + " . " + sp.port();
+        elements.add("add element " + t + " cluster-ips { " + sp.clusterIp() + " }");
+        List<ServicePort.Endpoint> usable = sp.usable();
+        if (usable.isEmpty()) {
+            // upstream: no endpoints means "connection refused" for every address the service answers on
+            elements.add("add element " + t + " no-endpoint-services { " + sp.clusterIp() + " . " + key
+                    + " : goto reject-chain }");
+            for (String ip : externalAddresses(sp)) {
+                elements.add("add element " + t + " no-endpoint-services { " + ip + " . " + key
+                        + " : goto reject-chain }");
+            }
+            if (sp.nodePort() > 0) {
+                elements.add("add element " + t + " no-endpoint-nodeports { " + sp.protocol() + " . " + sp.nodePort()
+                        + " : goto reject-chain }");
+            }
+            return;
+        }
+        String service = chain("service", sp.id());
+        String external = chain("external", sp.id());
+        List<String> endpointChains = new ArrayList<>();
+        List<String> affinitySets = new ArrayList<>();
+        for (ServicePort.Endpoint e : usable) {
+            String suffix = sp.id() + "__" + e.ip() + "/" + e.port();
+            String endpoint = chain("endpoint", suffix);
+            endpointChains.add(endpoint);
+            StringBuilder rules = new StringBuilder();
+            // hairpin: a pod reaching itself through its service is masqueraded, so the reply comes back through
+            // the node
+            rules.append("ip saddr ").append(e.ip()).append(" jump mark-for-masquerade ; ");
+            if (sp.affinitySeconds() > 0) {
+                String set = chain("affinity", suffix);
+                affinitySets.add(set);
+                s.append("  set ").append(set).append(" { type ipv4_addr ; flags dynamic,timeout ; timeout ")
+                        .append(sp.affinitySeconds()).append("s ; }\n");
+                rules.append("update @").append(set).append(" { ip saddr } ; ");
+            }
+            rules.append("meta l4proto ").append(sp.protocol()).append(" dnat to ").append(e.ip()).append(':')
+                    .append(e.port()).append(" ;");
+            s.append("  chain ").append(endpoint).append(" { ").append(rules).append(" }\n");
+        }
+        StringBuilder rules = new StringBuilder();
+        rules.append("ip daddr ").append(sp.clusterIp()).append(' ').append(sp.protocol()).append(" dport ")
+                .append(sp.port()).append(" ip saddr != ").append(podCidr).append(" jump mark-for-masquerade ; ");
+        for (int i = 0; i < affinitySets.size(); i++) {
+            rules.append("ip saddr @").append(affinitySets.get(i)).append(" goto ").append(endpointChains.get(i))
+                    .append(" ; ");
+        }
+        rules.append("numgen random mod ").append(endpointChains.size()).append(" vmap { ");
+        for (int i = 0; i < endpointChains.size(); i++) {
+            rules.append(i == 0 ? "" : ", ").append(i).append(" : goto ").append(endpointChains.get(i));
+        }
+        rules.append(" } ;");
+        s.append("  chain ").append(service).append(" { ").append(rules).append(" }\n");
+        elements.add("add element " + t + " service-ips { " + sp.clusterIp() + " . " + key + " : goto " + service
+                + " }");
+        if (sp.nodePort() > 0 || !externalAddresses(sp).isEmpty()) {
+            // external traffic: masqueraded under Cluster; under Local the client's address is kept (every
+            // endpoint is local on one node), except for the node's own traffic, which must come back through it
+            String ext = sp.externalLocal()
+                    ? "fib saddr type local jump mark-for-masquerade ; goto " + service + " ;"
+                    : "jump mark-for-masquerade ; goto " + service + " ;";
+            s.append("  chain ").append(external).append(" { ").append(ext).append(" }\n");
+            for (String ip : sp.externalIps()) {
+                elements.add("add element " + t + " service-ips { " + ip + " . " + key + " : goto " + external + " }");
+            }
+            String lbTarget = external;
+            if (!sp.sourceRanges().isEmpty() && !sp.loadBalancerIps().isEmpty()) {
+                // loadBalancerSourceRanges: other sources are dropped before they reach the service
+                lbTarget = chain("firewall", sp.id());
+                s.append("  chain ").append(lbTarget).append(" { ip saddr != { ")
+                        .append(String.join(", ", sp.sourceRanges())).append(" } drop ; goto ").append(external)
+                        .append(" ; }\n");
+            }
+            for (String ip : sp.loadBalancerIps()) {
+                elements.add("add element " + t + " service-ips { " + ip + " . " + key + " : goto " + lbTarget + " }");
+            }
+            if (sp.nodePort() > 0) {
+                elements.add("add element " + t + " service-nodeports { " + sp.protocol() + " . " + sp.nodePort()
+                        + " : goto " + external + " }");
+            }
+        }
+    }
+
+    private static List<String> externalAddresses(ServicePort sp) {
+        List<String> all = new ArrayList<>(sp.externalIps());
+        all.addAll(sp.loadBalancerIps());
+        return all;
+    }
+
+    /** {@code <prefix>-<H>-<suffix>}, H the first 8 characters of base32(SHA-256(suffix)), as kube-proxy names chains. */
+    static String chain(String prefix, String suffix) {
+        return prefix + "-" + hash(suffix) + "-" + suffix;
+    }
+
+    static String hash(String text) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+            return base32(digest).substring(0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is always available", e);
+        }
+    }
+
+    private static String base32(byte[] bytes) {
+        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+        StringBuilder out = new StringBuilder();
+        int buffer = 0;
+        int bits = 0;
+        for (byte b : bytes) {
+            buffer = (buffer << 8) | (b & 0xff);
+            bits += 8;
+            while (bits >= 5) {
+                out.append(alphabet.charAt((buffer >> (bits - 5)) & 31));
+                bits -= 5;
+            }
+        }
+        if (bits > 0) {
+            out.append(alphabet.charAt((buffer << (5 - bits)) & 31));
+        }
+        return out.toString();
+    }
+}
