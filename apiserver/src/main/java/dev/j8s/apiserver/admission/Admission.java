@@ -254,6 +254,10 @@ public final class Admission {
         if (subresource.isEmpty()) {
             preventEscalation(user, kind, obj, Optional.of(old));
             podSecurity(kind, obj, Optional.of(old));
+            if (kind.equals(StorageRules.CLAIM)) {
+                StorageRules.admitResize(obj, old, className -> lookup.get("storageclasses.storage.k8s.io", "",
+                        className));
+            }
         }
         if (subresource.isEmpty() && obj.has("spec") && !TreeEquality.equal(obj.get("spec"), old.get("spec"))) {
             ObjectNode meta = Trees.objOrCreate(obj, "metadata");

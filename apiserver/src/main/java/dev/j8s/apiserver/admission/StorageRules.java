@@ -4,12 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
+import dev.j8s.apiserver.errors.ApiError;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
  * Defaulting, the registry strategies, validation and the storage admission plugins (DefaultStorageClass,
- * StorageObjectInUseProtection) of v1 PersistentVolumeClaims and PersistentVolumes and storage.k8s.io/v1
+ * StorageObjectInUseProtection, PersistentVolumeClaimResize) of v1 PersistentVolumeClaims and PersistentVolumes and storage.k8s.io/v1
  * StorageClasses, worded as upstream's {@code pkg/apis/core/validation} ({@code ValidatePersistentVolume*}),
  * {@code pkg/apis/storage/validation} and {@code pkg/registry/core/persistentvolume*}. Stateless and thread-safe.
  */
@@ -119,25 +121,38 @@ final class StorageRules {
         validate(kind, obj, errs);
         switch (kind) {
             case CLAIM -> {
-                // only resources.requests may change (and volumeName be set once); j8s cannot expand volumes
+                // as ValidatePersistentVolumeClaimUpdate: volumeName may be set once; a bound claim may change its
+                // requested storage and volumeAttributesClassName; nothing else of the spec
                 ObjectNode spec = spec(obj).deepCopy();
                 ObjectNode oldSpec = spec(old).deepCopy();
                 if (Trees.str(oldSpec, "volumeName").isEmpty()) {
                     spec.remove("volumeName");
                     oldSpec.remove("volumeName");
                 }
-                if (!TreeEquality.equal(spec, oldSpec)) {
-                    ObjectNode a = spec.deepCopy();
-                    ObjectNode b = oldSpec.deepCopy();
-                    a.remove("resources");
-                    b.remove("resources");
-                    if (!TreeEquality.equal(a, b)) {
-                        errs.forbidden("spec", "spec is immutable after creation except resources.requests and "
-                                + "volumeAttributesClassName for bound claims");
+                boolean bound = phase(obj).equals("Bound");
+                if (bound) {
+                    JsonNode oldStorage = oldSpec.path("resources").path("requests").get("storage");
+                    ObjectNode requests = Trees.objOrCreate(Trees.objOrCreate(spec, "resources"), "requests");
+                    if (oldStorage == null) {
+                        requests.remove("storage");
                     } else {
-                        errs.forbidden("spec.resources.requests.storage",
-                                "field can not be less than status.capacity");
+                        requests.set("storage", oldStorage.deepCopy());
                     }
+                    spec.remove("volumeAttributesClassName"); // refused by the claim's own validation
+                    oldSpec.remove("volumeAttributesClassName");
+                }
+                if (!TreeEquality.equal(spec, oldSpec)) {
+                    errs.forbidden("spec", "spec is immutable after creation except resources.requests and "
+                            + "volumeAttributesClassName for bound claims");
+                }
+                // RecoverVolumeExpansionFailure (beta, on in 1.32): a request may go down, never to the capacity
+                Quantity newSize = storageRequest(obj);
+                Quantity oldSize = storageRequest(old);
+                Quantity capacity = Quantity.parse(Trees.obj(old, "status") == null ? ""
+                        : Trees.obj(old, "status").path("capacity").path("storage").asText(""));
+                if (newSize != null && oldSize != null && newSize.compareTo(oldSize) < 0
+                        && (capacity == null || newSize.compareTo(capacity) <= 0)) {
+                    errs.forbidden("spec.resources.requests.storage", "field can not be less than status.capacity");
                 }
             }
             case VOLUME -> {
@@ -171,6 +186,45 @@ final class StorageRules {
         }
     }
 
+    private static String phase(ObjectNode obj) {
+        return Trees.obj(obj, "status") == null ? "" : Trees.str(Trees.obj(obj, "status"), "phase");
+    }
+
+    /** A claim's {@code spec.resources.requests.storage}, or null when missing or not a quantity. */
+    private static Quantity storageRequest(ObjectNode claim) {
+        return Quantity.parse(spec(claim).path("resources").path("requests").path("storage").asText(""));
+    }
+
+    /**
+     * The PersistentVolumeClaimResize admission plugin, after validation: growing the storage request needs a
+     * bound claim whose class allows expansion (upstream's messages); j8s expands no volume, so a class that
+     * allows it is refused too rather than the request left unanswered.
+     *
+     * @param storageClass the named StorageClass, if stored
+     * @throws ApiError.Forbidden when the claim may not grow
+     */
+    static void admitResize(ObjectNode claim, ObjectNode old, Function<String, Optional<ObjectNode>> storageClass) {
+        Quantity newSize = storageRequest(claim);
+        Quantity oldSize = storageRequest(old);
+        if (newSize == null || oldSize == null || newSize.compareTo(oldSize) <= 0) {
+            return;
+        }
+        String name = Trees.str(Trees.obj(claim, "metadata"), "name");
+        if (!phase(old).equals("Bound")) {
+            throw ApiError.Forbidden.of("persistentvolumeclaims", name,
+                    "Only bound persistent volume claims can be expanded");
+        }
+        String className = Trees.str(spec(claim), "storageClassName");
+        boolean sameClass = !className.isEmpty() && className.equals(Trees.str(spec(old), "storageClassName"));
+        Optional<ObjectNode> found = sameClass ? storageClass.apply(className) : Optional.empty();
+        if (found.isEmpty() || !found.get().path("allowVolumeExpansion").asBoolean(false)) {
+            throw ApiError.Forbidden.of("persistentvolumeclaims", name, "only dynamically provisioned pvc can be"
+                    + " resized and the storageclass that provisions the pvc must support resize");
+        }
+        throw ApiError.Forbidden.of("persistentvolumeclaims", name, "not supported by j8s: volumes of provisioner "
+                + dev.j8s.apiserver.json.GoJson.quote(Trees.str(found.get(), "provisioner")) + " cannot be expanded");
+    }
+
     /** The status checks: a known phase. */
     static void validateStatus(String kind, ObjectNode obj, FieldErrors errs) {
         String phase = Trees.str(Trees.obj(obj, "status"), "phase");
@@ -191,6 +245,7 @@ final class StorageRules {
             spec = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
         }
         accessModes(spec, path + ".accessModes", errs);
+        volumeAttributesClass(spec, path, errs);
         JsonNode storage = spec.path("resources").path("requests").get("storage");
         if (storage == null || storage.isNull()) {
             errs.required(path + ".resources[storage]", "");
@@ -209,9 +264,22 @@ final class StorageRules {
         }
     }
 
+    /**
+     * VolumeAttributesClasses (beta and off in 1.32, where the field would be dropped) are not served: a claim or
+     * volume naming one is refused rather than stored without effect.
+     */
+    private static void volumeAttributesClass(ObjectNode spec, String path, FieldErrors errs) {
+        JsonNode name = spec.get("volumeAttributesClassName");
+        if (name != null && !name.isNull()) {
+            errs.forbidden(path + ".volumeAttributesClassName",
+                    "not supported by j8s: VolumeAttributesClasses are not served");
+        }
+    }
+
     private static void volumeSpec(ObjectNode given, FieldErrors errs) {
         ObjectNode spec = given == null ? com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode() : given;
         accessModes(spec, "spec.accessModes", errs);
+        volumeAttributesClass(spec, "spec", errs);
         JsonNode storage = spec.path("capacity").get("storage");
         if (storage == null || storage.isNull()) {
             errs.required("spec.capacity", "");

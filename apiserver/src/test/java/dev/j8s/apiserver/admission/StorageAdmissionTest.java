@@ -5,8 +5,10 @@ import static dev.j8s.apiserver.admission.AdmissionTestSupport.invalidCauses;
 import static dev.j8s.apiserver.admission.AdmissionTestSupport.json;
 import static dev.j8s.apiserver.admission.AdmissionTestSupport.type;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.j8s.apiserver.errors.ApiError;
 import dev.j8s.apiserver.registry.ResourceType;
 import org.junit.jupiter.api.Test;
 
@@ -65,6 +67,87 @@ class StorageAdmissionTest {
         ObjectNode bound = stored.deepCopy();
         ((ObjectNode) bound.get("spec")).put("volumeName", "pvc-1");
         assertThat(admission.admitUpdate(CLAIMS, stored, bound, "").at("/spec/volumeName").asText()).isEqualTo("pvc-1");
+    }
+
+    @Test
+    void aVolumeAttributesClassIsRefusedOnClaimsVolumesAndClaimTemplates() {
+        Admission admission = admission(withDefaultClass());
+        ObjectNode claim = json(CLAIM);
+        ((ObjectNode) claim.get("spec")).put("volumeAttributesClassName", "gold");
+        String refused = "Forbidden: not supported by j8s: VolumeAttributesClasses are not served";
+        assertThat(invalidCauses(() -> admission.admitCreate(CLAIMS, claim)))
+                .containsExactly("spec.volumeAttributesClassName: " + refused);
+
+        ObjectNode stored = admission.admitCreate(CLAIMS, json(CLAIM));
+        ((ObjectNode) stored.get("status")).put("phase", "Bound");
+        ObjectNode changed = stored.deepCopy();
+        ((ObjectNode) changed.get("spec")).put("volumeAttributesClassName", "gold");
+        assertThat(invalidCauses(() -> admission.admitUpdate(CLAIMS, stored, changed, "")))
+                .containsExactly("spec.volumeAttributesClassName: " + refused);
+
+        assertThat(invalidCauses(() -> admission.admitCreate(VOLUMES, json("{'metadata':{'name':'pv'},'spec':{"
+                + "'accessModes':['ReadWriteOnce'],'capacity':{'storage':'1Gi'},'hostPath':{'path':'/srv'},"
+                + "'volumeAttributesClassName':'gold'}}"))))
+                .containsExactly("spec.volumeAttributesClassName: " + refused);
+        ObjectNode set = json(SET);
+        ((ObjectNode) set.at("/spec/volumeClaimTemplates/0/spec")).put("volumeAttributesClassName", "gold");
+        assertThat(invalidCauses(() -> admission.admitCreate(STATEFUL_SETS, set)))
+                .containsExactly("spec.volumeClaimTemplates[0].spec.volumeAttributesClassName: " + refused);
+    }
+
+    /** The claim as stored once bound to a volume of {@code capacity}, with {@code request} asked. */
+    private static ObjectNode boundClaim(Admission admission, String request, String capacity) {
+        ObjectNode claim = json(CLAIM);
+        ((ObjectNode) claim.at("/spec/resources/requests")).put("storage", request);
+        ObjectNode stored = admission.admitCreate(CLAIMS, claim);
+        ((ObjectNode) stored.get("spec")).put("volumeName", "pvc-1");
+        ((ObjectNode) stored.get("status")).put("phase", "Bound").putObject("capacity").put("storage", capacity);
+        return stored;
+    }
+
+    private static ObjectNode requesting(ObjectNode claim, String storage) {
+        ObjectNode changed = claim.deepCopy();
+        ((ObjectNode) changed.at("/spec/resources/requests")).put("storage", storage);
+        return changed;
+    }
+
+    @Test
+    void growingABoundClaimIsRefusedAsUpstreamWhenItsClassDoesNotAllowExpansion() {
+        Admission admission = admission(withDefaultClass());
+        ObjectNode bound = boundClaim(admission, "1Gi", "1Gi");
+        assertThatThrownBy(() -> admission.admitUpdate(CLAIMS, bound, requesting(bound, "2Gi"), ""))
+                .isInstanceOf(ApiError.Forbidden.class)
+                .hasMessage("persistentvolumeclaims \"data\" is forbidden: only dynamically provisioned pvc can be "
+                        + "resized and the storageclass that provisions the pvc must support resize");
+
+        // a class that allows expansion: j8s still cannot grow the volume, and says so
+        FakeLookup expandable = FakeLookup.withDefaultNamespace().put("storageclasses.storage.k8s.io", "", json(
+                "{'metadata':{'name':'local-path'},'provisioner':'rancher.io/local-path','allowVolumeExpansion':true}"));
+        assertThatThrownBy(() -> admission(expandable).admitUpdate(CLAIMS, bound, requesting(bound, "2Gi"), ""))
+                .isInstanceOf(ApiError.Forbidden.class)
+                .hasMessage("persistentvolumeclaims \"data\" is forbidden: not supported by j8s: volumes of "
+                        + "provisioner \"rancher.io/local-path\" cannot be expanded");
+
+        // an unbound claim's request is part of its immutable spec
+        ObjectNode pending = admission.admitCreate(CLAIMS, json(CLAIM));
+        assertThat(invalidCauses(() -> admission.admitUpdate(CLAIMS, pending, requesting(pending, "2Gi"), "")))
+                .containsExactly("spec: Forbidden: spec is immutable after creation except resources.requests and "
+                        + "volumeAttributesClassName for bound claims");
+    }
+
+    @Test
+    void aBoundClaimsRequestMayGoDownButNotToItsCapacity() {
+        Admission admission = admission(withDefaultClass());
+        ObjectNode bound = boundClaim(admission, "1Gi", "1Gi");
+        assertThat(invalidCauses(() -> admission.admitUpdate(CLAIMS, bound, requesting(bound, "512Mi"), "")))
+                .containsExactly("spec.resources.requests.storage: Forbidden: field can not be less than "
+                        + "status.capacity");
+        // recovering from a failed expansion: down from 4Gi towards the 1Gi it has
+        ObjectNode asked = boundClaim(admission, "4Gi", "1Gi");
+        assertThat(admission.admitUpdate(CLAIMS, asked, requesting(asked, "2Gi"), "")
+                .at("/spec/resources/requests/storage").asText()).isEqualTo("2Gi");
+        assertThat(admission.admitUpdate(CLAIMS, bound, requesting(bound, "1024Mi"), "")
+                .at("/spec/resources/requests/storage").asText()).as("the same size").isEqualTo("1024Mi");
     }
 
     @Test
