@@ -189,6 +189,12 @@ class StatefulSetIT {
         assertThat(pvRow.subList(0, 7)).containsExactly("pvc-" + uid, "2Mi", "RWO", "Delete", "Bound", "default/data",
                 "local-path");
         assertThat(events("data")).contains("ProvisioningSucceeded").contains("Successfully provisioned volume pvc-" + uid);
+        Kubectl.Result grow = kubectl().run("patch", "pvc", "data", "-p",
+                "{\"spec\":{\"resources\":{\"requests\":{\"storage\":\"4Mi\"}}}}");
+        assertThat(grow.exitCode()).isNotZero();
+        assertThat(grow.stderr()).contains("Error from server (Forbidden): persistentvolumeclaims \"data\" is "
+                + "forbidden: only dynamically provisioned pvc can be resized and the storageclass that provisions the "
+                + "pvc must support resize");
 
         Path dir = SERVERS.server().dataDir().resolve("storage").resolve("pvc-" + uid + "_default_data");
         assertThat(Files.readString(dir.resolve("sub/file"))).isEqualTo("kept\n");
@@ -392,5 +398,23 @@ class StatefulSetIT {
                 """).toString());
         assertThat(claim.exitCode()).isNotZero();
         assertThat(claim.stderr()).contains("spec.accessModes: Required value: at least 1 access mode is required");
+
+        Kubectl.Result attributes = kubectl().run("apply", "-f", SERVERS.file("vacclaim.yaml", """
+                apiVersion: v1
+                kind: PersistentVolumeClaim
+                metadata:
+                  name: vacclaim
+                spec:
+                  accessModes: ["ReadWriteOnce"]
+                  volumeAttributesClassName: gold
+                  resources:
+                    requests:
+                      storage: 1Mi
+                """).toString());
+        assertThat(attributes.exitCode()).isNotZero();
+        assertThat(attributes.stderr()).contains("The PersistentVolumeClaim \"vacclaim\" is invalid: "
+                + "spec.volumeAttributesClassName: Forbidden: not supported by j8s: VolumeAttributesClasses are not "
+                + "served");
+        assertThat(kubectl().run("get", "pvc", "vacclaim").exitCode()).isNotZero();
     }
 }
