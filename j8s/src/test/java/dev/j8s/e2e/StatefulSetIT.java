@@ -132,6 +132,24 @@ class StatefulSetIT {
                 "WaitForFirstConsumer", "false");
     }
 
+    static String canI(String verb, String resource, String serviceAccount) {
+        return kubectl().run("auth", "can-i", verb, resource, "--all-namespaces",
+                "--as=system:serviceaccount:kube-system:" + serviceAccount).stdout().strip();
+    }
+
+    @Test
+    void theStorageControllersActAsTheirServiceAccountsHeldToTheirBootstrapRoles() {
+        assertThat(kubectl().run("get", "sa", "-n", "kube-system", "statefulset-controller", "persistent-volume-binder")
+                .ok().cells()).hasSize(3);
+        assertThat(canI("create", "persistentvolumes", "persistent-volume-binder")).isEqualTo("yes");
+        assertThat(canI("update", "persistentvolumeclaims/status", "persistent-volume-binder")).isEqualTo("yes");
+        assertThat(canI("create", "storageclasses.storage.k8s.io", "persistent-volume-binder")).isEqualTo("no");
+        assertThat(canI("create", "persistentvolumeclaims", "statefulset-controller")).isEqualTo("yes");
+        assertThat(canI("create", "controllerrevisions.apps", "statefulset-controller")).isEqualTo("yes");
+        assertThat(canI("create", "persistentvolumes", "statefulset-controller")).isEqualTo("no");
+        assertThat(canI("update", "pods", "persistent-volume-binder")).isEqualTo("no");
+    }
+
     @Test
     void aClaimWaitsForItsFirstConsumerThenGetsADirectoryUnderTheDataDirThatGoesWithIt() throws Exception {
         apply("claim", """
