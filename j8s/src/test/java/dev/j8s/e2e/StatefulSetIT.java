@@ -301,6 +301,22 @@ class StatefulSetIT {
             assertThat(claim.path("metadata").path("labels").path("app").asText()).isEqualTo("web");
         }
         assertThat(exec("web-1", "hostname")).isEqualTo("web-1\n");
+        // with the set's headless service, each pod's stable name resolves through the cluster DNS
+        apply("web-svc", """
+                apiVersion: v1
+                kind: Service
+                metadata:
+                  name: web
+                spec:
+                  clusterIP: None
+                  selector:
+                    app: web
+                """);
+        String web2 = pod("web-2").path("status").path("podIP").asText();
+        Await.until(WAIT, "web-2.web.default.svc.cluster.local resolving to web-2's address from web-0",
+                () -> kubectl().run("exec", "web-0", "--", "sh", "-c",
+                        "busybox nslookup web-2.web.default.svc.cluster.local"),
+                r -> r.exitCode() == 0 && r.stdout().contains(web2));
         assertThat(kubectl().run("get", "sts", "web").ok().cells().get(1).subList(0, 2)).containsExactly("web", "3/3");
         assertThat(events("web")).contains("create Claim www-web-0 Pod web-0 in StatefulSet web success")
                 .contains("create Pod web-2 in StatefulSet web successful");
