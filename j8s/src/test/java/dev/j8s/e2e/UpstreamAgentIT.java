@@ -25,7 +25,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * bound to it (pull secret, downward-API environment, a configMap volume, a postStart hook) to Running and Ready,
  * serves it behind a Service's ClusterIP with its proxy (fed by Endpoints: a v1.20 server has no discovery.k8s.io/v1),
  * serves {@code kubectl logs}, {@code exec} and {@code port-forward} through the upstream API server on its kubelet API
- * (which authenticates every caller and asks the cluster to authorize them), is refused a Secret none of its pods references, leaves its Lease unrenewed when stopped and re-adopts the pod without
+ * (which authenticates every caller and asks the cluster to authorize them), keeps the pod running while the API
+ * server does not answer and takes up its heartbeats when it does, is refused a Secret none of its pods references, leaves its Lease unrenewed when stopped and re-adopts the pod without
  * restarting it when started again (needs root).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -396,6 +397,35 @@ class UpstreamAgentIT {
 
     @Test
     @Order(7)
+    void podsKeepRunningWhileTheApiServerIsUnreachableAndTheAgentReconcilesWhenItIsBack() {
+        assumeTrue(cluster.local(), "only the local kube-apiserver can be made unreachable");
+        JsonNode before = json(admin, "get", "pod", "web", "-n", NAMESPACE).path("status").path("containerStatuses")
+                .get(0);
+        String renewTime = json(admin, "get", "lease", NODE, "-n", "kube-node-lease").path("spec").path("renewTime")
+                .asText();
+        cluster.freezeApiServer(true);
+        try {
+            // two heartbeats' time without an answer; the container is the agent's to keep, not the API's
+            J8sServer.sleep(Duration.ofSeconds(25));
+            assertThat(agent.isAlive()).as(agent.logs()).isTrue();
+        } finally {
+            cluster.freezeApiServer(false);
+        }
+        await("the agent renews its lease once the API server answers again",
+                () -> json(admin, "get", "lease", NODE, "-n", "kube-node-lease").path("spec").path("renewTime").asText(),
+                r -> !r.equals(renewTime));
+        JsonNode after = await("the pod is Running and Ready", () -> json(admin, "get", "pod", "web", "-n", NAMESPACE),
+                p -> p.path("status").path("phase").asText().equals("Running")
+                        && condition(p, "Ready").path("status").asText().equals("True"));
+        JsonNode container = after.path("status").path("containerStatuses").get(0);
+        assertThat(container.path("containerID").asText()).isEqualTo(before.path("containerID").asText());
+        assertThat(container.path("restartCount").asInt()).isZero();
+        // and the pod is still served: a new log read goes through the API server to the agent
+        assertThat(admin.run("logs", "web", "-n", NAMESPACE).ok().stdout()).contains("hook=poststart-ran");
+    }
+
+    @Test
+    @Order(8)
     void aStoppedAgentLeavesItsLeaseUnrenewedAndRestartedReadoptsThePodWithoutRestartingIt() {
         JsonNode before = json(admin, "get", "pod", "web", "-n", NAMESPACE);
         JsonNode container = before.path("status").path("containerStatuses").get(0);
@@ -444,7 +474,7 @@ class UpstreamAgentIT {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void aDeletedPodIsStoppedAndRemovedByTheAgent() {
         Kubectl.Result deleted = admin.run("delete", "pod", "web", "-n", NAMESPACE, "--wait=true", "--timeout=60s");
         assertThat(deleted.exitCode()).as(deleted + diagnostics()).isZero();

@@ -143,9 +143,41 @@ final class UpstreamControlPlane implements AutoCloseable {
         }
     }
 
+    /**
+     * Freezes ({@code SIGSTOP}) or thaws ({@code SIGCONT}) the local kube-apiserver: frozen, it accepts connections and
+     * answers nothing, as an unreachable control plane.
+     */
+    void freezeApiServer(boolean frozen) {
+        Path pidFile = dir.orElseThrow(() -> new IllegalStateException("not the local control plane"))
+                .resolve("cp/apiserver.pid");
+        try {
+            String pid = Files.readString(pidFile).strip();
+            Process p = new ProcessBuilder("kill", frozen ? "-STOP" : "-CONT", pid).redirectErrorStream(true).start();
+            if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IllegalStateException("kill " + (frozen ? "-STOP " : "-CONT ") + pid + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void freezeApiServerQuietly() {
+        try {
+            freezeApiServer(false); // a stopped process would not get the stop's SIGTERM
+        } catch (RuntimeException e) {
+            // gone already
+        }
+    }
+
     /** Stops the local etcd and kube-apiserver and removes their state; leaves another cluster alone. */
     @Override
     public void close() {
+        if (dir.isPresent()) {
+            freezeApiServerQuietly();
+        }
         if (tool.isPresent() && dir.isPresent()) {
             Run stop = run(tool.get(), 1, "stop", dir.get().resolve("cp").toString());
             if (stop.exit() != 0) {
