@@ -41,6 +41,7 @@ public final class FabricClients {
     } catch (RuntimeException e) {
       throw new ClusterException.Failed("parse kubeconfig " + kubeconfig + ": " + e.getMessage(), 0, e);
     }
+    config.setClientKeyAlgo(keyAlgorithm(config.getClientKeyData(), config.getClientKeyAlgo()));
     // Watches are long-lived; the informer re-establishes them, so no client-side request timeout cuts them.
     config.setRequestTimeout(30_000);
     config.setConnectionTimeout(10_000);
@@ -50,6 +51,38 @@ public final class FabricClients {
         .withConfig(config)
         .withHttpClientFactory(new JdkHttpClientFactory())
         .build();
+  }
+
+  /**
+   * The algorithm of a kubeconfig's PKCS#8 client key ({@code BEGIN PRIVATE KEY}, as j8s's client certificates have),
+   * which fabric8 would otherwise read as RSA: {@code EC} or {@code RSA}; {@code fallback} for other forms, whose PEM
+   * label names the algorithm.
+   */
+  static String keyAlgorithm(String keyData, String fallback) {
+    if (keyData == null || keyData.isEmpty()) {
+      return fallback;
+    }
+    String pem;
+    try {
+      pem = new String(java.util.Base64.getDecoder().decode(keyData.strip()), java.nio.charset.StandardCharsets.US_ASCII);
+    } catch (IllegalArgumentException e) {
+      return fallback;
+    }
+    int begin = pem.indexOf("-----BEGIN PRIVATE KEY-----");
+    int end = pem.indexOf("-----END PRIVATE KEY-----");
+    if (begin < 0 || end < begin) {
+      return fallback;
+    }
+    byte[] der = java.util.Base64.getMimeDecoder().decode(pem.substring(begin + 27, end));
+    for (String algorithm : java.util.List.of("EC", "RSA")) {
+      try {
+        java.security.KeyFactory.getInstance(algorithm).generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(der));
+        return algorithm;
+      } catch (java.security.GeneralSecurityException e) {
+        // not this one
+      }
+    }
+    return fallback;
   }
 
   /** The answer to a request sent through the client's HTTP layer. */
