@@ -93,8 +93,14 @@ public final class NodeHeartbeat implements AutoCloseable {
   private Node registerNode(Instant now) {
     Optional<Node> existing = cluster.node(nodeName);
     if (existing.isPresent()) {
-      nodeUid = existing.get().getMetadata().getUid();
-      return existing.get();
+      Node node = existing.get();
+      if (!java.util.Objects.equals(node.getMetadata().getUid(), nodeUid)) {
+        // first seen by this kubelet (a node registered before, by another run or by someone else): upstream's
+        // updateDefaultLabels sets the hostname, os and arch labels the node should carry
+        node = withDefaultLabels(node, now);
+        nodeUid = node.getMetadata().getUid();
+      }
+      return node;
     }
     Node created;
     try {
@@ -106,6 +112,17 @@ public final class NodeHeartbeat implements AutoCloseable {
     nodeUid = created.getMetadata().getUid();
     lastReported = Optional.empty();
     return created;
+  }
+
+  private Node withDefaultLabels(Node existing, Instant now) {
+    java.util.Map<String, String> wanted = NodeStatuses.node(nodeName, facts.get(), kubeletVersion, kubeletPort,
+        health.get(), now).getMetadata().getLabels();
+    java.util.Map<String, String> labels = existing.getMetadata().getLabels() == null ? java.util.Map.of()
+        : existing.getMetadata().getLabels();
+    if (wanted.entrySet().stream().allMatch(e -> e.getValue().equals(labels.get(e.getKey())))) {
+      return existing;
+    }
+    return cluster.updateNode(new NodeBuilder(existing).editMetadata().addToLabels(wanted).endMetadata().build());
   }
 
   private void renewLease(Instant now) {

@@ -120,4 +120,24 @@ class NodeHeartbeatTest {
     assertThat(cluster.node.getStatus().getConditions()).extracting(c -> c.getReason()).contains("KubeletNotReady");
     assertThat(new LeaseBuilder(cluster.lease).build().getSpec().getHolderIdentity()).isEqualTo("box");
   }
+
+  @Test
+  void aNodeRegisteredBeforeGetsTheDefaultLabelsOnceAsUpstreamsUpdateDefaultLabels() {
+    FakeCluster cluster = new FakeCluster();
+    cluster.node = new NodeBuilder().withNewMetadata().withName("box").withUid("old-uid")
+        .addToLabels("team", "a").addToLabels("kubernetes.io/os", "windows").endMetadata().build();
+    MovingClock clock = new MovingClock();
+    NodeHeartbeat heartbeat = new NodeHeartbeat(cluster, "box", () -> NodeStatusesTest.FACTS,
+        NodeStatuses.Health::ready, "v1.32.0", 10250, clock);
+
+    heartbeat.tick();
+    assertThat(cluster.calls).startsWith("updateNode");
+    assertThat(cluster.node.getMetadata().getLabels()).containsEntry("team", "a")
+        .containsEntry("kubernetes.io/os", "linux").containsKeys("kubernetes.io/arch", "kubernetes.io/hostname");
+
+    cluster.calls.clear();
+    clock.now = clock.now.plusSeconds(10);
+    heartbeat.tick();
+    assertThat(cluster.calls).doesNotContain("updateNode");
+  }
 }
