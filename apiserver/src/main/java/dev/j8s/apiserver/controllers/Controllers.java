@@ -29,8 +29,8 @@ import java.util.concurrent.TimeUnit;
  * The controllers a single node needs, as upstream's controller-manager and scheduler run them:
  * built-in namespaces and the {@code kubernetes} service, the bootstrap RBAC policy, a
  * {@code default} ServiceAccount and the {@code kube-root-ca.crt} ConfigMap in every namespace,
- * ClusterRole aggregation, legacy service-account token Secrets, binding of unscheduled pods to
- * this node, namespace termination, and the one-hour event TTL. Each runs on its own virtual thread, driven by store watches (no polling
+ * ClusterRole aggregation, legacy service-account token Secrets, the scheduler (binding of unscheduled pods to
+ * a node with room, {@link Scheduler}), namespace termination, and the one-hour event TTL. Each runs on its own virtual thread, driven by store watches (no polling
  * except the TTL sweep). Thread-safe.
  */
 public final class Controllers implements AutoCloseable {
@@ -47,6 +47,7 @@ public final class Controllers implements AutoCloseable {
     private final RootCaPublisher rootCa;
     private final ClusterRoleAggregation aggregation;
     private final ServiceAccountTokenSecrets tokenSecrets;
+    private final Scheduler scheduler;
     private final ExecutorService threads = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("j8s-controller-", 0)
                     .uncaughtExceptionHandler((t, e) -> LOG.log(Level.ERROR, "controller thread died thread=" + t.getName(), e))
@@ -69,6 +70,7 @@ public final class Controllers implements AutoCloseable {
         this.rootCa = new RootCaPublisher(objects, rootCaPem);
         this.aggregation = new ClusterRoleAggregation(objects);
         this.tokenSecrets = new ServiceAccountTokenSecrets(objects, tokens, rootCaPem);
+        this.scheduler = new Scheduler(objects, events);
     }
 
     public EventRecorder events() {
@@ -108,6 +110,7 @@ public final class Controllers implements AutoCloseable {
     public void start() {
         watch("namespaces", this::onNamespace);
         watch("pods", this::onPod);
+        watch("nodes", e -> scheduler.onNode(e.name(), e.object(), e.type() == WatchEvent.Type.DELETED));
         watch("configmaps", e -> {
             if (e.name().equals(RootCaPublisher.NAME)) {
                 rootCa.sync(e.namespace());
@@ -200,23 +203,10 @@ public final class Controllers implements AutoCloseable {
                     terminating.add(ns);
                 }
             });
+            scheduler.onPod(e.namespace(), e.name(), pod, true);
             return;
         }
-        if (!Json.text(pod, "spec.nodeName").isEmpty() || pod.path("metadata").hasNonNull("deletionTimestamp")) {
-            return;
-        }
-        String scheduler = Json.text(pod, "spec.schedulerName");
-        if (!scheduler.isEmpty() && !scheduler.equals("default-scheduler")) {
-            return;
-        }
-        try {
-            ObjectNode bound = objects.bind(e.namespace(), e.name(), nodeName);
-            events.record(bound, "", "Normal", "Scheduled",
-                    "Successfully assigned " + e.namespace() + "/" + e.name() + " to " + nodeName,
-                    "default-scheduler", "");
-        } catch (ApiError.Conflict | ApiError.NotFound alreadyHandled) {
-            // bound or deleted meanwhile
-        }
+        scheduler.onPod(e.namespace(), e.name(), pod, false);
     }
 
     /** Deletes everything in terminating namespaces, then the namespaces themselves. */
