@@ -41,6 +41,12 @@ public final class Controllers implements AutoCloseable {
     }
 
     public static Controllers start(Path dir) {
+        return start(dir, new ControllerManager.Options(Clock.systemUTC(), Duration.ofMinutes(10),
+                PodGarbageCollector.DEFAULT_THRESHOLD));
+    }
+
+    /** {@link #start(Path)} with other options (e.g. a short node monitor grace period). */
+    public static Controllers start(Path dir, ControllerManager.Options options) {
         LocalCore api = LocalCore.open(dir, false);
         KubeClient controllerManager = api.core().kubeClient(UserInfo.authenticated(UserInfo.KUBE_CONTROLLER_MANAGER,
                 "", List.of(), Map.of()));
@@ -48,9 +54,7 @@ public final class Controllers implements AutoCloseable {
                 sa -> api.core().kubeClient(UserInfo.serviceAccount(sa.getMetadata().getNamespace(),
                         sa.getMetadata().getName(), sa.getMetadata().getUid())));
         FakeKubelet kubelet = new FakeKubelet(api.client(), Clock.systemUTC());
-        ControllerManager manager = ControllerManager.start(controllerManager, clients,
-                new ControllerManager.Options(Clock.systemUTC(), Duration.ofMinutes(10),
-                        PodGarbageCollector.DEFAULT_THRESHOLD));
+        ControllerManager manager = ControllerManager.start(controllerManager, clients, options);
         return new Controllers(api, controllerManager, clients, kubelet, manager);
     }
 
