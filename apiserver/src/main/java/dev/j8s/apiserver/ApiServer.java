@@ -153,32 +153,22 @@ public final class ApiServer implements AutoCloseable {
     }
 
     /**
-     * Serves {@code pods/log} of the embedded node's pods from {@code source} (the kubelet in this process) instead of
-     * answering that no kubelet serves the node.
+     * Serves {@code pods/log}, {@code exec}, {@code attach} and {@code portforward} of the embedded node's pods
+     * through {@code kubelet} (the kubelet in this process) instead of answering that no kubelet serves the node.
      */
-    public void attachPodLogs(dev.j8s.apiserver.rest.PodLogSource source) {
-        kubelets.attachLocalLogs(source);
-        handler.attachPodLogs(kubelets);
+    public void attachKubelet(dev.j8s.apiserver.rest.KubeletClient kubelet) {
+        kubelets.attachLocal(kubelet);
+        handler.attachKubelet(kubelets);
     }
 
     /**
-     * Serves {@code pods/exec} of the embedded node's pods through {@code source} (the kubelet in this process)
-     * instead of answering that no kubelet serves the node.
-     */
-    public void attachPodExec(dev.j8s.apiserver.rest.PodExecSource source) {
-        kubelets.attachLocalExec(source);
-        handler.attachPodExec(kubelets);
-    }
-
-    /**
-     * Serves {@code pods/log} and {@code pods/exec} of pods on other nodes through their kubelets' HTTPS API, with
-     * {@code kubeletTls} ({@link dev.j8s.apiserver.kubeletclient.KubeletTls}: the API server's kubelet client
-     * certificate, and the kubelets' CA if they are checked).
+     * Serves those subresources of pods on other nodes through their kubelets' HTTPS API, with {@code kubeletTls}
+     * ({@link dev.j8s.apiserver.kubeletclient.KubeletTls}: the API server's kubelet client certificate, and the
+     * kubelets' CA if they are checked).
      */
     public void attachRemoteKubelets(javax.net.ssl.SSLContext kubeletTls) {
         kubelets.attachRemote(kubeletTls);
-        handler.attachPodLogs(kubelets);
-        handler.attachPodExec(kubelets);
+        handler.attachKubelet(kubelets);
     }
 
     /**

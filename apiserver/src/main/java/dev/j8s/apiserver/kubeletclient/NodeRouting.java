@@ -1,12 +1,12 @@
 package dev.j8s.apiserver.kubeletclient;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.j8s.apiserver.errors.ApiError;
 import dev.j8s.apiserver.json.Json;
 import dev.j8s.apiserver.rest.ExecProcess;
+import dev.j8s.apiserver.rest.KubeletClient;
 import dev.j8s.apiserver.rest.LogQuery;
-import dev.j8s.apiserver.rest.PodExecSource;
-import dev.j8s.apiserver.rest.PodLogSource;
 import dev.j8s.apiserver.storage.Store;
 import java.io.InputStream;
 import java.util.List;
@@ -14,18 +14,17 @@ import java.util.Optional;
 import javax.net.ssl.SSLContext;
 
 /**
- * The node-addressing seam of {@code pods/log} and {@code pods/exec}: a pod on the embedded node is served by the
- * kubelet in this process (by call), a pod on any other node by that node's kubelet over HTTPS
- * ({@link RemoteKubelet}) at the address and port its Node reports. Without a client certificate for kubelets, or
- * for a node that is not registered, the error says so. Thread-safe.
+ * The node-addressing seam of the subresources a kubelet serves: a pod on the embedded node goes to the kubelet in
+ * this process (by call), a pod on any other node to that node's kubelet over HTTPS ({@link RemoteKubelet}) at the
+ * address and port its Node reports. Without a kubelet client certificate, or for a node that is not registered,
+ * the error says so. Thread-safe.
  */
-public final class NodeRouting implements PodLogSource, PodExecSource {
+public final class NodeRouting implements KubeletClient {
 
     private final Store store;
     private final String embeddedNode;
     private volatile Optional<RemoteKubelet> remote = Optional.empty();
-    private volatile PodLogSource localLogs;
-    private volatile PodExecSource localExec;
+    private volatile KubeletClient local;
 
     /** @param embeddedNode the node whose kubelet runs in this process */
     public NodeRouting(Store store, String embeddedNode) {
@@ -33,74 +32,108 @@ public final class NodeRouting implements PodLogSource, PodExecSource {
         this.embeddedNode = embeddedNode;
     }
 
+    /** The kubelet in this process, which serves the embedded node's pods. */
+    public void attachLocal(KubeletClient kubelet) {
+        this.local = kubelet;
+    }
+
     /** Reaches the other nodes' kubelets over HTTPS with {@code kubeletTls} (the API server's client certificate). */
     public void attachRemote(SSLContext kubeletTls) {
         this.remote = Optional.of(new RemoteKubelet(kubeletTls));
     }
 
-    /** The embedded kubelet's log source. */
-    public void attachLocalLogs(PodLogSource source) {
-        this.localLogs = source;
-    }
-
-    /** The embedded kubelet's exec source. */
-    public void attachLocalExec(PodExecSource source) {
-        this.localExec = source;
+    /** The in-process kubelet when the pod is on the embedded node, else empty (the pod's kubelet is remote). */
+    private Optional<KubeletClient> local(ObjectNode pod) {
+        KubeletClient kubelet = local;
+        return kubelet != null && Json.text(pod, "spec.nodeName").equals(embeddedNode) ? Optional.of(kubelet)
+                : Optional.empty();
     }
 
     @Override
-    public InputStream open(String namespace, String pod, String uid, String container, LogQuery query) {
-        String node = nodeOf(namespace, pod);
-        PodLogSource local = localLogs;
-        if (node.equals(embeddedNode) && local != null) {
-            return local.open(namespace, pod, uid, container, query);
-        }
-        return remote(node, "logs", pod).log(endpoint(node), namespace, pod, container, query);
+    public InputStream log(String namespace, String pod, String uid, String container, LogQuery query) {
+        ObjectNode p = pod(namespace, pod);
+        return local(p).map(k -> k.log(namespace, pod, uid, container, query))
+                .orElseGet(() -> remote(p, "logs").log(endpoint(p), namespace, pod, container, query));
     }
 
     @Override
     public void requireRunning(String namespace, String pod, String uid, String container) {
-        String node = nodeOf(namespace, pod);
-        PodExecSource local = localExec;
-        if (node.equals(embeddedNode) && local != null) {
-            local.requireRunning(namespace, pod, uid, container);
-            return;
+        ObjectNode p = pod(namespace, pod);
+        Optional<KubeletClient> kubelet = local(p);
+        if (kubelet.isPresent()) {
+            kubelet.get().requireRunning(namespace, pod, uid, container);
+        } else {
+            remote(p, "exec").requireReachable(endpoint(p));
         }
-        remote(node, "exec", pod).requireReachable(endpoint(node));
     }
 
     @Override
-    public ExecProcess start(String namespace, String pod, String uid, String container, List<String> command) {
-        String node = nodeOf(namespace, pod);
-        PodExecSource local = localExec;
-        if (node.equals(embeddedNode) && local != null) {
-            return local.start(namespace, pod, uid, container, command);
-        }
-        return remote(node, "exec", pod).exec(endpoint(node), namespace, pod, container, command, false, 0, 0);
+    public ExecProcess exec(String namespace, String pod, String uid, String container, List<String> command) {
+        ObjectNode p = pod(namespace, pod);
+        return local(p).map(k -> k.exec(namespace, pod, uid, container, command))
+                .orElseGet(() -> remote(p, "exec").exec(endpoint(p), RemoteKubelet.Stream.EXEC, namespace, pod,
+                        container, command, true, false, 0, 0));
     }
 
     @Override
-    public ExecProcess startTty(String namespace, String pod, String uid, String container, List<String> command,
+    public ExecProcess execTty(String namespace, String pod, String uid, String container, List<String> command,
             int width, int height) {
-        String node = nodeOf(namespace, pod);
-        PodExecSource local = localExec;
-        if (node.equals(embeddedNode) && local != null) {
-            return local.startTty(namespace, pod, uid, container, command, width, height);
+        ObjectNode p = pod(namespace, pod);
+        return local(p).map(k -> k.execTty(namespace, pod, uid, container, command, width, height))
+                .orElseGet(() -> remote(p, "exec").exec(endpoint(p), RemoteKubelet.Stream.EXEC, namespace, pod,
+                        container, command, true, true, width, height));
+    }
+
+    @Override
+    public ExecProcess attach(String namespace, String pod, String uid, String container, boolean stdin) {
+        ObjectNode p = pod(namespace, pod);
+        Optional<KubeletClient> kubelet = local(p);
+        if (kubelet.isPresent()) {
+            return kubelet.get().attach(namespace, pod, uid, container, stdin);
         }
-        return remote(node, "exec", pod).exec(endpoint(node), namespace, pod, container, command, true, width, height);
+        JsonNode spec = containerSpec(p, container);
+        boolean tty = spec.path("tty").asBoolean(false);
+        boolean input = stdin && spec.path("stdin").asBoolean(false);
+        return remote(p, "attach").exec(endpoint(p), RemoteKubelet.Stream.ATTACH, namespace, pod, container,
+                List.of(), input, tty, 0, 0);
     }
 
-    private String nodeOf(String namespace, String pod) {
-        ObjectNode p = store.get("pods", namespace, pod).orElseThrow(() -> new ApiError.NotFound("pods", pod));
-        return Json.text(p, "spec.nodeName");
+    @Override
+    public PortForwarder portForward(String namespace, String pod, String uid) {
+        ObjectNode p = pod(namespace, pod);
+        Optional<KubeletClient> kubelet = local(p);
+        if (kubelet.isPresent()) {
+            return kubelet.get().portForward(namespace, pod, uid);
+        }
+        remote(p, "port-forward");
+        // refused, not half-done: the kubelet's port-forward protocol is not spoken by this client yet
+        throw new ApiError.BadRequest("port-forward to pod \"" + pod + "\" is not available: it runs on node \""
+                + Json.text(p, "spec.nodeName") + "\", whose kubelet this server reaches for logs, exec and attach"
+                + " only");
     }
 
-    private RemoteKubelet remote(String node, String what, String pod) {
-        return remote.orElseThrow(() -> new ApiError.BadRequest(what + " are not available for pod \"" + pod
-                + "\": no kubelet serves node \"" + node + "\" yet"));
+    private static JsonNode containerSpec(ObjectNode pod, String container) {
+        for (String list : List.of("containers", "initContainers", "ephemeralContainers")) {
+            for (JsonNode c : Json.at(pod, "spec." + list)) {
+                if (container.equals(c.path("name").asText())) {
+                    return c;
+                }
+            }
+        }
+        return Json.object();
     }
 
-    private KubeletEndpoint endpoint(String node) {
+    private ObjectNode pod(String namespace, String pod) {
+        return store.get("pods", namespace, pod).orElseThrow(() -> new ApiError.NotFound("pods", pod));
+    }
+
+    private RemoteKubelet remote(ObjectNode pod, String what) {
+        return remote.orElseThrow(() -> new ApiError.BadRequest(what + " are not available for pod \""
+                + Json.name(pod) + "\": no kubelet serves node \"" + Json.text(pod, "spec.nodeName") + "\" yet"));
+    }
+
+    private KubeletEndpoint endpoint(ObjectNode pod) {
+        String node = Json.text(pod, "spec.nodeName");
         ObjectNode n = store.get("nodes", "", node).orElseThrow(() -> new ApiError.NotFound("nodes", node));
         return KubeletEndpoint.of(n);
     }

@@ -32,8 +32,8 @@ import javax.net.ssl.SSLParameters;
 /**
  * A node's kubelet API over HTTPS, the client half of upstream's kubelet server: {@code GET
  * /containerLogs/{namespace}/{pod}/{container}} with {@code PodLogOptions} as query parameters, and {@code
- * /exec/{namespace}/{pod}/{container}?command=…&input=1&output=1&error=1&tty=…} over WebSocket with the channel
- * protocol ({@code v5.channel.k8s.io}, else {@code v4.channel.k8s.io}), the protocols the API server forwards. The
+ * /exec/{namespace}/{pod}/{container}?command=…&input=1&output=1&error=1&tty=…} and {@code /attach/…} over WebSocket
+ * with the channel protocol ({@code v5.channel.k8s.io}, else {@code v4.channel.k8s.io}), the protocols the API server forwards. The
  * TLS context carries the API server's kubelet client certificate. Errors are worded as upstream's API server words
  * them: an unreachable kubelet is {@code Get "https://…": dial tcp …: connect: connection refused} for logs and
  * {@code error dialing backend: dial tcp …} for exec; what the kubelet answers with an error status is passed on
@@ -95,16 +95,31 @@ final class RemoteKubelet {
         }
     }
 
-    /** Starts {@code command} in the container through the kubelet's exec endpoint. */
-    ExecProcess exec(KubeletEndpoint kubelet, String namespace, String pod, String container, List<String> command,
-            boolean tty, int width, int height) {
+    /** The kubelet's two channel-protocol endpoints. */
+    enum Stream {
+        EXEC("exec"), ATTACH("attach");
+
+        private final String path;
+
+        Stream(String path) {
+            this.path = path;
+        }
+    }
+
+    /**
+     * Starts {@code command} in the container through the kubelet's exec endpoint, or joins its main process
+     * through the attach endpoint ({@code command} empty).
+     */
+    ExecProcess exec(KubeletEndpoint kubelet, Stream stream, String namespace, String pod, String container,
+            List<String> command, boolean input, boolean tty, int width, int height) {
         StringBuilder query = new StringBuilder();
         for (String c : command) {
             query.append("command=").append(encode(c)).append('&');
         }
-        query.append("input=1&output=1&error=").append(tty ? "0" : "1").append("&tty=").append(tty ? "1" : "0");
-        URI uri = URI.create("wss://" + kubelet.hostPort() + "/exec/" + path(namespace) + "/" + path(pod) + "/"
-                + path(container) + "?" + query);
+        query.append("input=").append(input ? "1" : "0").append("&output=1&error=").append(tty ? "0" : "1")
+                .append("&tty=").append(tty ? "1" : "0");
+        URI uri = URI.create("wss://" + kubelet.hostPort() + "/" + stream.path + "/" + path(namespace) + "/"
+                + path(pod) + "/" + path(container) + "?" + query);
         ChannelExec session = new ChannelExec(tty);
         WebSocket ws;
         try {
@@ -126,7 +141,7 @@ final class RemoteKubelet {
             throw new ApiError.Timeout("the exec request was interrupted");
         }
         session.connected(ws);
-        if (tty) {
+        if (tty && width > 0 && height > 0) {
             session.resize(width, height);
         }
         return session;
