@@ -105,11 +105,7 @@ public final class NodeRouting implements KubeletClient {
         if (kubelet.isPresent()) {
             return kubelet.get().portForward(namespace, pod, uid);
         }
-        remote(p, "port-forward");
-        // refused, not half-done: the kubelet's port-forward protocol is not spoken by this client yet
-        throw new ApiError.BadRequest("port-forward to pod \"" + pod + "\" is not available: it runs on node \""
-                + Json.text(p, "spec.nodeName") + "\", whose kubelet this server reaches for logs, exec and attach"
-                + " only");
+        return remote(p, "port-forward").portForward(endpoint(p), namespace, pod);
     }
 
     private static JsonNode containerSpec(ObjectNode pod, String container) {

@@ -2,6 +2,7 @@ package dev.j8s.apiserver.kubeletclient;
 
 import dev.j8s.apiserver.errors.ApiError;
 import dev.j8s.apiserver.rest.ExecProcess;
+import dev.j8s.apiserver.rest.KubeletClient;
 import dev.j8s.apiserver.rest.LogQuery;
 import java.io.IOException;
 import java.io.InputStream;
@@ -121,10 +122,46 @@ final class RemoteKubelet {
         URI uri = URI.create("wss://" + kubelet.hostPort() + "/" + stream.path + "/" + path(namespace) + "/"
                 + path(pod) + "/" + path(container) + "?" + query);
         ChannelExec session = new ChannelExec(tty);
+        connect(kubelet, uri, EXEC_PROTOCOLS, session);
+        if (tty && width > 0 && height > 0) {
+            session.resize(width, height);
+        }
+        return session;
+    }
+
+    /** The body of a refused WebSocket handshake, which the JDK hands over as bytes. */
+    static String handshakeBody(Object body) {
+        if (body instanceof byte[] bytes) {
+            return new String(bytes, StandardCharsets.UTF_8);
+        }
+        return body == null ? "" : body.toString();
+    }
+
+    /**
+     * The pod's ports through the kubelet's {@code /portForward/{namespace}/{pod}?ports=N} WebSocket, one socket per
+     * connection.
+     */
+    KubeletClient.PortForwarder portForward(KubeletEndpoint kubelet, String namespace, String pod) {
+        requireReachable(kubelet);
+        return port -> {
+            URI uri = URI.create("wss://" + kubelet.hostPort() + "/portForward/" + path(namespace) + "/" + path(pod)
+                    + "?ports=" + port);
+            ChannelPortForward connection = new ChannelPortForward(namespace + "/" + pod + ":" + port);
+            try {
+                connect(kubelet, uri, List.of("v4.channel.k8s.io"), connection);
+            } catch (ApiError e) {
+                throw new IOException(e.getMessage(), e);
+            }
+            return connection;
+        };
+    }
+
+    /** Opens the WebSocket at {@code uri} offering {@code protocols} and hands it to {@code session}. */
+    private void connect(KubeletEndpoint kubelet, URI uri, List<String> protocols, ChannelSocket session) {
         WebSocket ws;
         try {
-            ws = http.newWebSocketBuilder().subprotocols(EXEC_PROTOCOLS.getFirst(),
-                            EXEC_PROTOCOLS.subList(1, EXEC_PROTOCOLS.size()).toArray(String[]::new))
+            ws = http.newWebSocketBuilder().subprotocols(protocols.getFirst(),
+                            protocols.subList(1, protocols.size()).toArray(String[]::new))
                     .connectTimeout(DIAL_TIMEOUT).buildAsync(uri, session.listener())
                     .get(DIAL_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
         } catch (ExecutionException | CompletionException e) {
@@ -138,21 +175,9 @@ final class RemoteKubelet {
             throw new ApiError.Unknown("error dialing backend: dial tcp " + kubelet.hostPort() + ": i/o timeout");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ApiError.Timeout("the exec request was interrupted");
+            throw new ApiError.Timeout("the request to the kubelet was interrupted");
         }
         session.connected(ws);
-        if (tty && width > 0 && height > 0) {
-            session.resize(width, height);
-        }
-        return session;
-    }
-
-    /** The body of a refused WebSocket handshake, which the JDK hands over as bytes. */
-    static String handshakeBody(Object body) {
-        if (body instanceof byte[] bytes) {
-            return new String(bytes, StandardCharsets.UTF_8);
-        }
-        return body == null ? "" : body.toString();
     }
 
     /** An error status the kubelet answered, passed on as upstream's API server passes it. */

@@ -106,9 +106,14 @@ class RemoteKubeletTest {
                 var certs = tls == null ? null : tls.peerCertificates();
                 clients.add(certs == null || certs.length == 0 ? "none" : certs[0].getSubjectX500Principal().getName());
                 boolean attach = request.getHttpURI().getPath().startsWith("/attach/");
+                boolean portForward = request.getHttpURI().getPath().startsWith("/portForward/");
                 var websockets = ServerWebSocketContainer.get(request.getContext());
                 return websockets.upgrade((upgrade, upgradeResponse, cb) -> {
                     protocols.add(String.join(",", upgrade.getSubProtocols()));
+                    if (portForward) {
+                        upgradeResponse.setAcceptedSubProtocol("v4.channel.k8s.io");
+                        return new UppercasePort();
+                    }
                     upgradeResponse.setAcceptedSubProtocol("v5.channel.k8s.io");
                     return attach ? new Attach() : new EchoExec();
                 }, request, response, callback);
@@ -167,6 +172,31 @@ class RemoteKubeletTest {
         }
     }
 
+    /** portForward: the port prefix on both channels, then data echoed in upper case. */
+    public static final class UppercasePort implements Session.Listener.AutoDemanding {
+        private Session session;
+
+        @Override
+        public void onWebSocketOpen(Session session) {
+            this.session = session;
+            for (int channel : new int[] {0, 1}) {
+                session.sendBinary(ByteBuffer.wrap(new byte[] {(byte) channel, (byte) (8080 & 0xff), (byte) (8080 >> 8)}),
+                        org.eclipse.jetty.websocket.api.Callback.NOOP);
+            }
+        }
+
+        @Override
+        public void onWebSocketBinary(ByteBuffer payload, org.eclipse.jetty.websocket.api.Callback callback) {
+            int channel = payload.get() & 0xff;
+            byte[] data = new byte[payload.remaining()];
+            payload.get(data);
+            callback.succeed();
+            if (channel == 0) {
+                send(session, 0, new String(data, StandardCharsets.UTF_8).toUpperCase(java.util.Locale.ROOT));
+            }
+        }
+    }
+
     private RemoteKubelet client() throws Exception {
         return new RemoteKubelet(KubeletTls.context(clientKeys, "changeit".toCharArray(), Optional.empty()));
     }
@@ -208,12 +238,27 @@ class RemoteKubeletTest {
     }
 
     @Test
+    void portForwardOpensOneSocketPerConnectionAndCarriesTheDataChannelWithoutThePortPrefix() throws Exception {
+        var forwarder = client().portForward(endpoint(), "default", "web");
+        try (var connection = forwarder.connect(8080)) {
+            connection.output().write("ping".getBytes(StandardCharsets.UTF_8));
+            byte[] answer = new byte[4];
+            assertThat(connection.input().readNBytes(answer, 0, 4)).isEqualTo(4);
+            assertThat(new String(answer, StandardCharsets.UTF_8)).isEqualTo("PING");
+        }
+        assertThat(requests).containsExactly("/portForward/default/web?ports=8080");
+        assertThat(protocols).containsExactly("v4.channel.k8s.io");
+    }
+
+    @Test
     void anUnreachableKubeletIsUpstreamsDialError() throws Exception {
         RemoteKubelet client = client();
         kubelet.stop();
         assertThatThrownBy(() -> client.exec(endpoint(), RemoteKubelet.Stream.EXEC, "default", "web", "main",
                 List.of("true"), false, false, 0, 0))
                 .isInstanceOf(ApiError.Unknown.class)
+                .hasMessage("error dialing backend: dial tcp 127.0.0.1:" + port + ": connect: connection refused");
+        assertThatThrownBy(() -> client.portForward(endpoint(), "default", "web"))
                 .hasMessage("error dialing backend: dial tcp 127.0.0.1:" + port + ": connect: connection refused");
         assertThatThrownBy(() -> client.requireReachable(endpoint()))
                 .hasMessage("error dialing backend: dial tcp 127.0.0.1:" + port + ": connect: connection refused");
