@@ -138,14 +138,14 @@ final class RemoteKubelet {
     }
 
     /**
-     * The pod's ports through the kubelet's {@code /portForward/{namespace}/{pod}?ports=N} WebSocket, one socket per
-     * connection.
+     * The pod's ports through the kubelet's {@code /portForward/{namespace}/{pod}?port=N} WebSocket (the kubelet
+     * reads the {@code port} query parameter, upstream's {@code PortHeader}), one socket per connection.
      */
     KubeletClient.PortForwarder portForward(KubeletEndpoint kubelet, String namespace, String pod) {
         requireReachable(kubelet);
         return port -> {
             URI uri = URI.create("wss://" + kubelet.hostPort() + "/portForward/" + path(namespace) + "/" + path(pod)
-                    + "?ports=" + port);
+                    + "?port=" + port);
             ChannelPortForward connection = new ChannelPortForward(namespace + "/" + pod + ":" + port);
             try {
                 connect(kubelet, uri, List.of("v4.channel.k8s.io"), connection);

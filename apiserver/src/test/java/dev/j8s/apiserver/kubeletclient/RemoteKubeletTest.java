@@ -246,7 +246,7 @@ class RemoteKubeletTest {
             assertThat(connection.input().readNBytes(answer, 0, 4)).isEqualTo(4);
             assertThat(new String(answer, StandardCharsets.UTF_8)).isEqualTo("PING");
         }
-        assertThat(requests).containsExactly("/portForward/default/web?ports=8080");
+        assertThat(requests).containsExactly("/portForward/default/web?port=8080");
         assertThat(protocols).containsExactly("v4.channel.k8s.io");
     }
 
