@@ -246,6 +246,7 @@ final class ServerCommand implements Callable<Integer> {
         }
         dev.j8s.apiserver.podsecurity.Policy podSecurity = podSecurityDefaults();
         EvictionManager.Config eviction = evictionConfig();
+        Duration nodeMonitorGrace = nodeMonitorGracePeriod();
         Logging.setLevel(settings.logLevel());
         KubeletCredentials credentials;
         try {
@@ -293,7 +294,7 @@ final class ServerCommand implements Callable<Integer> {
         ControllerManager controllers = ControllerManager.start(controllerManager,
                 ControllerClients.serviceAccounts(controllerManager, sa -> server.kubeClient(UserInfo.serviceAccount(
                         sa.getMetadata().getNamespace(), sa.getMetadata().getName(), sa.getMetadata().getUid()))),
-                ControllerManager.Options.defaults().withNodeMonitorGracePeriod(nodeMonitorGracePeriod()));
+                ControllerManager.Options.defaults().withNodeMonitorGracePeriod(nodeMonitorGrace));
         // Pods on other nodes (j8s agents) are reached through their kubelets' HTTPS API with a client certificate
         // of the cluster CA, as kube-apiserver's --kubelet-client-certificate (kubeadm's apiserver-kubelet-client).
         char[] kubeletClientPassword = java.util.UUID.randomUUID().toString().toCharArray();

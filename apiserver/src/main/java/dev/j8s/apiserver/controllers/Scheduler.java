@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -36,6 +37,10 @@ final class Scheduler {
     private final Set<String> pending = ConcurrentHashMap.newKeySet();
     /** The scheduling-relevant part of each node, to tell a heartbeat from a change that may make room. */
     private final Map<String, String> nodeFingerprints = new ConcurrentHashMap<>();
+    /** The bound pods as model objects, by namespace/name, converted again only when their resourceVersion moved. */
+    private final Map<String, Converted> converted = new HashMap<>();
+
+    private record Converted(String resourceVersion, Pod pod) {}
 
     Scheduler(ObjectService objects, EventRecorder events) {
         this.objects = objects;
@@ -105,12 +110,22 @@ final class Scheduler {
             nodes.add(SERIALIZATION.convertValue(n, Node.class));
         }
         List<Pod> assigned = new ArrayList<>();
+        Map<String, Converted> seen = new HashMap<>();
         for (ObjectNode p : objects.store().list("pods", "").items()) {
             String phase = Json.text(p, "status.phase");
             if (!Json.text(p, "spec.nodeName").isEmpty() && !phase.equals("Succeeded") && !phase.equals("Failed")) {
-                assigned.add(SERIALIZATION.convertValue(p, Pod.class));
+                String podKey = Json.namespace(p) + "/" + Json.name(p);
+                String version = Json.text(p, "metadata.resourceVersion");
+                Converted c = converted.get(podKey);
+                if (c == null || !c.resourceVersion().equals(version)) {
+                    c = new Converted(version, SERIALIZATION.convertValue(p, Pod.class));
+                }
+                seen.put(podKey, c);
+                assigned.add(c.pod());
             }
         }
+        converted.keySet().retainAll(seen.keySet());
+        converted.putAll(seen);
         Pod pod = SERIALIZATION.convertValue(current.get(), Pod.class);
         switch (SchedulingDecision.decide(pod, nodes, assigned)) {
             case SchedulingDecision.Bind(String node) -> {
