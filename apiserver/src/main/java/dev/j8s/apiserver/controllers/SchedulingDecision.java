@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -28,8 +29,9 @@ import java.util.stream.Collectors;
  * NodeUnschedulable, TaintToleration, NodeAffinity (nodeSelector and required node affinity), NodePorts and
  * NodeResourcesFit (cpu, memory, ephemeral-storage and extended requests against allocatable, and the pod count),
  * in upstream's order with the first failing filter naming the node's reason; then the feasible node with the
- * most room (LeastAllocated over cpu and memory with upstream's non-zero defaults for pods that request nothing),
- * ties broken by name. A pod that fits nowhere gets upstream's {@code FitError} message; j8s does not preempt
+ * fewest pods of the pod's own controller (its replicas spread over nodes, as upstream's default topology spreading
+ * over hostnames does), then with the most room (LeastAllocated over cpu and memory with upstream's non-zero defaults
+ * for pods that request nothing), ties broken by name. A pod that fits nowhere gets upstream's {@code FitError} message; j8s does not preempt
  * (there are no priorities to preempt by), so the preemption part says what upstream's preemption says when no
  * victims exist. Stateless.
  */
@@ -73,8 +75,9 @@ final class SchedulingDecision {
         }
         if (!feasible.isEmpty()) {
             Node best = feasible.stream()
-                    .max(Comparator.<Node, BigDecimal>comparing(
-                            n -> score(pod, n, byNode.getOrDefault(n.getMetadata().getName(), List.of())))
+                    .max(Comparator.<Node>comparingLong(
+                                    n -> -siblings(pod, byNode.getOrDefault(n.getMetadata().getName(), List.of())))
+                            .thenComparing(n -> score(pod, n, byNode.getOrDefault(n.getMetadata().getName(), List.of())))
                             .thenComparing(n -> n.getMetadata().getName(), Comparator.reverseOrder()))
                     .orElseThrow();
             return new Bind(best.getMetadata().getName());
@@ -236,6 +239,27 @@ final class SchedulingDecision {
         Map<String, BigDecimal> out = new HashMap<>();
         q.forEach((k, v) -> out.put(k, Quantity.getAmountInBytes(v)));
         return out;
+    }
+
+    /**
+     * The pods on a node that the same controller owns as {@code pod} (its ReplicaSet, Job, StatefulSet…): fewer
+     * is better, as upstream's default topology spreading over hostnames spreads a workload's replicas.
+     */
+    private static long siblings(Pod pod, List<Pod> onNode) {
+        Optional<String> owner = controller(pod);
+        if (owner.isEmpty()) {
+            return 0;
+        }
+        return onNode.stream().filter(p -> p.getMetadata().getNamespace().equals(pod.getMetadata().getNamespace())
+                && controller(p).equals(owner)).count();
+    }
+
+    private static Optional<String> controller(Pod pod) {
+        if (pod.getMetadata().getOwnerReferences() == null) {
+            return Optional.empty();
+        }
+        return pod.getMetadata().getOwnerReferences().stream().filter(r -> Boolean.TRUE.equals(r.getController()))
+                .map(r -> r.getUid()).filter(Objects::nonNull).findFirst();
     }
 
     /** LeastAllocated: the mean over cpu and memory of the share left free once the pod is placed (0 to 1). */

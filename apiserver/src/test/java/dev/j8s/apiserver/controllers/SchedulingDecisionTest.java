@@ -53,6 +53,19 @@ class SchedulingDecisionTest {
     }
 
     @Test
+    void aWorkloadsReplicasSpreadOverNodesBeforeRoomDecides() {
+        var owner = new io.fabric8.kubernetes.api.model.OwnerReferenceBuilder().withApiVersion("apps/v1")
+                .withKind("ReplicaSet").withName("web-1").withUid("rs-1").withController(true).build();
+        Pod sibling = new PodBuilder(bound("web-a", "big", null)).editMetadata().addToOwnerReferences(owner)
+                .endMetadata().build();
+        Pod replica = new PodBuilder(pod("web-b", null).build()).editMetadata().addToOwnerReferences(owner)
+                .endMetadata().build();
+        var result = SchedulingDecision.decide(replica, List.of(node("big", "64", "256Gi", 110),
+                node("small", "2", "4Gi", 110)), List.of(sibling));
+        assertThat(result).isEqualTo(new SchedulingDecision.Bind("small"));
+    }
+
+    @Test
     void noNodeIsUpstreamsMessage() {
         assertThat(SchedulingDecision.decide(pod("p", null).build(), List.of(), List.of()))
                 .isEqualTo(new SchedulingDecision.Unschedulable("no nodes available to schedule pods"));
