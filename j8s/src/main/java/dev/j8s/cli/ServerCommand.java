@@ -20,6 +20,7 @@ import dev.j8s.apiserver.local.InProcessCluster;
 import dev.j8s.apiserver.local.InProcessKubeClient;
 import dev.j8s.controllers.ControllerClients;
 import dev.j8s.controllers.ControllerManager;
+import dev.j8s.controllers.volume.LocalPathProvisioner;
 import dev.j8s.api.client.KubeClient;
 import dev.j8s.api.Cluster;
 import dev.j8s.kubeconfig.Kubeconfig;
@@ -294,7 +295,10 @@ final class ServerCommand implements Callable<Integer> {
         ControllerManager controllers = ControllerManager.start(controllerManager,
                 ControllerClients.serviceAccounts(controllerManager, sa -> server.kubeClient(UserInfo.serviceAccount(
                         sa.getMetadata().getNamespace(), sa.getMetadata().getName(), sa.getMetadata().getUid()))),
-                ControllerManager.Options.defaults().withNodeMonitorGracePeriod(nodeMonitorGrace));
+                ControllerManager.Options.defaults().withStorage(settings.dataDir().resolve("storage"))
+                        .withNodeMonitorGracePeriod(nodeMonitorGrace));
+        // The provisioner's default StorageClass, applied with the server's own rights as k3s applies its manifests.
+        LocalPathProvisioner.ensureDefaultStorageClass(InProcessKubeClient.of(server.objects()));
         // Pods on other nodes (j8s agents) are reached through their kubelets' HTTPS API with a client certificate
         // of the cluster CA, as kube-apiserver's --kubelet-client-certificate (kubeadm's apiserver-kubelet-client).
         char[] kubeletClientPassword = java.util.UUID.randomUUID().toString().toCharArray();

@@ -21,7 +21,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * The {@code default-scheduler}: binds each pod that names no node (and no other scheduler) to the node
  * {@link SchedulingDecision} picks among every registered node, with the {@code Scheduled} event; a pod that fits
  * nowhere gets {@code PodScheduled=False} with reason {@code Unschedulable} and the {@code FailedScheduling} event in
- * upstream's words, and is tried again when a node changes in a way that matters to scheduling (added, labels,
+ * upstream's words (the VolumeBinding plugin's first, and a pod with claims goes to the server's node, where
+ * local-path volumes live), and is tried again when a node changes in a way that matters to scheduling (added, labels,
  * taints, unschedulable, allocatable) or a bound pod ends or goes away, as upstream's scheduling queue moves
  * unschedulable pods back on such cluster events. Decisions are serialized, so two pods never count on the same room.
  * Thread-safe.
@@ -42,9 +43,18 @@ final class Scheduler {
 
     private record Converted(String resourceVersion, Pod pod) {}
 
-    Scheduler(ObjectService objects, EventRecorder events) {
+    private final String embeddedNode;
+    private final VolumeBinding volumeBinding;
+
+    /**
+     * @param embeddedNode  the server's own node, the only one whose volumes the local-path provisioner makes
+     * @param volumeBinding decides first whether the pod's claims let it be bound now
+     */
+    Scheduler(ObjectService objects, EventRecorder events, String embeddedNode, VolumeBinding volumeBinding) {
         this.objects = objects;
         this.events = events;
+        this.embeddedNode = embeddedNode;
+        this.volumeBinding = volumeBinding;
     }
 
     /** A pod changed: schedule it when it waits for this scheduler; retry the pending ones when it freed room. */
@@ -109,6 +119,20 @@ final class Scheduler {
         for (ObjectNode n : objects.store().list("nodes", "").items()) {
             nodes.add(SERIALIZATION.convertValue(n, Node.class));
         }
+        switch (volumeBinding.decide(current.get())) {
+            case VolumeBinding.Decision.Bind bind -> { }
+            case VolumeBinding.Decision.Wait wait -> {
+                pending.remove(key); // a change of the claim brings the pod back
+                return;
+            }
+            case VolumeBinding.Decision.Unschedulable u -> {
+                pending.add(key);
+                markUnschedulable(namespace, name, VolumeBinding.fitError(Math.max(1, nodes.size()), u.reason()));
+                return;
+            }
+        }
+        // the claims' volumes (local-path) live on the server's own node
+        java.util.function.Predicate<String> volumesFit = usesClaims(current.get()) ? embeddedNode::equals : n -> true;
         List<Pod> assigned = new ArrayList<>();
         Map<String, Converted> seen = new HashMap<>();
         for (ObjectNode p : objects.store().list("pods", "").items()) {
@@ -127,7 +151,7 @@ final class Scheduler {
         converted.keySet().retainAll(seen.keySet());
         converted.putAll(seen);
         Pod pod = SERIALIZATION.convertValue(current.get(), Pod.class);
-        switch (SchedulingDecision.decide(pod, nodes, assigned)) {
+        switch (SchedulingDecision.decide(pod, nodes, assigned, volumesFit)) {
             case SchedulingDecision.Bind(String node) -> {
                 pending.remove(key);
                 try {
@@ -184,6 +208,15 @@ final class Scheduler {
         if (changed[0]) {
             events.record(updated, "", "Warning", "FailedScheduling", message, NAME, "");
         }
+    }
+
+    private static boolean usesClaims(ObjectNode pod) {
+        for (var volume : pod.path("spec").path("volumes")) {
+            if (volume.has("persistentVolumeClaim")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The pods waiting for room, by namespace/name (for tests). */

@@ -22,6 +22,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
@@ -58,6 +59,14 @@ final class SchedulingDecision {
      * node).
      */
     static Result decide(Pod pod, List<Node> nodes, List<Pod> assigned) {
+        return decide(pod, nodes, assigned, node -> true);
+    }
+
+    /**
+     * As {@link #decide(Pod, List, List)}, with {@code volumesFit} telling by name the nodes where the pod's volumes
+     * can be used (upstream's VolumeBinding filter, after the others).
+     */
+    static Result decide(Pod pod, List<Node> nodes, List<Pod> assigned, Predicate<String> volumesFit) {
         if (nodes.isEmpty()) {
             return new Unschedulable("no nodes available to schedule pods");
         }
@@ -67,6 +76,9 @@ final class SchedulingDecision {
         List<Node> feasible = new ArrayList<>();
         for (Node node : nodes) {
             Optional<Failure> failure = filter(pod, node, byNode.getOrDefault(node.getMetadata().getName(), List.of()));
+            if (failure.isEmpty() && !volumesFit.test(node.getMetadata().getName())) {
+                failure = Optional.of(new Failure(List.of("node(s) had volume node affinity conflict"), false));
+            }
             if (failure.isPresent()) {
                 failures.put(node.getMetadata().getName(), failure.get());
             } else {

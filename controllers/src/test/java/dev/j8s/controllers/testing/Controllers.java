@@ -8,6 +8,7 @@ import dev.j8s.apiserver.testing.LocalCore;
 import dev.j8s.controllers.ControllerClients;
 import dev.j8s.controllers.ControllerManager;
 import dev.j8s.controllers.podgc.PodGarbageCollector;
+import dev.j8s.controllers.volume.LocalPathProvisioner;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
@@ -43,6 +44,17 @@ public final class Controllers implements AutoCloseable {
     public static Controllers start(Path dir) {
         return start(dir, new ControllerManager.Options(Clock.systemUTC(), Duration.ofMinutes(10),
                 PodGarbageCollector.DEFAULT_THRESHOLD));
+    }
+
+    /**
+     * The controllers with the local-path provisioner making volumes under {@code storage} and its default
+     * StorageClass created by the admin.
+     */
+    public static Controllers withStorage(Path dir, Path storage) {
+        Controllers controllers = start(dir, new ControllerManager.Options(Clock.systemUTC(), Duration.ofMinutes(10),
+                PodGarbageCollector.DEFAULT_THRESHOLD).withStorage(storage));
+        LocalPathProvisioner.ensureDefaultStorageClass(controllers.api().client());
+        return controllers;
     }
 
     /** {@link #start(Path)} with other options (e.g. a short node monitor grace period). */
