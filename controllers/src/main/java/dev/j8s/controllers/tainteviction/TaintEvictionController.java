@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
+import java.util.function.Function;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -127,25 +128,34 @@ public final class TaintEvictionController implements AutoCloseable {
     private Instant due(String node, List<Taint> taints, Pod pod, Instant now) {
         List<Toleration> tolerations = pod.getSpec().getTolerations() == null ? List.of()
                 : pod.getSpec().getTolerations();
+        return due(taints, tolerations, taint -> Pods.time(taint.getTimeAdded()).orElseGet(() -> firstSeen
+                .computeIfAbsent(node + "/" + taint.getKey() + "=" + taint.getValue(), k -> now)), now).orElse(null);
+    }
+
+    /**
+     * When a pod with {@code tolerations} must leave a node with the NoExecute {@code taints}, each added at
+     * {@code added}: {@code now} if one is not tolerated, else the earliest of, per taint, its time plus the
+     * shortest {@code tolerationSeconds} of the tolerations matching it (negative counts as 0); empty when every
+     * taint is tolerated forever by a toleration without seconds (upstream's {@code getMinTolerationTime}).
+     */
+    static Optional<Instant> due(List<Taint> taints, List<Toleration> tolerations, Function<Taint, Instant> added,
+            Instant now) {
         Instant due = null;
         for (Taint taint : taints) {
             List<Toleration> used = tolerations.stream().filter(t -> Tolerations.tolerates(t, taint)).toList();
             if (used.isEmpty()) {
-                return now;
+                return Optional.of(now);
             }
-            // upstream's getMinTolerationTime: no seconds on a toleration used means forever
             if (used.stream().anyMatch(t -> t.getTolerationSeconds() == null)) {
                 continue;
             }
             long seconds = Math.max(0, used.stream().mapToLong(Toleration::getTolerationSeconds).min().orElse(0));
-            Instant added = Pods.time(taint.getTimeAdded()).orElseGet(() -> firstSeen.computeIfAbsent(
-                    node + "/" + taint.getKey() + "=" + taint.getValue(), k -> now));
-            Instant at = added.plusSeconds(seconds);
+            Instant at = added.apply(taint).plusSeconds(seconds);
             if (due == null || at.isBefore(due)) {
                 due = at;
             }
         }
-        return due;
+        return Optional.ofNullable(due);
     }
 
     private void evict(Pod pod, Instant now) {
