@@ -35,7 +35,8 @@ import java.util.Optional;
  * {@code NoSchedule}, and a node whose {@code Ready} is {@code False} or {@code Unknown} carries
  * {@code node.kubernetes.io/not-ready} or {@code unreachable} with effect {@code NoSchedule}. And its
  * {@code doNoExecuteTaintingPass}: the same not-ready or unreachable key with effect {@code NoExecute} and the time
- * it was added (which {@link dev.j8s.controllers.tainteviction.TaintEvictionController} counts tolerations from).
+ * it was added (which {@link dev.j8s.controllers.tainteviction.TaintEvictionController} counts tolerations from),
+ * except in a full disruption (no node Ready, {@link #fullDisruption}), when upstream evicts nothing.
  * Each taint goes once its condition is gone; other taints are kept. The taints are patched with the node's
  * resourceVersion (a concurrent change is retried). The kubelet may not change its own taints (NodeRestriction), so
  * this runs as {@code node-controller}. Thread-safe.
@@ -73,7 +74,8 @@ public final class NodeConditionTaints implements AutoCloseable {
         this.nodes = client.resource(Kind.NODES);
         this.nodeInformer = informers.informer(Kind.NODES);
         this.loop = new ControllerLoop(SERVICE_ACCOUNT, queue, this::sync, 1);
-        nodeInformer.addEventHandler(ResourceEventHandler.of(this::enqueue, node -> { }));
+        // whether every node is down is a property of all of them: any change may change another node's taints
+        nodeInformer.addEventHandler(ResourceEventHandler.of(node -> enqueueAll(), node -> enqueueAll()));
     }
 
     public void start() {
@@ -85,10 +87,23 @@ public final class NodeConditionTaints implements AutoCloseable {
         loop.close();
     }
 
-    private void enqueue(Node node) {
-        if (!Objects.equals(taints(node), wanted(node, clock.instant()))) {
-            queue.add(SharedInformer.key(node));
+    private void enqueueAll() {
+        List<Node> all = nodeInformer.list();
+        boolean disrupted = fullDisruption(all);
+        for (Node node : all) {
+            if (!Objects.equals(taints(node), wanted(node, clock.instant(), disrupted))) {
+                queue.add(SharedInformer.key(node));
+            }
         }
+    }
+
+    /**
+     * Upstream's full disruption: when no node is Ready (one zone here), the lost nodes are more likely cut off
+     * from the control plane than gone, so no NoExecute taint is applied and those there are removed, and nothing
+     * is evicted (a single node whose kubelet stalled keeps its pods).
+     */
+    static boolean fullDisruption(List<Node> nodes) {
+        return !nodes.isEmpty() && nodes.stream().noneMatch(n -> "True".equals(ready(n)));
     }
 
     private void sync(String key) {
@@ -97,7 +112,7 @@ public final class NodeConditionTaints implements AutoCloseable {
             return;
         }
         Node node = cached.get();
-        List<Taint> wanted = wanted(node, clock.instant());
+        List<Taint> wanted = wanted(node, clock.instant(), fullDisruption(nodeInformer.list()));
         if (wanted.equals(taints(node))) {
             return;
         }
@@ -112,7 +127,7 @@ public final class NodeConditionTaints implements AutoCloseable {
      * The node's taints with exactly the pressure and readiness taints its conditions call for, in a stable order;
      * a new NoExecute taint is stamped {@code now}.
      */
-    static List<Taint> wanted(Node node, Instant now) {
+    static List<Taint> wanted(Node node, Instant now, boolean fullDisruption) {
         List<Taint> out = new ArrayList<>();
         for (Taint t : taints(node)) {
             if (!BY_CONDITION.containsValue(t.getKey()) && !NOT_READY.equals(t.getKey())
@@ -122,15 +137,14 @@ public final class NodeConditionTaints implements AutoCloseable {
         }
         List<NodeCondition> conditions = node.getStatus() == null || node.getStatus().getConditions() == null
                 ? List.of() : node.getStatus().getConditions();
-        String ready = conditions.stream().filter(c -> "Ready".equals(c.getType())).map(NodeCondition::getStatus)
-                .findFirst().orElse("");
+        String ready = ready(node);
         String readinessKey = switch (ready) {
             case "False" -> NOT_READY;
             case "Unknown" -> UNREACHABLE;
             default -> null;
         };
         if (readinessKey != null) {
-            for (String effect : List.of("NoSchedule", "NoExecute")) {
+            for (String effect : fullDisruption ? List.of("NoSchedule") : List.of("NoSchedule", "NoExecute")) {
                 out.add(taints(node).stream()
                         .filter(t -> readinessKey.equals(t.getKey()) && effect.equals(t.getEffect())).findFirst()
                         .orElseGet(() -> new TaintBuilder().withKey(readinessKey).withEffect(effect)
@@ -148,6 +162,13 @@ public final class NodeConditionTaints implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    private static String ready(Node node) {
+        List<NodeCondition> conditions = node.getStatus() == null || node.getStatus().getConditions() == null
+                ? List.of() : node.getStatus().getConditions();
+        return conditions.stream().filter(c -> "Ready".equals(c.getType())).map(NodeCondition::getStatus)
+                .findFirst().orElse("");
     }
 
     private static List<Taint> taints(Node node) {

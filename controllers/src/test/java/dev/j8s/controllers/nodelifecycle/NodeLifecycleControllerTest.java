@@ -172,17 +172,59 @@ class NodeLifecycleControllerTest {
         }
     }
 
+    /** Renews the leases of {@code names} every 300 ms until interrupted. */
+    private Thread renewing(String... names) {
+        return Thread.ofVirtual().start(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                for (String name : names) {
+                    renew(name);
+                }
+                try {
+                    Thread.sleep(300);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+    }
+
     @Test
     void aKubeletReportingNotReadyGetsTheNotReadyTaintsAndReadyAgainRemovesThem() throws Exception {
         register("flaky");
-        Node node = node("flaky");
-        admin.resource(Kind.NODES).updateStatus(new NodeBuilder(node).editStatus().editFirstCondition()
-                .withStatus("False").withReason("KubeletNotReady").endCondition().endStatus().build());
-        List<Taint> taints = await(Duration.ofSeconds(10), () -> Optional.of(taints(node("flaky"))).filter(t -> t.size() == 2));
-        assertThat(taints).extracting(Taint::getKey).containsOnly(NodeConditionTaints.NOT_READY);
-        node = node("flaky");
-        admin.resource(Kind.NODES).updateStatus(new NodeBuilder(node).editStatus().editFirstCondition()
-                .withStatus("True").withReason("KubeletReady").endCondition().endStatus().build());
-        await(Duration.ofSeconds(10), () -> Optional.of(taints(node("flaky"))).filter(List::isEmpty));
+        register("steady");
+        Thread renewer = renewing("flaky", "steady");
+        try {
+            Node node = node("flaky");
+            admin.resource(Kind.NODES).updateStatus(new NodeBuilder(node).editStatus().editFirstCondition()
+                    .withStatus("False").withReason("KubeletNotReady").endCondition().endStatus().build());
+            List<Taint> taints = await(Duration.ofSeconds(10), () -> Optional.of(taints(node("flaky")))
+                    .filter(t -> t.size() == 2));
+            assertThat(taints).extracting(t -> t.getKey() + ":" + t.getEffect()).containsExactlyInAnyOrder(
+                    NodeConditionTaints.NOT_READY + ":NoSchedule", NodeConditionTaints.NOT_READY + ":NoExecute");
+            node = node("flaky");
+            admin.resource(Kind.NODES).updateStatus(new NodeBuilder(node).editStatus().editFirstCondition()
+                    .withStatus("True").withReason("KubeletReady").endCondition().endStatus().build());
+            await(Duration.ofSeconds(10), () -> Optional.of(taints(node("flaky"))).filter(List::isEmpty));
+        } finally {
+            renewer.interrupt();
+        }
+    }
+
+    @Test
+    void whenNoNodeIsReadyNothingIsEvictedAsInUpstreamsFullDisruption() throws Exception {
+        register("only");
+        pod("stays", "only", 1L);
+        NodeCondition unknown = await(Duration.ofSeconds(15), () -> ready(node("only"))
+                .filter(c -> c.getStatus().equals("Unknown")));
+        assertThat(unknown.getReason()).isEqualTo("NodeStatusUnknown");
+        List<Taint> taints = await(Duration.ofSeconds(10), () -> Optional.of(taints(node("only")))
+                .filter(t -> !t.isEmpty()));
+        assertThat(taints).extracting(t -> t.getKey() + ":" + t.getEffect())
+                .containsExactly(NodeConditionTaints.UNREACHABLE + ":NoSchedule");
+        // past the pod's 1 s toleration, had the NoExecute taint been there: the pod stays
+        Thread.sleep(2_000);
+        assertThat(admin.resource(Kind.PODS).get("default", "stays").orElseThrow().getMetadata()
+                .getDeletionTimestamp()).isNull();
+        assertThat(taints(node("only"))).extracting(Taint::getEffect).containsExactly("NoSchedule");
     }
 }
