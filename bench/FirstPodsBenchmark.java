@@ -33,6 +33,9 @@ public final class FirstPodsBenchmark {
     static final String JAVA = ProcessHandle.current().info().command().orElse("java");
     static final List<String> JVM = List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
             "-Xlog:aot*=off,cds*=off");
+    /** The heap settings {@code bin/j8s} adds (not for {@code --before-jar}, which runs as it was launched before). */
+    static final List<String> LAUNCHER = List.of("-XX:+UseSerialGC", "-Xms32m", "-XX:MinHeapFreeRatio=10",
+            "-XX:MaxHeapFreeRatio=30");
     static final String KUBE_NETWORK = "podman-default-kube-network";
 
     private final Path jar;
@@ -84,8 +87,8 @@ public final class FirstPodsBenchmark {
         Path cache = work.resolve("j8s.aot");
         try {
             long t0 = System.nanoTime();
-            serverRun(new Variant(jar, List.of("-XX:AOTMode=record", "-XX:AOTConfiguration=" + config)), pods);
-            PodStartBenchmark.exec(command(jar, List.of("-XX:AOTMode=create", "-XX:AOTConfiguration=" + config,
+            serverRun(new Variant(jar, with(LAUNCHER, "-XX:AOTMode=record", "-XX:AOTConfiguration=" + config)), pods);
+            PodStartBenchmark.exec(command(jar, with(LAUNCHER, "-XX:AOTMode=create", "-XX:AOTConfiguration=" + config,
                     "-XX:AOTCache=" + cache), "version").toArray(String[]::new));
             System.out.printf(Locale.ROOT, "AOT cache recorded by one server run and made in %.1f s: %d MB%n",
                     (System.nanoTime() - t0) / 1e9, Files.size(cache) >> 20);
@@ -98,8 +101,8 @@ public final class FirstPodsBenchmark {
     private void measure(int rounds, int pods, Path cache) throws Exception {
         Map<String, Variant> variants = new LinkedHashMap<>();
         beforeJar.ifPresent(b -> variants.put("before, no AOT cache", new Variant(b, List.of())));
-        variants.put("no AOT cache", new Variant(jar, List.of()));
-        variants.put("AOT cache", new Variant(jar, List.of("-XX:AOTCache=" + cache)));
+        variants.put("no AOT cache", new Variant(jar, LAUNCHER));
+        variants.put("AOT cache", new Variant(jar, with(LAUNCHER, "-XX:AOTCache=" + cache)));
         Map<String, List<ServerRun>> results = new LinkedHashMap<>();
         variants.keySet().forEach(v -> results.put(v, new ArrayList<>()));
         List<long[]> podman = new ArrayList<>();
@@ -155,6 +158,12 @@ public final class FirstPodsBenchmark {
         double readyNone = PodStartBenchmark.percentile(results.get("no AOT cache").stream().mapToLong(ServerRun::readyNanos).toArray(), 50);
         double readyAot = PodStartBenchmark.percentile(results.get("AOT cache").stream().mapToLong(ServerRun::readyNanos).toArray(), 50);
         System.out.printf(Locale.ROOT, "ratio time to ready with / without the AOT cache: %.2f%n", readyAot / readyNone);
+    }
+
+    private static List<String> with(List<String> options, String... more) {
+        List<String> all = new ArrayList<>(options);
+        all.addAll(List.of(more));
+        return all;
     }
 
     private static List<String> command(Path jar, List<String> jvm, String... args) {
