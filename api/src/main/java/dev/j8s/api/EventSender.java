@@ -162,9 +162,6 @@ public final class EventSender implements AutoCloseable {
 
     private void write(Queued q) {
         ObjectReference involved = q.involved();
-        String type = q.type();
-        String reason = q.reason();
-        String message = q.message();
         String now = q.now();
         String key = q.key();
         try {
@@ -193,14 +190,14 @@ public final class EventSender implements AutoCloseable {
                             + ThreadLocalRandom.current().nextInt(1_000_000)))
                     .withNamespace(ns).endMetadata()
                     .withInvolvedObject(involved)
-                    .withType(type).withReason(reason).withMessage(message)
+                    .withType(q.type()).withReason(q.reason()).withMessage(q.message())
                     .withFirstTimestamp(now).withLastTimestamp(now).withCount(1)
                     .withReportingComponent(component).withReportingInstance(host);
             event = host.isEmpty() ? event.withNewSource().withComponent(component).endSource()
                     : event.withNewSource().withComponent(component).withHost(host).endSource();
             remember(key, create.apply(event.build()));
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "cannot write event component=" + component + " reason=" + reason + " object="
+            LOG.log(Level.WARNING, "cannot write event component=" + component + " reason=" + q.reason() + " object="
                     + involved.getNamespace() + "/" + involved.getName() + ": " + e.getMessage());
         }
     }
