@@ -29,8 +29,9 @@ import java.util.concurrent.TimeUnit;
  * The controllers a single node needs, as upstream's controller-manager and scheduler run them:
  * built-in namespaces and the {@code kubernetes} service, the bootstrap RBAC policy, a
  * {@code default} ServiceAccount and the {@code kube-root-ca.crt} ConfigMap in every namespace,
- * ClusterRole aggregation, legacy service-account token Secrets, binding of unscheduled pods to
- * this node, namespace termination, and the one-hour event TTL. Each runs on its own virtual thread, driven by store watches (no polling
+ * ClusterRole aggregation, legacy service-account token Secrets, the scheduler (binding of unscheduled pods to a
+ * node with room, after their volume claims: {@link Scheduler}, {@link VolumeBinding}), namespace termination, and the
+ * one-hour event TTL. Each runs on its own virtual thread, driven by store watches (no polling
  * except the TTL sweep). Thread-safe.
  */
 public final class Controllers implements AutoCloseable {
@@ -44,6 +45,8 @@ public final class Controllers implements AutoCloseable {
     private final String kubernetesServiceIp;
     private final int apiPort;
     private final EventRecorder events;
+    private final VolumeBinding volumeBinding;
+    private final Scheduler scheduler;
     private final RootCaPublisher rootCa;
     private final ClusterRoleAggregation aggregation;
     private final ServiceAccountTokenSecrets tokenSecrets;
@@ -66,6 +69,8 @@ public final class Controllers implements AutoCloseable {
         this.kubernetesServiceIp = kubernetesServiceIp;
         this.apiPort = apiPort;
         this.events = new EventRecorder(objects);
+        this.volumeBinding = new VolumeBinding(objects.store(), nodeName);
+        this.scheduler = new Scheduler(objects, events, nodeName, volumeBinding);
         this.rootCa = new RootCaPublisher(objects, rootCaPem);
         this.aggregation = new ClusterRoleAggregation(objects);
         this.tokenSecrets = new ServiceAccountTokenSecrets(objects, tokens, rootCaPem);
@@ -108,6 +113,8 @@ public final class Controllers implements AutoCloseable {
     public void start() {
         watch("namespaces", this::onNamespace);
         watch("pods", this::onPod);
+        watch("nodes", e -> scheduler.onNode(e.name(), e.object(), e.type() == WatchEvent.Type.DELETED));
+        watch("persistentvolumeclaims", this::onClaim);
         watch("configmaps", e -> {
             if (e.name().equals(RootCaPublisher.NAME)) {
                 rootCa.sync(e.namespace());
@@ -200,23 +207,28 @@ public final class Controllers implements AutoCloseable {
                     terminating.add(ns);
                 }
             });
+            scheduler.onPod(e.namespace(), e.name(), pod, true);
             return;
         }
-        if (!Json.text(pod, "spec.nodeName").isEmpty() || pod.path("metadata").hasNonNull("deletionTimestamp")) {
-            return;
+        scheduler.onPod(e.namespace(), e.name(), pod, false);
+    }
+
+    /** A claim changed: the unbound pods of its namespace that wait for claims are looked at again. */
+    private void onClaim(WatchEvent e) {
+        for (ObjectNode pod : objects.store().list("pods", e.namespace()).items()) {
+            if (Json.text(pod, "spec.nodeName").isEmpty() && usesClaim(pod, e.name())) {
+                onPod(new WatchEvent(WatchEvent.Type.MODIFIED, "pods", e.namespace(), Json.name(pod), e.revision(), pod));
+            }
         }
-        String scheduler = Json.text(pod, "spec.schedulerName");
-        if (!scheduler.isEmpty() && !scheduler.equals("default-scheduler")) {
-            return;
+    }
+
+    private static boolean usesClaim(ObjectNode pod, String claim) {
+        for (JsonNode volume : pod.path("spec").path("volumes")) {
+            if (claim.equals(volume.path("persistentVolumeClaim").path("claimName").asText(""))) {
+                return true;
+            }
         }
-        try {
-            ObjectNode bound = objects.bind(e.namespace(), e.name(), nodeName);
-            events.record(bound, "", "Normal", "Scheduled",
-                    "Successfully assigned " + e.namespace() + "/" + e.name() + " to " + nodeName,
-                    "default-scheduler", "");
-        } catch (ApiError.Conflict | ApiError.NotFound alreadyHandled) {
-            // bound or deleted meanwhile
-        }
+        return false;
     }
 
     /** Deletes everything in terminating namespaces, then the namespaces themselves. */
