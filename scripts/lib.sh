@@ -9,10 +9,10 @@ J8S_SERVER_PACKAGES=(maven runc conmon containernetworking-plugins iproute2 ipta
   catatonit isal conntrack)
 # What the test suite needs beyond that: image tools, a local registry with htpasswd auth, a static
 # busybox to build test images from, python3 for test helpers and the official Python client, gcc with a static
-# libc for the packet-crafting probe of LocalnetIT, etcd and openssl for the upstream control plane j8s agent joins in
-# UpstreamAgentIT.
+# libc for the packet-crafting probe of LocalnetIT, strace to observe the store's fsyncs (StoreSyncsBeforeAckTest), etcd
+# and openssl for the upstream control plane j8s agent joins in UpstreamAgentIT.
 J8S_TEST_PACKAGES=("${J8S_SERVER_PACKAGES[@]}" skopeo umoci docker-registry busybox-static apache2-utils python3
-  python3-kubernetes gcc libc6-dev etcd-server openssl)
+  python3-kubernetes gcc libc6-dev strace etcd-server openssl)
 
 # kubectl for the end-to-end tests, which are run with kubectl 1.27 to 1.33: the /usr/bin/kubectl dispatcher and
 # /usr/lib/google-cloud-sdk/bin/kubectl.1.NN of the Google Cloud SDK, which no Debian package has. A machine with no

@@ -143,7 +143,8 @@ public final class Kubelet implements AutoCloseable {
                 volumes::podDir, clock);
         this.eviction = new EvictionManager(config.eviction(), this::evictPod, this::reclaimNodeResources,
                 summaries::summary);
-        this.workers = new PodWorkers(this::sync);
+        // the events of one sync are sent as a batch (one commit of the store rather than one each)
+        this.workers = new PodWorkers((pod, removed) -> recorder.batched(() -> sync(pod, removed)));
         this.heartbeat = new NodeHeartbeat(cluster, config.nodeName(), this::facts, this::health,
                 config.kubeletVersion(), config.kubeletPort(), clock);
         this.pleg = new Pleg(runtime, config.exitsDir(), () -> !workers.isEmpty(), workers::resync);
@@ -403,6 +404,7 @@ public final class Kubelet implements AutoCloseable {
     }
 
     private PodStatus writeStatus(Pod pod, PodRuntimeState state, Map<String, WaitingReason> waiting, boolean terminal) {
+        recorder.flush(); // the sync's events are written alongside the status, not after it
         Pod base = statusManager.podStatus(pod.getMetadata().getUid())
                 .map(previous -> new PodBuilder(pod)
                         .withStatus(PodStatusGenerator.withApiConditions(previous, pod.getStatus())).build())

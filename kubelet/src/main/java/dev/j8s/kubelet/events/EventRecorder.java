@@ -1,6 +1,7 @@
 package dev.j8s.kubelet.events;
 
 import io.fabric8.kubernetes.api.model.ObjectReference;
+import java.util.function.Supplier;
 
 /**
  * Records an event about an object for users (upstream's {@code record.EventRecorder.Event}); implementations
@@ -21,4 +22,15 @@ public interface EventRecorder {
      *     (see {@link dev.j8s.kubelet.container.ContainerReferences#of})
      */
     void event(ObjectReference involved, EventType type, EventReason reason, String message);
+
+    /**
+     * Runs {@code work} (one pod sync) holding the events the current thread records meanwhile and sends them
+     * together at its end or at a {@link #flush}; by default each event goes at once.
+     */
+    default <T> T batched(Supplier<T> work) {
+        return work.get();
+    }
+
+    /** Sends what the current thread's batch holds now (before a write the events should not trail). */
+    default void flush() {}
 }

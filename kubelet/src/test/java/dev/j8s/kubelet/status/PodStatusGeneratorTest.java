@@ -114,6 +114,30 @@ class PodStatusGeneratorTest {
   }
 
   @Test
+  void aPodWithoutProbesGoesFromScheduledToRunningAndReadyInOneStatusWriteAndItsResyncsWriteNothing() {
+    // upstream folds the transitions: with no probe the container is ready as soon as it runs, so the first status
+    // after the start says Running and Ready together; a later sync that observes the same makes no write
+    List<PodStatus> writes = new java.util.concurrent.CopyOnWriteArrayList<>();
+    StatusManager manager = new StatusManager((ns, name, uid, status) -> {
+      writes.add(status);
+      return java.util.Optional.of(new Pod());
+    });
+    Pod pod = pod("Always", "main");
+    for (Instant at : List.of(NOW, NOW.plusSeconds(1), NOW.plusSeconds(10))) {
+      Pod base = manager.podStatus("uid-1").map(last -> with(pod, last)).orElse(pod);
+      manager.setPodStatus(pod, PodStatusGenerator.generate(new PodStatusInput(base, List.of(running("main", 0, T0)),
+          true, List.of("192.168.1.10"), List.of("10.244.0.5"), Map.of(), false, at)));
+    }
+
+    assertThat(writes).hasSize(1);
+    PodStatus only = writes.get(0);
+    assertThat(only.getPhase()).isEqualTo("Running");
+    assertThat(container(only, "main").getReady()).isTrue();
+    assertThat(condition(only, "Ready").getStatus()).isEqualTo("True");
+    assertThat(condition(only, "ContainersReady").getStatus()).isEqualTo("True");
+  }
+
+  @Test
   void aContainerThatExitedZeroUnderNeverCompletesThePod() {
     Pod pod = pod("Never", "main");
     PodStatus s = generate(pod, List.of(exited("main", 0, 0, false, T0)), Map.of(), false);
