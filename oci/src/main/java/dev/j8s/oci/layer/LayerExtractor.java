@@ -69,6 +69,15 @@ public final class LayerExtractor {
     /** Uncompressed bytes per read and per file write: few inflate calls, few write(2)s, large digest updates. */
     static final int COPY_BUFFER = 256 * 1024;
 
+    /**
+     * Threads writing one layer's files ({@link FileWriters}): one per core, at most four; the system property
+     * {@code j8s.oci.writeThreads=0} writes them on the unpacking thread (the pull benchmark's A/B).
+     */
+    static int writeThreads() {
+        return Integer.getInteger("j8s.oci.writeThreads",
+                Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors())));
+    }
+
     /** How gzip layers are inflated. */
     enum Gzip {
         /** In process by ISA-L's {@code libisal.so.2} through FFM ({@link IsalGunzip}). */
@@ -98,6 +107,7 @@ public final class LayerExtractor {
 
     private final UnpackLimits limits;
     private final Gzip gzip;
+    private final int writeThreads;
 
     /**
      * An extractor with these limits; gzip layers are inflated in process by ISA-L ({@code libisal.so.2}, Debian
@@ -115,8 +125,14 @@ public final class LayerExtractor {
 
     /** As {@link #LayerExtractor(UnpackLimits)} with an explicit gzip inflater. */
     LayerExtractor(UnpackLimits limits, Gzip gzip) {
+        this(limits, gzip, writeThreads());
+    }
+
+    /** As {@link #LayerExtractor(UnpackLimits, Gzip)} with {@code writeThreads} file writers per layer (0: none). */
+    LayerExtractor(UnpackLimits limits, Gzip gzip, int writeThreads) {
         this.limits = limits;
         this.gzip = gzip;
+        this.writeThreads = writeThreads;
     }
 
     /** The gzip inflater in use. */
@@ -169,6 +185,9 @@ public final class LayerExtractor {
                 while (tarStream.read(run.heap, 0, run.heap.length) >= 0) {
                     // discard
                 }
+                if (run.writers != null) {
+                    run.writers.finish(); // every file written and closed before the directories get their times
+                }
             }
             run.finishDirectories();
             Digest diffId = new Digest("sha256", HexFormat.of().formatHex(diff.digest()));
@@ -218,6 +237,8 @@ public final class LayerExtractor {
          * path and everything below it, so a known directory needs no {@code lstat} on the next entry's walk.
          */
         final java.util.Set<String> knownDirs = new java.util.HashSet<>();
+        /** Writes files' content and metadata on other threads; null to write them here. */
+        final FileWriters writers;
         long entries;
         long nextFreeSpaceCheck = FREE_SPACE_CHECK_EVERY;
         PaxXattrTap tap;
@@ -225,10 +246,14 @@ public final class LayerExtractor {
         Run(String layer, Path root) {
             this.layer = layer;
             this.root = root;
+            this.writers = writeThreads > 0 ? new FileWriters(writeThreads, COPY_BUFFER, 16, 64) : null;
         }
 
         @Override
         public void close() {
+            if (writers != null) {
+                writers.close();
+            }
             writer.close();
         }
 
@@ -361,6 +386,10 @@ public final class LayerExtractor {
                     throw new IOException("create " + target + ": exists after its removal");
                 }
             }
+            if (writers != null) {
+                handOver(e, target, fd, data, (int) uid, (int) gid);
+                return;
+            }
             boolean closed = false;
             try {
                 int n;
@@ -385,6 +414,35 @@ public final class LayerExtractor {
                     }
                 }
             }
+        }
+
+        /** Streams the file's content to {@link #writers}, which write it and set its metadata on {@code fd}. */
+        void handOver(TarArchiveEntry e, Path target, int fd, InputStream data, int uid, int gid) throws IOException {
+            FileWriters.File file;
+            try {
+                file = writers.start(target, fd);
+            } catch (IOException | RuntimeException ex) {
+                try {
+                    writer.close(fd, target);
+                } catch (IOException ignored) {
+                    // the first failure is the one reported
+                }
+                throw ex;
+            }
+            int n;
+            do {
+                byte[] buffer = writers.buffer();
+                n = data.readNBytes(buffer, 0, buffer.length);
+                if (n > 0) {
+                    writers.add(file, buffer, n);
+                } else {
+                    writers.recycle(buffer);
+                }
+            } while (n == writers.chunkSize()); // readNBytes returns short only at the end of the entry
+            List<FileWriters.Xattr> xattrs = new ArrayList<>(0);
+            xattrs(e, (name, value) -> xattrs.add(new FileWriters.Xattr(name, value)));
+            writers.end(file, new FileWriters.Meta(uid, gid, e.getMode() & 07777, xattrs,
+                    e.getLastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS)));
         }
 
         /**
