@@ -683,11 +683,7 @@ public final class LayerExtractor {
     }
 
     private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Digest.newSha256();
     }
 
     static String quote(String s) {

@@ -298,6 +298,17 @@ public final class PullBenchmark {
         // 7k-file rm -rf pays for it in every create (a third of the unpacking thread's time in perf).
         List<Path> trash = new ArrayList<>();
         String[] names = before == null ? new String[] {"j8s"} : new String[] {"j8s after", "j8s before"};
+        // A node's JVM has compiled its pull path after its first pulls; one pull per build first, not counted
+        // (-Dbench.warmup=0 to count the cold JVM).
+        for (int w = 0; w < Integer.getInteger("bench.warmup", 1); w++) {
+            for (int m = 0; m < kinds; m++) {
+                Path root = work.resolve("real-warmup-" + m + "-" + w);
+                long s = System.nanoTime();
+                (m == 0 ? after : before).pull(root);
+                System.out.printf("  warm-up %-10s %.2f s (not counted)%n", names[m], (System.nanoTime() - s) / 1e9);
+                trash.add(root);
+            }
+        }
         for (int r = 0; r < runs; r++) {
             for (int k = 0; k < kinds; k++) {
                 int m = (r + k) % kinds; // the order swaps every run
