@@ -148,14 +148,12 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
-    /** Serves {@code pods/log} from {@code source} (the kubelet) instead of answering that no kubelet serves the node. */
-    public void attachPodLogs(dev.j8s.apiserver.rest.PodLogSource source) {
-        handler.attachPodLogs(source);
-    }
-
-    /** Serves {@code pods/exec} through {@code source} (the kubelet) instead of answering that no kubelet serves the node. */
-    public void attachPodExec(dev.j8s.apiserver.rest.PodExecSource source) {
-        handler.attachPodExec(source);
+    /**
+     * Serves {@code pods/log}, {@code exec}, {@code attach} and {@code portforward} through {@code kubelet} instead of
+     * answering that no kubelet serves the node.
+     */
+    public void attachKubelet(dev.j8s.apiserver.rest.KubeletClient kubelet) {
+        handler.attachKubelet(kubelet);
     }
 
     /**

@@ -376,8 +376,7 @@ final class ServerCommand implements Callable<Integer> {
         ImagesEndpoint endpoint = ImagesEndpoint.start(ImagesEndpoint.socket(runDir),
                 ImagesCommand.serving(host, images, credentials, () -> imagesInUse(runtime, images)));
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("j8s-images-endpoint-shutdown").unstarted(endpoint::close));
-        server.attachPodLogs(new KubeletLogSource(kubelet, Clock.systemUTC()));
-        server.attachPodExec(new KubeletExecSource(kubelet));
+        server.attachKubelet(new LocalKubeletClient(kubelet, Clock.systemUTC()));
         LOG.log(Level.INFO, "kubelet started podCIDR={0} runDir={1}", cidr, runDir);
         return kubelet;
     }

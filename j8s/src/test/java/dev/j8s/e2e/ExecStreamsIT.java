@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -63,7 +61,7 @@ class ExecStreamsIT {
 
     private static void pushIntoANeverReadingExec(Kubectl kubectl) throws Exception {
         J8sServer server = SERVERS.server();
-        long before = residentBytes(server);
+        long before = server.residentBytes();
         AtomicLong pushed = new AtomicLong();
         try (Kubectl.Background exec = kubectl.startWithStdinPipe("exec", "-i", "shell", "--", "sleep", "3600")) {
             Thread feeder = Thread.ofVirtual().start(() -> {
@@ -87,7 +85,7 @@ class ExecStreamsIT {
                 }
                 J8sServer.sleep(Duration.ofMillis(100));
             }
-            long growth = residentBytes(server) - before;
+            long growth = server.residentBytes() - before;
             System.out.printf("exec -i with %s: %d MiB taken before kubectl was held back, server resident growth %.1f MiB%n",
                     kubectl.binary().getFileName(), pushed.get() >> 20, growth / 1048576.0);
 
@@ -116,13 +114,4 @@ class ExecStreamsIT {
         return SERVERS.kubectl().run("exec", "shell", "--", "busybox", "ps", "-o", "args").ok().lines();
     }
 
-    /** VmRSS of the server process. */
-    private static long residentBytes(J8sServer server) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(server.pid()), "status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-            }
-        }
-        throw new IllegalStateException("no VmRSS for pid " + server.pid());
-    }
 }

@@ -149,6 +149,20 @@ final class J8sServer implements AutoCloseable {
         return process.pid();
     }
 
+    /** The server process's resident size (VmRSS). */
+    long residentBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid()), "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("read the status of pid " + pid(), e);
+        }
+        throw new IllegalStateException("no VmRSS for pid " + pid());
+    }
+
     boolean isAlive() {
         return process != null && process.isAlive();
     }

@@ -190,16 +190,36 @@ final class Kubectl {
                 Files.writeString(in, stdin);
                 builder.redirectInput(in.toFile());
             }
-            Map<String, String> environment = builder.environment();
-            environment.keySet().removeIf(k -> k.startsWith("KUBE") || k.startsWith("KUBECTL"));
-            environment.put("HOME", home.toString());
-            environment.put("KUBECONFIG", kubeconfig.toString());
-            environment.putAll(env);
+            environment(builder);
             Process process = builder.start();
             return new Started(List.copyOf(command), process, out, err);
         } catch (IOException e) {
             throw new UncheckedIOException("start " + command, e);
         }
+    }
+
+    /**
+     * Starts kubectl with {@code args} on a pseudo-terminal of {@code rows} x {@code cols}, as a user runs
+     * {@code -it} commands.
+     */
+    Terminal startOnTerminal(int rows, int cols, String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(binary.toString());
+        command.add("--request-timeout=30s");
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder().directory(home.toFile());
+        environment(builder);
+        builder.environment().put("SHELL", "/bin/sh");
+        return Terminal.start(builder, home, rows, cols, command);
+    }
+
+    /** A clean kubectl environment: this server's kubeconfig, a home of its own, no KUBE* variables from outside. */
+    private void environment(ProcessBuilder builder) {
+        Map<String, String> environment = builder.environment();
+        environment.keySet().removeIf(k -> k.startsWith("KUBE") || k.startsWith("KUBECTL"));
+        environment.put("HOME", home.toString());
+        environment.put("KUBECONFIG", kubeconfig.toString());
+        environment.putAll(env);
     }
 
     private static String read(Path file) {

@@ -481,6 +481,25 @@ public final class Kubelet implements AutoCloseable {
         return runningContainerId(uid, container).map(id -> runtime.execTty(id, command, width, height));
     }
 
+    /**
+     * Attaches to the main process of the pod's running container (upstream's {@code GetAttach}): its output, and its
+     * stdin when {@code stdin} and the container has one; empty when that container does not run.
+     *
+     * @throws dev.j8s.runtime.ContainerRuntimeException when the runtime cannot attach
+     */
+    public Optional<ExecSession> attach(String uid, String container, boolean stdin) {
+        return runningContainerId(uid, container).map(id -> runtime.attach(id, stdin));
+    }
+
+    /**
+     * Port-forwarding into the pod (upstream's {@code GetPortForward}): its ready sandbox, found once for a session;
+     * empty when the pod has none on this node.
+     */
+    public Optional<dev.j8s.kubelet.kuberuntime.PortForward> portForward(String uid) {
+        return manager.state(uid).readySandbox()
+                .map(s -> new dev.j8s.kubelet.kuberuntime.PortForward(runtime, s.id(), s.netnsPath()));
+    }
+
     /** The runtime ID of the pod's container while it runs. */
     public Optional<String> runningContainerId(String uid, String container) {
         return manager.state(uid).latest(container).map(ContainerStatus::id).filter(this::isRunning);

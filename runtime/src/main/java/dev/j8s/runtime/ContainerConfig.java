@@ -29,6 +29,7 @@ import java.util.OptionalLong;
  * @param labels opaque to the runtime, returned in statuses
  * @param annotations opaque to the runtime, returned in statuses
  * @param security privileges, capabilities and seccomp (CRI {@code LinuxContainerSecurityContext})
+ * @param stdio the container's {@code stdin}, {@code stdinOnce} and {@code tty}
  */
 public record ContainerConfig(
     String name,
@@ -46,7 +47,8 @@ public record ContainerConfig(
     String stopSignal,
     Map<String, String> labels,
     Map<String, String> annotations,
-    Security security) {
+    Security security,
+    Stdio stdio) {
 
   public ContainerConfig {
     Names.requireSafe("container name", name);
@@ -69,14 +71,18 @@ public record ContainerConfig(
     labels = Map.copyOf(labels);
     annotations = Map.copyOf(annotations);
     java.util.Objects.requireNonNull(security, "security");
+    java.util.Objects.requireNonNull(stdio, "stdio");
   }
 
-  /** A container with the runtime's default security (no privileges beyond the default capabilities, no seccomp). */
+  /**
+   * A container with the runtime's default security (no privileges beyond the default capabilities, no seccomp) and
+   * no stdin or terminal.
+   */
   public ContainerConfig(String name, int attempt, String image, List<Path> rootfsLayers, List<String> args,
       List<String> env, String workingDir, User user, List<Mount> mounts, Resources resources, Path logPath,
       boolean readOnlyRootfs, String stopSignal, Map<String, String> labels, Map<String, String> annotations) {
     this(name, attempt, image, rootfsLayers, args, env, workingDir, user, mounts, resources, logPath, readOnlyRootfs,
-        stopSignal, labels, annotations, Security.DEFAULT);
+        stopSignal, labels, annotations, Security.DEFAULT, Stdio.NONE);
   }
 
   /** A root container in {@code /} with no mounts, no limits and SIGTERM as stop signal. */
@@ -89,32 +95,53 @@ public record ContainerConfig(
 
   public ContainerConfig withEnv(List<String> newEnv) {
     return new ContainerConfig(name, attempt, image, rootfsLayers, args, newEnv, workingDir, user, mounts,
-        resources, logPath, readOnlyRootfs, stopSignal, labels, annotations, security);
+        resources, logPath, readOnlyRootfs, stopSignal, labels, annotations, security, stdio);
   }
 
   public ContainerConfig withResources(Resources newResources) {
     return new ContainerConfig(name, attempt, image, rootfsLayers, args, env, workingDir, user, mounts,
-        newResources, logPath, readOnlyRootfs, stopSignal, labels, annotations, security);
+        newResources, logPath, readOnlyRootfs, stopSignal, labels, annotations, security, stdio);
   }
 
   public ContainerConfig withMounts(List<Mount> newMounts) {
     return new ContainerConfig(name, attempt, image, rootfsLayers, args, env, workingDir, user, newMounts,
-        resources, logPath, readOnlyRootfs, stopSignal, labels, annotations, security);
+        resources, logPath, readOnlyRootfs, stopSignal, labels, annotations, security, stdio);
   }
 
   public ContainerConfig withSecurity(Security newSecurity) {
     return new ContainerConfig(name, attempt, image, rootfsLayers, args, env, workingDir, user, mounts,
-        resources, logPath, readOnlyRootfs, stopSignal, labels, annotations, newSecurity);
+        resources, logPath, readOnlyRootfs, stopSignal, labels, annotations, newSecurity, stdio);
+  }
+
+  public ContainerConfig withStdio(Stdio newStdio) {
+    return new ContainerConfig(name, attempt, image, rootfsLayers, args, env, workingDir, user, mounts,
+        resources, logPath, readOnlyRootfs, stopSignal, labels, annotations, security, newStdio);
   }
 
   public ContainerConfig withReadOnlyRootfs(boolean readOnly) {
     return new ContainerConfig(name, attempt, image, rootfsLayers, args, env, workingDir, user, mounts,
-        resources, logPath, readOnly, stopSignal, labels, annotations, security);
+        resources, logPath, readOnly, stopSignal, labels, annotations, security, stdio);
   }
 
   public ContainerConfig withUser(User newUser) {
     return new ContainerConfig(name, attempt, image, rootfsLayers, args, env, workingDir, newUser, mounts,
-        resources, logPath, readOnlyRootfs, stopSignal, labels, annotations, security);
+        resources, logPath, readOnlyRootfs, stopSignal, labels, annotations, security, stdio);
+  }
+
+  /**
+   * The container's standard streams (CRI {@code stdin}, {@code stdin_once}, {@code tty}): whether the runtime keeps
+   * a stdin open for attaches, whether that stdin closes when the first attach that used it ends, and whether the
+   * process runs on a terminal (its output then all on stdout).
+   */
+  public record Stdio(boolean stdin, boolean stdinOnce, boolean tty) {
+    /** No stdin (it reads {@code /dev/null}), no terminal: the default. */
+    public static final Stdio NONE = new Stdio(false, false, false);
+
+    public Stdio {
+      if (stdinOnce && !stdin) {
+        stdinOnce = false; // the API ignores stdinOnce without stdin
+      }
+    }
   }
 
   /**

@@ -101,6 +101,19 @@ public interface ContainerRuntime {
   ExecSession execTty(String containerId, List<String> command, int width, int height);
 
   /**
+   * Attaches to the running container's main process (CRI {@code Attach}): its output (with a TTY all of it on
+   * stdout), and its stdin when {@code stdin} and the container was created with one ({@link ContainerConfig.Stdio});
+   * else what is written to {@link ExecSession#stdin()} is dropped. Closing the session's stdin ends the client's
+   * input (the container's stdin closes with it when it is {@code stdinOnce}); {@link ExecSession#awaitExit} reports 0
+   * once the attach is over (the container exited, or the stdin of a container without TTY that keeps its stdin
+   * open ended); {@link ExecSession#close} detaches and leaves the container running; {@link ExecSession#resize}
+   * resizes a TTY container's terminal.
+   *
+   * @throws ContainerRuntimeException when the container does not run
+   */
+  ExecSession attach(String containerId, boolean stdin);
+
+  /**
    * Makes the container's log writer close its log file and open a new one under the same path (CRI
    * {@code ReopenContainerLog}), after the kubelet renamed the old file away; a container that is not
    * running is refused with {@link ContainerRuntimeException}.

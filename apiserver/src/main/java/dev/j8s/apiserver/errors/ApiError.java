@@ -361,6 +361,13 @@ public abstract sealed class ApiError extends RuntimeException {
         @Override public String reason() { return "Timeout"; }
     }
 
+    /** 503: what the request needs is not there to serve it, e.g. a service without endpoints to proxy to. */
+    public static final class ServiceUnavailable extends ApiError {
+        public ServiceUnavailable(String message) { super(message); }
+        @Override public int code() { return 503; }
+        @Override public String reason() { return "ServiceUnavailable"; }
+    }
+
     /** 500: a bug or an unreadable stored object; the message names it. */
     public static final class InternalError extends ApiError {
         public InternalError(String message) { super("Internal error occurred: " + message); }

@@ -106,14 +106,9 @@ public final class ApiHandler extends Handler.Abstract {
         this.serverAddress = serverAddress;
     }
 
-    /** Serves {@code pods/log} from {@code source} (the kubelet) from now on. */
-    public void attachPodLogs(dev.j8s.apiserver.rest.PodLogSource source) {
-        endpoints.attachPodLogs(source);
-    }
-
-    /** Serves {@code pods/exec} through {@code source} (the kubelet) from now on. */
-    public void attachPodExec(dev.j8s.apiserver.rest.PodExecSource source) {
-        endpoints.attachPodExec(source);
+    /** Serves {@code pods/log}, {@code exec}, {@code attach} and {@code portforward} through {@code kubelet} from now on. */
+    public void attachKubelet(dev.j8s.apiserver.rest.KubeletClient kubelet) {
+        endpoints.attachKubelet(kubelet);
     }
 
     /** Connections that have not sent an authenticated request yet (0 without a guard), for tests and diagnostics. */
@@ -491,6 +486,30 @@ public final class ApiHandler extends Handler.Abstract {
             return stream;
         }
 
+        /** Answers a redirect to {@code location} with no body. */
+        void redirect(int status, String location) {
+            if (committed.compareAndSet(false, true)) {
+                response.setStatus(status);
+                response.getHeaders().put(HttpHeader.LOCATION, location);
+                response.getHeaders().put(HttpHeader.CONTENT_LENGTH, "0");
+                response.write(true, null, callback);
+            }
+        }
+
+        /**
+         * Starts a response with another server's status and headers (a proxied answer) and returns the stream for
+         * its body; Jetty frames it.
+         */
+        OutputStream startProxied(int status, List<Map.Entry<String, String>> headers) throws IOException {
+            if (!committed.compareAndSet(false, true)) {
+                throw new IOException("the response was already written");
+            }
+            response.setStatus(status);
+            headers.forEach(h -> response.getHeaders().add(h.getKey(), h.getValue()));
+            stream = Content.Sink.asOutputStream(response);
+            return stream;
+        }
+
         void error(ApiError e) {
             if (committed.get()) {
                 return;
@@ -537,9 +556,30 @@ public final class ApiHandler extends Handler.Abstract {
             markUpgraded();
         }
 
-        /** The request's callback, for a connection upgrade that completes it itself. */
-        Callback callback() {
-            return callback;
+        /**
+         * Answers 101 with {@code Upgrade: SPDY/3.1} and the negotiated {@code X-Stream-Protocol-Version}, and hands the
+         * socket to {@code connection}, which Jetty installs once the 101 is written; a 101 that cannot be written
+         * aborts the connection (and what it started).
+         */
+        void upgradeToSpdy(String protocol, SpdyConnection connection) {
+            markUpgraded();
+            request.setAttribute(org.eclipse.jetty.server.HttpStream.UPGRADE_CONNECTION_ATTRIBUTE, connection);
+            response.setStatus(101);
+            response.getHeaders().put("Connection", "Upgrade");
+            response.getHeaders().put("Upgrade", ExecEndpoint.SPDY);
+            response.getHeaders().put("X-Stream-Protocol-Version", protocol);
+            response.write(true, null, new Callback() {
+                @Override
+                public void succeeded() {
+                    callback.succeeded();
+                }
+
+                @Override
+                public void failed(Throwable cause) {
+                    connection.abort();
+                    callback.failed(cause);
+                }
+            });
         }
 
         /** Records that the connection was upgraded: the upgrade owns the callback from now on. */

@@ -6,7 +6,8 @@ import java.util.Optional;
 
 /**
  * A resource URL split into its parts: {@code /api/v1/namespaces/ns/pods/name/log} or
- * {@code /apis/group/version/plural[/name[/sub]]}. Immutable.
+ * {@code /apis/group/version/plural[/name[/sub]]}; the path a {@code proxy} subresource passes on
+ * ({@code …/services/web:80/proxy/index.html}) is not part of it. Immutable.
  *
  * @param group        API group ("" for core)
  * @param version      API version
@@ -46,8 +47,8 @@ record ApiPath(String group, String version, String namespace, String plural, St
         // namespaces/{ns}/{plural}[/{name}[/{sub}]] — but namespaces/{name}/status|finalize is the Namespace itself.
         if (rest.get(0).equals("namespaces") && rest.size() >= 3
                 && !(rest.size() == 3 && (rest.get(2).equals("status") || rest.get(2).equals("finalize")))) {
-            if (rest.size() > 5) {
-                return Optional.empty();
+            if (rest.size() > 5 && !rest.get(4).equals("proxy")) {
+                return Optional.empty(); // only a proxy subresource has a path of its own after it
             }
             return Optional.of(new ApiPath(group, version, rest.get(1), rest.get(2),
                     rest.size() > 3 ? rest.get(3) : "", rest.size() > 4 ? rest.get(4) : ""));

@@ -22,7 +22,7 @@ import org.eclipse.jetty.websocket.api.Session;
 import org.eclipse.jetty.websocket.api.StatusCode;
 
 /**
- * One exec session on the Kubernetes channel protocol (v4/v5.channel.k8s.io): binary messages whose
+ * One exec or attach session on the Kubernetes channel protocol (v4/v5.channel.k8s.io): binary messages whose
  * first byte names the stream; stdout and stderr are copied out, stdin in, and the end is a Status on
  * channel 3 followed by a normal close. Mirrors client-go's {@code remotecommand} server side
  * ({@code pkg/kubelet/cri/streaming/remotecommand/websocket.go}). Thread-safe: sends are serialized. Public only because
@@ -49,9 +49,7 @@ public final class ExecChannels implements Session.Listener {
     /** v5 only: the client closed one of its streams; the payload names which. */
     static final byte CLOSE = (byte) 255;
 
-    /** How long output may still drain after the command exited (a background child may hold the pipe). */
-    private static final Duration DRAIN = Duration.ofSeconds(5);
-    private static final Duration SEND_TIMEOUT = Duration.ofSeconds(30);
+    static final Duration SEND_TIMEOUT = Duration.ofSeconds(30);
     /** How long a TTY command waits for the client's terminal size before it starts at 80x24. */
     static final Duration INITIAL_SIZE_WAIT = Duration.ofSeconds(2);
     static final TerminalSize DEFAULT_SIZE = new TerminalSize(80, 24);
@@ -85,13 +83,15 @@ public final class ExecChannels implements Session.Listener {
             java.util.concurrent.Executors.newSingleThreadExecutor(Thread.ofVirtual().name("j8s-exec-resize").factory());
     private volatile Session session;
     private volatile boolean stdinClosed;
+    private final OutputDrain drain = new OutputDrain(OutputDrain.QUIET);
 
-    /** A session for a command that already runs (no TTY). */
+    /** A session for a process that already runs: a command without TTY, or an attach (whose sizes resize it). */
     ExecChannels(ExecProcess process, ExecEndpoint.Options options, boolean v5) {
         this.starter = size -> process;
         this.options = options;
         this.v5 = v5;
         this.process.complete(process);
+        this.initialSize.complete(DEFAULT_SIZE); // every size the client sends is a resize
     }
 
     /** A TTY session: {@code starter} runs once the client's terminal size is known. */
@@ -349,6 +349,7 @@ public final class ExecChannels implements Session.Listener {
                 if (wanted && n > 0) {
                     buffer[0] = channel;
                     send(ByteBuffer.wrap(buffer, 0, n + 1).slice());
+                    drain.progressed();
                 }
             }
         } catch (IOException e) {
@@ -367,8 +368,9 @@ public final class ExecChannels implements Session.Listener {
                 }
                 code = process.awaitExit(Duration.ofSeconds(1));
             }
-            out.join(DRAIN);
-            err.join(DRAIN);
+            if (!drain.await(out, err)) {
+                LOG.log(Level.DEBUG, "output still open after the command exited command=" + options.command());
+            }
             byte[] status = Json.MAPPER.writeValueAsBytes(status(code.getAsInt()));
             ByteBuffer frame = ByteBuffer.allocate(status.length + 1).put(ERROR).put(status).flip();
             send(frame);
@@ -433,19 +435,19 @@ public final class ExecChannels implements Session.Listener {
             if (s == null || !s.isOpen()) {
                 throw new IOException("exec connection closed");
             }
-            sendAndWait(callback -> s.sendBinary(message, callback), "exec");
+            sendAndWait(callback -> s.sendBinary(message, callback), "exec", SEND_TIMEOUT);
         }
     }
 
     /**
-     * Starts one WebSocket send and waits (at most {@link #SEND_TIMEOUT}) until it is written; a failure or the
-     * timeout is an IOException naming {@code what}.
+     * Starts one WebSocket send and waits (at most {@code timeout}) until it is written; a failure or the timeout is an
+     * IOException naming {@code what}.
      */
-    static void sendAndWait(Consumer<Callback> send, String what) throws IOException {
+    static void sendAndWait(Consumer<Callback> send, String what, Duration timeout) throws IOException {
         CompletableFuture<Void> sent = new CompletableFuture<>();
         send.accept(Callback.from(() -> sent.complete(null), sent::completeExceptionally));
         try {
-            sent.get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            sent.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException(what + " send interrupted", e);

@@ -21,8 +21,7 @@ import dev.j8s.apiserver.selection.FieldSelector;
 import dev.j8s.apiserver.selection.LabelSelector;
 import dev.j8s.apiserver.storage.Store;
 import dev.j8s.apiserver.rest.LogQuery;
-import dev.j8s.apiserver.rest.PodExecSource;
-import dev.j8s.apiserver.rest.PodLogSource;
+import dev.j8s.apiserver.rest.KubeletClient;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -35,7 +34,7 @@ import java.util.OptionalLong;
 
 /**
  * The verbs on one resource URL: get, list, watch, create, update, patch, delete and
- * deletecollection, plus the status, binding, log and exec subresources; mirrors
+ * deletecollection, plus the status, binding, log, exec, attach, portforward and proxy subresources; mirrors
  * apiserver/pkg/endpoints/handlers. Thread-safe.
  */
 final class ResourceEndpoints {
@@ -45,8 +44,7 @@ final class ResourceEndpoints {
     private final Scales scales;
     private final Evictions evictions;
     private final Watcher watcher;
-    private volatile PodLogSource podLogs;
-    private volatile PodExecSource podExec;
+    private volatile KubeletClient kubelet;
 
     ResourceEndpoints(ObjectService objects, AccessControl access) {
         this.objects = objects;
@@ -56,14 +54,9 @@ final class ResourceEndpoints {
         this.watcher = new Watcher(objects);
     }
 
-    /** Serves {@code pods/log} from {@code source} from now on. */
-    void attachPodLogs(PodLogSource source) {
-        this.podLogs = source;
-    }
-
-    /** Serves {@code pods/exec} through {@code source} from now on. */
-    void attachPodExec(PodExecSource source) {
-        this.podExec = source;
+    /** Serves {@code pods/log}, {@code exec}, {@code attach} and {@code portforward} through {@code kubelet} from now on. */
+    void attachKubelet(KubeletClient kubelet) {
+        this.kubelet = kubelet;
     }
 
     void serve(ApiHandler.Exchange ex, ResourceType type, ApiPath path) {
@@ -466,7 +459,17 @@ final class ResourceEndpoints {
                 }
                 log(ex, type, ns, name);
             }
-            case "exec" -> ExecEndpoint.serve(ex, objects.get(type, ns, name), name, Optional.ofNullable(podExec));
+            case "exec" -> ExecEndpoint.serve(ex, objects.get(type, ns, name), name, Optional.ofNullable(kubelet));
+            case "attach" -> ExecEndpoint.serveAttach(ex, objects.get(type, ns, name), name, Optional.ofNullable(kubelet));
+            case "portforward" -> PortForwardEndpoint.serve(ex, objects.get(type, ns, name), name,
+                    Optional.ofNullable(kubelet));
+            case "proxy" -> {
+                if (type.plural().equals("pods")) {
+                    ProxyEndpoint.servePod(ex, objects, type, ns, name);
+                } else {
+                    ProxyEndpoint.serveService(ex, objects, type, ns, name);
+                }
+            }
             case "token" -> {
                 if (!method.equals("POST")) {
                     throw new ApiError.MethodNotSupported();
@@ -532,7 +535,7 @@ final class ResourceEndpoints {
         String node = Json.text(pod, "spec.nodeName");
         String container = logContainer(pod, name, ex.param("container"));
         LogQuery query = logQuery(ex);
-        PodLogSource source = podLogs;
+        KubeletClient source = kubelet;
         if (node.isEmpty()) {
             ex.text(200, "");
             return;
@@ -541,7 +544,7 @@ final class ResourceEndpoints {
             throw new ApiError.BadRequest("logs are not available for pod \"" + name + "\": no kubelet serves node \""
                     + node + "\" yet");
         }
-        try (InputStream in = source.open(ns, name, Json.text(pod, "metadata.uid"), container, query)) {
+        try (InputStream in = source.log(ns, name, Json.text(pod, "metadata.uid"), container, query)) {
             OutputStream out = null;
             byte[] buffer = new byte[8192];
             int n;

@@ -262,14 +262,8 @@ final class SpdyFrames {
 
         ByteBuffer write(Frame frame) {
             return switch (frame) {
-                case Data d -> {
-                    if (d.data().length > 0xffffff) {
-                        throw new IllegalArgumentException("data frame of " + d.data().length + " bytes");
-                    }
-                    ByteBuffer b = ByteBuffer.allocate(HEADER_BYTES + d.data().length);
-                    b.putInt(d.streamId() & 0x7fffffff).putInt((d.flags() << 24) | d.data().length).put(d.data());
-                    yield b.flip();
-                }
+                case Data d -> ByteBuffer.allocate(HEADER_BYTES + d.data().length)
+                        .put(dataHeader(d.streamId(), d.flags(), d.data().length)).put(d.data()).flip();
                 case SynStream s -> {
                     byte[] block = headers.encode(s.headers());
                     ByteBuffer b = control(TYPE_SYN_STREAM, s.flags(), 10 + block.length);
@@ -297,6 +291,14 @@ final class SpdyFrames {
                 case WindowUpdate w -> control(TYPE_WINDOW_UPDATE, 0, 8).putInt(w.streamId()).putInt(w.delta()).flip();
                 case Unknown u -> throw new IllegalArgumentException("cannot write an unknown frame type " + u.type());
             };
+        }
+
+        /** The 8 bytes that precede {@code length} bytes of data on a stream, so the data itself need not be copied. */
+        ByteBuffer dataHeader(int streamId, int flags, int length) {
+            if (length < 0 || length > 0xffffff) {
+                throw new IllegalArgumentException("data frame of " + length + " bytes");
+            }
+            return ByteBuffer.allocate(HEADER_BYTES).putInt(streamId & 0x7fffffff).putInt((flags << 24) | length).flip();
         }
 
         private static ByteBuffer control(int type, int flags, int length) {

@@ -134,7 +134,7 @@ final class Watcher {
 
         private static void send(Session session, byte[] event) throws IOException {
             String text = new String(event, StandardCharsets.UTF_8);
-            ExecChannels.sendAndWait(callback -> session.sendText(text, callback), "watch");
+            ExecChannels.sendAndWait(callback -> session.sendText(text, callback), "watch", ExecChannels.SEND_TIMEOUT);
         }
     }
 

@@ -43,6 +43,8 @@ public final class Resources {
     private static final List<String> ALL_VERBS =
             List.of("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch");
     private static final List<String> STATUS_VERBS = List.of("get", "patch", "update");
+    /** Upstream serves the proxy subresources for every HTTP method but CONNECT. */
+    private static final List<String> PROXY_VERBS = List.of("create", "delete", "get", "patch", "update");
     private static final String RBAC = "rbac.authorization.k8s.io";
 
     /** {@code /scale} of deployments and replicasets: an autoscaling/v1 Scale. */
@@ -74,6 +76,11 @@ public final class Resources {
                                 new ResourceType.Subresource("binding", "", "v1", "Binding", List.of("create")),
                                 new ResourceType.Subresource("log", "", "v1", "Pod", List.of("get")),
                                 new ResourceType.Subresource("exec", "", "v1", "PodExecOptions", List.of("create", "get")),
+                                new ResourceType.Subresource("attach", "", "v1", "PodAttachOptions",
+                                        List.of("create", "get")),
+                                new ResourceType.Subresource("portforward", "", "v1", "PodPortForwardOptions",
+                                        List.of("create", "get")),
+                                new ResourceType.Subresource("proxy", "", "v1", "PodProxyOptions", PROXY_VERBS),
                                 new ResourceType.Subresource("eviction", "policy", "v1", "Eviction", List.of("create"))),
                         Pod.class,
                         Set.of("spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName",
@@ -90,7 +97,9 @@ public final class Resources {
                         ServiceAccount.class, Set.of()),
                 new ResourceType("", "v1", "Service", "services", "service", true,
                         List.of("svc"), List.of("all"), List.of("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"),
-                        List.of(sub.apply("status", "Service")), Service.class, Set.of()),
+                        List.of(sub.apply("status", "Service"),
+                                new ResourceType.Subresource("proxy", "", "v1", "ServiceProxyOptions", PROXY_VERBS)),
+                        Service.class, Set.of()),
                 new ResourceType("", "v1", "Endpoints", "endpoints", "endpoints", true,
                         List.of("ep"), List.of(), ALL_VERBS, List.of(), Endpoints.class, Set.of()),
                 new ResourceType("", "v1", "Event", "events", "event", true,

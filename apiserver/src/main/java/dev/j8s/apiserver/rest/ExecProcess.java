@@ -6,8 +6,9 @@ import java.time.Duration;
 import java.util.OptionalInt;
 
 /**
- * A command started by {@link PodExecSource}, with its stdio as streams; each stream is for one reader
- * or writer, the other methods are thread-safe.
+ * A command started by {@link KubeletClient#exec}, or an attach to a container's main process
+ * ({@link KubeletClient#attach}), with its stdio as streams; each stream is for one reader or writer, the other
+ * methods are thread-safe.
  */
 public interface ExecProcess extends AutoCloseable {
 
@@ -27,7 +28,7 @@ public interface ExecProcess extends AutoCloseable {
     default void resize(int width, int height) {
     }
 
-    /** Kills the command if it still runs. */
+    /** Kills the command if it still runs; an attach is detached, leaving the container running. */
     @Override
     void close();
 }

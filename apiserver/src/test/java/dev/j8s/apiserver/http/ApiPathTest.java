@@ -20,6 +20,8 @@ class ApiPathTest {
             /api/v1/namespaces/team/pods/web             | ''                | v1 | team    | pods           | web   | ''
             /api/v1/namespaces/team/pods/web/log         | ''                | v1 | team    | pods           | web   | log
             /api/v1/nodes/n1/status                      | ''                | v1 | ''      | nodes          | n1    | status
+            /api/v1/namespaces/team/services/web:80/proxy/a/b | ''           | v1 | team    | services       | web:80 | proxy
+            /api/v1/namespaces/team/pods/web/proxy       | ''                | v1 | team    | pods           | web   | proxy
             /apis/events.k8s.io/v1/namespaces/a/events   | events.k8s.io     | v1 | a       | events         | ''    | ''
             /apis/coordination.k8s.io/v1                 | coordination.k8s.io | v1 | ''    | ''             | ''    | ''
             """)

@@ -7,7 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.j8s.apiserver.errors.ApiError;
 import dev.j8s.apiserver.json.Json;
 import dev.j8s.apiserver.rest.ExecProcess;
-import dev.j8s.apiserver.rest.PodExecSource;
+import dev.j8s.apiserver.rest.KubeletClient;
+import dev.j8s.apiserver.rest.LogQuery;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -41,9 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SpdyExecTest {
 
-    static final Path KUBECTL_127 = Path.of("/usr/lib/google-cloud-sdk/bin/kubectl.1.27");
-
-    private Server server;
+    private MiniApi api;
     private int port;
     private final List<Process> started = new CopyOnWriteArrayList<>();
     private final List<String> resizes = new CopyOnWriteArrayList<>();
@@ -52,13 +51,13 @@ class SpdyExecTest {
     Path home;
 
     /** Runs commands as local processes; a TTY command prints the size it started with. */
-    private final PodExecSource local = new PodExecSource() {
+    private final KubeletClient local = new MiniApi.Kubelet() {
         @Override
         public void requireRunning(String namespace, String pod, String uid, String container) {
         }
 
         @Override
-        public ExecProcess start(String namespace, String pod, String uid, String container, List<String> command) {
+        public ExecProcess exec(String namespace, String pod, String uid, String container, List<String> command) {
             if (container.equals("nope")) {
                 throw new ApiError.BadRequest("container nope is not valid for pod " + pod);
             }
@@ -66,7 +65,7 @@ class SpdyExecTest {
         }
 
         @Override
-        public ExecProcess startTty(String namespace, String pod, String uid, String container, List<String> command,
+        public ExecProcess execTty(String namespace, String pod, String uid, String container, List<String> command,
                 int width, int height) {
             return spawn(List.of("sh", "-c", "echo size " + height + " " + width + "; sleep 1; exit 2"));
         }
@@ -115,81 +114,25 @@ class SpdyExecTest {
 
     @BeforeEach
     void startServer() throws Exception {
-        server = new Server();
-        ServerConnector connector = new ServerConnector(server);
-        connector.setHost("127.0.0.1");
-        server.addConnector(connector);
-        server.setHandler(new Handler.Abstract() {
-            @Override
-            public boolean handle(Request request, Response response, Callback callback) {
-                ApiHandler.Exchange ex = new ApiHandler.Exchange(request, response, callback);
-                String path = request.getHttpURI().getPath();
-                try {
-                    switch (path) {
-                        case "/api" -> ex.json(200, Json.MAPPER.readTree("{\"kind\":\"APIVersions\",\"versions\":[\"v1\"],"
-                                + "\"serverAddressByClientCIDRs\":[]}"));
-                        case "/api/v1" -> ex.json(200, Json.MAPPER.readTree("{\"kind\":\"APIResourceList\","
-                                + "\"groupVersion\":\"v1\",\"resources\":[{\"name\":\"pods\",\"singularName\":\"pod\","
-                                + "\"namespaced\":true,\"kind\":\"Pod\",\"verbs\":[\"get\",\"list\"]}]}"));
-                        case "/apis" -> ex.json(200, Json.MAPPER.readTree("{\"kind\":\"APIGroupList\",\"apiVersion\":\"v1\","
-                                + "\"groups\":[]}"));
-                        case "/api/v1/namespaces/default/pods/shell" -> ex.json(200, pod());
-                        case "/api/v1/namespaces/default/pods/shell/exec" ->
-                            ExecEndpoint.serve(ex, pod(), "shell", Optional.of(local));
-                        default -> ex.json(404, new ApiError.NotFound("pods", path).toStatus());
-                    }
-                } catch (ApiError e) {
-                    ex.error(e);
-                } catch (IOException e) {
-                    throw new IllegalStateException(e);
-                }
-                ex.finish();
-                return true;
-            }
-        });
-        server.start();
-        port = connector.getLocalPort();
-    }
-
-    private static ObjectNode pod() throws IOException {
-        return (ObjectNode) Json.MAPPER.readTree("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"shell\","
-                + "\"namespace\":\"default\",\"uid\":\"u1\"},\"spec\":{\"nodeName\":\"n\",\"containers\":[{\"name\":\"shell\","
-                + "\"image\":\"busybox\"}]},\"status\":{\"phase\":\"Running\"}}");
+        api = MiniApi.start(local);
+        port = api.port();
     }
 
     @AfterEach
     void stopServer() throws Exception {
-        server.stop();
+        api.close();
         for (Process p : started) {
             p.destroyForcibly();
         }
     }
 
-    private record Run(int exitCode, String stdout, String stderr) {
-    }
-
-    private Run kubectl(String stdin, String... args) throws Exception {
-        assumeTrue(Files.isExecutable(KUBECTL_127), "kubectl 1.27 is not installed");
-        List<String> command = new java.util.ArrayList<>(List.of(KUBECTL_127.toString(), "--server=http://127.0.0.1:" + port,
-                "--request-timeout=20s"));
-        command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command);
-        builder.environment().keySet().removeIf(k -> k.startsWith("KUBE"));
-        builder.environment().put("HOME", home.toString());
-        Path out = home.resolve("out");
-        Path err = home.resolve("err");
-        builder.redirectOutput(out.toFile()).redirectError(err.toFile());
-        Process p = builder.start();
-        try (OutputStream in = p.getOutputStream()) {
-            in.write(stdin.getBytes(StandardCharsets.UTF_8));
-        }
-        assertThat(p.waitFor(40, TimeUnit.SECONDS)).as("kubectl finished").isTrue();
-        return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+    private MiniApi.Run kubectl(String stdin, String... args) throws Exception {
+        return api.run(home, stdin, MiniApi.KUBECTL_127, args);
     }
 
     @Test
     void kubectl127GetsStdoutStderrAndTheExitCodeOverSpdy() throws Exception {
-        Run run = kubectl("", "exec", "shell", "--", "sh", "-c", "echo out; echo err >&2; exit 3");
+        MiniApi.Run run = kubectl("", "exec", "shell", "--", "sh", "-c", "echo out; echo err >&2; exit 3");
 
         assertThat(run.stderr()).isEqualTo("err\ncommand terminated with exit code 3\n");
         assertThat(run.stdout()).isEqualTo("out\n");
@@ -199,7 +142,7 @@ class SpdyExecTest {
     @Test
     void kubectl127PipesStdinOverSpdyUntilEof() throws Exception {
         String input = "hello\n" + "x".repeat(300_000) + "\n";
-        Run run = kubectl(input, "exec", "-i", "shell", "--", "cat");
+        MiniApi.Run run = kubectl(input, "exec", "-i", "shell", "--", "cat");
 
         assertThat(run.stderr()).isEmpty();
         assertThat(run.stdout()).isEqualTo(input);
@@ -208,7 +151,7 @@ class SpdyExecTest {
 
     @Test
     void kubectl127SeesAnErrorBeforeTheUpgradeAsAStatus() throws Exception {
-        Run run = kubectl("", "exec", "shell", "-c", "nope", "--", "true");
+        MiniApi.Run run = kubectl("", "exec", "shell", "-c", "nope", "--", "true");
 
         assertThat(run.stderr()).isEqualTo("Error from server (BadRequest): container nope is not valid for pod shell\n");
     }

@@ -178,12 +178,12 @@ class SpdyFramesTest {
 
     @Test
     void theExpectedStreamsFollowTheRequestOptions() {
-        assertThat(SpdyConnection.expectedStreams(new ExecEndpoint.Options("c", List.of("sh"), false, true, true, false)))
-                .containsExactlyInAnyOrder(SpdyConnection.StreamType.ERROR, SpdyConnection.StreamType.STDOUT,
-                        SpdyConnection.StreamType.STDERR);
-        assertThat(SpdyConnection.expectedStreams(new ExecEndpoint.Options("c", List.of("sh"), true, true, false, true)))
-                .containsExactlyInAnyOrder(SpdyConnection.StreamType.ERROR, SpdyConnection.StreamType.STDIN,
-                        SpdyConnection.StreamType.STDOUT, SpdyConnection.StreamType.RESIZE);
+        assertThat(RemoteCommandStreams.expectedStreams(new ExecEndpoint.Options("c", List.of("sh"), false, true, true, false)))
+                .containsExactlyInAnyOrder(RemoteCommandStreams.StreamType.ERROR, RemoteCommandStreams.StreamType.STDOUT,
+                        RemoteCommandStreams.StreamType.STDERR);
+        assertThat(RemoteCommandStreams.expectedStreams(new ExecEndpoint.Options("c", List.of("sh"), true, true, false, true)))
+                .containsExactlyInAnyOrder(RemoteCommandStreams.StreamType.ERROR, RemoteCommandStreams.StreamType.STDIN,
+                        RemoteCommandStreams.StreamType.STDOUT, RemoteCommandStreams.StreamType.RESIZE);
     }
 
     private static byte[] deflate(Deflater deflater, byte[] plain) {

@@ -144,6 +144,16 @@ public final class ContainerSpecs {
     }
 
     /**
+     * The container's {@code stdin}, {@code stdinOnce} and {@code tty}, which the runtime honours at creation (a stdin
+     * kept open for attaches, closed after the first attach when {@code stdinOnce}; a terminal), as the CRI's
+     * {@code ContainerConfig} carries them.
+     */
+    public static ContainerConfig.Stdio stdio(Container c) {
+        return new ContainerConfig.Stdio(Boolean.TRUE.equals(c.getStdin()), Boolean.TRUE.equals(c.getStdinOnce()),
+                Boolean.TRUE.equals(c.getTty()));
+    }
+
+    /**
      * The container's privileges as upstream's kubelet hands them to the CRI ({@code determineEffectiveSecurityContext}
      * and {@code convertToRuntimeSecurityContext}): {@code privileged} and {@code capabilities} of the container;
      * no_new_privs only when the container says {@code allowPrivilegeEscalation: false}; the container's

@@ -732,7 +732,7 @@ public final class KubeRuntimeManager {
                 ContainerSpecs.workingDir(c, image), ContainerSpecs.user(pod, c, image), options.mounts(),
                 ContainerSpecs.resources(c).withOomScoreAdj(OomScore.of(pod, c, node.memoryCapacity())), logPath,
                 ContainerSpecs.readOnlyRootfs(c), stopSignal, labels, annotations,
-                ContainerSpecs.security(pod, c, node.seccomp()));
+                ContainerSpecs.security(pod, c, node.seccomp()), ContainerSpecs.stdio(c));
     }
 
     /**

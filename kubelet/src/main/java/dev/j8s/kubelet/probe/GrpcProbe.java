@@ -1,5 +1,6 @@
 package dev.j8s.kubelet.probe;
 
+import dev.j8s.kubelet.format.GoErrors;
 import dev.j8s.kubelet.format.GoDuration;
 import dev.j8s.kubelet.format.GoQuote;
 import java.io.ByteArrayOutputStream;

@@ -1,5 +1,6 @@
 package dev.j8s.kubelet.probe;
 
+import dev.j8s.kubelet.format.GoErrors;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HTTPGetAction;
 import io.fabric8.kubernetes.api.model.HTTPHeader;

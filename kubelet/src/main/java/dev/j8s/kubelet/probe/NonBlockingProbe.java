@@ -1,5 +1,6 @@
 package dev.j8s.kubelet.probe;
 
+import dev.j8s.kubelet.format.GoErrors;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package dev.j8s.kubelet.probe;
 
+import dev.j8s.kubelet.format.GoErrors;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.channels.ClosedByInterruptException;

@@ -269,6 +269,11 @@ public final class FakeRuntime implements ContainerRuntime {
     }
 
     @Override
+    public ExecSession attach(String containerId, boolean stdin) {
+        throw new UnsupportedOperationException("FakeRuntime does not attach");
+    }
+
+    @Override
     public void reopenContainerLog(String containerId) {
         throw new UnsupportedOperationException("FakeRuntime writes no logs");
     }

@@ -165,6 +165,11 @@ class ContainerLogManagerTest {
     }
 
     @Override
+    public ExecSession attach(String containerId, boolean stdin) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
     public ContainerStats containerStats(String containerId) {
       throw new UnsupportedOperationException();
     }

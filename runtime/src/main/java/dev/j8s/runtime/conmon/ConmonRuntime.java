@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.j8s.runtime.ContainerConfig;
 import dev.j8s.runtime.ContainerRuntime;
 import dev.j8s.runtime.ContainerRuntimeException;
+import dev.j8s.runtime.netns.Libc;
 import dev.j8s.runtime.ContainerState;
 import dev.j8s.runtime.ContainerStats;
 import dev.j8s.runtime.DiskUsage;
@@ -77,6 +78,10 @@ public final class ConmonRuntime implements ContainerRuntime {
   static final long HOST_RESERVED_MEMORY = 100L << 20;
   /** conmon's {@code REOPEN_LOGS_EVENT} on its ctl FIFO ({@code "<type> <height> <width>\n"}). */
   static final String REOPEN_LOGS_MESSAGE = "2 0 0\n";
+  /** How long a ctl message may wait for conmon to read it before the next one may be written. */
+  static final Duration CONTROL_READ_WAIT = Duration.ofSeconds(1);
+  /** conmon's {@code WIN_RESIZE_EVENT}: the terminal's new height and width follow. */
+  static final int WIN_RESIZE_EVENT = 1;
 
   private final RuntimeConfig config;
   private final Runc runc;
@@ -539,7 +544,7 @@ public final class ConmonRuntime implements ContainerRuntime {
     String cgroupsPath = config.cgroupParent() + "/pod" + sandbox.config().uid() + "/" + id;
     Meta.Container meta = new Meta.Container(id, sandboxId, container.name(), container.attempt(),
         container.image(), container.logPath().toString(), container.stopSignal(), cgroupsPath,
-        container.labels(), container.annotations(), Instant.now().toString(), "", "");
+        container.labels(), container.annotations(), Instant.now().toString(), "", "", container.stdio());
     try {
       Files.createDirectories(dir);
       Meta.write(dir.resolve("container.json"), meta);
@@ -564,7 +569,7 @@ public final class ConmonRuntime implements ContainerRuntime {
           linux.hostIpc() ? Path.of("/dev/shm") : sandboxDir.resolve("shm"), cgroupsPath, limits, linux.sysctls());
       Files.write(dir.resolve("config.json"),
           RuntimeSpec.MAPPER.writeValueAsBytes(RuntimeSpec.build(resolved, context)));
-      startConmon(id, dir, container.logPath().toAbsolutePath());
+      startConmon(id, dir, container.logPath().toAbsolutePath(), container.stdio());
       return id;
     } catch (IOException | RuntimeException e) {
       try {
@@ -634,7 +639,7 @@ public final class ConmonRuntime implements ContainerRuntime {
    * reports the container pid (or the error) on the fd named by {@code _OCI_SYNCPIPE}; a Java child
    * has only fds 0-2 and conmon reopens those on /dev/null, so a shell gives conmon a pipe on fd 3.
    */
-  private void startConmon(String id, Path bundle, Path logPath) {
+  private void startConmon(String id, Path bundle, Path logPath, ContainerConfig.Stdio stdio) {
     List<String> command = new ArrayList<>(List.of("/bin/sh", "-c",
         // The pipe's reader hands the first line (the pid) to us, then drains the rest itself, so conmon
         // never writes into a closed pipe once we stop reading (or this JVM is gone).
@@ -652,6 +657,17 @@ public final class ConmonRuntime implements ContainerRuntime {
         "-0", bundle.toString(),
         "--runtime-arg", "--root=" + config.runcRoot(),
         "--log-level", "error"));
+    // conmon keeps the container's stdin (a pipe, or the terminal it gets from runc) for attaches; without
+    // --leave-stdin-open it closes that stdin when the first attach that sent input detaches (stdinOnce)
+    if (stdio.tty()) {
+      command.add("--terminal");
+    }
+    if (stdio.stdin()) {
+      command.add("--stdin");
+      if (!stdio.stdinOnce()) {
+        command.add("--leave-stdin-open");
+      }
+    }
     // conmon writes its "oom" marker into its working directory too (CRI-O starts it in the bundle): without
     // this it would land wherever j8s was started.
     ProcessBuilder builder = new ProcessBuilder(command).directory(bundle.toFile()).redirectErrorStream(false)
@@ -943,6 +959,20 @@ public final class ConmonRuntime implements ContainerRuntime {
     return TtyExecSession.start(runc, containersDir().resolve(containerId), containerId, command, width, height);
   }
 
+  /**
+   * Attaches through conmon's attach socket in the bundle (see {@link AttachSession}): the container's output, and
+   * its stdin when {@code stdin} and the container has one; resizes go to conmon's ctl FIFO.
+   */
+  @Override
+  public ExecSession attach(String containerId, boolean stdin) {
+    Meta.Container meta = container(containerId);
+    requireRunning(containerId);
+    ContainerConfig.Stdio stdio = meta.stdio();
+    return AttachSession.open(containersDir().resolve(containerId).resolve("attach"), stdin && stdio.stdin(),
+        stdio.stdinOnce(), stdio.tty(), (width, height) -> control(containerId, WIN_RESIZE_EVENT + " " + height
+            + " " + width + "\n"));
+  }
+
   private void requireRunning(String containerId) {
     if (!(containerStatus(containerId).state() instanceof ContainerState.Running)) {
       throw new ContainerRuntimeException("container " + containerId + " is not running");
@@ -1028,23 +1058,58 @@ public final class ConmonRuntime implements ContainerRuntime {
   /**
    * Writes conmon's reopen-logs message ({@value #REOPEN_LOGS_MESSAGE}: message type 2 and two unused
    * numbers, as CRI-O sends it) into the {@code ctl} FIFO conmon keeps in its persist dir (the bundle).
-   * conmon then writes the log to {@code <log>.tmp} and renames that over the log path. The FIFO is
-   * opened read-write, which on Linux never blocks, so a conmon that just died cannot hang the caller.
+   * conmon then writes the log to {@code <log>.tmp} and renames that over the log path.
    */
   @Override
   public void reopenContainerLog(String containerId) {
     container(containerId);
-    if (!(containerStatus(containerId).state() instanceof ContainerState.Running)) {
-      throw new ContainerRuntimeException("container " + containerId + " is not running");
-    }
+    requireRunning(containerId);
+    control(containerId, REOPEN_LOGS_MESSAGE);
+  }
+
+  /**
+   * Writes one message to the {@code ctl} FIFO conmon keeps in the container's bundle. The FIFO is opened
+   * read-write, which on Linux never blocks, so a conmon that just died cannot hang the caller.
+   *
+   * <p>conmon parses only the first message of each read of the FIFO (its {@code ctrl_cb} scans the start of its
+   * buffer for every line it holds), so a message written before conmon read the one before would repeat that one:
+   * kubectl sends its terminal size plus one and then its size at once when it attaches. So, where libc can be
+   * called, this waits (at most {@link #CONTROL_READ_WAIT}) until conmon has read the message before it returns;
+   * callers that send several messages send them one after another.
+   */
+  private void control(String containerId, String message) {
     Path ctl = containersDir().resolve(containerId).resolve("ctl");
+    Optional<Libc> libc = Libc.instance();
+    if (libc.isPresent()) {
+      controlAndAwaitRead(libc.get(), ctl, containerId, message);
+      return;
+    }
     try (var fifo = java.nio.channels.FileChannel.open(ctl, java.nio.file.StandardOpenOption.READ,
         java.nio.file.StandardOpenOption.WRITE)) {
-      fifo.write(java.nio.ByteBuffer.wrap(REOPEN_LOGS_MESSAGE.getBytes(StandardCharsets.US_ASCII)));
+      fifo.write(java.nio.ByteBuffer.wrap(message.getBytes(StandardCharsets.US_ASCII)));
     } catch (IOException e) {
-      throw new ContainerRuntimeException("reopen log of container " + containerId, e);
+      throw new ContainerRuntimeException("write \"" + message.strip() + "\" to the ctl FIFO of container "
+          + containerId, e);
     }
   }
+  private static void controlAndAwaitRead(Libc libc, Path ctl, String containerId, String message) {
+    int fd = libc.openReadWrite(ctl);
+    try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+      libc.write(fd, arena.allocateFrom(message, StandardCharsets.US_ASCII).asSlice(0, message.length()));
+      long deadline = System.nanoTime() + CONTROL_READ_WAIT.toNanos();
+      while (libc.pendingBytes(fd) > 0 && System.nanoTime() < deadline) {
+        Thread.sleep(2);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ContainerRuntimeException e) {
+      throw new ContainerRuntimeException("write \"" + message.strip() + "\" to the ctl FIFO of container "
+          + containerId + ": " + e.getMessage(), e);
+    } finally {
+      libc.close(fd);
+    }
+  }
+
 
   // ---- instance ---------------------------------------------------------------------------------
 

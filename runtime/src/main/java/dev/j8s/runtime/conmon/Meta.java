@@ -75,19 +75,21 @@ final class Meta {
       Map<String, String> annotations,
       String createdAt,
       String startingAt,
-      String startedAt) {
+      String startedAt,
+      dev.j8s.runtime.ContainerConfig.Stdio stdio) {
     Container {
       startingAt = startingAt == null ? "" : startingAt; // container.json written before the field
+      stdio = stdio == null ? dev.j8s.runtime.ContainerConfig.Stdio.NONE : stdio; // likewise
     }
 
     Container starting(String at) {
       return new Container(id, sandboxId, name, attempt, image, logPath, stopSignal, cgroupsPath, labels,
-          annotations, createdAt, at, startedAt);
+          annotations, createdAt, at, startedAt, stdio);
     }
 
     Container started(String at) {
       return new Container(id, sandboxId, name, attempt, image, logPath, stopSignal, cgroupsPath, labels,
-          annotations, createdAt, startingAt, at);
+          annotations, createdAt, startingAt, at, stdio);
     }
   }
 

@@ -14,18 +14,34 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * The few libc calls the runtime makes in process through the FFM API to move a thread between namespaces:
- * {@code unshare(2)}, {@code setns(2)}, {@code mount(2)}, {@code open(2)} and {@code close(2)}, each raising
+ * The few libc calls the runtime makes in process through the FFM API: to move a thread between namespaces
+ * ({@code unshare(2)}, {@code setns(2)}, {@code mount(2)}, {@code open(2)}, {@code close(2)}), and to speak to
+ * conmon's attach socket, a {@code SOCK_SEQPACKET} Unix socket the JDK cannot open ({@code socket(2)},
+ * {@code connect(2)}, {@code read(2)}, {@code send(2)}, {@code shutdown(2)}), and to write conmon's ctl FIFO and
+ * see it read ({@code write(2)}, {@code ioctl(FIONREAD)}); each raising
  * {@link ContainerRuntimeException} with the call, its subject and the errno text. Namespaces belong to a thread, so
- * callers make these calls on a platform thread of their own. Stateless and thread-safe.
+ * callers make those calls on a platform thread of their own; the socket calls block, so callers make them on platform
+ * threads too (a virtual thread would pin its carrier). Stateless and thread-safe.
  */
 public final class Libc {
   public static final int CLONE_NEWNET = 0x40000000;
   public static final int CLONE_NEWIPC = 0x08000000;
   public static final int CLONE_NEWUTS = 0x04000000;
   public static final long MS_BIND = 4096;
+  public static final int SHUT_WR = 1;
+  public static final int SHUT_RDWR = 2;
   private static final int O_RDONLY = 0;
+  private static final int O_RDWR = 2;
+  private static final long FIONREAD = 0x541B;
+  private static final int O_PATH = 0x200000;
   private static final int O_CLOEXEC = 0x80000;
+  private static final int AF_UNIX = 1;
+  private static final int SOCK_SEQPACKET = 5;
+  private static final int SOCK_CLOEXEC = 0x80000;
+  private static final int MSG_NOSIGNAL = 0x4000;
+  /** {@code sizeof(struct sockaddr_un)}: a 2-byte family and 108 bytes of path. */
+  private static final int SOCKADDR_UN_SIZE = 110;
+  private static final int EINTR = 4;
 
   private static final StructLayout STATE = Linker.Option.captureStateLayout();
   private static final VarHandle ERRNO = STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
@@ -37,15 +53,30 @@ public final class Libc {
   private final MethodHandle open;
   private final MethodHandle close;
   private final MethodHandle strerror;
+  private final MethodHandle socket;
+  private final MethodHandle connect;
+  private final MethodHandle read;
+  private final MethodHandle send;
+  private final MethodHandle shutdown;
+  private final MethodHandle write;
+  private final MethodHandle ioctl;
 
   private Libc(MethodHandle unshare, MethodHandle setns, MethodHandle mount, MethodHandle open, MethodHandle close,
-      MethodHandle strerror) {
+      MethodHandle strerror, MethodHandle socket, MethodHandle connect, MethodHandle read, MethodHandle send,
+      MethodHandle shutdown, MethodHandle write, MethodHandle ioctl) {
     this.unshare = unshare;
     this.setns = setns;
     this.mount = mount;
     this.open = open;
     this.close = close;
     this.strerror = strerror;
+    this.socket = socket;
+    this.connect = connect;
+    this.read = read;
+    this.send = send;
+    this.shutdown = shutdown;
+    this.write = write;
+    this.ioctl = ioctl;
   }
 
   /** The linked calls; empty when libc cannot be linked here (no native access granted, another platform). */
@@ -70,7 +101,28 @@ public final class Libc {
       MethodHandle close = linker.downcallHandle(libc.find("close").orElseThrow(), intOfInt, errno);
       MethodHandle strerror = linker.downcallHandle(libc.find("strerror").orElseThrow(),
           FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-      return Optional.of(new Libc(unshare, setns, mount, open, close, strerror));
+      MethodHandle socket = linker.downcallHandle(libc.find("socket").orElseThrow(),
+          FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+              ValueLayout.JAVA_INT), errno);
+      MethodHandle connect = linker.downcallHandle(libc.find("connect").orElseThrow(),
+          FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT),
+          errno);
+      MethodHandle read = linker.downcallHandle(libc.find("read").orElseThrow(),
+          FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+              ValueLayout.JAVA_LONG), errno);
+      MethodHandle send = linker.downcallHandle(libc.find("send").orElseThrow(),
+          FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+              ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT), errno);
+      MethodHandle shutdown = linker.downcallHandle(libc.find("shutdown").orElseThrow(),
+          FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), errno);
+      MethodHandle write = linker.downcallHandle(libc.find("write").orElseThrow(),
+          FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+              ValueLayout.JAVA_LONG), errno);
+      MethodHandle ioctl = linker.downcallHandle(libc.find("ioctl").orElseThrow(),
+          FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
+              ValueLayout.ADDRESS), errno, Linker.Option.firstVariadicArg(2));
+      return Optional.of(new Libc(unshare, setns, mount, open, close, strerror, socket, connect, read, send,
+          shutdown, write, ioctl));
     } catch (RuntimeException | Error e) {
       System.getLogger(Libc.class.getName()).log(System.Logger.Level.DEBUG,
           "in-process namespace calls unavailable: " + e);
@@ -106,8 +158,139 @@ public final class Libc {
     }
   }
 
+  /**
+   * {@code open(path, O_RDWR | O_CLOEXEC)}: a file descriptor the caller must {@link #close}; for a FIFO, an open that
+   * never blocks, whether or not the other side has it open.
+   */
+  public int openReadWrite(Path path) {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment name = arena.allocateFrom(path.toString());
+      return call("open " + path, () -> (int) open.invokeExact(stateOf(), name, O_RDWR | O_CLOEXEC));
+    }
+  }
+
+  /** Writes all of {@code data} ({@code write(2)} until done, retried when interrupted by a signal). */
+  public void write(int fd, MemorySegment data) {
+    long at = 0;
+    while (at < data.byteSize()) {
+      long n;
+      MemorySegment rest = data.asSlice(at);
+      try {
+        n = (long) write.invokeExact(stateOf(), fd, rest, rest.byteSize());
+      } catch (Throwable t) {
+        throw new IllegalStateException("write fd " + fd, t);
+      }
+      if (n < 0) {
+        int errno = (int) ERRNO.get(stateOf(), 0L);
+        if (errno != EINTR) {
+          throw new ContainerRuntimeException("write fd " + fd + ": " + errorText(errno) + " (errno " + errno + ")");
+        }
+      } else {
+        at += n;
+      }
+    }
+  }
+
+  /** The bytes waiting to be read from {@code fd} ({@code ioctl(FIONREAD)}), e.g. in a pipe or FIFO. */
+  public int pendingBytes(int fd) {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment count = arena.allocate(ValueLayout.JAVA_INT);
+      call("ioctl FIONREAD fd " + fd, () -> (int) ioctl.invokeExact(stateOf(), fd, FIONREAD, count));
+      return count.get(ValueLayout.JAVA_INT, 0);
+    }
+  }
+
   public void close(int fd) {
     call("close fd " + fd, () -> (int) close.invokeExact(stateOf(), fd));
+  }
+
+  /**
+   * A {@code SOCK_SEQPACKET} Unix socket connected to {@code socketFile}, which may be a long path: the socket's
+   * directory is opened and named through {@code /proc/self/fd}, as conmon binds it, so {@code sun_path}'s 108 bytes
+   * never limit it. The caller must {@link #close} the descriptor.
+   */
+  public int connectSeqPacket(Path socketFile) {
+    int dir;
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment name = arena.allocateFrom(socketFile.getParent().toString());
+      dir = call("open " + socketFile.getParent(),
+          () -> (int) open.invokeExact(stateOf(), name, O_PATH | O_CLOEXEC));
+    }
+    try (Arena arena = Arena.ofConfined()) {
+      int fd = call("socket for " + socketFile,
+          () -> (int) socket.invokeExact(stateOf(), AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+      byte[] path = ("/proc/self/fd/" + dir + "/" + socketFile.getFileName()).getBytes(
+          java.nio.charset.StandardCharsets.UTF_8);
+      MemorySegment address = arena.allocate(SOCKADDR_UN_SIZE);
+      address.set(ValueLayout.JAVA_SHORT, 0, (short) AF_UNIX);
+      MemorySegment.copy(path, 0, address, ValueLayout.JAVA_BYTE, 2, Math.min(path.length, SOCKADDR_UN_SIZE - 3));
+      try {
+        call("connect to " + socketFile, () -> (int) connect.invokeExact(stateOf(), fd, address,
+            SOCKADDR_UN_SIZE));
+      } catch (RuntimeException e) {
+        close(fd);
+        throw e;
+      }
+      return fd;
+    } finally {
+      close(dir);
+    }
+  }
+
+  /**
+   * One {@code read(2)} into {@code buffer} (a whole message on a packet socket, cut at the buffer's size); the
+   * number of bytes, 0 at the end. Blocks; retried when interrupted by a signal.
+   */
+  public int read(int fd, MemorySegment buffer) {
+    while (true) {
+      long n;
+      try {
+        n = (long) read.invokeExact(stateOf(), fd, buffer, buffer.byteSize());
+      } catch (Throwable t) {
+        throw new IllegalStateException("read fd " + fd, t);
+      }
+      if (n >= 0) {
+        return (int) n;
+      }
+      int errno = (int) ERRNO.get(stateOf(), 0L);
+      if (errno != EINTR) {
+        throw new ContainerRuntimeException("read fd " + fd + ": " + errorText(errno) + " (errno " + errno + ")");
+      }
+    }
+  }
+
+  /** Sends {@code data} as one message ({@code MSG_NOSIGNAL}: a closed peer is an error, not a SIGPIPE). Blocks. */
+  public void send(int fd, MemorySegment data) {
+    while (true) {
+      long n;
+      try {
+        n = (long) send.invokeExact(stateOf(), fd, data, data.byteSize(), MSG_NOSIGNAL);
+      } catch (Throwable t) {
+        throw new IllegalStateException("send fd " + fd, t);
+      }
+      if (n >= 0) {
+        return;
+      }
+      int errno = (int) ERRNO.get(stateOf(), 0L);
+      if (errno != EINTR) {
+        throw new ContainerRuntimeException("send fd " + fd + ": " + errorText(errno) + " (errno " + errno + ")");
+      }
+    }
+  }
+
+  /** {@code shutdown(fd, how)}; a socket that is not connected any more is not an error. */
+  public void shutdown(int fd, int how) {
+    try {
+      int rc = (int) shutdown.invokeExact(stateOf(), fd, how);
+      if (rc < 0 && (int) ERRNO.get(stateOf(), 0L) != 107) { // ENOTCONN
+        int errno = (int) ERRNO.get(stateOf(), 0L);
+        throw new ContainerRuntimeException("shutdown fd " + fd + ": " + errorText(errno) + " (errno " + errno + ")");
+      }
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException("shutdown fd " + fd, t);
+    }
   }
 
   /** A call returning -1 and setting errno on failure. */

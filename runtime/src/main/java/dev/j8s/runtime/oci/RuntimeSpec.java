@@ -127,7 +127,8 @@ public final class RuntimeSpec {
 
   private static ObjectNode process(ContainerConfig config, Context context) {
     ObjectNode process = MAPPER.createObjectNode();
-    process.put("terminal", false);
+    // a TTY container runs on a terminal that conmon receives from runc (--console-socket) and keeps for attaches
+    process.put("terminal", config.stdio().tty());
     ObjectNode user = process.putObject("user");
     user.put("uid", config.user().uid());
     user.put("gid", config.user().gid());
@@ -147,6 +148,9 @@ public final class RuntimeSpec {
       env.add("HOSTNAME=" + context.hostname());
     }
     config.env().forEach(env::add);
+    if (config.stdio().tty() && config.env().stream().noneMatch(e -> e.startsWith("TERM="))) {
+      env.add("TERM=xterm"); // as containerd's WithTTY and CRI-O set it
+    }
     process.put("cwd", config.workingDir());
     ObjectNode caps = process.putObject("capabilities");
     List<String> capabilities = Capabilities.of(config.security(), Capabilities.all());

@@ -142,7 +142,7 @@ class ConmonRuntimeIT {
   private static ContainerConfig labelled(ContainerConfig c, Map<String, String> labels) {
     return new ContainerConfig(c.name() + "-" + labels.get("role"), c.attempt(), c.image(), c.rootfsLayers(), c.args(),
         c.env(), c.workingDir(), c.user(), c.mounts(), c.resources(), c.logPath(), c.readOnlyRootfs(), c.stopSignal(),
-        labels, c.annotations());
+        labels, c.annotations(), c.security(), c.stdio());
   }
 
   @Test

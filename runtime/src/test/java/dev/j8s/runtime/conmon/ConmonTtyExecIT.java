@@ -8,7 +8,6 @@ import dev.j8s.runtime.ExecSession;
 import dev.j8s.runtime.PodSandboxConfig;
 import dev.j8s.runtime.RuntimeConfig;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -58,7 +57,7 @@ class ConmonTtyExecIT {
 
     try (ExecSession session = runtime.execTty(id, List.of("sh", "-c",
         "stty size; tty; echo TERM=$TERM; while read x; do [ \"$x\" = q ] && exit 5; stty size; done"), 100, 30)) {
-      Output out = Output.of(session.stdout());
+      CollectedOutput out = CollectedOutput.of(session.stdout());
       out.await("TERM=xterm\r");
       // a real terminal ends lines with CR LF (runc 1.1 may add a second CR to the very first output)
       assertThat(out.text()).containsPattern("^30 100\r+\n/dev/pts/\\d+\r+\nTERM=xterm\r+\n");
@@ -84,7 +83,7 @@ class ConmonTtyExecIT {
   void closingATtyExecEndsAnInteractiveShellInTheContainer() throws Exception {
     String id = runningContainer("hangup");
     ExecSession session = runtime.execTty(id, List.of("sh"), 80, 24);
-    Output out = Output.of(session.stdout());
+    CollectedOutput out = CollectedOutput.of(session.stdout());
     send(session.stdin(), "echo pid=$$,$((6*7))\r");
     out.await(",42\r");
     String pid = out.text().replaceAll("(?s).*pid=(\\d+),42\r.*", "$1");
@@ -124,39 +123,5 @@ class ConmonTtyExecIT {
   private static void send(OutputStream in, String text) throws IOException {
     in.write(text.getBytes(StandardCharsets.UTF_8));
     in.flush();
-  }
-
-  /** Collects a stream on a virtual thread. */
-  private record Output(StringBuffer buffer) {
-    static Output of(InputStream in) {
-      Output out = new Output(new StringBuffer());
-      Thread.ofVirtual().start(() -> {
-        byte[] chunk = new byte[4096];
-        try (in) {
-          int n;
-          while ((n = in.read(chunk)) >= 0) {
-            out.buffer.append(new String(chunk, 0, n, StandardCharsets.UTF_8));
-          }
-        } catch (IOException e) {
-          // closed
-        }
-      });
-      return out;
-    }
-
-    String text() {
-      return buffer.toString();
-    }
-
-    void await(String text) throws InterruptedException {
-      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-      while (!text().contains(text)) {
-        if (System.nanoTime() > deadline) {
-          throw new AssertionError("output never showed " + text.replace("\r", "\\r").replace("\n", "\\n")
-              + ": " + text().replace("\r", "\\r").replace("\n", "\\n"));
-        }
-        Thread.sleep(20);
-      }
-    }
   }
 }

@@ -1,4 +1,4 @@
-package dev.j8s.kubelet.probe;
+package dev.j8s.kubelet.format;
 
 import java.io.IOException;
 import java.net.ConnectException;
@@ -8,23 +8,28 @@ import java.net.UnknownHostException;
 import java.util.Locale;
 
 /** The texts Go's {@code net} package gives dial and read errors, which upstream puts into events; stateless. */
-final class GoErrors {
+public final class GoErrors {
     private GoErrors() {}
 
     /** Go's {@code net.JoinHostPort}: an IPv6 address in brackets. */
-    static String joinHostPort(String host, int port) {
+    public static String joinHostPort(String host, int port) {
         return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
     }
 
     /** {@code dial tcp 10.244.0.5:80: connect: connection refused}, {@code ...: i/o timeout}. */
-    static String dial(String host, int port, IOException e) {
+    public static String dial(String host, int port, IOException e) {
+        return dial("tcp", host, port, e);
+    }
+
+    /** As {@link #dial(String, int, IOException)} on Go's network {@code network} ({@code tcp4}, {@code tcp6}). */
+    public static String dial(String network, String host, int port, IOException e) {
         String address = joinHostPort(host, port);
         return switch (e) {
-            case SocketTimeoutException t -> "dial tcp " + address + ": i/o timeout";
-            case UnknownHostException u -> "dial tcp: lookup " + host + ": no such host";
-            case NoRouteToHostException n -> "dial tcp " + address + ": connect: no route to host";
-            case ConnectException c -> "dial tcp " + address + ": connect: " + connectReason(c);
-            default -> "dial tcp " + address + ": " + lower(e.getMessage());
+            case SocketTimeoutException t -> "dial " + network + " " + address + ": i/o timeout";
+            case UnknownHostException u -> "dial " + network + ": lookup " + host + ": no such host";
+            case NoRouteToHostException n -> "dial " + network + " " + address + ": connect: no route to host";
+            case ConnectException c -> "dial " + network + " " + address + ": connect: " + connectReason(c);
+            default -> "dial " + network + " " + address + ": " + lower(e.getMessage());
         };
     }
 
@@ -40,7 +45,7 @@ final class GoErrors {
     }
 
     /** A read or write failure on an established connection: {@code EOF}, {@code read: connection reset by peer}. */
-    static String io(IOException e) {
+    public static String io(IOException e) {
         String m = lower(e.getMessage());
         if (m.contains("reset")) {
             return "read: connection reset by peer";
