@@ -184,7 +184,15 @@ final class FileWriters implements AutoCloseable {
     private void work() {
         try (Native.Writer out = new Native.Writer(chunkSize)) {
             while (true) {
-                java.util.Optional<File> next = files.take();
+                // Polling, so that after an abort whose stop signal could not be queued (the caller was
+                // interrupted) the workers still leave once nothing is queued.
+                java.util.Optional<File> next = files.poll(100, TimeUnit.MILLISECONDS);
+                if (next == null) {
+                    if (aborted) {
+                        return;
+                    }
+                    continue;
+                }
                 if (next.isEmpty()) {
                     return;
                 }

@@ -31,9 +31,11 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 /**
- * Cold pull of a generated ~300 MB, 8-layer gzip image from a local registry: j8s's ImageStore vs
- * {@code skopeo copy docker://… oci:DIR} vs {@code podman pull} (when installed), median of several runs, plus
- * the single-core sha256 and inflate rates measured in the same run. Not a test; see bench/README-pull.md.
+ * Cold pulls from a local registry of two images: a generated ~300 MB, 8-layer gzip image of few large files, and an
+ * image of real-world shape built from this machine's files ({@link RealWorldImage}: ≈ 660 MB, 7k entries). j8s's
+ * ImageStore against {@code skopeo copy docker://… oci:DIR}, {@code podman pull} (when installed) and, for the
+ * real-world image, {@code umoci unpack} and the {@code igzip} floors, median of several runs, plus the single-core
+ * sha256 and inflate rates measured in the same run. Not a test; see bench/README-pull.md.
  */
 public final class PullBenchmark {
     static final int LAYERS = 8;

@@ -170,8 +170,65 @@ class FileWritersTest {
                     .isInstanceOf(LayerException.class);
         }
         assertThat(openDescriptors()).isLessThanOrEqualTo(before);
-        assertThat(Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("layer-write-")))
-                .isEmpty();
+        assertThat(writerThreads()).isZero();
+    }
+
+    @Test
+    void anInterruptedUnpackLeavesNoWriterThreadOrDescriptor() throws Exception {
+        byte[] tar = new TarBuilder().dir("d").file("d/a", big(1 << 20, 'a')).file("d/b", big(3 << 20, 'b')).build();
+        int stallAt = tar.length - (2 << 20);
+        java.util.concurrent.CountDownLatch stalled = new java.util.concurrent.CountDownLatch(1);
+        java.io.InputStream stalling = new java.io.InputStream() {
+            int pos;
+
+            @Override
+            public int read() {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (pos >= stallAt) {
+                    stalled.countDown();
+                    try {
+                        Thread.sleep(60_000); // a registry that stopped sending, until the pull is cancelled
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new java.io.InterruptedIOException("cancelled");
+                    }
+                }
+                int n = Math.min(len, stallAt - pos);
+                System.arraycopy(tar, pos, b, off, n);
+                pos += n;
+                return n;
+            }
+        };
+        long before = openDescriptors();
+        Path root = Files.createDirectory(temp.resolve("root"));
+        java.util.concurrent.atomic.AtomicReference<Throwable> thrown = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread unpack = Thread.ofPlatform().start(() -> {
+            try {
+                PARALLEL.extract("l", stalling, LayerCompression.NONE, root);
+            } catch (Throwable t) {
+                thrown.set(t);
+            }
+        });
+        assertThat(stalled.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        unpack.interrupt();
+        unpack.join(30_000);
+
+        assertThat(unpack.isAlive()).isFalse();
+        assertThat(thrown.get()).isInstanceOf(LayerException.class).hasMessageContaining("cancelled");
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (writerThreads() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(writerThreads()).isZero();
+        assertThat(openDescriptors()).isLessThanOrEqualTo(before);
+    }
+
+    static long writerThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("layer-write-")).count();
     }
 
     static long openDescriptors() throws IOException {
