@@ -3,6 +3,8 @@ package dev.j8s.api;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.PersistentVolume;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -46,6 +48,12 @@ public interface Cluster extends AutoCloseable {
   Optional<Secret> secret(String namespace, String name);
 
   Optional<ConfigMap> configMap(String namespace, String name);
+
+  /** A pod's claim, read for its persistentVolumeClaim volumes. */
+  Optional<PersistentVolumeClaim> persistentVolumeClaim(String namespace, String name);
+
+  /** The volume a bound claim names. */
+  Optional<PersistentVolume> persistentVolume(String name);
 
   Optional<ServiceAccount> serviceAccount(String namespace, String name);
 

@@ -6,6 +6,8 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.PersistentVolume;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -148,6 +150,17 @@ final class FabricCluster implements Cluster {
   public Optional<ConfigMap> configMap(String namespace, String name) {
     return get("get configmap " + namespace + "/" + name,
         () -> client.configMaps().inNamespace(namespace).withName(name).get());
+  }
+
+  @Override
+  public Optional<PersistentVolumeClaim> persistentVolumeClaim(String namespace, String name) {
+    return get("get persistentvolumeclaim " + namespace + "/" + name,
+        () -> client.persistentVolumeClaims().inNamespace(namespace).withName(name).get());
+  }
+
+  @Override
+  public Optional<PersistentVolume> persistentVolume(String name) {
+    return get("get persistentvolume " + name, () -> client.persistentVolumes().withName(name).get());
   }
 
   @Override

@@ -14,17 +14,22 @@ import dev.j8s.controllers.nodelifecycle.NodeConditionTaints;
 import dev.j8s.controllers.podgc.PodGarbageCollector;
 import dev.j8s.controllers.replicaset.ReplicaSetController;
 import dev.j8s.controllers.ttlafterfinished.TtlAfterFinishedController;
+import dev.j8s.controllers.statefulset.StatefulSetController;
+import dev.j8s.controllers.volume.LocalPathProvisioner;
+import dev.j8s.controllers.volume.PersistentVolumeController;
 import java.lang.System.Logger.Level;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Runs the controllers of one cluster over one set of shared informers, as kube-controller-manager does: the
- * Deployment, ReplicaSet and DaemonSet controllers, the Job, TTL-after-finished and CronJob controllers, the
- * garbage collector, pod GC, the disruption controller, the
- * endpoints controller and the node condition taints. The informers list and watch
+ * Deployment, ReplicaSet, DaemonSet and StatefulSet controllers, the Job, TTL-after-finished and CronJob
+ * controllers, the garbage collector, pod GC, the disruption controller, the endpoints controller, the node
+ * condition taints and the PV controller with the local-path provisioner. The informers list and watch
  * through the manager's own client; each controller writes through its own ({@link ControllerClients}: with
  * {@link ControllerClients#serviceAccounts} as its upstream service account, e.g. {@code
  * kube-system/deployment-controller}, held to its bootstrap role). Thread-safe; {@link #close} stops everything it
@@ -39,10 +44,23 @@ public final class ControllerManager implements AutoCloseable {
      * @param resync                   how often informers hand every object to the controllers again
      * @param terminatedPodGcThreshold finished pods kept before pod GC deletes the oldest (0 or less: never)
      */
-    public record Options(Clock clock, Duration resync, int terminatedPodGcThreshold) {
+    public record Options(Clock clock, Duration resync, int terminatedPodGcThreshold, Optional<Path> storage) {
         /** Upstream's defaults: a 12-hour resync is replaced by 10 minutes, enough for one node. */
         public static Options defaults() {
-            return new Options(Clock.systemUTC(), Duration.ofMinutes(10), PodGarbageCollector.DEFAULT_THRESHOLD);
+            return new Options(Clock.systemUTC(), Duration.ofMinutes(10), PodGarbageCollector.DEFAULT_THRESHOLD,
+                    Optional.empty());
+        }
+
+        public Options(Clock clock, Duration resync, int terminatedPodGcThreshold) {
+            this(clock, resync, terminatedPodGcThreshold, Optional.empty());
+        }
+
+        /**
+         * These options with the local-path provisioner making volumes under {@code storage} (its default
+         * StorageClass is the installer's to create: {@link LocalPathProvisioner#ensureDefaultStorageClass}).
+         */
+        public Options withStorage(Path storage) {
+            return new Options(clock, resync, terminatedPodGcThreshold, Optional.of(storage));
         }
     }
 
@@ -59,7 +77,8 @@ public final class ControllerManager implements AutoCloseable {
             GarbageCollector.SERVICE_ACCOUNT, PodGarbageCollector.SERVICE_ACCOUNT,
             DisruptionController.SERVICE_ACCOUNT, NodeConditionTaints.SERVICE_ACCOUNT, JobController.SERVICE_ACCOUNT,
             TtlAfterFinishedController.SERVICE_ACCOUNT, CronJobController.SERVICE_ACCOUNT,
-            EndpointsController.SERVICE_ACCOUNT, EndpointsController.SLICES_SERVICE_ACCOUNT);
+            EndpointsController.SERVICE_ACCOUNT, EndpointsController.SLICES_SERVICE_ACCOUNT,
+            StatefulSetController.SERVICE_ACCOUNT, PersistentVolumeController.SERVICE_ACCOUNT);
 
     /** {@link #start(KubeClient, ControllerClients, Options)} with every controller calling through {@code client}. */
     public static ControllerManager start(KubeClient client, Options options) {
@@ -95,6 +114,11 @@ public final class ControllerManager implements AutoCloseable {
                 new CronJobController(clients.client(CronJobController.SERVICE_ACCOUNT), informers, clock);
         EndpointsController endpoints = new EndpointsController(clients.client(EndpointsController.SERVICE_ACCOUNT),
                 clients.client(EndpointsController.SLICES_SERVICE_ACCOUNT), informers, clock, 4);
+        StatefulSetController statefulSets =
+                new StatefulSetController(clients.client(StatefulSetController.SERVICE_ACCOUNT), informers, clock, 2);
+        PersistentVolumeController persistentVolumes = new PersistentVolumeController(
+                clients.client(PersistentVolumeController.SERVICE_ACCOUNT), informers, clock,
+                options.storage().map(LocalPathProvisioner::new));
         informers.start();
         if (!informers.awaitSynced(Duration.ofSeconds(60))) {
             LOG.log(Level.WARNING, "informers not synced within 60s; the controllers start anyway and catch up");
@@ -110,12 +134,15 @@ public final class ControllerManager implements AutoCloseable {
         ttl.start();
         cronJobs.start();
         endpoints.start();
+        statefulSets.start();
+        persistentVolumes.start();
         manager.running.addAll(List.of(replicaSets, deployments, daemonSets, gc, podGc, disruption, nodeTaints, jobs,
-                ttl, cronJobs, endpoints));
+                ttl, cronJobs, endpoints, statefulSets, persistentVolumes));
         LOG.log(Level.INFO, "controllers started: " + String.join(", ", CONTROLLERS));
         return manager;
     }
 
+    /** Creates the {@code local-path} StorageClass when it does not exist, as k3s applies its storage manifest. */
     @Override
     public void close() {
         for (AutoCloseable c : running.reversed()) {

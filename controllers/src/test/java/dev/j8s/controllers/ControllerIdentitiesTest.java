@@ -17,14 +17,18 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.NodeConditionBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.Taint;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
+import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -67,7 +71,7 @@ class ControllerIdentitiesTest {
                 .extracting(sa -> sa.getMetadata().getName())
                 .containsAll(List.of("replicaset-controller", "deployment-controller", "daemon-set-controller",
                         "generic-garbage-collector", "pod-garbage-collector", "disruption-controller",
-                        "node-controller"));
+                        "node-controller", "statefulset-controller", "persistent-volume-binder"));
     }
 
     @Test
@@ -122,6 +126,47 @@ class ControllerIdentitiesTest {
                 .withRules(rules).build());
         await("two pods", () -> admin.resource(Kind.PODS).list("default", ListOptions.labels("app=unbound"))
                 .items().size() == 2);
+    }
+
+    @Test
+    void theStatefulSetControllerMakesClaimsOnlyUnderItsRoleAndThePvBinderMakesNoStorageClass() {
+        var roles = admin.resource(new Kind<>("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", false,
+                ClusterRole.class));
+        ClusterRole role = roles.get("", "system:controller:statefulset-controller").orElseThrow();
+        List<PolicyRule> rules = role.getRules();
+        // its claim rules without "create" (it still reads claims)
+        roles.update(new ClusterRoleBuilder(role).withRules(rules.stream()
+                .map(r -> !r.getResources().contains("persistentvolumeclaims") ? r : new PolicyRuleBuilder(r)
+                        .withVerbs(r.getVerbs().stream().filter(v -> !v.equals("create")).toList()).build())
+                .toList()).build());
+
+        admin.resource(Kind.STATEFUL_SETS).create(new StatefulSetBuilder().withNewMetadata().withName("db")
+                .withNamespace("default").endMetadata().withNewSpec().withReplicas(1).withServiceName("db")
+                .withNewSelector().addToMatchLabels("app", "db").endSelector().withNewTemplate().withNewMetadata()
+                .addToLabels("app", "db").endMetadata().withNewSpec().addNewContainer().withName("c")
+                .withImage("busybox").endContainer().endSpec().endTemplate().addNewVolumeClaimTemplate()
+                .withNewMetadata().withName("data").endMetadata().withNewSpec().withAccessModes("ReadWriteOnce")
+                .withNewResources().addToRequests("storage", new Quantity("1Mi")).endResources().endSpec()
+                .endVolumeClaimTemplate().endSpec().build());
+        await("FailedCreate of the claim", () -> controllers.events("default", "FailedCreate").stream()
+                .anyMatch(e -> e.getMessage().equals("create Claim data-db-0 for Pod db-0 in StatefulSet db failed "
+                        + "error: persistentvolumeclaims is forbidden: User "
+                        + "\"system:serviceaccount:kube-system:statefulset-controller\" cannot create resource "
+                        + "\"persistentvolumeclaims\" in API group \"\" in the namespace \"default\"")));
+        assertThat(admin.resource(Kind.PODS).get("default", "db-0")).as("no pod without its claim").isEmpty();
+
+        roles.update(new ClusterRoleBuilder(roles.get("", role.getMetadata().getName()).orElseThrow())
+                .withRules(rules).build());
+        await("the claim and the pod", () -> admin.resource(Kind.PERSISTENT_VOLUME_CLAIMS).get("default", "data-db-0")
+                .isPresent() && admin.resource(Kind.PODS).get("default", "db-0").isPresent());
+
+        assertThatThrownBy(() -> controllers.clientOf("persistent-volume-binder").resource(Kind.STORAGE_CLASSES)
+                .create(new StorageClassBuilder().withNewMetadata().withName("fast").endMetadata()
+                        .withProvisioner("example.com/fast").build()))
+                .isInstanceOfSatisfying(ClusterException.class, e -> assertThat(forbidden(e)).endsWith(
+                        "storageclasses.storage.k8s.io is forbidden: User "
+                                + "\"system:serviceaccount:kube-system:persistent-volume-binder\" cannot create "
+                                + "resource \"storageclasses\" in API group \"storage.k8s.io\" at the cluster scope"));
     }
 
     @Test

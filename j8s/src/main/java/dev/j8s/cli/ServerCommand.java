@@ -20,6 +20,7 @@ import dev.j8s.apiserver.local.InProcessCluster;
 import dev.j8s.apiserver.local.InProcessKubeClient;
 import dev.j8s.controllers.ControllerClients;
 import dev.j8s.controllers.ControllerManager;
+import dev.j8s.controllers.volume.LocalPathProvisioner;
 import dev.j8s.api.client.KubeClient;
 import dev.j8s.api.Cluster;
 import dev.j8s.kubeconfig.Kubeconfig;
@@ -274,7 +275,9 @@ final class ServerCommand implements Callable<Integer> {
         ControllerManager controllers = ControllerManager.start(controllerManager,
                 ControllerClients.serviceAccounts(controllerManager, sa -> server.kubeClient(UserInfo.serviceAccount(
                         sa.getMetadata().getNamespace(), sa.getMetadata().getName(), sa.getMetadata().getUid()))),
-                ControllerManager.Options.defaults());
+                ControllerManager.Options.defaults().withStorage(settings.dataDir().resolve("storage")));
+        // The provisioner's default StorageClass, applied with the server's own rights as k3s applies its manifests.
+        LocalPathProvisioner.ensureDefaultStorageClass(InProcessKubeClient.of(server.objects()));
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("j8s-shutdown").unstarted(() -> {
             LOG.log(Level.INFO, "stopping");
             controllers.close();

@@ -131,7 +131,7 @@ public final class Kubelet implements AutoCloseable {
         Supplier<DownwardApi.Node> node = () -> new DownwardApi.Node(List.of(nodeIp),
                 NodeStatuses.allocatable(facts()));
         this.volumes = new VolumeManager(config.dataDir().resolve("pods"), recorder, HostFacts.memoryTotal(), objects,
-                node, clock, Optional.of(new TokenManager(cluster, clock)));
+                node, clock, Optional.of(new TokenManager(cluster, clock)), objects);
         this.manager = new KubeRuntimeManager(runtime, imageManager, recorder, logs, backOff, clock,
                 config.hostResolvConf(), Optional.of(credentials.podCredentials(cluster::secret, recorder)),
                 new PodContainerOptions(new EnvironmentVariables(objects), volumes, node, recorder),

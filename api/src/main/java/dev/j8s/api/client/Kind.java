@@ -8,6 +8,8 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.LimitRange;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.PersistentVolume;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.ResourceQuota;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -17,10 +19,12 @@ import io.fabric8.kubernetes.api.model.apps.ControllerRevision;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import java.util.List;
 import java.util.Objects;
 
@@ -62,6 +66,13 @@ public record Kind<T extends HasMetadata>(String group, String version, String k
       apps("ControllerRevision", "controllerrevisions", ControllerRevision.class);
   public static final Kind<PodDisruptionBudget> POD_DISRUPTION_BUDGETS =
       new Kind<>("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", true, PodDisruptionBudget.class);
+  public static final Kind<StatefulSet> STATEFUL_SETS = apps("StatefulSet", "statefulsets", StatefulSet.class);
+  public static final Kind<PersistentVolumeClaim> PERSISTENT_VOLUME_CLAIMS =
+      core("PersistentVolumeClaim", "persistentvolumeclaims", true, PersistentVolumeClaim.class);
+  public static final Kind<PersistentVolume> PERSISTENT_VOLUMES =
+      core("PersistentVolume", "persistentvolumes", false, PersistentVolume.class);
+  public static final Kind<StorageClass> STORAGE_CLASSES =
+      new Kind<>("storage.k8s.io", "v1", "StorageClass", "storageclasses", false, StorageClass.class);
   public static final Kind<Job> JOBS = new Kind<>("batch", "v1", "Job", "jobs", true, Job.class);
   public static final Kind<CronJob> CRON_JOBS = new Kind<>("batch", "v1", "CronJob", "cronjobs", true, CronJob.class);
 
@@ -71,7 +82,8 @@ public record Kind<T extends HasMetadata>(String group, String version, String k
    */
   public static final List<Kind<?>> GARBAGE_COLLECTED = List.of(PODS, NODES, NAMESPACES, SERVICES, ENDPOINTS,
       ENDPOINT_SLICES, CONFIG_MAPS, SECRETS, SERVICE_ACCOUNTS, RESOURCE_QUOTAS, LIMIT_RANGES, LEASES, DEPLOYMENTS,
-      REPLICA_SETS, DAEMON_SETS, CONTROLLER_REVISIONS, POD_DISRUPTION_BUDGETS, JOBS, CRON_JOBS);
+      REPLICA_SETS, DAEMON_SETS, CONTROLLER_REVISIONS, POD_DISRUPTION_BUDGETS, JOBS, CRON_JOBS, STATEFUL_SETS,
+      PERSISTENT_VOLUME_CLAIMS, PERSISTENT_VOLUMES, STORAGE_CLASSES);
 
   public Kind {
     Objects.requireNonNull(group, "group");

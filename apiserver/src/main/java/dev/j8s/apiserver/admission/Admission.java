@@ -47,7 +47,8 @@ public final class Admission {
             Map.of("system-node-critical", 2000001000, "system-cluster-critical", 2000000000);
     private static final Set<String> STATUS_KEPT_ON_UPDATE = Set.of("Pod", "Service", "Namespace", "Node",
             "ResourceQuota", AppsRules.DEPLOYMENT, AppsRules.REPLICA_SET, AppsRules.DAEMON_SET,
-            AppsRules.POD_DISRUPTION_BUDGET, BatchRules.JOB, BatchRules.CRON_JOB);
+            AppsRules.POD_DISRUPTION_BUDGET, AppsRules.STATEFUL_SET, StorageRules.CLAIM, StorageRules.VOLUME,
+            BatchRules.JOB, BatchRules.CRON_JOB);
 
     /** How often the default service account is looked for (upstream's {@code numAttempts}). */
     private static final int DEFAULT_ACCOUNT_ATTEMPTS = 10;
@@ -131,7 +132,8 @@ public final class Admission {
                 obj.putObject("status").putObject("loadBalancer");
             }
             case AppsRules.DEPLOYMENT, AppsRules.REPLICA_SET, AppsRules.DAEMON_SET, AppsRules.CONTROLLER_REVISION,
-                 AppsRules.POD_DISRUPTION_BUDGET -> AppsRules.prepareForCreate(kind, obj);
+                 AppsRules.POD_DISRUPTION_BUDGET, AppsRules.STATEFUL_SET -> AppsRules.prepareForCreate(kind, obj);
+            case StorageRules.CLAIM, StorageRules.VOLUME -> StorageRules.prepareForCreate(kind, obj, this::defaultStorageClass);
             case BatchRules.JOB, BatchRules.CRON_JOB -> BatchRules.prepareForCreate(kind, obj);
             default -> { }
         }
@@ -227,12 +229,16 @@ public final class Admission {
                     RbacRules.validateBindingUpdate(obj, old, errs);
                 }
                 case AppsRules.DEPLOYMENT, AppsRules.REPLICA_SET, AppsRules.DAEMON_SET, AppsRules.CONTROLLER_REVISION,
-                     AppsRules.POD_DISRUPTION_BUDGET -> AppsRules.validateUpdate(kind, obj, old, errs);
+                     AppsRules.POD_DISRUPTION_BUDGET, AppsRules.STATEFUL_SET -> AppsRules.validateUpdate(kind, obj, old, errs);
+                case StorageRules.CLAIM, StorageRules.VOLUME, StorageRules.STORAGE_CLASS ->
+                        StorageRules.validateUpdate(kind, obj, old, errs);
                 case BatchRules.JOB, BatchRules.CRON_JOB -> BatchRules.validateUpdate(kind, obj, old, errs);
                 default -> validateKind(kind, obj, errs);
             }
         } else if (subresource.equals("status") && AppsRules.KINDS.contains(kind)) {
             AppsRules.validateStatus(kind, obj, errs);
+        } else if (subresource.equals("status") && StorageRules.WITH_STATUS.contains(kind)) {
+            StorageRules.validateStatus(kind, obj, errs);
         } else if (subresource.equals("status") && BatchRules.KINDS.contains(kind)) {
             BatchRules.validateStatus(kind, obj, errs);
         } else if (kind.equals("Namespace") && subresource.equals("finalize")) {
@@ -248,6 +254,10 @@ public final class Admission {
         if (subresource.isEmpty()) {
             preventEscalation(user, kind, obj, Optional.of(old));
             podSecurity(kind, obj, Optional.of(old));
+            if (kind.equals(StorageRules.CLAIM)) {
+                StorageRules.admitResize(obj, old, className -> lookup.get("storageclasses.storage.k8s.io", "",
+                        className));
+            }
         }
         if (subresource.isEmpty() && obj.has("spec") && !TreeEquality.equal(obj.get("spec"), old.get("spec"))) {
             ObjectNode meta = Trees.objOrCreate(obj, "metadata");
@@ -303,7 +313,8 @@ public final class Admission {
                 }
             }
             case AppsRules.DEPLOYMENT, AppsRules.REPLICA_SET, AppsRules.DAEMON_SET, AppsRules.CONTROLLER_REVISION,
-                 AppsRules.POD_DISRUPTION_BUDGET -> AppsRules.defaults(kind, obj);
+                 AppsRules.POD_DISRUPTION_BUDGET, AppsRules.STATEFUL_SET -> AppsRules.defaults(kind, obj);
+            case StorageRules.CLAIM, StorageRules.VOLUME, StorageRules.STORAGE_CLASS -> StorageRules.defaults(kind, obj);
             case BatchRules.JOB, BatchRules.CRON_JOB -> BatchRules.defaults(kind, obj);
             default -> { }
         }
@@ -499,7 +510,8 @@ public final class Admission {
             }
             case "Event" -> EventRules.validateCore(obj, errs);
             case AppsRules.DEPLOYMENT, AppsRules.REPLICA_SET, AppsRules.DAEMON_SET, AppsRules.CONTROLLER_REVISION,
-                 AppsRules.POD_DISRUPTION_BUDGET -> AppsRules.validate(kind, obj, errs);
+                 AppsRules.POD_DISRUPTION_BUDGET, AppsRules.STATEFUL_SET -> AppsRules.validate(kind, obj, errs);
+            case StorageRules.CLAIM, StorageRules.VOLUME, StorageRules.STORAGE_CLASS -> StorageRules.validate(kind, obj, errs);
             case BatchRules.JOB, BatchRules.CRON_JOB -> BatchRules.validate(kind, obj, errs);
             case "events.k8s.io/Event" -> EventRules.validateEventsV1(obj, errs);
             case RBAC_ROLE -> RbacRules.validateRole(obj, true, errs);
@@ -514,6 +526,15 @@ public final class Admission {
 
     private static String kindKey(ResourceType type) {
         return type.group().isEmpty() || type.group().equals("coordination.k8s.io") ? type.kind() : type.group() + "/" + type.kind();
+    }
+
+    /** DefaultStorageClass: the newest StorageClass marked default (upstream takes the newest when several are). */
+    private Optional<String> defaultStorageClass() {
+        return lookup.list("storageclasses.storage.k8s.io", "").stream()
+                .filter(StorageRules::isDefaultClass)
+                .max(java.util.Comparator.comparing((ObjectNode sc) -> Trees.str(Trees.obj(sc, "metadata"), "creationTimestamp"))
+                        .thenComparing(sc -> Trees.str(Trees.obj(sc, "metadata"), "name")))
+                .map(sc -> Trees.str(Trees.obj(sc, "metadata"), "name"));
     }
 
     private List<ObjectNode> otherServices(ObjectNode svc) {

@@ -18,11 +18,12 @@ final class AppsRules {
     static final String DEPLOYMENT = "apps/Deployment";
     static final String REPLICA_SET = "apps/ReplicaSet";
     static final String DAEMON_SET = "apps/DaemonSet";
+    static final String STATEFUL_SET = "apps/StatefulSet";
     static final String CONTROLLER_REVISION = "apps/ControllerRevision";
     static final String POD_DISRUPTION_BUDGET = "policy/PodDisruptionBudget";
     /** The kinds this class owns; their status is kept on a main-resource update. */
     static final List<String> KINDS = List.of(DEPLOYMENT, REPLICA_SET, DAEMON_SET, CONTROLLER_REVISION,
-            POD_DISRUPTION_BUDGET);
+            POD_DISRUPTION_BUDGET, STATEFUL_SET);
     /** Where apps/v1 keeps a DaemonSet's internal template generation. */
     static final String TEMPLATE_GENERATION = "deprecated.daemonset.template.generation";
 
@@ -83,6 +84,7 @@ final class AppsRules {
                 }
                 template(spec);
             }
+            case STATEFUL_SET -> StatefulSetRules.defaults(spec);
             default -> {
                 if (spec.isEmpty() && !kind.equals(POD_DISRUPTION_BUDGET)) {
                     obj.remove("spec"); // ControllerRevision has no spec
@@ -92,7 +94,7 @@ final class AppsRules {
     }
 
     /** The pod defaults a template gets (SetDefaults_PodSpec and below, not those of SetDefaults_Pod). */
-    private static void template(ObjectNode spec) {
+    static void template(ObjectNode spec) {
         ObjectNode template = Trees.objOrCreate(spec, "template");
         ObjectNode pod = template.objectNode();
         pod.set("spec", Trees.objOrCreate(template, "spec"));
@@ -160,6 +162,7 @@ final class AppsRules {
             case DEPLOYMENT -> deploymentSpec(spec, errs);
             case REPLICA_SET -> replicaSetSpec(spec, errs);
             case DAEMON_SET -> daemonSetSpec(spec, errs);
+            case STATEFUL_SET -> StatefulSetRules.validateSpec(spec, errs);
             case CONTROLLER_REVISION -> {
                 if (!Trees.has(obj, "data")) {
                     errs.required("data", "data is mandatory");
@@ -174,6 +177,7 @@ final class AppsRules {
     static void validateUpdate(String kind, ObjectNode obj, ObjectNode old, FieldErrors errs) {
         validate(kind, obj, errs);
         switch (kind) {
+            case STATEFUL_SET -> StatefulSetRules.validateUpdate(obj, old, errs);
             case DEPLOYMENT, REPLICA_SET, DAEMON_SET -> {
                 JsonNode selector = Trees.obj(obj, "spec") == null ? null : Trees.obj(obj, "spec").get("selector");
                 JsonNode oldSelector = Trees.obj(old, "spec") == null ? null : Trees.obj(old, "spec").get("selector");
@@ -204,6 +208,8 @@ final class AppsRules {
             case DAEMON_SET -> List.of("currentNumberScheduled", "numberMisscheduled", "desiredNumberScheduled",
                     "numberReady", "observedGeneration", "updatedNumberScheduled", "numberAvailable",
                     "numberUnavailable", "collisionCount");
+            case STATEFUL_SET -> List.of("observedGeneration", "replicas", "readyReplicas", "currentReplicas",
+                    "updatedReplicas", "availableReplicas", "collisionCount");
             case POD_DISRUPTION_BUDGET -> List.of("disruptionsAllowed", "currentHealthy", "desiredHealthy",
                     "expectedPods");
             default -> List.of();
@@ -290,7 +296,7 @@ final class AppsRules {
         }
     }
 
-    private static void selectorRequiredNonEmpty(JsonNode selector, String what, FieldErrors errs) {
+    static void selectorRequiredNonEmpty(JsonNode selector, String what, FieldErrors errs) {
         if (selector == null || selector.isNull()) {
             errs.required("spec.selector", "");
             return;
@@ -302,7 +308,7 @@ final class AppsRules {
     }
 
     /** ValidatePodTemplateSpecForReplicaSet: the selector matches the labels; Always restarts; no deadline. */
-    private static void templateForReplicaSet(ObjectNode spec, JsonNode selector, FieldErrors errs) {
+    static void templateForReplicaSet(ObjectNode spec, JsonNode selector, FieldErrors errs) {
         ObjectNode template = Trees.obj(spec, "template");
         if (template == null) {
             errs.required("spec.template", "");
@@ -336,7 +342,7 @@ final class AppsRules {
         }
     }
 
-    private static void restartPolicyAlways(ObjectNode template, FieldErrors errs) {
+    static void restartPolicyAlways(ObjectNode template, FieldErrors errs) {
         String policy = Trees.str(Trees.obj(template, "spec"), "restartPolicy");
         if (!policy.equals("Always") && !policy.isEmpty()) {
             errs.notSupported("spec.template.spec.restartPolicy", policy, List.of("Always"));

@@ -16,7 +16,8 @@ import java.util.TreeSet;
  * The NodeRestriction admission plugin, as upstream's {@code plugin/pkg/admission/noderestriction}: a kubelet
  * ({@code system:node:<name>}) may create only mirror pods of its own node that reference nothing else, delete
  * and update the status of pods bound to its node only (without relabelling them), change only its own Node (no
- * taints, no restricted labels) and Lease, and request tokens only bound to pods on its node. Other users pass.
+ * taints, no restricted labels) and Lease, write only the capacity and conditions of a claim's status, and request
+ * tokens only bound to pods on its node. Other users pass.
  * Thread-safe when its lookup is.
  */
 final class NodeRestriction {
@@ -99,7 +100,45 @@ final class NodeRestriction {
                 }
             }
             case "Lease" -> admitLease(n, text(obj, "metadata.namespace"), name(obj));
+            case "PersistentVolumeClaim" -> {
+                if (subresource.equals("status")) {
+                    admitClaimStatus(n, old, obj);
+                }
+            }
             default -> { }
+        }
+    }
+
+    /** The parts of a claim's status a node may write (with RecoverVolumeExpansionFailure, on in 1.32). */
+    private static final Set<String> CLAIM_STATUS_FOR_NODES = Set.of("capacity", "conditions", "allocatedResources",
+            "allocatedResourceStatuses");
+    private static final List<String> CLAIM_METADATA = List.of("labels", "annotations", "finalizers",
+            "ownerReferences", "deletionTimestamp", "deletionGracePeriodSeconds");
+
+    /**
+     * Upstream's {@code admitPVCStatus}: a node (which the Node authorizer lets update the status of its pods'
+     * claims, for expansion) may change only the claim's capacity, conditions and allocated resources; the fields it
+     * changed besides are named.
+     */
+    private static void admitClaimStatus(String node, ObjectNode old, ObjectNode obj) {
+        Set<String> changed = new TreeSet<>();
+        for (String field : CLAIM_METADATA) {
+            if (!java.util.Objects.equals(old.path("metadata").get(field), obj.path("metadata").get(field))) {
+                changed.add("metadata." + field);
+            }
+        }
+        Set<String> statusFields = new TreeSet<>();
+        old.path("status").fieldNames().forEachRemaining(statusFields::add);
+        obj.path("status").fieldNames().forEachRemaining(statusFields::add);
+        for (String field : statusFields) {
+            if (!CLAIM_STATUS_FOR_NODES.contains(field)
+                    && !java.util.Objects.equals(old.path("status").get(field), obj.path("status").get(field))) {
+                changed.add("status." + field);
+            }
+        }
+        if (!changed.isEmpty()) {
+            throw forbidden("persistentvolumeclaims", name(obj), "node \"" + node + "\" is not allowed to update "
+                    + "fields other than status.capacity and status.conditions: " + String.join(", ", changed));
         }
     }
 

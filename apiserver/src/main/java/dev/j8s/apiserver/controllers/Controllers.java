@@ -30,7 +30,8 @@ import java.util.concurrent.TimeUnit;
  * built-in namespaces and the {@code kubernetes} service, the bootstrap RBAC policy, a
  * {@code default} ServiceAccount and the {@code kube-root-ca.crt} ConfigMap in every namespace,
  * ClusterRole aggregation, legacy service-account token Secrets, binding of unscheduled pods to
- * this node, namespace termination, and the one-hour event TTL. Each runs on its own virtual thread, driven by store watches (no polling
+ * this node (after their volume claims, see {@link VolumeBinding}), namespace termination, and the
+ * one-hour event TTL. Each runs on its own virtual thread, driven by store watches (no polling
  * except the TTL sweep). Thread-safe.
  */
 public final class Controllers implements AutoCloseable {
@@ -44,6 +45,7 @@ public final class Controllers implements AutoCloseable {
     private final String kubernetesServiceIp;
     private final int apiPort;
     private final EventRecorder events;
+    private final VolumeBinding volumeBinding;
     private final RootCaPublisher rootCa;
     private final ClusterRoleAggregation aggregation;
     private final ServiceAccountTokenSecrets tokenSecrets;
@@ -66,6 +68,7 @@ public final class Controllers implements AutoCloseable {
         this.kubernetesServiceIp = kubernetesServiceIp;
         this.apiPort = apiPort;
         this.events = new EventRecorder(objects);
+        this.volumeBinding = new VolumeBinding(objects.store(), nodeName);
         this.rootCa = new RootCaPublisher(objects, rootCaPem);
         this.aggregation = new ClusterRoleAggregation(objects);
         this.tokenSecrets = new ServiceAccountTokenSecrets(objects, tokens, rootCaPem);
@@ -108,6 +111,7 @@ public final class Controllers implements AutoCloseable {
     public void start() {
         watch("namespaces", this::onNamespace);
         watch("pods", this::onPod);
+        watch("persistentvolumeclaims", this::onClaim);
         watch("configmaps", e -> {
             if (e.name().equals(RootCaPublisher.NAME)) {
                 rootCa.sync(e.namespace());
@@ -209,6 +213,20 @@ public final class Controllers implements AutoCloseable {
         if (!scheduler.isEmpty() && !scheduler.equals("default-scheduler")) {
             return;
         }
+        switch (volumeBinding.decide(pod)) {
+            case VolumeBinding.Decision.Bind bind -> { }
+            case VolumeBinding.Decision.Wait wait -> {
+                return;
+            }
+            case VolumeBinding.Decision.Unschedulable u -> {
+                int nodes = Math.max(1, objects.store().list("nodes", "").items().size());
+                String message = VolumeBinding.fitError(nodes, u.reason());
+                if (VolumeBinding.markUnschedulable(objects.store(), pod, message, objects.now())) {
+                    events.record(pod, "", "Warning", "FailedScheduling", message, "default-scheduler", "");
+                }
+                return;
+            }
+        }
         try {
             ObjectNode bound = objects.bind(e.namespace(), e.name(), nodeName);
             events.record(bound, "", "Normal", "Scheduled",
@@ -217,6 +235,24 @@ public final class Controllers implements AutoCloseable {
         } catch (ApiError.Conflict | ApiError.NotFound alreadyHandled) {
             // bound or deleted meanwhile
         }
+    }
+
+    /** A claim changed: the unbound pods of its namespace that wait for claims are looked at again. */
+    private void onClaim(WatchEvent e) {
+        for (ObjectNode pod : objects.store().list("pods", e.namespace()).items()) {
+            if (Json.text(pod, "spec.nodeName").isEmpty() && usesClaim(pod, e.name())) {
+                onPod(new WatchEvent(WatchEvent.Type.MODIFIED, "pods", e.namespace(), Json.name(pod), e.revision(), pod));
+            }
+        }
+    }
+
+    private static boolean usesClaim(ObjectNode pod, String claim) {
+        for (JsonNode volume : pod.path("spec").path("volumes")) {
+            if (claim.equals(volume.path("persistentVolumeClaim").path("claimName").asText(""))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Deletes everything in terminating namespaces, then the namespaces themselves. */

@@ -23,6 +23,8 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.PersistentVolume;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -142,6 +144,18 @@ public final class InProcessCluster implements Cluster {
     @Override
     public Optional<ConfigMap> configMap(String namespace, String name) {
         return find("get configmap " + namespace + "/" + name, configMaps, namespace, name, ConfigMap.class);
+    }
+
+    @Override
+    public Optional<PersistentVolumeClaim> persistentVolumeClaim(String namespace, String name) {
+        return find("get persistentvolumeclaim " + namespace + "/" + name, type(objects, "", "persistentvolumeclaims"),
+                namespace, name, PersistentVolumeClaim.class);
+    }
+
+    @Override
+    public Optional<PersistentVolume> persistentVolume(String name) {
+        return find("get persistentvolume " + name, type(objects, "", "persistentvolumes"), "", name,
+                PersistentVolume.class);
     }
 
     @Override

@@ -69,6 +69,12 @@ record Printers(List<Column> columns, BiFunction<JsonNode, Instant, Row> rows) {
             case "apps/daemonsets" -> new Printers(WorkloadPrinters.DAEMON_SETS, WorkloadPrinters::daemonSet);
             case "apps/controllerrevisions" -> new Printers(WorkloadPrinters.CONTROLLER_REVISIONS,
                     WorkloadPrinters::controllerRevision);
+            case "apps/statefulsets" -> new Printers(WorkloadPrinters.STATEFUL_SETS, WorkloadPrinters::statefulSet);
+            case "/persistentvolumes" -> new Printers(StoragePrinters.PERSISTENT_VOLUMES, StoragePrinters::persistentVolume);
+            case "/persistentvolumeclaims" -> new Printers(StoragePrinters.PERSISTENT_VOLUME_CLAIMS,
+                    StoragePrinters::persistentVolumeClaim);
+            case "storage.k8s.io/storageclasses" -> new Printers(StoragePrinters.STORAGE_CLASSES,
+                    StoragePrinters::storageClass);
             case "policy/poddisruptionbudgets" -> new Printers(WorkloadPrinters.POD_DISRUPTION_BUDGETS,
                     WorkloadPrinters::podDisruptionBudget);
             case "batch/jobs" -> new Printers(BatchPrinters.JOBS, BatchPrinters::job);

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The columns and rows of apps/v1 Deployments, ReplicaSets, DaemonSets and ControllerRevisions and policy/v1
+ * The columns and rows of apps/v1 Deployments, ReplicaSets, DaemonSets, StatefulSets and ControllerRevisions and policy/v1
  * PodDisruptionBudgets, as upstream's printers.go registers them (the descriptions are the extensions/v1beta1
  * and apps/v1 field docs upstream quotes). Stateless and thread-safe.
  */
@@ -76,6 +76,13 @@ final class WorkloadPrinters {
                     + "be controlled. If empty, defaulted to labels on Pod template. More info: "
                     + "https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors").wide());
 
+    static final List<Column> STATEFUL_SETS = List.of(
+            Column.nameColumn(),
+            Column.string("Ready", "Number of the pod with ready state"),
+            Column.age(),
+            CONTAINERS,
+            IMAGES);
+
     static final List<Column> CONTROLLER_REVISIONS = List.of(
             Column.nameColumn(),
             Column.string("Controller", "Controller of the object"),
@@ -116,6 +123,12 @@ final class WorkloadPrinters {
                 number(status, "updatedNumberScheduled"), number(status, "numberAvailable"),
                 Printers.formatLabels(spec.path("template").path("spec").path("nodeSelector")),
                 Printers.age(ds, now), template.get(0), template.get(1), selector(spec));
+    }
+
+    static Row statefulSet(JsonNode sts, Instant now) {
+        List<String> template = template(sts.path("spec"));
+        String ready = number(sts.path("status"), "readyReplicas") + "/" + number(sts.path("spec"), "replicas");
+        return Row.of(Printers.name(sts), ready, Printers.age(sts, now), template.get(0), template.get(1));
     }
 
     static Row controllerRevision(JsonNode cr, Instant now) {

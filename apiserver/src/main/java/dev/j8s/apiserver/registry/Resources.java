@@ -6,6 +6,8 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.LimitRange;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.PersistentVolume;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.ResourceQuota;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -16,6 +18,7 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.authentication.SelfSubjectReview;
@@ -30,6 +33,7 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -115,6 +119,12 @@ public final class Resources {
                         ResourceQuota.class, Set.of()),
                 new ResourceType("", "v1", "LimitRange", "limitranges", "limitrange", true,
                         List.of("limits"), List.of(), ALL_VERBS, List.of(), LimitRange.class, Set.of()),
+                new ResourceType("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims", "persistentvolumeclaim",
+                        true, List.of("pvc"), List.of(), ALL_VERBS, List.of(sub.apply("status", "PersistentVolumeClaim")),
+                        PersistentVolumeClaim.class, Set.of()),
+                new ResourceType("", "v1", "PersistentVolume", "persistentvolumes", "persistentvolume", false,
+                        List.of("pv"), List.of(), ALL_VERBS, List.of(sub.apply("status", "PersistentVolume")),
+                        PersistentVolume.class, Set.of()),
                 new ResourceType("events.k8s.io", "v1", "Event", "events", "event", true,
                         List.of("ev"), List.of(), ALL_VERBS, List.of(),
                         io.fabric8.kubernetes.api.model.events.v1.Event.class,
@@ -148,6 +158,9 @@ public final class Resources {
                 new ResourceType("apps", "v1", "DaemonSet", "daemonsets", "daemonset", true,
                         List.of("ds"), List.of("all"), ALL_VERBS,
                         List.of(appsStatus("DaemonSet")), DaemonSet.class, Set.of()),
+                new ResourceType("apps", "v1", "StatefulSet", "statefulsets", "statefulset", true,
+                        List.of("sts"), List.of("all"), ALL_VERBS,
+                        List.of(appsStatus("StatefulSet"), SCALE), StatefulSet.class, Set.of()),
                 new ResourceType("apps", "v1", "ControllerRevision", "controllerrevisions", "controllerrevision", true,
                         List.of(), List.of(), ALL_VERBS, List.of(), ControllerRevision.class, Set.of()),
                 new ResourceType("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", "poddisruptionbudget",
@@ -161,7 +174,9 @@ public final class Resources {
                 new ResourceType("batch", "v1", "CronJob", "cronjobs", "cronjob", true,
                         List.of("cj"), List.of("all"), ALL_VERBS,
                         List.of(new ResourceType.Subresource("status", "batch", "v1", "CronJob", STATUS_VERBS)),
-                        CronJob.class, Set.of())));
+                        CronJob.class, Set.of()),
+                new ResourceType("storage.k8s.io", "v1", "StorageClass", "storageclasses", "storageclass", false,
+                        List.of("sc"), List.of(), ALL_VERBS, List.of(), StorageClass.class, Set.of())));
     }
 
     /** A review kind: only {@code create}, answered and never stored. */

@@ -48,6 +48,32 @@ class NodeRestrictionTest {
     }
 
     @Test
+    void aNodeWritesOnlyTheCapacityAndConditionsOfAClaimsStatus() {
+        ObjectNode claim = json("{'apiVersion':'v1','kind':'PersistentVolumeClaim','metadata':{'name':'data',"
+                + "'namespace':'default','uid':'c1','labels':{'app':'db'},'finalizers':['kubernetes.io/pvc-protection']},"
+                + "'spec':{'accessModes':['ReadWriteOnce'],'resources':{'requests':{'storage':'2Gi'}},"
+                + "'volumeName':'pv1'},'status':{'phase':'Bound','capacity':{'storage':'1Gi'}}}");
+        ObjectNode resized = claim.deepCopy();
+        ((ObjectNode) resized.at("/status/capacity")).put("storage", "2Gi");
+        ((ObjectNode) resized.get("status")).putArray("conditions").addObject().put("type", "Resizing")
+                .put("status", "True");
+        assertThatCode(() -> asNode(() -> admission.admitUpdate(type("persistentvolumeclaims"), claim, resized,
+                "status"))).doesNotThrowAnyException();
+
+        ObjectNode lost = claim.deepCopy();
+        ((ObjectNode) lost.get("status")).put("phase", "Lost");
+        ((ObjectNode) lost.get("metadata")).remove("finalizers");
+        assertThatThrownBy(() -> asNode(() -> admission.admitUpdate(type("persistentvolumeclaims"), claim, lost,
+                "status")))
+                .isInstanceOf(ApiError.Forbidden.class)
+                .hasMessage("persistentvolumeclaims \"data\" is forbidden: node \"node1\" is not allowed to update "
+                        + "fields other than status.capacity and status.conditions: metadata.finalizers, status.phase");
+        // other users are not held to it
+        assertThatCode(() -> admission.admitUpdate(type("persistentvolumeclaims"), claim, lost, "status"))
+                .doesNotThrowAnyException();
+    }
+
+    @Test
     void aNodeDeletesOnlyItsOwnPodsAndCreatesOnlyMirrorPods() {
         assertThatCode(() -> asNode(() -> admission.admitDelete(type("pods"), pod("mine", "node1"))))
                 .doesNotThrowAnyException();

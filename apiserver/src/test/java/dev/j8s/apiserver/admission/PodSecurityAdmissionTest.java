@@ -56,6 +56,21 @@ class PodSecurityAdmissionTest {
     }
 
     @Test
+    void aStatefulSetsPrivilegedTemplateIsAdmittedWithTheWarningWhereItsPodsWouldBeRefused() {
+        namespace("locked", "'pod-security.kubernetes.io/enforce':'baseline'");
+        ObjectNode set = json("{'apiVersion':'apps/v1','kind':'StatefulSet','metadata':{'name':'db','namespace':"
+                + "'locked'},'spec':{'selector':{'matchLabels':{'app':'db'}},'serviceName':'db','template':{"
+                + "'metadata':{'labels':{'app':'db'}},'spec':" + PRIVILEGED + "},'volumeClaimTemplates':[{'metadata':"
+                + "{'name':'data'},'spec':{'accessModes':['ReadWriteOnce'],'resources':{'requests':"
+                + "{'storage':'1Gi'}}}}]}}");
+
+        List<String> warnings = warnings(() -> admission.admitCreate(type("apps", "statefulsets"), set));
+
+        assertThat(warnings).containsExactly("would violate PodSecurity \"baseline:latest\": privileged (container"
+                + " \"app\" must not set securityContext.privileged=true)");
+    }
+
+    @Test
     void anUnlabelledNamespaceWarnsBaselineByDefaultAndAdmitsThePod() {
         List<String> warnings = warnings(() -> admission.admitCreate(PODS, pod("default", "priv", PRIVILEGED)));
 

@@ -79,6 +79,12 @@ class BodiesWithoutTypeMetaIT {
             Map.entry("controllerrevisions.apps", "{'metadata':{'name':'tm'},'data':{},'revision':1}"),
             Map.entry("poddisruptionbudgets.policy", "{'metadata':{'name':'tm'},'spec':{'minAvailable':1,"
                     + "'selector':{'matchLabels':{'app':'tm'}}}}"),
+            Map.entry("statefulsets.apps", "{'metadata':{'name':'tm'},'spec':{" + SELECTED_TEMPLATE + "}}"),
+            Map.entry("persistentvolumeclaims", "{'metadata':{'name':'tm'},'spec':{'accessModes':['ReadWriteOnce'],"
+                    + "'resources':{'requests':{'storage':'1Mi'}}}}"),
+            Map.entry("persistentvolumes", "{'metadata':{'name':'tm'},'spec':{'accessModes':['ReadWriteOnce'],"
+                    + "'capacity':{'storage':'1Mi'},'hostPath':{'path':'/tmp/tm'}}}"),
+            Map.entry("storageclasses.storage.k8s.io", "{'metadata':{'name':'tm'},'provisioner':'example.com/tm'}"),
             Map.entry("jobs.batch", "{'metadata':{'name':'tm'},'spec':{" + JOB_TEMPLATE + "}}"),
             Map.entry("cronjobs.batch", "{'metadata':{'name':'tm'},'spec':{'schedule':'@daily','jobTemplate':{'spec':{"
                     + JOB_TEMPLATE + "}}}}"));

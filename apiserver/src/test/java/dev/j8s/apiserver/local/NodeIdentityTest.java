@@ -72,6 +72,31 @@ class NodeIdentityTest {
     }
 
     @Test
+    void theKubeletGetsTheClaimsOfItsPodsAndTheirBoundVolumesOnly() {
+        for (String claim : new String[] {"data", "other"}) {
+            create("persistentvolumeclaims", "{'apiVersion':'v1','kind':'PersistentVolumeClaim','metadata':{'name':'"
+                    + claim + "'},'spec':{'accessModes':['ReadWriteOnce'],'storageClassName':'',"
+                    + "'resources':{'requests':{'storage':'1Mi'}},'volumeName':'pv-" + claim + "'}}");
+            create("persistentvolumes", "{'apiVersion':'v1','kind':'PersistentVolume','metadata':{'name':'pv-" + claim
+                    + "'},'spec':{'accessModes':['ReadWriteOnce'],'capacity':{'storage':'1Mi'},'hostPath':"
+                    + "{'path':'/tmp/pv'},'claimRef':{'namespace':'default','name':'" + claim + "'}}}");
+        }
+        create("pods", "{'apiVersion':'v1','kind':'Pod','metadata':{'name':'claimer'},'spec':{'nodeName':'node1',"
+                + "'volumes':[{'name':'d','persistentVolumeClaim':{'claimName':'data'}}],"
+                + "'containers':[{'name':'c','image':'i'}]}}");
+
+        assertThat(kubelet.persistentVolumeClaim("default", "data")).isPresent();
+        assertThat(kubelet.persistentVolume("pv-data")).isPresent();
+        assertThatThrownBy(() -> kubelet.persistentVolumeClaim("default", "other"))
+                .hasMessageContaining("no relationship found between node 'node1' and this object");
+        assertThatThrownBy(() -> kubelet.persistentVolume("pv-other"))
+                .isInstanceOf(ClusterException.class)
+                .hasMessageEndingWith("persistentvolumes \"pv-other\" is forbidden: User \"system:node:node1\" cannot"
+                        + " get resource \"persistentvolumes\" in API group \"\" at the cluster scope: no relationship"
+                        + " found between node 'node1' and this object");
+    }
+
+    @Test
     void theKubeletPatchesTheStatusOfItsOwnPodsOnly() {
         String here = kubelet.pod("default", "here").orElseThrow().getMetadata().getUid();
         assertThat(kubelet.updatePodStatus("default", "here", here, new PodStatusBuilder().withPhase("Running").build()))

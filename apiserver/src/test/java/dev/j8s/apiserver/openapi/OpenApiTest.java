@@ -41,7 +41,8 @@ class OpenApiTest {
                 .startsWith("api/v1", "apis/events.k8s.io/v1")
                 .contains("apis/discovery.k8s.io/v1", "apis/coordination.k8s.io/v1",
                         "apis/rbac.authorization.k8s.io/v1", "apis/authentication.k8s.io/v1",
-                        "apis/authorization.k8s.io/v1", "apis/apps/v1", "apis/policy/v1", "apis/batch/v1");
+                        "apis/authorization.k8s.io/v1", "apis/apps/v1", "apis/policy/v1", "apis/batch/v1",
+                        "apis/storage.k8s.io/v1");
         String url = index.at("/paths/api~1v1/serverRelativeURL").asText();
         assertThat(url).matches("/openapi/v3/api/v1\\?hash=[0-9A-F]{128}");
         assertThat(url).endsWith(OPEN_API.v3Hash("api/v1").orElseThrow());

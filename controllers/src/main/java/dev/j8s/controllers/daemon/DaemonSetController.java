@@ -1,9 +1,5 @@
 package dev.j8s.controllers.daemon;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.j8s.api.ClusterException;
-import dev.j8s.api.client.DeleteOptions;
 import dev.j8s.api.client.Kind;
 import dev.j8s.api.client.KubeClient;
 import dev.j8s.api.client.ResourceClient;
@@ -17,6 +13,7 @@ import dev.j8s.controllers.common.Owners;
 import dev.j8s.controllers.common.PodControl;
 import dev.j8s.controllers.common.Pods;
 import dev.j8s.controllers.common.Selectors;
+import dev.j8s.controllers.history.ControllerHistory;
 import dev.j8s.controllers.informers.InformerFactory;
 import dev.j8s.controllers.informers.ResourceEventHandler;
 import dev.j8s.controllers.informers.SharedInformer;
@@ -28,7 +25,6 @@ import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.apps.ControllerRevision;
-import io.fabric8.kubernetes.api.model.apps.ControllerRevisionBuilder;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetStatus;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetStatusBuilder;
@@ -49,7 +45,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The DaemonSet controller (upstream's pkg/controller/daemon): for each DaemonSet it keeps one pod on every node
  * that should run it (and none elsewhere), replaces failed pods with a back-off, snapshots the template in
- * ControllerRevisions ({@code <ds>-<hash>}, labelled {@code controller-revision-hash}) for {@code kubectl rollout
+ * ControllerRevisions ({@link ControllerHistory}: {@code <ds>-<hash>}, labelled {@code controller-revision-hash}) for {@code kubectl rollout
  * history/undo}, rolls pods over to the current revision within maxUnavailable (delete, then create) or maxSurge
  * (create, then delete), and writes the status. Thread-safe.
  */
@@ -58,7 +54,7 @@ public final class DaemonSetController implements AutoCloseable {
     static final String COMPONENT = "daemonset-controller";
     /** Upstream's service account of this controller ({@code kube-system/daemon-set-controller}). */
     public static final String SERVICE_ACCOUNT = "daemon-set-controller";
-    static final String REVISION_HASH = "controller-revision-hash";
+    static final String REVISION_HASH = ControllerHistory.REVISION_HASH;
     static final String TEMPLATE_GENERATION_LABEL = "pod-template-generation";
     static final String TEMPLATE_GENERATION_ANNOTATION = "deprecated.daemonset.template.generation";
     private static final Duration FAILED_BACKOFF_START = Duration.ofSeconds(1);
@@ -71,6 +67,7 @@ public final class DaemonSetController implements AutoCloseable {
     private final SharedInformer<Pod> podInformer;
     private final SharedInformer<Node> nodeInformer;
     private final SharedInformer<ControllerRevision> revisionInformer;
+    private final ControllerHistory history;
     private final Clock clock;
     private final EventRecorder events;
     private final PodControl podControl;
@@ -88,6 +85,7 @@ public final class DaemonSetController implements AutoCloseable {
         this.podInformer = informers.informer(Kind.PODS);
         this.nodeInformer = informers.informer(Kind.NODES);
         this.revisionInformer = informers.informer(Kind.CONTROLLER_REVISIONS);
+        this.history = new ControllerHistory(revisions, "apps/v1", "DaemonSet");
         this.clock = clock;
         this.events = new EventRecorder(client, COMPONENT, clock);
         this.podControl = new PodControl(client.resource(Kind.PODS), events);
@@ -512,18 +510,16 @@ public final class DaemonSetController implements AutoCloseable {
 
     /**
      * constructHistory: the ControllerRevision of the current template (created, or its revision raised to
-     * max+1 when the template came back), the others in {@code old}.
+     * max+1 when the template came back), the others in {@code old}. Revisions made before they carried the hash
+     * label get it (their name) first.
      */
     private ControllerRevision constructHistory(DaemonSet ds, List<ControllerRevision> old) {
         String namespace = ds.getMetadata().getNamespace();
         ControllerRefManager<ControllerRevision> refs = new ControllerRefManager<>(revisions, ds, "apps/v1",
                 "DaemonSet", cr -> Selectors.matches(ds.getSpec().getSelector(), cr.getMetadata().getLabels()),
                 () -> daemonSets.get(namespace, ds.getMetadata().getName()).map(x -> (HasMetadata) x));
-        List<ControllerRevision> histories = refs.claim(revisionInformer.list(namespace));
-        JsonNode data = revisionData(ds);
-        List<ControllerRevision> current = new ArrayList<>();
-        for (ControllerRevision history : histories) {
-            ControllerRevision h = history;
+        List<ControllerRevision> histories = new ArrayList<>();
+        for (ControllerRevision h : refs.claim(revisionInformer.list(namespace))) {
             if (h.getMetadata().getLabels() == null || !h.getMetadata().getLabels().containsKey(REVISION_HASH)) {
                 ControllerRevision copy = Hashes.copy(h, ControllerRevision.class);
                 Map<String, String> labels = new HashMap<>(copy.getMetadata().getLabels() == null ? Map.of()
@@ -532,75 +528,23 @@ public final class DaemonSetController implements AutoCloseable {
                 copy.getMetadata().setLabels(labels);
                 h = revisions.update(copy);
             }
-            if (Hashes.tree(h.getData()).equals(data)) {
-                current.add(h);
-            } else {
-                old.add(h);
-            }
+            histories.add(h);
         }
-        long next = old.stream().mapToLong(cr -> cr.getRevision() == null ? 0 : cr.getRevision()).max().orElse(0) + 1;
-        if (current.isEmpty()) {
-            return snapshot(ds, data, next);
-        }
-        current.sort(Comparator.comparingLong((ControllerRevision cr) -> cr.getRevision() == null ? 0 : cr.getRevision())
-                .reversed());
-        ControllerRevision cur = current.getFirst();
-        for (ControllerRevision duplicate : current.subList(1, current.size())) {
-            deleteRevision(duplicate);
-        }
-        if (cur.getRevision() == null || cur.getRevision() < next) {
-            ControllerRevision copy = Hashes.copy(cur, ControllerRevision.class);
-            copy.setRevision(next);
-            cur = revisions.update(copy);
-        }
-        return cur;
-    }
-
-    /** What a revision stores: {@code {"spec":{"template":{…,"$patch":"replace"}}}}, the patch undo applies. */
-    private static JsonNode revisionData(DaemonSet ds) {
-        ObjectNode template = (ObjectNode) Hashes.tree(ds.getSpec().getTemplate());
-        template.put("$patch", "replace");
-        ObjectNode data = template.objectNode();
-        data.putObject("spec").set("template", template);
-        return data;
-    }
-
-    private ControllerRevision snapshot(DaemonSet ds, JsonNode data, long revision) {
         Integer collisions = ds.getStatus() == null ? null : ds.getStatus().getCollisionCount();
-        String hash = Hashes.computeHash(ds.getSpec().getTemplate(), collisions);
-        String name = ds.getMetadata().getName().length() > 223 ? ds.getMetadata().getName().substring(0, 223)
-                : ds.getMetadata().getName();
-        name = name + "-" + hash;
-        Map<String, String> labels = new HashMap<>(ds.getSpec().getTemplate().getMetadata() == null
-                || ds.getSpec().getTemplate().getMetadata().getLabels() == null ? Map.of()
-                : ds.getSpec().getTemplate().getMetadata().getLabels());
-        labels.put(REVISION_HASH, hash);
-        ControllerRevision cr = new ControllerRevisionBuilder()
-                .withNewMetadata()
-                .withName(name)
-                .withNamespace(ds.getMetadata().getNamespace())
-                .withLabels(labels)
-                .withAnnotations(ds.getMetadata().getAnnotations())
-                .withOwnerReferences(Owners.controllerRef(ds, "apps/v1", "DaemonSet"))
-                .endMetadata()
-                .withData(Hashes.fromTree(data, Object.class))
-                .withRevision(revision)
-                .build();
-        try {
-            return revisions.create(cr);
-        } catch (ClusterException.AlreadyExists e) {
-            Optional<ControllerRevision> existing = revisions.get(ds.getMetadata().getNamespace(), name);
-            if (existing.isPresent() && Hashes.tree(existing.get().getData()).equals(data)) {
-                return existing.get();
-            }
-            // a hash collision: the next sync names the revision with the next collision count
-            DaemonSet fresh = daemonSets.get(ds.getMetadata().getNamespace(), ds.getMetadata().getName()).orElseThrow(() -> e);
-            DaemonSetStatus status = fresh.getStatus() == null ? new DaemonSetStatus() : fresh.getStatus();
-            status.setCollisionCount((status.getCollisionCount() == null ? 0 : status.getCollisionCount()) + 1);
-            fresh.setStatus(status);
-            daemonSets.updateStatus(fresh);
-            throw e;
-        }
+        ControllerHistory.Revisions found = history.construct(ds, ds.getSpec().getTemplate(), collisions, histories,
+                ds.getMetadata().getAnnotations() == null ? Map.of() : ds.getMetadata().getAnnotations(),
+                () -> bumpCollisionCount(ds));
+        found.all().stream().filter(cr -> cr != found.update()).forEach(old::add);
+        return found.update();
+    }
+
+    /** A hash collision: the next sync names the revision with the next collision count. */
+    private void bumpCollisionCount(DaemonSet ds) {
+        DaemonSet fresh = daemonSets.get(ds.getMetadata().getNamespace(), ds.getMetadata().getName()).orElseThrow();
+        DaemonSetStatus status = fresh.getStatus() == null ? new DaemonSetStatus() : fresh.getStatus();
+        status.setCollisionCount((status.getCollisionCount() == null ? 0 : status.getCollisionCount()) + 1);
+        fresh.setStatus(status);
+        daemonSets.updateStatus(fresh);
     }
 
     /** Keeps at most revisionHistoryLimit old revisions no pod uses, deleting the oldest first. */
@@ -614,25 +558,8 @@ public final class DaemonSetController implements AutoCloseable {
                 }
             }
         }
-        List<ControllerRevision> unused = new ArrayList<>(old.stream()
-                .filter(cr -> !live.contains(cr.getMetadata().getLabels().get(REVISION_HASH))).toList());
-        int excess = unused.size() - limit;
-        if (excess <= 0) {
-            return;
-        }
-        unused.sort(Comparator.comparingLong(cr -> cr.getRevision() == null ? 0 : cr.getRevision()));
-        for (ControllerRevision cr : unused.subList(0, excess)) {
-            deleteRevision(cr);
-        }
-    }
-
-    private void deleteRevision(ControllerRevision cr) {
-        try {
-            revisions.delete(cr.getMetadata().getNamespace(), cr.getMetadata().getName(),
-                    DeleteOptions.defaults().withUid(Owners.uid(cr)));
-        } catch (ClusterException.NotFound gone) {
-            // deleted already
-        }
+        history.truncate(old.stream().filter(cr -> !live.contains(cr.getMetadata().getLabels().get(REVISION_HASH)))
+                .toList(), limit);
     }
 
     // ---- status ----------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import dev.j8s.apiserver.testing.LocalCore;
 import dev.j8s.controllers.ControllerClients;
 import dev.j8s.controllers.ControllerManager;
 import dev.j8s.controllers.podgc.PodGarbageCollector;
+import dev.j8s.controllers.volume.LocalPathProvisioner;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
@@ -41,6 +42,22 @@ public final class Controllers implements AutoCloseable {
     }
 
     public static Controllers start(Path dir) {
+        return start(dir, new ControllerManager.Options(Clock.systemUTC(), Duration.ofMinutes(10),
+                PodGarbageCollector.DEFAULT_THRESHOLD));
+    }
+
+    /**
+     * The controllers with the local-path provisioner making volumes under {@code storage} and its default
+     * StorageClass created by the admin.
+     */
+    public static Controllers withStorage(Path dir, Path storage) {
+        Controllers controllers = start(dir, new ControllerManager.Options(Clock.systemUTC(), Duration.ofMinutes(10),
+                PodGarbageCollector.DEFAULT_THRESHOLD).withStorage(storage));
+        LocalPathProvisioner.ensureDefaultStorageClass(controllers.api().client());
+        return controllers;
+    }
+
+    private static Controllers start(Path dir, ControllerManager.Options options) {
         LocalCore api = LocalCore.open(dir, false);
         KubeClient controllerManager = api.core().kubeClient(UserInfo.authenticated(UserInfo.KUBE_CONTROLLER_MANAGER,
                 "", List.of(), Map.of()));
@@ -48,9 +65,7 @@ public final class Controllers implements AutoCloseable {
                 sa -> api.core().kubeClient(UserInfo.serviceAccount(sa.getMetadata().getNamespace(),
                         sa.getMetadata().getName(), sa.getMetadata().getUid())));
         FakeKubelet kubelet = new FakeKubelet(api.client(), Clock.systemUTC());
-        ControllerManager manager = ControllerManager.start(controllerManager, clients,
-                new ControllerManager.Options(Clock.systemUTC(), Duration.ofMinutes(10),
-                        PodGarbageCollector.DEFAULT_THRESHOLD));
+        ControllerManager manager = ControllerManager.start(controllerManager, clients, options);
         return new Controllers(api, controllerManager, clients, kubelet, manager);
     }
 

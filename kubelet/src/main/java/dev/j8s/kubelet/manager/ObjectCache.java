@@ -2,6 +2,9 @@ package dev.j8s.kubelet.manager;
 
 import dev.j8s.api.Cluster;
 import dev.j8s.kubelet.envvars.EnvSources;
+import dev.j8s.kubelet.volume.PersistentClaims;
+import io.fabric8.kubernetes.api.model.PersistentVolume;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
@@ -19,7 +22,7 @@ import java.util.function.Supplier;
  * upstream's cache-based secret and configMap managers do: a pod's many containers and volumes cost one read, and
  * a change is seen within the TTL. Absence is cached too. Thread-safe.
  */
-public final class ObjectCache implements EnvSources {
+public final class ObjectCache implements EnvSources, PersistentClaims.Source {
 
     /** How long a read stays fresh: short, so changes reach volumes within seconds. */
     public static final Duration DEFAULT_TTL = Duration.ofSeconds(5);
@@ -54,6 +57,17 @@ public final class ObjectCache implements EnvSources {
     @Override
     public List<Service> services(String namespace) {
         return cluster.services(namespace);
+    }
+
+    /** Read afresh: a claim's binding decides whether a pod may start, and it changes once. */
+    @Override
+    public Optional<PersistentVolumeClaim> claim(String namespace, String name) {
+        return cluster.persistentVolumeClaim(namespace, name);
+    }
+
+    @Override
+    public Optional<PersistentVolume> volume(String name) {
+        return cluster.persistentVolume(name);
     }
 
     /** Drops everything cached (the next reads go to the API). */

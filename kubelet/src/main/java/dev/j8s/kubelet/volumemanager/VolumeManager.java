@@ -15,6 +15,7 @@ import dev.j8s.kubelet.volume.ApiDataVolumes;
 import dev.j8s.kubelet.volume.AtomicWriter;
 import dev.j8s.kubelet.volume.EmptyDir;
 import dev.j8s.kubelet.volume.HostPath;
+import dev.j8s.kubelet.volume.PersistentClaims;
 import dev.j8s.kubelet.volume.SubPaths;
 import dev.j8s.kubelet.volume.VolumeException;
 import dev.j8s.kubelet.volume.VolumeOwnership;
@@ -65,7 +66,7 @@ public final class VolumeManager {
     static final Duration MAX_BACK_OFF = Duration.ofSeconds(122);
     /** The volume sources j8s sets up. */
     static final Set<String> SUPPORTED = Set.of("emptyDir", "hostPath", "secret", "configMap", "downwardAPI",
-            "projected");
+            "projected", "persistentVolumeClaim");
     /** The volumes whose content comes from the API and is projected again while the pod runs. */
     static final Set<String> API_DATA = Set.of("secret", "configMap", "downwardAPI", "projected");
     /** How often the content of API-data volumes is checked against the API (upstream: each pod resync). */
@@ -83,6 +84,7 @@ public final class VolumeManager {
     private final Supplier<DownwardApi.Node> node;
     private final Clock clock;
     private final Optional<TokenManager> tokens;
+    private final PersistentClaims.Source claims;
     private final Map<String, PodVolumes> pods = new ConcurrentHashMap<>();
     private volatile Thread reconciler;
 
@@ -101,6 +103,14 @@ public final class VolumeManager {
      */
     public VolumeManager(Path podsDir, EventRecorder recorder, long nodeMemory, EnvSources objects,
             Supplier<DownwardApi.Node> node, Clock clock, Optional<TokenManager> tokens) {
+        this(podsDir, recorder, nodeMemory, objects, node, clock, tokens, PersistentClaims.NONE);
+    }
+
+    /** @param claims where persistentVolumeClaim volumes find their claims and volumes */
+    public VolumeManager(Path podsDir, EventRecorder recorder, long nodeMemory, EnvSources objects,
+            Supplier<DownwardApi.Node> node, Clock clock, Optional<TokenManager> tokens,
+            PersistentClaims.Source claims) {
+        this.claims = claims;
         this.podsDir = podsDir;
         this.recorder = recorder;
         this.nodeMemory = nodeMemory;
@@ -221,6 +231,9 @@ public final class VolumeManager {
         boolean first = !state.mounted.containsKey(name);
         Optional<Long> fsGroup = fsGroup(pod);
         String namespace = pod.getMetadata().getNamespace();
+        if (type.equals("persistentVolumeClaim")) {
+            return claim(pod, volume, first, fsGroup);
+        }
         try {
             return switch (type) {
                 case "emptyDir" -> {
@@ -280,6 +293,32 @@ public final class VolumeManager {
             LOG.log(Level.INFO, "volume content updated pod=" + key(pod) + " volume=" + name);
         }
         return new MountedVolume(name, type, dir, true);
+    }
+
+    /**
+     * A persistentVolumeClaim volume: the directory of the claim's bound volume, mounted as it is (read-only when
+     * the volume source says so), given to the fsGroup on first set-up as a local volume is.
+     */
+    private MountedVolume claim(Pod pod, Volume volume, boolean first, Optional<Long> fsGroup) {
+        String name = volume.getName();
+        PersistentClaims.Resolved resolved;
+        try {
+            resolved = PersistentClaims.resolve(pod.getMetadata().getNamespace(), volume.getPersistentVolumeClaim(),
+                    claims);
+        } catch (VolumeException e) {
+            throw new VolumeException("Unable to attach or mount volumes: unmounted volumes=[" + name
+                    + "], unattached volumes=[" + name + "], failed to process volumes=[" + name + "]: "
+                    + e.getMessage(), e);
+        }
+        if (first && fsGroup.isPresent()) {
+            try {
+                VolumeOwnership.apply(resolved.directory(), fsGroup.get(), fsGroupChangePolicy(pod), false);
+            } catch (UncheckedIOException e) {
+                throw new VolumeException("MountVolume.SetUp failed for volume \"" + resolved.volumeName() + "\" : "
+                        + e.getMessage(), e);
+            }
+        }
+        return new MountedVolume(name, "persistentVolumeClaim", resolved.directory(), resolved.readOnly());
     }
 
     /** A projected token for the pod's service account, bound to the pod, from the token manager. */

@@ -39,6 +39,8 @@ class NodeHeartbeatTest {
     @Override public Optional<Pod> pod(String namespace, String name) { throw new UnsupportedOperationException(); }
     @Override public Optional<Secret> secret(String namespace, String name) { throw new UnsupportedOperationException(); }
     @Override public Optional<ConfigMap> configMap(String namespace, String name) { throw new UnsupportedOperationException(); }
+    @Override public Optional<io.fabric8.kubernetes.api.model.PersistentVolumeClaim> persistentVolumeClaim(String namespace, String name) { throw new UnsupportedOperationException(); }
+    @Override public Optional<io.fabric8.kubernetes.api.model.PersistentVolume> persistentVolume(String name) { throw new UnsupportedOperationException(); }
     @Override public Optional<ServiceAccount> serviceAccount(String namespace, String name) { throw new UnsupportedOperationException(); }
     @Override public io.fabric8.kubernetes.api.model.authentication.TokenRequest createToken(String namespace, String serviceAccount, io.fabric8.kubernetes.api.model.authentication.TokenRequest request) { throw new UnsupportedOperationException(); }
     @Override public List<Service> services(String namespace) { throw new UnsupportedOperationException(); }

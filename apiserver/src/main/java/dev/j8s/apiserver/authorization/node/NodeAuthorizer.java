@@ -11,6 +11,7 @@ import java.util.Optional;
 /**
  * Upstream's {@code NodeAuthorizer} with {@code AuthorizeNodeWithSelectors} (on in 1.32): for node users only,
  * secrets and configMaps are readable one named object at a time when a pod bound to the node references them,
+ * claims likewise by name (get only) and the PersistentVolumes bound to such claims,
  * service-account tokens can be created only for accounts such pods run as, pods are read through the node's
  * field selector or by a related name, a node reads only its own Node and Lease; everything else by the static
  * {@code system:node} rules. Other users get no opinion. Thread-safe.
@@ -53,7 +54,10 @@ public final class NodeAuthorizer implements Authorizer {
                     return get(node, a, () -> graph.referencedFrom(node, NodeGraph.Kind.PERSISTENT_VOLUME_CLAIM,
                             a.namespace(), a.name()));
                 }
-                case "/persistentvolumes", "storage.k8s.io/volumeattachments", "resource.k8s.io/resourceclaims" -> {
+                case "/persistentvolumes" -> {
+                    return get(node, a, () -> graph.volumeReferencedFrom(node, a.name()));
+                }
+                case "storage.k8s.io/volumeattachments", "resource.k8s.io/resourceclaims" -> {
                     return get(node, a, () -> false);
                 }
                 case "/serviceaccounts" -> {

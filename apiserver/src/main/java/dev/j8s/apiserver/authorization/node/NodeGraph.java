@@ -9,8 +9,9 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Which node each bound pod runs on and which secrets, configMaps, service accounts and claims it references
- * (upstream's node-authorizer graph and its pod populator), kept current by a store watch whose events arrive
+ * Which node each bound pod runs on and which secrets, configMaps, service accounts and claims it references, and
+ * which claim each PersistentVolume's {@code claimRef} names (upstream's node-authorizer graph with its pod and PV
+ * populators: a volume is related to a node through its claim), kept current by store watches whose events arrive
  * before the write that caused them returns. Pods without a node are not in the graph. Thread-safe.
  */
 public final class NodeGraph implements AutoCloseable {
@@ -27,13 +28,36 @@ public final class NodeGraph implements AutoCloseable {
     private final Map<String, PodEntry> pods = new ConcurrentHashMap<>();
     private final Map<Ref, Set<String>> referencedBy = new ConcurrentHashMap<>();
     private final Map<String, Integer> nodes = new ConcurrentHashMap<>();
+    /** Each PersistentVolume's claim (its {@code spec.claimRef}), by volume name. */
+    private final Map<String, Ref> volumeClaims = new ConcurrentHashMap<>();
     private Store.Watch watch;
+    private Store.Watch volumeWatch;
 
-    /** A graph fed by {@code store}'s pod watch from now on (the current pods are loaded first). */
+    /**
+     * A graph fed by {@code store}'s pod and PersistentVolume watches from now on (the current objects are loaded
+     * first).
+     */
     public static NodeGraph watching(Store store) {
         NodeGraph graph = new NodeGraph();
         graph.watch = store.watch("pods", "", 0, graph::onPod);
+        graph.volumeWatch = store.watch("persistentvolumes", "", 0, graph::onVolume);
         return graph;
+    }
+
+    /**
+     * Applies one PersistentVolume change (public for tests that feed the graph themselves): the volume is related
+     * to the claim its {@code claimRef} names, as upstream's graph adds its PV-to-claim edge, whatever the claim's
+     * own {@code volumeName} says.
+     */
+    public void onVolume(WatchEvent e) {
+        JsonNode claimRef = e.type() == WatchEvent.Type.DELETED ? null : e.object().path("spec").path("claimRef");
+        String namespace = claimRef == null ? "" : claimRef.path("namespace").asText("");
+        String name = claimRef == null ? "" : claimRef.path("name").asText("");
+        if (namespace.isEmpty() || name.isEmpty()) {
+            volumeClaims.remove(e.name());
+        } else {
+            volumeClaims.put(e.name(), new Ref(Kind.PERSISTENT_VOLUME_CLAIM, namespace, name));
+        }
     }
 
     /**
@@ -105,6 +129,12 @@ public final class NodeGraph implements AutoCloseable {
         return false;
     }
 
+    /** Whether the PersistentVolume {@code name} is bound to a claim that a pod bound to {@code node} references. */
+    boolean volumeReferencedFrom(String node, String name) {
+        Ref claim = volumeClaims.get(name);
+        return claim != null && referencedFrom(node, claim.kind(), claim.namespace(), claim.name());
+    }
+
     /**
      * What a pod references, as upstream's {@code VisitPodSecretNames}/{@code VisitPodConfigmapNames} and the graph
      * populator: pull secrets, env and envFrom of every container, secret, configMap and projected volumes (and the
@@ -168,6 +198,9 @@ public final class NodeGraph implements AutoCloseable {
     public void close() {
         if (watch != null) {
             watch.close();
+        }
+        if (volumeWatch != null) {
+            volumeWatch.close();
         }
     }
 }

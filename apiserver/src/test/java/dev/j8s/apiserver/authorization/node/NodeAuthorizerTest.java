@@ -61,6 +61,62 @@ class NodeAuthorizerTest {
         assertThat(get("configmaps", "env").allowed()).isFalse();
     }
 
+    private void volume(WatchEvent.Type type, String name, String claimRef) {
+        ObjectNode pv;
+        try {
+            pv = (ObjectNode) Json.MAPPER.readTree(("{'metadata':{'name':'" + name + "'},'spec':{"
+                    + (claimRef.isEmpty() ? "" : "'claimRef':{" + claimRef + "}") + "}}").replace('\'', '"'));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+        graph.onVolume(new WatchEvent(type, "persistentvolumes", "", name, 1, pv));
+    }
+
+    private Decision getVolume(String name) {
+        return authorizer.authorize(Attributes.resource(NODE1, "get", "", "v1", "", "persistentvolumes", "", name));
+    }
+
+    @Test
+    void aNodeGetsTheClaimsItsPodsReferenceAndTheVolumesBoundToThemAndNothingElse() {
+        pod(WatchEvent.Type.ADDED, "db-0", "node1", "'volumes':[{'name':'data','persistentVolumeClaim':"
+                + "{'claimName':'data-db-0'}}],'containers':[{'name':'c'}]");
+        pod(WatchEvent.Type.ADDED, "far", "node2", "'volumes':[{'name':'data','persistentVolumeClaim':"
+                + "{'claimName':'data-far'}}],'containers':[{'name':'c'}]");
+        volume(WatchEvent.Type.ADDED, "pvc-1", "'namespace':'default','name':'data-db-0'");
+        volume(WatchEvent.Type.ADDED, "pvc-2", "'namespace':'default','name':'data-far'");
+        volume(WatchEvent.Type.ADDED, "pvc-3", "'namespace':'other','name':'data-db-0'");
+        volume(WatchEvent.Type.ADDED, "unbound", "");
+
+        assertThat(get("persistentvolumeclaims", "data-db-0").allowed()).isTrue();
+        assertThat(getVolume("pvc-1").allowed()).isTrue();
+        String unrelated = "no relationship found between node 'node1' and this object";
+        assertThat(get("persistentvolumeclaims", "data-far")).isEqualTo(Decision.noOpinion(unrelated));
+        assertThat(getVolume("pvc-2")).as("bound to another node's claim").isEqualTo(Decision.noOpinion(unrelated));
+        assertThat(getVolume("pvc-3")).as("a claim of the same name elsewhere").isEqualTo(Decision.noOpinion(unrelated));
+        assertThat(getVolume("unbound")).isEqualTo(Decision.noOpinion(unrelated));
+        assertThat(getVolume("missing")).isEqualTo(Decision.noOpinion(unrelated));
+        // reading only, one object at a time
+        assertThat(authorizer.authorize(Attributes.resource(NODE1, "list", "", "v1", "", "persistentvolumes", "", "")))
+                .isEqualTo(Decision.noOpinion("can only get individual resources of this type"));
+        assertThat(authorizer.authorize(Attributes.resource(NODE1, "update", "", "v1", "", "persistentvolumes", "",
+                "pvc-1"))).isEqualTo(Decision.noOpinion("can only get individual resources of this type"));
+        assertThat(authorizer.authorize(Attributes.resource(NODE1, "watch", "", "v1", "default",
+                "persistentvolumeclaims", "", "data-db-0")))
+                .isEqualTo(Decision.noOpinion("can only get individual resources of this type"));
+        assertThat(authorizer.authorize(Attributes.resource(NODE1, "delete", "", "v1", "default",
+                "persistentvolumeclaims", "", "data-db-0")))
+                .isEqualTo(Decision.noOpinion("can only get individual resources of this type"));
+
+        // the volume follows its claimRef; the pod leaving the node takes both away
+        volume(WatchEvent.Type.MODIFIED, "pvc-2", "'namespace':'default','name':'data-db-0'");
+        assertThat(getVolume("pvc-2").allowed()).isTrue();
+        volume(WatchEvent.Type.DELETED, "pvc-2", "'namespace':'default','name':'data-db-0'");
+        assertThat(getVolume("pvc-2").allowed()).isFalse();
+        pod(WatchEvent.Type.DELETED, "db-0", "node1", "'containers':[]");
+        assertThat(get("persistentvolumeclaims", "data-db-0").allowed()).isFalse();
+        assertThat(getVolume("pvc-1").allowed()).isFalse();
+    }
+
     @Test
     void aNodeCreatesTokensOnlyForTheServiceAccountsOfItsPods() {
         pod(WatchEvent.Type.ADDED, "web", "node1", "'serviceAccountName':'sa','containers':[{'name':'c'}]");
