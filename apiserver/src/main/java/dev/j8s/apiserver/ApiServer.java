@@ -6,6 +6,7 @@ import dev.j8s.apiserver.authentication.UserInfo;
 import dev.j8s.apiserver.authorization.Authorizer;
 import dev.j8s.apiserver.http.AccessControl;
 import dev.j8s.apiserver.controllers.Controllers;
+import dev.j8s.apiserver.kubeletclient.NodeRouting;
 import dev.j8s.apiserver.http.ApiHandler;
 import dev.j8s.apiserver.http.ConnectionGuard;
 import dev.j8s.apiserver.rest.ObjectService;
@@ -54,9 +55,12 @@ public final class ApiServer implements AutoCloseable {
     private final HttpConfiguration http;
     private final ConnectionGuard guard;
     private final int port;
+    private final NodeRouting kubelets;
 
     private ApiServer(Server jetty, Store store, ApiCore core, Controllers controllers, ApiHandler handler,
-                      SslContextFactory.Server ssl, HttpConfiguration http, ConnectionGuard guard, int port) {
+                      SslContextFactory.Server ssl, HttpConfiguration http, ConnectionGuard guard, int port,
+                      String nodeName) {
+        this.kubelets = new NodeRouting(store, nodeName);
         this.jetty = jetty;
         this.store = store;
         this.core = core;
@@ -128,7 +132,7 @@ public final class ApiServer implements AutoCloseable {
             controllers.start();
             LOG.log(Level.INFO, "API server serving address=" + config.listen().getHostString() + ":" + port
                     + " node=" + config.nodeName());
-            return new ApiServer(jetty, store, core, controllers, handler, ssl, http, guard, port);
+            return new ApiServer(jetty, store, core, controllers, handler, ssl, http, guard, port, config.nodeName());
         } catch (Exception e) {
             if (core != null) {
                 core.close();
@@ -149,11 +153,22 @@ public final class ApiServer implements AutoCloseable {
     }
 
     /**
-     * Serves {@code pods/log}, {@code exec}, {@code attach} and {@code portforward} through {@code kubelet} instead of
-     * answering that no kubelet serves the node.
+     * Serves {@code pods/log}, {@code exec}, {@code attach} and {@code portforward} of the embedded node's pods
+     * through {@code kubelet} (the kubelet in this process) instead of answering that no kubelet serves the node.
      */
     public void attachKubelet(dev.j8s.apiserver.rest.KubeletClient kubelet) {
-        handler.attachKubelet(kubelet);
+        kubelets.attachLocal(kubelet);
+        handler.attachKubelet(kubelets);
+    }
+
+    /**
+     * Serves those subresources of pods on other nodes through their kubelets' HTTPS API, with {@code kubeletTls}
+     * ({@link dev.j8s.apiserver.kubeletclient.KubeletTls}: the API server's kubelet client certificate, and the
+     * kubelets' CA if they are checked).
+     */
+    public void attachRemoteKubelets(javax.net.ssl.SSLContext kubeletTls) {
+        kubelets.attachRemote(kubeletTls);
+        handler.attachKubelet(kubelets);
     }
 
     /**

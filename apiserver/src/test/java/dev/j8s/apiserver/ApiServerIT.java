@@ -51,6 +51,15 @@ class ApiServerIT {
                 """.formatted(name);
     }
 
+    /** Registers node1 (the scheduler binds pods only to registered nodes); a second call finds it there. */
+    private void registerNode() throws Exception {
+        HttpResponse<String> node = call("POST", "/api/v1/nodes", "application/json", """
+                {"apiVersion":"v1","kind":"Node","metadata":{"name":"node1"},
+                 "status":{"allocatable":{"cpu":"2","memory":"4Gi","pods":"110"}}}
+                """);
+        assertThat(node.statusCode()).as(node.body()).isIn(201, 409);
+    }
+
     @Test
     void requestsWithoutTheTokenGetUnauthorizedAsAStatus() throws Exception {
         HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/pods")).build(),
@@ -78,6 +87,7 @@ class ApiServerIT {
 
     @Test
     void aCreatedPodIsDefaultedBoundAndListed() throws Exception {
+        registerNode();
         HttpResponse<String> created = call("POST", "/api/v1/namespaces/default/pods", "application/json", pod("web1"));
         assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
         JsonNode pod = json(created);
@@ -224,6 +234,7 @@ class ApiServerIT {
                 "{\"apiVersion\":\"coordination.k8s.io/v1\",\"kind\":\"Lease\",\"metadata\":{\"name\":\"node1\"},"
                         + "\"spec\":{\"holderIdentity\":\"node1\",\"leaseDurationSeconds\":40,\"renewTime\":\"" + now + "\"}}");
         assertThat(lease.statusCode()).as(lease.body()).isEqualTo(201);
+        registerNode();
         try {
             call("POST", "/api/v1/namespaces/default/pods", "application/json", pod("graceful"));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);

@@ -11,8 +11,10 @@ import dev.j8s.controllers.garbagecollector.GarbageCollector;
 import dev.j8s.controllers.informers.InformerFactory;
 import dev.j8s.controllers.job.JobController;
 import dev.j8s.controllers.nodelifecycle.NodeConditionTaints;
+import dev.j8s.controllers.nodelifecycle.NodeLifecycleController;
 import dev.j8s.controllers.podgc.PodGarbageCollector;
 import dev.j8s.controllers.replicaset.ReplicaSetController;
+import dev.j8s.controllers.tainteviction.TaintEvictionController;
 import dev.j8s.controllers.ttlafterfinished.TtlAfterFinishedController;
 import dev.j8s.controllers.statefulset.StatefulSetController;
 import dev.j8s.controllers.volume.LocalPathProvisioner;
@@ -29,7 +31,8 @@ import java.util.Optional;
  * Runs the controllers of one cluster over one set of shared informers, as kube-controller-manager does: the
  * Deployment, ReplicaSet, DaemonSet and StatefulSet controllers, the Job, TTL-after-finished and CronJob
  * controllers, the garbage collector, pod GC, the disruption controller, the endpoints controller, the node
- * condition taints and the PV controller with the local-path provisioner. The informers list and watch
+ * lifecycle (node health, the condition taints, taint eviction) and the PV controller with the local-path
+ * provisioner. The informers list and watch
  * through the manager's own client; each controller writes through its own ({@link ControllerClients}: with
  * {@link ControllerClients#serviceAccounts} as its upstream service account, e.g. {@code
  * kube-system/deployment-controller}, held to its bootstrap role). Thread-safe; {@link #close} stops everything it
@@ -43,8 +46,19 @@ public final class ControllerManager implements AutoCloseable {
      * @param clock                    the controllers' clock
      * @param resync                   how often informers hand every object to the controllers again
      * @param terminatedPodGcThreshold finished pods kept before pod GC deletes the oldest (0 or less: never)
+     * @param nodeMonitorGracePeriod   how long a node may stay silent before it is Unknown
+     *                                 ({@code --node-monitor-grace-period})
+     * @param nodeMonitorPeriod        how often node health is checked ({@code --node-monitor-period})
      */
-    public record Options(Clock clock, Duration resync, int terminatedPodGcThreshold, Optional<Path> storage) {
+    public record Options(Clock clock, Duration resync, int terminatedPodGcThreshold, Optional<Path> storage,
+                          Duration nodeMonitorGracePeriod, Duration nodeMonitorPeriod) {
+
+        /** With upstream's node monitor periods. */
+        public Options(Clock clock, Duration resync, int terminatedPodGcThreshold, Optional<Path> storage) {
+            this(clock, resync, terminatedPodGcThreshold, storage, NodeLifecycleController.DEFAULT_GRACE_PERIOD,
+                    NodeLifecycleController.DEFAULT_MONITOR_PERIOD);
+        }
+
         /** Upstream's defaults: a 12-hour resync is replaced by 10 minutes, enough for one node. */
         public static Options defaults() {
             return new Options(Clock.systemUTC(), Duration.ofMinutes(10), PodGarbageCollector.DEFAULT_THRESHOLD,
@@ -60,7 +74,16 @@ public final class ControllerManager implements AutoCloseable {
          * StorageClass is the installer's to create: {@link LocalPathProvisioner#ensureDefaultStorageClass}).
          */
         public Options withStorage(Path storage) {
-            return new Options(clock, resync, terminatedPodGcThreshold, Optional.of(storage));
+            return new Options(clock, resync, terminatedPodGcThreshold, Optional.of(storage), nodeMonitorGracePeriod,
+                    nodeMonitorPeriod);
+        }
+
+        /** These options with another node monitor grace period (and a monitor period of a fifth of it, at most 5 s). */
+        public Options withNodeMonitorGracePeriod(Duration grace) {
+            Duration period = grace.dividedBy(5);
+            return new Options(clock, resync, terminatedPodGcThreshold, storage, grace,
+                    period.compareTo(NodeLifecycleController.DEFAULT_MONITOR_PERIOD) > 0
+                            ? NodeLifecycleController.DEFAULT_MONITOR_PERIOD : period);
         }
     }
 
@@ -106,7 +129,12 @@ public final class ControllerManager implements AutoCloseable {
         DisruptionController disruption =
                 new DisruptionController(clients.client(DisruptionController.SERVICE_ACCOUNT), informers, clock);
         NodeConditionTaints nodeTaints =
-                new NodeConditionTaints(clients.client(NodeConditionTaints.SERVICE_ACCOUNT), informers);
+                new NodeConditionTaints(clients.client(NodeConditionTaints.SERVICE_ACCOUNT), informers, clock);
+        NodeLifecycleController nodeLifecycle = new NodeLifecycleController(
+                clients.client(NodeConditionTaints.SERVICE_ACCOUNT), informers, clock,
+                options.nodeMonitorGracePeriod(), options.nodeMonitorPeriod());
+        TaintEvictionController taintEviction =
+                new TaintEvictionController(clients.client(NodeConditionTaints.SERVICE_ACCOUNT), informers, clock);
         JobController jobs = new JobController(clients.client(JobController.SERVICE_ACCOUNT), informers, clock, 4);
         TtlAfterFinishedController ttl = new TtlAfterFinishedController(
                 clients.client(TtlAfterFinishedController.SERVICE_ACCOUNT), informers, clock);
@@ -130,14 +158,16 @@ public final class ControllerManager implements AutoCloseable {
         podGc.start();
         disruption.start();
         nodeTaints.start();
+        nodeLifecycle.start();
+        taintEviction.start();
         jobs.start();
         ttl.start();
         cronJobs.start();
         endpoints.start();
         statefulSets.start();
         persistentVolumes.start();
-        manager.running.addAll(List.of(replicaSets, deployments, daemonSets, gc, podGc, disruption, nodeTaints, jobs,
-                ttl, cronJobs, endpoints, statefulSets, persistentVolumes));
+        manager.running.addAll(List.of(replicaSets, deployments, daemonSets, gc, podGc, disruption, nodeTaints,
+                nodeLifecycle, taintEviction, jobs, ttl, cronJobs, endpoints, statefulSets, persistentVolumes));
         LOG.log(Level.INFO, "controllers started: " + String.join(", ", CONTROLLERS));
         return manager;
     }

@@ -69,6 +69,8 @@ import picocli.CommandLine.Spec;
 final class ServerCommand implements Callable<Integer> {
 
     static final String DEFAULT_LISTEN = "127.0.0.1:6443";
+    /** The user the API server is to the kubelets, as kubeadm names it. */
+    static final String KUBELET_CLIENT_USER = "kube-apiserver-kubelet-client";
     static final String DEFAULT_SERVICE_CIDR = "10.96.0.0/12";
     static final String DEFAULT_POD_CIDR = RuntimeConfig.DEFAULT_POD_CIDR;
     private static final System.Logger LOG = System.getLogger(ServerCommand.class.getName());
@@ -150,6 +152,11 @@ final class ServerCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     private String evictionPressureTransitionPeriod = "5m0s";
 
+    @Option(names = "--node-monitor-grace-period", paramLabel = "DURATION", defaultValue = "40s",
+            description = "How long a node's kubelet may stop renewing its Lease before the node is Unknown and"
+                    + " tainted unreachable (default: ${DEFAULT-VALUE}).")
+    private String nodeMonitorGracePeriod = "40s";
+
     @Option(names = "--eviction-max-pod-grace-period", paramLabel = "SECONDS", defaultValue = "0",
             description = "The most grace a pod evicted for a soft threshold gets; 0 for the pod's own (default:"
                     + " ${DEFAULT-VALUE}).")
@@ -197,6 +204,18 @@ final class ServerCommand implements Callable<Integer> {
         }
     }
 
+    private Duration nodeMonitorGracePeriod() {
+        try {
+            Duration grace = Threshold.goDuration(nodeMonitorGracePeriod);
+            if (grace.isZero() || grace.isNegative()) {
+                throw new IllegalArgumentException("must be positive");
+            }
+            return grace;
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--node-monitor-grace-period: " + e.getMessage(), e);
+        }
+    }
+
     private EvictionManager.Config evictionConfig() {
         try {
             List<Threshold> thresholds = Threshold.parse(evictionHard, evictionSoft, evictionSoftGracePeriod,
@@ -228,6 +247,7 @@ final class ServerCommand implements Callable<Integer> {
         }
         dev.j8s.apiserver.podsecurity.Policy podSecurity = podSecurityDefaults();
         EvictionManager.Config eviction = evictionConfig();
+        Duration nodeMonitorGrace = nodeMonitorGracePeriod();
         Logging.setLevel(settings.logLevel());
         KubeletCredentials credentials;
         try {
@@ -275,9 +295,16 @@ final class ServerCommand implements Callable<Integer> {
         ControllerManager controllers = ControllerManager.start(controllerManager,
                 ControllerClients.serviceAccounts(controllerManager, sa -> server.kubeClient(UserInfo.serviceAccount(
                         sa.getMetadata().getNamespace(), sa.getMetadata().getName(), sa.getMetadata().getUid()))),
-                ControllerManager.Options.defaults().withStorage(settings.dataDir().resolve("storage")));
+                ControllerManager.Options.defaults().withStorage(settings.dataDir().resolve("storage"))
+                        .withNodeMonitorGracePeriod(nodeMonitorGrace));
         // The provisioner's default StorageClass, applied with the server's own rights as k3s applies its manifests.
         LocalPathProvisioner.ensureDefaultStorageClass(InProcessKubeClient.of(server.objects()));
+        // Pods on other nodes (j8s agents) are reached through their kubelets' HTTPS API with a client certificate
+        // of the cluster CA, as kube-apiserver's --kubelet-client-certificate (kubeadm's apiserver-kubelet-client).
+        char[] kubeletClientPassword = java.util.UUID.randomUUID().toString().toCharArray();
+        server.attachRemoteKubelets(dev.j8s.apiserver.kubeletclient.KubeletTls.context(
+                ClusterPki.issueClientKeyStore(settings.pkiDir(), KUBELET_CLIENT_USER, List.of("system:masters"),
+                        Clock.systemUTC(), kubeletClientPassword), kubeletClientPassword, Optional.empty()));
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("j8s-shutdown").unstarted(() -> {
             LOG.log(Level.INFO, "stopping");
             controllers.close();

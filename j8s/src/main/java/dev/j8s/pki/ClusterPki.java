@@ -113,6 +113,27 @@ public record ClusterPki(Path directory, X509Certificate caCertificate, X509Cert
         return new ClientCredentials(Pem.certificate(certificate), Pem.privateKey(client.getPrivate()));
     }
 
+    /**
+     * {@link #issueClient} as an in-memory PKCS#12 key store whose one key entry, protected by {@code password}, holds
+     * the key and the certificate chain (the certificate, then the CA), for a TLS client.
+     */
+    public static java.security.KeyStore issueClientKeyStore(Path directory, String user,
+            java.util.List<String> groups, Clock clock, char[] password) {
+        ClientCredentials issued = issueClient(directory, user, groups, clock);
+        X509Certificate certificate = Pem.parseCertificate(issued.certificatePem(), "issued " + user);
+        X509Certificate ca = Pem.parseCertificate(read(directory.resolve(CA_CERT)), CA_CERT);
+        java.security.PrivateKey key = Pem.parsePrivateKey(issued.keyPem(),
+                certificate.getPublicKey().getAlgorithm(), "issued " + user);
+        try {
+            java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+            store.load(null, null);
+            store.setKeyEntry(user, key, password, new java.security.cert.Certificate[] {certificate, ca});
+            return store;
+        } catch (java.security.GeneralSecurityException | IOException e) {
+            throw new PkiException("key store for " + user + ": " + e.getMessage());
+        }
+    }
+
     private static KeyPair loadOrCreateServiceAccountKey(Path directory) {
         Path keyFile = directory.resolve(SERVICE_ACCOUNT_KEY);
         Path publicFile = directory.resolve(SERVICE_ACCOUNT_PUBLIC_KEY);

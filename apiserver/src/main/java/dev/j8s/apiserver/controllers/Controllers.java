@@ -29,8 +29,8 @@ import java.util.concurrent.TimeUnit;
  * The controllers a single node needs, as upstream's controller-manager and scheduler run them:
  * built-in namespaces and the {@code kubernetes} service, the bootstrap RBAC policy, a
  * {@code default} ServiceAccount and the {@code kube-root-ca.crt} ConfigMap in every namespace,
- * ClusterRole aggregation, legacy service-account token Secrets, binding of unscheduled pods to
- * this node (after their volume claims, see {@link VolumeBinding}), namespace termination, and the
+ * ClusterRole aggregation, legacy service-account token Secrets, the scheduler (binding of unscheduled pods to a
+ * node with room, after their volume claims: {@link Scheduler}, {@link VolumeBinding}), namespace termination, and the
  * one-hour event TTL. Each runs on its own virtual thread, driven by store watches (no polling
  * except the TTL sweep). Thread-safe.
  */
@@ -46,6 +46,7 @@ public final class Controllers implements AutoCloseable {
     private final int apiPort;
     private final EventRecorder events;
     private final VolumeBinding volumeBinding;
+    private final Scheduler scheduler;
     private final RootCaPublisher rootCa;
     private final ClusterRoleAggregation aggregation;
     private final ServiceAccountTokenSecrets tokenSecrets;
@@ -69,6 +70,7 @@ public final class Controllers implements AutoCloseable {
         this.apiPort = apiPort;
         this.events = new EventRecorder(objects);
         this.volumeBinding = new VolumeBinding(objects.store(), nodeName);
+        this.scheduler = new Scheduler(objects, events, nodeName, volumeBinding);
         this.rootCa = new RootCaPublisher(objects, rootCaPem);
         this.aggregation = new ClusterRoleAggregation(objects);
         this.tokenSecrets = new ServiceAccountTokenSecrets(objects, tokens, rootCaPem);
@@ -111,6 +113,7 @@ public final class Controllers implements AutoCloseable {
     public void start() {
         watch("namespaces", this::onNamespace);
         watch("pods", this::onPod);
+        watch("nodes", e -> scheduler.onNode(e.name(), e.object(), e.type() == WatchEvent.Type.DELETED));
         watch("persistentvolumeclaims", this::onClaim);
         watch("configmaps", e -> {
             if (e.name().equals(RootCaPublisher.NAME)) {
@@ -204,37 +207,10 @@ public final class Controllers implements AutoCloseable {
                     terminating.add(ns);
                 }
             });
+            scheduler.onPod(e.namespace(), e.name(), pod, true);
             return;
         }
-        if (!Json.text(pod, "spec.nodeName").isEmpty() || pod.path("metadata").hasNonNull("deletionTimestamp")) {
-            return;
-        }
-        String scheduler = Json.text(pod, "spec.schedulerName");
-        if (!scheduler.isEmpty() && !scheduler.equals("default-scheduler")) {
-            return;
-        }
-        switch (volumeBinding.decide(pod)) {
-            case VolumeBinding.Decision.Bind bind -> { }
-            case VolumeBinding.Decision.Wait wait -> {
-                return;
-            }
-            case VolumeBinding.Decision.Unschedulable u -> {
-                int nodes = Math.max(1, objects.store().list("nodes", "").items().size());
-                String message = VolumeBinding.fitError(nodes, u.reason());
-                if (VolumeBinding.markUnschedulable(objects.store(), pod, message, objects.now())) {
-                    events.record(pod, "", "Warning", "FailedScheduling", message, "default-scheduler", "");
-                }
-                return;
-            }
-        }
-        try {
-            ObjectNode bound = objects.bind(e.namespace(), e.name(), nodeName);
-            events.record(bound, "", "Normal", "Scheduled",
-                    "Successfully assigned " + e.namespace() + "/" + e.name() + " to " + nodeName,
-                    "default-scheduler", "");
-        } catch (ApiError.Conflict | ApiError.NotFound alreadyHandled) {
-            // bound or deleted meanwhile
-        }
+        scheduler.onPod(e.namespace(), e.name(), pod, false);
     }
 
     /** A claim changed: the unbound pods of its namespace that wait for claims are looked at again. */

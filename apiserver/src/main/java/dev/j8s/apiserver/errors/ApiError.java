@@ -361,6 +361,17 @@ public abstract sealed class ApiError extends RuntimeException {
         @Override public String reason() { return "Timeout"; }
     }
 
+    /**
+     * 500 without a reason: an error upstream's REST layer passes on unconverted, whose Status carries only its
+     * text (e.g. {@code Get "https://10.0.0.5:10250/containerLogs/...": dial tcp 10.0.0.5:10250: connect: connection
+     * refused} when a node's kubelet cannot be reached).
+     */
+    public static final class Unknown extends ApiError {
+        public Unknown(String message) { super(message); }
+        @Override public int code() { return 500; }
+        @Override public String reason() { return ""; }
+    }
+
     /** 503: what the request needs is not there to serve it, e.g. a service without endpoints to proxy to. */
     public static final class ServiceUnavailable extends ApiError {
         public ServiceUnavailable(String message) { super(message); }

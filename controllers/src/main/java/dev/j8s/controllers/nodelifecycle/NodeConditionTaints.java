@@ -17,6 +17,10 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.fabric8.kubernetes.api.model.Taint;
 import io.fabric8.kubernetes.api.model.TaintBuilder;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,13 +29,17 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Upstream's {@code TaintNodesByCondition} (the node lifecycle controller's no-schedule tainting pass) for the
- * pressure conditions: a node whose {@code MemoryPressure}, {@code DiskPressure} or {@code PIDPressure} is
- * {@code True} carries {@code node.kubernetes.io/memory-pressure}, {@code disk-pressure} or {@code pid-pressure}
- * with effect {@code NoSchedule}, and loses it once the condition is gone; other taints are kept. The taints are
- * patched with the node's resourceVersion (a concurrent change is retried). The kubelet may not change its own
- * taints (NodeRestriction), so this runs as {@code node-controller}. Not done here: the not-ready and unreachable
- * taints and evictions of a lost node. Thread-safe.
+ * The node lifecycle controller's two tainting passes. Upstream's {@code TaintNodesByCondition}: a node whose
+ * {@code MemoryPressure}, {@code DiskPressure} or {@code PIDPressure} is {@code True} carries
+ * {@code node.kubernetes.io/memory-pressure}, {@code disk-pressure} or {@code pid-pressure} with effect
+ * {@code NoSchedule}, and a node whose {@code Ready} is {@code False} or {@code Unknown} carries
+ * {@code node.kubernetes.io/not-ready} or {@code unreachable} with effect {@code NoSchedule}. And its
+ * {@code doNoExecuteTaintingPass}: the same not-ready or unreachable key with effect {@code NoExecute} and the time
+ * it was added (which {@link dev.j8s.controllers.tainteviction.TaintEvictionController} counts tolerations from),
+ * except in a full disruption (no node Ready, {@link #fullDisruption}), when upstream evicts nothing.
+ * Each taint goes once its condition is gone; other taints are kept. The taints are patched with the node's
+ * resourceVersion (a concurrent change is retried). The kubelet may not change its own taints (NodeRestriction), so
+ * this runs as {@code node-controller}. Thread-safe.
  */
 public final class NodeConditionTaints implements AutoCloseable {
 
@@ -48,6 +56,10 @@ public final class NodeConditionTaints implements AutoCloseable {
         BY_CONDITION = java.util.Collections.unmodifiableMap(m);
     }
 
+    /** Upstream's {@code TaintNodeNotReady} and {@code TaintNodeUnreachable} keys. */
+    public static final String NOT_READY = "node.kubernetes.io/not-ready";
+    public static final String UNREACHABLE = "node.kubernetes.io/unreachable";
+
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private final ResourceClient<Node> nodes;
@@ -55,11 +67,15 @@ public final class NodeConditionTaints implements AutoCloseable {
     private final WorkQueue queue = new WorkQueue("node-taints", RateLimiter.defaults());
     private final ControllerLoop loop;
 
-    public NodeConditionTaints(KubeClient client, InformerFactory informers) {
+    private final Clock clock;
+
+    public NodeConditionTaints(KubeClient client, InformerFactory informers, Clock clock) {
+        this.clock = clock;
         this.nodes = client.resource(Kind.NODES);
         this.nodeInformer = informers.informer(Kind.NODES);
         this.loop = new ControllerLoop(SERVICE_ACCOUNT, queue, this::sync, 1);
-        nodeInformer.addEventHandler(ResourceEventHandler.of(this::enqueue, node -> { }));
+        // whether every node is down is a property of all of them: any change may change another node's taints
+        nodeInformer.addEventHandler(ResourceEventHandler.of(node -> enqueueAll(), node -> enqueueAll()));
     }
 
     public void start() {
@@ -71,10 +87,23 @@ public final class NodeConditionTaints implements AutoCloseable {
         loop.close();
     }
 
-    private void enqueue(Node node) {
-        if (!Objects.equals(taints(node), wanted(node))) {
-            queue.add(SharedInformer.key(node));
+    private void enqueueAll() {
+        List<Node> all = nodeInformer.list();
+        boolean disrupted = fullDisruption(all);
+        for (Node node : all) {
+            if (!Objects.equals(taints(node), wanted(node, clock.instant(), disrupted))) {
+                queue.add(SharedInformer.key(node));
+            }
         }
+    }
+
+    /**
+     * Upstream's full disruption: when no node is Ready (one zone here), the lost nodes are more likely cut off
+     * from the control plane than gone, so no NoExecute taint is applied and those there are removed, and nothing
+     * is evicted (a single node whose kubelet stalled keeps its pods).
+     */
+    static boolean fullDisruption(List<Node> nodes) {
+        return !nodes.isEmpty() && nodes.stream().noneMatch(n -> "True".equals(ready(n)));
     }
 
     private void sync(String key) {
@@ -83,7 +112,7 @@ public final class NodeConditionTaints implements AutoCloseable {
             return;
         }
         Node node = cached.get();
-        List<Taint> wanted = wanted(node);
+        List<Taint> wanted = wanted(node, clock.instant(), fullDisruption(nodeInformer.list()));
         if (wanted.equals(taints(node))) {
             return;
         }
@@ -94,16 +123,36 @@ public final class NodeConditionTaints implements AutoCloseable {
         nodes.patch("", node.getMetadata().getName(), PatchType.MERGE, patch.toString());
     }
 
-    /** The node's taints with exactly the pressure taints its conditions call for, in a stable order. */
-    static List<Taint> wanted(Node node) {
+    /**
+     * The node's taints with exactly the pressure and readiness taints its conditions call for, in a stable order;
+     * a new NoExecute taint is stamped {@code now}.
+     */
+    static List<Taint> wanted(Node node, Instant now, boolean fullDisruption) {
         List<Taint> out = new ArrayList<>();
         for (Taint t : taints(node)) {
-            if (!BY_CONDITION.containsValue(t.getKey())) {
+            if (!BY_CONDITION.containsValue(t.getKey()) && !NOT_READY.equals(t.getKey())
+                    && !UNREACHABLE.equals(t.getKey())) {
                 out.add(t);
             }
         }
         List<NodeCondition> conditions = node.getStatus() == null || node.getStatus().getConditions() == null
                 ? List.of() : node.getStatus().getConditions();
+        String ready = ready(node);
+        String readinessKey = switch (ready) {
+            case "False" -> NOT_READY;
+            case "Unknown" -> UNREACHABLE;
+            default -> null;
+        };
+        if (readinessKey != null) {
+            for (String effect : fullDisruption ? List.of("NoSchedule") : List.of("NoSchedule", "NoExecute")) {
+                out.add(taints(node).stream()
+                        .filter(t -> readinessKey.equals(t.getKey()) && effect.equals(t.getEffect())).findFirst()
+                        .orElseGet(() -> new TaintBuilder().withKey(readinessKey).withEffect(effect)
+                                .withTimeAdded(effect.equals("NoExecute") ? DateTimeFormatter.ISO_INSTANT.format(
+                                        now.truncatedTo(ChronoUnit.SECONDS)) : null)
+                                .build()));
+            }
+        }
         for (Map.Entry<String, String> e : BY_CONDITION.entrySet()) {
             boolean pressure = conditions.stream()
                     .anyMatch(c -> e.getKey().equals(c.getType()) && "True".equals(c.getStatus()));
@@ -113,6 +162,13 @@ public final class NodeConditionTaints implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    private static String ready(Node node) {
+        List<NodeCondition> conditions = node.getStatus() == null || node.getStatus().getConditions() == null
+                ? List.of() : node.getStatus().getConditions();
+        return conditions.stream().filter(c -> "Ready".equals(c.getType())).map(NodeCondition::getStatus)
+                .findFirst().orElse("");
     }
 
     private static List<Taint> taints(Node node) {

@@ -93,9 +93,14 @@ public final class PersistentVolumeController implements AutoCloseable {
                 this::onClaimDeleted));
         volumeInformer.addEventHandler(ResourceEventHandler.of(this::onVolume, this::onVolume));
         podInformer.addEventHandler(ResourceEventHandler.of(this::onPod, this::onPod));
-        classInformer.addEventHandler(ResourceEventHandler.of(sc -> claimInformer.list().stream()
-                .filter(c -> c.getSpec().getVolumeName() == null).forEach(c -> queue.add(CLAIM + SharedInformer.key(c))),
-                sc -> { }));
+        classInformer.addEventHandler(ResourceEventHandler.of(sc -> enqueueUnboundClaims(), sc -> { }));
+    }
+
+    /** Something an unbound claim may be waiting for appeared (a class, a free volume): every unbound claim is retried. */
+    private void enqueueUnboundClaims() {
+        claimInformer.list().stream()
+                .filter(c -> c.getSpec().getVolumeName() == null || c.getSpec().getVolumeName().isEmpty())
+                .forEach(c -> queue.add(CLAIM + SharedInformer.key(c)));
     }
 
     public void start() {
@@ -124,6 +129,9 @@ public final class PersistentVolumeController implements AutoCloseable {
         ObjectReference ref = pv.getSpec().getClaimRef();
         if (ref != null) {
             queue.add(CLAIM + SharedInformer.key(ref.getNamespace(), ref.getName()));
+        } else {
+            // a free volume: a claim synced before the volume reached this cache would otherwise wait for a resync
+            enqueueUnboundClaims();
         }
     }
 

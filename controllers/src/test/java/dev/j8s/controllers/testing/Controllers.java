@@ -57,7 +57,8 @@ public final class Controllers implements AutoCloseable {
         return controllers;
     }
 
-    private static Controllers start(Path dir, ControllerManager.Options options) {
+    /** {@link #start(Path)} with other options (e.g. a short node monitor grace period). */
+    public static Controllers start(Path dir, ControllerManager.Options options) {
         LocalCore api = LocalCore.open(dir, false);
         KubeClient controllerManager = api.core().kubeClient(UserInfo.authenticated(UserInfo.KUBE_CONTROLLER_MANAGER,
                 "", List.of(), Map.of()));

@@ -149,6 +149,15 @@ class PersistentVolumeControllerTest {
     }
 
     @Test
+    void aClaimMadeBeforeAnyVolumeFitsBindsWhenOneAppears() {
+        claim("early", "", "1Mi", null);
+        await("claim synced unbound", () -> phase("early").equals("Pending"));
+        volume("late", "1Mi", "Retain");
+        await("claim bound", () -> phase("early").equals("Bound"));
+        assertThat(volumes.get("", "late").orElseThrow().getSpec().getClaimRef().getName()).isEqualTo("early");
+    }
+
+    @Test
     void aRetainedVolumeIsReleasedAndKeptWhenItsClaimGoes() {
         volume("kept", "1Mi", "Retain");
         claim("short", "", "1Mi", null);

@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.NodeConditionBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -119,5 +120,24 @@ class NodeHeartbeatTest {
     assertThat(cluster.calls).containsExactly("updateLease", "updateNodeStatus");
     assertThat(cluster.node.getStatus().getConditions()).extracting(c -> c.getReason()).contains("KubeletNotReady");
     assertThat(new LeaseBuilder(cluster.lease).build().getSpec().getHolderIdentity()).isEqualTo("box");
+  }
+
+  @Test
+  void conditionsSetUnknownByTheNodeControllerAreReportedAgainAtTheNextRound() {
+    FakeCluster cluster = new FakeCluster();
+    MovingClock clock = new MovingClock();
+    NodeHeartbeat heartbeat = new NodeHeartbeat(cluster, "box", () -> NodeStatusesTest.FACTS,
+        NodeStatuses.Health::ready, "v1.32.0", 10250, clock);
+    heartbeat.tick();
+    cluster.node = new NodeBuilder(cluster.node).editStatus().withConditions(cluster.node.getStatus().getConditions()
+        .stream().map(c -> new NodeConditionBuilder(c).withStatus("Unknown")
+            .withReason("NodeStatusUnknown").withMessage("Kubelet stopped posting node status.").build()).toList())
+        .endStatus().build();
+    cluster.calls.clear();
+    clock.now = clock.now.plusSeconds(10);
+    heartbeat.tick();
+    assertThat(cluster.calls).containsExactly("updateLease", "updateNodeStatus");
+    assertThat(cluster.node.getStatus().getConditions()).filteredOn(c -> c.getType().equals("Ready"))
+        .extracting(c -> c.getStatus()).containsExactly("True");
   }
 }
