@@ -69,6 +69,15 @@ public final class LayerExtractor {
     /** Uncompressed bytes per read and per file write: few inflate calls, few write(2)s, large digest updates. */
     static final int COPY_BUFFER = 256 * 1024;
 
+    /**
+     * Threads writing one layer's files ({@link FileWriters}): one per core, at most four; the system property
+     * {@code j8s.oci.writeThreads=0} writes them on the unpacking thread (the pull benchmark's A/B).
+     */
+    static int writeThreads() {
+        return Integer.getInteger("j8s.oci.writeThreads",
+                Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors())));
+    }
+
     /** How gzip layers are inflated. */
     enum Gzip {
         /** In process by ISA-L's {@code libisal.so.2} through FFM ({@link IsalGunzip}). */
@@ -98,6 +107,7 @@ public final class LayerExtractor {
 
     private final UnpackLimits limits;
     private final Gzip gzip;
+    private final int writeThreads;
 
     /**
      * An extractor with these limits; gzip layers are inflated in process by ISA-L ({@code libisal.so.2}, Debian
@@ -115,8 +125,14 @@ public final class LayerExtractor {
 
     /** As {@link #LayerExtractor(UnpackLimits)} with an explicit gzip inflater. */
     LayerExtractor(UnpackLimits limits, Gzip gzip) {
+        this(limits, gzip, writeThreads());
+    }
+
+    /** As {@link #LayerExtractor(UnpackLimits, Gzip)} with {@code writeThreads} file writers per layer (0: none). */
+    LayerExtractor(UnpackLimits limits, Gzip gzip, int writeThreads) {
         this.limits = limits;
         this.gzip = gzip;
+        this.writeThreads = writeThreads;
     }
 
     /** The gzip inflater in use. */
@@ -136,20 +152,24 @@ public final class LayerExtractor {
         try {
             checkFreeSpace(layer, dest);
             Run run = new Run(layer, dest.toRealPath());
+            MessageDigest diff = sha256();
+            // The in-process inflate stage also hashes what it inflates (the diff ID), so the unpacking thread,
+            // the busiest of the three, only parses and writes.
+            boolean hashedByStage = compression == LayerCompression.GZIP && gzip == Gzip.ISAL_LIBRARY;
             InputStream decompressed = switch (compression) {
                 case NONE -> raw;
                 case GZIP -> switch (gzip) {
                     case ISAL_LIBRARY -> new ReadAheadStream(Thread.ofPlatform().daemon().name("isal-inflate"),
-                            IsalGunzip.OUT_SIZE, 4, () -> new IsalGunzip(new ReadAheadStream(
-                                    Thread.ofVirtual().name("layer-read"), INPUT_BUFFER, 4, () -> raw)));
+                            IsalGunzip.OUT_SIZE, 4, () -> new Digesting(new IsalGunzip(new ReadAheadStream(
+                                    Thread.ofVirtual().name("layer-read"), INPUT_BUFFER, 4, () -> raw)), diff));
                     case IGZIP_TOOL -> ExternalGunzip.start(ExternalGunzip.IGZIP, raw);
                     case JAVA_ZIP -> new GZIPInputStream(raw, INPUT_BUFFER);
                 };
                 case ZSTD -> new ZstdInputStreamNoFinalizer(raw);
             };
-            Bounded tarStream = new Bounded(layer, decompressed, raw);
+            Bounded tarStream = new Bounded(layer, hashedByStage ? decompressed : new Digesting(decompressed, diff), raw);
             run.tap = new PaxXattrTap(tarStream);
-            try (TarArchiveInputStream tar = new TarArchiveInputStream(run.tap, 10240, 512, "UTF-8", false)) {
+            try (run; TarArchiveInputStream tar = new TarArchiveInputStream(run.tap, 10240, 512, "UTF-8", false)) {
                 TarArchiveEntry entry;
                 while ((entry = tar.getNextEntry()) != null) {
                     if (++run.entries > limits.maxEntries()) {
@@ -165,9 +185,12 @@ public final class LayerExtractor {
                 while (tarStream.read(run.heap, 0, run.heap.length) >= 0) {
                     // discard
                 }
+                if (run.writers != null) {
+                    run.writers.finish(); // every file written and closed before the directories get their times
+                }
             }
             run.finishDirectories();
-            Digest diffId = new Digest("sha256", HexFormat.of().formatHex(tarStream.md.digest()));
+            Digest diffId = new Digest("sha256", HexFormat.of().formatHex(diff.digest()));
             return new LayerStats(diffId, raw.count, tarStream.count, run.entries);
         } catch (IOException e) {
             throw new LayerException("layer " + layer + ": " + e.getMessage(), e);
@@ -200,13 +223,22 @@ public final class LayerExtractor {
         }
     }
 
-    /** State of one extraction. */
-    private final class Run {
+    /** State of one extraction; on the calling thread only. */
+    private final class Run implements AutoCloseable {
         final String layer;
         final Path root;
         final List<Map.Entry<Path, FileTime>> dirTimes = new ArrayList<>();
         final byte[] heap = new byte[COPY_BUFFER];
         final ByteBuffer direct = ByteBuffer.allocateDirect(COPY_BUFFER);
+        final Native.Writer writer = new Native.Writer(COPY_BUFFER);
+        /**
+         * Directories (relative paths) this run created or found to be real directories: no other writer touches the
+         * fresh destination, and every replacement or removal goes through {@link #remove}, which forgets the removed
+         * path and everything below it, so a known directory needs no {@code lstat} on the next entry's walk.
+         */
+        final java.util.Set<String> knownDirs = new java.util.HashSet<>();
+        /** Writes files' content and metadata on other threads; null to write them here. */
+        final FileWriters writers;
         long entries;
         long nextFreeSpaceCheck = FREE_SPACE_CHECK_EVERY;
         PaxXattrTap tap;
@@ -214,6 +246,22 @@ public final class LayerExtractor {
         Run(String layer, Path root) {
             this.layer = layer;
             this.root = root;
+            this.writers = writeThreads > 0 ? new FileWriters(writeThreads, COPY_BUFFER, 16, 64) : null;
+        }
+
+        @Override
+        public void close() {
+            if (writers != null) {
+                writers.close();
+            }
+            writer.close();
+        }
+
+        /** Removes what is at {@code target} (a whole tree for a directory) and forgets the directories it held. */
+        void remove(Path target) throws IOException {
+            String rel = root.relativize(target).toString();
+            knownDirs.removeIf(d -> d.equals(rel) || d.startsWith(rel) && d.charAt(rel.length()) == '/');
+            removeExisting(target);
         }
 
         LayerException refuse(TarArchiveEntry e, String why) {
@@ -242,7 +290,7 @@ public final class LayerExtractor {
                     throw refuse(e, "invalid whiteout entry");
                 }
                 Path target = parent(e, parentParts).resolve(hidden);
-                removeExisting(target);
+                remove(target);
                 Native.mknod(target, Native.S_IFCHR, 0, 0);
                 owner(target, e);
                 return;
@@ -250,16 +298,24 @@ public final class LayerExtractor {
 
             Path parent = parent(e, parentParts);
             Path target = parent.resolve(base);
-            BasicFileAttributes existing = lstat(target);
+            if (e.isFile() && !e.isDirectory() && !e.isSymbolicLink() && !e.isLink() && !e.isCharacterDevice()
+                    && !e.isBlockDevice() && !e.isFIFO() && !e.isStarSparse() && !e.isGNUSparse()) {
+                writeFile(e, target, data);
+                return;
+            }
+            String rel = e.isDirectory() ? String.join("/", parts) : null;
+            BasicFileAttributes existing = rel != null && knownDirs.contains(rel) ? null : lstat(target);
+            boolean known = rel != null && existing == null && knownDirs.contains(rel);
             if (existing != null && !(existing.isDirectory() && e.isDirectory())) {
-                removeExisting(target);
+                remove(target);
                 existing = null;
             }
 
             if (e.isDirectory()) {
-                if (existing == null) {
+                if (existing == null && !known) {
                     Files.createDirectory(target);
                 }
+                knownDirs.add(rel);
             } else if (e.isSymbolicLink()) {
                 String link = e.getLinkName();
                 checkLinkText(e, link);
@@ -295,11 +351,6 @@ public final class LayerExtractor {
                     copySparse(e, data, out);
                 }
                 Native.truncate(target, e.getRealSize()); // the final hole, if any
-            } else if (e.isFile()) {
-                try (FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                        LinkOption.NOFOLLOW_LINKS)) {
-                    copy(data, out);
-                }
             } else {
                 throw refuse(e, "unsupported tar entry type");
             }
@@ -307,7 +358,7 @@ public final class LayerExtractor {
             if (!e.isSymbolicLink()) {
                 Native.chmod(target, e.getMode() & 07777);
             }
-            xattrs(target, e);
+            xattrs(e, (name, value) -> Native.lsetxattr(target, name, value));
             FileTime mtime = e.getLastModifiedTime();
             if (e.isDirectory()) {
                 dirTimes.add(Map.entry(target, mtime));
@@ -316,18 +367,82 @@ public final class LayerExtractor {
             }
         }
 
-        /** Streams a file's content in {@link #COPY_BUFFER} pieces through one reusable direct buffer. */
-        void copy(InputStream data, FileChannel out) throws IOException {
-            int n;
-            while ((n = data.readNBytes(heap, 0, heap.length)) > 0) {
-                direct.clear().put(heap, 0, n).flip();
-                while (direct.hasRemaining()) {
-                    out.write(direct);
-                }
-                if (n < heap.length) {
-                    break; // readNBytes returns short only at the end of the entry
+        /**
+         * A regular file: created with {@code O_EXCL|O_NOFOLLOW} (whatever was at the name is removed first, which
+         * the creation's {@code EEXIST} tells, so a new name costs no {@code lstat}), its content streamed in
+         * {@link #COPY_BUFFER} pieces, then owner, mode, xattrs and times set on the descriptor.
+         */
+        void writeFile(TarArchiveEntry e, Path target, InputStream data) throws IOException {
+            long uid = e.getLongUserId();
+            long gid = e.getLongGroupId();
+            if (uid < 0 || uid > 0xfffffffeL || gid < 0 || gid > 0xfffffffeL) {
+                throw refuse(e, "uid/gid out of range");
+            }
+            int fd = writer.create(target);
+            if (fd < 0) {
+                remove(target);
+                fd = writer.create(target);
+                if (fd < 0) {
+                    throw new IOException("create " + target + ": exists after its removal");
                 }
             }
+            if (writers != null) {
+                handOver(e, target, fd, data, (int) uid, (int) gid);
+                return;
+            }
+            boolean closed = false;
+            try {
+                int n;
+                while ((n = data.readNBytes(heap, 0, heap.length)) > 0) {
+                    writer.write(fd, heap, 0, n, target);
+                    if (n < heap.length) {
+                        break; // readNBytes returns short only at the end of the entry
+                    }
+                }
+                writer.owner(fd, (int) uid, (int) gid, e.getMode() & 07777, target);
+                int file = fd;
+                xattrs(e, (name, value) -> writer.setxattr(file, name, value, target));
+                writer.times(fd, e.getLastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS), target);
+                closed = true;
+                writer.close(fd, target);
+            } finally {
+                if (!closed) {
+                    try {
+                        writer.close(fd, target);
+                    } catch (IOException ignored) {
+                        // the first failure is the one reported
+                    }
+                }
+            }
+        }
+
+        /** Streams the file's content to {@link #writers}, which write it and set its metadata on {@code fd}. */
+        void handOver(TarArchiveEntry e, Path target, int fd, InputStream data, int uid, int gid) throws IOException {
+            FileWriters.File file;
+            try {
+                file = writers.start(target, fd);
+            } catch (IOException | RuntimeException ex) {
+                try {
+                    writer.close(fd, target);
+                } catch (IOException ignored) {
+                    // the first failure is the one reported
+                }
+                throw ex;
+            }
+            int n;
+            do {
+                byte[] buffer = writers.buffer();
+                n = data.readNBytes(buffer, 0, buffer.length);
+                if (n > 0) {
+                    writers.add(file, buffer, n);
+                } else {
+                    writers.recycle(buffer);
+                }
+            } while (n == writers.chunkSize()); // readNBytes returns short only at the end of the entry
+            List<FileWriters.Xattr> xattrs = new ArrayList<>(0);
+            xattrs(e, (name, value) -> xattrs.add(new FileWriters.Xattr(name, value)));
+            writers.end(file, new FileWriters.Meta(uid, gid, e.getMode() & 07777, xattrs,
+                    e.getLastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS)));
         }
 
         /**
@@ -375,8 +490,17 @@ public final class LayerExtractor {
 
         Path walk(TarArchiveEntry e, List<String> parts, boolean create) throws IOException {
             Path p = root;
+            StringBuilder rel = new StringBuilder();
             for (String part : parts) {
                 p = p.resolve(part);
+                if (!rel.isEmpty()) {
+                    rel.append('/');
+                }
+                rel.append(part);
+                String key = rel.toString();
+                if (knownDirs.contains(key)) {
+                    continue;
+                }
                 BasicFileAttributes a = lstat(p);
                 if (a == null) {
                     if (!create) {
@@ -388,6 +512,7 @@ public final class LayerExtractor {
                 } else if (!a.isDirectory()) {
                     throw refuse(e, "path goes through non-directory " + quote(root.relativize(p).toString()));
                 }
+                knownDirs.add(key);
             }
             return p;
         }
@@ -454,7 +579,7 @@ public final class LayerExtractor {
          * opaque markers steer the overlay), other {@code security.*} or {@code system.*}. Names longer than
          * {@value #MAX_XATTR_NAME} bytes and values longer than {@value #MAX_XATTR_VALUE} bytes are not applied.
          */
-        void xattrs(Path p, TarArchiveEntry e) throws IOException {
+        void xattrs(TarArchiveEntry e, XattrSetter set) throws IOException {
             for (Map.Entry<String, String> h : e.getExtraPaxHeaders().entrySet()) {
                 String key = h.getKey();
                 if (!key.startsWith("SCHILY.xattr.")) {
@@ -476,7 +601,7 @@ public final class LayerExtractor {
                         skipped(e, name, "value too long");
                         continue;
                     }
-                    Native.lsetxattr(p, name, value);
+                    set.apply(name, value);
                     continue;
                 }
                 if (!e.isFile()) {
@@ -490,7 +615,7 @@ public final class LayerExtractor {
                     skipped(e, name, "raw value not recovered from the PAX header");
                     continue;
                 }
-                Native.lsetxattr(p, name, FileCapability.forHost(raw).orElseThrow(
+                set.apply(name, FileCapability.forHost(raw).orElseThrow(
                         () -> refuse(e, "invalid " + CAPABILITY_XATTR + " xattr (" + raw.length + " bytes)")));
             }
         }
@@ -505,6 +630,12 @@ public final class LayerExtractor {
                 setTimes(dirTimes.get(i).getKey(), dirTimes.get(i).getValue());
             }
         }
+    }
+
+    /** Sets one xattr on the entry just created (by path or on its descriptor). */
+    @FunctionalInterface
+    private interface XattrSetter {
+        void apply(String name, byte[] value) throws IOException;
     }
 
     private static void setTimes(Path p, FileTime t) throws IOException {
@@ -552,11 +683,7 @@ public final class LayerExtractor {
     }
 
     private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Digest.newSha256();
     }
 
     static String quote(String s) {
@@ -601,11 +728,43 @@ public final class LayerExtractor {
         public void close() {}
     }
 
-    /** The uncompressed stream: hashed for the diff ID and bounded in size and expansion ratio. */
+    /** Hashes what is read through it. */
+    private static final class Digesting extends FilterInputStream {
+        final MessageDigest md;
+
+        Digesting(InputStream in, MessageDigest md) {
+            super(in);
+            this.md = md;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            if (n > 0) {
+                md.update(b, off, n);
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            byte[] buf = new byte[(int) Math.min(Math.max(n, 0), 64 * 1024)];
+            int r = read(buf, 0, buf.length);
+            return Math.max(r, 0);
+        }
+    }
+
+    /** The uncompressed stream (hashed for the diff ID below it): bounded in size and expansion ratio. */
     private final class Bounded extends FilterInputStream {
         final String layer;
         final Counting raw;
-        final MessageDigest md = sha256();
         long count;
 
         Bounded(String layer, InputStream in, Counting raw) {
@@ -625,7 +784,6 @@ public final class LayerExtractor {
         public int read(byte[] b, int off, int len) throws IOException {
             int n = in.read(b, off, len);
             if (n > 0) {
-                md.update(b, off, n);
                 count += n;
                 if (count > limits.maxUncompressedBytes()) {
                     throw new LayerException("layer " + layer + ": uncompressed size exceeds the limit of "

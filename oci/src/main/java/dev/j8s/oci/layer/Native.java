@@ -56,6 +56,23 @@ final class Native {
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
     private static final MethodHandle STRERROR = handle("strerror",
             FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT), false);
+    // openat is variadic: the mode is its first variadic argument.
+    private static final MethodHandle OPENAT = LINKER.downcallHandle(LIBC.find("openat").orElseThrow(),
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
+                    ValueLayout.JAVA_INT), ERRNO, Linker.Option.firstVariadicArg(3));
+    private static final MethodHandle WRITE = handle("write",
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+    private static final MethodHandle FCHOWN = handle("fchown",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    private static final MethodHandle FCHMOD = handle("fchmod",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    private static final MethodHandle FUTIMENS = handle("futimens",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+    private static final MethodHandle FSETXATTR = handle("fsetxattr",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
+                    ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+    static final int EEXIST = 17;
+    private static final int EINTR = 4;
 
     private Native() {}
 
@@ -203,6 +220,153 @@ final class Native {
             throw e;
         } catch (Throwable t) {
             throw new IllegalStateException(t);
+        }
+    }
+
+    /**
+     * One thread's native memory for the per-file calls of an unpack ({@code openat} with {@code O_EXCL}, then
+     * {@code write}, {@code fchown}, {@code fchmod}, {@code fsetxattr} and {@code futimens} on the descriptor): allocated
+     * once, so a file costs no native allocation and no path lookup after its {@code openat}. Not thread-safe: one per
+     * writing thread, closed by it.
+     */
+    static final class Writer implements AutoCloseable {
+        private static final int PATH_BYTES = 8192;
+        private final Arena arena = Arena.ofConfined();
+        private final MemorySegment state = arena.allocate(STATE);
+        private final MemorySegment path = arena.allocate(PATH_BYTES);
+        private final MemorySegment times = arena.allocate(ValueLayout.JAVA_LONG, 4);
+        private final MemorySegment buffer;
+        private int lastErrno;
+
+        /** With a {@code bufferBytes} native buffer for {@link #write}. */
+        Writer(int bufferBytes) {
+            buffer = arena.allocate(bufferBytes);
+        }
+
+        /** The errno of the last failed {@link #create}. */
+        int lastErrno() {
+            return lastErrno;
+        }
+
+        /**
+         * {@code openat(AT_FDCWD, path, O_WRONLY|O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC, 0600)}: a new regular file, never
+         * through a final symlink; -1 with {@link #lastErrno()} when the name exists ({@link #EEXIST}).
+         */
+        int create(Path p) throws IOException {
+            try {
+                int fd = (int) OPENAT.invokeExact(state, -100 /* AT_FDCWD */, cString(p),
+                        01 /* O_WRONLY */ | 0100 /* O_CREAT */ | 0200 /* O_EXCL */ | 0400000 /* O_NOFOLLOW */
+                                | 02000000 /* O_CLOEXEC */, 0600);
+                if (fd < 0) {
+                    lastErrno = (int) ERRNO_HANDLE.get(state, 0L);
+                    if (lastErrno == EEXIST) {
+                        return -1;
+                    }
+                    throw new IOException("create " + p + ": " + strerror(lastErrno));
+                }
+                return fd;
+            } catch (IOException | RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+        }
+
+        /** Writes {@code b[off, off+len)} to {@code fd} in full, through the native buffer. */
+        void write(int fd, byte[] b, int off, int len, Path p) throws IOException {
+            try {
+                while (len > 0) {
+                    int chunk = (int) Math.min(len, buffer.byteSize());
+                    MemorySegment.copy(b, off, buffer, ValueLayout.JAVA_BYTE, 0, chunk);
+                    long done = 0;
+                    while (done < chunk) {
+                        long n = (long) WRITE.invokeExact(state, fd, buffer.asSlice(done), (long) chunk - done);
+                        if (n < 0) {
+                            int errno = (int) ERRNO_HANDLE.get(state, 0L);
+                            if (errno == EINTR) {
+                                continue;
+                            }
+                            throw new IOException("write " + p + ": " + strerror(errno));
+                        }
+                        done += n;
+                    }
+                    off += chunk;
+                    len -= chunk;
+                }
+            } catch (IOException | RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+        }
+
+        /** {@code fchown}, then {@code fchmod} (chown clears setuid/setgid bits). */
+        void owner(int fd, int uid, int gid, int mode, Path p) throws IOException {
+            try {
+                check((int) FCHOWN.invokeExact(state, fd, uid, gid), state, "fchown " + p);
+                check((int) FCHMOD.invokeExact(state, fd, mode), state, "fchmod " + p);
+            } catch (IOException | RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+        }
+
+        /** {@code futimens(fd)}: atime and mtime, nanoseconds since the epoch. */
+        void times(int fd, long epochNanos, Path p) throws IOException {
+            long sec = Math.floorDiv(epochNanos, 1_000_000_000L);
+            long nsec = Math.floorMod(epochNanos, 1_000_000_000L);
+            times.setAtIndex(ValueLayout.JAVA_LONG, 0, sec);
+            times.setAtIndex(ValueLayout.JAVA_LONG, 1, nsec);
+            times.setAtIndex(ValueLayout.JAVA_LONG, 2, sec);
+            times.setAtIndex(ValueLayout.JAVA_LONG, 3, nsec);
+            try {
+                check((int) FUTIMENS.invokeExact(state, fd, times), state, "futimens " + p);
+            } catch (IOException | RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+        }
+
+        /** {@code fsetxattr(fd, name, value)}. */
+        void setxattr(int fd, String xattr, byte[] value, Path p) throws IOException {
+            try (Arena call = Arena.ofConfined()) {
+                MemorySegment v = call.allocate(Math.max(1, value.length));
+                MemorySegment.copy(value, 0, v, ValueLayout.JAVA_BYTE, 0, value.length);
+                check((int) FSETXATTR.invokeExact(state, fd, call.allocateFrom(xattr), v, (long) value.length, 0), state,
+                        "setxattr " + xattr + " on " + p);
+            } catch (IOException | RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+        }
+
+        /** {@code close(fd)}; a failure (a deferred write error) is reported. */
+        void close(int fd, Path p) throws IOException {
+            try {
+                check((int) CLOSE.invokeExact(state, fd), state, "close " + p);
+            } catch (IOException | RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+        }
+
+        private MemorySegment cString(Path p) {
+            byte[] b = p.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            if (b.length >= PATH_BYTES) {
+                throw new IllegalArgumentException("path longer than " + (PATH_BYTES - 1) + " bytes: " + p);
+            }
+            MemorySegment.copy(b, 0, path, ValueLayout.JAVA_BYTE, 0, b.length);
+            path.set(ValueLayout.JAVA_BYTE, b.length, (byte) 0);
+            return path;
+        }
+
+        @Override
+        public void close() {
+            arena.close();
         }
     }
 

@@ -70,7 +70,15 @@ public record Digest(String algorithm, String hex) {
         return hex.length() / 2;
     }
 
+    /** A fresh SHA-256 {@link MessageDigest}: OpenSSL's where usable ({@link NativeSha256}), else the JDK's. */
+    public static MessageDigest newSha256() {
+        return newMessageDigest("sha256");
+    }
+
     static MessageDigest newMessageDigest(String algorithm) {
+        if (algorithm.equals("sha256") && NativeSha256.usable()) {
+            return new NativeSha256();
+        }
         String jca = switch (algorithm) {
             case "sha256" -> "SHA-256";
             case "sha384" -> "SHA-384";

@@ -91,6 +91,17 @@ final class StallGuardedInputStream extends FilterInputStream {
         return n;
     }
 
+    /**
+     * Skips by reading through {@link #read(byte[], int, int)}: skipped bytes count as progress, and a skip the
+     * watchdog aborts fails with its reason (a resumed blob without {@code Range} support skips what it has).
+     */
+    @Override
+    public long skip(long n) throws IOException {
+        byte[] buf = new byte[(int) Math.min(Math.max(n, 0), 64 * 1024)];
+        int r = read(buf, 0, buf.length);
+        return Math.max(r, 0);
+    }
+
     @Override
     public void close() throws IOException {
         task.cancel(false);

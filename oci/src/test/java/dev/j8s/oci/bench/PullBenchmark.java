@@ -12,7 +12,11 @@ import dev.j8s.oci.testing.DistributionRegistry;
 import dev.j8s.oci.testing.Tools;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.File;
 import java.io.OutputStream;
+import java.lang.reflect.Method;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,9 +31,11 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 /**
- * Cold pull of a generated ~300 MB, 8-layer gzip image from a local registry: j8s's ImageStore vs
- * {@code skopeo copy docker://… oci:DIR} vs {@code podman pull} (when installed), median of several runs, plus
- * the single-core sha256 and inflate rates measured in the same run. Not a test; see bench/README-pull.md.
+ * Cold pulls from a local registry of two images: a generated ~300 MB, 8-layer gzip image of few large files, and an
+ * image of real-world shape built from this machine's files ({@link RealWorldImage}: ≈ 660 MB, 7k entries). j8s's
+ * ImageStore against {@code skopeo copy docker://… oci:DIR}, {@code podman pull} (when installed) and, for the
+ * real-world image, {@code umoci unpack} and the {@code igzip} floors, median of several runs, plus the single-core
+ * sha256 and inflate rates measured in the same run. Not a test; see bench/README-pull.md.
  */
 public final class PullBenchmark {
     static final int LAYERS = 8;
@@ -45,6 +51,34 @@ public final class PullBenchmark {
         Path runRoots = Files.createTempDirectory("pbr"); // podman refuses a runroot longer than 50 characters
         System.out.println("work dir " + work + ", " + runs + " runs each, " + Runtime.getRuntime().availableProcessors() + " cpus");
         try (DistributionRegistry registry = DistributionRegistry.start(Files.createDirectories(work.resolve("registry")), "", "")) {
+            boolean peers = !Boolean.getBoolean("bench.j8sOnly"); // -Dbench.j8sOnly=true: profile j8s alone
+            boolean hasPodman = peers && Tools.available("podman");
+            // podman's default ulimits exceed this machine's hard limits; a throw-away containers.conf lowers them.
+            Path containersConf = Files.writeString(work.resolve("containers.conf"),
+                    "[containers]\ndefault_ulimits = [\"nproc=4096:4096\", \"nofile=1024:1024\"]\n");
+            if (hasPodman) {
+                System.out.println("podman: " + podman(work, containersConf, "--version").strip() + ", storage driver "
+                        + podman(work, containersConf, "--root", work.resolve("podman-probe/root").toString(), "--runroot",
+                        runRoots.resolve("probe").toString(), "info", "--format", "{{.Store.GraphDriverName}}").strip());
+                Tools.run(work, "rm", "-rf", work.resolve("podman-probe").toString());
+            }
+            // -Dbench.image=generated|real|both (both by default)
+            String image = System.getProperty("bench.image", "both");
+            if (!image.equals("real")) {
+                generated(work, runRoots, registry, runs, containersConf, peers, hasPodman);
+            }
+            if (!image.equals("generated")) {
+                realWorld(work, runRoots, registry, runs, containersConf, peers, hasPodman);
+            }
+        } finally {
+            Tools.run(Path.of("/"), "rm", "-rf", work.toString(), runRoots.toString());
+        }
+    }
+
+    /** The generated image: few large files of pseudo-random words, 8 layers, about 300 MB. */
+    static void generated(Path work, Path runRoots, DistributionRegistry registry, int runs, Path containersConf,
+                          boolean peers, boolean hasPodman) throws Exception {
+        {
             List<byte[]> tars = new ArrayList<>();
             List<byte[]> blobs = new ArrayList<>();
             long t0 = System.nanoTime();
@@ -88,17 +122,6 @@ public final class PullBenchmark {
             double[][] j8sCpu = new double[2][runs]; // [0] the puller's CPU seconds, [1] the registry's
             double[][] skopeoCpu = new double[2][runs];
             double[][] podmanCpu = new double[2][runs];
-            boolean peers = !Boolean.getBoolean("bench.j8sOnly"); // -Dbench.j8sOnly=true: profile j8s alone
-            boolean hasPodman = peers && Tools.available("podman");
-            // podman's default ulimits exceed this machine's hard limits; a throw-away containers.conf lowers them.
-            Path containersConf = Files.writeString(work.resolve("containers.conf"),
-                    "[containers]\ndefault_ulimits = [\"nproc=4096:4096\", \"nofile=1024:1024\"]\n");
-            if (hasPodman) {
-                System.out.println("podman: " + podman(work, containersConf, "--version").strip() + ", storage driver "
-                        + podman(work, containersConf, "--root", work.resolve("podman-probe/root").toString(), "--runroot",
-                        runRoots.resolve("probe").toString(), "info", "--format", "{{.Store.GraphDriverName}}").strip());
-                Tools.run(work, "rm", "-rf", work.resolve("podman-probe").toString());
-            }
             if (System.getProperty("bench.ab") != null) {
                 compare(work, registry, ref, runs, uncompressed / 1e6, System.getProperty("bench.ab"));
                 return;
@@ -163,8 +186,243 @@ public final class PullBenchmark {
             }
             System.out.printf("j8s output rate %.0f MB/s vs the 2-core inflate ceiling %.0f MB/s%n",
                     mbOut / median(j8s), ceiling / 1e6);
-        } finally {
-            Tools.run(Path.of("/"), "rm", "-rf", work.toString(), runRoots.toString());
+        }
+    }
+
+    /** Pulls an image into a fresh store under {@code root} (this build's {@code oci} classes, or another build's). */
+    @FunctionalInterface
+    interface Puller {
+        void pull(Path root) throws Exception;
+    }
+
+    /** This build's ImageStore. */
+    static Puller current(ImageReference ref, int layers) {
+        return root -> {
+            try (ImageStore store = ImageStore.open(root, RegistryOptions.DEFAULT)) {
+                ImageRecord rec = store.pull(ref, CredentialSupplier.ANONYMOUS, PullListener.NONE);
+                if (rec.layers().size() != layers) {
+                    throw new IllegalStateException("pulled " + rec.layers().size() + " layers");
+                }
+            }
+        };
+    }
+
+    /**
+     * The ImageStore of another build's {@code oci} classes ({@code -Dbench.before=DIR}, e.g. main's
+     * {@code oci/target/classes}), loaded with this class path's jars in a class loader of its own, so both builds
+     * pull alternately in one JVM and one minute.
+     */
+    static Puller loaded(Path classes, String ref) throws Exception {
+        List<URL> urls = new ArrayList<>(List.of(classes.toUri().toURL()));
+        for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            if (e.endsWith(".jar")) {
+                urls.add(Path.of(e).toUri().toURL());
+            }
+        }
+        ClassLoader cl = new URLClassLoader("before", urls.toArray(URL[]::new), ClassLoader.getPlatformClassLoader());
+        Class<?> store = cl.loadClass("dev.j8s.oci.image.ImageStore");
+        Class<?> options = cl.loadClass("dev.j8s.oci.registry.RegistryOptions");
+        Class<?> reference = cl.loadClass("dev.j8s.oci.reference.ImageReference");
+        Class<?> credentials = cl.loadClass("dev.j8s.oci.registry.CredentialSupplier");
+        Class<?> listener = cl.loadClass("dev.j8s.oci.image.PullListener");
+        Object parsed = reference.getMethod("parse", String.class).invoke(null, ref);
+        Object defaults = options.getField("DEFAULT").get(null);
+        Object anonymous = credentials.getField("ANONYMOUS").get(null);
+        Object none = listener.getField("NONE").get(null);
+        Method open = store.getMethod("open", Path.class, options);
+        Method pull = store.getMethod("pull", reference, credentials, listener);
+        return root -> {
+            try (AutoCloseable s = (AutoCloseable) open.invoke(null, root, defaults)) {
+                pull.invoke(s, parsed, anonymous, none);
+            }
+        };
+    }
+
+    /**
+     * The real-world-shaped image ({@link RealWorldImage}): j8s (and, with {@code -Dbench.before=DIR}, another build
+     * alternating with it), {@code skopeo copy}, {@code umoci unpack} of skopeo's copy, {@code podman pull}, and the
+     * floors: {@code igzip -dc} of all layers two at a time, and {@code igzip -dc | tar -x} of the layers one after
+     * another.
+     */
+    static void realWorld(Path work, Path runRoots, DistributionRegistry registry, int runs, Path containersConf,
+                          boolean peers, boolean hasPodman) throws Exception {
+        Path dir = Files.createDirectories(work.resolve("real"));
+        long t0 = System.nanoTime();
+        List<RealWorldImage.Layer> layers = RealWorldImage.build(dir);
+        StringBuilder diffIds = new StringBuilder();
+        StringBuilder descs = new StringBuilder();
+        for (RealWorldImage.Layer l : layers) {
+            registry.pushBlob("bench/real", l.digest().toString(), l.file());
+            diffIds.append(diffIds.isEmpty() ? "" : ",").append('"').append(l.diffId()).append('"');
+            descs.append(descs.isEmpty() ? "" : ",").append("{\"mediaType\":\"").append(MediaTypes.OCI_LAYER_GZIP)
+                    .append("\",\"digest\":\"").append(l.digest()).append("\",\"size\":").append(l.compressed()).append('}');
+        }
+        byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Cmd\":[\"/bin/sh\"]},"
+                + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[" + diffIds + "]}}").getBytes(StandardCharsets.UTF_8);
+        registry.pushBlob("bench/real", Digest.sha256(config).toString(), config);
+        byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"config\":"
+                + desc(MediaTypes.OCI_CONFIG, config) + ",\"layers\":[" + descs + "]}").getBytes(StandardCharsets.UTF_8);
+        registry.pushManifest("bench/real", "v1", MediaTypes.OCI_MANIFEST, manifest);
+        long compressed = layers.stream().mapToLong(RealWorldImage.Layer::compressed).sum();
+        long uncompressed = layers.stream().mapToLong(RealWorldImage.Layer::uncompressed).sum();
+        int entries = layers.stream().mapToInt(RealWorldImage.Layer::entries).sum();
+        System.out.printf("%nreal-world image: %d layers, %.1f MB gzip -> %.1f MB, %d entries (built from this machine's "
+                + "files and pushed in %.1f s)%n", layers.size(), compressed / 1e6, uncompressed / 1e6, entries,
+                (System.nanoTime() - t0) / 1e9);
+        for (int i = 0; i < layers.size(); i++) {
+            RealWorldImage.Layer l = layers.get(i);
+            System.out.printf("  layer %d: %6.1f MB gzip -> %6.1f MB, %5d entries  /%s%n", i, l.compressed() / 1e6,
+                    l.uncompressed() / 1e6, l.entries(), String.join(" /", RealWorldImage.LAYERS.get(i)));
+        }
+
+        if (runs == 0) {
+            return; // build only: the baseline when tracing system calls of the pulls (strace -c -f)
+        }
+        String ref = registry.host() + "/bench/real:v1";
+        Puller after = current(ImageReference.parse(ref), layers.size());
+        String beforeDir = System.getProperty("bench.before");
+        Puller before = beforeDir == null ? null : loaded(Path.of(beforeDir), ref);
+        int kinds = before == null ? 1 : 2;
+        double[][] j8s = new double[kinds][runs];
+        double[][][] j8sCpu = new double[kinds][2][runs];
+        double[] skopeo = new double[runs];
+        double[] umoci = new double[runs];
+        double[] podman = new double[runs];
+        double[] inflateFloor = new double[runs];
+        double[] untarFloor = new double[runs];
+        double[][] skopeoCpu = new double[2][runs];
+        double[][] umociCpu = new double[2][runs];
+        double[][] podmanCpu = new double[2][runs];
+        double[][] inflateCpu = new double[2][runs];
+        double[][] untarCpu = new double[2][runs];
+        // Trees are removed at the end, not between pulls: ext4 without a journal (this machine's) skips inodes
+        // deleted in the last seconds when it allocates new ones, scanning past each, so a pull right after a
+        // 7k-file rm -rf pays for it in every create (a third of the unpacking thread's time in perf).
+        List<Path> trash = new ArrayList<>();
+        String[] names = before == null ? new String[] {"j8s"} : new String[] {"j8s after", "j8s before"};
+        // A node's JVM has compiled its pull path after its first pulls; one pull per build first, not counted
+        // (-Dbench.warmup=0 to count the cold JVM).
+        for (int w = 0; w < Integer.getInteger("bench.warmup", 1); w++) {
+            for (int m = 0; m < kinds; m++) {
+                Path root = work.resolve("real-warmup-" + m + "-" + w);
+                long s = System.nanoTime();
+                (m == 0 ? after : before).pull(root);
+                System.out.printf("  warm-up %-10s %.2f s (not counted)%n", names[m], (System.nanoTime() - s) / 1e9);
+                trash.add(root);
+            }
+        }
+        for (int r = 0; r < runs; r++) {
+            for (int k = 0; k < kinds; k++) {
+                int m = (r + k) % kinds; // the order swaps every run
+                Path root = work.resolve("real-j8s-" + m + "-" + r);
+                double[] cpu0 = cpu(registry);
+                long s = System.nanoTime();
+                (m == 0 ? after : before).pull(root);
+                j8s[m][r] = (System.nanoTime() - s) / 1e9;
+                cpu(registry, cpu0, j8sCpu[m], r);
+                trash.add(root);
+                System.out.printf("  run %d %-10s %.2f s, CPU %.2f s%n", r, names[m], j8s[m][r], j8sCpu[m][0][r]);
+            }
+            if (!peers) {
+                continue;
+            }
+            Path oci = work.resolve("real-skopeo-" + r);
+            double[] cpu0 = cpu(registry);
+            long s = System.nanoTime();
+            Tools.run(work, "/usr/bin/skopeo", "--insecure-policy", "copy", "-q", "--src-tls-verify=false",
+                    "docker://" + ref, "oci:" + oci + ":v1");
+            skopeo[r] = (System.nanoTime() - s) / 1e9;
+            cpu(registry, cpu0, skopeoCpu, r);
+            if (Tools.available("umoci")) {
+                Path bundle = work.resolve("real-umoci-" + r);
+                cpu0 = cpu(registry);
+                s = System.nanoTime();
+                Tools.run(work, "/usr/bin/umoci", "unpack", "--image", oci + ":v1", bundle.toString());
+                umoci[r] = (System.nanoTime() - s) / 1e9;
+                cpu(registry, cpu0, umociCpu, r);
+                trash.add(bundle);
+            }
+            trash.add(oci);
+            if (hasPodman) {
+                Path storage = work.resolve("real-podman-" + r);
+                cpu0 = cpu(registry);
+                s = System.nanoTime();
+                podman(work, containersConf, "--root", storage.resolve("root").toString(), "--runroot",
+                        runRoots.resolve("real" + r).toString(), "pull", "-q", "--tls-verify=false", ref);
+                podman[r] = (System.nanoTime() - s) / 1e9;
+                cpu(registry, cpu0, podmanCpu, r);
+                trash.add(storage);
+            }
+            if (Tools.available("igzip")) {
+                cpu0 = cpu(registry);
+                s = System.nanoTime();
+                try (var pool = java.util.concurrent.Executors.newFixedThreadPool(2)) {
+                    List<java.util.concurrent.Future<String>> done = new ArrayList<>();
+                    for (RealWorldImage.Layer l : layers) {
+                        done.add(pool.submit(() -> Tools.run(work, "/bin/sh", "-c", "/usr/bin/igzip -dc " + l.file() + " >/dev/null")));
+                    }
+                    for (var f : done) {
+                        f.get();
+                    }
+                }
+                inflateFloor[r] = (System.nanoTime() - s) / 1e9;
+                cpu(registry, cpu0, inflateCpu, r);
+                Path into = Files.createDirectories(work.resolve("real-tar-" + r));
+                cpu0 = cpu(registry);
+                s = System.nanoTime();
+                for (RealWorldImage.Layer l : layers) {
+                    Tools.run(work, "/bin/sh", "-c", "/usr/bin/igzip -dc " + l.file() + " | tar -x -C " + into);
+                }
+                untarFloor[r] = (System.nanoTime() - s) / 1e9;
+                cpu(registry, cpu0, untarCpu, r);
+                trash.add(into);
+            }
+        }
+        for (Path p : trash) {
+            Tools.run(work, "rm", "-rf", p.toString());
+        }
+        double mb = compressed / 1e6;
+        double mbOut = uncompressed / 1e6;
+        System.out.println("real-world image, " + runs + " runs (load average before: "
+                + Files.readString(Path.of("/proc/loadavg")).strip() + ")");
+        for (int m = 0; m < kinds; m++) {
+            report(names[m] + " ImageStore.pull (unpacked)", j8s[m], mb, mbOut);
+            reportCpu(names[m], j8sCpu[m]);
+        }
+        if (before != null) {
+            System.out.printf("ratio before/after median time: %.2f, CPU: %.2f%n", median(j8s[1]) / median(j8s[0]),
+                    median(j8sCpu[1][0]) / median(j8sCpu[0][0]));
+        }
+        if (!peers) {
+            return;
+        }
+        report("skopeo copy -> oci dir (no unpack)", skopeo, mb, mbOut);
+        reportCpu("skopeo", skopeoCpu);
+        if (Tools.available("umoci")) {
+            report("umoci unpack of that oci dir", umoci, mb, mbOut);
+            reportCpu("umoci", umociCpu);
+        }
+        if (hasPodman) {
+            report("podman pull (unpacked)", podman, mb, mbOut);
+            reportCpu("podman", podmanCpu);
+        } else {
+            System.out.println("podman: not installed, skipped");
+        }
+        if (Tools.available("igzip")) {
+            report("floor: igzip -dc, 2 layers at a time", inflateFloor, mb, mbOut);
+            reportCpu("igzip -dc", inflateCpu);
+            report("floor: igzip -dc | tar -x, in turn", untarFloor, mb, mbOut);
+            reportCpu("igzip | tar -x", untarCpu);
+        }
+        for (int m = 0; m < kinds; m++) {
+            System.out.printf("%s / skopeo median time: %.2f (target <= 2.5)", names[m], median(j8s[m]) / median(skopeo));
+            if (hasPodman) {
+                System.out.printf(", %s / podman: %.2f (target <= 0.33)", names[m], median(j8s[m]) / median(podman));
+            }
+            if (Tools.available("igzip")) {
+                System.out.printf(", %s / untar floor: %.2f", names[m], median(j8s[m]) / median(untarFloor));
+            }
+            System.out.println();
         }
     }
 

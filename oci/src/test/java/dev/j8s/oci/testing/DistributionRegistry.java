@@ -97,6 +97,15 @@ public final class DistributionRegistry implements AutoCloseable {
 
     /** Monolithic blob upload. */
     public void pushBlob(String repo, String digest, byte[] data) throws Exception {
+        pushBlob(repo, digest, HttpRequest.BodyPublishers.ofByteArray(data));
+    }
+
+    /** Monolithic blob upload of a file's content (a blob too large to hold in memory). */
+    public void pushBlob(String repo, String digest, Path file) throws Exception {
+        pushBlob(repo, digest, HttpRequest.BodyPublishers.ofFile(file));
+    }
+
+    private void pushBlob(String repo, String digest, HttpRequest.BodyPublisher body) throws Exception {
         HttpResponse<String> start = http.send(req(uri("/v2/" + repo + "/blobs/uploads/"))
                 .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         if (start.statusCode() != 202) {
@@ -106,7 +115,7 @@ public final class DistributionRegistry implements AutoCloseable {
         String sep = loc.getRawQuery() == null ? "?" : "&";
         HttpResponse<String> put = http.send(req(URI.create(loc + sep + "digest=" + digest))
                 .header("Content-Type", "application/octet-stream")
-                .PUT(HttpRequest.BodyPublishers.ofByteArray(data)).build(), HttpResponse.BodyHandlers.ofString());
+                .PUT(body).build(), HttpResponse.BodyHandlers.ofString());
         if (put.statusCode() != 201) {
             throw new IllegalStateException("upload " + put.statusCode() + " " + put.body());
         }
