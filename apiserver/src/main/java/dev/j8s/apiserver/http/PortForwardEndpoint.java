@@ -16,8 +16,9 @@ import java.util.Optional;
  * {@code X-Stream-Protocol-Version: portforward.k8s.io} ({@link SpdyConnection}). Mirrors upstream's
  * {@code PortForwardREST} with the kubelet's streaming server behind it. Stateless.
  *
- * <p>The WebSocket channel protocol of older non-kubectl clients ({@code v4.channel.k8s.io} with a {@code ports}
- * query) is refused with a Status saying so.
+ * <p>A WebSocket without the tunnel gets the channel protocol ({@code v4.channel.k8s.io} or
+ * {@code v4.base64.channel.k8s.io}, the ports from the query), as upstream's kubelet serves it to an API server and
+ * non-kubectl clients use it: see {@link PortForwardChannels}.
  */
 final class PortForwardEndpoint {
 
@@ -44,10 +45,11 @@ final class PortForwardEndpoint {
             List<String> offered = ex.request.getHeaders().getValuesList("Sec-WebSocket-Protocol").stream()
                     .flatMap(v -> Arrays.stream(v.split(","))).map(String::trim).toList();
             if (!offered.contains(SpdyTunnel.PROTOCOL)) {
-                throw new ApiError.BadRequest(offered.stream().anyMatch(p -> p.startsWith("SPDY/3.1+"))
-                        ? "unable to upgrade: no tunneling spdy protocols provided"
-                        : "unable to upgrade websocket connection: only the SPDY tunnel (" + SpdyTunnel.PROTOCOL
-                                + ") is served for port-forward here, not the channel protocol (v4.channel.k8s.io)");
+                if (offered.stream().anyMatch(p -> p.startsWith("SPDY/3.1+"))) {
+                    throw new ApiError.BadRequest("unable to upgrade: no tunneling spdy protocols provided");
+                }
+                serveChannels(ex, kubelet, pod, offered, what);
+                return;
             }
             KubeletClient.PortForwarder forwarder = kubelet.portForward(namespace, name, Json.text(pod, "metadata.uid"));
             ex.upgradeToWebSocket((request, response, callback) -> {
@@ -65,5 +67,26 @@ final class PortForwardEndpoint {
         ex.upgradeToSpdy(protocol, new SpdyConnection(ex.request.getConnectionMetaData().getConnection().getEndPoint(),
                 ex.request.getComponents().getExecutor(), PortForwardStreams.SEND_TIMEOUT, "portforward " + what,
                 session -> new PortForwardStreams(session, forwarder, what)));
+    }
+
+    /** The channel protocol: the ports are read and the pod's forwarder found before the upgrade. */
+    private static void serveChannels(ApiHandler.Exchange ex, KubeletClient kubelet, ObjectNode pod, List<String> offered,
+                                      String what) {
+        String protocol = PortForwardChannels.PROTOCOLS.stream().filter(offered::contains).findFirst().orElse(null);
+        if (protocol == null && !offered.isEmpty()) {
+            throw new ApiError.BadRequest("unable to upgrade websocket connection: none of the offered protocols "
+                    + offered + " is served for port-forward (" + SpdyTunnel.PROTOCOL + ", "
+                    + String.join(", ", PortForwardChannels.PROTOCOLS) + ")");
+        }
+        List<Integer> ports = PortForwardChannels.ports(ex.params("ports"));
+        KubeletClient.PortForwarder forwarder = kubelet.portForward(Json.text(pod, "metadata.namespace"),
+                Json.text(pod, "metadata.name"), Json.text(pod, "metadata.uid"));
+        ex.upgradeToWebSocket((request, response, callback) -> {
+            if (protocol != null) {
+                response.setAcceptedSubProtocol(protocol);
+            }
+            return new PortForwardChannels(forwarder, ports, PortForwardChannels.BASE64.equals(protocol),
+                    "portforward " + what);
+        });
     }
 }

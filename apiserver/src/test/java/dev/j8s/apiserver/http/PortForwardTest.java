@@ -282,6 +282,161 @@ class PortForwardTest {
         }
     }
 
+    @Test
+    void theChannelProtocolForwardsEachPortOnItsOwnChannelsAfterThePortPrefix() throws Exception {
+        try (Channels ws = Channels.open(api.port(), "ports=8080,8081&ports=9999", "v4.channel.k8s.io")) {
+            // the first message on each channel is its port, two bytes little-endian: 8080 is 0x1f90
+            Map<Integer, byte[]> prefixes = new java.util.HashMap<>();
+            for (int i = 0; i < 6; i++) {
+                byte[] m = ws.next();
+                prefixes.putIfAbsent(m[0] & 0xff, java.util.Arrays.copyOfRange(m, 1, m.length));
+            }
+            assertThat(prefixes.get(0)).containsExactly(0x90, 0x1f);
+            assertThat(prefixes.get(1)).containsExactly(0x90, 0x1f);
+            assertThat(prefixes.get(2)).containsExactly(0x91, 0x1f);
+            assertThat(prefixes.get(3)).containsExactly(0x91, 0x1f);
+            assertThat(prefixes.get(4)).containsExactly(0x0f, 0x27);
+            assertThat(prefixes.get(5)).containsExactly(0x0f, 0x27);
+            ws.send(0, "GET /7 HTTP/1.0\r\n\r\n");
+            ws.send(2, "GET /8 HTTP/1.0\r\n\r\n");
+            Map<Integer, StringBuilder> received = ws.untilClosed();
+            assertThat(received.get(0).toString()).endsWith("\r\n\r\nhello 7");
+            assertThat(received.get(2).toString()).endsWith("\r\n\r\nhello 8");
+            assertThat(received.get(5).toString()).startsWith("error forwarding port 9999 to pod sandbox, uid : ")
+                    .contains("connection refused");
+            assertThat(received).doesNotContainKeys(1, 3);
+        }
+    }
+
+    @Test
+    void theBase64ChannelProtocolCarriesTheSameStreamsAsText() throws Exception {
+        try (Channels ws = Channels.open(api.port(), "ports=8080", "v4.base64.channel.k8s.io")) {
+            assertThat(ws.next()).containsExactly(0, 0x90, 0x1f);
+            assertThat(ws.next()).containsExactly(1, 0x90, 0x1f);
+            ws.send(0, "GET /5 HTTP/1.0\r\n\r\n");
+            assertThat(ws.untilClosed().get(0).toString()).endsWith("\r\n\r\nhello 5");
+            assertThat(ws.text).as("every message was a text frame").isTrue();
+        }
+    }
+
+    @Test
+    void theChannelProtocolWithoutPortsIsRefusedBeforeTheUpgrade() throws Exception {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), api.port())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(("GET /api/v1/namespaces/default/pods/shell/portforward HTTP/1.1\r\n"
+                    + "Host: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: v4.channel.k8s.io\r\n"
+                    + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            String response = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            assertThat(response).startsWith("HTTP/1.1 400 ").contains("\"reason\":\"BadRequest\"")
+                    .contains("query parameter \\\"port\\\" is required");
+        }
+    }
+
+    /**
+     * A client of the WebSocket channel protocol (binary, or base64 text when asked): messages as
+     * {@code channel byte + payload}.
+     */
+    static final class Channels implements java.net.http.WebSocket.Listener, AutoCloseable {
+        private final java.util.concurrent.BlockingQueue<byte[]> messages =
+                new java.util.concurrent.LinkedBlockingQueue<>();
+        private final java.util.concurrent.CompletableFuture<Void> closed = new java.util.concurrent.CompletableFuture<>();
+        private final java.io.ByteArrayOutputStream partial = new java.io.ByteArrayOutputStream();
+        private final StringBuilder partialText = new StringBuilder();
+        private final boolean base64;
+        private java.net.http.WebSocket socket;
+        volatile boolean text = true;
+
+        private Channels(boolean base64) {
+            this.base64 = base64;
+        }
+
+        static Channels open(int port, String query, String protocol) throws Exception {
+            Channels c = new Channels(protocol.contains("base64"));
+            c.socket = java.net.http.HttpClient.newHttpClient().newWebSocketBuilder().subprotocols(protocol)
+                    .buildAsync(java.net.URI.create("ws://127.0.0.1:" + port
+                            + "/api/v1/namespaces/default/pods/shell/portforward?" + query), c)
+                    .get(10, TimeUnit.SECONDS);
+            assertThat(c.socket.getSubprotocol()).isEqualTo(protocol);
+            return c;
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<?> onBinary(java.net.http.WebSocket ws, ByteBuffer data,
+                                                                boolean last) {
+            text = false;
+            byte[] b = new byte[data.remaining()];
+            data.get(b);
+            partial.writeBytes(b);
+            if (last) {
+                messages.add(partial.toByteArray());
+                partial.reset();
+            }
+            ws.request(1);
+            return null;
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket ws, CharSequence data,
+                                                              boolean last) {
+            partialText.append(data);
+            if (last) {
+                byte[] payload = java.util.Base64.getDecoder().decode(partialText.substring(1));
+                byte[] m = new byte[payload.length + 1];
+                m[0] = (byte) (partialText.charAt(0) - '0');
+                System.arraycopy(payload, 0, m, 1, payload.length);
+                messages.add(m);
+                partialText.setLength(0);
+            }
+            ws.request(1);
+            return null;
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<?> onClose(java.net.http.WebSocket ws, int status, String reason) {
+            closed.complete(null);
+            return null;
+        }
+
+        @Override
+        public void onError(java.net.http.WebSocket ws, Throwable error) {
+            closed.completeExceptionally(error);
+        }
+
+        byte[] next() throws InterruptedException {
+            byte[] m = messages.poll(10, TimeUnit.SECONDS);
+            assertThat(m).as("a message within 10 s").isNotNull();
+            return m;
+        }
+
+        void send(int channel, String data) throws Exception {
+            byte[] payload = data.getBytes(StandardCharsets.US_ASCII);
+            if (base64) {
+                socket.sendText((char) ('0' + channel) + java.util.Base64.getEncoder().encodeToString(payload), true)
+                        .get(10, TimeUnit.SECONDS);
+            } else {
+                ByteBuffer m = ByteBuffer.allocate(payload.length + 1).put((byte) channel).put(payload).flip();
+                socket.sendBinary(m, true).get(10, TimeUnit.SECONDS);
+            }
+        }
+
+        /** What each channel carried after its prefix, once the kubelet closed the socket. */
+        Map<Integer, StringBuilder> untilClosed() throws Exception {
+            closed.get(20, TimeUnit.SECONDS);
+            Map<Integer, StringBuilder> received = new java.util.TreeMap<>();
+            for (byte[] m : messages) {
+                received.computeIfAbsent(m[0] & 0xff, k -> new StringBuilder())
+                        .append(new String(m, 1, m.length - 1, StandardCharsets.ISO_8859_1));
+            }
+            return received;
+        }
+
+        @Override
+        public void close() {
+            socket.abort();
+        }
+    }
+
     /** An HTTP/1.0 GET of {@code path} on the forwarded local port; the body. */
     private static String get(int port, String path) throws IOException {
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
