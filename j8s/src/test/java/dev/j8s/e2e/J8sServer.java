@@ -118,6 +118,11 @@ final class J8sServer implements AutoCloseable {
 
     /** The runtime's volatile state: {@code /run/j8s/} and the first 8 hex digits of the SHA-256 of the data dir. */
     Path runDir() {
+        return runDir(dataDir);
+    }
+
+    /** The run dir of the instance on {@code dataDir} (a server's or an agent's). */
+    static Path runDir(Path dataDir) {
         try {
             byte[] d = java.security.MessageDigest.getInstance("SHA-256")
                     .digest(dataDir.toAbsolutePath().normalize().toString().getBytes(StandardCharsets.UTF_8));
@@ -129,7 +134,12 @@ final class J8sServer implements AutoCloseable {
 
     /** What the runtime derives from the data dir: bridge, network and cgroup parent names (the pod CIDR is not its). */
     dev.j8s.runtime.RuntimeConfig runtimeConfig() {
-        return dev.j8s.runtime.RuntimeConfig.of(dataDir.toAbsolutePath().normalize(), runDir(), "10.255.0.0/16");
+        return runtimeConfig(dataDir);
+    }
+
+    /** What the runtime derives from {@code dataDir} (a server's or an agent's). */
+    static dev.j8s.runtime.RuntimeConfig runtimeConfig(Path dataDir) {
+        return dev.j8s.runtime.RuntimeConfig.of(dataDir.toAbsolutePath().normalize(), runDir(dataDir), "10.255.0.0/16");
     }
 
     /** {@code <data-dir>/kubeconfig}, as the server wrote it for its current run. */
