@@ -76,8 +76,10 @@ class TwoNodesIT {
                       - port: 80
                         targetPort: 8080
                     """, "apply", "-f", "-").ok();
-            Map<String, Pod> pods = Await.until(LocalRegistry.timeout(), "4 Running pods with IPs",
-                    () -> runningPods(kubectl), p -> p.size() == 4);
+            kubectl.run("rollout", "status", "deployment/spread", "--timeout=" + LocalRegistry.timeout().toSeconds()
+                    + "s").ok();
+            Map<String, Pod> pods = runningPods(kubectl);
+            assertThat(pods).hasSize(4);
             Map<String, List<Pod>> byNode = pods.values().stream()
                     .collect(Collectors.groupingBy(Pod::node, TreeMap::new, Collectors.toList()));
             assertThat(byNode).as("the replicas by node").containsOnlyKeys(SERVER_NODE, AGENT_NODE);
@@ -93,11 +95,18 @@ class TwoNodesIT {
                     .stdout();
             for (Pod client : List.of(onServer, onAgent)) {
                 java.util.Set<String> nodesSeen = new java.util.TreeSet<>();
-                Await.until(Duration.ofSeconds(60), "the service answers " + client.name() + " from both nodes' pods",
-                        () -> {
-                            nodesSeen.add(pods.get(fetch(kubectl, client, clusterIp + ":80")).node());
-                            return nodesSeen;
-                        }, seen -> seen.size() == 2);
+                try {
+                    Await.until(Duration.ofSeconds(60), "the service answers " + client.name() + " from both nodes' pods",
+                            () -> {
+                                nodesSeen.add(pods.get(fetch(kubectl, client, clusterIp + ":80")).node());
+                                return nodesSeen;
+                            }, seen -> seen.size() == 2);
+                } catch (AssertionError e) {
+                    System.err.println("the service's EndpointSlices: " + kubectl.run("get", "endpointslices", "-o",
+                            "yaml").stdout() + "\nnftables rules naming " + clusterIp + ":\n" + run("sh", "-c",
+                            "nft list ruleset | grep -n -e 'table ' -e '" + clusterIp + "'"));
+                    throw e;
+                }
             }
 
             // logs, exec and port-forward reach pods on either node
