@@ -233,6 +233,7 @@ public final class Admission {
                 case StorageRules.CLAIM, StorageRules.VOLUME, StorageRules.STORAGE_CLASS ->
                         StorageRules.validateUpdate(kind, obj, old, errs);
                 case BatchRules.JOB, BatchRules.CRON_JOB -> BatchRules.validateUpdate(kind, obj, old, errs);
+                case EndpointRules.ENDPOINT_SLICE -> EndpointRules.validateSliceUpdate(obj, old, errs);
                 default -> validateKind(kind, obj, errs);
             }
         } else if (subresource.equals("status") && AppsRules.KINDS.contains(kind)) {
@@ -304,6 +305,7 @@ public final class Admission {
         switch (kind) {
             case "Pod" -> PodDefaults.apply(obj);
             case "Service" -> ServiceRules.defaults(obj);
+            case EndpointRules.ENDPOINTS, EndpointRules.ENDPOINT_SLICE -> EndpointRules.defaults(kind, obj);
             case "Secret" -> DataRules.secretDefaults(obj);
             case RBAC_ROLE_BINDING, RBAC_CLUSTER_ROLE_BINDING -> RbacRules.bindingDefaults(obj);
             case "Namespace" -> {
@@ -509,6 +511,8 @@ public final class Admission {
                 }
             }
             case "Event" -> EventRules.validateCore(obj, errs);
+            case EndpointRules.ENDPOINTS -> EndpointRules.validateEndpoints(obj, errs);
+            case EndpointRules.ENDPOINT_SLICE -> EndpointRules.validateSlice(obj, false, errs);
             case AppsRules.DEPLOYMENT, AppsRules.REPLICA_SET, AppsRules.DAEMON_SET, AppsRules.CONTROLLER_REVISION,
                  AppsRules.POD_DISRUPTION_BUDGET, AppsRules.STATEFUL_SET -> AppsRules.validate(kind, obj, errs);
             case StorageRules.CLAIM, StorageRules.VOLUME, StorageRules.STORAGE_CLASS -> StorageRules.validate(kind, obj, errs);
