@@ -76,19 +76,11 @@ public final class PortForwardChannels implements Session.Listener {
                 throw new ApiError.BadRequest("query parameter \"port\" cannot be empty");
             }
             for (String p : value.split(",", -1)) {
-                int port;
-                try {
-                    port = Integer.parseInt(p);
-                } catch (NumberFormatException e) {
-                    port = -1;
+                String invalid = PortForwardStreams.invalidPort(value, p);
+                if (invalid != null) {
+                    throw new ApiError.BadRequest(invalid);
                 }
-                if (port < 0 || port > 65535 || !p.chars().allMatch(Character::isDigit)) {
-                    throw new ApiError.BadRequest("unable to parse \"" + value + "\" as a port");
-                }
-                if (port < 1) {
-                    throw new ApiError.BadRequest("port \"" + value + "\" must be > 0");
-                }
-                ports.add(port);
+                ports.add(Integer.parseInt(p));
             }
         }
         return ports;

@@ -87,22 +87,34 @@ final class PortForwardStreams implements SpdySession.Handler {
         return SpdySession.ACCEPT;
     }
 
+    /**
+     * Why {@code port}, one of the ports {@code given} names, is not a port, worded as upstream's kubelet; null when
+     * it is one (1-65535).
+     */
+    static String invalidPort(String given, String port) {
+        if (!port.matches("[0-9]+")) {
+            return "unable to parse \"" + given + "\" as a port: strconv.ParseUint: parsing \"" + port
+                    + "\": invalid syntax";
+        }
+        if (port.length() > 5 || Integer.parseInt(port) > 65535) {
+            return "unable to parse \"" + given + "\" as a port: strconv.ParseUint: parsing \"" + port
+                    + "\": value out of range";
+        }
+        if (Integer.parseInt(port) < 1) {
+            return "port \"" + given + "\" must be > 0";
+        }
+        return null;
+    }
+
     /** Why the headers of a new stream are refused, worded as upstream; null when they are fine. */
     static String invalidHeaders(Map<String, List<String>> headers) {
         String port = SpdyHeaderBlock.first(headers, "port");
         if (port.isEmpty()) {
             return "\"port\" header is required";
         }
-        if (!port.matches("[0-9]+")) {
-            return "unable to parse \"" + port + "\" as a port: strconv.ParseUint: parsing \"" + port
-                    + "\": invalid syntax";
-        }
-        if (port.length() > 5 || Integer.parseInt(port) > 65535) {
-            return "unable to parse \"" + port + "\" as a port: strconv.ParseUint: parsing \"" + port
-                    + "\": value out of range";
-        }
-        if (Integer.parseInt(port) < 1) {
-            return "port \"" + port + "\" must be > 0";
+        String invalid = invalidPort(port, port);
+        if (invalid != null) {
+            return invalid;
         }
         String type = SpdyHeaderBlock.first(headers, "streamtype");
         if (type.isEmpty()) {

@@ -333,6 +333,17 @@ class PortForwardTest {
         }
     }
 
+    @Test
+    void channelProtocolPortsAreParsedAsUpstreamsKubeletParsesThem() {
+        assertThat(PortForwardChannels.ports(List.of("80,8080", "9090"))).containsExactly(80, 8080, 9090);
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> PortForwardChannels.ports(List.of("80,x"))))
+                .hasMessage("unable to parse \"80,x\" as a port: strconv.ParseUint: parsing \"x\": invalid syntax");
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> PortForwardChannels.ports(List.of("0"))))
+                .hasMessage("port \"0\" must be > 0");
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> PortForwardChannels.ports(List.of(""))))
+                .hasMessage("query parameter \"port\" cannot be empty");
+    }
+
     /**
      * A client of the WebSocket channel protocol (binary, or base64 text when asked): messages as
      * {@code channel byte + payload}.
