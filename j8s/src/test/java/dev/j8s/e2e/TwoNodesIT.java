@@ -21,7 +21,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * kubelet port; the node's client certificate from {@code j8s kubeconfig --user system:node:<name>}): a Deployment
  * of 4 replicas spreads over both nodes; a pod on each node reaches a pod on the other by IP and a ClusterIP Service
  * backed by both; {@code kubectl logs}, {@code exec} and {@code port-forward} reach pods on either node; the stopped
- * agent's node turns {@code Unknown} after the server's shortened {@code --node-monitor-grace-period} and its pods are
+ * agent's node turns {@code Unknown} after the server's shortened {@code --node-monitor-grace-period} (20 s) and its pods are
  * evicted after their 5 s {@code unreachable} toleration and recreated on the server's node. Both instances are
  * reset at the end and leave no bridge, network namespace or nftables table (needs root).
  */
@@ -30,9 +30,15 @@ class TwoNodesIT {
     private static final String SERVER_NODE = "twonodes-server";
     private static final String AGENT_NODE = "twonodes-agent";
 
+    /**
+     * Shorter than the default 40 s, but two lease renewals (every 10 s) long: under the renewal interval even a
+     * healthy node goes Unknown between renewals and its pods turn unready.
+     */
+    static final String GRACE_PERIOD = "20s";
+
     @RegisterExtension
     static final ServerExtension SERVERS = ServerExtension.shared(SERVER_NODE,
-            dataDir -> List.of("--node-monitor-grace-period", "8s"));
+            dataDir -> List.of("--node-monitor-grace-period", GRACE_PERIOD));
 
     @RegisterExtension
     static final BusyboxRegistry REGISTRY = BusyboxRegistry.pushing(SERVERS, "1.0");
