@@ -4,6 +4,7 @@ import dev.j8s.apiserver.errors.ApiError;
 import dev.j8s.apiserver.rest.KubeletClient;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -222,15 +223,17 @@ public final class PortForwardChannels implements Session.Listener {
         try {
             toPod.execute(() -> {
                 try {
-                    KubeletClient.PortConnection c = connections.get(pair).get();
-                    c.output().write(data);
-                    c.output().flush();
-                } catch (ExecutionException | IOException e) {
-                    // not connected or the pod closed its side: what the client sends is dropped
+                    OutputStream out = connections.get(pair).get().output();
+                    out.write(data);
+                    out.flush();
+                } catch (ExecutionException | IOException | RuntimeException e) {
+                    // not connected, or the pod's side closed meanwhile (its answer may already have ended the
+                    // connection): what the client sends is dropped, and the session reads on
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
+                } finally {
+                    next(callback);
                 }
-                next(callback);
             });
         } catch (RejectedExecutionException e) {
             if (callback != null) {
