@@ -183,13 +183,15 @@ class EvictionIT {
         assertThat(kubectl.run("get", "node", "eviction-node", "-o",
                 "jsonpath={range .spec.taints[*]}{.key}:{.effect}{\"\\n\"}{end}").ok().lines())
                 .contains("node.kubernetes.io/disk-pressure:NoSchedule");
-        // a pod arriving under disk pressure is not admitted
+        // a pod bound to the node under disk pressure is not admitted by its kubelet (bound directly: the scheduler
+        // keeps an unbound pod off a node with the untolerated disk-pressure taint, so it would only wait)
         apply(kubectl, """
                 apiVersion: v1
                 kind: Pod
                 metadata:
                   name: latecomer
                 spec:
+                  nodeName: eviction-node
                   containers:
                   - name: c
                     image: %s
