@@ -27,7 +27,6 @@ final class EndpointRules {
 
     private static final List<String> ADDRESS_TYPES = List.of("FQDN", "IPv4", "IPv6");
     private static final List<String> ADDRESS_TYPES_ON_UPDATE = List.of("FQDN", "IP", "IPv4", "IPv6");
-    private static final List<String> PROTOCOLS = List.of("SCTP", "TCP", "UDP");
     private static final int MAX_ENDPOINTS = 1000;
     private static final int MAX_ADDRESSES = 100;
     private static final int MAX_PORTS = 100;
@@ -101,14 +100,10 @@ final class EndpointRules {
             if (!names.add(name)) {
                 errs.duplicate(path + ".name", name);
             }
-            String protocol = port.path("protocol").asText("");
-            if (protocol.isEmpty()) {
-                errs.required(path + ".protocol", "");
-            } else if (!PROTOCOLS.contains(protocol)) {
-                errs.notSupported(path + ".protocol", protocol, PROTOCOLS);
-            }
+            ServiceRules.protocol(path + ".protocol", port.path("protocol").asText(""), errs);
             if (port.has("port") && !port.get("port").isNull()) {
-                portNumber(port.get("port").asInt(), path + ".port", errs);
+                long number = port.get("port").asLong();
+                errs.invalidAll(path + ".port", number, Syntax.portNumber(number));
             }
         }
     }
@@ -153,13 +148,9 @@ final class EndpointRules {
                 } else if (!name.isEmpty()) {
                     errs.invalidAll(at + ".name", name, Syntax.dns1123Label(name));
                 }
-                portNumber(port.path("port").asInt(0), at + ".port", errs);
-                String protocol = port.path("protocol").asText("");
-                if (protocol.isEmpty()) {
-                    errs.required(at + ".protocol", "");
-                } else if (!PROTOCOLS.contains(protocol)) {
-                    errs.notSupported(at + ".protocol", protocol, PROTOCOLS);
-                }
+                long number = port.path("port").asLong(0);
+                errs.invalidAll(at + ".port", number, Syntax.portNumber(number));
+                ServiceRules.protocol(at + ".protocol", port.path("protocol").asText(""), errs);
             }
         }
     }
@@ -219,12 +210,6 @@ final class EndpointRules {
         byte[] b = ip.getAddress();
         return ip instanceof Inet4Address ? (b[0] & 0xff) == 224 && b[1] == 0 && b[2] == 0
                 : (b[0] & 0xff) == 0xff && (b[1] & 0x0f) == 0x02;
-    }
-
-    private static void portNumber(int port, String path, FieldErrors errs) {
-        if (port < 1 || port > 65535) {
-            errs.invalid(path, port, "must be between 1 and 65535, inclusive");
-        }
     }
 
     /** A literal IPv4 or IPv6 address, never a host name to resolve. */

@@ -18,7 +18,6 @@ final class PodValidation {
             + "`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),"
             + "`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)";
     private static final List<String> PULL_POLICIES = List.of("Always", "IfNotPresent", "Never");
-    private static final List<String> PROTOCOLS = List.of("SCTP", "TCP", "UDP");
     private static final long MAX_INT32 = Integer.MAX_VALUE;
 
     private PodValidation() {}
@@ -216,12 +215,7 @@ final class PodValidation {
             if (hostPort != 0) {
                 errs.invalidAll(idx + ".hostPort", hostPort, Syntax.portNumber(hostPort));
             }
-            String protocol = Trees.str(p, "protocol");
-            if (protocol.isEmpty()) {
-                errs.required(idx + ".protocol", "");
-            } else if (!PROTOCOLS.contains(protocol)) {
-                errs.notSupported(idx + ".protocol", protocol, PROTOCOLS);
-            }
+            ServiceRules.protocol(idx + ".protocol", Trees.str(p, "protocol"), errs);
         }
     }
 

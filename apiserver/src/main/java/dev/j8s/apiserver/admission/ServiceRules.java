@@ -374,12 +374,7 @@ final class ServiceRules {
         }
         long port = p.path("port").asLong(0);
         errs.invalidAll(path + ".port", port, Syntax.portNumber(port));
-        String protocol = Trees.str(p, "protocol");
-        if (protocol.isEmpty()) {
-            errs.required(path + ".protocol", "");
-        } else if (!PROTOCOLS.contains(protocol)) {
-            errs.notSupported(path + ".protocol", protocol, PROTOCOLS);
-        }
+        protocol(path + ".protocol", Trees.str(p, "protocol"), errs);
         JsonNode target = p.get("targetPort");
         if (target != null && target.isTextual()) {
             errs.invalidAll(path + ".targetPort", target.asText(), Syntax.portName(target.asText()));
@@ -390,4 +385,13 @@ final class ServiceRules {
 
     /** A resource type and object name, for error wording. */
     record ResourceTypeName(dev.j8s.apiserver.registry.ResourceType type, String name) {}
+
+    /** A port's protocol, as services, pods and endpoints validate it: required, and one of SCTP, TCP or UDP. */
+    static void protocol(String path, String protocol, FieldErrors errs) {
+        if (protocol.isEmpty()) {
+            errs.required(path, "");
+        } else if (!PROTOCOLS.contains(protocol)) {
+            errs.notSupported(path, protocol, PROTOCOLS);
+        }
+    }
 }
