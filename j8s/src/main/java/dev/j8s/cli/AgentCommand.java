@@ -165,6 +165,8 @@ final class AgentCommand implements Callable<Integer> {
             throw new IllegalStateException("the container runtime cannot run here (see the log)");
         }
         startProxy(proxyConfig, node, cidr, started.get());
+        NodeKubelet.startRoutes(node, started.get().runtime().config(), KubeClient.connect(proxyConfig),
+                KubeClient.connect(kubeconfig));
         KubeletServer api = KubeletApi.start(new java.net.InetSocketAddress(address, kubeletPort), node,
                 new java.util.LinkedHashSet<>(List.of(host.hostname(), "localhost", "127.0.0.1")), clientCas, cluster,
                 started.get().kubelet());

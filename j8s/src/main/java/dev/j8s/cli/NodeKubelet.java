@@ -1,6 +1,7 @@
 package dev.j8s.cli;
 
 import dev.j8s.api.Cluster;
+import dev.j8s.api.client.KubeClient;
 import dev.j8s.kubelet.Kubelet;
 import dev.j8s.kubelet.KubeletConfig;
 import dev.j8s.kubelet.credentials.KubeletCredentials;
@@ -9,6 +10,8 @@ import dev.j8s.kubelet.images.ImageService;
 import dev.j8s.oci.image.GcPolicy;
 import dev.j8s.oci.image.ImageStore;
 import dev.j8s.oci.registry.RegistryOptions;
+import dev.j8s.proxy.routes.HostRoutes;
+import dev.j8s.proxy.routes.NodeRoutes;
 import dev.j8s.runtime.RuntimeConfig;
 import dev.j8s.runtime.conmon.ConmonRuntime;
 import java.lang.System.Logger.Level;
@@ -72,6 +75,24 @@ final class NodeKubelet {
 
     /** A running kubelet and the runtime it drives. */
     record Started(Kubelet kubelet, ConmonRuntime runtime, Path runDir) {
+    }
+
+    /**
+     * Starts keeping this node's host routes to the other nodes' pod ranges (see {@link NodeRoutes}), marked as the
+     * routes of the instance whose network {@code network} is; they stay when the node stops ({@code j8s reset}
+     * removes them). The clients are closed with it.
+     *
+     * @param watchClient reads every Node (the service proxy's identity: a node's own may not)
+     * @param nodeClient  the node's identity, which gives its Node the pod range
+     */
+    static void startRoutes(String nodeName, RuntimeConfig network, KubeClient watchClient, KubeClient nodeClient) {
+        NodeRoutes routes = NodeRoutes.start(nodeName, network.podCidr(), watchClient, nodeClient,
+                HostRoutes.of(network.networkName()));
+        onShutdown("j8s-routes-shutdown", () -> {
+            routes.close();
+            watchClient.close();
+            nodeClient.close();
+        });
     }
 
     static void onShutdown(String name, Runnable action) {

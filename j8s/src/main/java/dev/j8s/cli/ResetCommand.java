@@ -3,6 +3,7 @@ package dev.j8s.cli;
 import dev.j8s.kubelet.events.EventRecorder;
 import dev.j8s.kubelet.volumemanager.VolumeManager;
 import dev.j8s.proxy.NodeServices;
+import dev.j8s.proxy.routes.HostRoutes;
 import dev.j8s.runtime.RuntimeConfig;
 import dev.j8s.runtime.conmon.ConmonRuntime;
 import java.io.PrintStream;
@@ -18,8 +19,8 @@ import picocli.CommandLine.Option;
  * {@code j8s reset [--data-dir DIR] [--delete-data]}: gives the machine back, as {@code kubeadm reset} and k3s's
  * {@code k3s-killall.sh}/uninstall do. A stopped server leaves its containers running (as a stopped kubelet does);
  * this stops every container of the instance and removes what the instance put on the host: its mounts, pod
- * network namespaces, bridge, cgroups, the iptables rules of its pod network (masquerading, hostPort DNAT) and
- * its run dir — and with {@code --delete-data} the data dir itself. It takes the data dir lock, so it refuses
+ * network namespaces, bridge, cgroups, the iptables rules of its pod network (masquerading, hostPort DNAT), its
+ * host routes to other nodes' pod ranges and its run dir — and with {@code --delete-data} the data dir itself. It takes the data dir lock, so it refuses
  * while that instance's server (or an image command) runs. Other instances are never touched: everything it
  * removes is named after this data dir. Not thread-safe.
  */
@@ -78,11 +79,17 @@ final class ResetCommand implements Callable<Integer> {
             if (!failed.isEmpty()) {
                 throw new IllegalStateException("remove the service rules of " + data + ": " + failed);
             }
+            // the routes to other nodes' pod ranges: those of this instance's protocol and metric, no other
+            List<HostRoutes.Route> routes = HostRoutes.of(config.networkName()).removeAll();
             // the pods' volumes (tmpfs of memory emptyDirs and secrets, subPath binds), now that no container uses them
             new VolumeManager(data.resolve("pods"), EventRecorder.DISCARD, 0).cleanupOrphanedPodDirs(Set.of());
             out.println("stopped and removed " + containers + " container" + (containers == 1 ? "" : "s")
                     + "; removed the pod network namespaces, bridge " + config.bridgeName() + ", iptables and nftables rules (localnet, services) of network "
                     + config.networkName() + ", cgroup " + config.cgroupParent() + " and run dir " + runDir);
+            if (!routes.isEmpty()) {
+                out.println("removed the host route" + (routes.size() == 1 ? "" : "s") + " to other nodes' pod ranges: "
+                        + String.join(", ", routes.stream().map(r -> r.destination() + " via " + r.via()).toList()));
+            }
             if (deleteData && Files.isDirectory(data)) {
                 if (dev.j8s.runtime.oci.Mounts.isMountPoint(data)) {
                     // a filesystem of its own (as a kubelet's root dir often is): emptied, the mount point kept

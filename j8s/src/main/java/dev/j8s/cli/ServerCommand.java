@@ -262,6 +262,10 @@ final class ServerCommand implements Callable<Integer> {
             NodeServices services = startNodeServices(settings, server);
             Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("j8s-services-shutdown")
                     .unstarted(services::close));
+            // routes to the pod ranges of nodes on other machines; the Nodes read as the service proxy reads them
+            NodeKubelet.startRoutes(settings.nodeName(), RuntimeConfig.of(settings.dataDir(),
+                    runDir(settings.dataDir(), host), cidr), InProcessKubeClient.of(server.objects()),
+                    server.kubeClient(UserInfo.node(settings.nodeName())));
         }
         entry.writeTo(kubeconfig);
         LOG.log(Level.INFO, "serving url={0} kubeconfig={1}", url, kubeconfig);
