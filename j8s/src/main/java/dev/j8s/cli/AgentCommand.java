@@ -81,10 +81,11 @@ final class AgentCommand implements Callable<Integer> {
                     + " (default: one of 10.200-249.0.0/16 that no other interface routes, kept in <data-dir>/pod-cidr).")
     private String podCidr;
 
-    @Option(names = "--service-cidr", paramLabel = "CIDR", defaultValue = "10.96.0.0/12",
+    @Option(names = "--service-cidr", paramLabel = "CIDR",
             description = "The cluster's Service ClusterIP range, as kube-apiserver's --service-cluster-ip-range"
-                    + " (default: ${DEFAULT-VALUE}).")
-    private String serviceCidr = "10.96.0.0/12";
+                    + " (default: networking.serviceSubnet of the ClusterConfiguration in the ConfigMap"
+                    + " kube-system/kubeadm-config, which kubeadm and j8s server publish).")
+    private String serviceCidr;
 
     @Option(names = "--proxy-kubeconfig", paramLabel = "FILE",
             description = "Kubeconfig of the service proxy, which lists and watches Services, Endpoints or"
@@ -126,7 +127,9 @@ final class AgentCommand implements Callable<Integer> {
             if (podCidr != null) {
                 Cidrs.validate("--pod-cidr", podCidr);
             }
-            Cidrs.validate("--service-cidr", serviceCidr);
+            if (serviceCidr != null) {
+                Cidrs.validate("--service-cidr", serviceCidr);
+            }
             java.net.InetAddress.ofLiteral(address);
             clusterDns.forEach(java.net.InetAddress::ofLiteral); // throws naming a malformed address
             kubeletOptions.validate();
@@ -150,6 +153,12 @@ final class AgentCommand implements Callable<Integer> {
                     + ": not a readable file");
         }
         Logging.setLevel(logLevel);
+        // what the service proxy needs from the cluster, before anything is made here
+        String services = serviceCidr != null ? serviceCidr : KubeadmConfig.serviceCidr(kubeconfig);
+        Proxier.EndpointsSource source = servesEndpointSlicesV1(proxyConfig) ? Proxier.EndpointsSource.ENDPOINT_SLICES
+                : Proxier.EndpointsSource.ENDPOINTS;
+        ProxyAccess.check(proxyConfig, source == Proxier.EndpointsSource.ENDPOINT_SLICES, node,
+                proxyKubeconfig == null);
         DataDirs.createPrivate(dir);
         ServerCommand.lowerOwnOomScore();
         // One process owns a data dir: a second kubelet would fight this one over the same containers.
@@ -164,7 +173,7 @@ final class AgentCommand implements Callable<Integer> {
         if (started.isEmpty()) {
             throw new IllegalStateException("the container runtime cannot run here (see the log)");
         }
-        startProxy(proxyConfig, node, cidr, started.get());
+        startProxy(proxyConfig, node, cidr, services, source, started.get());
         NodeKubelet.startRoutes(node, started.get().runtime().config(), KubeClient.connect(proxyConfig),
                 KubeClient.connect(kubeconfig));
         KubeletServer api = KubeletApi.start(new java.net.InetSocketAddress(address, kubeletPort), node,
@@ -183,9 +192,8 @@ final class AgentCommand implements Callable<Integer> {
      * {@code discovery.k8s.io/v1} (as upstream's proxy needs no EndpointSlices before 1.21); its rules table is the
      * instance's {@code <network>-services}, as the server's.
      */
-    private void startProxy(Path config, String node, String cidr, NodeKubelet.Started kubelet) {
-        Proxier.EndpointsSource source = servesEndpointSlicesV1(config) ? Proxier.EndpointsSource.ENDPOINT_SLICES
-                : Proxier.EndpointsSource.ENDPOINTS;
+    private static void startProxy(Path config, String node, String cidr, String serviceCidr,
+                                   Proxier.EndpointsSource source, NodeKubelet.Started kubelet) {
         KubeClient client = KubeClient.connect(config);
         InformerFactory informers = new InformerFactory(client, Duration.ofMinutes(10));
         Proxier proxier = new Proxier(ServerCommand.servicesTable(kubelet.runtime().config()), cidr, serviceCidr, node,

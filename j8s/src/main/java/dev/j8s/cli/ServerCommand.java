@@ -238,6 +238,8 @@ final class ServerCommand implements Callable<Integer> {
                         .withNodeMonitorGracePeriod(nodeMonitorGrace));
         // The provisioner's default StorageClass, applied with the server's own rights as k3s applies its manifests.
         LocalPathProvisioner.ensureDefaultStorageClass(InProcessKubeClient.of(server.objects()));
+        // the service and pod ranges where kubeadm publishes them, for agents (and other nodes' tools) to read
+        KubeadmConfig.publish(InProcessKubeClient.of(server.objects()), settings.serviceCidr(), cidr, CLUSTER_DOMAIN);
         // Pods on other nodes (j8s agents) are reached through their kubelets' HTTPS API with a client certificate
         // of the cluster CA, as kube-apiserver's --kubelet-client-certificate (kubeadm's apiserver-kubelet-client).
         char[] kubeletClientPassword = java.util.UUID.randomUUID().toString().toCharArray();

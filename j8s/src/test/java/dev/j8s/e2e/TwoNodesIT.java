@@ -18,7 +18,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code j8s server} with a {@code j8s agent} on the same machine as its second node (its own data dir, pod range and
- * kubelet port; the node's client certificate from {@code j8s kubeconfig --user system:node:<name>}): a Deployment
+ * kubelet port; the node's client certificate from {@code j8s kubeconfig --user system:node:<name>}; no binding and
+ * no service range given: the server binds {@code system:node-proxier} to the nodes and publishes its range in
+ * {@code kube-system/kubeadm-config}, and an agent whose proxy credentials lack the role refuses): a Deployment
  * of 4 replicas spreads over both nodes; a pod on each node reaches a pod on the other by IP and a ClusterIP Service
  * backed by both; {@code kubectl logs}, {@code exec} and {@code port-forward} reach pods on either node; the stopped
  * agent's node turns {@code Unknown} after the server's shortened {@code --node-monitor-grace-period} (20 s) and its pods are
@@ -52,15 +54,34 @@ class TwoNodesIT {
                 "system:node:" + AGENT_NODE, "--group", "system:nodes");
         assertThat(issued.exitCode()).as(issued.toString()).isZero();
         Path nodeKubeconfig = SERVERS.file("agent.kubeconfig", issued.stdout());
-        // the agent's service proxy reads Services cluster-wide with its node identity, bound as kube-proxy's is
-        kubectl.run("create", "clusterrolebinding", "agent-proxier", "--clusterrole=system:node-proxier",
-                "--user=system:node:" + AGENT_NODE).ok();
+        // credentials without system:node-proxier for the proxy: the agent refuses at once, naming the binding
+        J8sServer.Cli nobody = J8sServer.cli("kubeconfig", "--data-dir", server.dataDir().toString(), "--user",
+                "nobody");
+        assertThat(nobody.exitCode()).as(nobody.toString()).isZero();
+        Path refusedDir = server.dataDir().resolveSibling("refused-agent");
+        J8sServer.Cli refused = J8sServer.cli("agent", "--kubeconfig", nodeKubeconfig.toString(), "--node-name",
+                AGENT_NODE, "--data-dir", refusedDir.toString(), "--kubelet-port", "1", "--proxy-kubeconfig",
+                SERVERS.file("nobody.kubeconfig", nobody.stdout()).toString());
+        assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(1);
+        assertThat(refused.stderr()).isEqualTo("j8s agent: the service proxy's credentials may not list services,"
+                + " watch services, list endpointslices.discovery.k8s.io, watch endpointslices.discovery.k8s.io,"
+                + " list nodes, watch nodes cluster-wide; bind the ClusterRole system:node-proxier to them (as"
+                + " kube-proxy's are): kubectl create clusterrolebinding " + AGENT_NODE + "-proxier"
+                + " --clusterrole=system:node-proxier --user=<the user of the proxy's kubeconfig>, or give the agent"
+                + " --proxy-kubeconfig with credentials that have it\n");
+        assertThat(refusedDir).as("nothing made by the refused agent").doesNotExist();
+
+        // the nodes may read the server's service range where kubeadm publishes it
         String kubernetesIp = kubectl.run("get", "service", "kubernetes", "-o", "jsonpath={.spec.clusterIP}").ok()
                 .stdout();
-        String[] octets = kubernetesIp.split("\\.");
-        String serviceCidr = octets[0] + "." + octets[1] + ".0.0/16";
+        assertThat(kubectl.run("get", "configmap", "kubeadm-config", "-n", "kube-system", "--as=system:node:"
+                + AGENT_NODE, "--as-group=system:nodes", "-o", "jsonpath={.data.ClusterConfiguration}").ok().stdout())
+                .contains("serviceSubnet: \"" + kubernetesIp.substring(0, kubernetesIp.indexOf('.',
+                        kubernetesIp.indexOf('.') + 1)) + ".0.0/16\"");
 
-        J8sAgent agent = J8sAgent.start(nodeKubeconfig, AGENT_NODE, "--service-cidr", serviceCidr);
+        // no binding and no --service-cidr: j8s server binds system:node-proxier to the nodes and publishes its
+        // service range in kube-system/kubeadm-config, which the agent reads
+        J8sAgent agent = J8sAgent.start(nodeKubeconfig, AGENT_NODE);
         dev.j8s.runtime.RuntimeConfig agentInstance = J8sServer.runtimeConfig(agent.dataDir());
         try {
             Await.until(Duration.ofSeconds(60), "both nodes Ready",

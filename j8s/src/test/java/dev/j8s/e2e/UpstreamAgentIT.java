@@ -58,6 +58,26 @@ class UpstreamAgentIT {
         registryDir = Files.createTempDirectory("j8s-e2e-agent-registry-");
         registry = LocalRegistry.startWithAuth(registryDir, USER, PASSWORD);
         registry.pushBusybox(List.of("agent"));
+        if (System.getenv().getOrDefault("J8S_TEST_KUBECONFIG", "").isEmpty()) {
+            // kube-apiserver alone publishes no kubeadm-config and binds nothing for proxies: the agent refuses at
+            // once, naming the flag and the binding, and makes nothing
+            Path refusedDir = home.resolve("refused-agent");
+            J8sServer.Cli noRange = J8sServer.cli("agent", "--kubeconfig", cluster.nodeKubeconfig().toString(),
+                    "--node-name", cluster.nodeName(), "--data-dir", refusedDir.toString(), "--kubelet-port", "1");
+            assertThat(noRange.exitCode()).as(noRange.toString()).isEqualTo(1);
+            assertThat(noRange.stderr()).startsWith("j8s agent: the cluster's service range is unknown (")
+                    .contains("): give --service-cidr, or publish networking.serviceSubnet in the ClusterConfiguration"
+                            + " of the ConfigMap kube-system/kubeadm-config");
+            J8sServer.Cli noRights = J8sServer.cli("agent", "--kubeconfig", cluster.nodeKubeconfig().toString(),
+                    "--node-name", cluster.nodeName(), "--data-dir", refusedDir.toString(), "--kubelet-port", "1",
+                    "--service-cidr", "10.96.0.0/12");
+            assertThat(noRights.exitCode()).as(noRights.toString()).isEqualTo(1);
+            assertThat(noRights.stderr()).startsWith("j8s agent: the service proxy's credentials may not ")
+                    .contains("list endpoints, watch endpoints")
+                    .contains("kubectl create clusterrolebinding " + cluster.nodeName() + "-proxier"
+                            + " --clusterrole=system:node-proxier --user=system:node:" + cluster.nodeName() + ",");
+            assertThat(refusedDir).as("nothing made by the refused agent").doesNotExist();
+        }
         // the proxy lists Endpoints cluster-wide with the node's credentials: the role kube-proxy has
         Kubectl.Result binding = admin.run("create", "clusterrolebinding", "j8s-e2e-" + NODE + "-proxier",
                 "--clusterrole=system:node-proxier", "--user=system:node:" + cluster.nodeName());

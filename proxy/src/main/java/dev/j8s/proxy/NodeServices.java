@@ -186,7 +186,7 @@ public final class NodeServices implements AutoCloseable {
                 .addNewSubset().addNewAddress().withIp(config.gateway()).endAddress().endSubset();
         ports.forEach(p -> ep.editFirstSubset().addNewPort().withName(p.name()).withPort(p.port())
                 .withProtocol(p.protocol()).endPort().endSubset());
-        upsert(client.resource(Kind.ENDPOINTS), namespace, name, ep.build());
+        client.resource(Kind.ENDPOINTS).createOrReplace(ep.build());
         EndpointSliceBuilder slice = new EndpointSliceBuilder().withNewMetadata().withName(name)
                 .withNamespace(namespace).withLabels(new java.util.HashMap<>(labels))
                 .addToLabels("kubernetes.io/service-name", name)
@@ -197,26 +197,7 @@ public final class NodeServices implements AutoCloseable {
                 .withNodeName(config.nodeName()).endEndpoint();
         ports.forEach(p -> slice.addNewPort().withName(p.name()).withPort(p.port()).withProtocol(p.protocol())
                 .endPort());
-        upsert(client.resource(Kind.ENDPOINT_SLICES), namespace, name, slice.build());
-    }
-
-    private static <T extends io.fabric8.kubernetes.api.model.HasMetadata> void upsert(ResourceClient<T> resource,
-            String namespace, String name, T desired) {
-        for (int attempt = 0; attempt < 5; attempt++) {
-            try {
-                Optional<T> current = resource.get(namespace, name);
-                if (current.isEmpty()) {
-                    resource.create(desired);
-                } else {
-                    desired.getMetadata().setResourceVersion(current.get().getMetadata().getResourceVersion());
-                    resource.update(desired);
-                }
-                return;
-            } catch (ClusterException.Conflict | ClusterException.AlreadyExists e) {
-                // someone wrote meanwhile: read again
-            }
-        }
-        throw new IllegalStateException("publish the endpoints of " + namespace + "/" + name + ": kept conflicting");
+        client.resource(Kind.ENDPOINT_SLICES).createOrReplace(slice.build());
     }
 
     // ---- LoadBalancer status -------------------------------------------------------------------------------------

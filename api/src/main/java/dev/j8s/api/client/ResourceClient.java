@@ -50,4 +50,30 @@ public interface ResourceClient<T extends HasMetadata> {
    * period); empty when it is gone. NotFound when it was not there; Conflict when a precondition failed.
    */
   Optional<T> delete(String namespace, String name, DeleteOptions options);
+
+  /**
+   * Creates {@code desired}, or replaces the object of its name with it: what a component that owns an object
+   * writes at start. Read again and retried when someone wrote meanwhile; {@code desired} gets the current
+   * resourceVersion (the one object this verb changes).
+   *
+   * @throws IllegalStateException when writes kept conflicting
+   */
+  default T createOrReplace(T desired) {
+    String namespace = desired.getMetadata().getNamespace() == null ? "" : desired.getMetadata().getNamespace();
+    String name = desired.getMetadata().getName();
+    for (int attempt = 0; attempt < 5; attempt++) {
+      try {
+        Optional<T> current = get(namespace, name);
+        if (current.isEmpty()) {
+          return create(desired);
+        }
+        desired.getMetadata().setResourceVersion(current.get().getMetadata().getResourceVersion());
+        return update(desired);
+      } catch (ClusterException.Conflict | ClusterException.AlreadyExists e) {
+        // written meanwhile: read again
+      }
+    }
+    throw new IllegalStateException("write " + kind().kind() + " " + (namespace.isEmpty() ? "" : namespace + "/")
+        + name + ": kept conflicting");
+  }
 }

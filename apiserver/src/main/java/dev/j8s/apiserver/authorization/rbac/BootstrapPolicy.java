@@ -18,6 +18,8 @@ import java.util.Map;
 public final class BootstrapPolicy {
 
     public static final String BOOTSTRAPPING_LABEL = "kubernetes.io/bootstrapping";
+    /** j8s's binding of {@code system:node-proxier} to every node ({@code system:nodes}). */
+    public static final String NODES_PROXIER_BINDING = "j8s:node-proxier";
     public static final String AUTOUPDATE_ANNOTATION = "rbac.authorization.kubernetes.io/autoupdate";
     public static final String CONTROLLER_ROLE_PREFIX = "system:controller:";
     public static final String AGGREGATE_TO_ADMIN = "rbac.authorization.k8s.io/aggregate-to-admin";
@@ -260,6 +262,9 @@ public final class BootstrapPolicy {
         bindings.add(binding("system:public-info-viewer",
                 subjects("Group", UserInfo.AUTHENTICATED, "Group", UserInfo.UNAUTHENTICATED)));
         bindings.add(binding("system:node-proxier", subjects("User", "system:kube-proxy")));
+        // j8s's own: the service proxy (and the host routes) of every node, a j8s agent's too, reads Services,
+        // endpoints and Nodes with the node's credentials, as kube-proxy does with its own; no manual binding
+        bindings.add(binding(NODES_PROXIER_BINDING, "system:node-proxier", subjects("Group", UserInfo.NODES)));
         bindings.add(binding(UserInfo.KUBE_CONTROLLER_MANAGER, subjects("User", UserInfo.KUBE_CONTROLLER_MANAGER)));
         bindings.add(binding("system:kube-dns", List.of(serviceAccount("kube-system", "kube-dns"))));
         bindings.add(binding("system:kube-scheduler", subjects("User", "system:kube-scheduler")));
@@ -486,11 +491,15 @@ public final class BootstrapPolicy {
     }
 
     private static ObjectNode binding(String name, List<ObjectNode> subjects) {
+        return binding(name, name, subjects);
+    }
+
+    private static ObjectNode binding(String name, String role, List<ObjectNode> subjects) {
         ObjectNode binding = metadata("ClusterRoleBinding", name, Map.of());
         ObjectNode ref = binding.putObject("roleRef");
         ref.put("apiGroup", RbacIndex.GROUP);
         ref.put("kind", "ClusterRole");
-        ref.put("name", name);
+        ref.put("name", role);
         if (!subjects.isEmpty()) {
             ArrayNode a = binding.putArray("subjects");
             subjects.forEach(a::add);
