@@ -20,14 +20,17 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Pod start latency on a {@code j8s agent} node beside an embedded node, in one run: pods with {@code nodeName} set
- * (no scheduler on the way) are created one after another on each target, alternating, and the latency is from the
- * create request to {@code status.phase: Running} seen on a watch of the namespace. Run from the repository root with
+ * Pod start latency on {@code j8s agent} nodes (joined to an upstream kube-apiserver, or to a {@code j8s server})
+ * beside an embedded node, in one run: pods with {@code nodeName} set (no scheduler on the way) are created one after
+ * another on each target, alternating, and the latency is from the create request to {@code status.phase: Running}
+ * seen on a watch of the namespace; every target's p50 is given as a ratio to the {@code --baseline} target's
+ * (default {@code embedded}, else the last). Run from the repository root with
  * the j8s jar on the class path (for the fabric8 client):
  *
  * <pre>
  * java -cp j8s/target/j8s.jar bench/AgentPodStartBenchmark.java --image REF \
- *     --target agent=ADMIN_KUBECONFIG:NODE --target embedded=KUBECONFIG:NODE [--target ...] [--warmup 10] [--repeat 20]
+ *     --target agent=ADMIN_KUBECONFIG:NODE --target embedded=KUBECONFIG:NODE [--target ...] [--baseline LABEL]
+ *     [--warmup 10] [--repeat 20]
  * </pre>
  */
 public final class AgentPodStartBenchmark {
@@ -41,7 +44,7 @@ public final class AgentPodStartBenchmark {
         int repeat = Integer.parseInt(option(args, "--repeat", "20"));
         if (image.isEmpty()) {
             System.err.println("usage: java -cp j8s/target/j8s.jar bench/AgentPodStartBenchmark.java --image REF"
-                    + " --target LABEL=KUBECONFIG:NODE... [--warmup 10] [--repeat 20]");
+                    + " --target LABEL=KUBECONFIG:NODE... [--baseline LABEL] [--warmup 10] [--repeat 20]");
             System.exit(2);
         }
         String id = Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36);
@@ -87,9 +90,12 @@ public final class AgentPodStartBenchmark {
                 Target t = targets.get(k);
                 row(t.label() + " (node " + t.node() + ", " + t.client().getMasterUrl().getPort() + ")", latencies[k]);
             }
-            for (int k = 1; k < targets.size(); k++) {
-                System.out.printf(Locale.ROOT, "ratio %s p50 / %s p50: %.2f%n", targets.get(0).label(),
-                        targets.get(k).label(), percentile(latencies[0], 50) / percentile(latencies[k], 50));
+            int base = baseline(targets, option(args, "--baseline", "embedded"));
+            for (int k = 0; k < targets.size(); k++) {
+                if (k != base) {
+                    System.out.printf(Locale.ROOT, "ratio %s p50 / %s p50: %.2f%n", targets.get(k).label(),
+                            targets.get(base).label(), percentile(latencies[k], 50) / percentile(latencies[base], 50));
+                }
             }
         } finally {
             watches.forEach(io.fabric8.kubernetes.client.Watch::close);
@@ -103,6 +109,16 @@ public final class AgentPodStartBenchmark {
                 t.client().close();
             }
         }
+    }
+
+    /** The index of the target labelled {@code label}, the peer of every ratio; the last target when none is. */
+    static int baseline(List<Target> targets, String label) {
+        for (int k = 0; k < targets.size(); k++) {
+            if (targets.get(k).label().equals(label)) {
+                return k;
+            }
+        }
+        return targets.size() - 1;
     }
 
     /** The namespace and its default service account (a cluster without a controller manager makes none). */

@@ -167,10 +167,26 @@ final class ServerCommand implements Callable<Integer> {
             if (grace.isZero() || grace.isNegative()) {
                 throw new IllegalArgumentException("must be positive");
             }
+            gracePeriodWarning(grace).ifPresent(w -> LOG.log(Level.WARNING, w));
             return grace;
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--node-monitor-grace-period: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * What to warn of a grace period no longer than the kubelets' lease renewal interval: every healthy node would
+     * turn Unknown between two renewals (and its pods' endpoints unready).
+     */
+    static Optional<String> gracePeriodWarning(Duration grace) {
+        Duration renew = dev.j8s.kubelet.nodestatus.NodeHeartbeat.RENEW_INTERVAL;
+        if (grace.compareTo(renew) > 0) {
+            return Optional.empty();
+        }
+        String given = grace.toMillis() % 1000 == 0 ? grace.toSeconds() + "s" : grace.toMillis() + "ms";
+        return Optional.of("--node-monitor-grace-period " + given + " is not longer than the kubelets'"
+                + " lease renewal interval (" + renew.toSeconds() + "s): healthy nodes will turn Unknown between"
+                + " renewals; give it several intervals (default 40s)");
     }
 
     private dev.j8s.apiserver.podsecurity.Policy podSecurityDefaults() {

@@ -160,4 +160,15 @@ class ServerCommandTest {
         assertThat(Cidrs.address("10.153.0.0/16", 10)).isEqualTo("10.153.0.10");
         assertThat(Cidrs.address("10.96.0.0/12", 1)).isEqualTo("10.96.0.1");
     }
+
+    @Test
+    void aNodeMonitorGracePeriodNoLongerThanTheLeaseRenewalIsWarnedOf() {
+        assertThat(ServerCommand.gracePeriodWarning(java.time.Duration.ofSeconds(8))).contains(
+                "--node-monitor-grace-period 8s is not longer than the kubelets' lease renewal interval (10s): healthy"
+                        + " nodes will turn Unknown between renewals; give it several intervals (default 40s)");
+        assertThat(ServerCommand.gracePeriodWarning(java.time.Duration.ofMillis(10_000))).isPresent();
+        assertThat(ServerCommand.gracePeriodWarning(java.time.Duration.ofMillis(1500)).orElseThrow())
+                .startsWith("--node-monitor-grace-period 1500ms is not longer");
+        assertThat(ServerCommand.gracePeriodWarning(java.time.Duration.ofSeconds(20))).isEmpty();
+    }
 }
