@@ -90,7 +90,8 @@ final class AgentCommand implements Callable<Integer> {
     @Option(names = "--proxy-kubeconfig", paramLabel = "FILE",
             description = "Kubeconfig of the service proxy, which lists and watches Services, Endpoints or"
                     + " EndpointSlices and Nodes cluster-wide, as kube-proxy's --kubeconfig (default: --kubeconfig;"
-                    + " a node's own credentials need the system:node-proxier role bound to read endpoints).")
+                    + " its user needs the system:node-proxier role, which j8s server binds to every node; the agent"
+                    + " asks the cluster at start and refuses without it).")
     private Path proxyKubeconfig;
 
     @Option(names = "--cluster-dns", paramLabel = "IP[,IP...]", split = ",",
