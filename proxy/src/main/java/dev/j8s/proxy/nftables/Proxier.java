@@ -5,6 +5,7 @@ import dev.j8s.controllers.informers.InformerFactory;
 import dev.j8s.controllers.informers.ResourceEventHandler;
 import dev.j8s.controllers.informers.SharedInformer;
 import dev.j8s.proxy.conntrack.Conntrack;
+import dev.j8s.proxy.healthcheck.ServiceHealthServers;
 import dev.j8s.runtime.cni.Nftables;
 import io.fabric8.kubernetes.api.model.LoadBalancerIngress;
 import io.fabric8.kubernetes.api.model.Node;
@@ -59,6 +60,10 @@ public final class Proxier implements AutoCloseable {
     private String applied = "";
     /** UDP service ports as last programmed, for the conntrack cleanup. */
     private Map<String, ServicePort> lastUdp = Map.of();
+    private volatile java.util.function.BiConsumer<ServiceHealthServers.Target, String> healthCheckFailures =
+            (target, why) -> { };
+    private final ServiceHealthServers healthChecks = new ServiceHealthServers(
+            java.net.InetAddress.ofLiteral("0.0.0.0"), (target, why) -> healthCheckFailures.accept(target, why));
 
     /**
      * @param table         the instance's table ({@code <network>-services})
@@ -108,6 +113,11 @@ public final class Proxier implements AutoCloseable {
 
     public String table() {
         return table;
+    }
+
+    /** Tells {@code reporter} when a service's health check port cannot be listened on (once per service and port). */
+    public void reportHealthCheckFailures(java.util.function.BiConsumer<ServiceHealthServers.Target, String> reporter) {
+        this.healthCheckFailures = reporter;
     }
 
     /** Calls {@code listener} with the time of every application of new rules (for benchmarks and tests). */
@@ -191,7 +201,10 @@ public final class Proxier implements AutoCloseable {
     }
 
     private void sync() {
-        List<ServicePort> ports = servicePorts(services.list(), slices.get());
+        List<Service> serviceList = services.list();
+        List<EndpointSlice> sliceList = slices.get();
+        healthChecks.update(ServiceHealthServers.localEndpoints(serviceList, sliceList, nodeName));
+        List<ServicePort> ports = servicePorts(serviceList, sliceList);
         String script = new Rules(table, podCidr, serviceCidr, nodeIps()).script(ports);
         if (script.equals(applied)) {
             return;
@@ -346,6 +359,7 @@ public final class Proxier implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        healthChecks.close();
         List<String> failed = Nftables.deleteTable("ip", table);
         if (!failed.isEmpty()) {
             LOG.log(Level.WARNING, "removing the service rules failed: " + failed);
