@@ -204,7 +204,7 @@ public final class Proxier implements AutoCloseable {
         List<Service> serviceList = services.list();
         List<EndpointSlice> sliceList = slices.get();
         healthChecks.update(ServiceHealthServers.localEndpoints(serviceList, sliceList, nodeName));
-        List<ServicePort> ports = servicePorts(serviceList, sliceList);
+        List<ServicePort> ports = servicePorts(serviceList, sliceList, nodeName);
         String script = new Rules(table, podCidr, serviceCidr, nodeIps()).script(ports);
         if (script.equals(applied)) {
             return;
@@ -262,8 +262,11 @@ public final class Proxier implements AutoCloseable {
         return out;
     }
 
-    /** The service ports the proxy programs: every port of every service with a ClusterIP, with its slices' endpoints. */
-    public static List<ServicePort> servicePorts(List<Service> services, List<EndpointSlice> slices) {
+    /**
+     * The service ports the proxy programs: every port of every service with a ClusterIP, with its slices' endpoints,
+     * those whose {@code nodeName} is {@code nodeName} marked local.
+     */
+    public static List<ServicePort> servicePorts(List<Service> services, List<EndpointSlice> slices, String nodeName) {
         Map<String, List<EndpointSlice>> byService = new HashMap<>();
         for (EndpointSlice s : slices) {
             String service = s.getMetadata().getLabels() == null ? null
@@ -301,6 +304,7 @@ public final class Proxier implements AutoCloseable {
                 affinity = timeout == null ? 10800 : timeout;
             }
             boolean local = "Local".equals(spec.getExternalTrafficPolicy());
+            boolean internalLocal = "Local".equals(spec.getInternalTrafficPolicy());
             for (var sp : spec.getPorts()) {
                 String portName = sp.getName() == null ? "" : sp.getName();
                 String protocol = sp.getProtocol() == null ? "TCP" : sp.getProtocol();
@@ -325,7 +329,8 @@ public final class Proxier implements AutoCloseable {
                             boolean terminating = c != null && Boolean.TRUE.equals(c.getTerminating());
                             String ip = e.getAddresses().getFirst();
                             endpoints.putIfAbsent(ip + ":" + port.getPort(),
-                                    new ServicePort.Endpoint(ip, port.getPort(), ready, serving, terminating));
+                                    new ServicePort.Endpoint(ip, port.getPort(), ready, serving, terminating,
+                                            nodeName.equals(e.getNodeName())));
                         }
                     }
                 }
@@ -333,7 +338,7 @@ public final class Proxier implements AutoCloseable {
                 List<ServicePort.Endpoint> sorted = new ArrayList<>(endpoints.values());
                 sorted.sort(Comparator.comparing(ServicePort.Endpoint::ip).thenComparing(ServicePort.Endpoint::port));
                 out.add(new ServicePort(ns, name, portName, protocol.toLowerCase(Locale.ROOT), clusterIp, sp.getPort(),
-                        nodePort, external, loadBalancer, sourceRanges, affinity, local, sorted));
+                        nodePort, external, loadBalancer, sourceRanges, affinity, local, internalLocal, sorted));
             }
         }
         out.sort(Comparator.comparing(ServicePort::id));
