@@ -12,7 +12,7 @@ import java.util.stream.Stream;
 
 /**
  * What a j8s instance can leave on the host outside its processes — mounts, its bridge, its nftables tables, its
- * cgroups, its run dir — looked up by the names the instance derives from its data dir. The e2e fixtures tear every
+ * host routes, its cgroups, its run dir — looked up by the names the instance derives from its data dir. The e2e fixtures tear every
  * instance down with {@code j8s reset} and then require {@link #of} to be empty, so that a cleanup that leaks fails
  * the test class that caused it instead of surfacing later as a stray table or mount.
  */
@@ -38,6 +38,10 @@ final class HostLeftovers {
             if (line.contains(instance.networkName() + "-")) {
                 left.add("nftables " + line.strip());
             }
+        }
+        for (dev.j8s.proxy.routes.HostRoutes.Route route
+                : dev.j8s.proxy.routes.HostRoutes.of(instance.networkName()).list()) {
+            left.add("route " + route.destination() + " via " + route.via());
         }
         for (Path hierarchy : cgroupHierarchies()) {
             Path cgroup = hierarchy.resolve(instance.cgroupParent().substring(1));
