@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -79,16 +78,7 @@ class NodeRoutesIT {
                     () -> kubectl.run("get", "node", NODE, "-o", "jsonpath={.spec.podCIDR}").ok().stdout(),
                     ownRange::equals);
 
-            kubectl.runWithStdin("""
-                    apiVersion: v1
-                    kind: Node
-                    metadata:
-                      name: %s
-                    spec:
-                      podCIDR: %s
-                      podCIDRs: [%s]
-                    """.formatted(PEER, RANGE, RANGE), "create", "-f", "-").ok();
-            setAddress(kubectl, "172.30.77.2");
+            createPeer(kubectl);
             awaitRoute("through the peer's address", "172.30.77.2");
 
             kubectl.runWithStdin("""
@@ -127,15 +117,7 @@ class NodeRoutesIT {
             kubectl.run("delete", "node", PEER).ok();
             awaitRoute("gone with the Node", null);
 
-            kubectl.runWithStdin("""
-                    apiVersion: v1
-                    kind: Node
-                    metadata:
-                      name: %s
-                    spec:
-                      podCIDR: %s
-                    """.formatted(PEER, RANGE), "create", "-f", "-").ok();
-            setAddress(kubectl, "172.30.77.2");
+            createPeer(kubectl);
             awaitRoute("for the Node made again", "172.30.77.2");
             run("ip", "route", "add", FOREIGN_RANGE, "via", "172.30.77.2", "proto", "74", "metric", "7");
 
@@ -160,6 +142,20 @@ class NodeRoutesIT {
         assertThat(run("ip", "route")).as("routes through the test subnet").doesNotContain("172.30.77.");
         assertThat(run("ip", "netns", "list")).doesNotContain(NETNS);
         assertThat(Path.of("/sys/class/net", HOST_LINK)).doesNotExist();
+    }
+
+    /** The other machine's Node: its pod range, and its address on the test subnet. */
+    private static void createPeer(Kubectl kubectl) {
+        kubectl.runWithStdin("""
+                apiVersion: v1
+                kind: Node
+                metadata:
+                  name: %s
+                spec:
+                  podCIDR: %s
+                  podCIDRs: [%s]
+                """.formatted(PEER, RANGE, RANGE), "create", "-f", "-").ok();
+        setAddress(kubectl, "172.30.77.2");
     }
 
     private static void setAddress(Kubectl kubectl, String address) {
@@ -192,9 +188,8 @@ class NodeRoutesIT {
     }
 
     private static void runQuietly(String... command) throws InterruptedException {
-        List<String> all = new ArrayList<>(List.of(command));
         try {
-            new ProcessBuilder(all).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start()
+            new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start()
                     .waitFor();
         } catch (IOException e) {
             // nothing to clean
