@@ -136,7 +136,10 @@ class NodeRoutesIT {
                 httpd.waitFor();
             }
             runQuietly("ip", "route", "del", FOREIGN_RANGE, "proto", "74", "metric", "7");
-            runQuietly("ip", "netns", "del", NETNS); // takes the veth pair with it
+            // the pair first: a deleted namespace takes its end of the pair along only once the kernel frees it,
+            // a moment later, while deleting one end removes both at once
+            runQuietly("ip", "link", "del", HOST_LINK);
+            runQuietly("ip", "netns", "del", NETNS);
             J8sServer.deleteRecursively(www);
         }
         assertThat(run("ip", "route")).as("routes through the test subnet").doesNotContain("172.30.77.");
