@@ -70,8 +70,18 @@ public final class ApiBenchmark {
     private final HttpClient http;
     private final Access access;
 
+    /** The server's pid when it runs on this machine (its CPU per operation is printed), else -1. */
+    private final long serverPid;
+    /** Server CPU seconds per operation of each measured step, by name, when the pid is known. */
+    private final Map<String, Double> serverCpu = new ConcurrentHashMap<>();
+
     ApiBenchmark(Access access) {
+        this(access, -1);
+    }
+
+    ApiBenchmark(Access access, long serverPid) {
         this.access = access;
+        this.serverPid = serverPid;
         this.http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .sslContext(trusting(access.caPem()))
@@ -81,7 +91,7 @@ public final class ApiBenchmark {
 
     public static void main(String[] args) throws Exception {
         if (args.length < 1) {
-            System.err.println("usage: java bench/ApiBenchmark.java KUBECONFIG [--pods N] [--concurrency C] [--lists R]");
+            System.err.println("usage: java bench/ApiBenchmark.java KUBECONFIG [--pods N] [--concurrency C] [--lists R] [--pid PID]");
             System.exit(2);
         }
         Path kubeconfig = Path.of(args[0]);
@@ -93,7 +103,14 @@ public final class ApiBenchmark {
         if (!host.equals("127.0.0.1") && !host.equals("localhost") && !host.equals("[::1]")) {
             throw new IllegalArgumentException("refusing to benchmark a server that is not on loopback: " + host);
         }
-        new ApiBenchmark(access).run(pods, concurrency, lists);
+        long pid = -1;
+        try {
+            pid = PodStartBenchmark.option(args, "--pid").map(Long::parseLong)
+                    .orElseGet(() -> PodStartBenchmark.serverPid(kubeconfig.toAbsolutePath().getParent()));
+        } catch (IllegalStateException e) {
+            System.out.println("no server CPU figures: " + e.getMessage());
+        }
+        new ApiBenchmark(access, pid).run(pods, concurrency, lists);
     }
 
     void run(int pods, int concurrency, int lists) throws Exception {
@@ -157,6 +174,15 @@ public final class ApiBenchmark {
         System.out.printf(Locale.ROOT, "throughput relative to GET /version: create %.0f%%, get %.0f%%%n",
                 100 * create.opsPerSecond() / floorRun.opsPerSecond(),
                 100 * getOne.opsPerSecond() / floorRun.opsPerSecond());
+        if (serverPid > 0) {
+            // CPU time is what a loaded machine moves least: the share of the cores the server gets does not change it.
+            double versionCpu = Math.min(serverCpu.get(version.name()), serverCpu.get(versionAfter.name()));
+            System.out.printf(Locale.ROOT, "server CPU per operation (pid %d, utime+stime): GET /version %.3f ms, "
+                            + "POST pod %.3f ms, GET pod %.3f ms, WATCH create+event %.3f ms; POST pod / GET /version x%.1f%n",
+                    serverPid, 1e3 * versionCpu, 1e3 * serverCpu.get(create.name()), 1e3 * serverCpu.get(getOne.name()),
+                    1e3 * serverCpu.getOrDefault("watch creates", Double.NaN),
+                    serverCpu.get(create.name()) / versionCpu);
+        }
 
         // Best effort: the namespaces are left to the server's namespace controller.
         send("DELETE", "/api/v1/namespaces/" + listNs, "application/json", null);
@@ -242,6 +268,7 @@ public final class ApiBenchmark {
         long[] nanos = new long[count];
         AtomicInteger next = new AtomicInteger();
         AtomicReference<String> failure = new AtomicReference<>();
+        long cpuBefore = serverCpuTicks();
         long start = System.nanoTime();
         try (ExecutorService pool = Executors.newFixedThreadPool(concurrency, Thread.ofVirtual().factory())) {
             List<Future<?>> workers = new ArrayList<>();
@@ -269,10 +296,21 @@ public final class ApiBenchmark {
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
+        recordServerCpu(name, cpuBefore, count);
         if (failure.get() != null) {
             throw new IllegalStateException("benchmark step failed: " + failure.get());
         }
         return new Stats(name, count, seconds, nanos, note);
+    }
+
+    long serverCpuTicks() throws IOException {
+        return serverPid > 0 ? PodStartBenchmark.cpuTicks(serverPid) : 0;
+    }
+
+    void recordServerCpu(String name, long ticksBefore, int count) throws IOException, InterruptedException {
+        if (serverPid > 0) {
+            serverCpu.put(name, (serverCpuTicks() - ticksBefore) / (double) PodStartBenchmark.getconfClkTck() / count);
+        }
     }
 
     static String pod(String name) {
