@@ -35,7 +35,7 @@ import javax.net.ssl.TrustManagerFactory;
  * A throughput and latency benchmark of a running j8s API server over its real HTTPS path (TLS,
  * bearer token), with no dependencies so that it runs in source-launch mode:
  *
- * <pre>java bench/ApiBenchmark.java /path/to/kubeconfig [--pods 1000] [--concurrency 8] [--lists 10]</pre>
+ * <pre>java bench/ApiBenchmark.java /path/to/kubeconfig [--pods 1000] [--concurrency 8] [--lists 10] [--warmup-creates 1000] [--pid PID]</pre>
  *
  * It measures, in one run: GET /version (the floor of the HTTP+TLS+auth path, the peer figure), pod
  * creation, list as JSON and as a Table (kubectl's Accept header), and a watch that must see the ADDED
@@ -91,13 +91,14 @@ public final class ApiBenchmark {
 
     public static void main(String[] args) throws Exception {
         if (args.length < 1) {
-            System.err.println("usage: java bench/ApiBenchmark.java KUBECONFIG [--pods N] [--concurrency C] [--lists R] [--pid PID]");
+            System.err.println("usage: java bench/ApiBenchmark.java KUBECONFIG [--pods N] [--concurrency C] [--lists R] [--warmup-creates W] [--pid PID]");
             System.exit(2);
         }
         Path kubeconfig = Path.of(args[0]);
         int pods = intOption(args, "--pods", 1000);
         int concurrency = intOption(args, "--concurrency", 8);
         int lists = intOption(args, "--lists", 10);
+        int warmupCreates = intOption(args, "--warmup-creates", 1000);
         Access access = readKubeconfig(kubeconfig);
         String host = access.server().getHost();
         if (!host.equals("127.0.0.1") && !host.equals("localhost") && !host.equals("[::1]")) {
@@ -110,15 +111,17 @@ public final class ApiBenchmark {
         } catch (IllegalStateException e) {
             System.out.println("no server CPU figures: " + e.getMessage());
         }
-        new ApiBenchmark(access, pid).run(pods, concurrency, lists);
+        new ApiBenchmark(access, pid).run(pods, concurrency, lists, warmupCreates);
     }
 
-    void run(int pods, int concurrency, int lists) throws Exception {
+    void run(int pods, int concurrency, int lists, int warmupCreates) throws Exception {
         String suffix = Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36);
         String listNs = "bench-" + suffix;
         String watchNs = "bench-w-" + suffix;
+        String warmNs = "bench-warm-" + suffix;
         createNamespace(listNs);
         createNamespace(watchNs);
+        createNamespace(warmNs);
         System.out.printf(Locale.ROOT, "j8s API benchmark against %s: %d pods, concurrency %d, %d list runs%n",
                 access.server(), pods, concurrency, lists);
         System.out.printf(Locale.ROOT, "JVM %s, %d CPUs%n%n", Runtime.version(), Runtime.getRuntime().availableProcessors());
@@ -126,6 +129,9 @@ public final class ApiBenchmark {
         // Warm-up (JIT on both sides, TLS connections), not measured: /version and a read that goes to storage.
         concurrently("warm-up", 2000, concurrency, i -> i % 2 == 0 ? get("/version", "application/json")
                 : get("/api/v1/namespaces/" + listNs + "/serviceaccounts/default", "application/json"), "");
+        // The create path (admission, storage, watch fan-out to the controllers) compiled too, in its own namespace.
+        concurrently("warm-up creates", warmupCreates, concurrency,
+                i -> post("/api/v1/namespaces/" + warmNs + "/pods", pod("warm-" + i)), "");
 
         List<Stats> results = new ArrayList<>();
         Stats version = concurrently("GET /version (floor)", pods, concurrency,
@@ -187,6 +193,7 @@ public final class ApiBenchmark {
         // Best effort: the namespaces are left to the server's namespace controller.
         send("DELETE", "/api/v1/namespaces/" + listNs, "application/json", null);
         send("DELETE", "/api/v1/namespaces/" + watchNs, "application/json", null);
+        send("DELETE", "/api/v1/namespaces/" + warmNs, "application/json", null);
     }
 
     /** Starts a watch on an empty namespace, creates {@code pods} pods, and waits for all ADDED events. */
