@@ -8,12 +8,10 @@ import dev.j8s.apiserver.errors.ApiError;
 import dev.j8s.apiserver.json.Json;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
@@ -33,7 +31,6 @@ import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
@@ -44,19 +41,13 @@ import java.util.function.UnaryOperator;
  * The {@link Store} on one SQLite file (WAL, {@code synchronous=FULL}) with every object and a
  * tail of the change log held in memory, the way upstream's cacher fronts etcd. Thread-safe.
  *
- * <p>Writes are staged under one lock and committed in groups: each write stages its statements (object
+ * <p>Writes are serialized by one lock and committed in groups: each write stages its statements (object
  * row, change-log row, revision counter, log trimming) in the open SQLite transaction under a savepoint,
- * then one of the writers waiting commits every staged write and syncs the write-ahead log with one
- * fdatasync (group commit). The commit is pipelined: SQLite writes the group's log frames under the staging
- * lock, and the store syncs them after releasing it ({@code synchronous=NORMAL}, whose commits do not sync,
- * plus the store's own fdatasync of the log: what {@code FULL} does, outside the lock), so the next group is
- * staged while the previous one syncs. A write is visible in memory, heard by watchers and returned only
- * after the fdatasync that covers it: acknowledged means durable, and groups are published in revision
- * order. Writers validate against the staged and synced-pending writes before the published ones, so a group
- * is the same sequence of writes one at a time would have been; a failed commit fails every write of its
- * group and changes nothing; a failed sync fails every write of its group and of the groups after it, and
- * the store refuses writes from then on (what was written may or may not be on disk; nothing acknowledged is
- * lost). Reads are served from memory. The change log keeps the last
+ * then one of the writers waiting commits every staged write with one fsync (group commit). A write is
+ * visible in memory, heard by watchers and returned only after the commit that holds it: acknowledged means
+ * durable. Writers validate against the staged writes before the committed ones, so a group is the same
+ * sequence of writes one at a time would have been; a failed commit fails every write of its group and
+ * changes nothing. Reads are served from memory. The change log keeps the last
  * {@code retainedRevisions} revisions; a watch from an older revision is {@code Gone} with
  * upstream's text {@code too old resource version: N (M)}, where M is the newest revision no
  * longer in the log (staging/src/k8s.io/apiserver/pkg/storage/cacher/watch_cache.go).
@@ -75,7 +66,6 @@ public final class SqliteStore implements Store {
     static final int DEFAULT_MEMORY_TAIL = 1_000;
 
     private static final System.Logger LOG = System.getLogger(SqliteStore.class.getName());
-    private static final int SYNCHRONOUS_NORMAL = 1;
     private static final int SYNCHRONOUS_FULL = 2;
 
     private final Path file;
@@ -88,32 +78,22 @@ public final class SqliteStore implements Store {
     private final PreparedStatement insertChange;
     private final PreparedStatement trimChanges;
     private final PreparedStatement setMeta;
-    /** The write-ahead log, opened to sync it ({@code state.db-wal}). */
-    private final FileChannel log;
-    /** Makes the committed log frames durable; tests wrap it. */
-    private volatile LogSync logSync;
 
     /**
-     * Serializes staging, SQLite commits and every use of {@link #connection}. Fair, so that writers staging
-     * while a commit waits get in before it and share it.
+     * Serializes staging, commits, watch registration and every use of {@link #connection}. Fair, so that
+     * writers staging while a commit runs get in before the next commit and share it.
      */
     private final ReentrantLock writeLock = new ReentrantLock(true);
-    /**
-     * Held by the one writer committing and syncing a group, through its publication; also by watch
-     * registration, so no publication falls between a watch's replay and its registration. Taken before
-     * {@link #writeLock} when both are held.
-     */
-    private final ReentrantLock syncLock = new ReentrantLock();
     /** Guards {@link #objects} and {@link #revision} together, so a list sees one revision. */
     private final ReentrantReadWriteLock memoryLock = new ReentrantReadWriteLock();
 
     private final Map<String, TreeMap<NsName, Row>> objects = new HashMap<>();
     private volatile long revision;
-    /** The newest revision trimmed from the log (0 when nothing was); guarded by syncLock. */
+    /** The newest revision trimmed from the log (0 when nothing was); guarded by writeLock. */
     private long compacted;
-    /** The newest changes in revision order; guarded by syncLock. */
+    /** The newest changes in revision order; guarded by writeLock. */
     private final ArrayDeque<WatchEvent> tail = new ArrayDeque<>();
-    /** The tail holds every change after this revision; guarded by syncLock. */
+    /** The tail holds every change after this revision; guarded by writeLock. */
     private long tailFloor;
     private final CopyOnWriteArrayList<Watcher> watchers = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
@@ -122,44 +102,26 @@ public final class SqliteStore implements Store {
     private long stagedRevision;
     /** The compacted revision after the staged writes; guarded by writeLock. */
     private long stagedCompacted;
-    /**
-     * What the writes not yet published leave at their keys, by resource: added under writeLock when staged,
-     * removed after publication (the published row is in {@link #objects} before its entry goes).
-     */
-    private final Map<String, Map<NsName, Staged>> staged = new ConcurrentHashMap<>();
+    /** What the staged writes leave at their keys (null: deleted), by resource; guarded by writeLock. */
+    private final Map<String, Map<NsName, Staged>> staged = new HashMap<>();
     /** The writes staged in the open transaction, in revision order; guarded by writeLock. */
     private Group group = new Group();
-    /** The newest revision SQLite committed (its log frames written, maybe not yet synced). */
-    private volatile long committedRevision;
-    /** The newest revision a finished sync made durable. */
+    /** The newest revision a finished commit made durable. */
     private volatile long durableRevision;
     /** SQLite commits of writes so far (a group is one), for tests and diagnostics. */
     private volatile long commits;
-    /** Why the store refuses writes: a sync of the log failed (null while it did not). */
-    private volatile RuntimeException broken;
 
-    /** The state a write leaves at its key ({@code row} null when it deleted it) and the group holding it. */
-    private record Staged(Row row, Group group) {}
+    /** The state a staged write leaves at its key ({@code row} null when it deleted it). */
+    private record Staged(Row row) {}
 
     /** One write waiting for its commit: what to publish once it is durable. */
-    private record Pending(WatchEvent event, Row row, long compactedAfter, Staged staged) {}
+    private record Pending(WatchEvent event, Row row, long compactedAfter) {}
 
-    /** The writes of one commit: {@code writes} is guarded by writeLock; the outcome is set once, then done. */
+    /** The writes of one commit; its fields are guarded by writeLock. */
     private static final class Group {
         final List<Pending> writes = new ArrayList<>();
-        volatile RuntimeException failure;
-        volatile boolean done;
-
-        void finish(RuntimeException failed) {
-            failure = failed;
-            done = true;
-        }
-    }
-
-    /** Makes the log frames SQLite has written durable (an fdatasync of the write-ahead log). */
-    @FunctionalInterface
-    interface LogSync {
-        void sync() throws IOException;
+        boolean done;
+        RuntimeException failure;
     }
 
     private SqliteStore(Path file, Connection connection, int retainedRevisions, int tailCapacity) throws SQLException {
@@ -182,56 +144,9 @@ public final class SqliteStore implements Store {
         trimChanges = connection.prepareStatement("DELETE FROM changelog WHERE revision <= ?");
         setMeta = connection.prepareStatement("UPDATE meta SET value = ? WHERE key = ?");
         trimToWindow();
-        log = openLog();
-        logSync = () -> log.force(false);
         stagedRevision = revision;
         stagedCompacted = compacted;
-        committedRevision = revision;
         durableRevision = revision;
-    }
-
-    /**
-     * Opens the write-ahead log for syncing and hands its syncs to the store: from here on SQLite's commits only
-     * write the log ({@code synchronous=NORMAL}; its checkpoints still sync) and {@link #commitAndSync} syncs it
-     * before any write it holds is acknowledged. The log and its directory entry are synced once first, as
-     * SQLite does for a new log on its first sync.
-     */
-    private FileChannel openLog() throws SQLException {
-        Path wal = file.resolveSibling(file.getFileName() + "-wal");
-        FileChannel channel;
-        try {
-            channel = FileChannel.open(wal, StandardOpenOption.READ);
-        } catch (IOException e) {
-            throw new StorageException("open store " + file + ": open its write-ahead log " + wal + ": " + e, e);
-        }
-        try {
-            channel.force(false);
-            try (FileChannel directory = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
-                directory.force(true);
-            }
-            connection.setAutoCommit(true); // the level cannot change inside a transaction
-            try (Statement s = connection.createStatement()) {
-                s.execute("PRAGMA synchronous = NORMAL");
-                long sync = Long.parseLong(queryString(s, "PRAGMA synchronous"));
-                if (sync != SYNCHRONOUS_NORMAL) {
-                    throw new StorageException("open store " + file + ": synchronous is " + sync
-                            + " after setting NORMAL (" + SYNCHRONOUS_NORMAL + ")");
-                }
-            }
-            connection.setAutoCommit(false);
-        } catch (IOException | SQLException | RuntimeException e) {
-            try {
-                channel.close();
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            switch (e) {
-                case RuntimeException r -> throw r;
-                case SQLException q -> throw q;
-                default -> throw new StorageException("open store " + file + ": sync its write-ahead log: " + e, e);
-            }
-        }
-        return channel;
     }
 
     /**
@@ -458,20 +373,17 @@ public final class SqliteStore implements Store {
     public ObjectNode create(String resource, ObjectNode object) {
         String namespace = Json.namespace(object);
         String name = requireName(resource, object);
-        // The copy and its text are made before the lock: the stored text carries no resourceVersion (the row's
-        // revision is read instead, as upstream's etcd3 store keeps it out of the value).
-        ObjectNode stored = object.deepCopy();
-        Json.child(stored, "metadata").remove("resourceVersion");
-        String json = encode(resource, namespace, name, stored);
         Group mine;
+        ObjectNode stored;
         writeLock.lock();
         try {
-            ensureWritable();
+            ensureOpen();
             if (current(resource, namespace, name) != null) {
                 throw new ApiError.AlreadyExists(resource, name);
             }
             long rev = stagedRevision + 1;
-            withRevision(stored, rev);
+            stored = withRevision(object.deepCopy(), rev);
+            String json = encode(resource, namespace, name, stored);
             mine = stage("create", resource, namespace, name, rev, WatchEvent.Type.ADDED, json, stored, new Readable(stored, rev), () -> {
                 insertObject.setString(1, resource);
                 insertObject.setString(2, namespace);
@@ -483,7 +395,7 @@ public final class SqliteStore implements Store {
         } finally {
             writeLock.unlock();
         }
-        awaitDurable(mine);
+        awaitCommit(mine);
         return stored.deepCopy();
     }
 
@@ -495,7 +407,7 @@ public final class SqliteStore implements Store {
         ObjectNode stored;
         writeLock.lock();
         try {
-            ensureWritable();
+            ensureOpen();
             Row current = current(resource, namespace, name);
             if (current == null) {
                 throw new ApiError.NotFound(resource, name);
@@ -509,7 +421,7 @@ public final class SqliteStore implements Store {
         } finally {
             writeLock.unlock();
         }
-        awaitDurable(mine);
+        awaitCommit(mine);
         return stored.deepCopy();
     }
 
@@ -519,7 +431,7 @@ public final class SqliteStore implements Store {
         ObjectNode stored;
         writeLock.lock();
         try {
-            ensureWritable();
+            ensureOpen();
             ObjectNode current = switch (current(resource, namespace, name)) {
                 case null -> throw new ApiError.NotFound(resource, name);
                 case Unreadable u -> throw unreadable(resource, namespace, name, u);
@@ -533,7 +445,7 @@ public final class SqliteStore implements Store {
             // still being committed, it answers once that is durable.
             if (next.equals(current)) {
                 stored = current;
-                mine = stagedGroup(resource, namespace, name);
+                mine = isStaged(resource, namespace, name) ? group : null;
             } else {
                 if (!Json.namespace(next).equals(namespace) || !Json.name(next).equals(name)) {
                     throw new ApiError.InternalError("update of " + path(resource, namespace, name) + " changed the object's key to "
@@ -546,7 +458,7 @@ public final class SqliteStore implements Store {
             writeLock.unlock();
         }
         if (mine != null) {
-            awaitDurable(mine);
+            awaitCommit(mine);
         }
         return stored.deepCopy();
     }
@@ -574,7 +486,7 @@ public final class SqliteStore implements Store {
         ObjectNode last;
         writeLock.lock();
         try {
-            ensureWritable();
+            ensureOpen();
             Row current = current(resource, namespace, name);
             if (current == null) {
                 throw new ApiError.NotFound(resource, name);
@@ -610,34 +522,20 @@ public final class SqliteStore implements Store {
         } finally {
             writeLock.unlock();
         }
-        awaitDurable(mine);
+        awaitCommit(mine);
         return last.deepCopy();
     }
 
-    /**
-     * What a key holds after the writes not yet published: theirs if one is pending, else the published row.
-     * Under writeLock. A publication puts its row in memory before it drops the pending entry, so one of the
-     * two lookups sees it.
-     */
+    /** What a key holds after the staged writes: theirs if one staged it, else the committed row. Under writeLock. */
     private Row current(String resource, String namespace, String name) {
         Map<NsName, Staged> byKey = staged.get(resource);
         Staged s = byKey == null ? null : byKey.get(new NsName(namespace, name));
-        if (s != null) {
-            return s.row();
-        }
-        memoryLock.readLock().lock();
-        try {
-            return lookup(resource, namespace, name);
-        } finally {
-            memoryLock.readLock().unlock();
-        }
+        return s != null ? s.row() : lookup(resource, namespace, name);
     }
 
-    /** The group of the pending write at a key, or null when none is. Under writeLock. */
-    private Group stagedGroup(String resource, String namespace, String name) {
+    private boolean isStaged(String resource, String namespace, String name) {
         Map<NsName, Staged> byKey = staged.get(resource);
-        Staged s = byKey == null ? null : byKey.get(new NsName(namespace, name));
-        return s == null ? null : s.group();
+        return byKey != null && byKey.containsKey(new NsName(namespace, name));
     }
 
     /**
@@ -681,105 +579,54 @@ public final class SqliteStore implements Store {
         }
         stagedRevision = rev;
         stagedCompacted = compactedAfter;
-        Staged pending = new Staged(row, group);
-        staged.computeIfAbsent(resource, r -> new ConcurrentHashMap<>()).put(new NsName(namespace, name), pending);
-        group.writes.add(new Pending(new WatchEvent(type, resource, namespace, name, rev, eventObject), row, compactedAfter, pending));
+        staged.computeIfAbsent(resource, r -> new HashMap<>()).put(new NsName(namespace, name), new Staged(row));
+        group.writes.add(new Pending(new WatchEvent(type, resource, namespace, name, rev, eventObject), row, compactedAfter));
         return group;
     }
 
     /**
-     * Returns once {@code mine} is durable, committing and syncing it (with every write staged since) unless
-     * another writer did; throws its failure. Every group committed before is done whenever {@link #syncLock}
-     * is free, so a group not done when the lock is taken is the open one.
+     * Returns once {@code mine} is committed, committing it (with every write staged since) unless another writer
+     * did; throws the commit's failure.
      */
-    private void awaitDurable(Group mine) {
-        if (!mine.done) {
-            syncLock.lock();
-            try {
-                if (!mine.done) {
-                    commitAndSync();
-                }
-            } finally {
-                syncLock.unlock();
+    private void awaitCommit(Group mine) {
+        writeLock.lock();
+        try {
+            if (!mine.done) {
+                commitStaged();
             }
+        } finally {
+            writeLock.unlock();
         }
         if (mine.failure != null) {
             throw mine.failure;
         }
     }
 
-    /**
-     * Commits the open transaction under writeLock (SQLite writes its log frames), then, with writeLock released
-     * so that writers stage the next group meanwhile, syncs the log and publishes the group's writes in
-     * revision order. The caller holds syncLock.
-     */
-    private void commitAndSync() {
-        Group committing;
-        long first;
-        writeLock.lock();
+    /** Commits the open transaction (one fsync) and publishes its writes in order. The caller holds writeLock. */
+    private void commitStaged() {
+        Group committing = group;
+        group = new Group();
         try {
-            committing = group;
-            group = new Group();
-            first = revision + 1;
-            RuntimeException refused = broken != null ? broken : closed ? closedFailure() : null;
-            if (refused == null) {
-                try {
-                    connection.commit();
-                } catch (SQLException e) {
-                    LOG.log(Level.ERROR, "storage commit failed and was rolled back writes=" + committing.writes.size()
-                            + " revisions=" + first + "-" + stagedRevision, e);
-                    refused = new ApiError.InternalError("commit " + committing.writes.size()
-                            + " writes in storage: " + e.getMessage());
-                }
-            }
-            if (refused != null) {
-                // nothing of this transaction is committed: undo it; every earlier group is published
-                if (!closed) {
-                    rollback(refused);
-                }
-                staged.clear();
-                stagedRevision = revision;
-                stagedCompacted = compacted;
-                committing.finish(refused);
-                return;
-            }
+            connection.commit();
+        } catch (SQLException e) {
+            rollback(e);
+            LOG.log(Level.ERROR, "storage commit failed and was rolled back writes=" + committing.writes.size()
+                    + " revisions=" + (revision + 1) + "-" + stagedRevision, e);
+            committing.failure = new ApiError.InternalError("commit " + committing.writes.size()
+                    + " writes in storage: " + e.getMessage());
+        }
+        staged.clear();
+        if (committing.failure == null) {
             commits++;
-            committedRevision = stagedRevision;
-        } finally {
-            writeLock.unlock();
+            durableRevision = stagedRevision;
+            for (Pending p : committing.writes) {
+                publish(p.event(), p.row(), p.compactedAfter());
+            }
+        } else {
+            stagedRevision = revision;
+            stagedCompacted = compacted;
         }
-        long last = committedRevision;
-        try {
-            logSync.sync();
-        } catch (IOException | RuntimeException e) {
-            // What the failed sync left on disk is unknown and SQLite has committed it: no later write may build on it.
-            broken = new ApiError.InternalError("storage refuses writes after its write-ahead log failed to sync at revisions "
-                    + first + "-" + last + ": " + e.getMessage());
-            LOG.log(Level.ERROR, "storage log sync failed; the store refuses writes until restarted file=" + file
-                    + " writes=" + committing.writes.size() + " revisions=" + first + "-" + last, e);
-            committing.finish(new ApiError.InternalError("sync " + committing.writes.size()
-                    + " writes in storage: " + e.getMessage()));
-            return;
-        }
-        durableRevision = last;
-        for (Pending p : committing.writes) {
-            publish(p.event(), p.row(), p.compactedAfter());
-            NsName key = new NsName(p.event().namespace(), p.event().name());
-            staged.get(p.event().resource()).remove(key, p.staged());
-        }
-        committing.finish(null);
-    }
-
-    private RuntimeException closedFailure() {
-        return new StorageException("store " + file + " closed before the write was committed");
-    }
-
-    private void ensureWritable() {
-        ensureOpen();
-        RuntimeException refused = broken;
-        if (refused != null) {
-            throw refused;
-        }
+        committing.done = true;
     }
 
     private void setMeta(long value, String key) throws SQLException {
@@ -818,7 +665,7 @@ public final class SqliteStore implements Store {
         tailFloor = Math.max(tailFloor, compacted);
     }
 
-    /** Makes a durable write visible: memory, the tail, then watchers in revision order. Under syncLock. */
+    /** Makes a committed write visible: memory, the tail, then watchers in revision order. */
     private void publish(WatchEvent event, Row row, long newCompacted) {
         memoryLock.writeLock().lock();
         try {
@@ -860,10 +707,10 @@ public final class SqliteStore implements Store {
         if (fromRevision < 0) {
             throw new IllegalArgumentException("watch " + resource + ": negative revision " + fromRevision);
         }
-        syncLock.lock();
+        writeLock.lock();
         try {
             ensureOpen();
-            // Replay and registration happen under the sync lock, so no publication falls between them.
+            // Replay and registration happen under the write lock, so no write falls between them.
             Watcher w;
             if (fromRevision == 0) {
                 w = new Watcher(resource, namespace, revision, sink, onEnd);
@@ -898,21 +745,12 @@ public final class SqliteStore implements Store {
             }
             return w;
         } finally {
-            syncLock.unlock();
-        }
-    }
-
-    /** Replays changes in (after, upTo] from the SQLite log; the caller holds syncLock, so they are published. */
-    private void replayFromLog(Watcher w, long after, long upTo) {
-        writeLock.lock();
-        try {
-            replayFromLogLocked(w, after, upTo);
-        } finally {
             writeLock.unlock();
         }
     }
 
-    private void replayFromLogLocked(Watcher w, long after, long upTo) {
+    /** Replays changes in (after, upTo] from the SQLite log; the caller holds writeLock. */
+    private void replayFromLog(Watcher w, long after, long upTo) {
         String sql = "SELECT revision, type, resource, namespace, name, object FROM changelog"
                 + " WHERE revision > ? AND revision <= ? AND resource = ?"
                 + (w.namespace.isEmpty() ? "" : " AND namespace = ?") + " ORDER BY revision";
@@ -944,7 +782,7 @@ public final class SqliteStore implements Store {
         }
     }
 
-    /** One registered watch; its sink is only called with syncLock held. */
+    /** One registered watch; its sink is only called with writeLock held. */
     private final class Watcher implements Watch {
         final String resource;
         final String namespace;
@@ -1006,16 +844,15 @@ public final class SqliteStore implements Store {
     /** Ends every watch and closes the SQLite connection; later calls fail. Idempotent. */
     @Override
     public void close() {
-        syncLock.lock();
         writeLock.lock();
         try {
             if (closed) {
                 return;
             }
             closed = true;
-            // writes staged but not committed were never acknowledged (no group is between commit and sync while
-            // syncLock is held): they fail and are rolled back below
-            group.finish(closedFailure());
+            // writes staged but not committed were never acknowledged: they fail and are rolled back below
+            group.failure = new StorageException("store " + file + " closed before the write was committed");
+            group.done = true;
             for (Watcher w : watchers) {
                 w.close();
             }
@@ -1025,15 +862,9 @@ public final class SqliteStore implements Store {
             } catch (SQLException e) {
                 LOG.log(Level.WARNING, "closing the store failed file={0}: {1}", file, e.getMessage());
             }
-            try {
-                log.close();
-            } catch (IOException e) {
-                LOG.log(Level.WARNING, "closing the store's log failed file={0}: {1}", file, e.getMessage());
-            }
             LOG.log(Level.INFO, "store closed file={0} revision={1}", file, Long.toString(revision));
         } finally {
             writeLock.unlock();
-            syncLock.unlock();
         }
     }
 
@@ -1054,29 +885,9 @@ public final class SqliteStore implements Store {
         }
     }
 
-    /** The newest revision a finished sync made durable. */
+    /** The newest revision a finished commit made durable. */
     long durableRevision() {
         return durableRevision;
-    }
-
-    /** The newest revision SQLite committed, synced or not: what a sync starting now covers. */
-    long committedRevision() {
-        return committedRevision;
-    }
-
-    /** The newest revision staged, committed or not. */
-    long stagedRevision() {
-        writeLock.lock();
-        try {
-            return stagedRevision;
-        } finally {
-            writeLock.unlock();
-        }
-    }
-
-    /** Replaces how the log is synced by {@code wrap} of the current way (to observe, delay or fail syncs). */
-    void wrapLogSync(UnaryOperator<LogSync> wrap) {
-        logSync = wrap.apply(logSync);
     }
 
     /** How many SQLite commits wrote objects so far (a group of writes is one). */
@@ -1086,11 +897,11 @@ public final class SqliteStore implements Store {
 
     /** The newest revision no longer in the change log. */
     long compactedRevision() {
-        syncLock.lock();
+        writeLock.lock();
         try {
             return compacted;
         } finally {
-            syncLock.unlock();
+            writeLock.unlock();
         }
     }
 

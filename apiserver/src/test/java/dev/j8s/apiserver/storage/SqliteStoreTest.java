@@ -450,11 +450,9 @@ class SqliteStoreTest {
     }
 
     @Test
-    void theJournalIsWalAndSqliteLeavesItsSyncToTheStore() {
-        // NORMAL: SQLite's commits write the log without syncing it; the store syncs it before any acknowledgement
-        // (StoreSyncsBeforeAckTest, PipelinedCommitTest), which is FULL's guarantee outside the staging lock.
+    void synchronousIsFullAndJournalIsWal() {
         SqliteStore store = open();
-        assertThat(store.pragma("synchronous")).isEqualTo("1");
+        assertThat(store.pragma("synchronous")).isEqualTo("2");
         assertThat(store.pragma("journal_mode")).isEqualTo("wal");
     }
 
