@@ -41,6 +41,7 @@ public final class FabricClients {
     } catch (RuntimeException e) {
       throw new ClusterException.Failed("parse kubeconfig " + kubeconfig + ": " + e.getMessage(), 0, e);
     }
+    inlineClientFiles(config, kubeconfig);
     config.setClientKeyAlgo(keyAlgorithm(config.getClientKeyData(), config.getClientKeyAlgo()));
     // Watches are long-lived; the informer re-establishes them, so no client-side request timeout cuts them.
     config.setRequestTimeout(30_000);
@@ -51,6 +52,45 @@ public final class FabricClients {
         .withConfig(config)
         .withHttpClientFactory(new JdkHttpClientFactory())
         .build();
+  }
+
+  /**
+   * Reads a client certificate and key the kubeconfig names by file into its data: the kubelet's certificate store
+   * keeps both in one PEM file ({@code kubelet-client-current.pem}) that the kubeconfig names twice, which fabric8 would
+   * read whole as each.
+   */
+  private static void inlineClientFiles(Config config, Path kubeconfig) {
+    if (config.getClientCertFile() != null && !config.getClientCertFile().isEmpty()
+        && (config.getClientCertData() == null || config.getClientCertData().isEmpty())) {
+      config.setClientCertData(pemBlocks(config.getClientCertFile(), "CERTIFICATE", kubeconfig));
+      config.setClientCertFile(null);
+    }
+    if (config.getClientKeyFile() != null && !config.getClientKeyFile().isEmpty()
+        && (config.getClientKeyData() == null || config.getClientKeyData().isEmpty())) {
+      config.setClientKeyData(pemBlocks(config.getClientKeyFile(), "PRIVATE KEY", kubeconfig));
+      config.setClientKeyFile(null);
+    }
+  }
+
+  /** The base64 of the PEM blocks of {@code file} whose label ends with {@code label}. */
+  static String pemBlocks(String file, String label, Path kubeconfig) {
+    String text;
+    try {
+      text = Files.readString(Path.of(file), StandardCharsets.US_ASCII);
+    } catch (IOException e) {
+      throw new UncheckedIOException("read " + file + " of kubeconfig " + kubeconfig, e);
+    }
+    StringBuilder blocks = new StringBuilder();
+    java.util.regex.Matcher m = java.util.regex.Pattern
+        .compile("-----BEGIN ([A-Z ]*" + label + ")-----.*?-----END \\1-----", java.util.regex.Pattern.DOTALL)
+        .matcher(text);
+    while (m.find()) {
+      blocks.append(m.group()).append('\n');
+    }
+    if (blocks.isEmpty()) {
+      throw new ClusterException.Failed("kubeconfig " + kubeconfig + ": no " + label + " in " + file, 0, null);
+    }
+    return java.util.Base64.getEncoder().encodeToString(blocks.toString().getBytes(StandardCharsets.US_ASCII));
   }
 
   /**

@@ -42,6 +42,22 @@ final class J8sAgent implements AutoCloseable {
 
     /** Starts an agent as {@code nodeName} with {@code kubeconfig} and waits until its node is registered. */
     static J8sAgent start(Path kubeconfig, String nodeName, String... extraArgs) {
+        J8sAgent agent = spawn(kubeconfig, nodeName, extraArgs);
+        try {
+            agent.awaitRunning();
+        } catch (RuntimeException | Error e) {
+            System.err.println(agent.logs());
+            agent.close();
+            throw e;
+        }
+        return agent;
+    }
+
+    /**
+     * Starts an agent as {@code start} does without waiting for it (one that bootstraps its credentials waits for the
+     * cluster first); a relative {@code kubeconfig} is in the agent's own directory ({@link #root()}).
+     */
+    static J8sAgent spawn(Path kubeconfig, String nodeName, String... extraArgs) {
         Path root;
         try {
             root = Files.createTempDirectory("j8s-e2e-agent-");
@@ -50,9 +66,8 @@ final class J8sAgent implements AutoCloseable {
         }
         J8sAgent agent = new J8sAgent(root, kubeconfig, nodeName, freePort(), List.of(extraArgs));
         try {
-            agent.launch();
+            agent.launchProcess();
         } catch (RuntimeException | Error e) {
-            System.err.println(agent.logs());
             agent.close();
             throw e;
         }
@@ -70,6 +85,24 @@ final class J8sAgent implements AutoCloseable {
 
     Path dataDir() {
         return dataDir;
+    }
+
+    /** The agent's working directory, which holds its data directory and its logs. */
+    Path root() {
+        return root;
+    }
+
+    /** The exit status once the agent has exited by itself within {@code timeout}. */
+    int awaitExit(Duration timeout) {
+        try {
+            if (!process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                throw new IllegalStateException("j8s agent still running after " + timeout + "\n" + logs());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        return process.exitValue();
     }
 
     String nodeName() {
@@ -106,6 +139,11 @@ final class J8sAgent implements AutoCloseable {
     }
 
     private void launch() {
+        launchProcess();
+        awaitRunning();
+    }
+
+    private void launchProcess() {
         Path log = root.resolve("agent-" + (logFiles.size() + 1) + ".log");
         logFiles.add(log);
         List<String> command = new ArrayList<>(List.of(J8sServer.java().toString(), "-Xmx384m", "-XX:+UseSerialGC",
@@ -120,6 +158,10 @@ final class J8sAgent implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("start " + command, e);
         }
+    }
+
+    /** Waits until the agent says it runs (its node registered), failing if it exits first. */
+    void awaitRunning() {
         Instant deadline = Instant.now().plus(READY_TIMEOUT);
         while (!currentLog().contains(READY_LINE)) {
             if (!process.isAlive()) {
