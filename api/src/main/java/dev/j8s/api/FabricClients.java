@@ -41,6 +41,7 @@ public final class FabricClients {
     } catch (RuntimeException e) {
       throw new ClusterException.Failed("parse kubeconfig " + kubeconfig + ": " + e.getMessage(), 0, e);
     }
+    java.util.Optional<ReloadingKeyManager> reloading = reloadingKeyManager(config);
     inlineClientFiles(config, kubeconfig);
     config.setClientKeyAlgo(keyAlgorithm(config.getClientKeyData(), config.getClientKeyAlgo()));
     // Watches are long-lived; the informer re-establishes them, so no client-side request timeout cuts them.
@@ -48,10 +49,52 @@ public final class FabricClients {
     config.setConnectionTimeout(10_000);
     // fabric8 tries a WebSocket watch first and falls back only after a timeout; the API is plain HTTP watches.
     config.setOnlyHttpWatches(true);
-    return new KubernetesClientBuilder()
+    JdkHttpClientFactory http = new JdkHttpClientFactory();
+    if (reloading.isPresent()) {
+      javax.net.ssl.SSLContext tls;
+      try {
+        tls = reloading.get().sslContext(io.fabric8.kubernetes.client.internal.SSLUtils.trustManagers(config));
+      } catch (java.security.GeneralSecurityException | IOException e) {
+        throw new ClusterException.Failed("kubeconfig " + kubeconfig + ": the cluster's CA: " + e.getMessage(), 0, e);
+      }
+      http = new JdkHttpClientFactory() {
+        @Override
+        protected void additionalConfig(java.net.http.HttpClient.Builder builder) {
+          builder.sslContext(tls);
+        }
+      };
+    }
+    KubernetesClientBuilder builder = new KubernetesClientBuilder()
         .withConfig(config)
-        .withHttpClientFactory(new JdkHttpClientFactory())
-        .build();
+        .withHttpClientFactory(http);
+    return builder.build();
+  }
+
+  /**
+   * Makes the clients whose kubeconfig names client certificate files read them again now, closing the connections
+   * made with the certificate they replace: called after a kubelet's certificate rotation.
+   */
+  public static void reloadClientCertificates() {
+    ReloadingKeyManager.reloadAll();
+  }
+
+  /**
+   * A key manager reading the kubeconfig's client certificate and key files again when they change (a kubelet's
+   * rotated certificate); empty when they are given as data, or the key is not PKCS#8 (then they are read once).
+   */
+  private static java.util.Optional<ReloadingKeyManager> reloadingKeyManager(Config config) {
+    String certificate = config.getClientCertFile();
+    String key = config.getClientKeyFile();
+    if (certificate == null || certificate.isEmpty() || key == null || key.isEmpty()
+        || (config.getClientCertData() != null && !config.getClientCertData().isEmpty())
+        || (config.getClientKeyData() != null && !config.getClientKeyData().isEmpty())) {
+      return java.util.Optional.empty();
+    }
+    try {
+      return java.util.Optional.of(ReloadingKeyManager.of(Path.of(certificate), Path.of(key)));
+    } catch (RuntimeException e) {
+      return java.util.Optional.empty();
+    }
   }
 
   /**
@@ -80,6 +123,15 @@ public final class FabricClients {
     } catch (IOException e) {
       throw new UncheckedIOException("read " + file + " of kubeconfig " + kubeconfig, e);
     }
+    String blocks = blocks(text, label);
+    if (blocks.isEmpty()) {
+      throw new ClusterException.Failed("kubeconfig " + kubeconfig + ": no " + label + " in " + file, 0, null);
+    }
+    return java.util.Base64.getEncoder().encodeToString(blocks.getBytes(StandardCharsets.US_ASCII));
+  }
+
+  /** The PEM blocks of {@code text} whose label ends with {@code label}, each followed by a newline. */
+  static String blocks(String text, String label) {
     StringBuilder blocks = new StringBuilder();
     java.util.regex.Matcher m = java.util.regex.Pattern
         .compile("-----BEGIN ([A-Z ]*" + label + ")-----.*?-----END \\1-----", java.util.regex.Pattern.DOTALL)
@@ -87,10 +139,7 @@ public final class FabricClients {
     while (m.find()) {
       blocks.append(m.group()).append('\n');
     }
-    if (blocks.isEmpty()) {
-      throw new ClusterException.Failed("kubeconfig " + kubeconfig + ": no " + label + " in " + file, 0, null);
-    }
-    return java.util.Base64.getEncoder().encodeToString(blocks.toString().getBytes(StandardCharsets.US_ASCII));
+    return blocks.toString();
   }
 
   /**

@@ -60,6 +60,12 @@ final class AgentCommand implements Callable<Integer> {
                     + " kubelet's TLS bootstrapping; the key and certificate go to <data-dir>/pki.")
     private Path bootstrapKubeconfig;
 
+    @Option(names = "--rotate-certificates",
+            description = "Rotate the bootstrapped client certificate before it expires (a new key and a"
+                    + " CertificateSigningRequest with the node's credentials at 70-90 % of its validity), as the"
+                    + " kubelet's rotateCertificates; needs --bootstrap-kubeconfig.")
+    private boolean rotateCertificates;
+
     @Option(names = "--rotate-server-certificates",
             description = "Request the kubelet API's serving certificate from the cluster (signer"
                     + " kubernetes.io/kubelet-serving, for the Node's addresses) and serve it once issued (the"
@@ -147,6 +153,10 @@ final class AgentCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
+        if (rotateCertificates && bootstrapKubeconfig == null) {
+            throw new ParameterException(spec.commandLine(), "--rotate-certificates needs --bootstrap-kubeconfig (the"
+                    + " rotated certificate is the bootstrapped one in <data-dir>/pki)");
+        }
         if (bootstrapKubeconfig != null) {
             if (!Files.isReadable(bootstrapKubeconfig)) {
                 throw new ParameterException(spec.commandLine(), "--bootstrap-kubeconfig " + bootstrapKubeconfig
@@ -154,7 +164,7 @@ final class AgentCommand implements Callable<Integer> {
             }
             Logging.setLevel(logLevel);
             DataDirs.createPrivate(dir);
-            AgentCredentials.bootstrap(kubeconfig, bootstrapKubeconfig, dir, node);
+            AgentCredentials.bootstrap(kubeconfig, bootstrapKubeconfig, dir, node, rotateCertificates);
         }
         if (!Files.isReadable(kubeconfig)) {
             throw new ParameterException(spec.commandLine(), "--kubeconfig " + kubeconfig + ": not a readable file");

@@ -5,6 +5,7 @@ import dev.j8s.api.FabricClients;
 import dev.j8s.kubelet.server.KubeletServer;
 import dev.j8s.pki.CertificateFileStore;
 import dev.j8s.pki.KubeletClientBootstrap;
+import dev.j8s.pki.KubeletClientRotation;
 import dev.j8s.pki.KubeletServingCertificates;
 import dev.j8s.pki.PkiException;
 import io.fabric8.kubernetes.api.model.Node;
@@ -39,16 +40,34 @@ final class AgentCredentials {
     }
 
     /**
-     * Bootstraps the client certificate when {@code kubeconfig}'s is missing or not valid, then warns in the log when
-     * the certificate nears expiry, which it does not rotate.
+     * Bootstraps the client certificate when {@code kubeconfig}'s is missing or not valid; then, with {@code rotate},
+     * rotates it before it expires, else warns in the log when it nears expiry.
      */
-    static void bootstrap(Path kubeconfig, Path bootstrapKubeconfig, Path dataDir, String node) {
+    static void bootstrap(Path kubeconfig, Path bootstrapKubeconfig, Path dataDir, String node, boolean rotate) {
         try {
             KubeletClientBootstrap.loadClientCert(kubeconfig, bootstrapKubeconfig, certDir(dataDir), node,
                     KubeletClientBootstrap.DEFAULT_TIMEOUT, Clock.systemUTC());
         } catch (PkiException e) {
             throw new IllegalStateException("bootstrap the client certificate of node " + node + ": "
                     + e.getMessage(), e);
+        }
+        if (rotate && KubeletClientRotation.rotates(kubeconfig, certDir(dataDir))) {
+            KubeletClientRotation rotation = new KubeletClientRotation(kubeconfig, certDir(dataDir), node,
+                    Clock.systemUTC());
+            Thread.ofVirtual().name("j8s-client-certificate-rotation").start(() -> {
+                try {
+                    rotation.run();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (RuntimeException e) {
+                    LOG.log(Level.ERROR, "client certificate rotation stopped: {0}", e.getMessage());
+                }
+            });
+            return;
+        }
+        if (rotate) {
+            LOG.log(Level.WARNING, "the kubeconfig''s client certificate is not the bootstrapped one, it is not"
+                    + " rotated kubeconfig={0}", kubeconfig);
         }
         KubeletClientBootstrap.clientCertificates(kubeconfig).map(List::getFirst).ifPresent(certificate ->
                 Thread.ofVirtual().name("j8s-client-certificate-expiry").start(() -> warnBeforeExpiry(certificate)));
@@ -63,8 +82,9 @@ final class AgentCredentials {
         } catch (InterruptedException e) {
             return;
         }
-        LOG.log(Level.WARNING, "the client certificate nears expiry and is not rotated: once it has expired, a restart"
-                + " bootstraps a new one with --bootstrap-kubeconfig notAfter={0}", certificate.getNotAfter().toInstant());
+        LOG.log(Level.WARNING, "the client certificate nears expiry and is not rotated (--rotate-certificates): once it"
+                + " has expired, a restart bootstraps a new one with --bootstrap-kubeconfig notAfter={0}",
+                certificate.getNotAfter().toInstant());
     }
 
     /**

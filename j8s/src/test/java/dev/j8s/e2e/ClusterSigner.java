@@ -101,16 +101,63 @@ final class ClusterSigner {
         write(name + ".ext", serving ? "keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n"
                 : "keyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n");
         sign(name + ".pem", name + ".ext", name + ".crt", serving);
+        try {
+            writeStatus(name, Files.readString(work.resolve(name + ".crt")));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Writes {@code certificatePem} to the request's {@code status.certificate}, as a signer does. */
+    private void writeStatus(String name, String certificatePem) {
         ObjectNode approved = (ObjectNode) Await.json(admin.run("get", "csr", name, "-o", "json"));
         try {
             ((ObjectNode) approved.path("status")).put("certificate",
-                    Base64.getEncoder().encodeToString(Files.readAllBytes(work.resolve(name + ".crt"))));
+                    Base64.getEncoder().encodeToString(certificatePem.getBytes(StandardCharsets.US_ASCII)));
             Path body = work.resolve(name + "-status.json");
             JSON.writeValue(body.toFile(), approved);
             admin.run("replace", "--raw", "/apis/certificates.k8s.io/v1/certificatesigningrequests/" + name
                     + "/status", "-f", body.toString()).ok();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Approves and issues a client request as {@link #approveAndSign} does, with a certificate valid from now for
+     * {@code validity} only (finer than openssl's days), made with BouncyCastle from the request and the CA key.
+     */
+    java.security.cert.X509Certificate approveAndSignFor(JsonNode csr, Duration validity) {
+        String name = csr.path("metadata").path("name").asText();
+        admin.run("certificate", "approve", name).ok();
+        try {
+            String pem = decode(csr.path("spec").path("request").asText());
+            var request = new org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest(
+                    (org.bouncycastle.pkcs.PKCS10CertificationRequest) new org.bouncycastle.openssl.PEMParser(
+                            new java.io.StringReader(pem)).readObject());
+            var caKey = new org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter().getKeyPair(
+                    (org.bouncycastle.openssl.PEMKeyPair) new org.bouncycastle.openssl.PEMParser(
+                            Files.newBufferedReader(pki.resolve("ca.key"))).readObject());
+            var ca = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(Files.newInputStream(pki.resolve("ca.crt")));
+            java.time.Instant now = java.time.Instant.now();
+            var builder = new org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder(ca,
+                    java.math.BigInteger.valueOf(now.toEpochMilli()), java.util.Date.from(now),
+                    java.util.Date.from(now.plus(validity)), request.getSubject(), request.getPublicKey())
+                    .addExtension(org.bouncycastle.asn1.x509.Extension.keyUsage, true,
+                            new org.bouncycastle.asn1.x509.KeyUsage(org.bouncycastle.asn1.x509.KeyUsage.digitalSignature))
+                    .addExtension(org.bouncycastle.asn1.x509.Extension.extendedKeyUsage, false,
+                            new org.bouncycastle.asn1.x509.ExtendedKeyUsage(
+                                    org.bouncycastle.asn1.x509.KeyPurposeId.id_kp_clientAuth));
+            var certificate = new org.bouncycastle.cert.jcajce.JcaX509CertificateConverter().getCertificate(
+                    builder.build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withECDSA")
+                            .build(caKey.getPrivate())));
+            String issued = "-----BEGIN CERTIFICATE-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'})
+                    .encodeToString(certificate.getEncoded()) + "\n-----END CERTIFICATE-----\n";
+            writeStatus(name, issued);
+            return certificate;
+        } catch (Exception e) {
+            throw new IllegalStateException("sign " + name + " for " + validity, e);
         }
     }
 

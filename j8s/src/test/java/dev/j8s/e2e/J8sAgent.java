@@ -28,6 +28,7 @@ final class J8sAgent implements AutoCloseable {
     private final String nodeName;
     private final int kubeletPort;
     private final List<String> extraArgs;
+    private final List<String> laterArgs = new ArrayList<>();
     private final List<Path> logFiles = new ArrayList<>();
     private Process process;
 
@@ -130,6 +131,18 @@ final class J8sAgent implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts the agent again on the same data directory and port once the old process is gone, with {@code args} added
+     * to this start's and the later ones', without waiting.
+     */
+    void respawnWith(String... args) {
+        if (isAlive()) {
+            throw new IllegalStateException("restart j8s agent: pid " + process.pid() + " is still running");
+        }
+        laterArgs.addAll(List.of(args));
+        launchProcess();
+    }
+
     /** Starts the agent again on the same data directory and port once the old process is gone. */
     void restart() {
         if (isAlive()) {
@@ -150,6 +163,7 @@ final class J8sAgent implements AutoCloseable {
                 "-jar", J8sServer.jar().toString(), "agent", "--kubeconfig", kubeconfig.toString(), "--node-name",
                 nodeName, "--data-dir", dataDir.toString(), "--kubelet-port", Integer.toString(kubeletPort)));
         command.addAll(extraArgs);
+        command.addAll(laterArgs);
         ProcessBuilder builder = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
         builder.environment().remove("KUBECONFIG");

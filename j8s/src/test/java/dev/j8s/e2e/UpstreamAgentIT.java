@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Date;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -631,6 +632,61 @@ class UpstreamAgentIT {
 
     @Test
     @Order(13)
+    void withRotateCertificatesTheClientCertificateIsRenewedBeforeItExpiresWithTheNodesOwnCredentials()
+            throws Exception {
+        assumeTrue(bootAgent != null && bootAgent.isAlive(), "the bootstrapped agent runs");
+        ClusterSigner signer = signer();
+        List<String> earlier = signer.requests("system:bootstrap:abcdef", CLIENT_SIGNER).stream()
+                .map(c -> c.path("metadata").path("name").asText()).toList();
+        Path pki = bootAgent.dataDir().resolve("pki");
+        bootAgent.stop();
+        // without a kubeconfig and a stored certificate the agent bootstraps again, now to get a short-lived one
+        Files.delete(bootAgent.root().resolve("kubelet.kubeconfig"));
+        try (var files = Files.list(pki)) {
+            for (Path f : files.filter(f -> f.getFileName().toString().startsWith("kubelet-client-")).toList()) {
+                Files.delete(f);
+            }
+        }
+        bootAgent.respawnWith("--rotate-certificates");
+        JsonNode again = await("a new bootstrap request", () -> signer.requests("system:bootstrap:abcdef",
+                CLIENT_SIGNER), l -> l.stream().anyMatch(c -> !earlier.contains(c.path("metadata").path("name")
+                .asText()))).stream().filter(c -> !earlier.contains(c.path("metadata").path("name").asText()))
+                .findFirst().orElseThrow();
+        java.security.cert.X509Certificate shortLived = signer.approveAndSignFor(again, Duration.ofSeconds(40));
+        bootAgent.awaitRunning();
+
+        JsonNode rotation = await("the agent asks for its next certificate with its own credentials",
+                () -> signer.requests("system:node:" + BOOT_NODE, CLIENT_SIGNER), l -> !l.isEmpty()).getFirst();
+        Duration askedAfter = Duration.between(shortLived.getNotBefore().toInstant(),
+                Instant.parse(rotation.path("metadata").path("creationTimestamp").asText()));
+        // at 70-90 % of 40 s; the timestamp has whole seconds
+        assertThat(askedAfter).isBetween(Duration.ofSeconds(27), Duration.ofSeconds(37));
+        assertThat(rotation.path("metadata").path("name").asText()).startsWith("csr-");
+        assertThat(rotation.path("spec").path("usages")).extracting(JsonNode::asText)
+                .containsExactly("digital signature", "client auth");
+        assertThat(signer.subject(rotation)).isEqualTo("subject=/O=system:nodes/CN=system:node:" + BOOT_NODE);
+        signer.approveAndSign(rotation, false);
+
+        java.security.cert.CertificateFactory x509 = java.security.cert.CertificateFactory.getInstance("X.509");
+        java.security.cert.X509Certificate rotated = await("the rotated certificate is the current one",
+                () -> {
+                    try (var in = Files.newInputStream(pki.resolve("kubelet-client-current.pem"))) {
+                        return (java.security.cert.X509Certificate) x509.generateCertificate(in);
+                    } catch (Exception e) {
+                        return shortLived;
+                    }
+                }, c -> !c.equals(shortLived));
+        assertThat(rotated.getNotAfter()).isAfter(Date.from(Instant.now().plus(Duration.ofDays(1))));
+        Instant expired = shortLived.getNotAfter().toInstant();
+        await("the first certificate has expired and the agent renews its lease after that",
+                () -> Instant.parse(json(admin, "get", "lease", BOOT_NODE, "-n", "kube-node-lease").path("spec")
+                        .path("renewTime").asText()), r -> r.isAfter(expired.plusSeconds(1)));
+        assertThat(bootAgent.isAlive()).isTrue();
+        assertThat(bootAgent.currentLog()).contains("client certificate rotated");
+    }
+
+    @Test
+    @Order(14)
     void aDeniedBootstrapRequestStopsTheAgentWithTheConditionsReasonAndMessage() {
         assumeTrue(cluster.local(), "the test signs certificates with the local control plane's CA");
         ClusterSigner signer = signer();
