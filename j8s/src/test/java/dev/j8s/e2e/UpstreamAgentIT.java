@@ -86,13 +86,16 @@ class UpstreamAgentIT {
                         + "-proxier", "j8s-e2e-kubelet-bootstrap");
             }
         } finally {
-            for (J8sAgent other : new J8sAgent[] {bootAgent, deniedAgent}) {
-                if (other != null) {
-                    other.close();
+            AssertionError unclean = null;
+            // every agent is torn down even when one left something behind; the first such failure is thrown after
+            for (J8sAgent each : new J8sAgent[] {bootAgent, deniedAgent, agent}) {
+                try {
+                    if (each != null) {
+                        each.close();
+                    }
+                } catch (AssertionError e) {
+                    unclean = unclean == null ? e : unclean;
                 }
-            }
-            if (agent != null) {
-                agent.close();
             }
             if (registry != null) {
                 registry.close();
@@ -103,6 +106,9 @@ class UpstreamAgentIT {
             }
             if (home != null) {
                 J8sServer.deleteRecursively(home);
+            }
+            if (unclean != null) {
+                throw unclean;
             }
         }
     }
