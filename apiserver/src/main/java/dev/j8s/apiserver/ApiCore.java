@@ -100,6 +100,7 @@ public final class ApiCore implements AutoCloseable {
             }
             Authorizer authorizer = Authorizer.union(chain);
             admission.preventEscalation(new Escalation(resolver, authorizer));
+            admission.authorizeSigners(authorizer);
             AccessControl access = new AccessControl(authenticator, authorizer, tokens,
                     new TokenRequests(objects, admission, tokens),
                     new Reviews(authorizer, authenticator, tokens.apiAudiences(), clock));
