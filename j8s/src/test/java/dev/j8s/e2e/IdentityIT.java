@@ -223,8 +223,87 @@ class IdentityIT {
         kubectl.run("get", "node", NODE, asNode, "--as-group=system:nodes").ok();
     }
 
+    /** An openssl-made key and PEM certificate request for {@code subject}, in the test's home; the request's bytes. */
+    private static byte[] opensslRequest(String name, String subject) throws Exception {
+        Path key = SERVERS.home().resolve(name + ".key");
+        Path request = SERVERS.home().resolve(name + ".csr");
+        Process openssl = new ProcessBuilder("openssl", "req", "-new", "-newkey", "ec", "-pkeyopt",
+                "ec_paramgen_curve:prime256v1", "-nodes", "-subj", subject, "-keyout", key.toString(),
+                "-out", request.toString()).redirectErrorStream(true).start();
+        String output = new String(openssl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(openssl.waitFor()).as(output).isZero();
+        SECRETS.add(Files.readString(key).lines().filter(l -> !l.startsWith("-----")).reduce("", String::concat));
+        return Files.readAllBytes(request);
+    }
+
+    private static String csrManifest(String name, byte[] request, String signer, String usages) {
+        return """
+                apiVersion: certificates.k8s.io/v1
+                kind: CertificateSigningRequest
+                metadata:
+                  name: %s
+                spec:
+                  request: %s
+                  signerName: %s
+                  expirationSeconds: 86400
+                  usages: [%s]
+                """.formatted(name, Base64.getEncoder().encodeToString(request), signer, usages);
+    }
+
     @Test
     @Order(8)
+    void kubectlListsApprovesAndDeniesCertificateSigningRequestsOnlyForThoseAllowedToApprove() throws Exception {
+        Kubectl kubectl = SERVERS.kubectl();
+        byte[] carol = opensslRequest("carol", "/CN=carol/O=dev");
+        kubectl.runWithStdin(csrManifest("carol", carol, "kubernetes.io/kube-apiserver-client", "client auth"),
+                "create", "-f", "-").ok();
+        kubectl.runWithStdin(csrManifest("mallory", opensslRequest("mallory", "/CN=mallory/O=system:masters"),
+                "kubernetes.io/kube-apiserver-client", "client auth"), "create", "-f", "-").ok();
+        assertThat(kubectl.runWithStdin(csrManifest("short", carol, "example.com/signer", "client auth")
+                .replace("86400", "60"), "create", "-f", "-").failed().stderr())
+                .contains("The CertificateSigningRequest \"short\" is invalid: spec.expirationSeconds: Invalid value: 60:"
+                        + " may not specify a duration less than 600 seconds (10 minutes)");
+
+        List<List<String>> rows = kubectl.run("get", "csr").ok().cells();
+        assertThat(rows.getFirst()).containsExactly("NAME", "AGE", "SIGNERNAME", "REQUESTOR", "REQUESTEDDURATION",
+                "CONDITION");
+        assertThat(rows).anySatisfy(r -> assertThat(r).startsWith("carol").endsWith(
+                "kubernetes.io/kube-apiserver-client", "system:admin", "24h", "Pending"));
+
+        // dave may read requests and write their approval, but not approve for this signer
+        kubectl.runWithStdin("""
+                apiVersion: rbac.authorization.k8s.io/v1
+                kind: ClusterRole
+                metadata:
+                  name: csr-approval-writer
+                rules:
+                - apiGroups: [certificates.k8s.io]
+                  resources: [certificatesigningrequests]
+                  verbs: [get, list]
+                - apiGroups: [certificates.k8s.io]
+                  resources: [certificatesigningrequests/approval]
+                  verbs: [update]
+                """, "create", "-f", "-").ok();
+        kubectl.run("create", "clusterrolebinding", "dave-csr", "--clusterrole=csr-approval-writer", "--user=dave").ok();
+        Kubectl dave = kubectl.withKubeconfig(SERVERS.home().resolve("dave.kubeconfig"));
+        assertThat(seen(dave.run("certificate", "approve", "carol")).failed().stderr()).contains(
+                "certificatesigningrequests.certificates.k8s.io \"carol\" is forbidden: user not permitted to approve"
+                        + " requests with signerName \"kubernetes.io/kube-apiserver-client\"");
+
+        assertThat(kubectl.run("certificate", "approve", "carol").ok().stdout())
+                .contains("certificatesigningrequest.certificates.k8s.io/carol approved");
+        assertThat(kubectl.run("certificate", "deny", "mallory").ok().stdout())
+                .contains("certificatesigningrequest.certificates.k8s.io/mallory denied");
+        JsonNode approved = dev.j8s.apiserver.json.Json.MAPPER.readTree(
+                kubectl.run("get", "csr", "carol", "-o", "json").ok().stdout());
+        assertThat(approved.at("/status/conditions/0/type").asText()).isEqualTo("Approved");
+        assertThat(approved.at("/status/conditions/0/reason").asText()).isEqualTo("KubectlApprove");
+        assertThat(approved.at("/spec/username").asText()).isEqualTo("system:admin");
+        assertThat(kubectl.run("get", "csr", "mallory").ok().cells().get(1)).last().isEqualTo("Denied");
+    }
+
+    @Test
+    @Order(20)
     void noTokenOrKeyAppearsInTheServersLogEventsOrAnswers() throws Exception {
         Path pki = SERVERS.server().dataDir().resolve("pki");
         SECRETS.add(SERVERS.server().access().token());
