@@ -300,6 +300,28 @@ class IdentityIT {
         assertThat(approved.at("/status/conditions/0/reason").asText()).isEqualTo("KubectlApprove");
         assertThat(approved.at("/spec/username").asText()).isEqualTo("system:admin");
         assertThat(kubectl.run("get", "csr", "mallory").ok().cells().get(1)).last().isEqualTo("Denied");
+
+        // the signer issues carol's certificate with the CA of the kubeconfig; it authenticates her as carol in dev
+        Await.until(Duration.ofSeconds(20), "carol's certificate issued",
+                () -> kubectl.run("get", "csr", "carol").ok().cells().get(1), r -> r.getLast().equals("Approved,Issued"));
+        String certificatePem = new String(Base64.getDecoder().decode(kubectl.run("get", "csr", "carol", "-o",
+                "jsonpath={.status.certificate}").ok().stdout().strip()), StandardCharsets.US_ASCII);
+        ClusterAccess access = ClusterAccess.read(SERVERS.server().kubeconfig());
+        var factory = java.security.cert.CertificateFactory.getInstance("X.509");
+        var ca = (java.security.cert.X509Certificate) factory.generateCertificate(
+                new java.io.ByteArrayInputStream(access.caPem().getBytes(StandardCharsets.US_ASCII)));
+        var issued = (java.security.cert.X509Certificate) factory.generateCertificate(
+                new java.io.ByteArrayInputStream(certificatePem.getBytes(StandardCharsets.US_ASCII)));
+        issued.verify(ca.getPublicKey());
+        assertThat(issued.getSubjectX500Principal().getName()).isEqualTo("O=dev,CN=carol");
+        assertThat(Duration.between(issued.getNotBefore().toInstant(), issued.getNotAfter().toInstant()))
+                .isEqualTo(Duration.ofHours(24)); // from 5 min ago to 24 h less the backdate
+        Path carolConfig = SERVERS.home().resolve("carol.kubeconfig");
+        dev.j8s.kubeconfig.Kubeconfig.withClientCertificate("carol", access.server(), access.caPem(), certificatePem,
+                Files.readString(SERVERS.home().resolve("carol.key")), "team").writeTo(carolConfig);
+        assertThat(kubectl.withKubeconfig(carolConfig).run("auth", "whoami").ok().stdout()).contains("carol")
+                .contains("[dev system:authenticated]");
+        kubectl.withKubeconfig(carolConfig).run("get", "secrets", "-n", "team").ok(); // dev may edit in team
     }
 
     @Test

@@ -79,12 +79,17 @@ public final class TestCertificates {
 
     /** A self-signed CA valid for a day. */
     public static Ca newCa(String commonName) {
+        return newCa(commonName, Duration.ofDays(1));
+    }
+
+    /** A self-signed CA valid for {@code validity} from now (from five minutes ago). */
+    public static Ca newCa(String commonName, Duration validity) {
         KeyPair key = newKey();
         try {
             X500Name name = new X500Name("CN=" + commonName);
             Instant now = Instant.now();
             var builder = new JcaX509v3CertificateBuilder(name, BigInteger.valueOf(now.toEpochMilli()),
-                    Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(Duration.ofDays(1))), name,
+                    Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(validity)), name,
                     key.getPublic())
                     .addExtension(Extension.basicConstraints, true, new BasicConstraints(true))
                     .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.digitalSignature));
