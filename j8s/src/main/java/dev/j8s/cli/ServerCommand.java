@@ -247,6 +247,7 @@ final class ServerCommand implements Callable<Integer> {
                 Clock.systemUTC());
         // The provisioner's default StorageClass, applied with the server's own rights as k3s applies its manifests.
         LocalPathProvisioner.ensureDefaultStorageClass(InProcessKubeClient.of(server.objects()));
+        NodeBootstrapBindings.ensure(InProcessKubeClient.of(server.objects()));
         // Pods on other nodes (j8s agents) are reached through their kubelets' HTTPS API with a client certificate
         // of the cluster CA, as kube-apiserver's --kubelet-client-certificate (kubeadm's apiserver-kubelet-client).
         char[] kubeletClientPassword = java.util.UUID.randomUUID().toString().toCharArray();

@@ -324,6 +324,79 @@ class IdentityIT {
         kubectl.withKubeconfig(carolConfig).run("get", "secrets", "-n", "team").ok(); // dev may edit in team
     }
 
+    private static String createToken(String... flags) {
+        List<String> args = new ArrayList<>(List.of("token", "create", "--data-dir",
+                SERVERS.server().dataDir().toString()));
+        args.addAll(List.of(flags));
+        J8sServer.Cli created = J8sServer.cli(args.toArray(String[]::new));
+        assertThat(created.exitCode()).as(created.stderr()).isZero();
+        return created.stdout().strip();
+    }
+
+    @Test
+    @Order(9)
+    void aBootstrapTokenMayOnlyAskForANodeCertificateWhichIsApprovedAndSignedAndThenIdentifiesTheNode()
+            throws Exception {
+        Kubectl kubectl = SERVERS.kubectl();
+        String token = createToken("--ttl", "1h");
+        SECRETS.add(token);
+        assertThat(token).matches("[a-z0-9]{6}\\.[a-z0-9]{16}");
+        String id = token.substring(0, 6);
+        Kubectl.Result whoami = seen(kubectl.run("--token=" + token, "auth", "whoami")).ok();
+        assertThat(whoami.stdout()).contains("system:bootstrap:" + id)
+                .contains("[system:bootstrappers system:authenticated]");
+        assertThat(seen(kubectl.run("--token=" + token, "get", "pods")).failed().stderr()).contains(
+                "pods is forbidden: User \"system:bootstrap:" + id + "\" cannot list resource \"pods\"");
+        assertThat(seen(kubectl.run("--token=" + token, "get", "secrets", "-n", "kube-system")).failed().stderr())
+                .contains("secrets is forbidden: User \"system:bootstrap:" + id + "\"");
+
+        kubectl.runWithStdin(csrManifest("node-csr-joiner", opensslRequest("joiner", "/O=system:nodes/CN=system:node:joiner"),
+                "kubernetes.io/kube-apiserver-client-kubelet", "digital signature, client auth"),
+                "--token=" + token, "create", "-f", "-").ok();
+        List<String> row = Await.until(Duration.ofSeconds(20), "the node's request approved and issued",
+                () -> kubectl.run("get", "csr", "node-csr-joiner").ok().cells().get(1),
+                r -> r.getLast().equals("Approved,Issued"));
+        assertThat(row).contains("system:bootstrap:" + id);
+        JsonNode approved = Await.json(kubectl.run("get", "csr", "node-csr-joiner", "-o", "json").ok());
+        assertThat(approved.at("/status/conditions/0/reason").asText()).isEqualTo("AutoApproved");
+        assertThat(approved.at("/status/conditions/0/message").asText())
+                .isEqualTo("Auto approving kubelet client certificate after SubjectAccessReview.");
+        // the token reads its own request back, as the joining kubelet waits for it
+        seen(kubectl.run("--token=" + token, "get", "csr", "node-csr-joiner")).ok();
+
+        ClusterAccess access = ClusterAccess.read(SERVERS.server().kubeconfig());
+        Path nodeConfig = SERVERS.home().resolve("joiner.kubeconfig");
+        dev.j8s.kubeconfig.Kubeconfig.withClientCertificate("joiner", access.server(), access.caPem(),
+                new String(Base64.getDecoder().decode(approved.at("/status/certificate").asText()),
+                        StandardCharsets.US_ASCII), Files.readString(SERVERS.home().resolve("joiner.key")), "default")
+                .writeTo(nodeConfig);
+        assertThat(kubectl.withKubeconfig(nodeConfig).run("auth", "whoami").ok().stdout())
+                .contains("system:node:joiner").contains("[system:nodes system:authenticated]");
+    }
+
+    @Test
+    @Order(10)
+    void theJoinCommandNamesABootstrapKubeconfigAndAnExpiredTokenIsRefused() throws Exception {
+        Kubectl kubectl = SERVERS.kubectl();
+        String join = createToken("--print-join-command");
+        assertThat(join).startsWith("j8s agent --bootstrap-kubeconfig ");
+        Path bootstrap = Path.of(join.substring("j8s agent --bootstrap-kubeconfig ".length()));
+        assertThat(Files.getPosixFilePermissions(bootstrap))
+                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        String yaml = Files.readString(bootstrap);
+        String token = yaml.lines().filter(l -> l.strip().startsWith("token:")).findFirst().orElseThrow()
+                .split(":", 2)[1].strip();
+        SECRETS.add(token);
+        assertThat(seen(kubectl.withKubeconfig(bootstrap).run("auth", "whoami")).ok().stdout())
+                .contains("system:bootstrap:" + token.substring(0, 6));
+
+        String shortLived = createToken("--ttl", "2s");
+        SECRETS.add(shortLived);
+        Kubectl.Result refused = Await.until(Duration.ofSeconds(20), "the 2 s token expired",
+                () -> seen(kubectl.run("--token=" + shortLived, "auth", "whoami")), r -> r.exitCode() != 0);
+        assertThat(refused.stderr()).contains("Unauthorized");
+    }
+
     @Test
     @Order(20)
     void noTokenOrKeyAppearsInTheServersLogEventsOrAnswers() throws Exception {
