@@ -1,13 +1,13 @@
 package dev.j8s.apiserver.authentication;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.j8s.api.bootstrap.BootstrapTokenSecrets;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -28,9 +28,9 @@ import java.util.regex.Pattern;
  */
 public final class BootstrapTokens {
 
-    public static final String SECRET_TYPE = "bootstrap.kubernetes.io/token";
-    public static final String SECRET_PREFIX = "bootstrap-token-";
-    public static final String NAMESPACE = "kube-system";
+    public static final String SECRET_TYPE = BootstrapTokenSecrets.TYPE;
+    public static final String SECRET_PREFIX = BootstrapTokenSecrets.NAME_PREFIX;
+    public static final String NAMESPACE = BootstrapTokenSecrets.NAMESPACE;
     public static final String USER_PREFIX = "system:bootstrap:";
     public static final String GROUP = "system:bootstrappers";
     public static final Pattern TOKEN = Pattern.compile("^([a-z0-9]{6})\\.([a-z0-9]{16})$");
@@ -99,17 +99,8 @@ public final class BootstrapTokens {
         return Optional.of(new UserInfo(USER_PREFIX + id, "", all, Map.of()));
     }
 
-    /** Upstream's {@code isSecretExpired}: an {@code expiration} in the past, or one that does not parse. */
     private boolean expired(JsonNode data) {
-        String expiration = value(data, "expiration");
-        if (expiration.isEmpty()) {
-            return false;
-        }
-        try {
-            return !clock.instant().isBefore(java.time.OffsetDateTime.parse(expiration).toInstant());
-        } catch (DateTimeParseException e) {
-            return true;
-        }
+        return BootstrapTokenSecrets.expired(value(data, BootstrapTokenSecrets.EXPIRATION), clock.instant());
     }
 
     private static String value(JsonNode data, String key) {
