@@ -33,12 +33,14 @@ import picocli.CommandLine.Spec;
  * usages, an expiration after {@code --ttl}) created through the running server's API with the admin kubeconfig,
  * and the token {@code <id>.<secret>} printed. With {@code --print-join-command}, a bootstrap kubeconfig (the
  * server's URL and CA, the token) is written into the data directory and the {@code j8s agent} command line that
- * uses it is printed instead. Not thread-safe.
+ * uses it (and writes the node's own kubeconfig once its certificate is issued) is printed instead. Not thread-safe.
  */
 @Command(name = "token", mixinStandardHelpOptions = true,
         description = "Manage bootstrap tokens, with which a machine joins this server as a node.")
 final class TokenCommand {
 
+    /** Where the joining agent writes the kubeconfig of its issued certificate (docs/agent.md's example). */
+    static final String AGENT_KUBECONFIG = "/var/lib/j8s-agent/kubelet.kubeconfig";
     private static final String ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -107,7 +109,7 @@ final class TokenCommand {
         URI url = server != null ? server : Kubeconfig.serverOf(serverKubeconfig);
         Path bootstrapKubeconfig = dir.resolve("bootstrap-kubeconfig-" + id);
         new Kubeconfig("j8s-bootstrap", url, caPem(dir), token, "default").writeTo(bootstrapKubeconfig);
-        out.println("j8s agent --bootstrap-kubeconfig " + bootstrapKubeconfig);
+        out.println("j8s agent --bootstrap-kubeconfig " + bootstrapKubeconfig + " --kubeconfig " + AGENT_KUBECONFIG);
         out.flush();
         return 0;
     }

@@ -379,8 +379,8 @@ class IdentityIT {
     void theJoinCommandNamesABootstrapKubeconfigAndAnExpiredTokenIsRefused() throws Exception {
         Kubectl kubectl = SERVERS.kubectl();
         String join = createToken("--print-join-command");
-        assertThat(join).startsWith("j8s agent --bootstrap-kubeconfig ");
-        Path bootstrap = Path.of(join.substring("j8s agent --bootstrap-kubeconfig ".length()));
+        assertThat(join).matches("j8s agent --bootstrap-kubeconfig \\S+ --kubeconfig /var/lib/j8s-agent/kubelet.kubeconfig");
+        Path bootstrap = Path.of(join.split(" ")[3]);
         assertThat(Files.getPosixFilePermissions(bootstrap))
                 .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         String yaml = Files.readString(bootstrap);
