@@ -322,6 +322,10 @@ class IdentityIT {
         assertThat(kubectl.withKubeconfig(carolConfig).run("auth", "whoami").ok().stdout()).contains("carol")
                 .contains("[dev system:authenticated]");
         kubectl.withKubeconfig(carolConfig).run("get", "secrets", "-n", "team").ok(); // dev may edit in team
+        assertThat(kubectl.run("describe", "csr", "carol").ok().stdout()).containsPattern("Requesting User:\\s+system:admin")
+                .containsPattern("Signer:\\s+kubernetes.io/kube-apiserver-client")
+                .containsPattern("Status:\\s+Approved,Issued").containsPattern("Common Name:\\s+carol")
+                .containsPattern("Organization:\\s+dev");
     }
 
     private static String createToken(String... flags) {

@@ -7,8 +7,8 @@ import java.time.Clock;
 import java.time.Duration;
 
 /**
- * The approver and the signer of CertificateSigningRequests over one informer, as kube-controller-manager runs its
- * {@code csrapproving} and {@code csrsigning} controllers: the informer lists and watches through the controller
+ * The approver, the signer and the cleaner of CertificateSigningRequests over one informer, as
+ * kube-controller-manager runs its {@code csrapproving}, {@code csrsigning} and {@code csrcleaner} controllers: the informer lists and watches through the controller
  * manager's client, both controllers write as {@code certificate-controller}. Thread-safe; {@link #close} stops
  * what it started.
  */
@@ -19,16 +19,18 @@ public final class CertificateControllers implements AutoCloseable {
     private final InformerFactory informers;
     private final CsrApprovingController approver;
     private final CsrSigningController signer;
+    private final CsrCleaner cleaner;
 
     private CertificateControllers(InformerFactory informers, CsrApprovingController approver,
-                                   CsrSigningController signer) {
+                                   CsrSigningController signer, CsrCleaner cleaner) {
         this.informers = informers;
         this.approver = approver;
         this.signer = signer;
+        this.cleaner = cleaner;
     }
 
     /**
-     * Starts both controllers.
+     * Starts the controllers.
      *
      * @param informerClient the controller manager's client, for the informer
      * @param client         the client of {@value CsrSigningController#SERVICE_ACCOUNT}
@@ -41,19 +43,22 @@ public final class CertificateControllers implements AutoCloseable {
         CsrApprovingController approver = new CsrApprovingController(client, informers, reviewer, clock);
         CsrSigningController signer = new CsrSigningController(client, informers, ca,
                 CsrSigningController.DEFAULT_DURATION, clock);
+        CsrCleaner cleaner = new CsrCleaner(client, informers, clock);
         informers.start();
         if (!informers.awaitSynced(Duration.ofSeconds(60))) {
             LOG.log(Level.WARNING, "certificate informer not synced within 60s; the controllers start anyway");
         }
         approver.start();
         signer.start();
-        return new CertificateControllers(informers, approver, signer);
+        cleaner.start();
+        return new CertificateControllers(informers, approver, signer, cleaner);
     }
 
     @Override
     public void close() {
         approver.close();
         signer.close();
+        cleaner.close();
         informers.close();
     }
 }

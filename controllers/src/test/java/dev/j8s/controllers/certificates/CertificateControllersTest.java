@@ -55,14 +55,16 @@ class CertificateControllersTest {
     private final TestCertificates.Ca ca = TestCertificates.newCa("j8s-test-ca", Duration.ofDays(3650));
     private LocalCore api;
     private CertificateControllers controllers;
+    private KubeClient manager;
+    private KubeClient controller;
     private ResourceClient<CertificateSigningRequest> admin;
 
     @BeforeEach
     void start() {
         api = LocalCore.open(dir, false);
-        KubeClient manager = api.core().kubeClient(UserInfo.authenticated(UserInfo.KUBE_CONTROLLER_MANAGER, "",
+        manager = api.core().kubeClient(UserInfo.authenticated(UserInfo.KUBE_CONTROLLER_MANAGER, "",
                 List.of(), Map.of()));
-        KubeClient controller = ControllerClients.serviceAccounts(manager, sa -> api.core().kubeClient(
+        controller = ControllerClients.serviceAccounts(manager, sa -> api.core().kubeClient(
                 UserInfo.serviceAccount(sa.getMetadata().getNamespace(), sa.getMetadata().getName(),
                         sa.getMetadata().getUid()))).client(CsrSigningController.SERVICE_ACCOUNT);
         AccessReviewer reviewer = review -> api.core().authorizer().authorize(Attributes.resource(
@@ -205,5 +207,31 @@ class CertificateControllersTest {
         assertThat(condition("server-usage", "Failed").orElseThrow().getMessage())
                 .isEqualTo("invalid usage for client certificate: server auth");
         assertThat(Conditions.hasCertificate(csr("not-a-node"))).isFalse();
+    }
+
+    @Test
+    void theCleanerDeletesARequestPendingForMoreThanADayAsTheController() {
+        request(STRANGER, "forgotten", "kubernetes.io/kube-apiserver-client", "CN=stranger", List.of(), null,
+                "client auth");
+        var informers = new dev.j8s.controllers.informers.InformerFactory(manager, Duration.ofMinutes(10));
+        try (CsrCleaner cleaner = new CsrCleaner(controller, informers,
+                Clock.offset(Clock.systemUTC(), Duration.ofHours(23)))) {
+            informers.start();
+            informers.awaitSynced(Duration.ofSeconds(10));
+            cleaner.clean();
+            assertThat(admin.get("", "forgotten")).as("23 h later").isPresent();
+        } finally {
+            informers.close();
+        }
+        var later = new dev.j8s.controllers.informers.InformerFactory(manager, Duration.ofMinutes(10));
+        try (CsrCleaner cleaner = new CsrCleaner(controller, later,
+                Clock.offset(Clock.systemUTC(), Duration.ofHours(25)))) {
+            later.start();
+            later.awaitSynced(Duration.ofSeconds(10));
+            cleaner.clean();
+            assertThat(admin.get("", "forgotten")).as("25 h later").isEmpty();
+        } finally {
+            later.close();
+        }
     }
 }
