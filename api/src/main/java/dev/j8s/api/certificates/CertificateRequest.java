@@ -7,7 +7,6 @@ import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import javax.security.auth.x500.X500Principal;
 import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.ASN1String;
@@ -110,10 +109,6 @@ public final class CertificateRequest {
         }
     }
 
-    public X500Principal subject() {
-        return new X500Principal(encoded(request.getSubject()));
-    }
-
     /** The subject as BouncyCastle's name, to copy into a certificate unchanged. */
     public X500Name subjectName() {
         return request.getSubject();
@@ -191,14 +186,6 @@ public final class CertificateRequest {
         } catch (UnknownHostException e) {
             throw new InvalidRequest("x509: cannot parse IP address of length "
                     + ASN1OctetString.getInstance(name.getName()).getOctets().length);
-        }
-    }
-
-    private static byte[] encoded(X500Name name) {
-        try {
-            return name.getEncoded();
-        } catch (IOException e) {
-            throw new InvalidRequest("asn1: structure error: " + e.getMessage());
         }
     }
 
