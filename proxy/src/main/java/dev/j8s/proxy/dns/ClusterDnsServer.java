@@ -141,14 +141,29 @@ public final class ClusterDnsServer implements AutoCloseable {
         return index;
     }
 
-    /** Binds UDP and TCP on {@code address} (port 0: any free port, the same for both) and starts serving. */
+    /**
+     * Binds UDP and TCP on {@code address} (port 0: any free port, the same for both: the UDP port the kernel picks
+     * may be taken for TCP, and then another is tried) and starts serving.
+     */
     public synchronized InetSocketAddress start(InetSocketAddress address) {
         try {
-            udp = DatagramChannel.open(StandardProtocolFamily.INET);
-            udp.bind(address);
-            InetSocketAddress bound = (InetSocketAddress) udp.getLocalAddress();
-            tcp = ServerSocketChannel.open(StandardProtocolFamily.INET);
-            tcp.bind(bound, 128);
+            InetSocketAddress bound = null;
+            for (int attempt = 1; bound == null; attempt++) {
+                udp = DatagramChannel.open(StandardProtocolFamily.INET);
+                udp.bind(address);
+                InetSocketAddress picked = (InetSocketAddress) udp.getLocalAddress();
+                tcp = ServerSocketChannel.open(StandardProtocolFamily.INET);
+                try {
+                    tcp.bind(picked, 128);
+                    bound = picked;
+                } catch (java.net.BindException e) {
+                    if (address.getPort() != 0 || attempt == 10) {
+                        throw e;
+                    }
+                    tcp.close();
+                    udp.close();
+                }
+            }
             threads.submit(this::serveUdp);
             threads.submit(this::serveTcp);
             LOG.log(Level.INFO, "cluster DNS serving address={0} zone={1}", bound, zoneName);
