@@ -183,7 +183,7 @@ public final class ConmonRuntime implements ContainerRuntime {
       Files.writeString(dir.resolve("resolv.conf"), sandbox.dns().resolvConf());
       Files.writeString(dir.resolve("hosts"), linux.hostNetwork() ? hostNetworkHosts(sandbox)
           : hosts(sandbox, pooled.map(NetworkPool.Entry::ips).orElse(List.of())));
-      Meta.write(dir.resolve("sandbox.json"),
+      Meta.writeSyncedSoon(dir.resolve("sandbox.json"),
           new Meta.Sandbox(id, sandbox, created.toString(), "NOTREADY", List.of(), Meta.PidHolder.NONE));
       recorded = true;
       pooled.ifPresent(pool::owned); // from here on the sandbox's teardown releases its network
@@ -212,13 +212,13 @@ public final class ConmonRuntime implements ContainerRuntime {
         // No CNI now: the pod is on the host's network (its ports are the host's, never portmap rules), or its
         // namespace was attached ahead.
         List<String> ips = pooled.map(NetworkPool.Entry::ips).orElse(List.of());
-        Meta.write(dir.resolve("sandbox.json"),
+        Meta.writeSyncedSoon(dir.resolve("sandbox.json"),
             new Meta.Sandbox(id, sandbox, created.toString(), "READY", ips, pidHolder));
         LOG.log(Level.DEBUG, "sandbox ready sandbox={0} pod={1}/{2} ip={3}", id, sandbox.namespace(),
             sandbox.name(), ips);
         return id;
       }
-      Meta.write(dir.resolve("sandbox.json"),
+      Meta.writeSyncedSoon(dir.resolve("sandbox.json"),
           new Meta.Sandbox(id, sandbox, created.toString(), NETWORKING, List.of(), pidHolder));
       var attached = new java.util.concurrent.CompletableFuture<Void>();
       networking.put(id, attached);
@@ -252,7 +252,7 @@ public final class ConmonRuntime implements ContainerRuntime {
     try {
       CniNetwork.Attachment attachment = network.add(id, nsDir().resolve(id).resolve("net"), sandbox.portMappings());
       Files.writeString(dir.resolve("hosts"), hosts(sandbox, attachment.ips()));
-      Meta.write(dir.resolve("sandbox.json"),
+      Meta.writeSyncedSoon(dir.resolve("sandbox.json"),
           new Meta.Sandbox(id, sandbox, created.toString(), "READY", attachment.ips(), pidHolder));
       LOG.log(Level.DEBUG, "sandbox ready sandbox={0} pod={1}/{2} ip={3}", id, sandbox.namespace(),
           sandbox.name(), attachment.ips());
@@ -582,7 +582,7 @@ public final class ConmonRuntime implements ContainerRuntime {
         container.labels(), container.annotations(), Instant.now().toString(), "", "", container.stdio());
     try {
       Files.createDirectories(dir);
-      Meta.write(dir.resolve("container.json"), meta);
+      Meta.writeSyncedSoon(dir.resolve("container.json"), meta);
       for (String sub : List.of("rootfs", "upper", "work")) {
         Files.createDirectories(dir.resolve(sub));
       }
@@ -768,13 +768,14 @@ public final class ConmonRuntime implements ContainerRuntime {
     }
     awaitNetwork(meta.sandboxId());
     Path record = containersDir().resolve(containerId).resolve("container.json");
-    // Recorded (synced) before runc start: if this process dies before startedAt is written, the next one
-    // asks runc whether the start happened instead of taking a running container for a created one.
+    // Recorded before runc start: if this process dies before startedAt is written, the next one asks runc
+    // whether the start happened instead of taking a running container for a created one. Synced soon after,
+    // off the start's path: a process killed at any point leaves the record in place all the same.
     Meta.Container starting = meta.starting(Instant.now().toString());
-    Meta.write(record, starting);
+    Meta.writeSyncedSoon(record, starting);
     runc.start(containerId);
     CrashPoint.AFTER_RUNC_START.reached(meta.name());
-    Meta.write(record, starting.started(Instant.now().toString()));
+    Meta.writeSyncedSoon(record, starting.started(Instant.now().toString()));
   }
 
   @Override

@@ -35,6 +35,8 @@ final class NetworkPool {
   private static final System.Logger LOG = System.getLogger(NetworkPool.class.getName());
   /** How long {@link #close} waits for an entry being made (its plugins have 30 s each). */
   static final java.time.Duration CLOSE_WAIT = java.time.Duration.ofSeconds(90);
+  private static final int PRIO_PROCESS = 0;
+  private static final int LOWEST_PRIORITY = 19;
 
   /** A ready namespace: the sandbox id it was made for and the addresses CNI gave it. */
   record Entry(String id, List<String> ips) {
@@ -160,6 +162,7 @@ final class NetworkPool {
   }
 
   private void fill() {
+    lowerPriority();
     while (true) {
       synchronized (this) {
         if (closed || ready.size() >= size) {
@@ -179,6 +182,28 @@ final class NetworkPool {
           return; // close releases it
         }
       }
+    }
+  }
+
+  /**
+   * Gives the calling thread, and the processes and threads it starts (the plugins, iptables, the unshare thread),
+   * the lowest CPU priority ({@code setpriority(2)} on a thread: Linux keeps the nice value per thread, and a child
+   * inherits its creator's): a refill runs beside the start of the pod that took a namespace, and must not slow it
+   * down.
+   */
+  private static void lowerPriority() {
+    try {
+      var linker = java.lang.foreign.Linker.nativeLinker();
+      var setpriority = linker.downcallHandle(linker.defaultLookup().find("setpriority").orElseThrow(),
+          java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT,
+              java.lang.foreign.ValueLayout.JAVA_INT, java.lang.foreign.ValueLayout.JAVA_INT,
+              java.lang.foreign.ValueLayout.JAVA_INT));
+      int rc = (int) setpriority.invokeExact(PRIO_PROCESS, 0, LOWEST_PRIORITY);
+      if (rc != 0) {
+        LOG.log(Level.DEBUG, "setpriority failed for the network pool's thread");
+      }
+    } catch (Throwable e) {
+      LOG.log(Level.DEBUG, "cannot lower the network pool's priority: " + e);
     }
   }
 
