@@ -74,7 +74,11 @@ final class NetworkPool {
     if (size < 0) {
       throw new IllegalArgumentException("network pool size " + size + " is negative");
     }
-    reclaim();
+    try {
+      reclaim();
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "cannot release the network namespaces an earlier process made ahead: " + e.getMessage());
+    }
     this.size = size;
     this.closed = false;
     refill();
@@ -235,10 +239,20 @@ final class NetworkPool {
     }
   }
 
-  /** CNI DEL by the entry's id (idempotent), then its namespace unmounted and its directory and marker removed. */
+  /**
+   * CNI DEL by the entry's id (idempotent), then its namespace unmounted and its directory and marker removed. A
+   * failed DEL (an ADD killed halfway, which left part of the bridge's rules) is logged and the rest done all the same:
+   * host-local's release runs before the bridge's rules in the plugin's DEL, and the instance's leftover rules are
+   * tagged with its network's name, which {@code destroy} removes.
+   */
   private void release(String id) {
     Path ns = nsDir.resolve(id);
-    network.delete(id, ns.resolve("net"), List.of());
+    try {
+      network.delete(id, ns.resolve("net"), List.of());
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "CNI DEL of a network namespace made ahead failed, releasing it all the same id=" + id
+          + ": " + e.getMessage());
+    }
     Mounts.unmount(ns.resolve("net"));
     ConmonRuntime.deleteTree(ns);
     try {

@@ -149,6 +149,22 @@ class NetworkPoolIT {
     assertThat(reservations()).containsOnlyKeys(sandbox);
   }
 
+  @Test
+  void destroyingTheInstanceFromAnotherProcessReleasesTheNamespacesOfAKilledOne() throws Exception {
+    runtime.startNetworkPool(2);
+    await(() -> readyNamespaces() == 2, "two namespaces ready");
+    List<Path> nets = poolIds().stream().map(id -> netFile(id)).toList();
+
+    // j8s reset after a kill -9 of the server: a runtime of its own, whose pool never started
+    new ConmonRuntime(instance.config()).destroy();
+
+    assertThat(poolIds()).isEmpty();
+    assertThat(nets).noneMatch(Mounts::isMountPoint);
+    assertThat(Mounts.mountPoints()).noneMatch(m -> m.startsWith(instance.base().toString()));
+    assertThat(Path.of("/sys/class/net", instance.config().bridgeName())).doesNotExist();
+    runtime = new ConmonRuntime(instance.config()); // the destroyed instance made anew for the checks after the test
+  }
+
   private PodSandboxConfig pod(String name, List<PortMapping> ports) {
     return new PodSandboxConfig(name, "default", UUID.randomUUID().toString(), 0, name + "-host",
         PodSandboxConfig.DnsConfig.NONE, ports, false, Map.of(), Map.of());
@@ -158,10 +174,11 @@ class NetworkPoolIT {
     return ContainerConfig.of(name, "busybox", List.of(layer), List.of(args), log);
   }
 
-  /** The namespaces of the pool with their CNI ADD done (their reservation made) and no sandbox yet. */
+  /** The namespaces of the pool with their CNI ADD done (its result cached after the last plugin) and no sandbox yet. */
   private long readyNamespaces() {
-    Map<String, String> reserved = reservations();
-    return poolIds().stream().filter(reserved::containsKey).filter(id -> !Files.exists(sandboxDir(id))).count();
+    Path results = instance.config().dataDir().resolve("cni/results");
+    return poolIds().stream().filter(id -> Files.exists(results.resolve(id + ".json")))
+        .filter(id -> !Files.exists(sandboxDir(id))).count();
   }
 
   private Path markersDir() {
