@@ -8,6 +8,7 @@ import dev.j8s.runtime.conmon.ConmonRuntime;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -60,26 +61,36 @@ final class ResetCommand implements Callable<Integer> {
                     data.equals(DataDirs.defaultFor(host).toAbsolutePath().normalize()) ? ServerCommand.DEFAULT_POD_CIDR
                             : PodCidrs.recorded(data).orElseGet(() -> PodCidrs.derived(data)));
             int containers = ConmonRuntime.recordedContainerAnnotations(config).size();
-            ConmonRuntime runtime;
+            // Every step is tried even when one before it failed (as kubeadm reset goes on), so that one stuck
+            // container does not leave the rules and volumes behind too; the failures are reported together.
+            List<String> failures = new ArrayList<>();
+            ConmonRuntime runtime = null;
             try {
                 runtime = new ConmonRuntime(config);
             } catch (RuntimeException e) {
                 if (containers > 0) {
-                    throw new IllegalStateException("cannot stop the containers of " + data + ": " + e.getMessage(), e);
+                    failures.add("cannot stop the containers of " + data + ": " + e.getMessage());
+                } else {
+                    // No container ever ran (a server whose kubelet could not start here, e.g. without root).
+                    attempt(failures, "remove run dir " + runDir, () -> ConmonRuntime.deleteTree(runDir));
                 }
-                // No container ever ran (a server whose kubelet could not start here, e.g. without root).
-                ConmonRuntime.deleteTree(runDir);
-                runtime = null;
             }
             if (runtime != null) {
-                runtime.destroy();
+                attempt(failures, "stop the containers and remove the pod network", runtime::destroy);
             }
-            List<String> failed = NodeServices.removeRules(ServerCommand.servicesTable(config));
-            if (!failed.isEmpty()) {
-                throw new IllegalStateException("remove the service rules of " + data + ": " + failed);
-            }
+            attempt(failures, "remove the service rules", () -> {
+                List<String> failed = NodeServices.removeRules(ServerCommand.servicesTable(config));
+                if (!failed.isEmpty()) {
+                    throw new IllegalStateException(String.join("; ", failed));
+                }
+            });
             // the pods' volumes (tmpfs of memory emptyDirs and secrets, subPath binds), now that no container uses them
-            new VolumeManager(data.resolve("pods"), EventRecorder.DISCARD, 0).cleanupOrphanedPodDirs(Set.of());
+            attempt(failures, "unmount and remove the pods' volumes", () -> new VolumeManager(data.resolve("pods"),
+                    EventRecorder.DISCARD, 0).cleanupOrphanedPodDirs(Set.of()));
+            if (!failures.isEmpty()) {
+                throw new IllegalStateException("reset of " + data + " incomplete (run it again once the cause is "
+                        + "gone): " + String.join("; ", failures));
+            }
             out.println("stopped and removed " + containers + " container" + (containers == 1 ? "" : "s")
                     + "; removed the pod network namespaces, bridge " + config.bridgeName() + ", iptables and nftables rules (localnet, services) of network "
                     + config.networkName() + ", cgroup " + config.cgroupParent() + " and run dir " + runDir);
@@ -101,6 +112,15 @@ final class ResetCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** Runs {@code step}; a failure is added to {@code failures} as "{@code what}: message" instead of thrown. */
+    private static void attempt(List<String> failures, String what, Runnable step) {
+        try {
+            step.run();
+        } catch (RuntimeException e) {
+            failures.add(what + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+        }
     }
 
     private static DataDirLock lock(Path data) {

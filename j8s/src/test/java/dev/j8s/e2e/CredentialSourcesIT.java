@@ -83,10 +83,15 @@ class CredentialSourcesIT {
 
     @AfterAll
     static void removePodsAndStop() {
+        AssertionError unclean = null;
         for (J8sServer server : new J8sServer[] {nodeServer, pluginServer}) {
             if (server != null) {
                 kubectl(server).run("delete", "pods", "--all", "-A", "--grace-period=1", "--wait=true");
-                server.close();
+                try {
+                    server.close();
+                } catch (AssertionError e) {
+                    unclean = e; // the other server and the registry are still torn down
+                }
             }
         }
         if (registry != null) {
@@ -94,6 +99,9 @@ class CredentialSourcesIT {
         }
         if (work != null) {
             J8sServer.deleteRecursively(work);
+        }
+        if (unclean != null) {
+            throw unclean;
         }
     }
 

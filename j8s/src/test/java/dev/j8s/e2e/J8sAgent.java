@@ -53,7 +53,11 @@ final class J8sAgent implements AutoCloseable {
             agent.launch();
         } catch (RuntimeException | Error e) {
             System.err.println(agent.logs());
-            agent.close();
+            try {
+                agent.close();
+            } catch (AssertionError cleanup) {
+                e.addSuppressed(cleanup);
+            }
             throw e;
         }
         return agent;
@@ -158,19 +162,6 @@ final class J8sAgent implements AutoCloseable {
 
     @Override
     public void close() {
-        if (process != null) {
-            process.descendants().forEach(ProcessHandle::destroyForcibly);
-            process.destroyForcibly();
-            try {
-                process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        J8sServer.Cli reset = J8sServer.cli("reset", "--data-dir", dataDir.toString(), "--delete-data");
-        if (reset.exitCode() != 0) {
-            System.err.println("e2e cleanup: j8s reset of " + dataDir + " failed: " + reset);
-        }
-        J8sServer.deleteRecursively(root);
+        J8sServer.tearDown(process, dataDir, root);
     }
 }

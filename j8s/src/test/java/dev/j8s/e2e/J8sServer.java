@@ -73,11 +73,12 @@ final class J8sServer implements AutoCloseable {
             server.extraArgs = List.copyOf(setup.apply(Files.createDirectories(server.dataDir)));
             server.launch();
         } catch (IOException e) {
-            server.close();
-            throw new UncheckedIOException("create " + server.dataDir, e);
+            UncheckedIOException failure = new UncheckedIOException("create " + server.dataDir, e);
+            server.closeAfter(failure);
+            throw failure;
         } catch (RuntimeException | Error e) {
             System.err.println(server.logs());
-            server.close();
+            server.closeAfter(e);
             throw e;
         }
         return server;
@@ -266,20 +267,53 @@ final class J8sServer implements AutoCloseable {
         return out.toString();
     }
 
+    /** {@link #close()} after {@code failure}, to which a cleanup failure is added instead of replacing it. */
+    private void closeAfter(Throwable failure) {
+        try {
+            close();
+        } catch (AssertionError cleanup) {
+            failure.addSuppressed(cleanup);
+        }
+    }
+
+    /** Kills the server, resets its instance and deletes its files; fails when anything of it is left on the host. */
     @Override
     public void close() {
+        tearDown(process, dataDir, root);
+    }
+
+    /**
+     * Tears down the instance on {@code dataDir} the way a user removes it — kill its process (and the processes it
+     * started), {@code j8s reset --delete-data} once it is gone — then deletes {@code root} and throws an
+     * {@link AssertionError} naming whatever of the instance is still on the host (a process that would not die, a
+     * failed reset, a mount, its bridge, an nftables table, a cgroup, its run dir). Shared by servers and agents.
+     */
+    static void tearDown(Process process, Path dataDir, Path root) {
+        List<String> problems = new ArrayList<>();
         if (process != null) {
             process.descendants().forEach(ProcessHandle::destroyForcibly);
             process.destroyForcibly();
-            awaitExit(Duration.ofSeconds(10));
+            try {
+                if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                    problems.add("pid " + process.pid() + " still running 60 s after SIGKILL");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                problems.add("interrupted waiting for pid " + process.pid() + " to exit");
+            }
         }
         // What the instance put on the host outside its data dir (containers of pods a test left behind, the
         // bridge, namespaces, cgroups, rules, the run dir) goes the way a user removes it.
         Cli reset = cli("reset", "--data-dir", dataDir.toString(), "--delete-data");
         if (reset.exitCode() != 0) {
-            System.err.println("e2e cleanup: j8s reset of " + dataDir + " failed: " + reset);
+            problems.add("j8s reset failed: " + reset);
         }
+        problems.addAll(HostLeftovers.of(dataDir, runDir(dataDir), root));
         deleteRecursively(root);
+        if (!problems.isEmpty()) {
+            throw new AssertionError("e2e cleanup of " + dataDir + " left the host unclean:\n  "
+                    + String.join("\n  ", problems));
+        }
     }
 
     /** What one run of the {@code j8s} command line returned and printed. */

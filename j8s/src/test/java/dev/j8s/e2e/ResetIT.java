@@ -98,7 +98,7 @@ class ResetIT {
         assertThat(iptablesSave()).contains(instance.networkName()).contains("--dport " + hostPort + " ");
         assertThat(nftRuleset()).as("the localnet drop rule's table").contains(instance.networkName() + "-localnet");
         assertThat(Files.exists(Path.of("/sys/class/net", instance.bridgeName()))).isTrue();
-        assertThat(mountsUnder(data, server.runDir())).isNotEmpty();
+        assertThat(HostLeftovers.mountsUnder(data, server.runDir())).isNotEmpty();
 
         assertThat(server.stop()).as("stopped on SIGTERM").isTrue();
         assertThat(containerProcesses).as("containers outlive the server").allMatch(ResetIT::alive);
@@ -112,11 +112,11 @@ class ResetIT {
         assertThat(containerProcesses).as("processes of the containers").noneMatch(ResetIT::alive);
         assertThat(livingProcessesMentioning(data.toString())).as("processes naming the data dir").isEmpty();
         assertThat(livingProcessesMentioning(server.runDir().toString())).as("processes naming the run dir").isEmpty();
-        assertThat(mountsUnder(data, server.runDir())).as("mounts (overlays, /dev/shm, namespaces, volumes)").isEmpty();
+        assertThat(HostLeftovers.mountsUnder(data, server.runDir())).as("mounts (overlays, /dev/shm, namespaces, volumes)").isEmpty();
         assertThat(data.resolve("pods")).as("pod volume directories").isEmptyDirectory();
         assertThat(server.runDir()).as("run dir, with the namespace files").doesNotExist();
         assertThat(Path.of("/sys/class/net", instance.bridgeName())).as("bridge").doesNotExist();
-        for (Path hierarchy : cgroupHierarchies()) {
+        for (Path hierarchy : HostLeftovers.cgroupHierarchies()) {
             assertThat(hierarchy.resolve(instance.cgroupParent().substring(1))).as("cgroup").doesNotExist();
         }
         assertThat(iptablesSave()).as("iptables rules").doesNotContain(instance.networkName())
@@ -150,7 +150,7 @@ class ResetIT {
     /** Every process in the instance's cgroups. */
     private static List<Long> processesIn(RuntimeConfig instance) throws IOException {
         List<Long> pids = new ArrayList<>();
-        for (Path hierarchy : cgroupHierarchies()) {
+        for (Path hierarchy : HostLeftovers.cgroupHierarchies()) {
             Path parent = hierarchy.resolve(instance.cgroupParent().substring(1));
             if (!Files.isDirectory(parent)) {
                 continue;
@@ -165,48 +165,18 @@ class ResetIT {
         return pids;
     }
 
-    private static List<Path> cgroupHierarchies() throws IOException {
-        Path root = Path.of("/sys/fs/cgroup");
-        if (Files.exists(root.resolve("cgroup.controllers"))) {
-            return List.of(root);
-        }
-        try (Stream<Path> list = Files.list(root)) {
-            return list.filter(p -> Files.isDirectory(p) && !Files.isSymbolicLink(p)).toList();
-        }
-    }
-
-    private static List<String> mountsUnder(Path... dirs) throws IOException {
-        List<String> out = new ArrayList<>();
-        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-            String point = line.split(" ")[4];
-            for (Path dir : dirs) {
-                if (point.equals(dir.toString()) || point.startsWith(dir + "/")) {
-                    out.add(point);
-                }
-            }
-        }
-        return out;
-    }
-
     private static List<String> livingProcessesMentioning(String text) {
         return ProcessHandle.allProcesses().filter(ProcessHandle::isAlive)
                 .filter(p -> p.info().commandLine().map(c -> c.contains(text)).orElse(false))
                 .map(p -> p.pid() + " " + p.info().commandLine().orElse("?")).toList();
     }
 
-    private static String iptablesSave() throws IOException, InterruptedException {
-        return run("iptables-save");
+    private static String iptablesSave() {
+        return HostLeftovers.run("iptables-save");
     }
 
-    private static String nftRuleset() throws IOException, InterruptedException {
-        return run("nft", "list", "ruleset");
-    }
-
-    private static String run(String... command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        p.waitFor();
-        return out;
+    private static String nftRuleset() {
+        return HostLeftovers.run("nft", "list", "ruleset");
     }
 
     /** Whether a pid still names a living (non-zombie) process. */

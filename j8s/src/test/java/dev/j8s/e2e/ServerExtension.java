@@ -155,14 +155,27 @@ final class ServerExtension implements BeforeAllCallback, BeforeEachCallback, Af
 
     @Override
     public void afterAll(ExtensionContext context) {
+        // every server is torn down even when one left something behind; the first such failure is thrown at the end
+        AssertionError unclean = null;
         for (J8sServer server : servers) {
-            server.close();
+            try {
+                server.close();
+            } catch (AssertionError e) {
+                if (unclean == null) {
+                    unclean = e;
+                } else {
+                    unclean.addSuppressed(e);
+                }
+            }
         }
         servers.clear();
         if (home != null) {
             J8sServer.deleteRecursively(home);
         }
         assertNoChildProcessLeft();
+        if (unclean != null) {
+            throw unclean;
+        }
     }
 
     /** Every j8s server and kubectl this class started must be gone (a leaked watch or server fails the class). */

@@ -256,7 +256,33 @@ class ServicesIT {
                 return e.toString();
             }
         }, b -> webPods().contains(b.strip()));
+
+        // with the Local policy it gets a health check port, where the node says how many backends it has itself
+        kubectl().run("patch", "svc", "web-lb", "-p", "{\"spec\":{\"externalTrafficPolicy\":\"Local\"}}").ok();
+        String healthCheckPort = kubectl().run("get", "svc", "web-lb", "-o", "jsonpath={.spec.healthCheckNodePort}")
+                .ok().stdout();
+        assertThat(Integer.parseInt(healthCheckPort)).isBetween(30000, 32767);
+        URI health = URI.create("http://" + nodeIp + ":" + healthCheckPort + "/");
+        String answer = Await.until(READY, "the health check port answers", () -> {
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(health).timeout(Duration.ofSeconds(3)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                return r.statusCode() + " " + r.body();
+            } catch (Exception e) {
+                return e.toString();
+            }
+        }, b -> b.startsWith("200 "));
+        assertThat(answer.strip()).isEqualTo("200 {\"service\":{\"namespace\":\"default\",\"name\":\"web-lb\"},"
+                + "\"localEndpoints\":" + webPods().size() + ",\"serviceProxyHealthy\":true}");
         kubectl().run("delete", "svc", "web-lb").ok();
+        Await.until(READY, "the health check port closes with its service", () -> {
+            try {
+                return http.send(HttpRequest.newBuilder(health).timeout(Duration.ofSeconds(3)).build(),
+                        HttpResponse.BodyHandlers.ofString()).statusCode() + "";
+            } catch (Exception e) {
+                return e.toString();
+            }
+        }, b -> b.contains("ConnectException"));
     }
 
     @Test

@@ -97,6 +97,9 @@ public final class NodeServices implements AutoCloseable {
         this.services = informers.informer(Kind.SERVICES);
         this.events = new EventRecorder(client, COMPONENT, Clock.systemUTC());
         this.loadBalancers = new ControllerLoop(COMPONENT, queue, this::syncLoadBalancer, 1);
+        proxier.reportHealthCheckFailures((target, why) -> services.get(target.namespace(), target.name()).ifPresent(
+                svc -> events.event(svc, EventRecorder.WARNING, "FailedToStartServiceHealthcheck",
+                        "node " + config.nodeName() + " " + why)));
         services.addEventHandler(ResourceEventHandler.of(this::enqueueLoadBalancers, this::enqueueLoadBalancers));
         informers.informer(Kind.NODES).addEventHandler(ResourceEventHandler.of(
                 n -> services.list().forEach(this::enqueueLoadBalancers), n -> { }));

@@ -21,6 +21,7 @@ final class ServiceRules {
 
     static final int NODE_PORT_MIN = 30000;
     static final int NODE_PORT_MAX = 32767;
+    static final String HEALTH_CHECK_NODE_PORT = "healthCheckNodePort";
     private static final List<String> PROTOCOLS = List.of("SCTP", "TCP", "UDP");
     private static final List<String> TYPES = List.of("ClusterIP", "ExternalName", "LoadBalancer", "NodePort");
 
@@ -87,6 +88,7 @@ final class ServiceRules {
         errs.throwIfAny(rt.type(), rt.name());
         clusterIP(rt, spec, existing);
         nodePorts(rt, spec, existing, Map.of());
+        healthCheckNodePort(rt, spec, existing);
     }
 
     /** The update counterpart: keeps what was allocated, allocates what a type change needs. */
@@ -128,11 +130,78 @@ final class ServiceRules {
         if (!externalName && !bothHeadless && !oldIP.isEmpty() && !newIP.isEmpty() && !oldIP.equals(newIP)) {
             errs.invalid("spec.clusterIPs[0]", MetaRules.strings(spec.get("clusterIPs")), "may not change once set");
         }
+        long oldHealthCheck = oldSpec.path(HEALTH_CHECK_NODE_PORT).asLong(0);
+        long newHealthCheck = spec.path(HEALTH_CHECK_NODE_PORT).asLong(0);
+        if (needsHealthCheckNodePort(oldSpec) && needsHealthCheckNodePort(spec)) {
+            if (newHealthCheck == 0 && oldHealthCheck != 0) {
+                // an update that leaves it out keeps what was allocated, as for the ClusterIP and the NodePorts
+                spec.put(HEALTH_CHECK_NODE_PORT, oldHealthCheck);
+            } else if (newHealthCheck != oldHealthCheck) {
+                errs.invalid("spec." + HEALTH_CHECK_NODE_PORT, newHealthCheck,
+                        "cannot change healthCheckNodePort on loadBalancer service with externalTraffic=Local during update");
+            }
+        } else if (needsHealthCheckNodePort(oldSpec) && newHealthCheck == oldHealthCheck) {
+            // no longer LoadBalancer with the Local policy: the port goes with what needed it
+            spec.remove(HEALTH_CHECK_NODE_PORT);
+        }
         errs.throwIfAny(rt.type(), rt.name());
         if (newIP.isEmpty()) {
             clusterIP(rt, spec, existing);
         }
         nodePorts(rt, spec, existing, oldNodePorts);
+        if (!needsHealthCheckNodePort(oldSpec)) {
+            healthCheckNodePort(rt, spec, existing);
+        }
+    }
+
+    /** A LoadBalancer that keeps its clients' addresses ({@code externalTrafficPolicy: Local}) gets a health check port. */
+    static boolean needsHealthCheckNodePort(ObjectNode spec) {
+        return Trees.str(spec, "type").equals("LoadBalancer") && Trees.str(spec, "externalTrafficPolicy").equals("Local");
+    }
+
+    /**
+     * Allocates {@code spec.healthCheckNodePort} of a service that needs one: the requested port when it is in the
+     * NodePort range and free, else a free one; the NodePorts of every service and their health check ports share
+     * the range.
+     */
+    private void healthCheckNodePort(ResourceTypeName rt, ObjectNode spec, Existing existing) {
+        if (!needsHealthCheckNodePort(spec)) {
+            return;
+        }
+        Set<Long> taken = new HashSet<>();
+        for (ObjectNode s : existing.services()) {
+            Trees.objects(Trees.obj(s, "spec"), "ports").forEach(p -> taken.add(p.path("nodePort").asLong(0)));
+            taken.add(s.path("spec").path(HEALTH_CHECK_NODE_PORT).asLong(0));
+        }
+        Trees.objects(spec, "ports").forEach(p -> taken.add(p.path("nodePort").asLong(0)));
+        long requested = spec.path(HEALTH_CHECK_NODE_PORT).asLong(0);
+        if (requested != 0) {
+            FieldErrors errs = new FieldErrors();
+            if (requested < NODE_PORT_MIN || requested > NODE_PORT_MAX) {
+                errs.invalid("spec." + HEALTH_CHECK_NODE_PORT, requested, "failed to allocate requested HealthCheck "
+                        + "NodePort " + requested + ": provided port is not in the valid range. The range of valid ports is "
+                        + NODE_PORT_MIN + "-" + NODE_PORT_MAX);
+            } else if (taken.contains(requested)) {
+                errs.invalid("spec." + HEALTH_CHECK_NODE_PORT, requested, "failed to allocate requested HealthCheck "
+                        + "NodePort " + requested + ": provided port is already allocated");
+            }
+            errs.throwIfAny(rt.type(), rt.name());
+            return;
+        }
+        spec.put(HEALTH_CHECK_NODE_PORT, freeNodePort(taken));
+    }
+
+    /** A random port of the NodePort range that is not in {@code taken}. */
+    private int freeNodePort(Set<Long> taken) {
+        int count = NODE_PORT_MAX - NODE_PORT_MIN + 1;
+        int offset = random.nextInt(count);
+        for (int i = 0; i < count; i++) {
+            int candidate = NODE_PORT_MIN + (offset + i) % count;
+            if (!taken.contains((long) candidate)) {
+                return candidate;
+            }
+        }
+        throw new ApiError.InternalError("failed to allocate a nodePort: range is full");
     }
 
     private static boolean needsClusterIP(ObjectNode spec) {
@@ -225,6 +294,10 @@ final class ServiceRules {
                     inUse.add(Trees.str(p, "protocol") + "/" + np);
                 }
             }
+            long healthCheck = s.path("spec").path(HEALTH_CHECK_NODE_PORT).asLong(0);
+            if (healthCheck != 0) {
+                inUse.add("TCP/" + healthCheck); // an HTTP server's port
+            }
         }
         FieldErrors errs = new FieldErrors();
         List<ObjectNode> ports = Trees.objects(spec, "ports");
@@ -246,6 +319,7 @@ final class ServiceRules {
         errs.throwIfAny(rt.type(), rt.name());
         Set<Long> taken = new HashSet<>();
         inUse.forEach(k -> taken.add(Long.parseLong(k.substring(k.indexOf('/') + 1))));
+        taken.add(spec.path(HEALTH_CHECK_NODE_PORT).asLong(0)); // its own, asked for
         ports.forEach(p -> taken.add(p.path("nodePort").asLong(0)));
         for (ObjectNode p : ports) {
             if (p.path("nodePort").asLong(0) != 0) {
@@ -256,19 +330,7 @@ final class ServiceRules {
                 p.put("nodePort", kept.intValue());
                 continue;
             }
-            int count = NODE_PORT_MAX - NODE_PORT_MIN + 1;
-            int offset = random.nextInt(count);
-            Integer pick = null;
-            for (int i = 0; i < count; i++) {
-                int candidate = NODE_PORT_MIN + (offset + i) % count;
-                if (!taken.contains((long) candidate)) {
-                    pick = candidate;
-                    break;
-                }
-            }
-            if (pick == null) {
-                throw new ApiError.InternalError("failed to allocate a nodePort: range is full");
-            }
+            int pick = freeNodePort(taken);
             taken.add((long) pick);
             p.put("nodePort", pick);
         }
@@ -351,6 +413,11 @@ final class ServiceRules {
             }
         } else if (!etp.isEmpty()) {
             errs.invalid("spec.externalTrafficPolicy", etp, "may only be set for externally-accessible services");
+        }
+        long healthCheck = spec.path(HEALTH_CHECK_NODE_PORT).asLong(0);
+        if (healthCheck != 0 && !needsHealthCheckNodePort(spec)) {
+            errs.invalid("spec." + HEALTH_CHECK_NODE_PORT, healthCheck,
+                    "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'");
         }
         String itp = Trees.str(spec, "internalTrafficPolicy");
         if (!type.equals("ExternalName")) {

@@ -154,6 +154,14 @@ public final class ApiHandler extends Handler.Abstract {
         } catch (RuntimeException e) {
             LOG.log(Level.ERROR, "request failed method=" + method + " path=" + request.getHttpURI().getPath(), e);
             ex.error(new ApiError.InternalError(e.getClass().getSimpleName() + ": " + e.getMessage()));
+        } catch (Error e) {
+            // a class that cannot load, a failed assertion: answered and logged like any other failure (upstream
+            // recovers a handler's panic the same way); the JVM's own failures go on up once answered
+            LOG.log(Level.ERROR, "request failed method=" + method + " path=" + request.getHttpURI().getPath(), e);
+            ex.error(new ApiError.InternalError(e.getClass().getSimpleName() + ": " + e.getMessage()));
+            if (e instanceof VirtualMachineError) {
+                throw e;
+            }
         } finally {
             if (deadline != null) {
                 deadline.cancel(false);

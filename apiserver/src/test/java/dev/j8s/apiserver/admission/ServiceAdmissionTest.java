@@ -100,7 +100,19 @@ class ServiceAdmissionTest {
                         + "provided port is not in the valid range. The range of valid ports is 30000-32767")),
                 new Rule("web", "{'type':'NodePort','ports':[{'port':80,'nodePort':30080}]}",
                         List.of("spec.ports[0].nodePort: Invalid value: 30080: provided port is already allocated")),
-                new Rule("web", "{'type':'ExternalName'}", List.of("spec.externalName: Required value")));
+                new Rule("web", "{'type':'ExternalName'}", List.of("spec.externalName: Required value")),
+                new Rule("web", "{'type':'NodePort','externalTrafficPolicy':'Local','healthCheckNodePort':30500,'ports':[{'port':80}]}",
+                        List.of("spec.healthCheckNodePort: Invalid value: 30500: may only be set when `type` is 'LoadBalancer' "
+                                + "and `externalTrafficPolicy` is 'Local'")),
+                new Rule("web", "{'type':'LoadBalancer','healthCheckNodePort':30500,'ports':[{'port':80}]}",
+                        List.of("spec.healthCheckNodePort: Invalid value: 30500: may only be set when `type` is 'LoadBalancer' "
+                                + "and `externalTrafficPolicy` is 'Local'")),
+                new Rule("web", "{'type':'LoadBalancer','externalTrafficPolicy':'Local','healthCheckNodePort':30080,'ports':[{'port':80}]}",
+                        List.of("spec.healthCheckNodePort: Invalid value: 30080: failed to allocate requested HealthCheck NodePort "
+                                + "30080: provided port is already allocated")),
+                new Rule("web", "{'type':'LoadBalancer','externalTrafficPolicy':'Local','healthCheckNodePort':8080,'ports':[{'port':80}]}",
+                        List.of("spec.healthCheckNodePort: Invalid value: 8080: failed to allocate requested HealthCheck NodePort "
+                                + "8080: provided port is not in the valid range. The range of valid ports is 30000-32767")));
     }
 
     @ParameterizedTest
@@ -139,5 +151,38 @@ class ServiceAdmissionTest {
 
         assertThat(admission.admitUpdate(SERVICES, stored, update, "").at("/metadata/generation").asInt()).isEqualTo(2);
         assertThat(admission.admitUpdate(SERVICES, stored, stored.deepCopy(), "").at("/metadata/generation").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void aLoadBalancerWithTheLocalPolicyGetsAHealthCheckPortKeptOnUpdateAndDroppedWithThePolicy() {
+        Admission admission = admission(withKubernetesService());
+        ObjectNode stored = admission.admitCreate(SERVICES,
+                svc("lb", "{'type':'LoadBalancer','externalTrafficPolicy':'Local','ports':[{'port':80}]}"));
+        int healthCheck = stored.at("/spec/healthCheckNodePort").asInt();
+        assertThat(healthCheck).isBetween(30000, 32767).isNotEqualTo(30080)
+                .isNotEqualTo(stored.at("/spec/ports/0/nodePort").asInt());
+        assertThat(admission.admitCreate(SERVICES, svc("cluster", "{'type':'LoadBalancer','ports':[{'port':80}]}"))
+                .at("/spec").has("healthCheckNodePort")).as("only with the Local policy").isFalse();
+
+        ObjectNode replaced = admission.admitUpdate(SERVICES, stored,
+                svc("lb", "{'type':'LoadBalancer','externalTrafficPolicy':'Local','ports':[{'port':80}]}"), "");
+        assertThat(replaced.at("/spec/healthCheckNodePort").asInt()).as("left out of a replace: kept").isEqualTo(healthCheck);
+
+        ObjectNode changed = stored.deepCopy();
+        ((ObjectNode) changed.get("spec")).put("healthCheckNodePort", healthCheck == 32767 ? 32766 : healthCheck + 1);
+        assertThat(invalidCauses(() -> admission.admitUpdate(SERVICES, stored, changed, ""))).containsExactly(
+                "spec.healthCheckNodePort: Invalid value: " + changed.at("/spec/healthCheckNodePort").asInt() + ": cannot "
+                        + "change healthCheckNodePort on loadBalancer service with externalTraffic=Local during update");
+
+        ObjectNode cluster = stored.deepCopy();
+        ((ObjectNode) cluster.get("spec")).put("externalTrafficPolicy", "Cluster");
+        assertThat(admission.admitUpdate(SERVICES, stored, cluster, "").at("/spec").has("healthCheckNodePort"))
+                .as("dropped with the policy that needed it").isFalse();
+
+        ObjectNode clusterFirst = admission.admitCreate(SERVICES, svc("later", "{'type':'LoadBalancer','ports':[{'port':80}]}"));
+        ObjectNode local = clusterFirst.deepCopy();
+        ((ObjectNode) local.get("spec")).put("externalTrafficPolicy", "Local");
+        assertThat(admission.admitUpdate(SERVICES, clusterFirst, local, "").at("/spec/healthCheckNodePort").asInt())
+                .as("allocated when an update turns the policy Local").isBetween(30000, 32767);
     }
 }

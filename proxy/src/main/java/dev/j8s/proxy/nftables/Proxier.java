@@ -5,6 +5,7 @@ import dev.j8s.controllers.informers.InformerFactory;
 import dev.j8s.controllers.informers.ResourceEventHandler;
 import dev.j8s.controllers.informers.SharedInformer;
 import dev.j8s.proxy.conntrack.Conntrack;
+import dev.j8s.proxy.healthcheck.ServiceHealthServers;
 import dev.j8s.runtime.cni.Nftables;
 import io.fabric8.kubernetes.api.model.LoadBalancerIngress;
 import io.fabric8.kubernetes.api.model.Node;
@@ -59,6 +60,10 @@ public final class Proxier implements AutoCloseable {
     private String applied = "";
     /** UDP service ports as last programmed, for the conntrack cleanup. */
     private Map<String, ServicePort> lastUdp = Map.of();
+    private volatile java.util.function.BiConsumer<ServiceHealthServers.Target, String> healthCheckFailures =
+            (target, why) -> { };
+    private final ServiceHealthServers healthChecks = new ServiceHealthServers(
+            java.net.InetAddress.ofLiteral("0.0.0.0"), (target, why) -> healthCheckFailures.accept(target, why));
 
     /**
      * @param table         the instance's table ({@code <network>-services})
@@ -108,6 +113,11 @@ public final class Proxier implements AutoCloseable {
 
     public String table() {
         return table;
+    }
+
+    /** Tells {@code reporter} when a service's health check port cannot be listened on (once per service and port). */
+    public void reportHealthCheckFailures(java.util.function.BiConsumer<ServiceHealthServers.Target, String> reporter) {
+        this.healthCheckFailures = reporter;
     }
 
     /** Calls {@code listener} with the time of every application of new rules (for benchmarks and tests). */
@@ -191,7 +201,10 @@ public final class Proxier implements AutoCloseable {
     }
 
     private void sync() {
-        List<ServicePort> ports = servicePorts(services.list(), slices.get());
+        List<Service> serviceList = services.list();
+        List<EndpointSlice> sliceList = slices.get();
+        healthChecks.update(ServiceHealthServers.localEndpoints(serviceList, sliceList, nodeName));
+        List<ServicePort> ports = servicePorts(serviceList, sliceList, nodeName);
         String script = new Rules(table, podCidr, serviceCidr, nodeIps()).script(ports);
         if (script.equals(applied)) {
             return;
@@ -249,8 +262,11 @@ public final class Proxier implements AutoCloseable {
         return out;
     }
 
-    /** The service ports the proxy programs: every port of every service with a ClusterIP, with its slices' endpoints. */
-    public static List<ServicePort> servicePorts(List<Service> services, List<EndpointSlice> slices) {
+    /**
+     * The service ports the proxy programs: every port of every service with a ClusterIP, with its slices' endpoints,
+     * those whose {@code nodeName} is {@code nodeName} marked local.
+     */
+    public static List<ServicePort> servicePorts(List<Service> services, List<EndpointSlice> slices, String nodeName) {
         Map<String, List<EndpointSlice>> byService = new HashMap<>();
         for (EndpointSlice s : slices) {
             String service = s.getMetadata().getLabels() == null ? null
@@ -288,6 +304,7 @@ public final class Proxier implements AutoCloseable {
                 affinity = timeout == null ? 10800 : timeout;
             }
             boolean local = "Local".equals(spec.getExternalTrafficPolicy());
+            boolean internalLocal = "Local".equals(spec.getInternalTrafficPolicy());
             for (var sp : spec.getPorts()) {
                 String portName = sp.getName() == null ? "" : sp.getName();
                 String protocol = sp.getProtocol() == null ? "TCP" : sp.getProtocol();
@@ -312,7 +329,8 @@ public final class Proxier implements AutoCloseable {
                             boolean terminating = c != null && Boolean.TRUE.equals(c.getTerminating());
                             String ip = e.getAddresses().getFirst();
                             endpoints.putIfAbsent(ip + ":" + port.getPort(),
-                                    new ServicePort.Endpoint(ip, port.getPort(), ready, serving, terminating));
+                                    new ServicePort.Endpoint(ip, port.getPort(), ready, serving, terminating,
+                                            nodeName.equals(e.getNodeName())));
                         }
                     }
                 }
@@ -320,7 +338,7 @@ public final class Proxier implements AutoCloseable {
                 List<ServicePort.Endpoint> sorted = new ArrayList<>(endpoints.values());
                 sorted.sort(Comparator.comparing(ServicePort.Endpoint::ip).thenComparing(ServicePort.Endpoint::port));
                 out.add(new ServicePort(ns, name, portName, protocol.toLowerCase(Locale.ROOT), clusterIp, sp.getPort(),
-                        nodePort, external, loadBalancer, sourceRanges, affinity, local, sorted));
+                        nodePort, external, loadBalancer, sourceRanges, affinity, local, internalLocal, sorted));
             }
         }
         out.sort(Comparator.comparing(ServicePort::id));
@@ -346,6 +364,7 @@ public final class Proxier implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        healthChecks.close();
         List<String> failed = Nftables.deleteTable("ip", table);
         if (!failed.isEmpty()) {
             LOG.log(Level.WARNING, "removing the service rules failed: " + failed);

@@ -97,20 +97,28 @@ public record Rules(String table, String podCidr, String serviceCidr, List<Strin
             return;
         }
         String service = chain("service", sp.id());
+        String local = chain("local", sp.id());
         String external = chain("external", sp.id());
-        List<String> endpointChains = new ArrayList<>();
-        List<String> affinitySets = new ArrayList<>();
-        for (ServicePort.Endpoint e : usable) {
+        boolean externalTraffic = sp.nodePort() > 0 || !externalAddresses(sp).isEmpty();
+        boolean localPolicy = sp.internalLocal() || (sp.externalLocal() && externalTraffic);
+        List<ServicePort.Endpoint> usableLocal = localPolicy ? sp.usableLocal() : List.of();
+        // one chain per endpoint either policy's chain reaches (under a Local policy, this node's serving but
+        // terminating endpoints may be used while other nodes have ready ones)
+        java.util.Map<ServicePort.Endpoint, String> endpointChains = new java.util.LinkedHashMap<>();
+        java.util.Map<ServicePort.Endpoint, String> affinitySets = new java.util.HashMap<>();
+        List<ServicePort.Endpoint> reached = new ArrayList<>(usable);
+        usableLocal.stream().filter(e -> !usable.contains(e)).forEach(reached::add);
+        for (ServicePort.Endpoint e : reached) {
             String suffix = sp.id() + "__" + e.ip() + "/" + e.port();
             String endpoint = chain("endpoint", suffix);
-            endpointChains.add(endpoint);
+            endpointChains.put(e, endpoint);
             StringBuilder rules = new StringBuilder();
             // hairpin: a pod reaching itself through its service is masqueraded, so the reply comes back through
             // the node
             rules.append("ip saddr ").append(e.ip()).append(" jump mark-for-masquerade ; ");
             if (sp.affinitySeconds() > 0) {
                 String set = chain("affinity", suffix);
-                affinitySets.add(set);
+                affinitySets.put(e, set);
                 s.append("  set ").append(set).append(" { type ipv4_addr ; flags dynamic,timeout ; timeout ")
                         .append(sp.affinitySeconds()).append("s ; }\n");
                 rules.append("update @").append(set).append(" { ip saddr } ; ");
@@ -119,26 +127,25 @@ public record Rules(String table, String podCidr, String serviceCidr, List<Strin
                     .append(e.port()).append(" ;");
             s.append("  chain ").append(endpoint).append(" { ").append(rules).append(" }\n");
         }
-        StringBuilder rules = new StringBuilder();
-        rules.append("ip daddr ").append(sp.clusterIp()).append(' ').append(sp.protocol()).append(" dport ")
-                .append(sp.port()).append(" ip saddr != ").append(podCidr).append(" jump mark-for-masquerade ; ");
-        for (int i = 0; i < affinitySets.size(); i++) {
-            rules.append("ip saddr @").append(affinitySets.get(i)).append(" goto ").append(endpointChains.get(i))
-                    .append(" ; ");
+        // the cluster policy's chain: every usable endpoint
+        s.append("  chain ").append(service).append(" { ")
+                .append(dispatch(sp, usable, endpointChains, affinitySets)).append(" }\n");
+        if (localPolicy) {
+            // the Local policy's chain: this node's endpoints only; without one, traffic under that policy is
+            // dropped (upstream: "has no local endpoints"), not rejected as for a service without endpoints
+            s.append("  chain ").append(local).append(" { ").append(usableLocal.isEmpty()
+                    ? "drop comment \"has no local endpoints\" ;"
+                    : dispatch(sp, usableLocal, endpointChains, affinitySets)).append(" }\n");
         }
-        rules.append("numgen random mod ").append(endpointChains.size()).append(" vmap { ");
-        for (int i = 0; i < endpointChains.size(); i++) {
-            rules.append(i == 0 ? "" : ", ").append(i).append(" : goto ").append(endpointChains.get(i));
-        }
-        rules.append(" } ;");
-        s.append("  chain ").append(service).append(" { ").append(rules).append(" }\n");
-        elements.add("add element " + t + " service-ips { " + sp.clusterIp() + " . " + key + " : goto " + service
-                + " }");
-        if (sp.nodePort() > 0 || !externalAddresses(sp).isEmpty()) {
-            // external traffic: masqueraded under Cluster; under Local the client's address is kept (every
-            // endpoint is local on one node), except for the node's own traffic, which must come back through it
+        elements.add("add element " + t + " service-ips { " + sp.clusterIp() + " . " + key + " : goto "
+                + (sp.internalLocal() ? local : service) + " }");
+        if (externalTraffic) {
+            // external traffic: masqueraded and spread over every endpoint under Cluster; under Local it keeps the
+            // client's address and goes to this node's endpoints, except traffic from this node's pods and from the
+            // node itself, which goes where the ClusterIP's would (the node's own masqueraded, so replies come back)
             String ext = sp.externalLocal()
-                    ? "fib saddr type local jump mark-for-masquerade ; goto " + service + " ;"
+                    ? "ip saddr " + podCidr + " goto " + service + " ; fib saddr type local jump mark-for-masquerade ; "
+                            + "fib saddr type local goto " + service + " ; goto " + local + " ;"
                     : "jump mark-for-masquerade ; goto " + service + " ;";
             s.append("  chain ").append(external).append(" { ").append(ext).append(" }\n");
             for (String ip : sp.externalIps()) {
@@ -160,6 +167,31 @@ public record Rules(String table, String podCidr, String serviceCidr, List<Strin
                         + " : goto " + external + " }");
             }
         }
+    }
+
+    /**
+     * The rules of a policy's chain: ClusterIP traffic from outside the pod network is masqueraded (a rule that only
+     * ClusterIP traffic matches), a source with ClientIP affinity goes back to its endpoint, the rest is spread
+     * at random over {@code endpoints}.
+     */
+    private String dispatch(ServicePort sp, List<ServicePort.Endpoint> endpoints,
+                            java.util.Map<ServicePort.Endpoint, String> endpointChains,
+                            java.util.Map<ServicePort.Endpoint, String> affinitySets) {
+        StringBuilder rules = new StringBuilder();
+        rules.append("ip daddr ").append(sp.clusterIp()).append(' ').append(sp.protocol()).append(" dport ")
+                .append(sp.port()).append(" ip saddr != ").append(podCidr).append(" jump mark-for-masquerade ; ");
+        for (ServicePort.Endpoint e : endpoints) {
+            String set = affinitySets.get(e);
+            if (set != null) {
+                rules.append("ip saddr @").append(set).append(" goto ").append(endpointChains.get(e)).append(" ; ");
+            }
+        }
+        rules.append("numgen random mod ").append(endpoints.size()).append(" vmap { ");
+        for (int i = 0; i < endpoints.size(); i++) {
+            rules.append(i == 0 ? "" : ", ").append(i).append(" : goto ").append(endpointChains.get(endpoints.get(i)));
+        }
+        rules.append(" } ;");
+        return rules.toString();
     }
 
     private static List<String> externalAddresses(ServicePort sp) {

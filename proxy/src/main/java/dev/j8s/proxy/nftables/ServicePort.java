@@ -18,21 +18,24 @@ import java.util.List;
  * @param sourceRanges    {@code loadBalancerSourceRanges}: when not empty, only these sources reach the service
  *                        through its load balancer's ingress IPs
  * @param affinitySeconds the ClientIP affinity timeout, 0 without affinity
- * @param externalLocal   {@code externalTrafficPolicy: Local}: external traffic keeps its source address
+ * @param externalLocal   {@code externalTrafficPolicy: Local}: external traffic keeps its source address and goes
+ *                        to this node's endpoints only
+ * @param internalLocal   {@code internalTrafficPolicy: Local}: ClusterIP traffic goes to this node's endpoints only
  * @param endpoints       every endpoint of the port, ready or not
  */
 public record ServicePort(String namespace, String name, String portName, String protocol, String clusterIp, int port,
                           int nodePort, List<String> externalIps, List<String> loadBalancerIps,
                           List<String> sourceRanges, int affinitySeconds, boolean externalLocal,
-                          List<Endpoint> endpoints) {
+                          boolean internalLocal, List<Endpoint> endpoints) {
 
     /**
      * One endpoint address and the port it serves on.
      *
      * @param serving     ready or not, the pod passes its readiness probe
      * @param terminating the pod is being deleted
+     * @param local       its pod runs on this node
      */
-    public record Endpoint(String ip, int port, boolean ready, boolean serving, boolean terminating) {
+    public record Endpoint(String ip, int port, boolean ready, boolean serving, boolean terminating, boolean local) {
     }
 
     public ServicePort {
@@ -52,6 +55,15 @@ public record ServicePort(String namespace, String name, String portName, String
      * {@code CategorizeEndpoints}); else none.
      */
     public List<Endpoint> usable() {
+        return usable(endpoints);
+    }
+
+    /** The endpoints traffic under a {@code Local} policy goes to: {@link #usable()} among this node's endpoints. */
+    public List<Endpoint> usableLocal() {
+        return usable(endpoints.stream().filter(Endpoint::local).toList());
+    }
+
+    private static List<Endpoint> usable(List<Endpoint> endpoints) {
         List<Endpoint> ready = endpoints.stream().filter(Endpoint::ready).toList();
         if (!ready.isEmpty()) {
             return ready;

@@ -58,10 +58,12 @@ class EndpointsSlicesTest {
                 .withNewSpec().withClusterIP("10.96.0.20").addNewPort().withName("http").withPort(80)
                 .withProtocol("TCP").withNewTargetPort(8080).endPort().endSpec().build();
 
-        List<ServicePort> ports = Proxier.servicePorts(List.of(service), EndpointsSlices.of(WEB));
+        List<ServicePort> ports = Proxier.servicePorts(List.of(service), EndpointsSlices.of(WEB), "agent-node");
 
         assertThat(ports).singleElement().satisfies(p ->
-                assertThat(p.usable()).extracting(ServicePort.Endpoint::ip).containsExactly("10.220.0.2", "10.220.0.3"));
+                assertThat(p.usable()).extracting(ServicePort.Endpoint::ip, ServicePort.Endpoint::local)
+                        .containsExactly(org.assertj.core.groups.Tuple.tuple("10.220.0.2", true),
+                                org.assertj.core.groups.Tuple.tuple("10.220.0.3", false)));
     }
 
     @Test
