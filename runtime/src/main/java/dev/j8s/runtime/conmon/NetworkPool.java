@@ -70,18 +70,20 @@ final class NetworkPool {
    * Releases what an earlier process left ({@link #reclaim}), then keeps {@code size} namespaces ready from now on;
    * a size of 0 keeps none.
    */
-  synchronized void start(int size) {
+  void start(int size) {
     if (size < 0) {
       throw new IllegalArgumentException("network pool size " + size + " is negative");
     }
     try {
-      reclaim();
+      reclaim(); // outside the lock: sandboxes started meanwhile make their own namespaces instead of waiting
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "cannot release the network namespaces an earlier process made ahead: " + e.getMessage());
     }
-    this.size = size;
-    this.closed = false;
-    refill();
+    synchronized (this) {
+      this.size = size;
+      this.closed = false;
+      refill();
+    }
   }
 
   /** A ready namespace for the sandbox to be made under its id; empty when none is ready (never waits). */
