@@ -53,6 +53,9 @@ class PortForwardTest {
         @Override
         public PortForwarder portForward(String namespace, String pod, String uid) {
             return port -> {
+                if (port == 7070) {
+                    return goneUnderAWrite();
+                }
                 if (port == 9999) {
                     throw new IOException("error forwarding port 9999 to pod sandbox, uid : failed to connect to "
                             + "localhost:9999 inside namespace \"sandbox\", IPv4: dial tcp4 127.0.0.1:9999: connect: "
@@ -91,6 +94,57 @@ class PortForwardTest {
             };
         }
     };
+
+    /** What reached port 7070's connection. */
+    private final List<String> wroteTo7070 = new CopyOnWriteArrayList<>();
+
+    /**
+     * Port 7070's connection: the pod's side closes right after the first write, so every later {@code output()}
+     * throws as a closed socket's {@code getOutputStream} does, and its input ends only when it is closed.
+     */
+    private KubeletClient.PortConnection goneUnderAWrite() {
+        java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger outputs = new java.util.concurrent.atomic.AtomicInteger();
+        return new KubeletClient.PortConnection() {
+            public InputStream input() {
+                return new InputStream() {
+                    @Override
+                    public int read() throws IOException {
+                        try {
+                            closed.await();
+                        } catch (InterruptedException e) {
+                            throw new java.io.InterruptedIOException();
+                        }
+                        return -1;
+                    }
+                };
+            }
+
+            public OutputStream output() {
+                if (outputs.incrementAndGet() > 1) {
+                    throw new IllegalStateException("Socket is closed");
+                }
+                return new OutputStream() {
+                    @Override
+                    public void write(int b) {
+                        write(new byte[] {(byte) b}, 0, 1);
+                    }
+
+                    @Override
+                    public void write(byte[] b, int off, int len) {
+                        wroteTo7070.add(new String(b, off, len, StandardCharsets.US_ASCII));
+                    }
+                };
+            }
+
+            public void shutdownOutput() {
+            }
+
+            public void close() {
+                closed.countDown();
+            }
+        };
+    }
 
     @BeforeEach
     void start() throws Exception {
@@ -305,6 +359,26 @@ class PortForwardTest {
             assertThat(received.get(5).toString()).startsWith("error forwarding port 9999 to pod sandbox, uid : ")
                     .contains("connection refused");
             assertThat(received).doesNotContainKeys(1, 3);
+        }
+    }
+
+    @Test
+    void aFrameForAConnectionThePodClosedIsDroppedAndTheSessionReadsOn() throws Exception {
+        try (Channels ws = Channels.open(api.port(), "ports=7070,8080", "v4.channel.k8s.io")) {
+            for (int i = 0; i < 4; i++) {
+                ws.next(); // the ports' prefixes
+            }
+            ws.send(0, "first");
+            ws.send(0, "second"); // its connection is gone: this frame is dropped
+            ws.send(2, "GET /9 HTTP/1.0\r\n\r\n");
+            StringBuilder answer = new StringBuilder();
+            while (!answer.toString().endsWith("hello 9")) {
+                byte[] m = ws.next(); // fails after 10 s without a message: the session stalled
+                if (m[0] == 2) {
+                    answer.append(new String(m, 1, m.length - 1, StandardCharsets.ISO_8859_1));
+                }
+            }
+            assertThat(wroteTo7070).containsExactly("first");
         }
     }
 

@@ -27,7 +27,9 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.function.Consumer;
 
@@ -69,8 +71,15 @@ final class LayerCache implements AutoCloseable {
     private final Map<Digest, CompletableFuture<Long>> running = new ConcurrentHashMap<>();
     private final Map<Digest, Long> sizes = new ConcurrentHashMap<>();
     private final ExecutorService workers = Executors.newThreadPerTaskExecutor(
-            Thread.ofVirtual().name("layer-unpack-", 0).uncaughtExceptionHandler((t, e) ->
+            Thread.ofVirtual().name("layer-", 0).uncaughtExceptionHandler((t, e) ->
                     LOG.log(System.Logger.Level.ERROR, "layer worker failed thread=" + t.getName(), e)).factory());
+    /**
+     * The threads a layer streams on once it has a slot: platform threads, because unpacking makes native calls
+     * (file creation, {@code syncfs(2)}) that pin a virtual thread's carrier for their duration, and with one carrier
+     * per core, two layers waiting for their write-back stalled every other layer's virtual threads.
+     */
+    private final ExecutorService unpackers = Executors.newCachedThreadPool(
+            Thread.ofPlatform().daemon().name("layer-unpack-", 0).factory());
 
     LayerCache(Path dir, LayerExtractor extractor, int parallelism) {
         this.dir = dir;
@@ -163,8 +172,14 @@ final class LayerCache implements AutoCloseable {
                         slots.release();
                     }
                 };
+                Future<Long> unpacked = unpackers.submit(() -> unpack(chainId, diffId, layer, compression, source, progress, release));
                 try {
-                    mine.complete(unpack(chainId, diffId, layer, compression, source, progress, release));
+                    mine.complete(unpacked.get());
+                } catch (InterruptedException e) {
+                    unpacked.cancel(true);
+                    throw e;
+                } catch (ExecutionException e) {
+                    throw e.getCause();
                 } finally {
                     release.run();
                 }
@@ -189,6 +204,7 @@ final class LayerCache implements AutoCloseable {
         Path target = dir(chainId);
         Path tmp = dir.resolve(TMP_PREFIX + chainId.hex() + "-" + UUID.randomUUID());
         Files.createDirectory(tmp);
+        long started = System.nanoTime();
         Tracking in = null;
         try {
             in = new Tracking(source.open(), progress);
@@ -203,6 +219,7 @@ final class LayerCache implements AutoCloseable {
             }
             // The next layer streams while this one's files are written back.
             releaseSlot.run();
+            long streamed = System.nanoTime();
             if (sync()) {
                 // The files must reach the disk before the name that says "complete and verified" does.
                 LayerExtractor.syncFileSystem(tmp);
@@ -212,8 +229,9 @@ final class LayerCache implements AutoCloseable {
                 ch.force(true);
             }
             sizes.put(chainId, stats.uncompressedBytes());
-            LOG.log(System.Logger.Level.DEBUG, "unpacked layer chainId={0} compressed={1} uncompressed={2}",
-                    chainId, stats.compressedBytes(), stats.uncompressedBytes());
+            LOG.log(System.Logger.Level.DEBUG, "unpacked layer chainId={0} compressed={1} uncompressed={2} streamedMs={3} "
+                    + "durableMs={4}", chainId, stats.compressedBytes(), stats.uncompressedBytes(),
+                    (streamed - started) / 1_000_000, (System.nanoTime() - streamed) / 1_000_000);
             return stats.uncompressedBytes();
         } catch (RuntimeException | IOException e) {
             deleteTree(tmp);
@@ -300,6 +318,7 @@ final class LayerCache implements AutoCloseable {
     @Override
     public void close() {
         workers.shutdownNow();
+        unpackers.shutdownNow();
     }
 
     /** Reports progress and remembers the first failure of the source, so a broken download is told apart. */

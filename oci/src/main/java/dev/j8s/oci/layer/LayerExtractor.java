@@ -154,14 +154,15 @@ public final class LayerExtractor {
             Run run = new Run(layer, dest.toRealPath());
             MessageDigest diff = sha256();
             // The in-process inflate stage also hashes what it inflates (the diff ID), so the unpacking thread,
-            // the busiest of the three, only parses and writes.
+            // the busiest of the three, only parses and writes. Every stage is a platform thread: the reader blocks
+            // on the download, and a virtual one would wait for a carrier behind the layers' native calls.
             boolean hashedByStage = compression == LayerCompression.GZIP && gzip == Gzip.ISAL_LIBRARY;
             InputStream decompressed = switch (compression) {
                 case NONE -> raw;
                 case GZIP -> switch (gzip) {
                     case ISAL_LIBRARY -> new ReadAheadStream(Thread.ofPlatform().daemon().name("isal-inflate"),
                             IsalGunzip.OUT_SIZE, 4, () -> new Digesting(new IsalGunzip(new ReadAheadStream(
-                                    Thread.ofVirtual().name("layer-read"), INPUT_BUFFER, 4, () -> raw)), diff));
+                                    Thread.ofPlatform().daemon().name("layer-read"), INPUT_BUFFER, 4, () -> raw)), diff));
                     case IGZIP_TOOL -> ExternalGunzip.start(ExternalGunzip.IGZIP, raw);
                     case JAVA_ZIP -> new GZIPInputStream(raw, INPUT_BUFFER);
                 };

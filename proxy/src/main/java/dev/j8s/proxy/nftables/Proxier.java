@@ -58,6 +58,8 @@ public final class Proxier implements AutoCloseable {
     private boolean closed;
     private Thread thread;
     private String applied = "";
+    /** The chains, maps and sets the table holds after the last successful application; empty before and after a failure. */
+    private Map<String, String> appliedObjects = Map.of();
     /** UDP service ports as last programmed, for the conntrack cleanup. */
     private Map<String, ServicePort> lastUdp = Map.of();
     private volatile java.util.function.BiConsumer<ServiceHealthServers.Target, String> healthCheckFailures =
@@ -205,11 +207,16 @@ public final class Proxier implements AutoCloseable {
         List<EndpointSlice> sliceList = slices.get();
         healthChecks.update(ServiceHealthServers.localEndpoints(serviceList, sliceList, nodeName));
         List<ServicePort> ports = servicePorts(serviceList, sliceList, nodeName);
-        String script = new Rules(table, podCidr, serviceCidr, nodeIps()).script(ports);
+        Rules rules = new Rules(table, podCidr, serviceCidr, nodeIps());
+        String script = rules.script(ports);
         if (script.equals(applied)) {
             return;
         }
-        Nftables.apply("install the service rules table " + table, script);
+        // in place when the table holds what was applied last (affinity entries kept); whole after a failure
+        Rules.Script update = rules.script(ports, appliedObjects);
+        appliedObjects = Map.of();
+        Nftables.apply("install the service rules table " + table, update.text());
+        appliedObjects = update.objects();
         applied = script;
         Instant now = Instant.now();
         listeners.forEach(l -> l.accept(now));

@@ -4,15 +4,20 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Writes the {@code nft -f} script of the whole table from the service ports: a pure function, so the rules are
  * tested as text. The layout is kube-proxy's nftables mode (pkg/proxy/nftables/proxier.go): verdict maps from
  * {@code address . protocol . port} to one chain per service port, {@code numgen random} over one chain per
  * endpoint that DNATs, ClientIP affinity in a dynamic set per endpoint, {@code no-endpoint-*} maps that reject,
- * masquerading by mark {@code 0x4000}. Hook priorities are numbers where nft 1.0.6 refuses the names. The script
- * deletes and re-creates the table, so each application is one atomic transaction whatever was there. Thread-safe.
+ * masquerading by mark {@code 0x4000}. Hook priorities are numbers where nft 1.0.6 refuses the names. Each
+ * application is one atomic transaction: the first deletes and re-creates the table whatever was there, the next
+ * ones update it in place so that the affinity sets keep their entries. Thread-safe.
  *
  * @param table       the table's name, one per instance
  * @param podCidr     the pod network: traffic from elsewhere to a ClusterIP is masqueraded
@@ -22,17 +27,42 @@ import java.util.List;
 public record Rules(String table, String podCidr, String serviceCidr, List<String> nodeIps) {
 
     static final String MASQUERADE_MARK = "0x4000";
+    private static final String AFFINITY_PREFIX = "affinity-";
+    /** A chain, map or set declared in the table block: two spaces, its kind, its name. */
+    private static final Pattern DECLARATION = Pattern.compile("(?m)^  (chain|map|set) (\\S+) \\{");
 
     public Rules {
         nodeIps = List.copyOf(nodeIps);
     }
 
-    /** The script that makes the table hold exactly the rules for {@code ports}. */
+    /** The script that makes the table hold exactly the rules for {@code ports}, whatever the table held before. */
     public String script(List<ServicePort> ports) {
+        return script(ports, Map.of()).text();
+    }
+
+    /**
+     * A script and the chains, maps and sets its table holds ({@code name -> "chain"|"map"|"set"}).
+     *
+     * @param text    what {@code nft -f} applies, in one transaction
+     * @param objects what the table holds once it is applied: the {@code previous} argument of the next update
+     */
+    public record Script(String text, Map<String, String> objects) {
+        public Script {
+            objects = Map.copyOf(objects);
+        }
+    }
+
+    /**
+     * The script that makes the table hold exactly the rules for {@code ports}. With {@code previous} empty it
+     * deletes and re-creates the table. Given what the table holds ({@code previous}, the objects of the last
+     * script applied), it updates the table in place instead, as kube-proxy's nftables mode does: the chains, maps
+     * and plain sets that stay are flushed and filled again, what is gone is deleted, and the ClientIP affinity sets
+     * keep their entries, so that a change to any service does not make every client lose its endpoint. An
+     * affinity set's name carries its timeout, so a new timeout is a new, empty set.
+     */
+    public Script script(List<ServicePort> ports, Map<String, String> previous) {
         String t = "ip " + table;
         StringBuilder s = new StringBuilder();
-        s.append("add table ").append(t).append('\n');
-        s.append("delete table ").append(t).append('\n');
         s.append("table ").append(t).append(" {\n");
         s.append("  comment \"service rules of this j8s instance\"\n");
         s.append("  map service-ips { type ipv4_addr . inet_proto . inet_service : verdict ; }\n");
@@ -75,8 +105,43 @@ public record Rules(String table, String podCidr, String serviceCidr, List<Strin
                 + " ct state new jump cluster-ips-check ; }\n");
         s.append("}\n");
         elements.forEach(e -> s.append(e).append('\n'));
-        return s.toString();
+        Map<String, String> objects = new LinkedHashMap<>();
+        Matcher declared = DECLARATION.matcher(s);
+        while (declared.find()) {
+            objects.put(declared.group(2), declared.group(1));
+        }
+        StringBuilder out = new StringBuilder("add table ").append(t).append('\n');
+        if (previous.isEmpty()) {
+            out.append("delete table ").append(t).append('\n').append(s);
+            return new Script(out.toString(), objects);
+        }
+        // in place: what stays is emptied (the block below refills it), the affinity sets keep their entries, and
+        // the chains that go are emptied first so that nothing refers to what is deleted at the end
+        objects.forEach((name, kind) -> {
+            if (kind.equals(previous.get(name)) && !name.startsWith(AFFINITY_PREFIX)) {
+                out.append("flush ").append(kind).append(' ').append(t).append(' ').append(name).append('\n');
+            }
+        });
+        previous.forEach((name, kind) -> {
+            if (kind.equals("chain") && !kind.equals(objects.get(name))) {
+                out.append("flush chain ").append(t).append(' ').append(name).append('\n');
+            }
+        });
+        out.append(s);
+        // what is gone, once nothing refers to it any more: sets and maps, then the (emptied) chains
+        previous.forEach((name, kind) -> {
+            if (!kind.equals(objects.get(name)) && !kind.equals("chain")) {
+                out.append("delete ").append(kind).append(' ').append(t).append(' ').append(name).append('\n');
+            }
+        });
+        previous.forEach((name, kind) -> {
+            if (!kind.equals(objects.get(name)) && kind.equals("chain")) {
+                out.append("delete chain ").append(t).append(' ').append(name).append('\n');
+            }
+        });
+        return new Script(out.toString(), objects);
     }
+
 
     private void rules(ServicePort sp, StringBuilder s, List<String> elements, String t) {
         String key = sp.protocol() + " . " + sp.port();
@@ -117,7 +182,8 @@ public record Rules(String table, String podCidr, String serviceCidr, List<Strin
             // the node
             rules.append("ip saddr ").append(e.ip()).append(" jump mark-for-masquerade ; ");
             if (sp.affinitySeconds() > 0) {
-                String set = chain("affinity", suffix);
+                // its timeout in the name: a new timeout is a new set (nft cannot change a set's timeout in place)
+                String set = affinitySet(suffix, sp.affinitySeconds());
                 affinitySets.put(e, set);
                 s.append("  set ").append(set).append(" { type ipv4_addr ; flags dynamic,timeout ; timeout ")
                         .append(sp.affinitySeconds()).append("s ; }\n");
@@ -198,6 +264,11 @@ public record Rules(String table, String podCidr, String serviceCidr, List<Strin
         List<String> all = new ArrayList<>(sp.externalIps());
         all.addAll(sp.loadBalancerIps());
         return all;
+    }
+
+    /** The ClientIP affinity set of one endpoint: {@code affinity-<H>-<suffix>}, H hashing the suffix and the timeout. */
+    static String affinitySet(String suffix, int timeoutSeconds) {
+        return AFFINITY_PREFIX + hash(suffix + " " + timeoutSeconds + "s") + "-" + suffix;
     }
 
     /** {@code <prefix>-<H>-<suffix>}, H the first 8 characters of base32(SHA-256(suffix)), as kube-proxy names chains. */

@@ -66,7 +66,7 @@ class RulesTest {
     @Test
     void clientIpAffinityKeepsASourceOnItsEndpointForTheTimeout() {
         String script = RULES.script(List.of(web(10800, 0, ready("10.244.0.5"), ready("10.244.0.6"))));
-        String set = Rules.chain("affinity", "default/web/tcp/http__10.244.0.5/8080");
+        String set = Rules.affinitySet("default/web/tcp/http__10.244.0.5/8080", 10800);
         assertThat(script).contains("set " + set + " { type ipv4_addr ; flags dynamic,timeout ; timeout 10800s ; }")
                 .contains("ip saddr @" + set + " goto " + Rules.chain("endpoint", "default/web/tcp/http__10.244.0.5/8080"))
                 .contains("update @" + set + " { ip saddr } ;");
