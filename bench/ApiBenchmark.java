@@ -35,7 +35,7 @@ import javax.net.ssl.TrustManagerFactory;
  * A throughput and latency benchmark of a running j8s API server over its real HTTPS path (TLS,
  * bearer token), with no dependencies so that it runs in source-launch mode:
  *
- * <pre>java bench/ApiBenchmark.java /path/to/kubeconfig [--pods 1000] [--concurrency 8] [--lists 10]</pre>
+ * <pre>java bench/ApiBenchmark.java /path/to/kubeconfig [--pods 1000] [--concurrency 8] [--lists 10] [--warmup-creates 1000] [--pid PID]</pre>
  *
  * It measures, in one run: GET /version (the floor of the HTTP+TLS+auth path, the peer figure), pod
  * creation, list as JSON and as a Table (kubectl's Accept header), and a watch that must see the ADDED
@@ -70,8 +70,18 @@ public final class ApiBenchmark {
     private final HttpClient http;
     private final Access access;
 
+    /** The server's pid when it runs on this machine (its CPU per operation is printed), else -1. */
+    private final long serverPid;
+    /** Server CPU seconds per operation of each measured step, by name, when the pid is known. */
+    private final Map<String, Double> serverCpu = new ConcurrentHashMap<>();
+
     ApiBenchmark(Access access) {
+        this(access, -1);
+    }
+
+    ApiBenchmark(Access access, long serverPid) {
         this.access = access;
+        this.serverPid = serverPid;
         this.http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .sslContext(trusting(access.caPem()))
@@ -81,27 +91,37 @@ public final class ApiBenchmark {
 
     public static void main(String[] args) throws Exception {
         if (args.length < 1) {
-            System.err.println("usage: java bench/ApiBenchmark.java KUBECONFIG [--pods N] [--concurrency C] [--lists R]");
+            System.err.println("usage: java bench/ApiBenchmark.java KUBECONFIG [--pods N] [--concurrency C] [--lists R] [--warmup-creates W] [--pid PID]");
             System.exit(2);
         }
         Path kubeconfig = Path.of(args[0]);
         int pods = intOption(args, "--pods", 1000);
         int concurrency = intOption(args, "--concurrency", 8);
         int lists = intOption(args, "--lists", 10);
+        int warmupCreates = intOption(args, "--warmup-creates", 1000);
         Access access = readKubeconfig(kubeconfig);
         String host = access.server().getHost();
         if (!host.equals("127.0.0.1") && !host.equals("localhost") && !host.equals("[::1]")) {
             throw new IllegalArgumentException("refusing to benchmark a server that is not on loopback: " + host);
         }
-        new ApiBenchmark(access).run(pods, concurrency, lists);
+        long pid = -1;
+        try {
+            pid = PodStartBenchmark.option(args, "--pid").map(Long::parseLong)
+                    .orElseGet(() -> PodStartBenchmark.serverPid(kubeconfig.toAbsolutePath().getParent()));
+        } catch (IllegalStateException e) {
+            System.out.println("no server CPU figures: " + e.getMessage());
+        }
+        new ApiBenchmark(access, pid).run(pods, concurrency, lists, warmupCreates);
     }
 
-    void run(int pods, int concurrency, int lists) throws Exception {
+    void run(int pods, int concurrency, int lists, int warmupCreates) throws Exception {
         String suffix = Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36);
         String listNs = "bench-" + suffix;
         String watchNs = "bench-w-" + suffix;
+        String warmNs = "bench-warm-" + suffix;
         createNamespace(listNs);
         createNamespace(watchNs);
+        createNamespace(warmNs);
         System.out.printf(Locale.ROOT, "j8s API benchmark against %s: %d pods, concurrency %d, %d list runs%n",
                 access.server(), pods, concurrency, lists);
         System.out.printf(Locale.ROOT, "JVM %s, %d CPUs%n%n", Runtime.version(), Runtime.getRuntime().availableProcessors());
@@ -109,6 +129,9 @@ public final class ApiBenchmark {
         // Warm-up (JIT on both sides, TLS connections), not measured: /version and a read that goes to storage.
         concurrently("warm-up", 2000, concurrency, i -> i % 2 == 0 ? get("/version", "application/json")
                 : get("/api/v1/namespaces/" + listNs + "/serviceaccounts/default", "application/json"), "");
+        // The create path (admission, storage, watch fan-out to the controllers) compiled too, in its own namespace.
+        concurrently("warm-up creates", warmupCreates, concurrency,
+                i -> post("/api/v1/namespaces/" + warmNs + "/pods", pod("warm-" + i)), "");
 
         List<Stats> results = new ArrayList<>();
         Stats version = concurrently("GET /version (floor)", pods, concurrency,
@@ -154,13 +177,26 @@ public final class ApiBenchmark {
                         + "list JSON x%.0f, list Table x%.0f%n", floor,
                 create.percentileMillis(50) / floor, getOne.percentileMillis(50) / floor,
                 listJson.percentileMillis(50) / floor, listTable.percentileMillis(50) / floor);
-        System.out.printf(Locale.ROOT, "throughput relative to GET /version: create %.0f%%, get %.0f%%%n",
-                100 * create.opsPerSecond() / floorRun.opsPerSecond(),
-                100 * getOne.opsPerSecond() / floorRun.opsPerSecond());
+        // the throughput floor is the faster of the two /version runs (the p50 floor above is the lower latency):
+        // dividing by the other run's ops/s made the ratio swing with whichever run the load hit
+        double floorOps = Math.max(version.opsPerSecond(), versionAfter.opsPerSecond());
+        System.out.printf(Locale.ROOT, "throughput relative to GET /version (%.1f/s, the faster floor run): create "
+                        + "%.0f%%, get %.0f%%%n", floorOps, 100 * create.opsPerSecond() / floorOps,
+                100 * getOne.opsPerSecond() / floorOps);
+        if (serverPid > 0) {
+            // CPU time is what a loaded machine moves least: the share of the cores the server gets does not change it.
+            double versionCpu = Math.min(serverCpu.get(version.name()), serverCpu.get(versionAfter.name()));
+            System.out.printf(Locale.ROOT, "server CPU per operation (pid %d, utime+stime): GET /version %.3f ms, "
+                            + "POST pod %.3f ms, GET pod %.3f ms, WATCH create+event %.3f ms; POST pod / GET /version x%.1f%n",
+                    serverPid, 1e3 * versionCpu, 1e3 * serverCpu.get(create.name()), 1e3 * serverCpu.get(getOne.name()),
+                    1e3 * serverCpu.getOrDefault("watch creates", Double.NaN),
+                    serverCpu.get(create.name()) / versionCpu);
+        }
 
         // Best effort: the namespaces are left to the server's namespace controller.
         send("DELETE", "/api/v1/namespaces/" + listNs, "application/json", null);
         send("DELETE", "/api/v1/namespaces/" + watchNs, "application/json", null);
+        send("DELETE", "/api/v1/namespaces/" + warmNs, "application/json", null);
     }
 
     /** Starts a watch on an empty namespace, creates {@code pods} pods, and waits for all ADDED events. */
@@ -242,6 +278,7 @@ public final class ApiBenchmark {
         long[] nanos = new long[count];
         AtomicInteger next = new AtomicInteger();
         AtomicReference<String> failure = new AtomicReference<>();
+        long cpuBefore = serverCpuTicks();
         long start = System.nanoTime();
         try (ExecutorService pool = Executors.newFixedThreadPool(concurrency, Thread.ofVirtual().factory())) {
             List<Future<?>> workers = new ArrayList<>();
@@ -269,10 +306,21 @@ public final class ApiBenchmark {
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
+        recordServerCpu(name, cpuBefore, count);
         if (failure.get() != null) {
             throw new IllegalStateException("benchmark step failed: " + failure.get());
         }
         return new Stats(name, count, seconds, nanos, note);
+    }
+
+    long serverCpuTicks() throws IOException {
+        return serverPid > 0 ? PodStartBenchmark.cpuTicks(serverPid) : 0;
+    }
+
+    void recordServerCpu(String name, long ticksBefore, int count) throws IOException, InterruptedException {
+        if (serverPid > 0) {
+            serverCpu.put(name, (serverCpuTicks() - ticksBefore) / (double) PodStartBenchmark.getconfClkTck() / count);
+        }
     }
 
     static String pod(String name) {

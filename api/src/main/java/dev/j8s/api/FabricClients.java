@@ -41,16 +41,105 @@ public final class FabricClients {
     } catch (RuntimeException e) {
       throw new ClusterException.Failed("parse kubeconfig " + kubeconfig + ": " + e.getMessage(), 0, e);
     }
+    java.util.Optional<ReloadingKeyManager> reloading = reloadingKeyManager(config);
+    inlineClientFiles(config, kubeconfig);
     config.setClientKeyAlgo(keyAlgorithm(config.getClientKeyData(), config.getClientKeyAlgo()));
     // Watches are long-lived; the informer re-establishes them, so no client-side request timeout cuts them.
     config.setRequestTimeout(30_000);
     config.setConnectionTimeout(10_000);
     // fabric8 tries a WebSocket watch first and falls back only after a timeout; the API is plain HTTP watches.
     config.setOnlyHttpWatches(true);
-    return new KubernetesClientBuilder()
+    JdkHttpClientFactory http = new JdkHttpClientFactory();
+    if (reloading.isPresent()) {
+      javax.net.ssl.SSLContext tls;
+      try {
+        tls = reloading.get().sslContext(io.fabric8.kubernetes.client.internal.SSLUtils.trustManagers(config));
+      } catch (java.security.GeneralSecurityException | IOException e) {
+        throw new ClusterException.Failed("kubeconfig " + kubeconfig + ": the cluster's CA: " + e.getMessage(), 0, e);
+      }
+      http = new JdkHttpClientFactory() {
+        @Override
+        protected void additionalConfig(java.net.http.HttpClient.Builder builder) {
+          builder.sslContext(tls);
+        }
+      };
+    }
+    KubernetesClientBuilder builder = new KubernetesClientBuilder()
         .withConfig(config)
-        .withHttpClientFactory(new JdkHttpClientFactory())
-        .build();
+        .withHttpClientFactory(http);
+    return builder.build();
+  }
+
+  /**
+   * Makes the clients whose kubeconfig names client certificate files read them again now, closing the connections
+   * made with the certificate they replace: called after a kubelet's certificate rotation.
+   */
+  public static void reloadClientCertificates() {
+    ReloadingKeyManager.reloadAll();
+  }
+
+  /**
+   * A key manager reading the kubeconfig's client certificate and key files again when they change (a kubelet's
+   * rotated certificate); empty when they are given as data, or the key is not PKCS#8 (then they are read once).
+   */
+  private static java.util.Optional<ReloadingKeyManager> reloadingKeyManager(Config config) {
+    String certificate = config.getClientCertFile();
+    String key = config.getClientKeyFile();
+    if (certificate == null || certificate.isEmpty() || key == null || key.isEmpty()
+        || (config.getClientCertData() != null && !config.getClientCertData().isEmpty())
+        || (config.getClientKeyData() != null && !config.getClientKeyData().isEmpty())) {
+      return java.util.Optional.empty();
+    }
+    try {
+      return java.util.Optional.of(ReloadingKeyManager.of(Path.of(certificate), Path.of(key)));
+    } catch (RuntimeException e) {
+      return java.util.Optional.empty();
+    }
+  }
+
+  /**
+   * Reads a client certificate and key the kubeconfig names by file into its data: the kubelet's certificate store
+   * keeps both in one PEM file ({@code kubelet-client-current.pem}) that the kubeconfig names twice, which fabric8 would
+   * read whole as each.
+   */
+  private static void inlineClientFiles(Config config, Path kubeconfig) {
+    if (config.getClientCertFile() != null && !config.getClientCertFile().isEmpty()
+        && (config.getClientCertData() == null || config.getClientCertData().isEmpty())) {
+      config.setClientCertData(pemBlocks(config.getClientCertFile(), "CERTIFICATE", kubeconfig));
+      config.setClientCertFile(null);
+    }
+    if (config.getClientKeyFile() != null && !config.getClientKeyFile().isEmpty()
+        && (config.getClientKeyData() == null || config.getClientKeyData().isEmpty())) {
+      config.setClientKeyData(pemBlocks(config.getClientKeyFile(), "PRIVATE KEY", kubeconfig));
+      config.setClientKeyFile(null);
+    }
+  }
+
+  /** The base64 of the PEM blocks of {@code file} whose label ends with {@code label}. */
+  static String pemBlocks(String file, String label, Path kubeconfig) {
+    String text;
+    try {
+      text = Files.readString(Path.of(file), StandardCharsets.US_ASCII);
+    } catch (IOException e) {
+      throw new UncheckedIOException("read " + file + " of kubeconfig " + kubeconfig, e);
+    }
+    String blocks = blocks(text, label);
+    if (blocks.isEmpty()) {
+      throw new ClusterException.Failed("kubeconfig " + kubeconfig + ": no " + label + " in " + file, 0, null);
+    }
+    return java.util.Base64.getEncoder().encodeToString(blocks.getBytes(StandardCharsets.US_ASCII));
+  }
+
+  /** The PEM blocks of {@code text} whose label ends with {@code label}, each followed by a newline. */
+  static String blocks(String text, String label) {
+    StringBuilder blocks = new StringBuilder();
+    java.util.regex.Matcher m = java.util.regex.Pattern
+        .compile("-----BEGIN ([A-Z ]*" + label + ")-----.*?-----END \\1-----", java.util.regex.Pattern.DOTALL)
+        .matcher(text);
+    while (m.find()) {
+      blocks.append(m.group()).append('\n');
+    }
+    return blocks.toString();
   }
 
   /**

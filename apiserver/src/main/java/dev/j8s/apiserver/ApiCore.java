@@ -7,6 +7,7 @@ import dev.j8s.apiserver.admission.Admission;
 import dev.j8s.apiserver.admission.AdmissionOptions;
 import dev.j8s.apiserver.admission.ServiceIpAllocator;
 import dev.j8s.apiserver.authentication.Authenticator;
+import dev.j8s.apiserver.authentication.BootstrapTokens;
 import dev.j8s.apiserver.authentication.ServiceAccountKeys;
 import dev.j8s.apiserver.authentication.ServiceAccountTokens;
 import dev.j8s.apiserver.authentication.UserInfo;
@@ -79,7 +80,8 @@ public final class ApiCore implements AutoCloseable {
             ServiceAccountTokens tokens = new ServiceAccountTokens(
                     new ServiceAccountKeys(identity.serviceAccountKey(), List.of()), identity.issuer(),
                     List.of(identity.issuer()), lookup::get, clock);
-            Authenticator authenticator = new Authenticator(adminToken, identity.clientCa(), tokens, clock);
+            Authenticator authenticator = new Authenticator(adminToken, identity.clientCa(), tokens,
+                    Optional.of(new BootstrapTokens(lookup::get, clock)), clock);
             RbacIndex rbac = RbacIndex.watching(store);
             indexes.add(rbac);
             RuleResolver resolver = new RuleResolver(rbac);
@@ -100,6 +102,7 @@ public final class ApiCore implements AutoCloseable {
             }
             Authorizer authorizer = Authorizer.union(chain);
             admission.preventEscalation(new Escalation(resolver, authorizer));
+            admission.authorizeSigners(authorizer);
             AccessControl access = new AccessControl(authenticator, authorizer, tokens,
                     new TokenRequests(objects, admission, tokens),
                     new Reviews(authorizer, authenticator, tokens.apiAudiences(), clock));

@@ -2,6 +2,7 @@ package dev.j8s.controllers;
 
 import dev.j8s.api.client.Kind;
 import dev.j8s.api.client.KubeClient;
+import dev.j8s.controllers.bootstrap.TokenCleaner;
 import dev.j8s.controllers.cronjob.CronJobController;
 import dev.j8s.controllers.daemon.DaemonSetController;
 import dev.j8s.controllers.deployment.DeploymentController;
@@ -31,8 +32,8 @@ import java.util.Optional;
  * Runs the controllers of one cluster over one set of shared informers, as kube-controller-manager does: the
  * Deployment, ReplicaSet, DaemonSet and StatefulSet controllers, the Job, TTL-after-finished and CronJob
  * controllers, the garbage collector, pod GC, the disruption controller, the endpoints controller, the node
- * lifecycle (node health, the condition taints, taint eviction) and the PV controller with the local-path
- * provisioner. The informers list and watch
+ * lifecycle (node health, the condition taints, taint eviction), the PV controller with the local-path
+ * provisioner and the bootstrap token cleaner. The informers list and watch
  * through the manager's own client; each controller writes through its own ({@link ControllerClients}: with
  * {@link ControllerClients#serviceAccounts} as its upstream service account, e.g. {@code
  * kube-system/deployment-controller}, held to its bootstrap role). Thread-safe; {@link #close} stops everything it
@@ -101,7 +102,8 @@ public final class ControllerManager implements AutoCloseable {
             DisruptionController.SERVICE_ACCOUNT, NodeConditionTaints.SERVICE_ACCOUNT, JobController.SERVICE_ACCOUNT,
             TtlAfterFinishedController.SERVICE_ACCOUNT, CronJobController.SERVICE_ACCOUNT,
             EndpointsController.SERVICE_ACCOUNT, EndpointsController.SLICES_SERVICE_ACCOUNT,
-            StatefulSetController.SERVICE_ACCOUNT, PersistentVolumeController.SERVICE_ACCOUNT);
+            StatefulSetController.SERVICE_ACCOUNT, PersistentVolumeController.SERVICE_ACCOUNT,
+            TokenCleaner.SERVICE_ACCOUNT);
 
     /** {@link #start(KubeClient, ControllerClients, Options)} with every controller calling through {@code client}. */
     public static ControllerManager start(KubeClient client, Options options) {
@@ -147,6 +149,7 @@ public final class ControllerManager implements AutoCloseable {
         PersistentVolumeController persistentVolumes = new PersistentVolumeController(
                 clients.client(PersistentVolumeController.SERVICE_ACCOUNT), informers, clock,
                 options.storage().map(LocalPathProvisioner::new));
+        TokenCleaner tokenCleaner = new TokenCleaner(clients.client(TokenCleaner.SERVICE_ACCOUNT), informers, clock);
         informers.start();
         if (!informers.awaitSynced(Duration.ofSeconds(60))) {
             LOG.log(Level.WARNING, "informers not synced within 60s; the controllers start anyway and catch up");
@@ -166,8 +169,9 @@ public final class ControllerManager implements AutoCloseable {
         endpoints.start();
         statefulSets.start();
         persistentVolumes.start();
+        tokenCleaner.start();
         manager.running.addAll(List.of(replicaSets, deployments, daemonSets, gc, podGc, disruption, nodeTaints,
-                nodeLifecycle, taintEviction, jobs, ttl, cronJobs, endpoints, statefulSets, persistentVolumes));
+                nodeLifecycle, taintEviction, jobs, ttl, cronJobs, endpoints, statefulSets, persistentVolumes, tokenCleaner));
         LOG.log(Level.INFO, "controllers started: " + String.join(", ", CONTROLLERS));
         return manager;
     }

@@ -50,8 +50,27 @@ final class AgentCommand implements Callable<Integer> {
     private CommandSpec spec;
 
     @Option(names = "--kubeconfig", paramLabel = "FILE", required = true,
-            description = "Kubeconfig of the cluster to join (its current context), with the node's credentials.")
+            description = "Kubeconfig of the cluster to join (its current context), with the node's credentials;"
+                    + " with --bootstrap-kubeconfig, written when missing or its client certificate is not valid.")
     private Path kubeconfig;
+
+    @Option(names = "--bootstrap-kubeconfig", paramLabel = "FILE",
+            description = "Kubeconfig whose credentials (a bootstrap token) request the node's client certificate"
+                    + " from the cluster (a CertificateSigningRequest) when --kubeconfig has none valid, as the"
+                    + " kubelet's TLS bootstrapping; the key and certificate go to <data-dir>/pki.")
+    private Path bootstrapKubeconfig;
+
+    @Option(names = "--rotate-certificates",
+            description = "Rotate the bootstrapped client certificate before it expires (a new key and a"
+                    + " CertificateSigningRequest with the node's credentials at 70-90 % of its validity), as the"
+                    + " kubelet's rotateCertificates; needs --bootstrap-kubeconfig.")
+    private boolean rotateCertificates;
+
+    @Option(names = "--rotate-server-certificates",
+            description = "Request the kubelet API's serving certificate from the cluster (signer"
+                    + " kubernetes.io/kubelet-serving, for the Node's addresses) and serve it once issued (the"
+                    + " self-signed one until then), as the kubelet's serverTLSBootstrap.")
+    private boolean rotateServerCertificates;
 
     @Option(names = "--node-name", paramLabel = "NAME",
             description = "Name of this node (default: the host name, lowercased, made a valid DNS-1123 subdomain).")
@@ -134,6 +153,19 @@ final class AgentCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
+        if (rotateCertificates && bootstrapKubeconfig == null) {
+            throw new ParameterException(spec.commandLine(), "--rotate-certificates needs --bootstrap-kubeconfig (the"
+                    + " rotated certificate is the bootstrapped one in <data-dir>/pki)");
+        }
+        if (bootstrapKubeconfig != null) {
+            if (!Files.isReadable(bootstrapKubeconfig)) {
+                throw new ParameterException(spec.commandLine(), "--bootstrap-kubeconfig " + bootstrapKubeconfig
+                        + ": not a readable file");
+            }
+            Logging.setLevel(logLevel);
+            DataDirs.createPrivate(dir);
+            AgentCredentials.bootstrap(kubeconfig, bootstrapKubeconfig, dir, node, rotateCertificates);
+        }
         if (!Files.isReadable(kubeconfig)) {
             throw new ParameterException(spec.commandLine(), "--kubeconfig " + kubeconfig + ": not a readable file");
         }
@@ -166,9 +198,13 @@ final class AgentCommand implements Callable<Integer> {
         }
         startProxy(proxyConfig, node, cidr, started.get());
         KubeletServer api = KubeletApi.start(new java.net.InetSocketAddress(address, kubeletPort), node,
-                new java.util.LinkedHashSet<>(List.of(host.hostname(), "localhost", "127.0.0.1")), clientCas, cluster,
-                started.get().kubelet());
+                AgentCredentials.initialServing(dir, host.hostname(), KubeletApi.servingNames(node,
+                        java.util.Set.of(host.hostname(), "localhost", "127.0.0.1")), rotateServerCertificates),
+                clientCas, cluster, started.get().kubelet());
         NodeKubelet.onShutdown("j8s-kubelet-api-shutdown", api::close);
+        if (rotateServerCertificates) {
+            AgentCredentials.rotateServing(kubeconfig, cluster, node, dir, api);
+        }
         out.println("j8s agent is running as node " + node + " (pods in " + cidr + ", kubelet port " + kubeletPort
                 + ") with " + kubeconfig);
         out.flush();

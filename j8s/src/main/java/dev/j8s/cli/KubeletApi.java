@@ -4,7 +4,7 @@ import dev.j8s.api.Cluster;
 import dev.j8s.apiserver.http.KubeletStreaming;
 import dev.j8s.kubelet.Kubelet;
 import dev.j8s.kubelet.server.KubeletServer;
-import dev.j8s.pki.SelfSignedServing;
+import dev.j8s.pki.CertificateFileStore;
 import io.fabric8.kubernetes.client.Config;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -24,8 +24,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The kubelet API of {@code j8s agent}: a {@link KubeletServer} with a self-signed serving certificate for the node's
- * names, trusting client certificates of the CA file given (else the kubeconfig's cluster CA, which signs the API
+ * The kubelet API of {@code j8s agent}: a {@link KubeletServer} with the serving certificate given (self-signed for the
+ * node's names, or the cluster's), trusting client certificates of the CA file given (else the kubeconfig's cluster CA, which signs the API
  * server's kubelet client certificate in a kubeadm-like cluster), its streaming endpoints served by the API server's
  * protocol handlers over this JVM's kubelet. Not thread-safe: called once.
  */
@@ -34,13 +34,10 @@ final class KubeletApi {
     private KubeletApi() {
     }
 
-    static KubeletServer start(InetSocketAddress address, String nodeName, Set<String> names,
+    static KubeletServer start(InetSocketAddress address, String nodeName, CertificateFileStore.Pair serving,
                                List<X509Certificate> clientCas, Cluster cluster, Kubelet kubelet) {
-        char[] password = HexFormat.of().formatHex(new SecureRandom().generateSeed(16)).toCharArray();
-        Set<String> all = new LinkedHashSet<>(names);
-        all.add(nodeName);
-        var keyStore = SelfSignedServing.keyStore(names.iterator().next(), all, password, Clock.systemUTC().instant());
-        KubeletServer.Tls tls = new KubeletServer.Tls(keyStore, new String(password), clientCas);
+        char[] password = password();
+        KubeletServer.Tls tls = new KubeletServer.Tls(serving.keyStore(password), new String(password), clientCas);
         LocalKubeletClient local = new LocalKubeletClient(kubelet, Clock.systemUTC());
         KubeletServer.Streaming streaming = new KubeletServer.Streaming() {
             @Override
@@ -60,6 +57,23 @@ final class KubeletApi {
             }
         };
         return KubeletServer.start(address, tls, nodeName, cluster, kubelet, streaming, Clock.systemUTC());
+    }
+
+    /** Serves {@code api} with {@code serving} from now on. */
+    static void useServingCertificate(KubeletServer api, CertificateFileStore.Pair serving) {
+        char[] password = password();
+        api.useServingCertificate(serving.keyStore(password), new String(password));
+    }
+
+    /** The names the kubelet's self-signed certificate serves: the host's and the node's. */
+    static Set<String> servingNames(String nodeName, Set<String> names) {
+        Set<String> all = new LinkedHashSet<>(names);
+        all.add(nodeName);
+        return all;
+    }
+
+    private static char[] password() {
+        return HexFormat.of().formatHex(new SecureRandom().generateSeed(16)).toCharArray();
     }
 
     /** The CA of a kubeconfig's current cluster, as a PEM file's text. */

@@ -22,6 +22,7 @@ public final class Main implements Runnable {
         commandLine.addSubcommand("agent", new AgentCommand(host, out));
         commandLine.addSubcommand("version", new VersionCommand(out));
         commandLine.addSubcommand("kubeconfig", new KubeconfigCommand(host, out));
+        commandLine.addSubcommand("token", new TokenCommand(host, out));
         commandLine.addSubcommand("images", new ImagesCommand(host, out));
         commandLine.addSubcommand("credentials", new CredentialsCommand(host, out));
         commandLine.addSubcommand("reset", new ResetCommand(host, out));

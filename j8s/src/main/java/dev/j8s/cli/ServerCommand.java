@@ -20,6 +20,9 @@ import dev.j8s.apiserver.local.InProcessCluster;
 import dev.j8s.apiserver.local.InProcessKubeClient;
 import dev.j8s.controllers.ControllerClients;
 import dev.j8s.controllers.ControllerManager;
+import dev.j8s.controllers.certificates.CertificateAuthority;
+import dev.j8s.controllers.certificates.CertificateControllers;
+import dev.j8s.controllers.certificates.CsrSigningController;
 import dev.j8s.controllers.volume.LocalPathProvisioner;
 import dev.j8s.api.client.KubeClient;
 import dev.j8s.api.Cluster;
@@ -231,13 +234,20 @@ final class ServerCommand implements Callable<Integer> {
         // kube-controller-manager --use-service-account-credentials.
         KubeClient controllerManager = server.kubeClient(UserInfo.authenticated(UserInfo.KUBE_CONTROLLER_MANAGER, "",
                 List.of(), java.util.Map.of()));
-        ControllerManager controllers = ControllerManager.start(controllerManager,
-                ControllerClients.serviceAccounts(controllerManager, sa -> server.kubeClient(UserInfo.serviceAccount(
-                        sa.getMetadata().getNamespace(), sa.getMetadata().getName(), sa.getMetadata().getUid()))),
+        ControllerClients controllerClients = ControllerClients.serviceAccounts(controllerManager,
+                sa -> server.kubeClient(UserInfo.serviceAccount(sa.getMetadata().getNamespace(),
+                        sa.getMetadata().getName(), sa.getMetadata().getUid())));
+        ControllerManager controllers = ControllerManager.start(controllerManager, controllerClients,
                 ControllerManager.Options.defaults().withStorage(settings.dataDir().resolve("storage"))
                         .withNodeMonitorGracePeriod(nodeMonitorGrace));
+        // The approver and signer of CertificateSigningRequests sign with the CA the API server trusts for clients.
+        CertificateControllers certificates = CertificateControllers.start(controllerManager,
+                controllerClients.client(CsrSigningController.SERVICE_ACCOUNT),
+                new CertificateAuthority(pki.caCertificate(), pki.caKey()), AccessReviews.of(server.authorizer()),
+                Clock.systemUTC());
         // The provisioner's default StorageClass, applied with the server's own rights as k3s applies its manifests.
         LocalPathProvisioner.ensureDefaultStorageClass(InProcessKubeClient.of(server.objects()));
+        NodeBootstrapBindings.ensure(InProcessKubeClient.of(server.objects()));
         // Pods on other nodes (j8s agents) are reached through their kubelets' HTTPS API with a client certificate
         // of the cluster CA, as kube-apiserver's --kubelet-client-certificate (kubeadm's apiserver-kubelet-client).
         char[] kubeletClientPassword = java.util.UUID.randomUUID().toString().toCharArray();
@@ -247,6 +257,7 @@ final class ServerCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("j8s-shutdown").unstarted(() -> {
             LOG.log(Level.INFO, "stopping");
             controllers.close();
+            certificates.close();
             server.close();
             LOG.log(Level.INFO, "stopped");
         }));

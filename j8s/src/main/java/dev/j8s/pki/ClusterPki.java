@@ -154,6 +154,15 @@ public record ClusterPki(Path directory, X509Certificate caCertificate, X509Cert
         }
     }
 
+    /**
+     * The CA's private key, read from {@code ca.key}: the signer of CertificateSigningRequests signs with it, as
+     * kube-controller-manager with {@code --cluster-signing-key-file}.
+     */
+    public PrivateKey caKey() {
+        Path keyFile = directory.resolve(CA_KEY);
+        return Pem.parsePrivateKey(read(keyFile), caCertificate.getPublicKey().getAlgorithm(), keyFile.toString());
+    }
+
     /** The CA certificate in PEM form, as kubeconfigs embed it. */
     public String caPem() {
         return Pem.certificate(caCertificate);

@@ -30,6 +30,10 @@ final class Pem {
         return encode("PRIVATE KEY", key.getEncoded());
     }
 
+    static String certificateRequest(byte[] der) {
+        return encode("CERTIFICATE REQUEST", der);
+    }
+
     static String publicKey(java.security.PublicKey key) {
         return encode("PUBLIC KEY", key.getEncoded());
     }
@@ -60,6 +64,37 @@ final class Pem {
         } catch (GeneralSecurityException e) {
             throw new PkiException("parse private key " + source, e);
         }
+    }
+
+    /** Every certificate of a PEM text, in order (a chain, or a certificate followed by its key). */
+    static java.util.List<X509Certificate> parseCertificates(String pem, String source) {
+        try {
+            java.util.List<X509Certificate> out = new java.util.ArrayList<>();
+            CertificateFactory factory = CertificateFactory.getInstance("X.509");
+            for (byte[] der : decodeAll("CERTIFICATE", pem, source)) {
+                out.add((X509Certificate) factory.generateCertificate(new ByteArrayInputStream(der)));
+            }
+            if (out.isEmpty()) {
+                throw new PkiException("parse " + source + ": no PEM block \"CERTIFICATE\"");
+            }
+            return out;
+        } catch (CertificateException e) {
+            throw new PkiException("parse certificates " + source, e);
+        }
+    }
+
+    private static java.util.List<byte[]> decodeAll(String label, String pem, String source) {
+        java.util.List<byte[]> out = new java.util.ArrayList<>();
+        String begin = "-----BEGIN " + label + "-----";
+        String end = "-----END " + label + "-----";
+        for (int from = pem.indexOf(begin); from >= 0; from = pem.indexOf(begin, from + 1)) {
+            int to = pem.indexOf(end, from);
+            if (to < 0) {
+                throw new PkiException("parse " + source + ": unterminated PEM block \"" + label + "\"");
+            }
+            out.add(decode(label, pem.substring(from, to + end.length()), source));
+        }
+        return out;
     }
 
     private static String encode(String label, byte[] der) {

@@ -1,12 +1,11 @@
 package dev.j8s.pki;
 
-import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyStore;
-import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.List;
 
 /**
  * A serving certificate that nobody issued, as the kubelet makes one when it is given none ({@code <host>-ca@<time>}
@@ -20,19 +19,17 @@ public final class SelfSignedServing {
 
     /** A PKCS#12 key store with the key and the chain (certificate, its CA) under alias {@code serving}. */
     public static KeyStore keyStore(String host, Collection<String> names, char[] password, Instant now) {
+        return pair(host, names, now).keyStore(password);
+    }
+
+    /** The key and the chain (certificate, its CA) of a new self-signed serving certificate for {@code names}. */
+    public static CertificateFileStore.Pair pair(String host, Collection<String> names, Instant now) {
         long stamp = now.getEpochSecond();
         KeyPair ca = Certificates.newKeyPair();
         X509Certificate caCertificate = Certificates.issueCa(ca, host + "-ca@" + stamp, now);
         KeyPair serving = Certificates.newKeyPair();
         X509Certificate certificate = Certificates.issueServing(serving, ca, caCertificate, host + "@" + stamp,
                 ServingNames.of(names), now);
-        try {
-            KeyStore store = KeyStore.getInstance("PKCS12");
-            store.load(null, password);
-            store.setKeyEntry("serving", serving.getPrivate(), password, new Certificate[] {certificate, caCertificate});
-            return store;
-        } catch (GeneralSecurityException | java.io.IOException e) {
-            throw new PkiException("make the kubelet's self-signed serving certificate for " + host, e);
-        }
+        return new CertificateFileStore.Pair(List.of(certificate, caCertificate), serving.getPrivate());
     }
 }

@@ -21,6 +21,8 @@ import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
+import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequest;
+import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequestBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -134,6 +136,26 @@ abstract class KubeClientContract {
     Pod updated = pods.updateStatus(new PodBuilder(status)
         .withStatus(new PodStatusBuilder(status.getStatus()).withPhase("Succeeded").build()).build());
     assertThat(updated.getStatus().getPhase()).isEqualTo("Succeeded");
+  }
+
+  @Test
+  void theApprovalSubresourceOfACertificateSigningRequestTakesItsConditions() {
+    ResourceClient<CertificateSigningRequest> requests = client.resource(Kind.CERTIFICATE_SIGNING_REQUESTS);
+    CertificateSigningRequest created = requests.create(new CertificateSigningRequestBuilder().withNewMetadata()
+        .withName("approved-" + getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT)).endMetadata()
+        .withNewSpec().withRequest(java.util.Base64.getEncoder().encodeToString(
+            dev.j8s.apiserver.testing.TestCertificates.requestPem(dev.j8s.apiserver.testing.TestCertificates.newKey(),
+                "CN=someone"))).withSignerName("example.com/signer").withUsages("client auth").endSpec().build());
+
+    CertificateSigningRequest approved = requests.updateSubresource(new CertificateSigningRequestBuilder(created)
+        .editOrNewStatus().addNewCondition().withType("Approved").withStatus("True").withReason("Test")
+        .endCondition().endStatus().build(), "approval");
+
+    assertThat(approved.getStatus().getConditions()).singleElement()
+        .satisfies(c -> assertThat(c.getType()).isEqualTo("Approved"));
+    assertThat(approved.getSpec().getRequest()).isEqualTo(created.getSpec().getRequest());
+    assertThat(requests.get("", created.getMetadata().getName()).orElseThrow().getStatus().getConditions())
+        .hasSize(1);
   }
 
   @Test

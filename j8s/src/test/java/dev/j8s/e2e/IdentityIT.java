@@ -223,8 +223,186 @@ class IdentityIT {
         kubectl.run("get", "node", NODE, asNode, "--as-group=system:nodes").ok();
     }
 
+    /** An openssl-made key and PEM certificate request for {@code subject}, in the test's home; the request's bytes. */
+    private static byte[] opensslRequest(String name, String subject) throws Exception {
+        Path key = SERVERS.home().resolve(name + ".key");
+        Path request = SERVERS.home().resolve(name + ".csr");
+        Process openssl = new ProcessBuilder("openssl", "req", "-new", "-newkey", "ec", "-pkeyopt",
+                "ec_paramgen_curve:prime256v1", "-nodes", "-subj", subject, "-keyout", key.toString(),
+                "-out", request.toString()).redirectErrorStream(true).start();
+        String output = new String(openssl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(openssl.waitFor()).as(output).isZero();
+        SECRETS.add(Files.readString(key).lines().filter(l -> !l.startsWith("-----")).reduce("", String::concat));
+        return Files.readAllBytes(request);
+    }
+
+    private static String csrManifest(String name, byte[] request, String signer, String usages) {
+        return """
+                apiVersion: certificates.k8s.io/v1
+                kind: CertificateSigningRequest
+                metadata:
+                  name: %s
+                spec:
+                  request: %s
+                  signerName: %s
+                  expirationSeconds: 86400
+                  usages: [%s]
+                """.formatted(name, Base64.getEncoder().encodeToString(request), signer, usages);
+    }
+
     @Test
     @Order(8)
+    void kubectlListsApprovesAndDeniesCertificateSigningRequestsOnlyForThoseAllowedToApprove() throws Exception {
+        Kubectl kubectl = SERVERS.kubectl();
+        byte[] carol = opensslRequest("carol", "/CN=carol/O=dev");
+        kubectl.runWithStdin(csrManifest("carol", carol, "kubernetes.io/kube-apiserver-client", "client auth"),
+                "create", "-f", "-").ok();
+        kubectl.runWithStdin(csrManifest("mallory", opensslRequest("mallory", "/CN=mallory/O=system:masters"),
+                "kubernetes.io/kube-apiserver-client", "client auth"), "create", "-f", "-").ok();
+        assertThat(kubectl.runWithStdin(csrManifest("short", carol, "example.com/signer", "client auth")
+                .replace("86400", "60"), "create", "-f", "-").failed().stderr())
+                .contains("The CertificateSigningRequest \"short\" is invalid: spec.expirationSeconds: Invalid value: 60:"
+                        + " may not specify a duration less than 600 seconds (10 minutes)");
+
+        List<List<String>> rows = kubectl.run("get", "csr").ok().cells();
+        assertThat(rows.getFirst()).containsExactly("NAME", "AGE", "SIGNERNAME", "REQUESTOR", "REQUESTEDDURATION",
+                "CONDITION");
+        assertThat(rows).anySatisfy(r -> assertThat(r).startsWith("carol").endsWith(
+                "kubernetes.io/kube-apiserver-client", "system:admin", "24h", "Pending"));
+
+        // dave may read requests and write their approval, but not approve for this signer
+        kubectl.runWithStdin("""
+                apiVersion: rbac.authorization.k8s.io/v1
+                kind: ClusterRole
+                metadata:
+                  name: csr-approval-writer
+                rules:
+                - apiGroups: [certificates.k8s.io]
+                  resources: [certificatesigningrequests]
+                  verbs: [get, list]
+                - apiGroups: [certificates.k8s.io]
+                  resources: [certificatesigningrequests/approval]
+                  verbs: [update]
+                """, "create", "-f", "-").ok();
+        kubectl.run("create", "clusterrolebinding", "dave-csr", "--clusterrole=csr-approval-writer", "--user=dave").ok();
+        Kubectl dave = kubectl.withKubeconfig(SERVERS.home().resolve("dave.kubeconfig"));
+        assertThat(seen(dave.run("certificate", "approve", "carol")).failed().stderr()).contains(
+                "certificatesigningrequests.certificates.k8s.io \"carol\" is forbidden: user not permitted to approve"
+                        + " requests with signerName \"kubernetes.io/kube-apiserver-client\"");
+
+        assertThat(kubectl.run("certificate", "approve", "carol").ok().stdout())
+                .contains("certificatesigningrequest.certificates.k8s.io/carol approved");
+        assertThat(kubectl.run("certificate", "deny", "mallory").ok().stdout())
+                .contains("certificatesigningrequest.certificates.k8s.io/mallory denied");
+        JsonNode approved = dev.j8s.apiserver.json.Json.MAPPER.readTree(
+                kubectl.run("get", "csr", "carol", "-o", "json").ok().stdout());
+        assertThat(approved.at("/status/conditions/0/type").asText()).isEqualTo("Approved");
+        assertThat(approved.at("/status/conditions/0/reason").asText()).isEqualTo("KubectlApprove");
+        assertThat(approved.at("/spec/username").asText()).isEqualTo("system:admin");
+        assertThat(kubectl.run("get", "csr", "mallory").ok().cells().get(1)).last().isEqualTo("Denied");
+
+        // the signer issues carol's certificate with the CA of the kubeconfig; it authenticates her as carol in dev
+        Await.until(Duration.ofSeconds(20), "carol's certificate issued",
+                () -> kubectl.run("get", "csr", "carol").ok().cells().get(1), r -> r.getLast().equals("Approved,Issued"));
+        String certificatePem = new String(Base64.getDecoder().decode(kubectl.run("get", "csr", "carol", "-o",
+                "jsonpath={.status.certificate}").ok().stdout().strip()), StandardCharsets.US_ASCII);
+        ClusterAccess access = ClusterAccess.read(SERVERS.server().kubeconfig());
+        var factory = java.security.cert.CertificateFactory.getInstance("X.509");
+        var ca = (java.security.cert.X509Certificate) factory.generateCertificate(
+                new java.io.ByteArrayInputStream(access.caPem().getBytes(StandardCharsets.US_ASCII)));
+        var issued = (java.security.cert.X509Certificate) factory.generateCertificate(
+                new java.io.ByteArrayInputStream(certificatePem.getBytes(StandardCharsets.US_ASCII)));
+        issued.verify(ca.getPublicKey());
+        assertThat(issued.getSubjectX500Principal().getName()).isEqualTo("O=dev,CN=carol");
+        assertThat(Duration.between(issued.getNotBefore().toInstant(), issued.getNotAfter().toInstant()))
+                .isEqualTo(Duration.ofHours(24)); // from 5 min ago to 24 h less the backdate
+        Path carolConfig = SERVERS.home().resolve("carol.kubeconfig");
+        dev.j8s.kubeconfig.Kubeconfig.withClientCertificate("carol", access.server(), access.caPem(), certificatePem,
+                Files.readString(SERVERS.home().resolve("carol.key")), "team").writeTo(carolConfig);
+        assertThat(kubectl.withKubeconfig(carolConfig).run("auth", "whoami").ok().stdout()).contains("carol")
+                .contains("[dev system:authenticated]");
+        kubectl.withKubeconfig(carolConfig).run("get", "secrets", "-n", "team").ok(); // dev may edit in team
+        assertThat(kubectl.run("describe", "csr", "carol").ok().stdout()).containsPattern("Requesting User:\\s+system:admin")
+                .containsPattern("Signer:\\s+kubernetes.io/kube-apiserver-client")
+                .containsPattern("Status:\\s+Approved,Issued").containsPattern("Common Name:\\s+carol")
+                .containsPattern("Organization:\\s+dev");
+    }
+
+    private static String createToken(String... flags) {
+        List<String> args = new ArrayList<>(List.of("token", "create", "--data-dir",
+                SERVERS.server().dataDir().toString()));
+        args.addAll(List.of(flags));
+        J8sServer.Cli created = J8sServer.cli(args.toArray(String[]::new));
+        assertThat(created.exitCode()).as(created.stderr()).isZero();
+        return created.stdout().strip();
+    }
+
+    @Test
+    @Order(9)
+    void aBootstrapTokenMayOnlyAskForANodeCertificateWhichIsApprovedAndSignedAndThenIdentifiesTheNode()
+            throws Exception {
+        Kubectl kubectl = SERVERS.kubectl();
+        String token = createToken("--ttl", "1h");
+        SECRETS.add(token);
+        assertThat(token).matches("[a-z0-9]{6}\\.[a-z0-9]{16}");
+        String id = token.substring(0, 6);
+        Kubectl.Result whoami = seen(kubectl.run("--token=" + token, "auth", "whoami")).ok();
+        assertThat(whoami.stdout()).contains("system:bootstrap:" + id)
+                .contains("[system:bootstrappers system:authenticated]");
+        assertThat(seen(kubectl.run("--token=" + token, "get", "pods")).failed().stderr()).contains(
+                "pods is forbidden: User \"system:bootstrap:" + id + "\" cannot list resource \"pods\"");
+        assertThat(seen(kubectl.run("--token=" + token, "get", "secrets", "-n", "kube-system")).failed().stderr())
+                .contains("secrets is forbidden: User \"system:bootstrap:" + id + "\"");
+
+        kubectl.runWithStdin(csrManifest("node-csr-joiner", opensslRequest("joiner", "/O=system:nodes/CN=system:node:joiner"),
+                "kubernetes.io/kube-apiserver-client-kubelet", "digital signature, client auth"),
+                "--token=" + token, "create", "-f", "-").ok();
+        List<String> row = Await.until(Duration.ofSeconds(20), "the node's request approved and issued",
+                () -> kubectl.run("get", "csr", "node-csr-joiner").ok().cells().get(1),
+                r -> r.getLast().equals("Approved,Issued"));
+        assertThat(row).contains("system:bootstrap:" + id);
+        JsonNode approved = Await.json(kubectl.run("get", "csr", "node-csr-joiner", "-o", "json").ok());
+        assertThat(approved.at("/status/conditions/0/reason").asText()).isEqualTo("AutoApproved");
+        assertThat(approved.at("/status/conditions/0/message").asText())
+                .isEqualTo("Auto approving kubelet client certificate after SubjectAccessReview.");
+        // the token reads its own request back, as the joining kubelet waits for it
+        seen(kubectl.run("--token=" + token, "get", "csr", "node-csr-joiner")).ok();
+
+        ClusterAccess access = ClusterAccess.read(SERVERS.server().kubeconfig());
+        Path nodeConfig = SERVERS.home().resolve("joiner.kubeconfig");
+        dev.j8s.kubeconfig.Kubeconfig.withClientCertificate("joiner", access.server(), access.caPem(),
+                new String(Base64.getDecoder().decode(approved.at("/status/certificate").asText()),
+                        StandardCharsets.US_ASCII), Files.readString(SERVERS.home().resolve("joiner.key")), "default")
+                .writeTo(nodeConfig);
+        assertThat(kubectl.withKubeconfig(nodeConfig).run("auth", "whoami").ok().stdout())
+                .contains("system:node:joiner").contains("[system:nodes system:authenticated]");
+    }
+
+    @Test
+    @Order(10)
+    void theJoinCommandNamesABootstrapKubeconfigAndAnExpiredTokenIsRefused() throws Exception {
+        Kubectl kubectl = SERVERS.kubectl();
+        String join = createToken("--print-join-command");
+        assertThat(join).matches("j8s agent --bootstrap-kubeconfig \\S+ --kubeconfig /var/lib/j8s-agent/kubelet.kubeconfig");
+        Path bootstrap = Path.of(join.split(" ")[3]);
+        assertThat(Files.getPosixFilePermissions(bootstrap))
+                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        String yaml = Files.readString(bootstrap);
+        String token = yaml.lines().filter(l -> l.strip().startsWith("token:")).findFirst().orElseThrow()
+                .split(":", 2)[1].strip();
+        SECRETS.add(token);
+        assertThat(seen(kubectl.withKubeconfig(bootstrap).run("auth", "whoami")).ok().stdout())
+                .contains("system:bootstrap:" + token.substring(0, 6));
+
+        String shortLived = createToken("--ttl", "2s");
+        SECRETS.add(shortLived);
+        Kubectl.Result refused = Await.until(Duration.ofSeconds(20), "the 2 s token expired",
+                () -> seen(kubectl.run("--token=" + shortLived, "auth", "whoami")), r -> r.exitCode() != 0);
+        assertThat(refused.stderr()).contains("Unauthorized");
+    }
+
+    @Test
+    @Order(20)
     void noTokenOrKeyAppearsInTheServersLogEventsOrAnswers() throws Exception {
         Path pki = SERVERS.server().dataDir().resolve("pki");
         SECRETS.add(SERVERS.server().access().token());

@@ -28,6 +28,7 @@ final class J8sAgent implements AutoCloseable {
     private final String nodeName;
     private final int kubeletPort;
     private final List<String> extraArgs;
+    private final List<String> laterArgs = new ArrayList<>();
     private final List<Path> logFiles = new ArrayList<>();
     private Process process;
 
@@ -42,6 +43,26 @@ final class J8sAgent implements AutoCloseable {
 
     /** Starts an agent as {@code nodeName} with {@code kubeconfig} and waits until its node is registered. */
     static J8sAgent start(Path kubeconfig, String nodeName, String... extraArgs) {
+        J8sAgent agent = spawn(kubeconfig, nodeName, extraArgs);
+        try {
+            agent.awaitRunning();
+        } catch (RuntimeException | Error e) {
+            System.err.println(agent.logs());
+            try {
+                agent.close();
+            } catch (AssertionError cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+        return agent;
+    }
+
+    /**
+     * Starts an agent as {@code start} does without waiting for it (one that bootstraps its credentials waits for the
+     * cluster first); a relative {@code kubeconfig} is in the agent's own directory ({@link #root()}).
+     */
+    static J8sAgent spawn(Path kubeconfig, String nodeName, String... extraArgs) {
         Path root;
         try {
             root = Files.createTempDirectory("j8s-e2e-agent-");
@@ -50,9 +71,8 @@ final class J8sAgent implements AutoCloseable {
         }
         J8sAgent agent = new J8sAgent(root, kubeconfig, nodeName, freePort(), List.of(extraArgs));
         try {
-            agent.launch();
+            agent.launchProcess();
         } catch (RuntimeException | Error e) {
-            System.err.println(agent.logs());
             try {
                 agent.close();
             } catch (AssertionError cleanup) {
@@ -74,6 +94,24 @@ final class J8sAgent implements AutoCloseable {
 
     Path dataDir() {
         return dataDir;
+    }
+
+    /** The agent's working directory, which holds its data directory and its logs. */
+    Path root() {
+        return root;
+    }
+
+    /** The exit status once the agent has exited by itself within {@code timeout}. */
+    int awaitExit(Duration timeout) {
+        try {
+            if (!process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                throw new IllegalStateException("j8s agent still running after " + timeout + "\n" + logs());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        return process.exitValue();
     }
 
     String nodeName() {
@@ -101,6 +139,18 @@ final class J8sAgent implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts the agent again on the same data directory and port once the old process is gone, with {@code args} added
+     * to this start's and the later ones', without waiting.
+     */
+    void respawnWith(String... args) {
+        if (isAlive()) {
+            throw new IllegalStateException("restart j8s agent: pid " + process.pid() + " is still running");
+        }
+        laterArgs.addAll(List.of(args));
+        launchProcess();
+    }
+
     /** Starts the agent again on the same data directory and port once the old process is gone. */
     void restart() {
         if (isAlive()) {
@@ -110,12 +160,18 @@ final class J8sAgent implements AutoCloseable {
     }
 
     private void launch() {
+        launchProcess();
+        awaitRunning();
+    }
+
+    private void launchProcess() {
         Path log = root.resolve("agent-" + (logFiles.size() + 1) + ".log");
         logFiles.add(log);
         List<String> command = new ArrayList<>(List.of(J8sServer.java().toString(), "-Xmx384m", "-XX:+UseSerialGC",
                 "-jar", J8sServer.jar().toString(), "agent", "--kubeconfig", kubeconfig.toString(), "--node-name",
                 nodeName, "--data-dir", dataDir.toString(), "--kubelet-port", Integer.toString(kubeletPort)));
         command.addAll(extraArgs);
+        command.addAll(laterArgs);
         ProcessBuilder builder = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
         builder.environment().remove("KUBECONFIG");
@@ -124,6 +180,10 @@ final class J8sAgent implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("start " + command, e);
         }
+    }
+
+    /** Waits until the agent says it runs (its node registered), failing if it exits first. */
+    void awaitRunning() {
         Instant deadline = Instant.now().plus(READY_TIMEOUT);
         while (!currentLog().contains(READY_LINE)) {
             if (!process.isAlive()) {

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Date;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -45,6 +46,12 @@ class UpstreamAgentIT {
     private static Path home;
     private static Kubectl admin;
     private static Kubectl node;
+    /** An agent that joined with a bootstrap kubeconfig only, and one whose request the cluster denies. */
+    private static J8sAgent bootAgent;
+    private static J8sAgent deniedAgent;
+    static final String BOOT_NODE = "boot-node";
+    private static final String CLIENT_SIGNER = "kubernetes.io/kube-apiserver-client-kubelet";
+    private static final String SERVING_SIGNER = "kubernetes.io/kubelet-serving";
 
     @BeforeAll
     static void startClusterRegistryAndAgent() throws Exception {
@@ -75,11 +82,20 @@ class UpstreamAgentIT {
                         "--timeout=60s");
             }
             if (admin != null) {
-                admin.run("delete", "clusterrolebinding", "j8s-e2e-" + NODE + "-proxier");
+                admin.run("delete", "clusterrolebinding", "j8s-e2e-" + NODE + "-proxier", "j8s-e2e-" + BOOT_NODE
+                        + "-proxier", "j8s-e2e-kubelet-bootstrap");
             }
         } finally {
-            if (agent != null) {
-                agent.close();
+            AssertionError unclean = null;
+            // every agent is torn down even when one left something behind; the first such failure is thrown after
+            for (J8sAgent each : new J8sAgent[] {bootAgent, deniedAgent, agent}) {
+                try {
+                    if (each != null) {
+                        each.close();
+                    }
+                } catch (AssertionError e) {
+                    unclean = unclean == null ? e : unclean;
+                }
             }
             if (registry != null) {
                 registry.close();
@@ -90,6 +106,9 @@ class UpstreamAgentIT {
             }
             if (home != null) {
                 J8sServer.deleteRecursively(home);
+            }
+            if (unclean != null) {
+                throw unclean;
             }
         }
     }
@@ -103,6 +122,31 @@ class UpstreamAgentIT {
 
     /** A request to the kubelet API without a client certificate, with {@code token} as bearer unless empty. */
     private static String kubeletGet(String url, String token) throws Exception {
+        java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+                .timeout(Duration.ofSeconds(20));
+        if (!token.isEmpty()) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        try (java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder().sslContext(trustingTls()).build()) {
+            java.net.http.HttpResponse<String> response = client.send(request.build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            return response.statusCode() + " " + response.body();
+        }
+    }
+
+    /** The certificate the kubelet API on {@code port} presents in a new handshake. */
+    private static java.security.cert.X509Certificate servingCertificate(int port) {
+        try (javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) trustingTls().getSocketFactory()
+                .createSocket("127.0.0.1", port)) {
+            socket.setSoTimeout(20_000);
+            socket.startHandshake();
+            return (java.security.cert.X509Certificate) socket.getSession().getPeerCertificates()[0];
+        } catch (Exception e) {
+            throw new IllegalStateException("TLS handshake with the kubelet API on port " + port, e);
+        }
+    }
+
+    private static javax.net.ssl.SSLContext trustingTls() throws java.security.GeneralSecurityException {
         javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
         tls.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
             @Override
@@ -119,16 +163,7 @@ class UpstreamAgentIT {
                 return new java.security.cert.X509Certificate[0];
             }
         }}, null);
-        java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
-                .timeout(Duration.ofSeconds(20));
-        if (!token.isEmpty()) {
-            request.header("Authorization", "Bearer " + token);
-        }
-        try (java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder().sslContext(tls).build()) {
-            java.net.http.HttpResponse<String> response = client.send(request.build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString());
-            return response.statusCode() + " " + response.body();
-        }
+        return tls;
     }
 
     private static String nft() {
@@ -432,6 +467,7 @@ class UpstreamAgentIT {
         String containerId = container.path("containerID").asText();
         String startedAt = container.path("state").path("running").path("startedAt").asText();
         assertThat(startedAt).isNotEmpty();
+        java.security.cert.X509Certificate serving = servingCertificate(agent.kubeletPort());
 
         agent.stop();
         JsonNode lease = json(admin, "get", "lease", NODE, "-n", "kube-node-lease");
@@ -471,6 +507,9 @@ class UpstreamAgentIT {
         assertThat(readopted.path("state").path("running").path("startedAt").asText()).isEqualTo(startedAt);
         assertThat(containerLog(after).lines().filter(l -> l.contains("hook=")).count())
                 .as("the container ran once").isEqualTo(1);
+        assertThat(servingCertificate(agent.kubeletPort())).as("the self-signed serving certificate is kept")
+                .isEqualTo(serving);
+        assertThat(agent.dataDir().resolve("pki/kubelet.crt")).exists();
     }
 
     @Test
@@ -480,5 +519,196 @@ class UpstreamAgentIT {
         assertThat(deleted.exitCode()).as(deleted + diagnostics()).isZero();
         Kubectl.Result gone = admin.run("get", "pod", "web", "-n", NAMESPACE);
         assertThat(gone.stderr()).contains("NotFound");
+    }
+
+    @Test
+    @Order(10)
+    void anAgentWithABootstrapKubeconfigRequestsItsClientCertificateThenRegistersAndRunsAPodWithIt() throws Exception {
+        assumeTrue(cluster.local(), "the test signs certificates with the local control plane's CA");
+        ClusterSigner signer = signer();
+        // as kubeadm binds it: bootstrap identities may create certificate signing requests
+        admin.run("create", "clusterrolebinding", "j8s-e2e-kubelet-bootstrap", "--clusterrole=system:node-bootstrapper",
+                "--group=system:bootstrappers").ok();
+        admin.run("create", "clusterrolebinding", "j8s-e2e-" + BOOT_NODE + "-proxier",
+                "--clusterrole=system:node-proxier", "--user=system:node:" + BOOT_NODE).ok();
+        bootAgent = J8sAgent.spawn(Path.of("kubelet.kubeconfig"), BOOT_NODE, "--bootstrap-kubeconfig",
+                signer.bootstrapKubeconfig("abcdef").toString(), "--rotate-server-certificates", "--service-cidr",
+                "10.96.0.0/12");
+
+        JsonNode csr = signer.awaitRequest("system:bootstrap:abcdef", CLIENT_SIGNER, TIMEOUT);
+        assertThat(csr.path("metadata").path("name").asText()).matches("node-csr-[A-Za-z0-9_-]{43}");
+        assertThat(csr.path("spec").path("usages")).extracting(JsonNode::asText)
+                .containsExactly("digital signature", "client auth");
+        assertThat(csr.path("spec").path("groups")).extracting(JsonNode::asText).contains("system:bootstrappers");
+        assertThat(signer.subject(csr)).isEqualTo("subject=/O=system:nodes/CN=system:node:" + BOOT_NODE);
+        assertThat(bootAgent.isAlive()).as(bootAgent.logs()).isTrue();
+        assertThat(bootAgent.currentLog()).doesNotContain(J8sAgent.READY_LINE);
+        signer.approveAndSign(csr, false);
+        bootAgent.awaitRunning();
+
+        Path pki = bootAgent.dataDir().resolve("pki");
+        assertThat(Files.isSymbolicLink(pki.resolve("kubelet-client-current.pem"))).isTrue();
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(
+                pki.resolve("kubelet-client-current.pem")))).isEqualTo("rw-------");
+        assertThat(pki.resolve("kubelet-client.key.tmp")).doesNotExist();
+        assertThat(Files.readString(bootAgent.root().resolve("kubelet.kubeconfig")))
+                .contains("client-certificate: \"" + pki.resolve("kubelet-client-current.pem") + "\"");
+        await("node " + BOOT_NODE + " is Ready", () -> json(admin, "get", "node", BOOT_NODE),
+                j -> condition(j, "Ready").path("status").asText().equals("True"));
+        admin.run("apply", "-f", manifest("boot-web.yaml", """
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: boot-web, namespace: %s}
+                spec:
+                  nodeName: %s
+                  automountServiceAccountToken: false
+                  terminationGracePeriodSeconds: 1
+                  imagePullSecrets: [{name: regcred}]
+                  dnsPolicy: Default
+                  containers:
+                  - name: app
+                    image: %s/busybox:agent
+                    command: ["sh", "-c", "echo running-as-$NODE_NAME; exec sleep 3600"]
+                    env: [{name: NODE_NAME, valueFrom: {fieldRef: {fieldPath: spec.nodeName}}}]
+                """.formatted(NAMESPACE, BOOT_NODE, registry.host())).toString()).ok();
+        await("pod boot-web is Running on " + BOOT_NODE, () -> json(admin, "get", "pod", "boot-web", "-n", NAMESPACE),
+                p -> p.path("status").path("phase").asText().equals("Running"));
+        String events = admin.run("get", "events", "-n", NAMESPACE, "--field-selector", "involvedObject.name=boot-web",
+                "-o", "jsonpath={range .items[*]}{.reason}|{.source.host}{\"\\n\"}{end}").ok().stdout();
+        assertThat(events).contains("Started|" + BOOT_NODE);
+    }
+
+    @Test
+    @Order(11)
+    void withRotateServerCertificatesTheKubeletApiServesTheServingCertificateTheClusterIssued() {
+        assumeTrue(bootAgent != null && bootAgent.isAlive(), "the bootstrapped agent runs");
+        ClusterSigner signer = signer();
+        java.security.cert.X509Certificate selfSigned = servingCertificate(bootAgent.kubeletPort());
+        assertThat(selfSigned.getIssuerX500Principal().getName()).as("self-signed until the cluster issues one")
+                .doesNotContain("upstream-ca");
+
+        JsonNode csr = signer.awaitRequest("system:node:" + BOOT_NODE, SERVING_SIGNER, TIMEOUT);
+        assertThat(csr.path("metadata").path("name").asText()).startsWith("csr-");
+        assertThat(csr.path("spec").path("usages")).extracting(JsonNode::asText)
+                .containsExactly("digital signature", "server auth");
+        assertThat(signer.subject(csr)).isEqualTo("subject=/O=system:nodes/CN=system:node:" + BOOT_NODE);
+        signer.approveAndSign(csr, true);
+
+        java.security.cert.X509Certificate issued = await("the kubelet API serves the issued certificate",
+                () -> servingCertificate(bootAgent.kubeletPort()),
+                c -> c.getIssuerX500Principal().getName().equals("CN=upstream-ca"));
+        assertThat(issued.getSubjectX500Principal().getName()).isEqualTo("CN=system:node:" + BOOT_NODE
+                + ",O=system:nodes");
+        JsonNode addresses = json(admin, "get", "node", BOOT_NODE).path("status").path("addresses");
+        List<String> names = new ArrayList<>();
+        try {
+            issued.getSubjectAlternativeNames().forEach(n -> names.add(String.valueOf(n.get(1))));
+        } catch (java.security.cert.CertificateParsingException e) {
+            throw new AssertionError(e);
+        }
+        addresses.forEach(a -> assertThat(names).contains(a.path("address").asText()));
+        // the API server still reaches the agent's pods through it
+        assertThat(admin.run("logs", "boot-web", "-n", NAMESPACE).ok().stdout()).contains("running-as-" + BOOT_NODE);
+    }
+
+    @Test
+    @Order(12)
+    void aRestartedBootstrappedAgentMakesNoSecondRequestAndServesTheIssuedCertificateAtOnce() {
+        assumeTrue(bootAgent != null && bootAgent.isAlive(), "the bootstrapped agent runs");
+        ClusterSigner signer = signer();
+        java.security.cert.X509Certificate serving = servingCertificate(bootAgent.kubeletPort());
+        int requests = signer.requests("system:bootstrap:abcdef", CLIENT_SIGNER).size()
+                + signer.requests("system:node:" + BOOT_NODE, SERVING_SIGNER).size();
+
+        bootAgent.stop();
+        bootAgent.restart();
+
+        assertThat(servingCertificate(bootAgent.kubeletPort())).isEqualTo(serving);
+        await("pod boot-web is Running on the restarted " + BOOT_NODE,
+                () -> json(admin, "get", "pod", "boot-web", "-n", NAMESPACE),
+                p -> p.path("status").path("phase").asText().equals("Running")
+                        && p.path("status").path("containerStatuses").path(0).path("restartCount").asInt() == 0);
+        assertThat(signer.requests("system:bootstrap:abcdef", CLIENT_SIGNER).size()
+                + signer.requests("system:node:" + BOOT_NODE, SERVING_SIGNER).size()).isEqualTo(requests);
+        assertThat(bootAgent.currentLog()).contains("the kubeconfig is valid, no bootstrap needed");
+        Kubectl.Result deleted = admin.run("delete", "pod", "boot-web", "-n", NAMESPACE, "--wait=true",
+                "--timeout=60s");
+        assertThat(deleted.exitCode()).as(deleted + diagnostics()).isZero();
+    }
+
+    @Test
+    @Order(13)
+    void withRotateCertificatesTheClientCertificateIsRenewedBeforeItExpiresWithTheNodesOwnCredentials()
+            throws Exception {
+        assumeTrue(bootAgent != null && bootAgent.isAlive(), "the bootstrapped agent runs");
+        ClusterSigner signer = signer();
+        List<String> earlier = signer.requests("system:bootstrap:abcdef", CLIENT_SIGNER).stream()
+                .map(c -> c.path("metadata").path("name").asText()).toList();
+        Path pki = bootAgent.dataDir().resolve("pki");
+        bootAgent.stop();
+        // without a kubeconfig and a stored certificate the agent bootstraps again, now to get a short-lived one
+        Files.delete(bootAgent.root().resolve("kubelet.kubeconfig"));
+        try (var files = Files.list(pki)) {
+            for (Path f : files.filter(f -> f.getFileName().toString().startsWith("kubelet-client-")).toList()) {
+                Files.delete(f);
+            }
+        }
+        bootAgent.respawnWith("--rotate-certificates");
+        JsonNode again = await("a new bootstrap request", () -> signer.requests("system:bootstrap:abcdef",
+                CLIENT_SIGNER), l -> l.stream().anyMatch(c -> !earlier.contains(c.path("metadata").path("name")
+                .asText()))).stream().filter(c -> !earlier.contains(c.path("metadata").path("name").asText()))
+                .findFirst().orElseThrow();
+        java.security.cert.X509Certificate shortLived = signer.approveAndSignFor(again, Duration.ofSeconds(40));
+        bootAgent.awaitRunning();
+
+        JsonNode rotation = await("the agent asks for its next certificate with its own credentials",
+                () -> signer.requests("system:node:" + BOOT_NODE, CLIENT_SIGNER), l -> !l.isEmpty()).getFirst();
+        Duration askedAfter = Duration.between(shortLived.getNotBefore().toInstant(),
+                Instant.parse(rotation.path("metadata").path("creationTimestamp").asText()));
+        // at 70-90 % of 40 s; the timestamp has whole seconds
+        assertThat(askedAfter).isBetween(Duration.ofSeconds(27), Duration.ofSeconds(37));
+        assertThat(rotation.path("metadata").path("name").asText()).startsWith("csr-");
+        assertThat(rotation.path("spec").path("usages")).extracting(JsonNode::asText)
+                .containsExactly("digital signature", "client auth");
+        assertThat(signer.subject(rotation)).isEqualTo("subject=/O=system:nodes/CN=system:node:" + BOOT_NODE);
+        signer.approveAndSign(rotation, false);
+
+        java.security.cert.CertificateFactory x509 = java.security.cert.CertificateFactory.getInstance("X.509");
+        java.security.cert.X509Certificate rotated = await("the rotated certificate is the current one",
+                () -> {
+                    try (var in = Files.newInputStream(pki.resolve("kubelet-client-current.pem"))) {
+                        return (java.security.cert.X509Certificate) x509.generateCertificate(in);
+                    } catch (Exception e) {
+                        return shortLived;
+                    }
+                }, c -> !c.equals(shortLived));
+        assertThat(rotated.getNotAfter()).isAfter(Date.from(Instant.now().plus(Duration.ofDays(1))));
+        Instant expired = shortLived.getNotAfter().toInstant();
+        await("the first certificate has expired and the agent renews its lease after that",
+                () -> Instant.parse(json(admin, "get", "lease", BOOT_NODE, "-n", "kube-node-lease").path("spec")
+                        .path("renewTime").asText()), r -> r.isAfter(expired.plusSeconds(1)));
+        assertThat(bootAgent.isAlive()).isTrue();
+        assertThat(bootAgent.currentLog()).contains("client certificate rotated");
+    }
+
+    @Test
+    @Order(14)
+    void aDeniedBootstrapRequestStopsTheAgentWithTheConditionsReasonAndMessage() {
+        assumeTrue(cluster.local(), "the test signs certificates with the local control plane's CA");
+        ClusterSigner signer = signer();
+        deniedAgent = J8sAgent.spawn(Path.of("kubelet.kubeconfig"), "denied-node", "--bootstrap-kubeconfig",
+                signer.bootstrapKubeconfig("ghijkl").toString());
+
+        signer.deny(signer.awaitRequest("system:bootstrap:ghijkl", CLIENT_SIGNER, TIMEOUT));
+
+        assertThat(deniedAgent.awaitExit(TIMEOUT)).isEqualTo(1);
+        assertThat(deniedAgent.currentLog()).contains("j8s agent: bootstrap the client certificate of node denied-node:"
+                + " certificate signing request is denied, reason: KubectlDeny, message: This CSR was denied by"
+                + " kubectl certificate deny.").doesNotContain(J8sAgent.READY_LINE);
+        assertThat(deniedAgent.root().resolve("kubelet.kubeconfig")).doesNotExist();
+    }
+
+    private static ClusterSigner signer() {
+        return new ClusterSigner(cluster.pkiDir(), cluster.adminKubeconfig(), admin, home);
     }
 }

@@ -134,6 +134,11 @@ final class UpstreamControlPlane implements AutoCloseable {
         return nodeName;
     }
 
+    /** The local control plane's certificates and keys ({@code ca.crt}, {@code ca.key}, ...). */
+    Path pkiDir() {
+        return dir.orElseThrow(() -> new IllegalStateException("not the local control plane")).resolve("cp/pki");
+    }
+
     /** kube-apiserver's log (the local control plane only). */
     String apiServerLog() {
         try {

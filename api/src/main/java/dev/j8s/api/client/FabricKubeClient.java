@@ -170,6 +170,12 @@ final class FabricKubeClient implements KubeClient {
     }
 
     @Override
+    public T updateSubresource(T object, String subresource) {
+      return call("update " + subresource + " of " + describe(object),
+          () -> in(namespaceOf(object)).resource(object).subresource(subresource).update());
+    }
+
+    @Override
     public T patch(String namespace, String name, PatchType type, String patch) {
       return call("patch " + describe(namespace, name),
           () -> named(namespace, name).patch(PatchContext.of(fabricType(type)), patch));

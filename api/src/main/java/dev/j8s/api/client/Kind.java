@@ -22,6 +22,7 @@ import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequest;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
@@ -75,6 +76,8 @@ public record Kind<T extends HasMetadata>(String group, String version, String k
       new Kind<>("storage.k8s.io", "v1", "StorageClass", "storageclasses", false, StorageClass.class);
   public static final Kind<Job> JOBS = new Kind<>("batch", "v1", "Job", "jobs", true, Job.class);
   public static final Kind<CronJob> CRON_JOBS = new Kind<>("batch", "v1", "CronJob", "cronjobs", true, CronJob.class);
+  public static final Kind<CertificateSigningRequest> CERTIFICATE_SIGNING_REQUESTS = new Kind<>("certificates.k8s.io",
+      "v1", "CertificateSigningRequest", "certificatesigningrequests", false, CertificateSigningRequest.class);
 
   /**
    * The kinds whose objects can own others or be owned and that the garbage collector follows: every kind above

@@ -39,6 +39,15 @@ public interface ResourceClient<T extends HasMetadata> {
   /** Replaces the object's status through the status subresource (optimistic concurrency as {@link #update}). */
   T updateStatus(T object);
 
+  /**
+   * Replaces the object through another subresource that takes the whole object ({@code approval} of
+   * CertificateSigningRequests), with optimistic concurrency as {@link #update}. Clients that serve no such
+   * subresource refuse.
+   */
+  default T updateSubresource(T object, String subresource) {
+    throw new UnsupportedOperationException("update " + subresource + " of " + kind() + " is not served by this client");
+  }
+
   /** Patches the object (the main resource). */
   T patch(String namespace, String name, PatchType type, String patch);
 

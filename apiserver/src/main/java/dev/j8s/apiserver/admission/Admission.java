@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.j8s.apiserver.authentication.RequestUser;
 import dev.j8s.apiserver.authentication.UserInfo;
+import dev.j8s.apiserver.authorization.Authorizer;
 import dev.j8s.apiserver.authorization.rbac.Escalation;
 import dev.j8s.apiserver.errors.ApiError;
 import dev.j8s.apiserver.registry.ResourceType;
@@ -59,6 +60,7 @@ public final class Admission {
     private final RandomGenerator random;
     private final NodeRestriction nodeRestriction;
     private volatile Optional<Escalation> escalation = Optional.empty();
+    private volatile Optional<Authorizer> signers = Optional.empty();
     private final AdmissionOptions options;
     private final PodSecurityAdmission podSecurity;
 
@@ -92,6 +94,14 @@ public final class Admission {
      */
     public void preventEscalation(Escalation check) {
         this.escalation = Optional.of(check);
+    }
+
+    /**
+     * Turns on the CertificateApproval and CertificateSigning plugins: approving a CertificateSigningRequest or
+     * setting its certificate needs {@code approve} or {@code sign} on its signer, as {@code authorizer} decides.
+     */
+    public void authorizeSigners(Authorizer authorizer) {
+        this.signers = Optional.of(authorizer);
     }
 
     /**
@@ -135,6 +145,7 @@ public final class Admission {
                  AppsRules.POD_DISRUPTION_BUDGET, AppsRules.STATEFUL_SET -> AppsRules.prepareForCreate(kind, obj);
             case StorageRules.CLAIM, StorageRules.VOLUME -> StorageRules.prepareForCreate(kind, obj, this::defaultStorageClass);
             case BatchRules.JOB, BatchRules.CRON_JOB -> BatchRules.prepareForCreate(kind, obj);
+            case CertificateRules.CSR -> CertificateRules.prepareForCreate(obj, RequestUser.current());
             default -> { }
         }
         FieldErrors errs = new FieldErrors();
@@ -166,7 +177,15 @@ public final class Admission {
         String kind = kindKey(type);
         MetaRules.carryOver(obj, old);
         String name = Trees.str(Trees.obj(obj, "metadata"), "name");
+        if (kind.equals(CertificateRules.CSR)) {
+            CertificateRules.prepareForUpdate(subresource, obj, old, java.time.Instant.now());
+        }
         switch (subresource) {
+            case "approval" -> {
+                if (!kind.equals(CertificateRules.CSR)) {
+                    throw new ApiError.BadRequest("subresource approval cannot be updated through admission");
+                }
+            }
             case "status" -> {
                 copyOrRemove(old, obj, "spec");
                 if (AppsRules.KINDS.contains(kind) || BatchRules.KINDS.contains(kind)) {
@@ -234,6 +253,7 @@ public final class Admission {
                         StorageRules.validateUpdate(kind, obj, old, errs);
                 case BatchRules.JOB, BatchRules.CRON_JOB -> BatchRules.validateUpdate(kind, obj, old, errs);
                 case EndpointRules.ENDPOINT_SLICE -> EndpointRules.validateSliceUpdate(obj, old, errs);
+                case CertificateRules.CSR -> CertificateRules.validateUpdate("", obj, old, errs);
                 default -> validateKind(kind, obj, errs);
             }
         } else if (subresource.equals("status") && AppsRules.KINDS.contains(kind)) {
@@ -242,6 +262,8 @@ public final class Admission {
             StorageRules.validateStatus(kind, obj, errs);
         } else if (subresource.equals("status") && BatchRules.KINDS.contains(kind)) {
             BatchRules.validateStatus(kind, obj, errs);
+        } else if (kind.equals(CertificateRules.CSR)) {
+            CertificateRules.validateUpdate(subresource, obj, old, errs);
         } else if (kind.equals("Namespace") && subresource.equals("finalize")) {
             List<String> finalizers = MetaRules.strings(Trees.obj(obj, "spec").get("finalizers"));
             for (int i = 0; i < finalizers.size(); i++) {
@@ -252,6 +274,9 @@ public final class Admission {
         errs.throwIfAny(type, name);
         UserInfo user = RequestUser.current();
         nodeRestriction.admitUpdate(user, type.kind(), type.qualifiedResource(), old, obj, subresource);
+        if (kind.equals(CertificateRules.CSR) && signers.isPresent()) {
+            CertificateRules.authorize(signers.get(), user, subresource, obj, old);
+        }
         if (subresource.isEmpty()) {
             preventEscalation(user, kind, obj, Optional.of(old));
             podSecurity(kind, obj, Optional.of(old));
@@ -492,7 +517,9 @@ public final class Admission {
         return switch (kind) {
             case "Namespace" -> Syntax.NameRule.DNS1123_LABEL;
             case "Service" -> Syntax.NameRule.DNS1035_LABEL;
-            case RBAC_ROLE, RBAC_CLUSTER_ROLE, RBAC_ROLE_BINDING, RBAC_CLUSTER_ROLE_BINDING -> Syntax.NameRule.PATH_SEGMENT;
+            // CSR names are free (upstream's ValidateCertificateRequestName): kubelets name theirs node-csr-<base64url>
+            case RBAC_ROLE, RBAC_CLUSTER_ROLE, RBAC_ROLE_BINDING, RBAC_CLUSTER_ROLE_BINDING, CertificateRules.CSR ->
+                    Syntax.NameRule.PATH_SEGMENT;
             default -> Syntax.NameRule.DNS1123_SUBDOMAIN;
         };
     }
@@ -517,6 +544,7 @@ public final class Admission {
                  AppsRules.POD_DISRUPTION_BUDGET, AppsRules.STATEFUL_SET -> AppsRules.validate(kind, obj, errs);
             case StorageRules.CLAIM, StorageRules.VOLUME, StorageRules.STORAGE_CLASS -> StorageRules.validate(kind, obj, errs);
             case BatchRules.JOB, BatchRules.CRON_JOB -> BatchRules.validate(kind, obj, errs);
+            case CertificateRules.CSR -> CertificateRules.validateCreate(obj, errs);
             case "events.k8s.io/Event" -> EventRules.validateEventsV1(obj, errs);
             case RBAC_ROLE -> RbacRules.validateRole(obj, true, errs);
             case RBAC_CLUSTER_ROLE -> RbacRules.validateRole(obj, false, errs);

@@ -21,7 +21,7 @@ import javax.security.auth.x500.X500Principal;
 /**
  * Upstream's union of request authenticators in j8s's order: a client certificate issued by the cluster CA
  * (user = CN, groups = O), then the bearer token — the admin token ({@code system:admin} in
- * {@code system:masters}) or a service-account token. A request with a credential none accepts is 401; a request
+ * {@code system:masters}), a bootstrap token ({@link BootstrapTokens}) or a service-account token. A request with a credential none accepts is 401; a request
  * with no credential is anonymous only on the health and version paths (as upstream's
  * AnonymousAuthConfigurableEndpoints), else 401. Thread-safe.
  */
@@ -37,13 +37,21 @@ public final class Authenticator {
     private final byte[] adminToken;
     private final Optional<X509Certificate> clientCa;
     private final ServiceAccountTokens serviceAccounts;
+    private final Optional<BootstrapTokens> bootstrapTokens;
     private final Clock clock;
 
     public Authenticator(String adminToken, Optional<X509Certificate> clientCa, ServiceAccountTokens serviceAccounts,
                          Clock clock) {
+        this(adminToken, clientCa, serviceAccounts, Optional.empty(), clock);
+    }
+
+    /** With bootstrap tokens ({@code <id>.<secret>}) authenticated as upstream's bootstrap-token authenticator. */
+    public Authenticator(String adminToken, Optional<X509Certificate> clientCa, ServiceAccountTokens serviceAccounts,
+                         Optional<BootstrapTokens> bootstrapTokens, Clock clock) {
         this.adminToken = adminToken.getBytes(StandardCharsets.UTF_8);
         this.clientCa = clientCa;
         this.serviceAccounts = serviceAccounts;
+        this.bootstrapTokens = bootstrapTokens;
         this.clock = clock;
     }
 
@@ -79,6 +87,9 @@ public final class Authenticator {
     public Optional<UserInfo> tokenUser(String token) {
         if (MessageDigest.isEqual(token.getBytes(StandardCharsets.UTF_8), adminToken)) {
             return Optional.of(new UserInfo(ADMIN_USER, "", List.of(UserInfo.MASTERS, UserInfo.AUTHENTICATED), Map.of()));
+        }
+        if (bootstrapTokens.isPresent() && BootstrapTokens.looksLike(token)) {
+            return bootstrapTokens.get().authenticate(token);
         }
         try {
             return serviceAccounts.authenticate(token);

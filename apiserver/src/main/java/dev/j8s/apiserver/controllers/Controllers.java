@@ -82,7 +82,8 @@ public final class Controllers implements AutoCloseable {
 
     /** Creates what must exist before the first request: namespaces, service accounts, the kubernetes service (the kubelet registers the Node). */
     public void bootstrap() {
-        new RbacBootstrap(objects).reconcile();
+        RbacBootstrap rbac = new RbacBootstrap(objects);
+        rbac.reconcile();
         aggregation.sync();
         for (String ns : BUILTIN_NAMESPACES) {
             ensure(type("namespaces"), "", ns, () -> {
@@ -93,6 +94,7 @@ public final class Controllers implements AutoCloseable {
                 return o;
             });
         }
+        rbac.reconcileNamespaced();
         for (ObjectNode ns : objects.store().list("namespaces", "").items()) {
             ensureDefaultServiceAccount(Json.name(ns));
             rootCa.sync(Json.name(ns));

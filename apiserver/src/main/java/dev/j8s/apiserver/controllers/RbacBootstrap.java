@@ -47,6 +47,16 @@ final class RbacBootstrap {
         }
     }
 
+    /** Reconciles the namespaced Roles and RoleBindings of the policy; their namespaces must exist. */
+    void reconcileNamespaced() {
+        int changed = reconcileAll(type("roles"), BootstrapPolicy.namespaceRoles(), RbacBootstrap::reconcileRole)
+                + reconcileAll(type("rolebindings"), BootstrapPolicy.namespaceRoleBindings(),
+                        RbacBootstrap::reconcileBinding);
+        if (changed > 0) {
+            LOG.log(Level.INFO, "reconciled bootstrap RBAC namespace policy changed=" + changed);
+        }
+    }
+
     /** The merge of an existing object with what it is expected to hold; empty when nothing is missing. */
     @FunctionalInterface
     private interface Merge {
@@ -70,28 +80,29 @@ final class RbacBootstrap {
 
     private boolean reconcile(ResourceType type, ObjectNode expected, Merge merge) {
         String name = Json.name(expected);
-        Optional<ObjectNode> existing = objects.store().get(type.storageKey(), "", name);
+        String namespace = Json.namespace(expected);
+        Optional<ObjectNode> existing = objects.store().get(type.storageKey(), namespace, name);
         try {
             if (existing.isEmpty()) {
-                objects.create(type, "", expected, false);
+                objects.create(type, namespace, expected, false);
                 return true;
             }
             if ("false".equals(existing.get().path("metadata").path("annotations")
                     .path(BootstrapPolicy.AUTOUPDATE_ANNOTATION).asText(""))) {
                 return false;
             }
-            if (type.kind().equals("ClusterRoleBinding")
+            if (type.kind().endsWith("RoleBinding")
                     && !existing.get().path("roleRef").equals(expected.path("roleRef"))) {
                 // the roleRef is immutable: the binding is made again, keeping its subjects
                 ObjectNode replacement = expected.deepCopy();
                 addMissingSubjects(replacement, existing.get());
-                objects.store().delete(type.storageKey(), "", name, "", "");
-                objects.create(type, "", replacement, false);
+                objects.store().delete(type.storageKey(), namespace, name, "", "");
+                objects.create(type, namespace, replacement, false);
                 return true;
             }
             Optional<ObjectNode> merged = merge.apply(existing.get(), expected);
             if (merged.isPresent()) {
-                objects.update(type, "", name, merged.get(), "", false);
+                objects.update(type, namespace, name, merged.get(), "", false);
                 return true;
             }
             return false;

@@ -439,11 +439,11 @@ final class ResourceEndpoints {
     private void subresource(ApiHandler.Exchange ex, ResourceType type, String ns, String name, String sub) {
         String method = ex.request.getMethod();
         switch (sub) {
-            case "status" -> {
+            case "status", "approval" -> {
                 switch (method) {
                     case "GET", "HEAD" -> get(ex, type, ns, name);
-                    case "PUT" -> update(ex, type, ns, name, "status");
-                    case "PATCH" -> patch(ex, type, ns, name, "status");
+                    case "PUT" -> update(ex, type, ns, name, sub);
+                    case "PATCH" -> patch(ex, type, ns, name, sub);
                     default -> throw new ApiError.MethodNotSupported();
                 }
             }

@@ -172,6 +172,14 @@ public final class InProcessKubeClient implements KubeClient {
         }
 
         @Override
+        public T updateSubresource(T object, String subresource) {
+            String action = "update " + subresource + " of " + describe(object);
+            caller.authorize(action, "update", type, namespaceOf(object), subresource, object.getMetadata().getName());
+            return call(action, () -> decode(objects.update(type,
+                    namespaceOf(object), object.getMetadata().getName(), Trees.toTree(object), subresource, false)));
+        }
+
+        @Override
         public T patch(String namespace, String name, PatchType patchType, String patch) {
             String action = "patch " + describe(namespace, name);
             caller.authorize(action, "patch", type, namespace, "", name);

@@ -96,7 +96,8 @@ final class PatchSchema {
                 "discovery.k8s.io/v1/EndpointSlice",
                 "v1/ResourceQuota", "v1/LimitRange", "v1/PersistentVolumeClaim", "v1/PersistentVolume",
                 "events.k8s.io/v1/Event", "coordination.k8s.io/v1/Lease", "apps/v1/ControllerRevision",
-                "autoscaling/v1/Scale", "policy/v1/Eviction", "storage.k8s.io/v1/StorageClass"}) {
+                "autoscaling/v1/Scale", "policy/v1/Eviction", "storage.k8s.io/v1/StorageClass",
+                "certificates.k8s.io/v1/CertificateSigningRequest"}) {
             kinds.put(kind, new PatchSchema(meta()));
         }
         return Map.copyOf(kinds);

@@ -79,6 +79,8 @@ record Printers(List<Column> columns, BiFunction<JsonNode, Instant, Row> rows) {
                     WorkloadPrinters::podDisruptionBudget);
             case "batch/jobs" -> new Printers(BatchPrinters.JOBS, BatchPrinters::job);
             case "batch/cronjobs" -> new Printers(BatchPrinters.CRON_JOBS, BatchPrinters::cronJob);
+            case "certificates.k8s.io/certificatesigningrequests" -> new Printers(CertificatePrinters.SIGNING_REQUESTS,
+                    CertificatePrinters::signingRequest);
             default -> new Printers(DEFAULT_COLUMNS, Printers::generic);
         };
     }

@@ -83,6 +83,7 @@ final class MessageType {
     MessageType string(int n, String json) { return field(n, json, Scalar.STRING, Presence.OMIT_EMPTY); }
     MessageType optionalString(int n, String json) { return field(n, json, Scalar.STRING, Presence.EXPLICIT); }
     MessageType strings(int n, String json) { return field(n, json, Scalar.STRING, Presence.REPEATED); }
+    MessageType bytes(int n, String json) { return field(n, json, Scalar.BYTES, Presence.OMIT_EMPTY); }
     MessageType int32(int n, String json) { return field(n, json, Scalar.INT32, Presence.OMIT_EMPTY); }
     MessageType optionalInt32(int n, String json) { return field(n, json, Scalar.INT32, Presence.EXPLICIT); }
     MessageType int64(int n, String json) { return field(n, json, Scalar.INT64, Presence.OMIT_EMPTY); }

@@ -377,6 +377,20 @@ final class Messages {
     static final MessageType CLUSTER_ROLE_BINDING = MessageType.named("ClusterRoleBinding")
             .message(1, "metadata", OBJECT_META).messages(2, "subjects", SUBJECT).message(3, "roleRef", ROLE_REF);
 
+    // ---- certificates/v1 ----
+
+    /** {@code extra} (6, a map of ExtraValue) is not read: the server sets the requestor from the request's user. */
+    static final MessageType CERTIFICATE_SIGNING_REQUEST = MessageType.named("CertificateSigningRequest")
+            .message(1, "metadata", OBJECT_META)
+            .message(2, "spec", MessageType.named("CertificateSigningRequestSpec")
+                    .bytes(1, "request").string(2, "username").string(3, "uid").strings(4, "groups")
+                    .strings(5, "usages").string(7, "signerName").optionalInt32(8, "expirationSeconds"))
+            .message(3, "status", MessageType.named("CertificateSigningRequestStatus")
+                    .messages(1, "conditions", MessageType.named("CertificateSigningRequestCondition")
+                            .string(1, "type").string(2, "reason").string(3, "message").time(4, "lastUpdateTime")
+                            .time(5, "lastTransitionTime").string(6, "status"))
+                    .bytes(2, "certificate"));
+
     /** The table for each accepted {@code apiVersion/kind} of the envelope's typeMeta. */
     static final Map<String, MessageType> BY_TYPE = Map.ofEntries(
             Map.entry("v1/Secret", SECRET),
@@ -405,5 +419,6 @@ final class Messages {
             Map.entry("policy/v1/PodDisruptionBudget", POD_DISRUPTION_BUDGET),
             Map.entry("policy/v1/Eviction", EVICTION),
             Map.entry("batch/v1/Job", JOB),
-            Map.entry("batch/v1/CronJob", CRON_JOB));
+            Map.entry("batch/v1/CronJob", CRON_JOB),
+            Map.entry("certificates.k8s.io/v1/CertificateSigningRequest", CERTIFICATE_SIGNING_REQUEST));
 }

@@ -21,6 +21,7 @@ import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequest;
 import io.fabric8.kubernetes.api.model.authentication.SelfSubjectReview;
 import io.fabric8.kubernetes.api.model.authentication.TokenReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.LocalSubjectAccessReview;
@@ -50,6 +51,7 @@ public final class Resources {
     /** Upstream serves the proxy subresources for every HTTP method but CONNECT. */
     private static final List<String> PROXY_VERBS = List.of("create", "delete", "get", "patch", "update");
     private static final String RBAC = "rbac.authorization.k8s.io";
+    private static final String CERTIFICATES = "certificates.k8s.io";
 
     /** {@code /scale} of deployments and replicasets: an autoscaling/v1 Scale. */
     private static final ResourceType.Subresource SCALE =
@@ -176,7 +178,14 @@ public final class Resources {
                         List.of(new ResourceType.Subresource("status", "batch", "v1", "CronJob", STATUS_VERBS)),
                         CronJob.class, Set.of()),
                 new ResourceType("storage.k8s.io", "v1", "StorageClass", "storageclasses", "storageclass", false,
-                        List.of("sc"), List.of(), ALL_VERBS, List.of(), StorageClass.class, Set.of())));
+                        List.of("sc"), List.of(), ALL_VERBS, List.of(), StorageClass.class, Set.of()),
+                new ResourceType(CERTIFICATES, "v1", "CertificateSigningRequest", "certificatesigningrequests",
+                        "certificatesigningrequest", false, List.of("csr"), List.of(), ALL_VERBS,
+                        List.of(new ResourceType.Subresource("approval", CERTIFICATES, "v1", "CertificateSigningRequest",
+                                        STATUS_VERBS),
+                                new ResourceType.Subresource("status", CERTIFICATES, "v1", "CertificateSigningRequest",
+                                        STATUS_VERBS)),
+                        CertificateSigningRequest.class, Set.of("spec.signerName"))));
     }
 
     /** A review kind: only {@code create}, answered and never stored. */

@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * What upstream's decoder makes of the {@code apiVersion} and {@code kind} of a request body sent to a URL that
@@ -71,15 +72,23 @@ public final class Scheme {
      * @throws ApiError.BadRequest worded as upstream's decoder when the body is of another kind or version
      */
     public static ObjectNode defaultTypeMeta(GroupVersionKind expected, ObjectNode body, byte[] raw) {
+        return defaultTypeMeta(expected, body, () -> raw);
+    }
+
+    /**
+     * {@link #defaultTypeMeta(GroupVersionKind, ObjectNode, byte[])} with the body as sent made only when a message
+     * quotes it (a tree serialized again for each valid request costs a create a few per cent).
+     */
+    public static ObjectNode defaultTypeMeta(GroupVersionKind expected, ObjectNode body, Supplier<byte[]> raw) {
         GroupVersionKind actual;
         try {
             actual = interpret(body).withDefaults(expected);
         } catch (Unreadable e) {
-            throw unrecognized(expected.kind(), e.getMessage(), raw);
+            throw unrecognized(expected.kind(), e.getMessage(), raw.get());
         }
         if (actual.version().isEmpty()) {
             throw new ApiError.BadRequest(cannotHandle(actual, expected, "Object 'apiVersion' is missing in '"
-                    + new String(raw, StandardCharsets.UTF_8) + "'"));
+                    + new String(raw.get(), StandardCharsets.UTF_8) + "'"));
         }
         if (!actual.equals(expected)) {
             Optional<String> conversion = conversionError(actual, expected);

@@ -205,7 +205,7 @@ public final class ObjectService {
 
     /** The object's apiVersion and kind as a request body's: filled from {@code type} when absent, else checked. */
     private static void defaultTypeMeta(ResourceType type, ObjectNode obj) {
-        Scheme.defaultTypeMeta(type.gvk(), obj, obj.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        Scheme.defaultTypeMeta(type.gvk(), obj, () -> obj.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     private String randomSuffix() {

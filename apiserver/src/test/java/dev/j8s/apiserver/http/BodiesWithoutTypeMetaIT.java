@@ -87,7 +87,11 @@ class BodiesWithoutTypeMetaIT {
             Map.entry("storageclasses.storage.k8s.io", "{'metadata':{'name':'tm'},'provisioner':'example.com/tm'}"),
             Map.entry("jobs.batch", "{'metadata':{'name':'tm'},'spec':{" + JOB_TEMPLATE + "}}"),
             Map.entry("cronjobs.batch", "{'metadata':{'name':'tm'},'spec':{'schedule':'@daily','jobTemplate':{'spec':{"
-                    + JOB_TEMPLATE + "}}}}"));
+                    + JOB_TEMPLATE + "}}}}"),
+            Map.entry("certificatesigningrequests.certificates.k8s.io", "{'metadata':{'name':'tm'},'spec':{'request':'"
+                    + java.util.Base64.getEncoder().encodeToString(dev.j8s.apiserver.testing.TestCertificates.requestPem(
+                            dev.j8s.apiserver.testing.TestCertificates.newKey(), "CN=tm"))
+                    + "','signerName':'example.com/tm','usages':['client auth']}}"));
 
     @RegisterExtension
     static final TlsApiServerExtension SERVER = new TlsApiServerExtension(TOKEN);

@@ -105,6 +105,10 @@ public final class TaintEvictionController implements AutoCloseable {
             }
         }
         firstSeen.keySet().removeIf(k -> noExecute.keySet().stream().noneMatch(n -> k.startsWith(n + "/")));
+        if (noExecute.isEmpty()) {
+            // no node has a NoExecute taint: no pod to look at (every pod change with a node wakes this pass)
+            return Optional.empty();
+        }
         Instant next = null;
         for (Pod pod : podInformer.list()) {
             List<Taint> taints = noExecute.get(Pods.nodeName(pod));

@@ -61,10 +61,12 @@ public final class KubeletServer implements AutoCloseable {
     }
 
     private final Server jetty;
+    private final SslContextFactory.Server ssl;
     private final int port;
 
-    private KubeletServer(Server jetty, int port) {
+    private KubeletServer(Server jetty, SslContextFactory.Server ssl, int port) {
         this.jetty = jetty;
+        this.ssl = ssl;
         this.port = port;
     }
 
@@ -106,11 +108,26 @@ public final class KubeletServer implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("start the kubelet API on " + address + ": " + e.getMessage(), e);
         }
-        return new KubeletServer(jetty, connector.getLocalPort());
+        return new KubeletServer(jetty, ssl, connector.getLocalPort());
     }
 
     public int port() {
         return port;
+    }
+
+    /**
+     * Serves with another certificate from now on (a PKCS#12 store with the key and chain, as {@link Tls}'s): new
+     * handshakes present it, established connections keep theirs.
+     */
+    public void useServingCertificate(KeyStore keyStore, String password) {
+        try {
+            ssl.reload(factory -> {
+                factory.setKeyStore(keyStore);
+                factory.setKeyStorePassword(password);
+            });
+        } catch (Exception e) {
+            throw new IllegalStateException("serve the kubelet API with the new certificate: " + e.getMessage(), e);
+        }
     }
 
     @Override

@@ -274,6 +274,35 @@ public final class BootstrapPolicy {
         return bindings;
     }
 
+    /**
+     * The Roles of upstream's policy that live in a namespace and that j8s's controllers need: the token cleaner's
+     * in {@code kube-system} (read and delete Secrets, write events), each bound to its service account there.
+     */
+    public static List<ObjectNode> namespaceRoles() {
+        ObjectNode cleaner = role(CONTROLLER_ROLE_PREFIX + "token-cleaner", Map.of(), List.of(
+                rule("get", "list", "watch", "delete").groups("").resources("secrets").build(),
+                rule("create", "patch", "update").groups("", "events.k8s.io").resources("events").build()));
+        cleaner.put("kind", "Role");
+        ((ObjectNode) cleaner.get("metadata")).put("namespace", "kube-system");
+        return List.of(cleaner);
+    }
+
+    /** The RoleBindings of {@link #namespaceRoles}: each role to the service account of its controller. */
+    public static List<ObjectNode> namespaceRoleBindings() {
+        List<ObjectNode> bindings = new ArrayList<>();
+        for (ObjectNode role : namespaceRoles()) {
+            String name = Json.name(role);
+            String namespace = Json.namespace(role);
+            ObjectNode binding = binding(name, List.of(serviceAccount(namespace,
+                    name.substring(CONTROLLER_ROLE_PREFIX.length()))));
+            binding.put("kind", "RoleBinding");
+            ((ObjectNode) binding.get("roleRef")).put("kind", "Role");
+            ((ObjectNode) binding.get("metadata")).put("namespace", namespace);
+            bindings.add(binding);
+        }
+        return bindings;
+    }
+
     /** The ClusterRoles of the controllers, each bound to the service account {@code kube-system:<controller>}. */
     static List<ObjectNode> controllerRoles() {
         List<ObjectNode> roles = new ArrayList<>();

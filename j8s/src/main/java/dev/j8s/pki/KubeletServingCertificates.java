@@ -1,0 +1,145 @@
+package dev.j8s.pki;
+
+import io.fabric8.kubernetes.api.model.NodeAddress;
+import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequest;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The kubelet's serving certificate, kept in its certificate directory: the self-signed one
+ * ({@code kubelet.crt} with its CA, {@code kubelet.key}, as upstream's kubelet makes when it is given none), reused
+ * across restarts and made again only when the names it must serve change or it nears expiry; and the one the cluster
+ * signs with {@code --rotate-server-certificates} (upstream's {@code serverTLSBootstrap}), requested from the
+ * {@code kubernetes.io/kubelet-serving} signer for the node's addresses and kept in the {@code kubelet-server} store.
+ * Not thread-safe: one caller per directory.
+ */
+public final class KubeletServingCertificates {
+
+    private static final System.Logger LOG = System.getLogger(KubeletServingCertificates.class.getName());
+    /** Past this part of its validity a serving certificate is made or asked for again. */
+    static final double RENEW_AT = 0.8;
+
+    private KubeletServingCertificates() {}
+
+    /**
+     * The self-signed serving certificate of {@code certDir} when it serves exactly {@code names} and is not near
+     * expiry, else a new one for them, written there (mode 0600).
+     */
+    public static CertificateFileStore.Pair selfSigned(Path certDir, String host, Collection<String> names,
+                                                       Instant now) {
+        Path crt = certDir.resolve("kubelet.crt");
+        Path key = certDir.resolve("kubelet.key");
+        Set<String> wanted = ServingNames.of(names).asStrings();
+        try {
+            CertificateFileStore.Pair stored = new CertificateFileStore.Pair(
+                    Pem.parseCertificates(Files.readString(crt, StandardCharsets.US_ASCII), crt.toString()),
+                    CertificateFileStore.privateKey(Files.readString(key, StandardCharsets.US_ASCII),
+                            key.toString()));
+            Set<String> served = Certificates.alternativeNames(stored.leaf());
+            if (!served.equals(wanted)) {
+                LOG.log(Level.INFO, "the node''s names changed, making a new serving certificate served={0}"
+                        + " wanted={1}", served, wanted);
+            } else if (!stored.freshAt(now, RENEW_AT)) {
+                LOG.log(Level.INFO, "the serving certificate nears expiry, making a new one notAfter={0}",
+                        stored.leaf().getNotAfter().toInstant());
+            } else {
+                return stored;
+            }
+        } catch (NoSuchFileException e) {
+            // first start: make one
+        } catch (IOException | PkiException e) {
+            LOG.log(Level.WARNING, "cannot read the serving certificate, making a new one path={0} error={1}", crt,
+                    e.getMessage());
+        }
+        CertificateFileStore.Pair made = SelfSignedServing.pair(host, names, now);
+        try {
+            StringBuilder chain = new StringBuilder();
+            made.chain().forEach(c -> chain.append(Pem.certificate(c)));
+            CertificateFileStore.writePrivate(key, Pem.privateKey(made.key()));
+            CertificateFileStore.writePrivate(crt, chain.toString());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("write the serving certificate " + crt, e);
+        }
+        return made;
+    }
+
+    /** The names of a Node's addresses a serving certificate asks for, as upstream's kubelet sorts them. */
+    public record NodeNames(List<String> dnsNames, List<InetAddress> addresses) {
+        public NodeNames {
+            dnsNames = List.copyOf(dnsNames);
+            addresses = List.copyOf(addresses);
+        }
+
+        /** Host names and DNS names as DNS names, internal and external IPs as addresses. */
+        public static NodeNames of(List<NodeAddress> nodeAddresses) {
+            Set<String> dns = new LinkedHashSet<>();
+            Set<InetAddress> ips = new LinkedHashSet<>();
+            for (NodeAddress a : nodeAddresses) {
+                switch (a.getType()) {
+                    case "Hostname", "InternalDNS", "ExternalDNS" -> dns.add(a.getAddress());
+                    case "InternalIP", "ExternalIP" -> ips.add(InetAddress.ofLiteral(a.getAddress()));
+                    default -> { }
+                }
+            }
+            return new NodeNames(new ArrayList<>(dns), new ArrayList<>(ips));
+        }
+
+        public boolean isEmpty() {
+            return dnsNames.isEmpty() && addresses.isEmpty();
+        }
+
+        Set<String> asStrings() {
+            Set<String> all = new LinkedHashSet<>(dnsNames);
+            addresses.forEach(a -> all.add(a.getHostAddress()));
+            return all;
+        }
+    }
+
+    /** The cluster-signed serving certificate of {@code certDir} when it is valid and not near expiry. */
+    public static Optional<CertificateFileStore.Pair> issued(Path certDir, Instant now) {
+        return new CertificateFileStore(certDir, "kubelet-server").current().filter(p -> p.freshAt(now, RENEW_AT));
+    }
+
+    /** Whether {@code pair} serves exactly {@code names}. */
+    public static boolean serves(CertificateFileStore.Pair pair, NodeNames names) {
+        return Certificates.alternativeNames(pair.leaf()).equals(names.asStrings());
+    }
+
+    /**
+     * Asks the cluster for a serving certificate of {@code nodeName} for {@code names} with the node's own
+     * credentials, waits until it is issued (or denied: an error) and stores it as the current one.
+     */
+    public static CertificateFileStore.Pair request(KubernetesClient client, String nodeName, NodeNames names,
+                                                    Path certDir, Duration timeout) {
+        KeyPair key = CertificateRequests.newKeyPair();
+        CertificateSigningRequest csr = CertificateSigningRequests.request(client, Optional.empty(),
+                CertificateRequests.nodeRequest(key, nodeName, names.dnsNames(), names.addresses()),
+                CertificateRequests.KUBELET_SERVING_SIGNER, CertificateRequests.servingUsages(key.getPublic()), key);
+        LOG.log(Level.INFO, "waiting for the serving certificate to be issued csr={0} names={1}",
+                csr.getMetadata().getName(), names.asStrings());
+        String pem = CertificateSigningRequests.waitForCertificate(client, csr, timeout);
+        List<X509Certificate> chain = Pem.parseCertificates(pem, "the certificate of " + csr.getMetadata().getName());
+        if (!CertificateFileStore.sameKey(chain.getFirst().getPublicKey(), key.getPublic())) {
+            throw new PkiException("the certificate issued for " + csr.getMetadata().getName()
+                    + " is not for the requested key");
+        }
+        return new CertificateFileStore(certDir, "kubelet-server")
+                .update(new CertificateFileStore.Pair(chain, key.getPrivate()), Instant.now());
+    }
+}
