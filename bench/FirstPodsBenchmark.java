@@ -19,14 +19,16 @@ import java.util.concurrent.TimeUnit;
  * pod start benchmark's image:
  *
  * <pre>java bench/FirstPodsBenchmark.java --image REF [--jar j8s/target/j8s.jar] [--rounds 3] [--pods 5]
- *     [--before-jar JAR]</pre>
+ *     [--before-jar JAR] [--without-pool]</pre>
  *
  * <p>The cache is made first, unmeasured, as {@code bin/j8s} makes it: one server run recording
  * ({@code -XX:AOTMode=record}) the same workload, then {@code -XX:AOTMode=create}. Each round starts one server per
  * variant, alternating which goes first, on its own fresh data dir; each server pulls the image with its warm-up pod
  * and is reset afterwards. Podman runs with its own storage under the work dir (its default kube network,
  * 10.89.0.0/24, removed at the end if this run made it). {@code --before-jar} adds a third variant, another build
- * (e.g. the one before a change) without the cache, measured in the same rounds. Not thread-safe; one run at a time.
+ * (e.g. the one before a change) without the cache, measured in the same rounds; {@code --without-pool} adds the
+ * jar with the cache and no network namespaces made ahead ({@code -Dj8s.networkPool=0}). Not thread-safe; one run at
+ * a time.
  */
 public final class FirstPodsBenchmark {
 
@@ -40,14 +42,17 @@ public final class FirstPodsBenchmark {
 
     private final Path jar;
     private final java.util.Optional<Path> beforeJar;
+    private final boolean withoutPool;
     private final String image;
     private final Path work;
     private final String id;
     private int servers;
 
-    FirstPodsBenchmark(Path jar, java.util.Optional<Path> beforeJar, String image, Path work, String id) {
+    FirstPodsBenchmark(Path jar, java.util.Optional<Path> beforeJar, boolean withoutPool, String image, Path work,
+            String id) {
         this.jar = jar;
         this.beforeJar = beforeJar;
+        this.withoutPool = withoutPool;
         this.image = image;
         this.work = work;
         this.id = id;
@@ -69,7 +74,8 @@ public final class FirstPodsBenchmark {
         Path work = Files.createDirectory(Path.of("/tmp", "fp-" + id)); // short: podman's run root must be
         Files.setPosixFilePermissions(work, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
         java.util.Optional<Path> before = PodStartBenchmark.option(args(args), "--before-jar").map(p -> Path.of(p).toAbsolutePath());
-        new FirstPodsBenchmark(jar, before, image, work, id).run(rounds, pods);
+        boolean withoutPool = Arrays.asList(args).contains("--without-pool");
+        new FirstPodsBenchmark(jar, before, withoutPool, image, work, id).run(rounds, pods);
     }
 
     /** The options of {@link ApiBenchmark#intOption} start after a positional argument; there is none here. */
@@ -103,6 +109,10 @@ public final class FirstPodsBenchmark {
         beforeJar.ifPresent(b -> variants.put("before, no AOT cache", new Variant(b, List.of())));
         variants.put("no AOT cache", new Variant(jar, LAUNCHER));
         variants.put("AOT cache", new Variant(jar, with(LAUNCHER, "-XX:AOTCache=" + cache)));
+        if (withoutPool) {
+            variants.put("AOT cache, no pool", new Variant(jar, with(LAUNCHER, "-XX:AOTCache=" + cache,
+                    "-Dj8s.networkPool=0")));
+        }
         Map<String, List<ServerRun>> results = new LinkedHashMap<>();
         variants.keySet().forEach(v -> results.put(v, new ArrayList<>()));
         List<long[]> podman = new ArrayList<>();

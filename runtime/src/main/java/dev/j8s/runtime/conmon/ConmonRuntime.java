@@ -97,6 +97,8 @@ public final class ConmonRuntime implements ContainerRuntime {
    */
   private final java.util.Map<String, java.util.concurrent.CompletableFuture<Void>> networking =
       new java.util.concurrent.ConcurrentHashMap<>();
+  /** Network namespaces made ahead of demand; idle until {@link #startNetworkPool}. */
+  private final NetworkPool pool;
 
   public ConmonRuntime(RuntimeConfig config) {
     this.config = config;
@@ -105,6 +107,8 @@ public final class ConmonRuntime implements ContainerRuntime {
     this.limits = HostLimits.current();
     this.cgroups = new PodCgroups(config.cgroupParent());
     this.lowestOomScoreAdj = lowestOomScoreAdj();
+    this.pool = new NetworkPool(network, config.dataDir().resolve("netpool"), nsDir(),
+        id -> Files.exists(sandboxesDir().resolve(id).resolve("sandbox.json")), ConmonRuntime::newId);
     try {
       for (Path dir : List.of(sandboxesDir(), containersDir(), nsDir(), exitsDir(), conmonDir(),
           socketsDir(), config.runcRoot())) {
@@ -144,26 +148,50 @@ public final class ConmonRuntime implements ContainerRuntime {
     return network;
   }
 
+  /**
+   * Keeps {@code size} pod network namespaces ready ahead of demand ({@link NetworkPool}), after releasing those an
+   * earlier process left; sandboxes without host ports take them. For the process that runs the node's pods (not
+   * for one that only inspects or resets the instance).
+   */
+  public void startNetworkPool(int size) {
+    pool.start(size);
+  }
+
+  /** Releases the namespaces made ahead of demand and makes no more; the running sandboxes keep theirs. */
+  public void closeNetworkPool() {
+    pool.close();
+  }
+
   // ---- sandboxes -------------------------------------------------------------------------------
 
   @Override
   public String runPodSandbox(PodSandboxConfig sandbox) {
-    String id = newId();
+    PodSandboxConfig.Linux linux = sandbox.linux();
+    // A pod with host ports needs portmap's ADD with its mappings: it makes its namespace as before.
+    Optional<NetworkPool.Entry> pooled = linux.hostNetwork() || !sandbox.portMappings().isEmpty() ? Optional.empty()
+        : pool.take();
+    String id = pooled.map(NetworkPool.Entry::id).orElseGet(ConmonRuntime::newId);
     Path dir = sandboxesDir().resolve(id);
     Path ns = nsDir().resolve(id);
     Instant created = Instant.now();
+    boolean recorded = false;
     try {
       Files.createDirectories(dir.resolve("shm"));
       Files.createDirectories(ns);
-      PodSandboxConfig.Linux linux = sandbox.linux();
       String hostname = linux.hostNetwork() ? hostHostname() : sandbox.hostname();
       Files.writeString(dir.resolve("hostname"), hostname + "\n");
       Files.writeString(dir.resolve("resolv.conf"), sandbox.dns().resolvConf());
-      Files.writeString(dir.resolve("hosts"), linux.hostNetwork() ? hostNetworkHosts(sandbox) : hosts(sandbox, List.of()));
-      Meta.write(dir.resolve("sandbox.json"),
+      Files.writeString(dir.resolve("hosts"), linux.hostNetwork() ? hostNetworkHosts(sandbox)
+          : hosts(sandbox, pooled.map(NetworkPool.Entry::ips).orElse(List.of())));
+      Meta.writeSyncedSoon(dir.resolve("sandbox.json"),
           new Meta.Sandbox(id, sandbox, created.toString(), "NOTREADY", List.of(), Meta.PidHolder.NONE));
+      recorded = true;
+      pooled.ifPresent(pool::owned); // from here on the sandbox's teardown releases its network
       Mounts.mountTmpfs(dir.resolve("shm"), "mode=1777," + SHM_SIZE);
       java.util.Map<String, Path> own = ownNamespaces(linux, ns);
+      if (pooled.isPresent()) {
+        own.remove("net"); // made ahead, attached already
+      }
       for (Path file : own.values()) {
         Files.createFile(file);
       }
@@ -180,13 +208,17 @@ public final class ConmonRuntime implements ContainerRuntime {
       if (sandbox.sharedPidNamespace()) {
         pidHolder = startPidHolder(id);
       }
-      if (linux.hostNetwork()) {
-        // No CNI: the pod is on the host's network, its ports are the host's (never portmap rules).
-        Meta.write(dir.resolve("sandbox.json"),
-            new Meta.Sandbox(id, sandbox, created.toString(), "READY", List.of(), pidHolder));
+      if (linux.hostNetwork() || pooled.isPresent()) {
+        // No CNI now: the pod is on the host's network (its ports are the host's, never portmap rules), or its
+        // namespace was attached ahead.
+        List<String> ips = pooled.map(NetworkPool.Entry::ips).orElse(List.of());
+        Meta.writeSyncedSoon(dir.resolve("sandbox.json"),
+            new Meta.Sandbox(id, sandbox, created.toString(), "READY", ips, pidHolder));
+        LOG.log(Level.DEBUG, "sandbox ready sandbox={0} pod={1}/{2} ip={3}", id, sandbox.namespace(),
+            sandbox.name(), ips);
         return id;
       }
-      Meta.write(dir.resolve("sandbox.json"),
+      Meta.writeSyncedSoon(dir.resolve("sandbox.json"),
           new Meta.Sandbox(id, sandbox, created.toString(), NETWORKING, List.of(), pidHolder));
       var attached = new java.util.concurrent.CompletableFuture<Void>();
       networking.put(id, attached);
@@ -197,6 +229,9 @@ public final class ConmonRuntime implements ContainerRuntime {
     } catch (IOException | RuntimeException e) {
       try {
         removePodSandbox(id);
+        if (pooled.isPresent() && !recorded) {
+          pool.discard(pooled.get());
+        }
       } catch (RuntimeException cleanup) {
         e.addSuppressed(cleanup);
       }
@@ -217,7 +252,7 @@ public final class ConmonRuntime implements ContainerRuntime {
     try {
       CniNetwork.Attachment attachment = network.add(id, nsDir().resolve(id).resolve("net"), sandbox.portMappings());
       Files.writeString(dir.resolve("hosts"), hosts(sandbox, attachment.ips()));
-      Meta.write(dir.resolve("sandbox.json"),
+      Meta.writeSyncedSoon(dir.resolve("sandbox.json"),
           new Meta.Sandbox(id, sandbox, created.toString(), "READY", attachment.ips(), pidHolder));
       LOG.log(Level.DEBUG, "sandbox ready sandbox={0} pod={1}/{2} ip={3}", id, sandbox.namespace(),
           sandbox.name(), attachment.ips());
@@ -547,7 +582,7 @@ public final class ConmonRuntime implements ContainerRuntime {
         container.labels(), container.annotations(), Instant.now().toString(), "", "", container.stdio());
     try {
       Files.createDirectories(dir);
-      Meta.write(dir.resolve("container.json"), meta);
+      Meta.writeSyncedSoon(dir.resolve("container.json"), meta);
       for (String sub : List.of("rootfs", "upper", "work")) {
         Files.createDirectories(dir.resolve(sub));
       }
@@ -733,13 +768,14 @@ public final class ConmonRuntime implements ContainerRuntime {
     }
     awaitNetwork(meta.sandboxId());
     Path record = containersDir().resolve(containerId).resolve("container.json");
-    // Recorded (synced) before runc start: if this process dies before startedAt is written, the next one
-    // asks runc whether the start happened instead of taking a running container for a created one.
+    // Recorded before runc start: if this process dies before startedAt is written, the next one asks runc
+    // whether the start happened instead of taking a running container for a created one. Synced soon after,
+    // off the start's path: a process killed at any point leaves the record in place all the same.
     Meta.Container starting = meta.starting(Instant.now().toString());
-    Meta.write(record, starting);
+    Meta.writeSyncedSoon(record, starting);
     runc.start(containerId);
     CrashPoint.AFTER_RUNC_START.reached(meta.name());
-    Meta.write(record, starting.started(Instant.now().toString()));
+    Meta.writeSyncedSoon(record, starting.started(Instant.now().toString()));
   }
 
   @Override
@@ -1122,6 +1158,10 @@ public final class ConmonRuntime implements ContainerRuntime {
    */
   public void destroy() {
     List<String> failures = new ArrayList<>();
+    attempt(failures, "release the network namespaces made ahead", () -> {
+      pool.close();
+      pool.reclaim();
+    });
     attempt(failures, "remove the sandboxes", () -> {
       for (PodSandboxStatus sandbox : listPodSandboxes()) {
         attempt(failures, "remove sandbox " + sandbox.id(), () -> removePodSandbox(sandbox.id()));

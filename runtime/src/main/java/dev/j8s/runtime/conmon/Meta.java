@@ -58,8 +58,8 @@ final class Meta {
   }
 
   /**
-   * A container: what status reports, and where its pieces are. {@code startingAt} is recorded (durably) just
-   * before {@code runc start}, {@code startedAt} once it returned: a record with the first and not the second
+   * A container: what status reports, and where its pieces are. {@code startingAt} is recorded (in place for any
+   * later process to read) just before {@code runc start}, {@code startedAt} once it returned: a record with the first and not the second
    * belongs to a process that died in between, and runc's own state tells whether the start happened.
    */
   record Container(
@@ -99,6 +99,21 @@ final class Meta {
    * the old one or the new one, never a torn one.
    */
   static void write(Path file, Object value) {
+    write(file, value, true);
+  }
+
+  /**
+   * As {@link #write}, but the record and its directory are synced by a background thread right after, off the
+   * caller's path: for the records of a pod's start. Any process reads the old record or the new one from the
+   * rename on, so a kill -9 at any point loses nothing; only a power loss (after which no container of the records
+   * runs any more) may find the previous version of a record written in the last moments.
+   */
+  static void writeSyncedSoon(Path file, Object value) {
+    write(file, value, false);
+    Syncer.INSTANCE.add(file);
+  }
+
+  private static void write(Path file, Object value, boolean sync) {
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
     try {
       byte[] bytes = MAPPER.writeValueAsBytes(value);
@@ -108,14 +123,81 @@ final class Meta {
         while (buffer.hasRemaining()) {
           out.write(buffer);
         }
-        out.force(true);
+        if (sync) {
+          out.force(true);
+        }
       }
       Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      try (FileChannel dir = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
-        dir.force(true);
+      if (sync) {
+        force(file.getParent());
       }
     } catch (IOException e) {
       throw new UncheckedIOException("write " + file, e);
+    }
+  }
+
+  private static void force(Path path) throws IOException {
+    try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+      channel.force(true);
+    }
+  }
+
+  /**
+   * The background thread of {@link #writeSyncedSoon}: syncs each record written so (gone meanwhile: nothing to
+   * sync), then its directory, a directory once per batch. Thread-safe.
+   */
+  static final class Syncer {
+    static final Syncer INSTANCE = new Syncer();
+    private final java.util.concurrent.LinkedBlockingQueue<Path> pending = new java.util.concurrent.LinkedBlockingQueue<>();
+
+    private Syncer() {
+      Thread.ofPlatform().daemon().name("j8s-record-sync").start(this::run);
+    }
+
+    /** Records handed over and not synced yet. */
+    private final java.util.concurrent.atomic.AtomicInteger unsynced = new java.util.concurrent.atomic.AtomicInteger();
+
+    void add(Path file) {
+      unsynced.incrementAndGet();
+      pending.add(file);
+    }
+
+    /** Whether every record handed over so far is synced (or gone). */
+    boolean idle() {
+      return unsynced.get() == 0;
+    }
+
+    private void run() {
+      while (true) {
+        List<Path> batch = new ArrayList<>();
+        try {
+          batch.add(pending.take());
+        } catch (InterruptedException e) {
+          return;
+        }
+        pending.drainTo(batch);
+        Set<Path> dirs = new java.util.LinkedHashSet<>();
+        for (Path file : batch) {
+          try {
+            force(file);
+            dirs.add(file.getParent());
+          } catch (java.nio.file.NoSuchFileException gone) {
+            // removed meanwhile
+          } catch (IOException | RuntimeException e) {
+            LOG.log(Level.WARNING, "cannot sync record " + file + ": " + e.getMessage());
+          }
+        }
+        for (Path dir : dirs) {
+          try {
+            force(dir);
+          } catch (java.nio.file.NoSuchFileException gone) {
+            // removed meanwhile
+          } catch (IOException | RuntimeException e) {
+            LOG.log(Level.WARNING, "cannot sync directory " + dir + ": " + e.getMessage());
+          }
+        }
+        unsynced.addAndGet(-batch.size());
+      }
     }
   }
 

@@ -28,6 +28,26 @@ class MetaTest {
   }
 
   @Test
+  void aRecordSyncedSoonIsInPlaceAtOnceAndSyncedInTheBackground() throws Exception {
+    Path file = dir.resolve("b").resolve("sandbox.json");
+    Files.createDirectories(file.getParent());
+    Meta.writeSyncedSoon(file, sandbox("b", "NOTREADY"));
+    Meta.writeSyncedSoon(file, sandbox("b", "READY"));
+    Path gone = dir.resolve("c").resolve("sandbox.json");
+    Files.createDirectories(gone.getParent());
+    Meta.writeSyncedSoon(gone, sandbox("c", "READY"));
+    Files.delete(gone);
+
+    assertThat(Meta.read(file, Meta.Sandbox.class)).map(Meta.Sandbox::state).contains("READY");
+    assertThat(dir.resolve("b").toFile().list()).containsExactly("sandbox.json");
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+    while (!Meta.Syncer.INSTANCE.idle()) {
+      assertThat(System.nanoTime()).as("synced within 10 s").isLessThan(deadline);
+      Thread.sleep(5);
+    }
+  }
+
+  @Test
   void listingSkipsTruncatedGarbageAndEmptyRecordsAndKeepsTheOthers() throws Exception {
     for (String id : List.of("1", "2", "3", "4", "5")) {
       Files.createDirectories(dir.resolve(id));
