@@ -79,9 +79,21 @@ class TwoNodesIT {
                 .contains("serviceSubnet: \"" + kubernetesIp.substring(0, kubernetesIp.indexOf('.',
                         kubernetesIp.indexOf('.') + 1)) + ".0.0/16\"");
 
-        // no binding and no --service-cidr: j8s server binds system:node-proxier to the nodes and publishes its
-        // service range in kube-system/kubeadm-config, which the agent reads
-        J8sAgent agent = J8sAgent.start(nodeKubeconfig, AGENT_NODE);
+        // the agent joins as a kubeadm node does: a bootstrap token from the server's join command, its client
+        // certificate requested, approved and signed by the server's certificate controllers; no binding and no
+        // --service-cidr: j8s server binds system:node-proxier to the nodes and publishes its service range in
+        // kube-system/kubeadm-config, which the agent reads
+        J8sServer.Cli join = J8sServer.cli("token", "create", "--data-dir", server.dataDir().toString(),
+                "--print-join-command");
+        assertThat(join.exitCode()).as(join.toString()).isZero();
+        java.util.regex.Matcher bootstrap = java.util.regex.Pattern.compile(
+                "^j8s agent --bootstrap-kubeconfig (\\S+) --kubeconfig \\S+$").matcher(join.stdout().strip());
+        assertThat(bootstrap.matches()).as(join.stdout()).isTrue();
+        J8sAgent agent = J8sAgent.start(Path.of("kubelet.kubeconfig"), AGENT_NODE, "--bootstrap-kubeconfig",
+                bootstrap.group(1));
+        assertThat(kubectl.run("get", "csr").ok().stdout()).as("the node's request, approved and issued")
+                .containsPattern("node-csr-\\S+ .* kubernetes.io/kube-apiserver-client-kubelet +system:bootstrap:\\S+ .*"
+                        + "Approved,Issued");
         dev.j8s.runtime.RuntimeConfig agentInstance = J8sServer.runtimeConfig(agent.dataDir());
         try {
             Await.until(Duration.ofSeconds(60), "both nodes Ready",
