@@ -217,10 +217,21 @@ class IdentityIT {
                 .stderr()).contains("Error from server (Forbidden): secrets \"s\" is forbidden: User \"system:node:"
                 + NODE + "\" cannot get resource \"secrets\" in API group \"\" in the namespace \"team\": no relationship"
                 + " found between node '" + NODE + "' and this object");
-        assertThat(kubectl.run("get", "nodes", asNode, "--as-group=system:nodes").failed().stderr())
-                .contains("nodes is forbidden: User \"system:node:" + NODE + "\" cannot list resource \"nodes\" in API"
-                        + " group \"\" at the cluster scope: node '" + NODE + "' cannot read all nodes, only its own Node object");
-        kubectl.run("get", "node", NODE, asNode, "--as-group=system:nodes").ok();
+        // the nodes' service proxies read every Node through j8s:node-proxier (system:node-proxier bound to
+        // system:nodes, as an agent's proxy runs with its node's identity); without it the Node authorizer allows a
+        // node its own Node object only
+        kubectl.run("get", "nodes", asNode, "--as-group=system:nodes").ok();
+        kubectl.run("delete", "clusterrolebinding", "j8s:node-proxier").ok();
+        try {
+            assertThat(kubectl.run("get", "nodes", asNode, "--as-group=system:nodes").failed().stderr())
+                    .contains("nodes is forbidden: User \"system:node:" + NODE + "\" cannot list resource \"nodes\" in"
+                            + " API group \"\" at the cluster scope: node '" + NODE + "' cannot read all nodes, only its"
+                            + " own Node object");
+            kubectl.run("get", "node", NODE, asNode, "--as-group=system:nodes").ok();
+        } finally {
+            kubectl.run("create", "clusterrolebinding", "j8s:node-proxier", "--clusterrole=system:node-proxier",
+                    "--group=system:nodes").ok();
+        }
     }
 
     /** An openssl-made key and PEM certificate request for {@code subject}, in the test's home; the request's bytes. */

@@ -79,8 +79,12 @@ class KubectlAttachIT {
 
         try (Terminal terminal = kubectl.startOnTerminal(30, 100, "attach", "-it", pod)) {
             terminal.await(PROMPT_HINT, SESSION);
-            terminal.type("echo size=$(stty size)\r");
-            terminal.await("size=30 100\n", SESSION);
+            // kubectl sends the terminal's size as it attaches, beside the typed line: ask until the shell shows it
+            Await.until(SESSION, "the terminal's size reaches the container", () -> {
+                terminal.type("echo size=$(stty size)\r");
+                J8sServer.sleep(Duration.ofMillis(200));
+                return terminal.printed();
+            }, printed -> printed.contains("size=30 100\n"));
 
             terminal.resize(45, 123);
             // kubectl sends the new size when it sees SIGWINCH; ask until the shell's terminal shows it
