@@ -1,5 +1,6 @@
 package dev.j8s.controllers.certificates;
 
+import dev.j8s.api.certificates.CertificateRequest;
 import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequest;
 import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequestCondition;
 import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequestConditionBuilder;
@@ -33,6 +34,21 @@ final class Conditions {
     /** The request's PEM: the model carries it base64-encoded as on the wire. */
     static byte[] request(CertificateSigningRequest csr) {
         return Base64.getDecoder().decode(csr.getSpec().getRequest());
+    }
+
+    /** The parsed request of {@code csr}; the API server validated it, so one that does not parse is a bug. */
+    static CertificateRequest parsedRequest(CertificateSigningRequest csr) {
+        try {
+            return CertificateRequest.parsePem(request(csr));
+        } catch (CertificateRequest.InvalidRequest e) {
+            throw new IllegalStateException("unable to parse csr \"" + csr.getMetadata().getName() + "\": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** The requested usages of {@code csr}, empty when none are given. */
+    static List<String> usages(CertificateSigningRequest csr) {
+        return csr.getSpec().getUsages() == null ? List.of() : csr.getSpec().getUsages();
     }
 
     /** A copy of {@code csr} with a True condition of {@code type} appended. */

@@ -73,14 +73,8 @@ public final class CsrApprovingController implements AutoCloseable {
         if (!CsrSigningController.CLIENT_KUBELET.equals(csr.getSpec().getSignerName())) {
             return;
         }
-        CertificateRequest request;
-        try {
-            request = CertificateRequest.parsePem(Conditions.request(csr));
-        } catch (CertificateRequest.InvalidRequest e) {
-            throw new IllegalStateException("unable to parse csr \"" + csr.getMetadata().getName() + "\": "
-                    + e.getMessage(), e);
-        }
-        List<String> usages = csr.getSpec().getUsages() == null ? List.of() : csr.getSpec().getUsages();
+        CertificateRequest request = Conditions.parsedRequest(csr);
+        List<String> usages = Conditions.usages(csr);
         if (CsrSigningController.validate(CsrSigningController.CLIENT_KUBELET, request, usages).isPresent()) {
             return; // not a node client certificate: left for a person to approve or deny
         }

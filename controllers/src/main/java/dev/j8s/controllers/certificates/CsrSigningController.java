@@ -91,14 +91,8 @@ public final class CsrSigningController implements AutoCloseable {
         if (!Set.of(KUBELET_SERVING, CLIENT_KUBELET, APISERVER_CLIENT).contains(signer)) {
             return; // another signer's request
         }
-        CertificateRequest request;
-        try {
-            request = CertificateRequest.parsePem(Conditions.request(csr));
-        } catch (CertificateRequest.InvalidRequest e) {
-            throw new IllegalStateException("unable to parse csr \"" + csr.getMetadata().getName() + "\": "
-                    + e.getMessage(), e);
-        }
-        List<String> usages = csr.getSpec().getUsages() == null ? List.of() : csr.getSpec().getUsages();
+        CertificateRequest request = Conditions.parsedRequest(csr);
+        List<String> usages = Conditions.usages(csr);
         Optional<String> invalid = validate(signer, request, usages);
         CertificateSigningRequest next;
         if (invalid.isPresent()) {
