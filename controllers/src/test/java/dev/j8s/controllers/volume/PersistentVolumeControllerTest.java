@@ -75,7 +75,9 @@ class PersistentVolumeControllerTest {
         volume("small", "1Mi", "Retain");
         volume("big", "1Gi", "Retain");
         volume("medium", "10Mi", "Retain");
-        await("volumes available", () -> volumePhase("small").equals("Available"));
+        // The claim must find all three in the controller's view, or the test measures the informer's lag.
+        await("volumes available", () -> volumePhase("small").equals("Available")
+                && volumePhase("big").equals("Available") && volumePhase("medium").equals("Available"));
 
         claim("c", "", "5Mi", null);
         await("claim bound", () -> phase("c").equals("Bound"));
