@@ -1,10 +1,13 @@
 package dev.j8s.apiserver.local;
 
+import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.module.blackbird.BlackbirdModule;
 import dev.j8s.api.PodStatusPatch;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -15,11 +18,15 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
  * <p>The conversion uses fabric8's own serialization (its mapper with the java.time module for MicroTime
  * fields such as {@code Lease.spec.renewTime} and its handling of quantities and unknown fields), so a tree
  * is exactly the JSON the fabric8 client would have sent over HTTP and an object is what it would have
- * decoded from the response.
+ * decoded from the response. Its mapper has Jackson's Blackbird module (property accessors generated once
+ * instead of reflective calls): every watch event of an in-process informer is one conversion, and the
+ * reflective one was the largest part of a pod create's cost outside its request (bench/README.md).
  */
 final class Trees {
 
-    private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+    /** fabric8's mapper, configured by {@link KubernetesSerialization} itself (modules, unknown fields). */
+    private static final ObjectMapper MAPPER = new ObjectMapper().registerModule(new BlackbirdModule());
+    private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization(MAPPER, true);
 
     private Trees() {}
 
@@ -59,7 +66,12 @@ final class Trees {
 
     /** The model object of a tree; {@code tree} is only read (watch events share theirs). */
     static <T> T fromTree(ObjectNode tree, Class<T> type) {
-        return SERIALIZATION.convertValue(tree, type);
+        try {
+            // read from the tree itself: convertValue would first copy it into a token buffer
+            return MAPPER.treeToValue(tree, type);
+        } catch (JacksonException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
     }
 
     /** The {@link PodStatusPatch} of {@code status}, the same patch {@code FabricCluster} sends. */
