@@ -23,6 +23,7 @@ import dev.j8s.apiserver.storage.Store;
 import dev.j8s.apiserver.rest.LogQuery;
 import dev.j8s.apiserver.rest.KubeletClient;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Instant;
@@ -308,8 +309,13 @@ final class ResourceEndpoints {
         checkDecodable(type, decoded.object(), raw);
         validateFields(ex, type, decoded.errors());
         ObjectNode body = decoded.object();
-        ObjectNode created = objects.create(type, ns, body, dryRun);
-        respondObject(ex, type, 201, created);
+        Store.Written created = objects.createWritten(type, ns, body, dryRun);
+        if (!created.json().isEmpty() && Negotiation.forObjects(ex.header("Accept")) == Negotiation.Output.JSON) {
+            // the store's text of the object is its JSON response
+            ex.bytes(201, "application/json", created.json().getBytes(StandardCharsets.UTF_8));
+            return;
+        }
+        respondObject(ex, type, 201, created.object());
     }
 
     private void update(ApiHandler.Exchange ex, ResourceType type, String ns, String name, String subresource) {

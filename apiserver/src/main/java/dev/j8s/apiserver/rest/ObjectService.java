@@ -47,6 +47,7 @@ public final class ObjectService {
     private final Resources resources;
     private final Admission admission;
     private final Clock clock;
+    private volatile Stamp lastStamp = new Stamp(Long.MIN_VALUE, "");
     private final SecureRandom random = new SecureRandom();
 
     public ObjectService(Store store, Resources resources, Admission admission, Clock clock) {
@@ -97,8 +98,18 @@ public final class ObjectService {
 
     /** The current time as upstream writes timestamps (RFC 3339, seconds, UTC). */
     public String now() {
-        return timestamp(clock.instant());
+        Instant instant = clock.instant();
+        Stamp last = lastStamp;
+        if (last.second() != instant.getEpochSecond()) {
+            // formatted once per second: every create and many updates write one
+            last = new Stamp(instant.getEpochSecond(), timestamp(instant));
+            lastStamp = last;
+        }
+        return last.text();
     }
+
+    /** A second's timestamp text. */
+    private record Stamp(long second, String text) {}
 
     public static String timestamp(Instant instant) {
         return DateTimeFormatter.ISO_INSTANT.format(instant.truncatedTo(ChronoUnit.SECONDS));
@@ -162,6 +173,15 @@ public final class ObjectService {
      * {@code namespace} comes from the URL ("" for cluster-scoped resources).
      */
     public ObjectNode create(ResourceType type, String namespace, ObjectNode body, boolean dryRun) {
+        return createWritten(type, namespace, body, dryRun).object();
+    }
+
+    /**
+     * As {@link #create}, with the created object's JSON text when the served object is the stored one (its JSON
+     * is then the store's text, which a response sends as it is instead of serializing the object again); the
+     * text is empty for a dry run and for objects served in another form than they are stored.
+     */
+    public Store.Written createWritten(ResourceType type, String namespace, ObjectNode body, boolean dryRun) {
         ObjectNode obj = body.deepCopy();
         defaultTypeMeta(type, obj);
         ObjectNode meta = Json.child(obj, "metadata");
@@ -197,10 +217,12 @@ public final class ObjectService {
         ResourceType st = storageType(type);
         ObjectNode admitted = admission.admitCreate(st, stored);
         if (dryRun) {
-            return toServed(type, admitted);
+            return new Store.Written(toServed(type, admitted), "");
         }
-        ObjectNode created = store.create(st.storageKey(), admitted);
-        return toServed(type, created);
+        // admission returns its own copy, which nothing else holds: the store keeps it
+        Store.Written created = store.createOwned(st.storageKey(), admitted);
+        ObjectNode served = toServed(type, created.object());
+        return served == created.object() ? created : new Store.Written(served, "");
     }
 
     /** The object's apiVersion and kind as a request body's: filled from {@code type} when absent, else checked. */

@@ -370,11 +370,12 @@ public final class SqliteStore implements Store {
     // ---- writes ------------------------------------------------------------------------------
 
     @Override
-    public ObjectNode create(String resource, ObjectNode object) {
+    public Written createOwned(String resource, ObjectNode object) {
         String namespace = Json.namespace(object);
         String name = requireName(resource, object);
         Group mine;
         ObjectNode stored;
+        String json;
         writeLock.lock();
         try {
             ensureOpen();
@@ -382,21 +383,22 @@ public final class SqliteStore implements Store {
                 throw new ApiError.AlreadyExists(resource, name);
             }
             long rev = stagedRevision + 1;
-            stored = withRevision(object.deepCopy(), rev);
-            String json = encode(resource, namespace, name, stored);
-            mine = stage("create", resource, namespace, name, rev, WatchEvent.Type.ADDED, json, stored, new Readable(stored, rev), () -> {
+            stored = withRevision(object, rev);
+            String text = encode(resource, namespace, name, stored);
+            json = text;
+            mine = stage("create", resource, namespace, name, rev, WatchEvent.Type.ADDED, text, stored, new Readable(stored, rev), () -> {
                 insertObject.setString(1, resource);
                 insertObject.setString(2, namespace);
                 insertObject.setString(3, name);
                 insertObject.setLong(4, rev);
-                insertObject.setString(5, json);
+                insertObject.setString(5, text);
                 insertObject.executeUpdate();
             });
         } finally {
             writeLock.unlock();
         }
         awaitCommit(mine);
-        return stored.deepCopy();
+        return new Written(stored.deepCopy(), json);
     }
 
     @Override

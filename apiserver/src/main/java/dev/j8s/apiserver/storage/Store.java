@@ -34,7 +34,19 @@ public interface Store extends AutoCloseable {
     Listing list(String resource, String namespace);
 
     /** Stores a new object; AlreadyExists when the name is taken. */
-    ObjectNode create(String resource, ObjectNode object);
+    default ObjectNode create(String resource, ObjectNode object) {
+        return createOwned(resource, object.deepCopy()).object();
+    }
+
+    /**
+     * As {@link #create}, for an object the caller hands over: the store keeps {@code object} itself (the caller
+     * must not touch it afterwards) and returns a copy of what it stored with the JSON text it stored, which is
+     * that copy's JSON as {@code Json.MAPPER} writes it.
+     */
+    Written createOwned(String resource, ObjectNode object);
+
+    /** An object as written (the caller's own copy) and its stored JSON text. */
+    record Written(ObjectNode object, String json) {}
 
     /**
      * Replaces an object. When {@code metadata.resourceVersion} of {@code object} is non-empty it
