@@ -25,8 +25,14 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 final class Trees {
 
     /** fabric8's mapper, configured by {@link KubernetesSerialization} itself (modules, unknown fields). */
-    private static final ObjectMapper MAPPER = new ObjectMapper().registerModule(new BlackbirdModule());
+    private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization(MAPPER, true);
+
+    static {
+        // after fabric8's modules: Blackbird's accessors are then the properties fabric8's wrappers delegate to
+        // (registered before, it found only those wrappers and left the reflective setters under them)
+        MAPPER.registerModule(new BlackbirdModule());
+    }
 
     private Trees() {}
 
