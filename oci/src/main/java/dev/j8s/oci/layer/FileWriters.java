@@ -99,24 +99,6 @@ final class FileWriters implements AutoCloseable {
         return f;
     }
 
-    /**
-     * Queues a file just created by the caller whose whole content, {@code length} bytes, is in {@code buffer} (from
-     * {@link #buffer()}, handed over), with its metadata: a small file is one hand-off to a worker instead of one for
-     * the file, one for its content and one for its end.
-     */
-    void whole(Path path, int fd, byte[] buffer, int length, Meta meta) throws IOException {
-        rethrow();
-        File f = new File(path, fd);
-        if (length > 0) {
-            f.chunks.add(new Chunk(buffer, length));
-        } else {
-            free.add(buffer);
-        }
-        f.meta = meta;
-        f.chunks.add(END);
-        put(java.util.Optional.of(f));
-    }
-
     /** The next {@code length} bytes of {@code file}, in {@code buffer} (from {@link #buffer()}, handed over). */
     void add(File file, byte[] buffer, int length) {
         file.chunks.add(new Chunk(buffer, length));

@@ -428,10 +428,6 @@ public final class LayerExtractor {
 
         /** Streams the file's content to {@link #writers}, which write it and set its metadata on {@code fd}. */
         void handOver(TarArchiveEntry e, Path target, int fd, InputStream data, int uid, int gid) throws IOException {
-            if (e.getSize() <= writers.chunkSize()) {
-                handOverWhole(e, target, fd, data, uid, gid);
-                return;
-            }
             FileWriters.File file;
             try {
                 file = writers.start(target, fd);
@@ -453,37 +449,10 @@ public final class LayerExtractor {
                     writers.recycle(buffer);
                 }
             } while (n == writers.chunkSize()); // readNBytes returns short only at the end of the entry
-            writers.end(file, meta(e, uid, gid));
-        }
-
-        /** A file that fits one buffer: read whole here, then handed over with its metadata in one piece. */
-        void handOverWhole(TarArchiveEntry e, Path target, int fd, InputStream data, int uid, int gid) throws IOException {
-            byte[] buffer = null;
-            try {
-                buffer = writers.buffer();
-                int n = data.readNBytes(buffer, 0, buffer.length);
-                FileWriters.Meta meta = meta(e, uid, gid);
-                byte[] handed = buffer;
-                buffer = null;
-                writers.whole(target, fd, handed, n, meta);
-            } catch (IOException | RuntimeException ex) {
-                if (buffer != null) {
-                    writers.recycle(buffer);
-                }
-                try {
-                    writer.close(fd, target);
-                } catch (IOException ignored) {
-                    // the first failure is the one reported
-                }
-                throw ex;
-            }
-        }
-
-        FileWriters.Meta meta(TarArchiveEntry e, int uid, int gid) throws IOException {
             List<FileWriters.Xattr> xattrs = new ArrayList<>(0);
             xattrs(e, (name, value) -> xattrs.add(new FileWriters.Xattr(name, value)));
-            return new FileWriters.Meta(uid, gid, e.getMode() & 07777, xattrs,
-                    e.getLastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS));
+            writers.end(file, new FileWriters.Meta(uid, gid, e.getMode() & 07777, xattrs,
+                    e.getLastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS)));
         }
 
         /**

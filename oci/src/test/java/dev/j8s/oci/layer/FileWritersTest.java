@@ -64,26 +64,6 @@ class FileWritersTest {
     }
 
     @Test
-    void filesOfOneBufferOrLessAndJustAboveAreWrittenWithTheirMetadata() throws Exception {
-        int chunk = LayerExtractor.COPY_BUFFER;
-        int[] sizes = {0, 1, chunk - 1, chunk, chunk + 1};
-        TarBuilder tar = new TarBuilder();
-        for (int i = 0; i < sizes.length; i++) {
-            tar.file("f" + i, big(sizes[i], (char) ('a' + i)), 0640 + i, 1000 + i, 2000 + i);
-        }
-        Path root = extract(PARALLEL, tar, "root");
-
-        for (int i = 0; i < sizes.length; i++) {
-            Path f = root.resolve("f" + i);
-            assertThat(Files.readString(f)).as("f%d", i).isEqualTo(big(sizes[i], (char) ('a' + i)));
-            assertThat(Files.getAttribute(f, "unix:mode")).isEqualTo(0100640 + i);
-            assertThat(Files.getAttribute(f, "unix:uid")).isEqualTo(1000 + i);
-            assertThat(Files.getAttribute(f, "unix:gid")).isEqualTo(2000 + i);
-            assertThat(Files.getLastModifiedTime(f)).isEqualTo(FileTime.fromMillis(MTIME));
-        }
-    }
-
-    @Test
     void aDirectorysTimeIsSetAfterTheFilesWrittenIntoIt() throws Exception {
         TarBuilder tar = new TarBuilder().dir("d").dir("d/sub");
         for (int i = 0; i < 200; i++) {
