@@ -263,7 +263,6 @@ final class ServerCommand implements Callable<Integer> {
                 Clock.systemUTC());
         // The provisioner's default StorageClass, applied with the server's own rights as k3s applies its manifests.
         LocalPathProvisioner.ensureDefaultStorageClass(InProcessKubeClient.of(server.objects()));
-        NodeBootstrapBindings.ensure(InProcessKubeClient.of(server.objects()));
         // the service and pod ranges where kubeadm publishes them, for agents (and other nodes' tools) to read
         KubeadmConfig.publish(InProcessKubeClient.of(server.objects()), settings.serviceCidr(), cidr, CLUSTER_DOMAIN);
         // Pods on other nodes (j8s agents) are reached through their kubelets' HTTPS API with a client certificate

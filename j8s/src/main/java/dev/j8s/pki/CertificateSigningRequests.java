@@ -1,5 +1,6 @@
 package dev.j8s.pki;
 
+import dev.j8s.api.certificates.CertificateRequest;
 import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequest;
 import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequestBuilder;
 import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequestCondition;
@@ -75,23 +76,19 @@ public final class CertificateSigningRequests {
     /** Why {@code existing} is not the request {@code wanted} made with {@code key}; empty when it is. */
     static String incompatibility(CertificateSigningRequest existing, CertificateSigningRequest wanted, KeyPair key,
                                   Instant now) {
-        var existingRequest = parseRequest(existing.getSpec().getRequest());
-        var wantedRequest = parseRequest(wanted.getSpec().getRequest());
-        if (!existingRequest.getSubject().equals(wantedRequest.getSubject())) {
-            return "csr subjects differ: new: " + existingRequest.getSubject() + ", orig: "
-                    + wantedRequest.getSubject();
+        CertificateRequest existingRequest = parseRequest(existing.getSpec().getRequest());
+        CertificateRequest wantedRequest = parseRequest(wanted.getSpec().getRequest());
+        if (!existingRequest.subjectName().equals(wantedRequest.subjectName())) {
+            return "csr subjects differ: new: " + existingRequest.subjectName() + ", orig: "
+                    + wantedRequest.subjectName();
         }
         if (!Objects.equals(existing.getSpec().getSignerName(), wanted.getSpec().getSignerName())) {
             return "csr signerNames differ: new \"" + existing.getSpec().getSignerName() + "\", orig: \""
                     + wanted.getSpec().getSignerName() + "\"";
         }
         try {
-            boolean signed = existingRequest.isSignatureValid(
-                    new org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder().build(key.getPublic()));
-            if (!signed) {
-                return "error validating signature new CSR against old key";
-            }
-        } catch (org.bouncycastle.operator.OperatorCreationException | org.bouncycastle.pkcs.PKCSException e) {
+            existingRequest.checkSignature(key.getPublic());
+        } catch (CertificateRequest.InvalidRequest e) {
             return "error validating signature new CSR against old key: " + e.getMessage();
         }
         String issued = existing.getStatus() == null ? null : existing.getStatus().getCertificate();
@@ -176,19 +173,10 @@ public final class CertificateSigningRequests {
         return new String(Base64.getDecoder().decode(base64.strip()), StandardCharsets.US_ASCII);
     }
 
-    private static org.bouncycastle.pkcs.PKCS10CertificationRequest parseRequest(String base64) {
-        String pem = decode(base64);
-        String begin = "-----BEGIN CERTIFICATE REQUEST-----";
-        String end = "-----END CERTIFICATE REQUEST-----";
-        int from = pem.indexOf(begin);
-        int to = pem.indexOf(end);
-        if (from < 0 || to < from) {
-            throw new PkiException("PEM block type must be CERTIFICATE REQUEST");
-        }
+    private static CertificateRequest parseRequest(String base64) {
         try {
-            return new org.bouncycastle.pkcs.PKCS10CertificationRequest(Base64.getMimeDecoder()
-                    .decode(pem.substring(from + begin.length(), to)));
-        } catch (java.io.IOException e) {
+            return CertificateRequest.parsePem(Base64.getDecoder().decode(base64.strip()));
+        } catch (IllegalArgumentException e) { // not base64, or CertificateRequest.InvalidRequest
             throw new PkiException("parse certificate request: " + e.getMessage(), e);
         }
     }

@@ -93,14 +93,24 @@ public final class CertificateRequest {
      * @throws InvalidRequest with Go's message for the key's algorithm
      */
     public void checkSignature() {
+        checkSignature(publicKey);
+    }
+
+    /**
+     * Verifies the request's signature with {@code key} instead of the key it carries: whether the request was made
+     * with that key (a kubelet checks so that a request it finds again is its own).
+     *
+     * @throws InvalidRequest with Go's message for the key's algorithm
+     */
+    public void checkSignature(PublicKey key) {
         boolean valid;
         try {
-            valid = request.isSignatureValid(new JcaContentVerifierProviderBuilder().build(publicKey));
+            valid = request.isSignatureValid(new JcaContentVerifierProviderBuilder().build(key));
         } catch (OperatorCreationException | PKCSException | RuntimeException e) {
             valid = false;
         }
         if (!valid) {
-            throw new InvalidRequest(switch (publicKey.getAlgorithm()) {
+            throw new InvalidRequest(switch (key.getAlgorithm()) {
                 case "RSA" -> "crypto/rsa: verification error";
                 case "EC" -> "x509: ECDSA verification failure";
                 case "Ed25519", "EdDSA" -> "x509: Ed25519 verification failure";

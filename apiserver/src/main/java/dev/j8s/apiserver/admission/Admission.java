@@ -254,6 +254,10 @@ public final class Admission {
                 case BatchRules.JOB, BatchRules.CRON_JOB -> BatchRules.validateUpdate(kind, obj, old, errs);
                 case EndpointRules.ENDPOINT_SLICE -> EndpointRules.validateSliceUpdate(obj, old, errs);
                 case CertificateRules.CSR -> CertificateRules.validateUpdate("", obj, old, errs);
+                case "Node" -> {
+                    validateKind(kind, obj, errs);
+                    NodeRules.validateUpdate(obj, old, errs);
+                }
                 default -> validateKind(kind, obj, errs);
             }
         } else if (subresource.equals("status") && AppsRules.KINDS.contains(kind)) {
@@ -332,6 +336,7 @@ public final class Admission {
             case "Service" -> ServiceRules.defaults(obj);
             case EndpointRules.ENDPOINTS, EndpointRules.ENDPOINT_SLICE -> EndpointRules.defaults(kind, obj);
             case "Secret" -> DataRules.secretDefaults(obj);
+            case "Node" -> NodeRules.defaults(obj);
             case RBAC_ROLE_BINDING, RBAC_CLUSTER_ROLE_BINDING -> RbacRules.bindingDefaults(obj);
             case "Namespace" -> {
                 String name = Trees.str(Trees.obj(obj, "metadata"), "name");

@@ -37,7 +37,7 @@ import org.eclipse.jetty.websocket.api.StatusCode;
  * command (or dropped), so a client sending faster than the command reads is held back by TCP, never by
  * memory here. Control frames wait behind a blocked write too, as they would in the socket.
  */
-public final class ExecChannels implements Session.Listener {
+public final class ExecChannels extends DemandingListener {
 
     private static final System.Logger LOG = System.getLogger(ExecChannels.class.getName());
 
@@ -81,7 +81,6 @@ public final class ExecChannels implements Session.Listener {
             java.util.concurrent.Executors.newSingleThreadExecutor(Thread.ofVirtual().name("j8s-exec-stdin").factory());
     private final java.util.concurrent.ExecutorService resizer =
             java.util.concurrent.Executors.newSingleThreadExecutor(Thread.ofVirtual().name("j8s-exec-resize").factory());
-    private volatile Session session;
     private volatile boolean stdinClosed;
     private final OutputDrain drain = new OutputDrain(OutputDrain.QUIET);
 
@@ -109,14 +108,6 @@ public final class ExecChannels implements Session.Listener {
         }
         Thread.ofVirtual().name("j8s-exec-start").start(this::run);
         session.demand();
-    }
-
-    /** Asks Jetty for the next frame; without it nothing more is read from the connection. */
-    private void demand() {
-        Session s = session;
-        if (s != null && s.isOpen()) {
-            s.demand();
-        }
     }
 
     /** Done with one frame: its buffer goes back to Jetty and the next frame may come. */
@@ -290,20 +281,6 @@ public final class ExecChannels implements Session.Listener {
     @Override
     public void onWebSocketText(String message) {
         // the channel protocol is binary only; text frames carry nothing for us
-        demand();
-    }
-
-    @Override
-    public void onWebSocketPing(ByteBuffer payload) {
-        Session s = session;
-        if (s != null && s.isOpen()) {
-            s.sendPong(payload, Callback.NOOP);
-        }
-        demand();
-    }
-
-    @Override
-    public void onWebSocketPong(ByteBuffer payload) {
         demand();
     }
 

@@ -32,7 +32,7 @@ import org.eclipse.jetty.websocket.api.StatusCode;
  * Jetty only once the previous one was written to the pod. Public only because Jetty invokes the listener methods
  * reflectively.
  */
-public final class PortForwardChannels implements Session.Listener {
+public final class PortForwardChannels extends DemandingListener {
 
     private static final System.Logger LOG = System.getLogger(PortForwardChannels.class.getName());
 
@@ -50,7 +50,6 @@ public final class PortForwardChannels implements Session.Listener {
     private final Object sendLock = new Object();
     private final ExecutorService toPod = Executors.newSingleThreadExecutor(
             Thread.ofVirtual().name("j8s-portforward-ws-in").factory());
-    private volatile Session session;
 
     PortForwardChannels(KubeletClient.PortForwarder forwarder, List<Integer> ports, boolean base64, String what) {
         this.forwarder = forwarder;
@@ -246,27 +245,6 @@ public final class PortForwardChannels implements Session.Listener {
         if (callback != null) {
             callback.succeed();
         }
-        demand();
-    }
-
-    private void demand() {
-        Session s = session;
-        if (s != null && s.isOpen()) {
-            s.demand();
-        }
-    }
-
-    @Override
-    public void onWebSocketPing(ByteBuffer payload) {
-        Session s = session;
-        if (s != null && s.isOpen()) {
-            s.sendPong(payload, Callback.NOOP);
-        }
-        demand();
-    }
-
-    @Override
-    public void onWebSocketPong(ByteBuffer payload) {
         demand();
     }
 

@@ -105,6 +105,9 @@ class PersistentVolumeControllerTest {
                 .withStorageClassName("").withNewClaimRef().withNamespace("default").withName("mine").endClaimRef()
                 .withNewHostPath().withPath(dir.resolve("reserved").toString()).endHostPath().endSpec().build());
         volume("other", "1Mi", "Retain");
+        // both volumes in the controller's view before the claim, else "other" fits and wins the race
+        await("volumes available", () -> volumePhase("reserved").equals("Available")
+                && volumePhase("other").equals("Available"));
         claim("mine", "", "1Mi", null);
         await("claim bound to the volume reserved for it", () -> phase("mine").equals("Bound"));
         assertThat(claims.get("default", "mine").orElseThrow().getSpec().getVolumeName()).isEqualTo("reserved");

@@ -2,6 +2,7 @@ package dev.j8s.apiserver.authorization.rbac;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.j8s.apiserver.authentication.BootstrapTokens;
 import dev.j8s.apiserver.authentication.UserInfo;
 import dev.j8s.apiserver.json.Json;
 import java.util.ArrayList;
@@ -265,6 +266,16 @@ public final class BootstrapPolicy {
         // j8s's own: the service proxy (and the host routes) of every node, a j8s agent's too, reads Services,
         // endpoints and Nodes with the node's credentials, as kube-proxy does with its own; no manual binding
         bindings.add(binding(NODES_PROXIER_BINDING, "system:node-proxier", subjects("Group", UserInfo.NODES)));
+        // joining with a bootstrap token, as kubeadm binds it: bootstrap tokens may ask for certificates and have
+        // node client ones approved, nodes have the renewals of their own client certificates approved
+        bindings.add(binding("j8s:kubelet-bootstrap", "system:node-bootstrapper",
+                subjects("Group", BootstrapTokens.GROUP)));
+        bindings.add(binding("j8s:node-autoapprove-bootstrap",
+                "system:certificates.k8s.io:certificatesigningrequests:nodeclient",
+                subjects("Group", BootstrapTokens.GROUP)));
+        bindings.add(binding("j8s:node-autoapprove-certificate-rotation",
+                "system:certificates.k8s.io:certificatesigningrequests:selfnodeclient",
+                subjects("Group", UserInfo.NODES)));
         bindings.add(binding(UserInfo.KUBE_CONTROLLER_MANAGER, subjects("User", UserInfo.KUBE_CONTROLLER_MANAGER)));
         bindings.add(binding("system:kube-dns", List.of(serviceAccount("kube-system", "kube-dns"))));
         bindings.add(binding("system:kube-scheduler", subjects("User", "system:kube-scheduler")));

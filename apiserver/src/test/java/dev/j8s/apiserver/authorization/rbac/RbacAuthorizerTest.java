@@ -118,4 +118,26 @@ class RbacAuthorizerTest {
                 .contains(List.of("selfsubjectreviews"));
         assertThat(rules.incomplete()).isFalse();
     }
+
+    @Test
+    void theBootstrapPolicyLetsABootstrapTokenAskForANodeClientCertificateAndANodeRenewItsOwn() {
+        List<com.fasterxml.jackson.databind.node.ObjectNode> all = new java.util.ArrayList<>();
+        all.addAll(BootstrapPolicy.clusterRoles());
+        all.addAll(BootstrapPolicy.clusterRoleBindings());
+        RbacAuthorizer a = new RbacAuthorizer(new RuleResolver(RbacIndex.of(all)));
+        UserInfo token = UserInfo.authenticated("system:bootstrap:abcdef", "",
+                List.of(dev.j8s.apiserver.authentication.BootstrapTokens.GROUP), Map.of());
+        UserInfo node = UserInfo.node("n1");
+        assertThat(a.authorize(csr(token, "create", ""))).extracting(Decision::allowed).isEqualTo(true);
+        assertThat(a.authorize(csr(token, "create", "nodeclient"))).extracting(Decision::allowed).isEqualTo(true);
+        assertThat(a.authorize(csr(token, "create", "selfnodeclient"))).extracting(Decision::allowed).isEqualTo(false);
+        assertThat(a.authorize(csr(token, "delete", ""))).extracting(Decision::allowed).isEqualTo(false);
+        assertThat(a.authorize(csr(node, "create", "selfnodeclient"))).extracting(Decision::allowed).isEqualTo(true);
+        assertThat(a.authorize(csr(ALICE, "create", "nodeclient"))).extracting(Decision::allowed).isEqualTo(false);
+    }
+
+    private static Attributes csr(UserInfo user, String verb, String subresource) {
+        return Attributes.resource(user, verb, "certificates.k8s.io", "v1", "", "certificatesigningrequests",
+                subresource, "");
+    }
 }
