@@ -88,7 +88,8 @@ final class IsalGunzip extends InputStream {
     private final MemorySegment state = arena.allocate(STATE_ALLOC, 64);
     private final MemorySegment in = arena.allocate(IN_SIZE, 64);
     private final MemorySegment out = arena.allocate(OUT_SIZE, 64);
-    private final byte[] staging = new byte[IN_SIZE];
+    /** For a source other than a {@link ReadAheadStream}: its bytes pass through here on their way to {@link #in}. */
+    private byte[] staging;
     private final CRC32 crc = new CRC32();
     private final CRC32 headerCrc = new CRC32();
     /** Whole bytes ISA-L had buffered past a member's deflate end (they precede {@code in[inStart]}). */
@@ -299,12 +300,22 @@ final class IsalGunzip extends InputStream {
         if (sourceEnded) {
             return false;
         }
-        int n = source.read(staging, 0, staging.length);
+        int n;
+        if (source instanceof ReadAheadStream chunks) {
+            n = chunks.read(in, 0, IN_SIZE); // straight from the read-ahead chunk into native memory
+        } else {
+            if (staging == null) {
+                staging = new byte[IN_SIZE];
+            }
+            n = source.read(staging, 0, staging.length);
+            if (n > 0) {
+                MemorySegment.copy(staging, 0, in, ValueLayout.JAVA_BYTE, 0, n);
+            }
+        }
         if (n < 0) {
             sourceEnded = true;
             return false;
         }
-        MemorySegment.copy(staging, 0, in, ValueLayout.JAVA_BYTE, 0, n);
         inStart = 0;
         inEnd = n;
         return true;

@@ -12,6 +12,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileVisitResult;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -304,23 +305,31 @@ public final class LayerExtractor {
                 writeFile(e, target, data);
                 return;
             }
-            String rel = e.isDirectory() ? String.join("/", parts) : null;
-            BasicFileAttributes existing = rel != null && knownDirs.contains(rel) ? null : lstat(target);
-            boolean known = rel != null && existing == null && knownDirs.contains(rel);
-            if (existing != null && !(existing.isDirectory() && e.isDirectory())) {
+            // A directory or symlink is created first and whatever holds the name looked at only when the creation
+            // says it exists: a new name, the usual case in a fresh layer directory, costs no lstat. The rarer kinds
+            // below remove whatever holds the name first.
+            if (!e.isDirectory() && !e.isSymbolicLink() && lstat(target) != null) {
                 remove(target);
-                existing = null;
             }
-
             if (e.isDirectory()) {
-                if (existing == null && !known) {
-                    Files.createDirectory(target);
+                String rel = String.join("/", parts);
+                if (!knownDirs.contains(rel) && !createdDirectory(target)) {
+                    BasicFileAttributes existing = lstat(target);
+                    if (existing == null || !existing.isDirectory()) {
+                        remove(target);
+                        Files.createDirectory(target);
+                    }
                 }
                 knownDirs.add(rel);
             } else if (e.isSymbolicLink()) {
                 String link = e.getLinkName();
                 checkLinkText(e, link);
-                Files.createSymbolicLink(target, Path.of(link)); // verbatim: data, resolved in the container
+                try {
+                    Files.createSymbolicLink(target, Path.of(link)); // verbatim: data, resolved in the container
+                } catch (FileAlreadyExistsException exists) {
+                    remove(target);
+                    Files.createSymbolicLink(target, Path.of(link));
+                }
             } else if (e.isLink()) {
                 String link = e.getLinkName();
                 checkLinkText(e, link);
@@ -641,6 +650,16 @@ public final class LayerExtractor {
 
     private static void setTimes(Path p, FileTime t) throws IOException {
         Native.lutimes(p, t.to(java.util.concurrent.TimeUnit.NANOSECONDS));
+    }
+
+    /** {@code mkdir(2)}: true when it made the directory, false when the name exists (as anything). */
+    private static boolean createdDirectory(Path p) throws IOException {
+        try {
+            Files.createDirectory(p);
+            return true;
+        } catch (FileAlreadyExistsException e) {
+            return false;
+        }
     }
 
     private static BasicFileAttributes lstat(Path p) throws IOException {

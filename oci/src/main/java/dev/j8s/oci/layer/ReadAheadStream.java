@@ -3,6 +3,8 @@ package dev.j8s.oci.layer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -93,13 +95,46 @@ final class ReadAheadStream extends InputStream {
         if (len == 0) {
             return 0;
         }
+        if (!advance()) {
+            return -1;
+        }
+        int n = Math.min(len, current.length() - position);
+        System.arraycopy(current.bytes(), position, b, off, n);
+        position += n;
+        return n;
+    }
+
+    /**
+     * As {@link #read(byte[], int, int)} into native memory: copies straight from the chunk, so a consumer that needs
+     * its input off the heap (the in-process inflater) copies each byte once, not through an array of its own.
+     */
+    int read(MemorySegment dst, long off, int len) throws IOException {
+        java.util.Objects.checkFromIndexSize(off, len, dst.byteSize());
+        if (closing) {
+            throw new IOException("Stream closed");
+        }
+        if (len == 0) {
+            return 0;
+        }
+        if (!advance()) {
+            return -1;
+        }
+        int n = Math.min(len, current.length() - position);
+        MemorySegment.copy(current.bytes(), position, dst, ValueLayout.JAVA_BYTE, off, n);
+        position += n;
+        return n;
+    }
+
+    /** Makes {@link #current} a chunk with bytes left; false at the end (a failure of the stage is thrown). */
+    private boolean advance() throws IOException {
         while (current == null || position == current.length()) {
             if (current != null) {
                 free.add(current.bytes());
                 current = null;
             }
             if (last != null) {
-                return rethrowOrEnd();
+                rethrowOrEnd();
+                return false;
             }
             Item next;
             try {
@@ -115,10 +150,7 @@ final class ReadAheadStream extends InputStream {
                 last = next;
             }
         }
-        int n = Math.min(len, current.length() - position);
-        System.arraycopy(current.bytes(), position, b, off, n);
-        position += n;
-        return n;
+        return true;
     }
 
     private int rethrowOrEnd() throws IOException {

@@ -295,6 +295,27 @@ class LayerExtractorTest {
     }
 
     @Test
+    void directoriesAndSymlinksReplaceWhatHoldsTheirName() throws IOException {
+        byte[] tar = new TarBuilder()
+                .file("c", "a file first").dir("c")
+                .dir("d").file("d/y", "y").symlink("d", "elsewhere")
+                .symlink("e", "t1").dir("e")
+                .symlink("f", "t1").symlink("f", "t2")
+                .dir("g").file("g/z", "kept").dir("g")
+                .file("h", "a file first").symlink("h", "t3")
+                .build();
+        Path root = Files.createDirectory(temp.resolve("root"));
+        EXTRACTOR.extract("l", new ByteArrayInputStream(tar), LayerCompression.NONE, root);
+        assertThat(root.resolve("c")).isDirectory();
+        assertThat(Files.readSymbolicLink(root.resolve("d"))).isEqualTo(Path.of("elsewhere"));
+        assertThat(root.resolve("e")).isDirectory();
+        assertThat(Files.isSymbolicLink(root.resolve("e"))).isFalse();
+        assertThat(Files.readSymbolicLink(root.resolve("f"))).isEqualTo(Path.of("t2"));
+        assertThat(root.resolve("g/z")).hasContent("kept");
+        assertThat(Files.readSymbolicLink(root.resolve("h"))).isEqualTo(Path.of("t3"));
+    }
+
+    @Test
     void diffIdCoversTheWholeUncompressedStreamForEveryCompression() throws IOException {
         byte[] tar = new TarBuilder().file("f", "content").build();
         Digest expected = Digest.sha256(tar);
