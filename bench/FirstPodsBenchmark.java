@@ -26,7 +26,8 @@ import java.util.concurrent.TimeUnit;
  * variant, alternating which goes first, on its own fresh data dir; each server pulls the image with its warm-up pod
  * and is reset afterwards. Podman runs with its own storage under the work dir (its default kube network,
  * 10.89.0.0/24, removed at the end if this run made it). {@code --before-jar} adds a third variant, another build
- * (e.g. the one before a change) without the cache, measured in the same rounds; {@code --without-pool} adds the
+ * (e.g. the one before a change) with the same launcher settings and without the cache, measured in the same rounds
+ * and compared with this build without the cache; {@code --without-pool} adds the
  * jar with the cache and no network namespaces made ahead ({@code -Dj8s.networkPool=0}). Not thread-safe; one run at
  * a time.
  */
@@ -35,7 +36,7 @@ public final class FirstPodsBenchmark {
     static final String JAVA = ProcessHandle.current().info().command().orElse("java");
     static final List<String> JVM = List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
             "-Xlog:aot*=off,cds*=off");
-    /** The heap settings {@code bin/j8s} adds (not for {@code --before-jar}, which runs as it was launched before). */
+    /** The heap settings {@code bin/j8s} adds (to every variant: builds are compared with the same launch). */
     static final List<String> LAUNCHER = List.of("-XX:+UseSerialGC", "-Xms32m", "-XX:MinHeapFreeRatio=10",
             "-XX:MaxHeapFreeRatio=30");
     static final String KUBE_NETWORK = "podman-default-kube-network";
@@ -106,7 +107,7 @@ public final class FirstPodsBenchmark {
 
     private void measure(int rounds, int pods, Path cache) throws Exception {
         Map<String, Variant> variants = new LinkedHashMap<>();
-        beforeJar.ifPresent(b -> variants.put("before, no AOT cache", new Variant(b, List.of())));
+        beforeJar.ifPresent(b -> variants.put("before, no AOT cache", new Variant(b, LAUNCHER)));
         variants.put("no AOT cache", new Variant(jar, LAUNCHER));
         variants.put("AOT cache", new Variant(jar, with(LAUNCHER, "-XX:AOTCache=" + cache)));
         if (withoutPool) {
@@ -164,6 +165,14 @@ public final class FirstPodsBenchmark {
         for (var e : results.entrySet()) {
             double p50 = PodStartBenchmark.percentile(e.getValue().stream().flatMapToLong(s -> Arrays.stream(s.pods())).toArray(), 50);
             System.out.printf(Locale.ROOT, "ratio first pods p50 / podman kube play p50, %s: %.2f%n", e.getKey(), p50 / peerP50);
+        }
+        if (results.containsKey("before, no AOT cache")) {
+            double before = PodStartBenchmark.percentile(results.get("before, no AOT cache").stream()
+                    .flatMapToLong(s -> Arrays.stream(s.pods())).toArray(), 50);
+            double after = PodStartBenchmark.percentile(results.get("no AOT cache").stream()
+                    .flatMapToLong(s -> Arrays.stream(s.pods())).toArray(), 50);
+            System.out.printf(Locale.ROOT, "ratio first pods p50, this build / the build before, no AOT cache: %.2f%n",
+                    after / before);
         }
         double readyNone = PodStartBenchmark.percentile(results.get("no AOT cache").stream().mapToLong(ServerRun::readyNanos).toArray(), 50);
         double readyAot = PodStartBenchmark.percentile(results.get("AOT cache").stream().mapToLong(ServerRun::readyNanos).toArray(), 50);

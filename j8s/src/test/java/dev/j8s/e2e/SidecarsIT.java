@@ -75,10 +75,15 @@ class SidecarsIT {
         Await.until(Duration.ofSeconds(30), "READY counts the two sidecars and the main container",
                 () -> kubectl.run("get", "pod", "with-sidecars").ok().cells().get(1),
                 row -> row.get(1).equals("3/3") && row.get(2).equals("Running"));
-        String events = kubectl.run("get", "events", "--field-selector", "involvedObject.name=with-sidecars",
-                "--sort-by=.metadata.creationTimestamp", "-o", "custom-columns=REASON:.reason,OBJ:.involvedObject.fieldPath",
-                "--no-headers").ok().stdout();
-        assertThat(events.lines().filter(l -> l.startsWith("Started")).map(l -> l.split("\\s+")[1]).toList())
+        // events are written asynchronously (the kubelet sends a sync's events after its status, as upstream's
+        // recorder sends them on its own): the main container's Started may follow the status that counts it
+        List<String> started = Await.until(Duration.ofSeconds(10), "three Started events",
+                () -> kubectl.run("get", "events", "--field-selector", "involvedObject.name=with-sidecars",
+                        "--sort-by=.metadata.creationTimestamp", "-o",
+                        "custom-columns=REASON:.reason,OBJ:.involvedObject.fieldPath", "--no-headers").ok().stdout()
+                        .lines().filter(l -> l.startsWith("Started")).map(l -> l.split("\\s+")[1]).toList(),
+                list -> list.size() >= 3);
+        assertThat(started)
                 .containsExactly("spec.initContainers{side-a}", "spec.initContainers{side-b}", "spec.containers{main}");
         assertThat(field(kubectl, POD, "{.status.conditions[?(@.type==\"Initialized\")].status}")).isEqualTo("True");
 

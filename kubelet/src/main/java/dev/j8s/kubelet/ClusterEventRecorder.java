@@ -17,14 +17,15 @@ import java.util.function.Supplier;
  * sent on one background thread in order ({@link EventSender}), so callers never wait on the API.
  *
  * <p>The events of one pod sync ({@link #batched}) are sent as one batch, written at the same time so that they share
- * the store's commits; the batch goes early when the sync is about to wait: after {@code Pulling} (the pull),
- * {@code Killing} (the grace period) and {@code Started} (a postStart hook may run), and before a status write.
+ * the store's commits; the batch goes early when the sync is about to wait: after {@code Pulling} (the pull) and
+ * {@code Killing} (the grace period), when a postStart hook starts ({@link #flush}), and right after a status write
+ * (the status first: it is what a watcher of the pod waits for).
  */
 public final class ClusterEventRecorder implements EventRecorder, AutoCloseable {
 
     /** Events after which a sync may wait long: what its batch holds is sent at once. */
     private static final Set<EventReason> BEFORE_A_WAIT = Set.of(EventReason.PULLING_IMAGE,
-            EventReason.KILLING_CONTAINER, EventReason.STARTED_CONTAINER);
+            EventReason.KILLING_CONTAINER);
 
     private final EventSender sender;
 

@@ -404,7 +404,6 @@ public final class Kubelet implements AutoCloseable {
     }
 
     private PodStatus writeStatus(Pod pod, PodRuntimeState state, Map<String, WaitingReason> waiting, boolean terminal) {
-        recorder.flush(); // the sync's events are written alongside the status, not after it
         Pod base = statusManager.podStatus(pod.getMetadata().getUid())
                 .map(previous -> new PodBuilder(pod)
                         .withStatus(PodStatusGenerator.withApiConditions(previous, pod.getStatus())).build())
@@ -416,6 +415,9 @@ public final class Kubelet implements AutoCloseable {
                         ? List.of(nodeIp) : state.podIps(), waiting,
                 terminal, clock.instant(), prober.verdicts()));
         statusManager.setPodStatus(pod, status);
+        // the sync's events go right after its status, not before it: the store commits one write after another,
+        // so a status queued behind the events' commit would reach watchers one commit later
+        recorder.flush();
         if (!terminal && unready(status)) {
             // upstream's UpdatePodStatus: a started container that is not ready yet gets its readiness probed now
             prober.trigger(pod.getMetadata().getUid());

@@ -39,9 +39,11 @@ final class Scheduler {
     /** The scheduling-relevant part of each node, to tell a heartbeat from a change that may make room. */
     private final Map<String, String> nodeFingerprints = new ConcurrentHashMap<>();
     /** The bound pods as model objects, by namespace/name, converted again only when their resourceVersion moved. */
-    private final Map<String, Converted> converted = new HashMap<>();
+    private final Map<String, Converted<Pod>> converted = new HashMap<>();
+    /** The nodes as model objects, by name, converted again only when their resourceVersion moved. */
+    private final Map<String, Converted<Node>> convertedNodes = new HashMap<>();
 
-    private record Converted(String resourceVersion, Pod pod) {}
+    private record Converted<T>(String resourceVersion, T object) {}
 
     private final String embeddedNode;
     private final VolumeBinding volumeBinding;
@@ -116,9 +118,14 @@ final class Scheduler {
             return;
         }
         List<Node> nodes = new ArrayList<>();
+        Map<String, Converted<Node>> seenNodes = new HashMap<>();
         for (ObjectNode n : objects.store().list("nodes", "").items()) {
-            nodes.add(SERIALIZATION.convertValue(n, Node.class));
+            Converted<Node> c = current(convertedNodes, Json.name(n), n, Node.class);
+            seenNodes.put(Json.name(n), c);
+            nodes.add(c.object());
         }
+        convertedNodes.keySet().retainAll(seenNodes.keySet());
+        convertedNodes.putAll(seenNodes);
         switch (volumeBinding.decide(current.get())) {
             case VolumeBinding.Decision.Bind bind -> { }
             case VolumeBinding.Decision.Wait wait -> {
@@ -134,18 +141,14 @@ final class Scheduler {
         // the claims' volumes (local-path) live on the server's own node
         java.util.function.Predicate<String> volumesFit = usesClaims(current.get()) ? embeddedNode::equals : n -> true;
         List<Pod> assigned = new ArrayList<>();
-        Map<String, Converted> seen = new HashMap<>();
+        Map<String, Converted<Pod>> seen = new HashMap<>();
         for (ObjectNode p : objects.store().list("pods", "").items()) {
             String phase = Json.text(p, "status.phase");
             if (!Json.text(p, "spec.nodeName").isEmpty() && !phase.equals("Succeeded") && !phase.equals("Failed")) {
                 String podKey = Json.namespace(p) + "/" + Json.name(p);
-                String version = Json.text(p, "metadata.resourceVersion");
-                Converted c = converted.get(podKey);
-                if (c == null || !c.resourceVersion().equals(version)) {
-                    c = new Converted(version, SERIALIZATION.convertValue(p, Pod.class));
-                }
+                Converted<Pod> c = current(converted, podKey, p, Pod.class);
                 seen.put(podKey, c);
-                assigned.add(c.pod());
+                assigned.add(c.object());
             }
         }
         converted.keySet().retainAll(seen.keySet());
@@ -167,6 +170,14 @@ final class Scheduler {
                 markUnschedulable(namespace, name, message);
             }
         }
+    }
+
+    /** The model object of {@code tree}: the one converted before when its resourceVersion has not moved. */
+    private static <T> Converted<T> current(Map<String, Converted<T>> cache, String key, ObjectNode tree, Class<T> type) {
+        String version = Json.text(tree, "metadata.resourceVersion");
+        Converted<T> c = cache.get(key);
+        return c != null && c.resourceVersion().equals(version) ? c
+                : new Converted<>(version, SERIALIZATION.convertValue(tree, type));
     }
 
     /** Sets {@code PodScheduled=False/Unschedulable} and records {@code FailedScheduling} when the message is new. */

@@ -636,6 +636,7 @@ public final class KubeRuntimeManager {
     private Optional<WaitingReason> postStart(Pod pod, Container c, ContainerKind kind, String containerId,
             String sandboxId, Path logPath) {
         String uid = pod.getMetadata().getUid();
+        recorder.flush(); // the sync's events so far (Started) are not held back while the hook runs
         HookTarget target = new HookTarget(pod, c, kind, containerId, sandboxId, podIps(pod, sandboxId), logPath);
         RunningHook hook = hooks.start(target, Hook.POST_START);
         HookResult result = hook.awaitUnless(termination(uid)).orElseGet(hook::cancel);
