@@ -89,18 +89,11 @@ final class ReadAheadStream extends InputStream {
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
         java.util.Objects.checkFromIndexSize(off, len, b.length);
-        if (closing) {
-            throw new IOException("Stream closed");
+        int n = take(len);
+        if (n > 0) {
+            System.arraycopy(current.bytes(), position, b, off, n);
+            position += n;
         }
-        if (len == 0) {
-            return 0;
-        }
-        if (!advance()) {
-            return -1;
-        }
-        int n = Math.min(len, current.length() - position);
-        System.arraycopy(current.bytes(), position, b, off, n);
-        position += n;
         return n;
     }
 
@@ -110,6 +103,19 @@ final class ReadAheadStream extends InputStream {
      */
     int read(MemorySegment dst, long off, int len) throws IOException {
         java.util.Objects.checkFromIndexSize(off, len, dst.byteSize());
+        int n = take(len);
+        if (n > 0) {
+            MemorySegment.copy(current.bytes(), position, dst, ValueLayout.JAVA_BYTE, off, n);
+            position += n;
+        }
+        return n;
+    }
+
+    /**
+     * How many bytes a read of {@code len} takes from {@link #current} (made a chunk with bytes left first): 0 for
+     * {@code len} 0, -1 at the end; the caller copies them and advances {@link #position}.
+     */
+    private int take(int len) throws IOException {
         if (closing) {
             throw new IOException("Stream closed");
         }
@@ -119,10 +125,7 @@ final class ReadAheadStream extends InputStream {
         if (!advance()) {
             return -1;
         }
-        int n = Math.min(len, current.length() - position);
-        MemorySegment.copy(current.bytes(), position, dst, ValueLayout.JAVA_BYTE, off, n);
-        position += n;
-        return n;
+        return Math.min(len, current.length() - position);
     }
 
     /** Makes {@link #current} a chunk with bytes left; false at the end (a failure of the stage is thrown). */
