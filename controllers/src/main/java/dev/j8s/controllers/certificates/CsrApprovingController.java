@@ -2,21 +2,13 @@ package dev.j8s.controllers.certificates;
 
 import dev.j8s.api.ClusterException;
 import dev.j8s.api.certificates.CertificateRequest;
-import dev.j8s.api.client.Kind;
 import dev.j8s.api.client.KubeClient;
-import dev.j8s.api.client.ResourceClient;
-import dev.j8s.controllers.common.ControllerLoop;
 import dev.j8s.controllers.informers.InformerFactory;
-import dev.j8s.controllers.informers.ResourceEventHandler;
-import dev.j8s.controllers.informers.SharedInformer;
-import dev.j8s.controllers.workqueue.RateLimiter;
-import dev.j8s.controllers.workqueue.WorkQueue;
 import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequest;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Approves kubelet client certificates after a SubjectAccessReview, as upstream's {@code csrapproving} controller
@@ -27,7 +19,7 @@ import java.util.Optional;
  * one), with reason {@code AutoApproved} and upstream's message. Serving certificates are never approved here, as
  * upstream. Acts as {@code certificate-controller}. Thread-safe.
  */
-public final class CsrApprovingController implements AutoCloseable {
+public final class CsrApprovingController extends CsrController {
 
     static final String REASON = "AutoApproved";
     static final String SELF_MESSAGE = "Auto approving self kubelet client certificate after SubjectAccessReview.";
@@ -35,37 +27,15 @@ public final class CsrApprovingController implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(CsrApprovingController.class.getName());
 
-    private final ResourceClient<CertificateSigningRequest> requests;
-    private final SharedInformer<CertificateSigningRequest> informer;
     private final AccessReviewer reviewer;
-    private final Clock clock;
-    private final WorkQueue queue = new WorkQueue("csrapproving", RateLimiter.defaults());
-    private final ControllerLoop loop;
 
     public CsrApprovingController(KubeClient client, InformerFactory informers, AccessReviewer reviewer, Clock clock) {
-        this.requests = client.resource(Kind.CERTIFICATE_SIGNING_REQUESTS);
-        this.informer = informers.informer(Kind.CERTIFICATE_SIGNING_REQUESTS);
+        super("csrapproving", client, informers, clock);
         this.reviewer = reviewer;
-        this.clock = clock;
-        this.loop = new ControllerLoop("csrapproving", queue, this::sync, 1);
-        informer.addEventHandler(ResourceEventHandler.of(csr -> queue.add(SharedInformer.key(csr)), csr -> { }));
-    }
-
-    public void start() {
-        loop.start();
     }
 
     @Override
-    public void close() {
-        loop.close();
-    }
-
-    void sync(String key) {
-        Optional<CertificateSigningRequest> cached = informer.getByKey(key);
-        if (cached.isEmpty()) {
-            return;
-        }
-        CertificateSigningRequest csr = cached.get();
+    void sync(String key, CertificateSigningRequest csr) {
         if (Conditions.hasCertificate(csr) || Conditions.hasTrue(csr, Conditions.APPROVED)
                 || Conditions.hasTrue(csr, Conditions.DENIED)) {
             return;

@@ -3,15 +3,8 @@ package dev.j8s.controllers.certificates;
 import dev.j8s.api.ClusterException;
 import dev.j8s.api.certificates.CertificateRequest;
 import dev.j8s.api.certificates.PemBlock;
-import dev.j8s.api.client.Kind;
 import dev.j8s.api.client.KubeClient;
-import dev.j8s.api.client.ResourceClient;
-import dev.j8s.controllers.common.ControllerLoop;
 import dev.j8s.controllers.informers.InformerFactory;
-import dev.j8s.controllers.informers.ResourceEventHandler;
-import dev.j8s.controllers.informers.SharedInformer;
-import dev.j8s.controllers.workqueue.RateLimiter;
-import dev.j8s.controllers.workqueue.WorkQueue;
 import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequest;
 import java.lang.System.Logger.Level;
 import java.security.cert.CertificateEncodingException;
@@ -34,7 +27,7 @@ import java.util.TreeSet;
  * {@code expirationSeconds} within 10 minutes and the signer's TTL ({@code --cluster-signing-duration}, a year by
  * default). Acts as {@code certificate-controller}. Thread-safe.
  */
-public final class CsrSigningController implements AutoCloseable {
+public final class CsrSigningController extends CsrController {
 
     /** Upstream's service account of the certificate controllers. */
     public static final String SERVICE_ACCOUNT = "certificate-controller";
@@ -49,40 +42,18 @@ public final class CsrSigningController implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(CsrSigningController.class.getName());
     private static final Duration MIN_DURATION = Duration.ofMinutes(10);
 
-    private final ResourceClient<CertificateSigningRequest> requests;
-    private final SharedInformer<CertificateSigningRequest> informer;
     private final CertificateAuthority ca;
     private final Duration certificateTtl;
-    private final Clock clock;
-    private final WorkQueue queue = new WorkQueue("csrsigning", RateLimiter.defaults());
-    private final ControllerLoop loop;
 
     public CsrSigningController(KubeClient client, InformerFactory informers, CertificateAuthority ca,
                                 Duration certificateTtl, Clock clock) {
-        this.requests = client.resource(Kind.CERTIFICATE_SIGNING_REQUESTS);
-        this.informer = informers.informer(Kind.CERTIFICATE_SIGNING_REQUESTS);
+        super("csrsigning", client, informers, clock);
         this.ca = ca;
         this.certificateTtl = certificateTtl;
-        this.clock = clock;
-        this.loop = new ControllerLoop("csrsigning", queue, this::sync, 1);
-        informer.addEventHandler(ResourceEventHandler.of(csr -> queue.add(SharedInformer.key(csr)), csr -> { }));
-    }
-
-    public void start() {
-        loop.start();
     }
 
     @Override
-    public void close() {
-        loop.close();
-    }
-
-    void sync(String key) {
-        Optional<CertificateSigningRequest> cached = informer.getByKey(key);
-        if (cached.isEmpty()) {
-            return;
-        }
-        CertificateSigningRequest csr = cached.get();
+    void sync(String key, CertificateSigningRequest csr) {
         if (!Conditions.hasTrue(csr, Conditions.APPROVED) || Conditions.hasTrue(csr, Conditions.FAILED)
                 || Conditions.hasCertificate(csr)) {
             return;
