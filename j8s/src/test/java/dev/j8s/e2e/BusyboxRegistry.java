@@ -10,8 +10,9 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 /**
  * A JUnit extension for the pod tests of one class: skips the class unless pods can run here, then a
  * {@link LocalRegistry} in a temp dir with the busybox image pushed under the given tags; after the class
- * it deletes the shared server's pods and removes the registry. Register it on a static field declared
- * after the {@link ServerExtension} (so it ends first, while the server still runs); not thread-safe.
+ * it deletes the shared server's pods (if the class has one) and removes the registry. Register it on a
+ * static field declared after the {@link ServerExtension} (so it ends first, while the server still runs);
+ * not thread-safe.
  */
 final class BusyboxRegistry implements BeforeAllCallback, AfterAllCallback {
 
@@ -39,7 +40,9 @@ final class BusyboxRegistry implements BeforeAllCallback, AfterAllCallback {
     @Override
     public void afterAll(ExtensionContext context) {
         if (registry != null) {
-            servers.kubectl().run("delete", "pods", "--all", "--grace-period=1", "--wait=true");
+            if (servers.hasSharedServer()) {
+                servers.kubectl().run("delete", "pods", "--all", "--grace-period=1", "--wait=true");
+            }
             registry.close();
         }
     }

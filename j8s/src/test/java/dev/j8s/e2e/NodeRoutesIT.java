@@ -7,9 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -36,21 +33,8 @@ class NodeRoutesIT {
     @RegisterExtension
     static final ServerExtension SERVERS = ServerExtension.perTest();
 
-    private static LocalRegistry registry;
-
-    @BeforeAll
-    static void registry() throws Exception {
-        LocalRegistry.assumePodsCanRun();
-        registry = LocalRegistry.startInTempDir();
-        registry.pushBusybox(List.of("1.0"));
-    }
-
-    @AfterAll
-    static void stopRegistry() {
-        if (registry != null) {
-            registry.close();
-        }
-    }
+    @RegisterExtension
+    static final BusyboxRegistry REGISTRY = BusyboxRegistry.pushing(SERVERS, "1.0");
 
     @Test
     void aPodReachesAnotherMachinesPodRangeThroughARouteThatFollowsTheNodeAndResetRemovesIt() throws Exception {
@@ -93,7 +77,7 @@ class NodeRoutesIT {
                       - name: c
                         image: %s/busybox:1.0
                         command: ["sleep", "3600"]
-                    """.formatted(NODE, registry.host()), "apply", "-f", "-").ok();
+                    """.formatted(NODE, REGISTRY.host()), "apply", "-f", "-").ok();
             Await.until(LocalRegistry.timeout(), "pod client Running",
                     () -> kubectl.run("get", "pod", "client", "-o", "jsonpath={.status.phase}").ok().stdout(),
                     "Running"::equals);

@@ -9,8 +9,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -24,21 +22,8 @@ class ResetIT {
     @RegisterExtension
     static final ServerExtension SERVERS = ServerExtension.perTest();
 
-    private static LocalRegistry registry;
-
-    @BeforeAll
-    static void registry() throws Exception {
-        LocalRegistry.assumePodsCanRun();
-        registry = LocalRegistry.startInTempDir();
-        registry.pushBusybox(List.of("1.0"));
-    }
-
-    @AfterAll
-    static void stopRegistry() {
-        if (registry != null) {
-            registry.close();
-        }
-    }
+    @RegisterExtension
+    static final BusyboxRegistry REGISTRY = BusyboxRegistry.pushing(SERVERS, "1.0");
 
     @Test
     void afterAServerWithRunningPodsWasStoppedResetLeavesNothingOfTheInstance() throws Exception {
@@ -77,7 +62,7 @@ class ResetIT {
                   - name: b
                     image: %1$s/busybox:1.0
                     command: ["sleep", "3601"]
-                """.formatted(registry.host(), hostPort), "apply", "-f", "-").ok();
+                """.formatted(REGISTRY.host(), hostPort), "apply", "-f", "-").ok();
         for (String pod : List.of("web", "shared")) {
             Await.until(LocalRegistry.timeout(), "pod " + pod + " is Running",
                     () -> kubectl.run("get", "pod", pod).ok().cells(), cells -> cells.get(1).get(2).equals("Running"));

@@ -99,6 +99,11 @@ final class ServerExtension implements BeforeAllCallback, BeforeEachCallback, Af
         return server;
     }
 
+    /** Whether the class has a shared server ({@link #shared}), not only servers its tests start. */
+    boolean hasSharedServer() {
+        return shared != null;
+    }
+
     J8sServer server() {
         if (shared == null) {
             throw new IllegalStateException("this class has no shared server");

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.j8s.runtime.ProcessRunner;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -20,28 +18,15 @@ class ServicesIsolationIT {
     @RegisterExtension
     static final ServerExtension SERVERS = ServerExtension.perTest();
 
-    private static LocalRegistry registry;
-
-    @BeforeAll
-    static void registry() throws Exception {
-        LocalRegistry.assumePodsCanRun();
-        registry = LocalRegistry.startInTempDir();
-        registry.pushBusybox(List.of("1.0"));
-    }
-
-    @AfterAll
-    static void stopRegistry() {
-        if (registry != null) {
-            registry.close();
-        }
-    }
+    @RegisterExtension
+    static final BusyboxRegistry REGISTRY = BusyboxRegistry.pushing(SERVERS, "1.0");
 
     private static void webBehindService(Kubectl kubectl, String answer) {
-        kubectl.run("run", "web", "--image=" + registry.host() + "/busybox:1.0", "--labels=app=web", "--", "sh", "-c",
+        kubectl.run("run", "web", "--image=" + REGISTRY.host() + "/busybox:1.0", "--labels=app=web", "--", "sh", "-c",
                 "busybox mkdir -p /www; echo " + answer + " > /www/index.html; exec busybox httpd -f -p 8080 -h /www")
                 .ok();
         kubectl.run("expose", "pod", "web", "--port=80", "--target-port=8080").ok();
-        kubectl.run("run", "client", "--image=" + registry.host() + "/busybox:1.0", "--", "sh", "-c",
+        kubectl.run("run", "client", "--image=" + REGISTRY.host() + "/busybox:1.0", "--", "sh", "-c",
                 "trap 'exit 0' TERM; while true; do sleep 1; done").ok();
         PodQueries.awaitRunning(kubectl, "web");
         PodQueries.awaitRunning(kubectl, "client");
