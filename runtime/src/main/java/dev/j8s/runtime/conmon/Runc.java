@@ -2,13 +2,19 @@ package dev.j8s.runtime.conmon;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.j8s.runtime.ContainerRuntimeException;
 import dev.j8s.runtime.ProcessRunner;
+import dev.j8s.runtime.netns.Libc;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The runc command line (go-runc style): a configurable binary and state root, errors with exit
@@ -16,6 +22,10 @@ import java.util.List;
  */
 final class Runc {
   static final Duration TIMEOUT = Duration.ofSeconds(30);
+  /** The fifo runc's init of a created container waits on; removed once started. */
+  static final String EXEC_FIFO = "exec.fifo";
+  /** How often a start waiting on the exec fifo checks that the init is still there, as runc start does. */
+  private static final int INIT_CHECK_MILLIS = 100;
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   private final Path binary;
@@ -40,8 +50,87 @@ final class Runc {
     return command;
   }
 
+  /**
+   * Starts a created container. One in runc's state {@code created} (its init waits on its {@code exec.fifo} to exec
+   * the container's process) is started as {@code runc start} starts it, without the process: the fifo opened and
+   * read to its end (the init writes one byte, then execs or fails, which closes it), then removed. Any other state,
+   * or a container whose init ends before it wrote, goes to {@code runc start}, which reports it as it always did.
+   */
   void start(String id) {
-    ProcessRunner.run(command("start", id), TIMEOUT).orThrow("start container " + id);
+    if (!startThroughExecFifo(id)) {
+      ProcessRunner.run(command("start", id), TIMEOUT).orThrow("start container " + id);
+    }
+  }
+
+  /** Whether the container was in state created and is started now; false leaves it to {@code runc start}. */
+  boolean startThroughExecFifo(String id) {
+    Path dir = root.resolve(id);
+    Path fifo = dir.resolve(EXEC_FIFO);
+    Optional<Libc> libc = Libc.instance();
+    if (libc.isEmpty() || !Files.exists(fifo)) {
+      return false;
+    }
+    long pid;
+    long startTime;
+    try {
+      JsonNode state = MAPPER.readTree(dir.resolve("state.json").toFile());
+      pid = state.path("init_process_pid").asLong(0);
+      startTime = state.path("init_process_start").asLong(-1);
+    } catch (IOException e) {
+      return false;
+    }
+    if (pid <= 0 || !initWaiting(pid, startTime)) {
+      return false;
+    }
+    int fd;
+    try {
+      fd = libc.get().openReadNonBlocking(fifo);
+    } catch (ContainerRuntimeException e) {
+      return false; // removed meanwhile: started by another caller
+    }
+    long read = 0;
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment buffer = arena.allocate(16);
+      long deadline = System.nanoTime() + TIMEOUT.toNanos();
+      while (true) {
+        if (libc.get().awaitReadable(fd, INIT_CHECK_MILLIS) != 0) {
+          int n = libc.get().read(fd, buffer);
+          if (n == 0) {
+            break; // every writer closed: the init exec'd its process, or failed to
+          }
+          read += n;
+        } else if (read > 0 && System.nanoTime() - deadline > 0) {
+          break; // written but not yet closed: started, its exec still under way
+        } else if (read == 0 && (!initWaiting(pid, startTime) || System.nanoTime() - deadline > 0)) {
+          return false; // the init ended (or hangs) before it wrote: runc start reports it
+        }
+      }
+    } finally {
+      libc.get().close(fd);
+    }
+    if (read == 0) {
+      return false;
+    }
+    try {
+      Files.deleteIfExists(fifo);
+    } catch (IOException e) {
+      throw new UncheckedIOException("remove " + fifo, e);
+    }
+    return true;
+  }
+
+  /** Whether the init process {@code pid} still runs (not a zombie) and is the one runc recorded (its start time). */
+  private static boolean initWaiting(long pid, long startTime) {
+    String stat;
+    try {
+      stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+    } catch (IOException e) {
+      return false;
+    }
+    // Fields after the command's closing parenthesis: state is field 3, starttime field 22.
+    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return fields.length > 19 && !fields[0].equals("Z") && !fields[0].equals("X")
+        && fields[19].equals(Long.toString(startTime));
   }
 
   /**

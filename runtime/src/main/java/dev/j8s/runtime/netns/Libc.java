@@ -32,6 +32,10 @@ public final class Libc {
   public static final int SHUT_RDWR = 2;
   private static final int O_RDONLY = 0;
   private static final int O_RDWR = 2;
+  private static final int O_NONBLOCK = 0x800;
+  private static final short POLLIN = 0x1;
+  /** {@code sizeof(struct pollfd)}: an int fd, a short of events and a short of returned events. */
+  private static final int POLLFD_SIZE = 8;
   private static final long FIONREAD = 0x541B;
   private static final int O_PATH = 0x200000;
   private static final int O_CLOEXEC = 0x80000;
@@ -60,10 +64,11 @@ public final class Libc {
   private final MethodHandle shutdown;
   private final MethodHandle write;
   private final MethodHandle ioctl;
+  private final MethodHandle poll;
 
   private Libc(MethodHandle unshare, MethodHandle setns, MethodHandle mount, MethodHandle open, MethodHandle close,
       MethodHandle strerror, MethodHandle socket, MethodHandle connect, MethodHandle read, MethodHandle send,
-      MethodHandle shutdown, MethodHandle write, MethodHandle ioctl) {
+      MethodHandle shutdown, MethodHandle write, MethodHandle ioctl, MethodHandle poll) {
     this.unshare = unshare;
     this.setns = setns;
     this.mount = mount;
@@ -77,6 +82,7 @@ public final class Libc {
     this.shutdown = shutdown;
     this.write = write;
     this.ioctl = ioctl;
+    this.poll = poll;
   }
 
   /** The linked calls; empty when libc cannot be linked here (no native access granted, another platform). */
@@ -121,8 +127,11 @@ public final class Libc {
       MethodHandle ioctl = linker.downcallHandle(libc.find("ioctl").orElseThrow(),
           FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
               ValueLayout.ADDRESS), errno, Linker.Option.firstVariadicArg(2));
+      MethodHandle poll = linker.downcallHandle(libc.find("poll").orElseThrow(),
+          FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT),
+          errno);
       return Optional.of(new Libc(unshare, setns, mount, open, close, strerror, socket, connect, read, send,
-          shutdown, write, ioctl));
+          shutdown, write, ioctl, poll));
     } catch (RuntimeException | Error e) {
       System.getLogger(Libc.class.getName()).log(System.Logger.Level.DEBUG,
           "in-process namespace calls unavailable: " + e);
@@ -166,6 +175,45 @@ public final class Libc {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment name = arena.allocateFrom(path.toString());
       return call("open " + path, () -> (int) open.invokeExact(stateOf(), name, O_RDWR | O_CLOEXEC));
+    }
+  }
+
+  /**
+   * {@code open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)}: a file descriptor the caller must {@link #close}; for a
+   * FIFO, an open that never waits for a writer (and lets a writer's waiting open go on), whose reads never block.
+   */
+  public int openReadNonBlocking(Path path) {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment name = arena.allocateFrom(path.toString());
+      return call("open " + path, () -> (int) open.invokeExact(stateOf(), name, O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+    }
+  }
+
+  /**
+   * Waits up to {@code timeoutMillis} for {@code fd} to be readable ({@code poll(2)} for {@code POLLIN}): the
+   * returned events ({@code POLLIN}, {@code POLLHUP} once every writer closed...), 0 when the time passed; retried
+   * when interrupted by a signal. Blocks.
+   */
+  public int awaitReadable(int fd, int timeoutMillis) {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment pollfd = arena.allocate(POLLFD_SIZE);
+      pollfd.set(ValueLayout.JAVA_INT, 0, fd);
+      pollfd.set(ValueLayout.JAVA_SHORT, 4, POLLIN);
+      while (true) {
+        int rc;
+        try {
+          rc = (int) poll.invokeExact(stateOf(), pollfd, 1L, timeoutMillis);
+        } catch (Throwable t) {
+          throw new IllegalStateException("poll fd " + fd, t);
+        }
+        if (rc >= 0) {
+          return rc == 0 ? 0 : pollfd.get(ValueLayout.JAVA_SHORT, 6);
+        }
+        int errno = (int) ERRNO.get(stateOf(), 0L);
+        if (errno != EINTR) {
+          throw new ContainerRuntimeException("poll fd " + fd + ": " + errorText(errno) + " (errno " + errno + ")");
+        }
+      }
     }
   }
 

@@ -329,6 +329,64 @@ class ConmonRuntimeIT {
   }
 
   @Test
+  void aCreatedContainerIsStartedThroughItsExecFifoWhichIsThenGoneAndASecondStartFailsAsRuncStartDoes()
+      throws Exception {
+    String sandbox = runtime.runPodSandbox(pod("fifo"));
+    Path log = base.resolve("logs/fifo/0.log");
+    String id = runtime.createContainer(sandbox, container("fifo", log, "sh", "-c",
+        "echo up; while true; do sleep 0.1; done"));
+    Path fifo = config.runcRoot().resolve(id).resolve(Runc.EXEC_FIFO);
+    assertThat(fifo).exists();
+    Runc runc = new Runc(config.runtimePath(), config.runcRoot());
+
+    assertThat(runc.startThroughExecFifo(id)).as("started without runc start").isTrue();
+
+    assertThat(fifo).doesNotExist();
+    awaitLog(log, "up");
+    assertThat(runc.started(id)).as("runc state: running").isTrue();
+    assertThat(runc.startThroughExecFifo(id)).isFalse();
+    assertThatThrownBy(() -> runc.start(id)).isInstanceOf(ContainerRuntimeException.CommandFailed.class)
+        .hasMessageContaining("cannot start an already running container");
+  }
+
+  @Test
+  void aContainerWhoseInitEndedBeforeItsStartFailsToStartAndReportsItsExit() throws Exception {
+    String sandbox = runtime.runPodSandbox(pod("gone"));
+    String id = runtime.createContainer(sandbox, container("gone", base.resolve("logs/gone/0.log"), "sleep", "1000"));
+    long init = Meta.MAPPER.readTree(config.runcRoot().resolve(id).resolve("state.json").toFile())
+        .path("init_process_pid").asLong();
+    ProcessHandle.of(init).orElseThrow().destroyForcibly();
+    ContainerState.Exited exited = awaitExited(id, Duration.ofSeconds(10));
+
+    assertThat(new Runc(config.runtimePath(), config.runcRoot()).startThroughExecFifo(id)).isFalse();
+    assertThatThrownBy(() -> runtime.startContainer(id)).isInstanceOf(ContainerRuntimeException.CommandFailed.class)
+        .hasMessageContaining("cannot start a container that has stopped");
+    assertThat(exited.exitCode()).isEqualTo(137);
+    assertThat(runtime.containerStatus(id).state()).isInstanceOfSatisfying(ContainerState.Exited.class,
+        after -> assertThat(after.exitCode()).isEqualTo(137));
+  }
+
+  @Test
+  void aContainerWhoseProcessFailsToExecStartsAndThenExitsWithAnError() throws Exception {
+    // an executable file that is no program: runc finds it at create, the exec after the start fails (ENOEXEC)
+    Path bad = base.resolve("layers/bad");
+    Files.createDirectories(bad);
+    Files.writeString(bad.resolve("not-a-program"), "neither ELF nor script\n");
+    Files.setPosixFilePermissions(bad.resolve("not-a-program"),
+        java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    String sandbox = runtime.runPodSandbox(pod("noexec"));
+    String id = runtime.createContainer(sandbox, ContainerConfig.of("noexec", "busybox", List.of(bad, layer),
+        List.of("/not-a-program"), base.resolve("logs/noexec/0.log")));
+
+    runtime.startContainer(id);
+
+    assertThat(config.runcRoot().resolve(id).resolve(Runc.EXEC_FIFO)).doesNotExist();
+    ContainerState.Exited exited = awaitExited(id, Duration.ofSeconds(10));
+    assertThat(exited.exitCode()).isNotZero();
+    assertThat(exited.reason()).isEqualTo("Error");
+  }
+
+  @Test
   void memoryLimitBreachIsReportedAsOomKilled() {
     String sandbox = runtime.runPodSandbox(pod("oom"));
     String id = runtime.createContainer(sandbox, container("oom", base.resolve("logs/oom/0.log"),
