@@ -316,12 +316,16 @@ public final class ConmonRuntime implements ContainerRuntime {
     List<String> init = Files.isExecutable(CATATONIT) ? List.of(CATATONIT.toString(), "-P")
         : List.of("sleep", "infinity");
     String comm = Path.of(init.getFirst()).getFileName().toString();
-    List<String> command = new ArrayList<>(List.of("/bin/sh", "-c",
-        "setsid unshare --pid --fork --kill-child \"$@\" </dev/null >/dev/null 2>&1 & echo $!", "holder"));
+    // setsid execs unshare in place (a child of this JVM leads no process group), whose end the JDK reaps
+    List<String> command = new ArrayList<>(List.of("setsid", "unshare", "--pid", "--fork", "--kill-child"));
     command.addAll(init);
-    String out = ProcessRunner.run(command, Runc.TIMEOUT).orThrow("start pid namespace of sandbox " + sandboxId)
-        .stdoutText().strip();
-    long unsharePid = Long.parseLong(out);
+    long unsharePid;
+    try {
+      unsharePid = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start().pid();
+    } catch (IOException e) {
+      throw new ContainerRuntimeException("start pid namespace of sandbox " + sandboxId, e);
+    }
     long deadline = System.nanoTime() + Runc.TIMEOUT.toNanos();
     try {
       while (System.nanoTime() - deadline < 0) {
@@ -670,16 +674,15 @@ public final class ConmonRuntime implements ContainerRuntime {
   }
 
   /**
-   * Starts conmon, which runs {@code runc create} and then stays as the container's monitor. conmon
-   * reports the container pid (or the error) on the fd named by {@code _OCI_SYNCPIPE}; a Java child
-   * has only fds 0-2 and conmon reopens those on /dev/null, so a shell gives conmon a pipe on fd 3.
+   * Starts conmon, which runs {@code runc create} and then stays as the container's monitor. conmon reports the
+   * container pid (or the error) on the fd named by {@code _OCI_SYNCPIPE}: a FIFO it gets open for reading and
+   * writing on fd 3, spawned directly ({@link Libc#spawn}: its own session, no other fd of this process). Being a
+   * reader of its own FIFO, conmon never writes into a pipe without one, whether this process still reads or is
+   * gone; it writes that one line and nothing after it. This process reads the line from its own read end, which
+   * sees the end of the FIFO once conmon exits without one.
    */
   private void startConmon(String id, Path bundle, Path logPath, ContainerConfig.Stdio stdio) {
-    List<String> command = new ArrayList<>(List.of("/bin/sh", "-c",
-        // The pipe's reader hands the first line (the pid) to us, then drains the rest itself, so conmon
-        // never writes into a closed pipe once we stop reading (or this JVM is gone).
-        "{ \"$@\" 3>&1 >/dev/null | { IFS= read -r line; printf '%s\\n' \"$line\"; exec cat >/dev/null; }; } &",
-        "conmon", config.conmonPath().toString(),
+    List<String> command = new ArrayList<>(List.of(config.conmonPath().toString(),
         "--api-version", "1",
         "-c", id, "-u", id, "-n", id,
         "-r", config.runtimePath().toString(),
@@ -703,19 +706,37 @@ public final class ConmonRuntime implements ContainerRuntime {
         command.add("--leave-stdin-open");
       }
     }
-    // conmon writes its "oom" marker into its working directory too (CRI-O starts it in the bundle): without
-    // this it would land wherever j8s was started.
-    ProcessBuilder builder = new ProcessBuilder(command).directory(bundle.toFile()).redirectErrorStream(false)
-        .redirectError(bundle.resolve("conmon.stderr").toFile());
-    builder.environment().put("_OCI_SYNCPIPE", "3");
-    Process process;
+    Libc libc = Libc.instance().orElseThrow(() -> new ContainerRuntimeException(
+        "start conmon for container " + id + ": libc calls are not available"));
+    Path fifo = bundle.resolve("sync.fifo");
+    java.util.Map<String, String> env = new java.util.HashMap<>(System.getenv());
+    env.put("_OCI_SYNCPIPE", "3");
+    long pid;
+    InputStream in;
+    libc.makeFifo(fifo);
     try {
-      process = builder.start();
+      // Held open for writing until conmon has it, so that this process's read end opens at once and sees the
+      // end only once conmon is gone.
+      int hold = libc.openReadWrite(fifo);
+      try {
+        in = Files.newInputStream(fifo);
+        try {
+          // conmon writes its "oom" marker into its working directory too (CRI-O starts it in the bundle)
+          pid = libc.spawn(command, env, bundle, bundle.resolve("conmon.stderr"), Optional.of(fifo));
+        } catch (RuntimeException e) {
+          in.close();
+          throw e;
+        }
+      } finally {
+        libc.close(hold);
+      }
+      Files.delete(fifo);
     } catch (IOException e) {
       throw new ContainerRuntimeException("start conmon for container " + id, e);
     }
     String line;
-    try (InputStream in = process.getInputStream()) {
+    int exitStatus;
+    try (in) {
       var reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
       var holder = new String[1];
       Thread readerThread = Thread.ofVirtual().name("conmon-sync-" + id).start(() -> {
@@ -725,13 +746,13 @@ public final class ConmonRuntime implements ContainerRuntime {
           holder[0] = null;
         }
       });
+      // conmon's first process forks the monitor and exits at once
+      exitStatus = libc.awaitExit(pid);
       if (!readerThread.join(CONMON_TIMEOUT)) {
-        process.destroyForcibly();
         throw new ContainerRuntimeException.CommandFailed("create container " + id + " (timed out)",
             command, -1, "");
       }
       line = holder[0];
-      process.waitFor(5, TimeUnit.SECONDS);
     } catch (IOException e) {
       throw new UncheckedIOException("read conmon sync pipe", e);
     } catch (InterruptedException e) {
@@ -745,9 +766,8 @@ public final class ConmonRuntime implements ContainerRuntime {
       return;
     }
     if (line == null) {
-      throw new ContainerRuntimeException.CommandFailed("create container " + id, command,
-          process.isAlive() ? -1 : process.exitValue(), "conmon closed its sync pipe without a pid "
-          + readQuietly(bundle.resolve("conmon.stderr")));
+      throw new ContainerRuntimeException.CommandFailed("create container " + id, command, exitStatus,
+          "conmon closed its sync pipe without a pid " + readQuietly(bundle.resolve("conmon.stderr")));
     }
     try {
       JsonNode sync = Meta.MAPPER.readTree(line);

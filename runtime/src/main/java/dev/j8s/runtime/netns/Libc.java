@@ -65,10 +65,11 @@ public final class Libc {
   private final MethodHandle write;
   private final MethodHandle ioctl;
   private final MethodHandle poll;
+  private final Spawn spawn;
 
   private Libc(MethodHandle unshare, MethodHandle setns, MethodHandle mount, MethodHandle open, MethodHandle close,
       MethodHandle strerror, MethodHandle socket, MethodHandle connect, MethodHandle read, MethodHandle send,
-      MethodHandle shutdown, MethodHandle write, MethodHandle ioctl, MethodHandle poll) {
+      MethodHandle shutdown, MethodHandle write, MethodHandle ioctl, MethodHandle poll, Spawn spawn) {
     this.unshare = unshare;
     this.setns = setns;
     this.mount = mount;
@@ -83,6 +84,7 @@ public final class Libc {
     this.write = write;
     this.ioctl = ioctl;
     this.poll = poll;
+    this.spawn = spawn;
   }
 
   /** The linked calls; empty when libc cannot be linked here (no native access granted, another platform). */
@@ -131,7 +133,7 @@ public final class Libc {
           FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT),
           errno);
       return Optional.of(new Libc(unshare, setns, mount, open, close, strerror, socket, connect, read, send,
-          shutdown, write, ioctl, poll));
+          shutdown, write, ioctl, poll, Spawn.link(linker, libc, errno)));
     } catch (RuntimeException | Error e) {
       System.getLogger(Libc.class.getName()).log(System.Logger.Level.DEBUG,
           "in-process namespace calls unavailable: " + e);
@@ -215,6 +217,35 @@ public final class Libc {
         }
       }
     }
+  }
+
+  /**
+   * Starts {@code argv} (an absolute path first) with {@code env} in {@code dir}, in a session of its own, with
+   * {@code /dev/null} on stdin and stdout, {@code stderr} (created or truncated) on stderr, a FIFO opened read-write on
+   * fd 3 when {@code fifoOnFd3} is given, and no other file descriptor of this process ({@code posix_spawn(3)}: no
+   * shell, no copy of this process's memory). Every signal's action and the signal mask are the defaults. The caller
+   * must {@link #awaitExit} the child.
+   */
+  public long spawn(java.util.List<String> argv, java.util.Map<String, String> env, Path dir, Path stderr,
+      Optional<Path> fifoOnFd3) {
+    return spawn.start(argv, env, dir, stderr, fifoOnFd3, this::failure);
+  }
+
+  /** {@code mkfifo(path, 0600)}. */
+  public void makeFifo(Path path) {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment name = arena.allocateFrom(path.toString());
+      call("mkfifo " + path, () -> spawn.mkfifo(stateOf(), name));
+    }
+  }
+
+  /** Waits for the child {@code pid} to end and reaps it ({@code waitpid(2)}): its exit status, or 128 + signal. */
+  public int awaitExit(long pid) {
+    return spawn.awaitExit(stateOf(), (int) pid, this::failure);
+  }
+
+  private ContainerRuntimeException failure(String what, int errno) {
+    return new ContainerRuntimeException(what + ": " + errorText(errno) + " (errno " + errno + ")");
   }
 
   /** Writes all of {@code data} ({@code write(2)} until done, retried when interrupted by a signal). */
@@ -353,6 +384,11 @@ public final class Libc {
 
   private static MemorySegment stateOf() {
     return STATES.get();
+  }
+
+  /** The errno a call captured in {@code state}. */
+  static int errno(MemorySegment state) {
+    return (int) ERRNO.get(state, 0L);
   }
 
   private int call(String what, Call call) {

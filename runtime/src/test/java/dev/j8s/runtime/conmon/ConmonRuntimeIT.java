@@ -387,6 +387,51 @@ class ConmonRuntimeIT {
   }
 
   @Test
+  void conmonRunsInASessionOfItsOwnWithItsSyncFifoReadWriteAndNoFileOfThisProcessNorAZombieLeft() throws Exception {
+    Path marker = base.resolve("marker-open-in-the-jvm");
+    Files.writeString(marker, "x");
+    try (var open = new java.io.FileInputStream(marker.toFile())) {
+      String sandbox = runtime.runPodSandbox(pod("spawn"));
+      String id = runtime.createContainer(sandbox, container("spawn", base.resolve("logs/spawn/0.log"),
+          "sleep", "1000"));
+      long conmon = Long.parseLong(Files.readString(config.runDir().resolve("conmon").resolve(id + ".pid")).strip());
+      Path proc = Path.of("/proc", Long.toString(conmon));
+
+      String stat = Files.readString(proc.resolve("stat"));
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      assertThat(fields[3]).as("session").isEqualTo(Long.toString(conmon));
+      // fd 3: the sync FIFO, open for reading too, so conmon's one write never meets a pipe without a reader
+      assertThat(Files.readSymbolicLink(proc.resolve("fd/3")).toString()).contains("sync.fifo");
+      String flags = Files.readAllLines(proc.resolve("fdinfo/3")).stream().filter(l -> l.startsWith("flags:"))
+          .findFirst().orElseThrow().substring(6).strip();
+      assertThat(Integer.parseInt(flags, 8) & 3).as("O_RDWR").isEqualTo(2);
+      try (Stream<Path> fds = Files.list(proc.resolve("fd"))) {
+        assertThat(fds.map(fd -> {
+          try {
+            return Files.readSymbolicLink(fd).toString();
+          } catch (IOException e) {
+            return "";
+          }
+        }).toList()).doesNotContain(marker.toString());
+      }
+      long self = ProcessHandle.current().pid();
+      try (Stream<Path> all = Files.list(Path.of("/proc"))) {
+        assertThat(all.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit)).map(p -> {
+          try {
+            String s = Files.readString(p.resolve("stat"));
+            String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
+            return f[1].equals(Long.toString(self)) ? s.substring(s.indexOf('(') + 1, s.lastIndexOf(')')) + " " + f[0]
+                : "";
+          } catch (IOException e) {
+            return "";
+          }
+        }).toList()).as("this process's children").doesNotContain("conmon Z");
+      }
+      assertThat(open.read()).isEqualTo('x');
+    }
+  }
+
+  @Test
   void memoryLimitBreachIsReportedAsOomKilled() {
     String sandbox = runtime.runPodSandbox(pod("oom"));
     String id = runtime.createContainer(sandbox, container("oom", base.resolve("logs/oom/0.log"),
