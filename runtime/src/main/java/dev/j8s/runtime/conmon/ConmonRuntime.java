@@ -746,9 +746,13 @@ public final class ConmonRuntime implements ContainerRuntime {
           holder[0] = null;
         }
       });
-      // conmon's first process forks the monitor and exits at once
+      boolean read = readerThread.join(CONMON_TIMEOUT);
+      if (!read) {
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+      }
+      // conmon's first process forked the monitor and exited at once (or was killed just now): reaped here
       exitStatus = libc.awaitExit(pid);
-      if (!readerThread.join(CONMON_TIMEOUT)) {
+      if (!read) {
         throw new ContainerRuntimeException.CommandFailed("create container " + id + " (timed out)",
             command, -1, "");
       }

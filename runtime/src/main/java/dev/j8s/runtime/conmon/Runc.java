@@ -57,7 +57,7 @@ final class Runc {
    * or a container whose init ends before it wrote, goes to {@code runc start}, which reports it as it always did.
    */
   void start(String id) {
-    if (!startThroughExecFifo(id)) {
+    if (!offVirtualThread(() -> startThroughExecFifo(id))) {
       ProcessRunner.run(command("start", id), TIMEOUT).orThrow("start container " + id);
     }
   }
@@ -117,6 +117,24 @@ final class Runc {
       throw new UncheckedIOException("remove " + fifo, e);
     }
     return true;
+  }
+
+  /**
+   * Runs {@code call}, which blocks in native code, on a platform thread of its own when the caller is virtual (a
+   * virtual thread would hold its carrier meanwhile), its exception rethrown as is.
+   */
+  static <T> T offVirtualThread(java.util.function.Supplier<T> call) {
+    if (!Thread.currentThread().isVirtual()) {
+      return call.get();
+    }
+    try {
+      return java.util.concurrent.CompletableFuture.supplyAsync(call, task -> Thread.ofPlatform().start(task)).join();
+    } catch (java.util.concurrent.CompletionException e) {
+      if (e.getCause() instanceof RuntimeException cause) {
+        throw cause;
+      }
+      throw e;
+    }
   }
 
   /** Whether the init process {@code pid} still runs (not a zombie) and is the one runc recorded (its start time). */
