@@ -61,6 +61,7 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -94,6 +95,8 @@ public final class Kubelet implements AutoCloseable {
     private final ContainerLogManager logRotation;
     private final String nodeIp;
     private final StatusManager statusManager;
+    /** By pod UID, the resourceVersion of the status a sync wrote last (see {@link #needsSync}). */
+    private final Map<String, String> syncedStatusVersions = new ConcurrentHashMap<>();
     private final ProberManager prober;
     private final VolumeManager volumes;
     private final ObjectCache objects;
@@ -144,7 +147,8 @@ public final class Kubelet implements AutoCloseable {
         this.eviction = new EvictionManager(config.eviction(), this::evictPod, this::reclaimNodeResources,
                 summaries::summary);
         // the events of one sync are sent as a batch (one commit of the store rather than one each)
-        this.workers = new PodWorkers((pod, removed) -> recorder.batched(() -> sync(pod, removed)));
+        this.workers = new PodWorkers((pod, removed) -> recorder.batched(() -> sync(pod, removed)),
+                this::needsSync);
         this.heartbeat = new NodeHeartbeat(cluster, config.nodeName(), this::facts, this::health,
                 config.kubeletVersion(), config.kubeletPort(), clock);
         this.pleg = new Pleg(runtime, config.exitsDir(), () -> !workers.isEmpty(), workers::resync);
@@ -414,7 +418,8 @@ public final class Kubelet implements AutoCloseable {
                 Boolean.TRUE.equals(pod.getSpec().getHostNetwork()) && state.readySandbox().isPresent()
                         ? List.of(nodeIp) : state.podIps(), waiting,
                 terminal, clock.instant(), prober.verdicts()));
-        statusManager.setPodStatus(pod, status);
+        statusManager.setPodStatus(pod, status)
+                .ifPresent(version -> syncedStatusVersions.put(pod.getMetadata().getUid(), version));
         // the sync's events go right after its status, not before it: the store commits one write after another,
         // so a status queued behind the events' commit would reach watchers one commit later
         recorder.flush();
@@ -423,6 +428,29 @@ public final class Kubelet implements AutoCloseable {
             prober.trigger(pod.getMetadata().getUid());
         }
         return status;
+    }
+
+    /**
+     * Whether an update of a pod calls for a sync: not when it is the pod's own status, as a sync of this kubelet
+     * wrote it, coming back on the watch (its resourceVersion is that write's, and nothing a sync acts on differs
+     * from the pod last synced). Upstream reconciles status-only updates without a sync; any other status-only
+     * update (another writer's, or this kubelet's rejection or eviction, whose next sync finishes the pod) syncs as
+     * every update does.
+     */
+    boolean needsSync(Pod synced, Pod updated) {
+        String version = updated.getMetadata().getResourceVersion();
+        return version == null || !version.equals(syncedStatusVersions.get(updated.getMetadata().getUid()))
+                || !sameButStatus(synced, updated);
+    }
+
+    /** Upstream's {@code podsDifferSemantically} negated: the same spec, labels, annotations and deletion. */
+    static boolean sameButStatus(Pod a, Pod b) {
+        return Objects.equals(a.getSpec(), b.getSpec())
+                && Objects.equals(a.getMetadata().getLabels(), b.getMetadata().getLabels())
+                && Objects.equals(a.getMetadata().getAnnotations(), b.getMetadata().getAnnotations())
+                && Objects.equals(a.getMetadata().getDeletionTimestamp(), b.getMetadata().getDeletionTimestamp())
+                && Objects.equals(a.getMetadata().getDeletionGracePeriodSeconds(),
+                        b.getMetadata().getDeletionGracePeriodSeconds());
     }
 
     /** A probe result changed: the pod syncs again. */
@@ -438,6 +466,7 @@ public final class Kubelet implements AutoCloseable {
     private void forget(Pod pod) {
         String uid = pod.getMetadata().getUid();
         statusManager.removePod(uid);
+        syncedStatusVersions.remove(uid);
         manager.forgetPod(uid);
         waitingReasons.remove(uid);
         backOff.forgetPod(uid);

@@ -60,6 +60,7 @@ class KubeletTest {
     static final class RecordingCluster implements Cluster {
         final List<String> writes = new CopyOnWriteArrayList<>();
         final CountDownLatch started = new CountDownLatch(1);
+        final java.util.concurrent.atomic.AtomicInteger versions = new java.util.concurrent.atomic.AtomicInteger(100);
         volatile Consumer<PodEvent> handler;
         volatile Node node;
         volatile Lease lease;
@@ -84,10 +85,12 @@ class KubeletTest {
                     Thread.currentThread().interrupt();
                 }
             }
+            String version = Integer.toString(versions.incrementAndGet());
             writes.add("status " + status.getPhase() + " ready=" + status.getConditions().stream()
                     .filter(c -> c.getType().equals("Ready")).map(c -> c.getStatus()).findFirst().orElse("-"));
             return Optional.of(new PodBuilder().withNewMetadata().withNamespace(namespace).withName(name).withUid(uid)
-                    .endMetadata().withStatus(status).build());
+                    .withResourceVersion(version).endMetadata().withStatus(status)
+                    .build());
         }
 
         @Override
@@ -182,5 +185,31 @@ class KubeletTest {
 
         await(cluster, w -> w.contains("status Running ready=True"));
         assertThat(List.copyOf(cluster.writes)).containsSubsequence("event Started", "status Running ready=True");
+    }
+
+    @Test
+    void onlyThePodsOwnStatusComingBackFromASyncsWriteNeedsNoSync() throws Exception {
+        RecordingCluster cluster = startKubelet();
+        Pod pod = pod();
+        cluster.handler.accept(new PodEvent.Added(pod));
+        await(cluster, w -> w.contains("status Running ready=True"));
+        // the last write's version; the sync's writes are done once Running is written (no probe, nothing after it)
+        String written = Integer.toString(cluster.versions.get());
+        Pod echo = new PodBuilder(pod).editMetadata().withResourceVersion(written).endMetadata()
+                .withNewStatus().withPhase("Running").endStatus().build();
+
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (kubelet.needsSync(pod, echo)) { // recorded once the write returned to the sync
+            assertThat(System.nanoTime() - deadline).as("the echo of version " + written + " needs a sync").isNegative();
+            Thread.sleep(5);
+        }
+        assertThat(kubelet.needsSync(pod, new PodBuilder(echo).editMetadata().withResourceVersion("1" + written)
+                .endMetadata().build())).as("another status write").isTrue();
+        assertThat(kubelet.needsSync(pod, new PodBuilder(echo).editMetadata().addToLabels("tier", "web")
+                .endMetadata().build())).as("a label too").isTrue();
+        assertThat(kubelet.needsSync(pod, new PodBuilder(echo).editMetadata().withDeletionGracePeriodSeconds(0L)
+                .endMetadata().build())).as("a deletion").isTrue();
+        assertThat(kubelet.needsSync(pod, new PodBuilder(echo).editSpec().withActiveDeadlineSeconds(5L).endSpec()
+                .build())).as("the spec").isTrue();
     }
 }

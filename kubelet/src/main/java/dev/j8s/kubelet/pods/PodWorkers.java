@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiPredicate;
 
 /**
  * Runs one worker per pod UID, each on its own virtual thread: updates are applied in order, and when
@@ -21,11 +22,23 @@ public final class PodWorkers implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(PodWorkers.class.getName());
 
     private final PodSyncHandler handler;
+    /** Whether an update of a pod (the pod last synced, the update) calls for a sync at all. */
+    private final BiPredicate<Pod, Pod> needsSync;
     private final Map<String, Worker> workers = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     public PodWorkers(PodSyncHandler handler) {
+        this(handler, (synced, updated) -> true);
+    }
+
+    /**
+     * With {@code needsSync}, an update that comes to the worker alone (no resync asked, no removal, no resync time
+     * reached) is only taken as the pod's latest state when it says no: upstream's reconcile of an update that
+     * changes nothing the kubelet acts on.
+     */
+    public PodWorkers(PodSyncHandler handler, BiPredicate<Pod, Pod> needsSync) {
         this.handler = handler;
+        this.needsSync = needsSync;
     }
 
     /** Queues the latest state of a pod; starts its worker if it has none. */
@@ -82,6 +95,8 @@ public final class PodWorkers implements AutoCloseable {
         private Pod latest;
         private boolean removed;
         private boolean pending = true;
+        /** A sync is due whatever the update: the first one, a resync asked for, a removal. */
+        private boolean forced = true;
 
         Worker(String uid, Pod pod) {
             this.uid = uid;
@@ -95,6 +110,7 @@ public final class PodWorkers implements AutoCloseable {
                     latest = pod;
                 }
                 removed |= remove;
+                forced |= remove;
                 pending = true;
                 changed.signalAll();
             } finally {
@@ -106,6 +122,7 @@ public final class PodWorkers implements AutoCloseable {
             lock.lock();
             try {
                 pending = true;
+                forced = true;
                 changed.signalAll();
             } finally {
                 lock.unlock();
@@ -113,31 +130,39 @@ public final class PodWorkers implements AutoCloseable {
         }
 
         void run() {
-            Optional<Duration> resyncAfter = Optional.empty();
+            // the System.nanoTime() at which the last outcome asked for a resync; empty for none
+            Optional<Long> resyncAt = Optional.empty();
+            Pod synced = null;
             try {
                 while (!closed) {
                     Pod pod;
                     boolean remove;
+                    boolean due;
                     lock.lock();
                     try {
-                        long waitNanos = resyncAfter.map(Duration::toNanos).orElse(Long.MAX_VALUE);
+                        boolean timeUp = false;
                         while (!pending && !closed) {
+                            long waitNanos = resyncAt.map(at -> at - System.nanoTime()).orElse(Long.MAX_VALUE);
                             if (waitNanos <= 0) {
+                                timeUp = true;
                                 break;
                             }
-                            waitNanos = changed.awaitNanos(Math.min(waitNanos, TimeUnit.MINUTES.toNanos(10)));
-                            if (resyncAfter.isEmpty() && waitNanos <= 0) {
-                                waitNanos = Long.MAX_VALUE;
-                            }
+                            changed.awaitNanos(Math.min(waitNanos, TimeUnit.MINUTES.toNanos(10)));
                         }
                         if (closed) {
                             return;
                         }
+                        due = forced || timeUp || synced == null
+                                || resyncAt.map(at -> at - System.nanoTime() <= 0).orElse(false);
                         pending = false;
+                        forced = false;
                         pod = latest;
                         remove = removed;
                     } finally {
                         lock.unlock();
+                    }
+                    if (!due && !remove && !needsSync.test(synced, pod)) {
+                        continue; // taken as the latest state; the resync time stays as it was
                     }
                     PodSyncHandler.Outcome outcome;
                     try {
@@ -147,6 +172,7 @@ public final class PodWorkers implements AutoCloseable {
                                 + pod.getMetadata().getName() + " failed, retrying: " + e, e);
                         outcome = new PodSyncHandler.Outcome.Continue(Optional.of(Duration.ofSeconds(2)));
                     }
+                    synced = pod;
                     switch (outcome) {
                         case PodSyncHandler.Outcome.Finished f -> {
                             lock.lock();
@@ -155,12 +181,16 @@ public final class PodWorkers implements AutoCloseable {
                                     workers.remove(uid, this);
                                     return;
                                 }
+                                forced = true; // what came meanwhile is synced, as before the pod finished
                             } finally {
                                 lock.unlock();
                             }
-                            resyncAfter = Optional.empty();
+                            resyncAt = Optional.empty();
                         }
-                        case PodSyncHandler.Outcome.Continue c -> resyncAfter = c.resyncAfter();
+                        case PodSyncHandler.Outcome.Continue c -> {
+                            long now = System.nanoTime();
+                            resyncAt = c.resyncAfter().map(d -> now + d.toNanos());
+                        }
                     }
                 }
             } catch (InterruptedException e) {

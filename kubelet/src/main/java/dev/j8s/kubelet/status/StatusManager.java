@@ -40,18 +40,21 @@ public final class StatusManager {
   /**
    * Upstream {@code SetPodStatus}: writes {@code status} for {@code pod} unless it equals the status last written,
    * and remembers it once the API server took it. Blocks while another write for the same pod is in flight.
+   *
+   * @return the pod's resourceVersion as this call wrote it; empty when it wrote nothing or the API server refused
    */
-  public void setPodStatus(Pod pod, PodStatus status) {
+  public Optional<String> setPodStatus(Pod pod, PodStatus status) {
     String uid = pod.getMetadata().getUid();
     synchronized (locks.computeIfAbsent(uid, k -> new Object())) {
       if (status.equals(statuses.get(uid))) {
-        return;
+        return Optional.empty();
       }
       Optional<Pod> written = writer.updatePodStatus(pod.getMetadata().getNamespace(), pod.getMetadata().getName(),
           uid, status);
       if (written.isPresent()) {
         statuses.put(uid, status);
       }
+      return written.map(p -> p.getMetadata() == null ? null : p.getMetadata().getResourceVersion());
     }
   }
 

@@ -80,4 +80,49 @@ class PodWorkersTest {
             assertThat(twice.await(5, TimeUnit.SECONDS)).isTrue();
         }
     }
+
+    @Test
+    void anUpdateThatNeedsNoSyncIsTakenAsTheLatestPodAndTheNextResyncSyncsIt() throws Exception {
+        List<String> synced = new CopyOnWriteArrayList<>();
+        java.util.concurrent.LinkedBlockingQueue<String> syncs = new java.util.concurrent.LinkedBlockingQueue<>();
+        try (PodWorkers workers = new PodWorkers((pod, removed) -> {
+            synced.add(pod.getMetadata().getResourceVersion());
+            syncs.add(pod.getMetadata().getResourceVersion());
+            return new PodSyncHandler.Outcome.Continue(Optional.empty());
+        }, (last, updated) -> !updated.getMetadata().getResourceVersion().startsWith("echo"))) {
+            workers.updatePod(pod("u4", "1"));
+            assertThat(syncs.poll(5, TimeUnit.SECONDS)).isEqualTo("1");
+            while (syncs.poll(200, TimeUnit.MILLISECONDS) != null) {
+                // the worker's start and the first update may make two syncs of it
+            }
+            workers.updatePod(pod("u4", "echo-2"));
+            assertThat(syncs.poll(200, TimeUnit.MILLISECONDS)).as("no sync for it").isNull();
+
+            workers.resync("u4");
+
+            assertThat(syncs.poll(5, TimeUnit.SECONDS)).isEqualTo("echo-2");
+            workers.updatePod(pod("u4", "3"));
+            assertThat(syncs.poll(5, TimeUnit.SECONDS)).isEqualTo("3");
+            assertThat(synced).endsWith("1", "echo-2", "3");
+        }
+    }
+
+    @Test
+    void anUpdateThatNeedsNoSyncLeavesTheResyncTimeAsItWas() throws Exception {
+        java.util.concurrent.LinkedBlockingQueue<Long> syncs = new java.util.concurrent.LinkedBlockingQueue<>();
+        try (PodWorkers workers = new PodWorkers((pod, removed) -> {
+            syncs.add(System.nanoTime());
+            return new PodSyncHandler.Outcome.Continue(Optional.of(java.time.Duration.ofMillis(1000)));
+        }, (last, updated) -> false)) {
+            workers.updatePod(pod("u5", "1"));
+            long first = syncs.poll(5, TimeUnit.SECONDS);
+            for (int i = 2; i < 11; i++) {
+                Thread.sleep(100);
+                workers.updatePod(pod("u5", Integer.toString(i)));
+            }
+            long second = syncs.poll(5, TimeUnit.SECONDS);
+            // the updates (the last at about 900 ms) would have pushed it past 1.9 s had each restarted the wait
+            assertThat(TimeUnit.NANOSECONDS.toMillis(second - first)).isBetween(950L, 1800L);
+        }
+    }
 }
