@@ -162,7 +162,11 @@ public final class PodWorkers implements AutoCloseable {
                         lock.unlock();
                     }
                     if (!due && !remove && !needsSync.test(synced, pod)) {
-                        continue; // taken as the latest state; the resync time stays as it was
+                        // taken as the latest state; the resync time stays as it was
+                        LOG.log(Level.DEBUG, () -> "update taken without a sync pod=" + pod.getMetadata().getNamespace()
+                                + "/" + pod.getMetadata().getName() + " resourceVersion="
+                                + pod.getMetadata().getResourceVersion());
+                        continue;
                     }
                     PodSyncHandler.Outcome outcome;
                     try {
