@@ -258,7 +258,7 @@ public final class Kubelet implements AutoCloseable {
             volumes.unmountPod(uid); // a terminated pod keeps no volumes (upstream's reconciler unmounts them)
             return new PodSyncHandler.Outcome.Continue(Optional.empty());
         }
-        if ((last.getPhase() == null || last.getPhase().equals("Pending")) && manager.state(uid).sandboxes().isEmpty()) {
+        if ((last.getPhase() == null || last.getPhase().equals("Pending")) && runtime.listPodSandboxes(uid).isEmpty()) {
             // upstream's pod admission, before the pod first runs: the eviction manager, then the sysctls
             Optional<String> underPressure = eviction.admit(pod);
             if (underPressure.isPresent()) {
