@@ -14,28 +14,37 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 
 /**
- * A blocking HTTP/1.1 GET on a connection of its own ({@code Connection: close}), for blob bodies: the reading
- * thread takes the bytes from the socket into its own array, with no selector thread, flow of buffers or
- * hand-off between them (java.net.http's costs on a large body). Bodies framed by {@code Content-Length}, chunked,
- * or by the end of the connection; a body that ends early fails its read. TLS with the given context, the host
- * name verified as java.net.http does ({@code HTTPS} endpoint identification) and sent as SNI. Proxies, HTTP/2,
- * redirects and auth are not its business: the caller follows redirects and answers challenges.
+ * A blocking HTTP/1.1 GET for blob bodies: the reading thread takes the bytes from the socket into its own array,
+ * with no selector thread, flow of buffers or hand-off between them (java.net.http's costs on a large body). Bodies
+ * framed by {@code Content-Length}, chunked, or by the end of the connection; a body that ends early fails its read.
+ * TLS with the given context, the host name verified as java.net.http does ({@code HTTPS} endpoint identification)
+ * and sent as SNI. A connection whose body was read to its end and closed is kept for the next request to the same
+ * origin (at most {@link #MAX_IDLE_PER_ORIGIN}, for {@link #IDLE_TIMEOUT}), so a pull from a remote registry pays
+ * no handshake per blob; a kept connection the server has closed meanwhile is replaced by a new one before any
+ * answer is read. Proxies, HTTP/2, redirects and auth are not its business: the caller follows redirects and
+ * answers challenges.
  *
- * <p>Thread-safe (stateless); each reply's body is for one reader, and may be closed from another thread (a
- * blocked read then fails promptly: the socket is closed under it).
+ * <p>Thread-safe; each reply's body is for one reader, and may be closed from another thread (a blocked read then
+ * fails promptly: the socket is closed under it).
  */
 final class Http1Get {
     /** The status line and headers together; a registry's are a few hundred bytes. */
     static final int MAX_HEAD = 64 * 1024;
+    static final int MAX_IDLE_PER_ORIGIN = 4;
+    static final Duration IDLE_TIMEOUT = Duration.ofSeconds(30);
 
     private final SSLContext tls;
     private final Duration connectTimeout;
+    private final ConcurrentHashMap<String, ConcurrentLinkedDeque<Connection>> idle = new ConcurrentHashMap<>();
 
     Http1Get(SSLContext tls, Duration connectTimeout) {
         this.tls = tls;
@@ -54,23 +63,79 @@ final class Http1Get {
         }
         String bareHost = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
         int port = uri.getPort() >= 0 ? uri.getPort() : https ? 443 : 80;
+        byte[] request = request(uri, host, port, https, headers);
+        String origin = (https ? "https://" : "http://") + bareHost.toLowerCase(Locale.ROOT) + ":" + port;
+        Connection kept;
+        while ((kept = takeIdle(origin)) != null) {
+            try {
+                return kept.exchange(request, headTimeout);
+            } catch (IOException | RuntimeException e) {
+                kept.closeSocket();
+                if (kept.answered()) {
+                    throw e;
+                }
+                // closed by the server while idle: the request was not answered, send it on another connection
+            }
+        }
+        Connection c = connect(origin, bareHost, port, https);
+        try {
+            return c.exchange(request, headTimeout);
+        } catch (IOException | RuntimeException e) {
+            c.closeSocket();
+            throw e;
+        }
+    }
+
+    private Connection connect(String origin, String host, int port, boolean https) throws IOException {
         Socket raw = new Socket();
         try {
             raw.setTcpNoDelay(true);
-            raw.connect(new InetSocketAddress(bareHost, port), (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()));
-            raw.setSoTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, headTimeout.toMillis())));
-            Socket s = https ? handshake(raw, bareHost, port) : raw;
-            OutputStream out = s.getOutputStream();
-            out.write(request(uri, host, port, https, headers));
-            out.flush();
-            Connection c = new Connection(raw, s.getInputStream());
-            Reply reply = c.readHead();
-            raw.setSoTimeout(0); // the body is guarded by its reader's stall rule
-            return reply;
+            raw.connect(new InetSocketAddress(host, port), (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()));
+            Socket s = https ? handshake(raw, host, port) : raw;
+            return new Connection(this, origin, raw, s.getInputStream(), s.getOutputStream());
         } catch (IOException | RuntimeException e) {
             raw.close();
             throw e;
         }
+    }
+
+    private Connection takeIdle(String origin) {
+        ConcurrentLinkedDeque<Connection> q = idle.get(origin);
+        Connection c;
+        while (q != null && (c = q.pollFirst()) != null) {
+            if (System.nanoTime() - c.idleSince < IDLE_TIMEOUT.toNanos()) {
+                return c;
+            }
+            c.closeSocket();
+        }
+        return null;
+    }
+
+    /** Keeps a connection whose response was read to its end; closes the ones idle too long. */
+    private void release(Connection c) {
+        long now = System.nanoTime();
+        idle.values().forEach(q -> q.removeIf(old -> {
+            boolean expired = now - old.idleSince >= IDLE_TIMEOUT.toNanos();
+            if (expired) {
+                old.closeSocket();
+            }
+            return expired;
+        }));
+        c.idleSince = now;
+        ConcurrentLinkedDeque<Connection> q = idle.computeIfAbsent(c.origin, k -> new ConcurrentLinkedDeque<>());
+        q.addFirst(c);
+        while (q.size() > MAX_IDLE_PER_ORIGIN) {
+            Connection extra = q.pollLast();
+            if (extra != null) {
+                extra.closeSocket();
+            }
+        }
+    }
+
+    /** Connections kept for {@code origin} ({@code scheme://host:port}); for tests. */
+    int idleConnections(String origin) {
+        ConcurrentLinkedDeque<Connection> q = idle.get(origin);
+        return q == null ? 0 : q.size();
     }
 
     private Socket handshake(Socket raw, String host, int port) throws IOException {
@@ -99,7 +164,7 @@ final class Http1Get {
         if (port != (https ? 443 : 80)) {
             b.append(':').append(port);
         }
-        b.append("\r\nUser-Agent: j8s\r\nConnection: close\r\n");
+        b.append("\r\nUser-Agent: j8s\r\n");
         headers.forEach((k, v) -> {
             if (k.indexOf('\r') >= 0 || k.indexOf('\n') >= 0 || v.indexOf('\r') >= 0 || v.indexOf('\n') >= 0) {
                 throw new IllegalArgumentException("header " + k + " holds a line break");
@@ -109,23 +174,52 @@ final class Http1Get {
         return b.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
     }
 
-    /** One response on one connection: a small buffer for the head and chunk lines, the body read past it. */
+    /**
+     * One connection, one exchange at a time: a small buffer for the head and chunk lines, the body read past it.
+     * After a body read to its end and closed it goes back to the idle connections, unless either side said
+     * otherwise.
+     */
     static final class Connection {
+        private final Http1Get owner;
+        private final String origin;
         private final Socket raw;
         private final InputStream in;
+        private final OutputStream out;
         private final byte[] buf = new byte[8192];
         private int pos;
         private int lim;
+        private long received; // bytes of the current exchange's answer
+        private boolean keepAlive;
+        private volatile long idleSince;
 
-        Connection(Socket raw, InputStream in) {
+        Connection(Http1Get owner, String origin, Socket raw, InputStream in, OutputStream out) {
+            this.owner = owner;
+            this.origin = origin;
             this.raw = raw;
             this.in = in;
+            this.out = out;
+        }
+
+        Reply exchange(byte[] request, Duration headTimeout) throws IOException {
+            received = 0;
+            raw.setSoTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, headTimeout.toMillis())));
+            out.write(request);
+            out.flush();
+            Reply reply = readHead();
+            raw.setSoTimeout(0); // the body is guarded by its reader's stall rule
+            return reply;
+        }
+
+        /** Whether any byte of the answer arrived (a request sent on a connection the server had closed gets none). */
+        boolean answered() {
+            return received > 0;
         }
 
         Reply readHead() throws IOException {
             int headBytes = 0;
             while (true) {
                 String statusLine = line();
+                keepAlive = statusLine.startsWith("HTTP/1.1 ");
                 headBytes += statusLine.length();
                 String[] parts = statusLine.split(" ", 3);
                 if (parts.length < 2 || !parts[0].startsWith("HTTP/1.") || parts[1].length() != 3) {
@@ -155,6 +249,10 @@ final class Http1Get {
                 }
                 if (status / 100 == 1) {
                     continue; // an interim response (100 Continue, 103 Early Hints): the real one follows
+                }
+                String connection = headers.getOrDefault("Connection", "").toLowerCase(Locale.ROOT);
+                if (connection.contains("close")) {
+                    keepAlive = false;
                 }
                 return new Reply(status, name -> Optional.ofNullable(headers.get(name)), body(status, headers));
             }
@@ -210,6 +308,7 @@ final class Http1Get {
             int n = in.read(buf, 0, buf.length);
             pos = 0;
             lim = Math.max(n, 0);
+            received += lim;
             return n;
         }
 
@@ -224,8 +323,21 @@ final class Http1Get {
             return in.read(b, off, len);
         }
 
-        void close() throws IOException {
-            raw.close();
+        /** The body's end: {@code complete} when it was read to its end, so the connection can serve another. */
+        void end(boolean complete) {
+            if (complete && keepAlive && pos == lim && !raw.isClosed()) {
+                owner.release(this);
+            } else {
+                closeSocket();
+            }
+        }
+
+        void closeSocket() {
+            try {
+                raw.close();
+            } catch (IOException ignored) {
+                // nothing more to read or write on it
+            }
         }
 
         private static String abbreviate(String s) {
@@ -238,7 +350,7 @@ final class Http1Get {
         private final Connection c;
         private final long length;
         private long read;
-        private volatile boolean closed;
+        private final AtomicBoolean closed = new AtomicBoolean();
 
         Body(Connection c, long length) {
             this.c = c;
@@ -255,7 +367,7 @@ final class Http1Get {
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
             java.util.Objects.checkFromIndexSize(off, len, b.length);
-            if (closed) {
+            if (closed.get()) {
                 throw new IOException("stream closed");
             }
             if (length >= 0 && read == length) {
@@ -276,10 +388,12 @@ final class Http1Get {
             return n;
         }
 
+        /** May be called from another thread (the stall watchdog): a blocked read then fails. */
         @Override
-        public void close() throws IOException {
-            closed = true;
-            c.close();
+        public void close() {
+            if (closed.compareAndSet(false, true)) {
+                c.end(length >= 0 && read == length);
+            }
         }
     }
 
@@ -288,7 +402,7 @@ final class Http1Get {
         private final Connection c;
         private long left; // in the current chunk
         private boolean done;
-        private volatile boolean closed;
+        private final AtomicBoolean closed = new AtomicBoolean();
 
         Chunked(Connection c) {
             this.c = c;
@@ -304,7 +418,7 @@ final class Http1Get {
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
             java.util.Objects.checkFromIndexSize(off, len, b.length);
-            if (closed) {
+            if (closed.get()) {
                 throw new IOException("stream closed");
             }
             if (done) {
@@ -349,10 +463,12 @@ final class Http1Get {
             return true;
         }
 
+        /** May be called from another thread (the stall watchdog): a blocked read then fails. */
         @Override
-        public void close() throws IOException {
-            closed = true;
-            c.close();
+        public void close() {
+            if (closed.compareAndSet(false, true)) {
+                c.end(done);
+            }
         }
     }
 }

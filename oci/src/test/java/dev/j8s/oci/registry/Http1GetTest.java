@@ -14,10 +14,13 @@ import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -89,8 +92,7 @@ class Http1GetTest {
         assertThat(body(r)).asString(StandardCharsets.US_ASCII).isEqualTo("hello");
         assertThat(request.get(5, TimeUnit.SECONDS))
                 .startsWith("GET /v2/team/app/blobs/sha256:ab?x=1 HTTP/1.1\r\n")
-                .contains("\r\nHost: 127.0.0.1:" + server.getLocalPort() + "\r\n", "\r\nRange: bytes=3-\r\n",
-                        "\r\nConnection: close\r\n");
+                .contains("\r\nHost: 127.0.0.1:" + server.getLocalPort() + "\r\n", "\r\nRange: bytes=3-\r\n");
     }
 
     @Test
@@ -172,6 +174,88 @@ class Http1GetTest {
         Thread.sleep(100); // let the reader block in the socket read (it fails either way)
         in.close();
         assertThat(blocked.get(5, TimeUnit.SECONDS)).isInstanceOf(IOException.class);
+    }
+
+    /**
+     * Serves connections one after another: connection i answers its requests with {@code answers.get(i)} in turn,
+     * then closes. Counts connections and requests.
+     */
+    URI serveConnections(List<List<String>> answers, AtomicInteger connections, List<String> requests) {
+        Thread.ofVirtual().start(() -> {
+            for (List<String> answersOfOne : answers) {
+                try (Socket s = server.accept()) {
+                    connections.incrementAndGet();
+                    InputStream in = s.getInputStream();
+                    for (String answer : answersOfOne) {
+                        ByteArrayOutputStream head = new ByteArrayOutputStream();
+                        while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+                            int c = in.read();
+                            if (c < 0) {
+                                return;
+                            }
+                            head.write(c);
+                        }
+                        requests.add(head.toString(StandardCharsets.ISO_8859_1).lines().findFirst().orElseThrow());
+                        s.getOutputStream().write(answer.getBytes(StandardCharsets.ISO_8859_1));
+                        s.getOutputStream().flush();
+                    }
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        });
+        return URI.create("http://127.0.0.1:" + server.getLocalPort() + "/a");
+    }
+
+    static final String FIVE = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+    static final String CHUNKED = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n";
+
+    @Test
+    void aConnectionWhoseBodyWasReadToItsEndServesTheNextRequest() throws Exception {
+        AtomicInteger connections = new AtomicInteger();
+        List<String> requests = new CopyOnWriteArrayList<>();
+        URI uri = serveConnections(List.of(List.of(FIVE, CHUNKED, "HTTP/1.1 307 Moved\r\nLocation: /b\r\nContent-Length: 0\r\n\r\n",
+                FIVE)), connections, requests);
+        Http1Get client = client();
+        assertThat(body(client.get(uri, Map.of(), Duration.ofSeconds(5)))).asString(StandardCharsets.US_ASCII).isEqualTo("hello");
+        assertThat(client.idleConnections("http://127.0.0.1:" + server.getLocalPort())).isOne();
+        assertThat(body(client.get(uri, Map.of(), Duration.ofSeconds(5)))).asString(StandardCharsets.US_ASCII).isEqualTo("hello");
+        Reply redirect = client.get(uri, Map.of(), Duration.ofSeconds(5));
+        assertThat(redirect.status()).isEqualTo(307);
+        redirect.body().close();
+        assertThat(body(client.get(uri, Map.of(), Duration.ofSeconds(5)))).asString(StandardCharsets.US_ASCII).isEqualTo("hello");
+        assertThat(requests).hasSize(4);
+        assertThat(connections).hasValue(1);
+    }
+
+    @Test
+    void aConnectionTheServerClosedWhileIdleIsReplacedBeforeAnyAnswer() throws Exception {
+        AtomicInteger connections = new AtomicInteger();
+        List<String> requests = new CopyOnWriteArrayList<>();
+        URI uri = serveConnections(List.of(List.of(FIVE), List.of(FIVE)), connections, requests);
+        Http1Get client = client();
+        assertThat(body(client.get(uri, Map.of(), Duration.ofSeconds(5)))).asString(StandardCharsets.US_ASCII).isEqualTo("hello");
+        assertThat(body(client.get(uri, Map.of(), Duration.ofSeconds(5)))).asString(StandardCharsets.US_ASCII).isEqualTo("hello");
+        assertThat(connections).hasValue(2);
+        assertThat(requests).hasSize(2);
+    }
+
+    @Test
+    void aBodyLeftUnreadOrAConnectionCloseAnswerIsNotKept() throws Exception {
+        AtomicInteger connections = new AtomicInteger();
+        List<String> requests = new CopyOnWriteArrayList<>();
+        URI uri = serveConnections(List.of(List.of(FIVE), List.of("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 5\r\n\r\nhello"),
+                List.of(FIVE)), connections, requests);
+        Http1Get client = client();
+        String origin = "http://127.0.0.1:" + server.getLocalPort();
+        Reply partly = client.get(uri, Map.of(), Duration.ofSeconds(5));
+        assertThat(partly.body().readNBytes(2)).hasSize(2);
+        partly.body().close();
+        assertThat(client.idleConnections(origin)).isZero();
+        assertThat(body(client.get(uri, Map.of(), Duration.ofSeconds(5)))).asString(StandardCharsets.US_ASCII).isEqualTo("hello");
+        assertThat(client.idleConnections(origin)).isZero();
+        assertThat(body(client.get(uri, Map.of(), Duration.ofSeconds(5)))).asString(StandardCharsets.US_ASCII).isEqualTo("hello");
+        assertThat(connections).hasValue(3);
     }
 
     @Test
