@@ -17,7 +17,6 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicBoolean;
-import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
@@ -27,11 +26,11 @@ import javax.net.ssl.SSLSocket;
  * with no selector thread, flow of buffers or hand-off between them (java.net.http's costs on a large body). Bodies
  * framed by {@code Content-Length}, chunked, or by the end of the connection; a body that ends early fails its read.
  * TLS with the given context, the host name verified as java.net.http does ({@code HTTPS} endpoint identification)
- * and sent as SNI. A connection whose body was read to its end and closed is kept for the next request to the same
- * origin (at most {@link #MAX_IDLE_PER_ORIGIN}, for {@link #IDLE_TIMEOUT}), so a pull from a remote registry pays
- * no handshake per blob; a kept connection the server has closed meanwhile is replaced by a new one before any
- * answer is read. Proxies, HTTP/2, redirects and auth are not its business: the caller follows redirects and
- * answers challenges.
+ * and sent as SNI when it is a DNS name. A connection whose body was read to its end and closed is kept for the
+ * next request to the same origin (at most {@link #MAX_IDLE_PER_ORIGIN}, for {@link #IDLE_TIMEOUT}), so a pull from
+ * a remote registry pays no handshake per blob; a kept connection the server has closed meanwhile is replaced by a
+ * new one before any answer is read. Proxies, HTTP/2, redirects and auth are not its business: the caller follows
+ * redirects and answers challenges.
  *
  * <p>Thread-safe; each reply's body is for one reader, and may be closed from another thread (a blocked read then
  * fails promptly: the socket is closed under it).
@@ -139,19 +138,13 @@ final class Http1Get {
     }
 
     private Socket handshake(Socket raw, String host, int port) throws IOException {
+        // Given the host, JSSE sends it as SNI when it is a valid DNS name (as for java.net.http's connections).
         SSLSocket s = (SSLSocket) tls.getSocketFactory().createSocket(raw, host, port, true);
         SSLParameters p = s.getSSLParameters();
         p.setEndpointIdentificationAlgorithm("HTTPS");
-        if (!isIpLiteral(host)) {
-            p.setServerNames(java.util.List.of(new SNIHostName(host)));
-        }
         s.setSSLParameters(p);
         s.startHandshake();
         return s;
-    }
-
-    private static boolean isIpLiteral(String host) {
-        return host.contains(":") || host.chars().allMatch(ch -> ch == '.' || (ch >= '0' && ch <= '9'));
     }
 
     static byte[] request(URI uri, String host, int port, boolean https, Map<String, String> headers) {
