@@ -13,7 +13,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -23,9 +27,10 @@ import java.util.function.Supplier;
  * certificate manager ({@code k8s.io/client-go/util/certificate}) keeps the kubelet's client and serving certificates:
  * a new one is asked for at a jittered 70-90 % of the current one's validity, at once when there is none or it lacks a
  * name the node now has (checked every second, so a change of the node's addresses asks for a certificate of the new
- * names; names it has beyond them do not), and a request that failed, timed out or was denied is tried again after a
- * backoff of 2, 4, 8 and 16 s (each up to 10 % longer), then every 32 s, never given up. A renewed pair becomes the
- * store's current one and is handed to a listener, which puts it to use. Not thread-safe: one loop per store.
+ * names, abandoning a request still waiting for the old ones; names it has beyond them do not), and a request that
+ * failed, timed out or was denied is tried again after a backoff of 2, 4, 8 and 16 s (each up to 10 % longer), then
+ * every 32 s, never given up. A renewed pair becomes the store's current one and is handed to a listener, which puts
+ * it to use. Not thread-safe: one loop per store.
  */
 public final class CertificateRenewal {
 
@@ -140,9 +145,9 @@ public final class CertificateRenewal {
     private void renew() throws InterruptedException {
         Duration backoff = firstBackoff;
         for (int attempt = 1; ; attempt++) {
+            KubeletServingCertificates.NodeNames wanted = awaitNames();
             try {
-                KubeletServingCertificates.NodeNames wanted = awaitNames();
-                CertificateFileStore.Pair pair = store.update(request.issue(wanted), clock.instant());
+                CertificateFileStore.Pair pair = store.update(issue(wanted), clock.instant());
                 LOG.log(Level.INFO, "{0} rotated notAfter={1}", what, pair.leaf().getNotAfter().toInstant());
                 renewed.accept(pair);
                 return;
@@ -155,6 +160,36 @@ public final class CertificateRenewal {
                     backoff = backoff.multipliedBy(2);
                 }
             }
+        }
+    }
+
+    /**
+     * Runs one request for {@code asked} on its own thread and waits for it, checking the names meanwhile: when the
+     * node gains a name it does not ask for, the request is abandoned (its thread interrupted) and this fails, so the
+     * next attempt asks for the new names.
+     */
+    private CertificateFileStore.Pair issue(KubeletServingCertificates.NodeNames asked) throws InterruptedException {
+        FutureTask<CertificateFileStore.Pair> task = new FutureTask<>(() -> request.issue(asked));
+        Thread requester = Thread.ofVirtual().name("j8s-" + what.replace(' ', '-') + "-request").start(task);
+        try {
+            while (true) {
+                try {
+                    return task.get(checkNames.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (TimeoutException e) {
+                    Optional<KubeletServingCertificates.NodeNames> wanted = wanted();
+                    if (wanted.isPresent() && !asked.asStrings().containsAll(wanted.get().asStrings())) {
+                        throw new PkiException("the node's names changed while the request waited, it is abandoned"
+                                + " asked=" + asked.asStrings() + " wanted=" + wanted.get().asStrings());
+                    }
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof RuntimeException failure) {
+                        throw failure;
+                    }
+                    throw new PkiException("request the " + what + ": " + e.getCause(), e.getCause());
+                }
+            }
+        } finally {
+            requester.interrupt();
         }
     }
 

@@ -36,7 +36,7 @@ class ServingCertificateRenewalTest {
     void theKubeletApiServesTheRenewedCertificateToNewConnectionsWhileOpenOnesGoOnWithTheirs(@TempDir Path dataDir)
             throws Exception {
         Instant notBefore = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-        CertificateFileStore.Pair first = CertificateRenewalTest.servingPair(NAMES, notBefore, Duration.ofSeconds(5));
+        CertificateFileStore.Pair first = CertificateRenewalTest.servingPair(NAMES, notBefore, Duration.ofSeconds(10));
         new CertificateFileStore(AgentCredentials.certDir(dataDir), "kubelet-server").update(first, notBefore);
         List<Instant> asked = new CopyOnWriteArrayList<>();
         CertificateRenewal.Request signer = names -> {
@@ -59,13 +59,13 @@ class ServingCertificateRenewalTest {
             });
             try {
                 X509Certificate renewed = awaitNewCertificate(api.port(), first.leaf());
+                Instant served = Instant.now();
 
                 assertThat(asked).hasSize(1);
-                // 70-90 % of 5 s, a little later on a loaded machine
-                assertThat(Duration.between(notBefore, asked.getFirst()))
-                        .isBetween(Duration.ofMillis(3_500), Duration.ofMillis(5_500));
+                // due at 70-90 % of 10 s: not before, and served before the first one expires
+                assertThat(Duration.between(notBefore, asked.getFirst())).isGreaterThanOrEqualTo(Duration.ofSeconds(7));
                 assertThat(renewed.getNotAfter().toInstant()).isAfter(Instant.now().plus(Duration.ofDays(300)));
-                assertThat(Instant.now()).as("served before the first one expired")
+                assertThat(served).as("served before the first one expired")
                         .isBefore(first.leaf().getNotAfter().toInstant());
                 // the connection opened before goes on with the certificate it was made with
                 open.getOutputStream().write("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n"

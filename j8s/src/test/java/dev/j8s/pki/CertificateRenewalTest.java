@@ -15,6 +15,7 @@ import java.util.Date;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -123,7 +124,7 @@ public class CertificateRenewalTest {
     }
 
     @Test
-    void aCertificateIsRenewedAtSeventyToNinetyPercentOfItsValidityAndBecomesTheCurrentOne(@TempDir Path dir)
+    void aCertificateIsRenewedOnceSeventyPercentOfItsValidityHasPassedAndBecomesTheCurrentOne(@TempDir Path dir)
             throws Exception {
         Instant notBefore = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         CertificateFileStore.Pair first = servingPair(NAMES, notBefore, Duration.ofSeconds(5));
@@ -133,9 +134,9 @@ public class CertificateRenewalTest {
         CertificateFileStore.Pair second = awaitRenewed();
 
         assertThat(asked).hasSize(1);
-        // 70-90 % of 5 s; a sleep never ends early, and a loaded machine may wake it a little late
-        assertThat(Duration.between(notBefore, asked.getFirst().at()))
-                .isBetween(Duration.ofMillis(3_500), Duration.ofMillis(4_500 + 1_000));
+        // not before 70 % of 5 s (the deadline's 70-90 % window: KubeletClientBootstrapTest); a loaded machine may
+        // wake the loop late, so how late is not asserted here
+        assertThat(Duration.between(notBefore, asked.getFirst().at())).isGreaterThanOrEqualTo(Duration.ofMillis(3_500));
         assertThat(asked.getFirst().names()).isEqualTo(NAMES);
         assertThat(store.current()).hasValueSatisfying(p -> assertThat(p.leaf()).isEqualTo(second.leaf()));
         assertThat(second.leaf()).isNotEqualTo(first.leaf());
@@ -150,9 +151,9 @@ public class CertificateRenewalTest {
         assertThat(asked).hasSize(3);
         Duration firstWait = Duration.between(asked.get(0).at(), asked.get(1).at());
         Duration secondWait = Duration.between(asked.get(1).at(), asked.get(2).at());
-        // 300 ms then 600 ms, each up to 10 % longer, plus the loop's own time
-        assertThat(firstWait).isBetween(BACKOFF, BACKOFF.plusMillis(30 + 500));
-        assertThat(secondWait).isBetween(BACKOFF.multipliedBy(2), BACKOFF.multipliedBy(2).plusMillis(60 + 500));
+        // 300 ms then 600 ms, each up to 10 % longer, plus the loop's own time (generous: a loaded machine wakes late)
+        assertThat(firstWait).isBetween(BACKOFF, BACKOFF.plusSeconds(2));
+        assertThat(secondWait).isBetween(BACKOFF.multipliedBy(2), BACKOFF.multipliedBy(2).plusSeconds(2));
         assertThat(store.current()).hasValueSatisfying(p -> assertThat(p.leaf()).isEqualTo(issued.leaf()));
     }
 
@@ -198,6 +199,48 @@ public class CertificateRenewalTest {
         assertThat(Certificates.alternativeNames(issued.leaf())).containsExactlyInAnyOrder("host-a", "10.0.0.5",
                 "192.0.2.7");
         assertThat(store.current()).hasValueSatisfying(p -> assertThat(p.leaf()).isEqualTo(issued.leaf()));
+    }
+
+    @Test
+    void aRequestStillWaitingWhenTheNodeGainsAnAddressIsAbandonedForOneOfTheNewNames(@TempDir Path dir)
+            throws Exception {
+        AtomicReference<KubeletServingCertificates.NodeNames> names = new AtomicReference<>(NAMES);
+        CompletableFuture<Boolean> firstAbandoned = new CompletableFuture<>();
+        CertificateRenewal.Request issued = signer(0);
+        CertificateRenewal.Request neverApprovedFirst = wanted -> {
+            if (asked.isEmpty()) {
+                asked.add(new Asked(Instant.now(), wanted));
+                try {
+                    Thread.sleep(AWAIT.multipliedBy(2));
+                } catch (InterruptedException e) {
+                    firstAbandoned.complete(true);
+                    throw new PkiException("interrupted while waiting for the certificate");
+                }
+                throw new AssertionError("the first request was not abandoned");
+            }
+            return issued.issue(wanted);
+        };
+        CertificateFileStore store = start(dir, () -> Optional.of(names.get()), neverApprovedFirst);
+        awaitAsked(1);
+
+        KubeletServingCertificates.NodeNames moved = names("host-a", "10.0.0.5", "192.0.2.7");
+        names.set(moved);
+        CertificateFileStore.Pair pair = awaitRenewed();
+
+        assertThat(firstAbandoned.get(AWAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+        assertThat(asked).extracting(Asked::names).containsExactly(NAMES, moved);
+        assertThat(Duration.between(asked.get(0).at(), asked.get(1).at())).as("asked again after the backoff")
+                .isGreaterThanOrEqualTo(BACKOFF);
+        assertThat(Certificates.alternativeNames(pair.leaf())).contains("192.0.2.7");
+        assertThat(store.current()).hasValueSatisfying(p -> assertThat(p.leaf()).isEqualTo(pair.leaf()));
+    }
+
+    private void awaitAsked(int count) throws InterruptedException {
+        Instant deadline = Instant.now().plus(AWAIT);
+        while (asked.size() < count) {
+            assertThat(Instant.now()).as(count + " requests within " + AWAIT).isBefore(deadline);
+            Thread.sleep(CHECK);
+        }
     }
 
     /** Waits until the renewal has checked the node's names {@code count} more times. */
