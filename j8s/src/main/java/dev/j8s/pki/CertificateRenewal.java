@@ -93,8 +93,8 @@ public final class CertificateRenewal {
                 LOG.log(Level.INFO, "no {0} yet, asking for one names={1}", what, wanted.asStrings());
                 deadline = clock.instant();
             } else if (!KubeletServingCertificates.serves(current.get(), wanted)) {
-                LOG.log(Level.INFO, "the {0} lacks names the node has, asking for one of them served={1} wanted={2}",
-                        what, Certificates.alternativeNames(current.get().leaf()), wanted.asStrings());
+                LOG.log(Level.INFO, "the {0} lacks names the node has, asking for one that serves them served={1}"
+                        + " wanted={2}", what, Certificates.alternativeNames(current.get().leaf()), wanted.asStrings());
                 deadline = clock.instant();
             } else {
                 deadline = KubeletClientBootstrap.rotationDeadline(current.get().leaf().getNotBefore().toInstant(),
@@ -143,23 +143,25 @@ public final class CertificateRenewal {
 
     /** Asks until a certificate is issued for the names the node has at each attempt, with backoff between. */
     private void renew() throws InterruptedException {
-        Duration backoff = firstBackoff;
         for (int attempt = 1; ; attempt++) {
             KubeletServingCertificates.NodeNames wanted = awaitNames();
+            CertificateFileStore.Pair pair;
             try {
-                CertificateFileStore.Pair pair = store.update(issue(wanted), clock.instant());
-                LOG.log(Level.INFO, "{0} rotated notAfter={1}", what, pair.leaf().getNotAfter().toInstant());
-                renewed.accept(pair);
-                return;
+                pair = store.update(issue(wanted), clock.instant());
             } catch (RuntimeException e) {
-                Duration wait = attempt < BACKOFF_STEPS ? jittered(backoff) : backoff;
+                Duration wait = backoff(attempt, firstBackoff, ThreadLocalRandom.current().nextDouble());
                 LOG.log(Level.WARNING, "{0} rotation failed, trying again in {1} ms error={2}", what,
-                        wait.toMillis(), e.getMessage());
+                        String.valueOf(wait.toMillis()), e.getMessage());
                 Thread.sleep(wait);
-                if (attempt < BACKOFF_STEPS) {
-                    backoff = backoff.multipliedBy(2);
-                }
+                continue;
             }
+            LOG.log(Level.INFO, "{0} rotated notAfter={1}", what, pair.leaf().getNotAfter().toInstant());
+            try {
+                renewed.accept(pair);
+            } catch (RuntimeException e) {
+                LOG.log(Level.ERROR, "the rotated {0} is stored but not in use error={1}", what, e.getMessage());
+            }
+            return;
         }
     }
 
@@ -230,8 +232,12 @@ public final class CertificateRenewal {
         };
     }
 
-    private static Duration jittered(Duration backoff) {
-        return backoff.plusMillis((long) (backoff.toMillis() * BACKOFF_JITTER
-                * ThreadLocalRandom.current().nextDouble()));
+    /**
+     * The wait after failed attempt {@code attempt} (from 1): {@code first} doubling for upstream's five steps, each
+     * longer by {@code random} (0 to 1) times 10 %, then sixteen times {@code first} on every later attempt.
+     */
+    static Duration backoff(int attempt, Duration first, double random) {
+        Duration base = first.multipliedBy(1L << Math.min(attempt - 1, BACKOFF_STEPS - 1));
+        return attempt < BACKOFF_STEPS ? base.plusMillis((long) (base.toMillis() * BACKOFF_JITTER * random)) : base;
     }
 }

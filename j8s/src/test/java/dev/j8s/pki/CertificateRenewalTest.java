@@ -158,6 +158,16 @@ public class CertificateRenewalTest {
     }
 
     @Test
+    void theBackoffIsUpstreamsTwoFourEightAndSixteenSecondsUpToTenPercentLongerThenThirtyTwoSecondsForever() {
+        Duration first = Duration.ofSeconds(2);
+        assertThat(java.util.stream.IntStream.rangeClosed(1, 7).mapToObj(a -> CertificateRenewal.backoff(a, first, 0))
+                .map(Duration::toSeconds)).containsExactly(2L, 4L, 8L, 16L, 32L, 32L, 32L);
+        assertThat(java.util.stream.IntStream.rangeClosed(1, 7).mapToObj(a -> CertificateRenewal.backoff(a, first,
+                0.999)).map(Duration::toMillis)).containsExactly(2_199L, 4_399L, 8_799L, 17_598L, 32_000L, 32_000L,
+                32_000L);
+    }
+
+    @Test
     void nothingIsAskedForBeforeTheNodeHasNamesThenOneOfThemIs(@TempDir Path dir) throws Exception {
         AtomicReference<Optional<KubeletServingCertificates.NodeNames>> names = new AtomicReference<>(Optional.empty());
         Semaphore checks = new Semaphore(0);
