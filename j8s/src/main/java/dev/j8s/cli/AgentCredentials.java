@@ -104,7 +104,7 @@ final class AgentCredentials {
      * kubelet API serves each issued one from its next handshake on (see {@link dev.j8s.pki.CertificateRenewal}).
      */
     static void rotateServing(Path kubeconfig, Cluster cluster, String node, Path dataDir, KubeletServer api) {
-        CertificateRenewal renewal = servingRenewal(dataDir, new NodeNames(cluster, node, Clock.systemUTC()),
+        CertificateRenewal renewal = servingRenewal(dataDir, new NodeAddressNames(cluster, node, Clock.systemUTC()),
                 KubeletServingCertificates.request(kubeconfig, node), api);
         Thread.ofVirtual().name("j8s-serving-certificate").start(() -> {
             try {
@@ -130,10 +130,11 @@ final class AgentCredentials {
     }
 
     /**
-     * The names of the Node's addresses, empty until it has some; the Node is read again at most every 10 s, as often
-     * as the kubelet posts its status, not at each of the renewal's checks. Not thread-safe: the renewal's thread only.
+     * The names of the Node's addresses, empty until it has an IP address; the Node is read again at most every 10 s,
+     * as often as the kubelet posts its status, not at each of the renewal's checks. Not thread-safe: the renewal's
+     * thread only.
      */
-    private static final class NodeNames implements Supplier<Optional<KubeletServingCertificates.NodeNames>> {
+    private static final class NodeAddressNames implements Supplier<Optional<KubeletServingCertificates.NodeNames>> {
         private static final Duration READ_EVERY = Duration.ofSeconds(10);
         private final Cluster cluster;
         private final String node;
@@ -141,7 +142,7 @@ final class AgentCredentials {
         private Optional<KubeletServingCertificates.NodeNames> last = Optional.empty();
         private Instant read = Instant.MIN;
 
-        NodeNames(Cluster cluster, String node, Clock clock) {
+        NodeAddressNames(Cluster cluster, String node, Clock clock) {
             this.cluster = cluster;
             this.node = node;
             this.clock = clock;
@@ -153,7 +154,8 @@ final class AgentCredentials {
             if (last.isEmpty() || !now.isBefore(read.plus(READ_EVERY))) {
                 read = now;
                 last = cluster.node(node).map(Node::getStatus).map(NodeStatus::getAddresses)
-                        .map(KubeletServingCertificates.NodeNames::of).filter(n -> !n.isEmpty());
+                        .map(KubeletServingCertificates.NodeNames::of)
+                        .filter(KubeletServingCertificates.NodeNames::requestable);
             }
             return last;
         }

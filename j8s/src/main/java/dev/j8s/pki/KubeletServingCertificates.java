@@ -15,7 +15,10 @@ import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -84,22 +87,44 @@ public final class KubeletServingCertificates {
             addresses = List.copyOf(addresses);
         }
 
-        /** Host names and DNS names as DNS names, internal and external IPs as addresses. */
+        /**
+         * As upstream's kubelet asks: {@code Hostname}, {@code InternalDNS} and {@code ExternalDNS} addresses as DNS
+         * names (a host name that is an IP literal as an address), {@code InternalIP} and {@code ExternalIP} ones as
+         * addresses (those that are no IP literal are left out), each once, in sorted order.
+         */
         public static NodeNames of(List<NodeAddress> nodeAddresses) {
-            Set<String> dns = new LinkedHashSet<>();
-            Set<InetAddress> ips = new LinkedHashSet<>();
+            Set<String> dns = new TreeSet<>();
+            Map<String, InetAddress> ips = new TreeMap<>();
             for (NodeAddress a : nodeAddresses) {
+                String address = a.getAddress() == null ? "" : a.getAddress();
+                if (address.isEmpty()) {
+                    continue;
+                }
+                Optional<InetAddress> ip = literal(address);
                 switch (a.getType()) {
-                    case "Hostname", "InternalDNS", "ExternalDNS" -> dns.add(a.getAddress());
-                    case "InternalIP", "ExternalIP" -> ips.add(InetAddress.ofLiteral(a.getAddress()));
+                    case "Hostname" -> ip.ifPresentOrElse(i -> ips.put(i.getHostAddress(), i), () -> dns.add(address));
+                    case "InternalIP", "ExternalIP" -> ip.ifPresent(i -> ips.put(i.getHostAddress(), i));
+                    case "InternalDNS", "ExternalDNS" -> dns.add(address);
                     default -> { }
                 }
             }
-            return new NodeNames(new ArrayList<>(dns), new ArrayList<>(ips));
+            return new NodeNames(new ArrayList<>(dns), new ArrayList<>(ips.values()));
         }
 
-        public boolean isEmpty() {
-            return dnsNames.isEmpty() && addresses.isEmpty();
+        private static Optional<InetAddress> literal(String address) {
+            try {
+                return Optional.of(InetAddress.ofLiteral(address));
+            } catch (IllegalArgumentException notAnAddress) {
+                return Optional.empty();
+            }
+        }
+
+        /**
+         * Whether a serving certificate is asked for these names: upstream's kubelet asks only once the node has an IP
+         * address (DNS names alone need its {@code AllowDNSOnlyNodeCSR} feature gate, off by default).
+         */
+        public boolean requestable() {
+            return !addresses.isEmpty();
         }
 
         Set<String> asStrings() {
