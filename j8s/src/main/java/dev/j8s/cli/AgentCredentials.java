@@ -1,16 +1,15 @@
 package dev.j8s.cli;
 
 import dev.j8s.api.Cluster;
-import dev.j8s.api.FabricClients;
 import dev.j8s.kubelet.server.KubeletServer;
 import dev.j8s.pki.CertificateFileStore;
+import dev.j8s.pki.CertificateRenewal;
 import dev.j8s.pki.KubeletClientBootstrap;
 import dev.j8s.pki.KubeletClientRotation;
 import dev.j8s.pki.KubeletServingCertificates;
 import dev.j8s.pki.PkiException;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeStatus;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
@@ -20,6 +19,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * The credentials of {@code j8s agent} in its certificate directory ({@code <data-dir>/pki}): the client certificate
@@ -29,8 +29,6 @@ import java.util.Set;
 final class AgentCredentials {
 
     private static final System.Logger LOG = System.getLogger(AgentCredentials.class.getName());
-    /** How long a serving certificate request waits for the cluster (upstream never approves them itself). */
-    private static final Duration SERVING_TIMEOUT = Duration.ofHours(1);
 
     private AgentCredentials() {
     }
@@ -88,8 +86,9 @@ final class AgentCredentials {
     }
 
     /**
-     * The certificate the kubelet API starts with: with {@code rotate}, the cluster-signed one of an earlier run while
-     * it is fresh; else the kept self-signed one, made again when the names changed or it nears expiry.
+     * The certificate the kubelet API starts with: with {@code rotate}, the cluster-signed one of an earlier run until
+     * it expires (the renewal replaces it when due); else the kept self-signed one, made again when the names changed
+     * or it nears expiry.
      */
     static CertificateFileStore.Pair initialServing(Path dataDir, String host, Set<String> names, boolean rotate) {
         Instant now = Instant.now();
@@ -99,51 +98,66 @@ final class AgentCredentials {
     }
 
     /**
-     * In the background: once the Node has addresses, asks the cluster for a serving certificate of them (unless the
-     * one served is for them) and serves it once issued.
+     * In the background, for as long as the agent runs: once the Node has addresses, asks the cluster for a serving
+     * certificate of them unless the one kept serves them, again at a jittered 70-90 % of each one's validity and
+     * whenever the Node gains an address it does not serve, retrying failed or denied requests with backoff; the
+     * kubelet API serves each issued one from its next handshake on (see {@link dev.j8s.pki.CertificateRenewal}).
      */
     static void rotateServing(Path kubeconfig, Cluster cluster, String node, Path dataDir, KubeletServer api) {
+        CertificateRenewal renewal = servingRenewal(dataDir, new NodeAddressNames(cluster, node, Clock.systemUTC()),
+                KubeletServingCertificates.request(kubeconfig, node), api);
         Thread.ofVirtual().name("j8s-serving-certificate").start(() -> {
             try {
-                KubeletServingCertificates.NodeNames names = nodeNames(cluster, node);
-                Optional<CertificateFileStore.Pair> issued = KubeletServingCertificates.issued(certDir(dataDir),
-                        Instant.now());
-                if (issued.isPresent() && KubeletServingCertificates.serves(issued.get(), names)) {
-                    return;
-                }
-                try (KubernetesClient client = FabricClients.connect(kubeconfig)) {
-                    CertificateFileStore.Pair pair = KubeletServingCertificates.request(client, node, names,
-                            certDir(dataDir), SERVING_TIMEOUT);
-                    KubeletApi.useServingCertificate(api, pair);
-                    LOG.log(Level.INFO, "the kubelet API serves the cluster-signed certificate subject={0}"
-                            + " notAfter={1}", pair.leaf().getSubjectX500Principal(), pair.leaf().getNotAfter()
-                            .toInstant());
-                }
+                renewal.run();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (RuntimeException e) {
-                LOG.log(Level.ERROR, "no cluster-signed serving certificate, the kubelet API keeps the one it has:"
+                LOG.log(Level.ERROR, "serving certificate rotation stopped, the kubelet API keeps the one it has:"
                         + " {0}", e.getMessage());
             }
         });
     }
 
-    /** The names of the Node's addresses, once it has some. */
-    private static KubeletServingCertificates.NodeNames nodeNames(Cluster cluster, String node)
-            throws InterruptedException {
-        while (true) {
-            try {
-                Optional<KubeletServingCertificates.NodeNames> names = cluster.node(node).map(Node::getStatus)
-                        .map(NodeStatus::getAddresses).map(KubeletServingCertificates.NodeNames::of)
-                        .filter(n -> !n.isEmpty());
-                if (names.isPresent()) {
-                    return names.get();
-                }
-            } catch (RuntimeException e) {
-                LOG.log(Level.DEBUG, "cannot read the Node for its addresses yet node={0} error={1}", node,
-                        e.getMessage());
+    /** The renewal of the serving certificate whose every issued pair {@code api} serves from its next handshake on. */
+    static CertificateRenewal servingRenewal(Path dataDir,
+                                             Supplier<Optional<KubeletServingCertificates.NodeNames>> names,
+                                             CertificateRenewal.Request request, KubeletServer api) {
+        return KubeletServingCertificates.renewal(certDir(dataDir), names, request, pair -> {
+            KubeletApi.useServingCertificate(api, pair);
+            LOG.log(Level.INFO, "the kubelet API serves the cluster-signed certificate subject={0} notAfter={1}",
+                    pair.leaf().getSubjectX500Principal(), pair.leaf().getNotAfter().toInstant());
+        });
+    }
+
+    /**
+     * The names of the Node's addresses, empty until it has an IP address; the Node is read again at most every 10 s,
+     * as often as the kubelet posts its status, not at each of the renewal's checks. Not thread-safe: the renewal's
+     * thread only.
+     */
+    private static final class NodeAddressNames implements Supplier<Optional<KubeletServingCertificates.NodeNames>> {
+        private static final Duration READ_EVERY = Duration.ofSeconds(10);
+        private final Cluster cluster;
+        private final String node;
+        private final Clock clock;
+        private Optional<KubeletServingCertificates.NodeNames> last = Optional.empty();
+        private Instant read = Instant.MIN;
+
+        NodeAddressNames(Cluster cluster, String node, Clock clock) {
+            this.cluster = cluster;
+            this.node = node;
+            this.clock = clock;
+        }
+
+        @Override
+        public Optional<KubeletServingCertificates.NodeNames> get() {
+            Instant now = clock.instant();
+            if (last.isEmpty() || !now.isBefore(read.plus(READ_EVERY))) {
+                read = now;
+                last = cluster.node(node).map(Node::getStatus).map(NodeStatus::getAddresses)
+                        .map(KubeletServingCertificates.NodeNames::of)
+                        .filter(KubeletServingCertificates.NodeNames::requestable);
             }
-            Thread.sleep(1_000);
+            return last;
         }
     }
 }

@@ -1,8 +1,6 @@
 package dev.j8s.pki;
 
 import io.fabric8.kubernetes.api.model.NodeAddress;
-import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequest;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetAddress;
@@ -10,24 +8,27 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.security.KeyPair;
-import java.security.cert.X509Certificate;
-import java.time.Duration;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The kubelet's serving certificate, kept in its certificate directory: the self-signed one
  * ({@code kubelet.crt} with its CA, {@code kubelet.key}, as upstream's kubelet makes when it is given none), reused
  * across restarts and made again only when the names it must serve change or it nears expiry; and the one the cluster
  * signs with {@code --rotate-server-certificates} (upstream's {@code serverTLSBootstrap}), requested from the
- * {@code kubernetes.io/kubelet-serving} signer for the node's addresses and kept in the {@code kubelet-server} store.
- * Not thread-safe: one caller per directory.
+ * {@code kubernetes.io/kubelet-serving} signer for the node's addresses, kept in the {@code kubelet-server} store and
+ * renewed by a {@link CertificateRenewal} while the kubelet runs. Not thread-safe: one caller per directory.
  */
 public final class KubeletServingCertificates {
 
@@ -86,22 +87,44 @@ public final class KubeletServingCertificates {
             addresses = List.copyOf(addresses);
         }
 
-        /** Host names and DNS names as DNS names, internal and external IPs as addresses. */
+        /**
+         * As upstream's kubelet asks: {@code Hostname}, {@code InternalDNS} and {@code ExternalDNS} addresses as DNS
+         * names (a host name that is an IP literal as an address), {@code InternalIP} and {@code ExternalIP} ones as
+         * addresses (those that are no IP literal are left out), each once, in sorted order.
+         */
         public static NodeNames of(List<NodeAddress> nodeAddresses) {
-            Set<String> dns = new LinkedHashSet<>();
-            Set<InetAddress> ips = new LinkedHashSet<>();
+            Set<String> dns = new TreeSet<>();
+            Map<String, InetAddress> ips = new TreeMap<>();
             for (NodeAddress a : nodeAddresses) {
+                String address = a.getAddress() == null ? "" : a.getAddress();
+                if (address.isEmpty()) {
+                    continue;
+                }
+                Optional<InetAddress> ip = literal(address);
                 switch (a.getType()) {
-                    case "Hostname", "InternalDNS", "ExternalDNS" -> dns.add(a.getAddress());
-                    case "InternalIP", "ExternalIP" -> ips.add(InetAddress.ofLiteral(a.getAddress()));
+                    case "Hostname" -> ip.ifPresentOrElse(i -> ips.put(i.getHostAddress(), i), () -> dns.add(address));
+                    case "InternalIP", "ExternalIP" -> ip.ifPresent(i -> ips.put(i.getHostAddress(), i));
+                    case "InternalDNS", "ExternalDNS" -> dns.add(address);
                     default -> { }
                 }
             }
-            return new NodeNames(new ArrayList<>(dns), new ArrayList<>(ips));
+            return new NodeNames(new ArrayList<>(dns), new ArrayList<>(ips.values()));
         }
 
-        public boolean isEmpty() {
-            return dnsNames.isEmpty() && addresses.isEmpty();
+        private static Optional<InetAddress> literal(String address) {
+            try {
+                return Optional.of(InetAddress.ofLiteral(address));
+            } catch (IllegalArgumentException notAnAddress) {
+                return Optional.empty();
+            }
+        }
+
+        /**
+         * Whether a serving certificate is asked for these names: upstream's kubelet asks only once the node has an IP
+         * address (DNS names alone need its {@code AllowDNSOnlyNodeCSR} feature gate, off by default).
+         */
+        public boolean requestable() {
+            return !addresses.isEmpty();
         }
 
         Set<String> asStrings() {
@@ -111,35 +134,36 @@ public final class KubeletServingCertificates {
         }
     }
 
-    /** The cluster-signed serving certificate of {@code certDir} when it is valid and not near expiry. */
+    /** The cluster-signed serving certificate of {@code certDir} while it is valid. */
     public static Optional<CertificateFileStore.Pair> issued(Path certDir, Instant now) {
-        return new CertificateFileStore(certDir, "kubelet-server").current().filter(p -> p.freshAt(now, RENEW_AT));
-    }
-
-    /** Whether {@code pair} serves exactly {@code names}. */
-    public static boolean serves(CertificateFileStore.Pair pair, NodeNames names) {
-        return Certificates.alternativeNames(pair.leaf()).equals(names.asStrings());
+        return new CertificateFileStore(certDir, "kubelet-server").current().filter(p -> p.validAt(now));
     }
 
     /**
-     * Asks the cluster for a serving certificate of {@code nodeName} for {@code names} with the node's own
-     * credentials, waits until it is issued (or denied: an error) and stores it as the current one.
+     * Whether {@code pair} serves all of {@code names} (names beyond them do no harm, as upstream's certificate
+     * manager judges a certificate against its request template).
      */
-    public static CertificateFileStore.Pair request(KubernetesClient client, String nodeName, NodeNames names,
-                                                    Path certDir, Duration timeout) {
-        KeyPair key = CertificateRequests.newKeyPair();
-        CertificateSigningRequest csr = CertificateSigningRequests.request(client, Optional.empty(),
-                CertificateRequests.nodeRequest(key, nodeName, names.dnsNames(), names.addresses()),
-                CertificateRequests.KUBELET_SERVING_SIGNER, CertificateRequests.servingUsages(key.getPublic()), key);
-        LOG.log(Level.INFO, "waiting for the serving certificate to be issued csr={0} names={1}",
-                csr.getMetadata().getName(), names.asStrings());
-        String pem = CertificateSigningRequests.waitForCertificate(client, csr, timeout);
-        List<X509Certificate> chain = Pem.parseCertificates(pem, "the certificate of " + csr.getMetadata().getName());
-        if (!CertificateFileStore.sameKey(chain.getFirst().getPublicKey(), key.getPublic())) {
-            throw new PkiException("the certificate issued for " + csr.getMetadata().getName()
-                    + " is not for the requested key");
-        }
-        return new CertificateFileStore(certDir, "kubelet-server")
-                .update(new CertificateFileStore.Pair(chain, key.getPrivate()), Instant.now());
+    public static boolean serves(CertificateFileStore.Pair pair, NodeNames names) {
+        return Certificates.alternativeNames(pair.leaf()).containsAll(names.asStrings());
+    }
+
+    /**
+     * The renewal of the cluster-signed serving certificate of {@code certDir} for the names {@code names} gives at
+     * each check, asked for with {@code request}; {@code renewed} puts each issued pair to use.
+     */
+    public static CertificateRenewal renewal(Path certDir, Supplier<Optional<NodeNames>> names,
+                                             CertificateRenewal.Request request,
+                                             Consumer<CertificateFileStore.Pair> renewed) {
+        return new CertificateRenewal("serving certificate", new CertificateFileStore(certDir, "kubelet-server"),
+                names, request, renewed, Clock.systemUTC());
+    }
+
+    /**
+     * A request to the {@code kubernetes.io/kubelet-serving} signer for a serving certificate of {@code nodeName},
+     * made with the credentials {@code kubeconfig} has at each attempt.
+     */
+    public static CertificateRenewal.Request request(Path kubeconfig, String nodeName) {
+        return CertificateRenewal.nodeRequest(kubeconfig, nodeName, CertificateRequests.KUBELET_SERVING_SIGNER,
+                CertificateRequests::servingUsages);
     }
 }

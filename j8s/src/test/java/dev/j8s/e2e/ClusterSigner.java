@@ -65,7 +65,7 @@ final class ClusterSigner {
         }
     }
 
-    /** The requests {@code username} sent to {@code signerName}, oldest first. */
+    /** The requests {@code username} sent to {@code signerName}, by name (as the API server lists them). */
     List<JsonNode> requests(String username, String signerName) {
         List<JsonNode> out = new ArrayList<>();
         for (JsonNode csr : Await.json(admin.run("get", "csr", "-o", "json")).path("items")) {
@@ -128,6 +128,11 @@ final class ClusterSigner {
      * {@code validity} only (finer than openssl's days), made with BouncyCastle from the request and the CA key.
      */
     java.security.cert.X509Certificate approveAndSignFor(JsonNode csr, Duration validity) {
+        return approveAndSignFor(csr, validity, false);
+    }
+
+    /** As {@link #approveAndSignFor(JsonNode, Duration)}; a {@code serving} request keeps its names. */
+    java.security.cert.X509Certificate approveAndSignFor(JsonNode csr, Duration validity, boolean serving) {
         String name = csr.path("metadata").path("name").asText();
         admin.run("certificate", "approve", name).ok();
         try {
@@ -148,7 +153,12 @@ final class ClusterSigner {
                             new org.bouncycastle.asn1.x509.KeyUsage(org.bouncycastle.asn1.x509.KeyUsage.digitalSignature))
                     .addExtension(org.bouncycastle.asn1.x509.Extension.extendedKeyUsage, false,
                             new org.bouncycastle.asn1.x509.ExtendedKeyUsage(
-                                    org.bouncycastle.asn1.x509.KeyPurposeId.id_kp_clientAuth));
+                                    serving ? org.bouncycastle.asn1.x509.KeyPurposeId.id_kp_serverAuth
+                                            : org.bouncycastle.asn1.x509.KeyPurposeId.id_kp_clientAuth));
+            if (serving) {
+                builder.addExtension(request.getRequestedExtensions().getExtension(
+                        org.bouncycastle.asn1.x509.Extension.subjectAlternativeName));
+            }
             var certificate = new org.bouncycastle.cert.jcajce.JcaX509CertificateConverter().getCertificate(
                     builder.build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withECDSA")
                             .build(caKey.getPrivate())));

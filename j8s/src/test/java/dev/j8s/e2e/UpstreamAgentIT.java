@@ -607,10 +607,19 @@ class UpstreamAgentIT {
         assertThat(selfSigned.getIssuerX500Principal().getName()).as("self-signed until the cluster issues one")
                 .doesNotContain("upstream-ca");
 
-        JsonNode csr = signer.awaitRequest("system:node:" + BOOT_NODE, SERVING_SIGNER, TIMEOUT);
-        assertThat(csr.path("metadata").path("name").asText()).startsWith("csr-");
-        assertThat(csr.path("spec").path("usages")).extracting(JsonNode::asText)
+        JsonNode denied = signer.awaitRequest("system:node:" + BOOT_NODE, SERVING_SIGNER, TIMEOUT);
+        assertThat(denied.path("metadata").path("name").asText()).startsWith("csr-");
+        assertThat(denied.path("spec").path("usages")).extracting(JsonNode::asText)
                 .containsExactly("digital signature", "server auth");
+        assertThat(signer.subject(denied)).isEqualTo("subject=/O=system:nodes/CN=system:node:" + BOOT_NODE);
+        // a denied request is not given up: the agent asks again after a backoff, and that one is approved
+        signer.deny(denied);
+        Instant deniedAt = Instant.now();
+        JsonNode csr = awaitNewServingRequest(signer, List.of(denied.path("metadata").path("name").asText()));
+        // upstream's first backoff is 2 s; the timestamp has whole seconds
+        assertThat(Instant.parse(csr.path("metadata").path("creationTimestamp").asText()))
+                .isAfterOrEqualTo(deniedAt.plusSeconds(1).truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+        assertThat(bootAgent.currentLog()).contains("serving certificate rotation failed, trying again in");
         assertThat(signer.subject(csr)).isEqualTo("subject=/O=system:nodes/CN=system:node:" + BOOT_NODE);
         signer.approveAndSign(csr, true);
 
@@ -658,6 +667,52 @@ class UpstreamAgentIT {
 
     @Test
     @Order(13)
+    void withRotateServerCertificatesTheServingCertificateIsRenewedBeforeItExpiresWithoutARestart() throws Exception {
+        assumeTrue(bootAgent != null && bootAgent.isAlive(), "the bootstrapped agent runs");
+        ClusterSigner signer = signer();
+        List<String> earlier = signer.requests("system:node:" + BOOT_NODE, SERVING_SIGNER).stream()
+                .map(c -> c.path("metadata").path("name").asText()).toList();
+        Path pki = bootAgent.dataDir().resolve("pki");
+        bootAgent.stop();
+        // without a stored serving certificate the agent asks at once, now to get a short-lived one
+        try (var files = Files.list(pki)) {
+            for (Path f : files.filter(f -> f.getFileName().toString().startsWith("kubelet-server-")).toList()) {
+                Files.delete(f);
+            }
+        }
+        bootAgent.restart();
+        JsonNode first = awaitNewServingRequest(signer, earlier);
+        java.security.cert.X509Certificate shortLived = signer.approveAndSignFor(first, Duration.ofSeconds(40), true);
+        await("the kubelet API serves the short-lived certificate", () -> servingCertificate(bootAgent.kubeletPort()),
+                shortLived::equals);
+
+        List<String> asked = new ArrayList<>(earlier);
+        asked.add(first.path("metadata").path("name").asText());
+        JsonNode renewal = awaitNewServingRequest(signer, asked);
+        Duration askedAfter = Duration.between(shortLived.getNotBefore().toInstant(),
+                Instant.parse(renewal.path("metadata").path("creationTimestamp").asText()));
+        // at 70-90 % of 40 s; the timestamp has whole seconds
+        assertThat(askedAfter).isBetween(Duration.ofSeconds(27), Duration.ofSeconds(37));
+        assertThat(renewal.path("spec").path("usages")).extracting(JsonNode::asText)
+                .containsExactly("digital signature", "server auth");
+        assertThat(signer.subject(renewal)).isEqualTo("subject=/O=system:nodes/CN=system:node:" + BOOT_NODE);
+        signer.approveAndSign(renewal, true);
+
+        java.security.cert.X509Certificate renewed = await("the kubelet API serves the renewed certificate",
+                () -> servingCertificate(bootAgent.kubeletPort()), c -> !c.equals(shortLived));
+        assertThat(Instant.now()).as("renewed before the first one expired")
+                .isBefore(shortLived.getNotAfter().toInstant());
+        assertThat(renewed.getIssuerX500Principal().getName()).isEqualTo("CN=upstream-ca");
+        assertThat(renewed.getNotAfter()).isAfter(Date.from(Instant.now().plus(Duration.ofDays(1))));
+        assertThat(bootAgent.isAlive()).isTrue();
+        assertThat(bootAgent.currentLog()).contains("serving certificate rotated");
+        // the API server reaches the agent through the renewed certificate
+        assertThat(admin.run("get", "--raw", "/api/v1/nodes/" + BOOT_NODE + "/proxy/healthz").ok().stdout())
+                .isEqualTo("ok");
+    }
+
+    @Test
+    @Order(14)
     void withRotateCertificatesTheClientCertificateIsRenewedBeforeItExpiresWithTheNodesOwnCredentials()
             throws Exception {
         assumeTrue(bootAgent != null && bootAgent.isAlive(), "the bootstrapped agent runs");
@@ -712,7 +767,7 @@ class UpstreamAgentIT {
     }
 
     @Test
-    @Order(14)
+    @Order(15)
     void aDeniedBootstrapRequestStopsTheAgentWithTheConditionsReasonAndMessage() {
         assumeTrue(cluster.local(), "the test signs certificates with the local control plane's CA");
         ClusterSigner signer = signer();
@@ -726,6 +781,13 @@ class UpstreamAgentIT {
                 + " certificate signing request is denied, reason: KubectlDeny, message: This CSR was denied by"
                 + " kubectl certificate deny.").doesNotContain(J8sAgent.READY_LINE);
         assertThat(deniedAgent.root().resolve("kubelet.kubeconfig")).doesNotExist();
+    }
+
+    /** The serving request of the boot node that is none of {@code known} (requests are listed by name). */
+    private static JsonNode awaitNewServingRequest(ClusterSigner signer, List<String> known) {
+        return await("a new serving request of " + BOOT_NODE, () -> signer.requests("system:node:" + BOOT_NODE,
+                SERVING_SIGNER).stream().filter(c -> !known.contains(c.path("metadata").path("name").asText()))
+                .toList(), l -> !l.isEmpty()).getFirst();
     }
 
     private static ClusterSigner signer() {

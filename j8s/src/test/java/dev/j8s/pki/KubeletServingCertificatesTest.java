@@ -50,14 +50,23 @@ class KubeletServingCertificatesTest {
     }
 
     @Test
-    void aServingRequestAsksForTheNodesHostNamesAndDnsNamesAsDnsAndItsIpsAsAddresses() {
+    void aServingRequestAsksForTheNodesHostNamesAndDnsNamesAsDnsAndItsIpsAsAddressesSortedAndOnce() {
         KubeletServingCertificates.NodeNames names = KubeletServingCertificates.NodeNames.of(List.of(
                 new NodeAddress("10.0.0.5", "InternalIP"), new NodeAddress("host-a", "Hostname"),
-                new NodeAddress("203.0.113.9", "ExternalIP"), new NodeAddress("a.example", "InternalDNS")));
+                new NodeAddress("203.0.113.9", "ExternalIP"), new NodeAddress("a.example", "InternalDNS"),
+                new NodeAddress("10.0.0.5", "ExternalIP"), new NodeAddress("192.0.2.1", "Hostname"),
+                new NodeAddress("not-an-ip", "InternalIP"), new NodeAddress("", "ExternalDNS")));
 
-        assertThat(names.dnsNames()).containsExactly("host-a", "a.example");
+        assertThat(names.dnsNames()).containsExactly("a.example", "host-a");
         assertThat(names.addresses()).containsExactly(InetAddress.ofLiteral("10.0.0.5"),
-                InetAddress.ofLiteral("203.0.113.9"));
-        assertThat(KubeletServingCertificates.NodeNames.of(List.of())).matches(KubeletServingCertificates.NodeNames::isEmpty);
+                InetAddress.ofLiteral("192.0.2.1"), InetAddress.ofLiteral("203.0.113.9"));
+        assertThat(names.requestable()).isTrue();
+    }
+
+    @Test
+    void nothingIsAskedForANodeWithoutAnIpAddress() {
+        assertThat(KubeletServingCertificates.NodeNames.of(List.of()).requestable()).isFalse();
+        assertThat(KubeletServingCertificates.NodeNames.of(List.of(new NodeAddress("host-a", "Hostname"),
+                new NodeAddress("a.example", "InternalDNS"))).requestable()).isFalse();
     }
 }

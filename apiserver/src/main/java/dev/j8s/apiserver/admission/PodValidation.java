@@ -119,7 +119,12 @@ final class PodValidation {
                 errs.invalidAll(path + ".name", name, msgs);
                 ok = msgs.isEmpty();
             }
-            long sources = v.properties().stream().filter(e -> PodDefaults.VOLUME_SOURCES.contains(e.getKey()) && !e.getValue().isNull()).count();
+            int sources = 0;
+            for (var e : v.properties()) {
+                if (PodDefaults.VOLUME_SOURCES.contains(e.getKey()) && !e.getValue().isNull()) {
+                    sources++;
+                }
+            }
             if (sources == 0) {
                 errs.required(path, "must specify a volume type");
                 ok = false;

@@ -29,9 +29,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.HttpField;
@@ -69,8 +69,12 @@ public final class ApiHandler extends Handler.Abstract {
     /** What upstream's max-in-flight filter writes ({@code http.Error}) with {@code Retry-After: 1}. */
     static final String TOO_MANY_REQUESTS_BODY = "Too many requests, please try again later.\n";
     private static final String PLAIN_TEXT = "text/plain; charset=utf-8";
-    private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(
-            Thread.ofVirtual().name("j8s-api-timeout").factory());
+    /**
+     * Each request's deadline. A request that ends in time cancels its task, and the cancelled task leaves the queue
+     * at once: kept until it would have run, it held its exchange for the whole request timeout, every request's
+     * objects of the last minute surviving into the old generation.
+     */
+    private static final ScheduledExecutorService TIMER = timer();
 
     private final AccessControl access;
     private final Resources resources;
@@ -119,6 +123,13 @@ public final class ApiHandler extends Handler.Abstract {
     /** Marks the server as shutting down: /readyz fails from now on. */
     public void markNotReady() {
         ready = false;
+    }
+
+    private static ScheduledExecutorService timer() {
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1,
+                Thread.ofVirtual().name("j8s-api-timeout").factory());
+        timer.setRemoveOnCancelPolicy(true);
+        return timer;
     }
 
     @Override

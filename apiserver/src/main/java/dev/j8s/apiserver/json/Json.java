@@ -47,11 +47,14 @@ public final class Json {
 
     /** The node at a dotted path, or a MissingNode. */
     public static JsonNode at(JsonNode node, String dottedPath) {
+        // walked with indexOf: a split per call allocated its list and array on every read of a field
         JsonNode n = node;
-        for (String part : dottedPath.split("\\.")) {
-            n = n.path(part);
+        int from = 0;
+        for (int dot = dottedPath.indexOf('.'); dot >= 0; dot = dottedPath.indexOf('.', from)) {
+            n = n.path(dottedPath.substring(from, dot));
+            from = dot + 1;
         }
-        return n;
+        return n.path(dottedPath.substring(from));
     }
 
     /** The object at {@code field}, created when absent. */

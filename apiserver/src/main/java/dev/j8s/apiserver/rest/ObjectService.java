@@ -215,11 +215,12 @@ public final class ObjectService {
         }
         ObjectNode stored = toStored(type, obj);
         ResourceType st = storageType(type);
-        ObjectNode admitted = admission.admitCreate(st, stored);
+        // obj is this call's own copy of the body (and stored is obj or converted from it): admitted in place
+        ObjectNode admitted = admission.admitCreateOwned(st, stored);
         if (dryRun) {
             return new Store.Written(toServed(type, admitted), "");
         }
-        // admission returns its own copy, which nothing else holds: the store keeps it
+        // the admitted object is this call's own, which nothing else holds: the store keeps it
         Store.Written created = store.createOwned(st.storageKey(), admitted);
         ObjectNode served = toServed(type, created.object());
         return served == created.object() ? created : new Store.Written(served, "");

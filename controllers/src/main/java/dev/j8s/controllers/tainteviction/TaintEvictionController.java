@@ -56,6 +56,11 @@ public final class TaintEvictionController implements AutoCloseable {
     private final Semaphore wake = new Semaphore(0);
     /** NoExecute taints without a timeAdded, by node/key/value, with when they were first seen. */
     private final Map<String, Instant> firstSeen = new HashMap<>();
+    /**
+     * Whether the last pass saw a node with a NoExecute taint. Without one a pod change has nothing to evict and does
+     * not wake the pass; a node that gains one wakes it through the node handler, and that pass lists every pod.
+     */
+    private volatile boolean noExecuteTaints;
     private volatile Thread thread;
 
     public TaintEvictionController(KubeClient client, InformerFactory informers, Clock clock) {
@@ -66,7 +71,7 @@ public final class TaintEvictionController implements AutoCloseable {
         this.clock = clock;
         nodeInformer.addEventHandler(ResourceEventHandler.of(n -> wake.release(), n -> wake.release()));
         podInformer.addEventHandler(ResourceEventHandler.of(p -> {
-            if (!Pods.nodeName(p).isEmpty()) {
+            if (noExecuteTaints && !Pods.nodeName(p).isEmpty()) {
                 wake.release();
             }
         }, p -> { }));
@@ -105,8 +110,9 @@ public final class TaintEvictionController implements AutoCloseable {
             }
         }
         firstSeen.keySet().removeIf(k -> noExecute.keySet().stream().noneMatch(n -> k.startsWith(n + "/")));
+        noExecuteTaints = !noExecute.isEmpty();
         if (noExecute.isEmpty()) {
-            // no node has a NoExecute taint: no pod to look at (every pod change with a node wakes this pass)
+            // no node has a NoExecute taint: no pod to look at (nor do pod changes wake this pass until one has)
             return Optional.empty();
         }
         Instant next = null;

@@ -24,13 +24,16 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLContext;
 
 /**
  * A Distribution API v2 client for pulling: manifests and blobs with challenge-driven anonymous, Basic and
@@ -57,13 +60,19 @@ public final class RegistryClient {
     /** Registry bodies (blobs above all) are read ahead by up to 16 socket reads: at most 4 MiB per stream. */
     private static final HttpResponse.BodyHandler<InputStream> BODY = ReadAheadBody.handler(16);
     static final int MAX_REDIRECTS = 5;
+    /** How long a request may wait for its response's head. */
+    static final Duration HEAD_TIMEOUT = Duration.ofSeconds(60);
     static final int MAX_SMALL_BODY = 64 * 1024;
     /** The overall deadline of a body that is not a blob (manifest, token, redirect or error), on top of the stall rule. */
     static final Duration SMALL_BODY_DEADLINE = Duration.ofSeconds(60);
     private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(32).build()).build());
 
+    /** {@code jdk} fetches blobs with java.net.http too (as before {@link Http1Get}); read at every blob request. */
+    static final String BLOB_HTTP_PROPERTY = "j8s.oci.blobHttp";
+
     private final HttpClient http;
+    private final Http1Get blobHttp;
     private final CredentialSupplier credentials;
     private final RegistryOptions options;
     private final Map<String, Challenge> challenges;
@@ -77,6 +86,11 @@ public final class RegistryClient {
     }
 
     public RegistryClient(CredentialSupplier credentials, RegistryOptions options) {
+        this(credentials, options, defaultTls());
+    }
+
+    /** With the TLS context {@code tls} (trust material) for both HTTP clients. */
+    RegistryClient(CredentialSupplier credentials, RegistryOptions options, SSLContext tls) {
         this.credentials = credentials;
         this.options = options;
         this.challenges = new ConcurrentHashMap<>();
@@ -84,13 +98,24 @@ public final class RegistryClient {
         this.http = HttpClient.newBuilder()
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .connectTimeout(options.connectTimeout())
+                .sslContext(tls)
                 .build();
+        this.blobHttp = new Http1Get(tls, options.connectTimeout());
+    }
+
+    private static SSLContext defaultTls() {
+        try {
+            return SSLContext.getDefault(); // what java.net.http uses when given none
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("no default TLS context", e);
+        }
     }
 
     private RegistryClient(RegistryClient shared, CredentialSupplier credentials) {
         this.credentials = credentials;
         this.options = shared.options;
         this.http = shared.http;
+        this.blobHttp = shared.blobHttp;
         this.challenges = shared.challenges;
         this.tokens = shared.tokens;
     }
@@ -118,8 +143,8 @@ public final class RegistryClient {
         Optional<Digest> byDigest = tagOrDigest.contains(":") ? Optional.of(Digest.parse(tagOrDigest)) : Optional.empty();
         URI uri = base(ref).resolve("/v2/" + ref.path() + "/manifests/" + tagOrDigest);
         String what = ref.repository() + (byDigest.isPresent() ? "@" : ":") + tagOrDigest;
-        HttpResponse<InputStream> r = exchange(ref, uri, Map.of("Accept", MediaTypes.MANIFEST_ACCEPT), "fetch manifest " + what);
-        String contentType = r.headers().firstValue("Content-Type").orElse("");
+        Reply r = exchange(ref, uri, Map.of("Accept", MediaTypes.MANIFEST_ACCEPT), "fetch manifest " + what, false);
+        String contentType = r.header("Content-Type").orElse("");
         byte[] body = readBounded(r, Manifests.MAX_DOCUMENT_BYTES, "manifest " + what, options);
         Manifest m = Manifests.parse(contentType, body, byDigest.map(Digest::algorithm).orElse("sha256"));
         if (byDigest.isPresent() && !m.digest().equals(byDigest.get())) {
@@ -185,8 +210,13 @@ public final class RegistryClient {
         return "repository:" + ref.path() + ":pull";
     }
 
-    /** Sends GET with auth, redirects and retries; returns a 2xx response whose body the caller must consume. */
-    HttpResponse<InputStream> exchange(ImageReference ref, URI uri, Map<String, String> headers, String action) {
+    /**
+     * Sends GET with auth, redirects and retries; returns a 2xx response whose body the caller must consume. A
+     * {@code blob} request goes over {@link Http1Get} (unless {@value #BLOB_HTTP_PROPERTY} is {@code jdk}), any other
+     * over java.net.http.
+     */
+    Reply exchange(ImageReference ref, URI uri, Map<String, String> headers, String action, boolean blob) {
+        boolean lean = blob && !"jdk".equals(System.getProperty(BLOB_HTTP_PROPERTY));
         String registryOrigin = origin(base(ref));
         String scope = scope(ref);
         boolean reauthorized = false;
@@ -195,14 +225,13 @@ public final class RegistryClient {
         URI current = uri;
         while (true) {
             boolean sameOrigin = origin(current).equals(registryOrigin);
-            HttpRequest.Builder b = HttpRequest.newBuilder(current).GET().timeout(Duration.ofSeconds(60));
-            headers.forEach(b::header);
+            Map<String, String> all = new LinkedHashMap<>(headers);
             if (sameOrigin) {
-                authorization(ref, scope).ifPresent(h -> b.header("Authorization", h));
+                authorization(ref, scope).ifPresent(h -> all.put("Authorization", h));
             }
-            HttpResponse<InputStream> r;
+            Reply r;
             try {
-                r = http.send(b.build(), BODY);
+                r = lean ? blobHttp.get(current, all, HEAD_TIMEOUT) : send(current, all);
             } catch (IOException e) {
                 if (++attempt < options.maxAttempts()) {
                     backoff(attempt, action, e.toString());
@@ -215,10 +244,10 @@ public final class RegistryClient {
                 Thread.currentThread().interrupt();
                 throw new RegistryException(action + ": interrupted", e);
             }
-            int status = r.statusCode();
+            int status = r.status();
             if (status == 301 || status == 302 || status == 303 || status == 307 || status == 308) {
                 discard(r, options);
-                String location = r.headers().firstValue("Location")
+                String location = r.header("Location")
                         .orElseThrow(() -> new RegistryException(action + ": redirect without Location", status));
                 if (++hops > MAX_REDIRECTS) {
                     throw new RegistryException(action + ": stopped after " + MAX_REDIRECTS + " redirects", status);
@@ -235,7 +264,7 @@ public final class RegistryClient {
                 continue;
             }
             if (status == 401) {
-                String header = r.headers().firstValue("WWW-Authenticate").orElse("");
+                String header = r.header("WWW-Authenticate").orElse("");
                 discard(r, options);
                 if (!sameOrigin) {
                     // Never authorize against a host the operator did not name (containerd PR #13894).
@@ -274,6 +303,12 @@ public final class RegistryClient {
             }
             return r;
         }
+    }
+
+    private Reply send(URI uri, Map<String, String> headers) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).GET().timeout(HEAD_TIMEOUT);
+        headers.forEach(b::header);
+        return Reply.from(http.send(b.build(), BODY));
     }
 
     private void backoff(int attempt, String action, String why) {
@@ -423,16 +458,16 @@ public final class RegistryClient {
             creds.flatMap(RegistryClient::basic).ifPresent(h -> b.header("Authorization", h));
         }
         b.timeout(Duration.ofSeconds(30));
-        HttpResponse<InputStream> r;
+        Reply r;
         try {
-            r = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+            r = Reply.from(http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream()));
         } catch (IOException e) {
             throw new RegistryException(action + ": token service " + realm.getHost() + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RegistryException(action + ": interrupted", e);
         }
-        int status = r.statusCode();
+        int status = r.status();
         if (status / 100 == 3) {
             discard(r, options);
             throw new RegistryException(action + ": token service " + realm.getHost() + " redirected; refusing", status);
@@ -475,15 +510,15 @@ public final class RegistryClient {
      * outlives {@link #SMALL_BODY_DEADLINE}, so a registry that answers headers and then nothing cannot hold a
      * pull (and the node's pull slot) forever.
      */
-    static InputStream guarded(HttpResponse<InputStream> r, RegistryOptions options) {
+    static InputStream guarded(Reply r, RegistryOptions options) {
         return new StallGuardedInputStream(r.body(), options.stallWindow(), options.stallMinBytes(), SMALL_BODY_DEADLINE);
     }
 
-    static byte[] readBounded(HttpResponse<InputStream> r, int max, String what, RegistryOptions options) {
-        long declared = r.headers().firstValueAsLong("Content-Length").orElse(-1);
+    static byte[] readBounded(Reply r, int max, String what, RegistryOptions options) {
+        long declared = r.headerAsLong("Content-Length").orElse(-1);
         try (InputStream in = guarded(r, options)) {
             if (declared > max) {
-                throw new RegistryException("rejecting " + declared + " byte " + what + ": larger than " + max, r.statusCode());
+                throw new RegistryException("rejecting " + declared + " byte " + what + ": larger than " + max, r.status());
             }
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             byte[] buf = new byte[16 * 1024];
@@ -491,7 +526,7 @@ public final class RegistryClient {
             while ((n = in.read(buf)) >= 0) {
                 out.write(buf, 0, n);
                 if (out.size() > max) {
-                    throw new RegistryException("rejecting " + what + ": larger than " + max + " bytes", r.statusCode());
+                    throw new RegistryException("rejecting " + what + ": larger than " + max + " bytes", r.status());
                 }
             }
             return out.toByteArray();
@@ -500,7 +535,7 @@ public final class RegistryClient {
         }
     }
 
-    private static String errorBody(HttpResponse<InputStream> r, RegistryOptions options) {
+    private static String errorBody(Reply r, RegistryOptions options) {
         try (InputStream in = guarded(r, options)) {
             byte[] b = in.readNBytes(MAX_SMALL_BODY);
             String s = new String(b, StandardCharsets.UTF_8).strip().replaceAll("\\s+", " ");
@@ -510,7 +545,7 @@ public final class RegistryClient {
         }
     }
 
-    private static void discard(HttpResponse<InputStream> r, RegistryOptions options) {
+    private static void discard(Reply r, RegistryOptions options) {
         try (InputStream in = guarded(r, options)) {
             in.readNBytes(MAX_SMALL_BODY);
         } catch (IOException ignored) {
@@ -537,17 +572,17 @@ public final class RegistryClient {
 
         private void open() {
             Map<String, String> headers = position == 0 ? Map.of() : Map.of("Range", "bytes=" + position + "-");
-            HttpResponse<InputStream> r = exchange(ref, uri, headers, action);
-            boolean ranged = position > 0 && r.statusCode() == 206;
+            Reply r = exchange(ref, uri, headers, action, true);
+            boolean ranged = position > 0 && r.status() == 206;
             if (ranged) {
-                String range = r.headers().firstValue("Content-Range").orElse("");
+                String range = r.header("Content-Range").orElse("");
                 if (!range.startsWith("bytes " + position + "-")) {
                     discard(r, options);
                     throw new RegistryException(action + ": registry answered Range " + position + " with " + range, 206);
                 }
             }
             long remaining = ranged ? d.size() - position : d.size();
-            long declared = r.headers().firstValueAsLong("Content-Length").orElse(-1);
+            long declared = r.headerAsLong("Content-Length").orElse(-1);
             if (declared >= 0 && declared != remaining) {
                 discard(r, options);
                 throw new ContentException(action + ": Content-Length " + declared + " does not match descriptor size " + d.size());

@@ -166,22 +166,29 @@ public final class NodeGraph implements AutoCloseable {
         }
         String podName = pod.path("metadata").path("name").asText("");
         for (JsonNode v : spec.path("volumes")) {
-            add(refs, Kind.SECRET, namespace, v.path("secret").path("secretName"));
-            add(refs, Kind.CONFIG_MAP, namespace, v.path("configMap").path("name"));
-            for (JsonNode source : v.path("projected").path("sources")) {
-                add(refs, Kind.SECRET, namespace, source.path("secret").path("name"));
-                add(refs, Kind.CONFIG_MAP, namespace, source.path("configMap").path("name"));
-            }
-            for (String type : new String[] {"azureFile", "cephfs", "cinder", "flexVolume", "iscsi", "rbd",
-                    "scaleIO", "storageos", "csi"}) {
-                JsonNode volume = v.path(type);
-                add(refs, Kind.SECRET, namespace, volume.path("secretRef").path("name"));
-                add(refs, Kind.SECRET, namespace, volume.path("secretName"));
-                add(refs, Kind.SECRET, namespace, volume.path("nodePublishSecretRef").path("name"));
-            }
-            add(refs, Kind.PERSISTENT_VOLUME_CLAIM, namespace, v.path("persistentVolumeClaim").path("claimName"));
-            if (v.has("ephemeral")) {
-                refs.add(new Ref(Kind.PERSISTENT_VOLUME_CLAIM, namespace, podName + "-" + v.path("name").asText("")));
+            // only the sources the volume has (a name and usually one source), not a lookup of every type per volume
+            for (var field : v.properties()) {
+                JsonNode source = field.getValue();
+                switch (field.getKey()) {
+                    case "secret" -> add(refs, Kind.SECRET, namespace, source.path("secretName"));
+                    case "configMap" -> add(refs, Kind.CONFIG_MAP, namespace, source.path("name"));
+                    case "projected" -> {
+                        for (JsonNode projection : source.path("sources")) {
+                            add(refs, Kind.SECRET, namespace, projection.path("secret").path("name"));
+                            add(refs, Kind.CONFIG_MAP, namespace, projection.path("configMap").path("name"));
+                        }
+                    }
+                    case "azureFile", "cephfs", "cinder", "flexVolume", "iscsi", "rbd", "scaleIO", "storageos", "csi" -> {
+                        add(refs, Kind.SECRET, namespace, source.path("secretRef").path("name"));
+                        add(refs, Kind.SECRET, namespace, source.path("secretName"));
+                        add(refs, Kind.SECRET, namespace, source.path("nodePublishSecretRef").path("name"));
+                    }
+                    case "persistentVolumeClaim" ->
+                            add(refs, Kind.PERSISTENT_VOLUME_CLAIM, namespace, source.path("claimName"));
+                    case "ephemeral" -> refs.add(new Ref(Kind.PERSISTENT_VOLUME_CLAIM, namespace,
+                            podName + "-" + v.path("name").asText("")));
+                    default -> { }
+                }
             }
         }
         return refs;
