@@ -338,37 +338,69 @@ final class Http1Get {
         }
     }
 
-    /** A body of {@code length} bytes, or to the end of the connection when {@code length < 0}. */
-    private static final class Body extends InputStream {
-        private final Connection c;
-        private final long length;
-        private long read;
+    /**
+     * A response body read from its connection: the open check, the end and the one-byte read in one place for both
+     * framings. Closing it ends the connection's use ({@link Connection#end}, kept only when the body was read to its
+     * end); it may be called from another thread (the stall watchdog), and a blocked read then fails.
+     */
+    private abstract static class BodyStream extends InputStream {
+        final Connection c;
         private final AtomicBoolean closed = new AtomicBoolean();
 
-        Body(Connection c, long length) {
+        BodyStream(Connection c) {
             this.c = c;
-            this.length = length;
         }
 
+        /** Whether every byte of the body has been read. */
+        abstract boolean complete();
+
+        /** Reads at least one byte of the body, which is not complete, into {@code b} ({@code len > 0}). */
+        abstract int readSome(byte[] b, int off, int len) throws IOException;
+
         @Override
-        public int read() throws IOException {
+        public final int read() throws IOException {
             byte[] one = new byte[1];
             int n = read(one, 0, 1);
             return n < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override
-        public int read(byte[] b, int off, int len) throws IOException {
+        public final int read(byte[] b, int off, int len) throws IOException {
             java.util.Objects.checkFromIndexSize(off, len, b.length);
             if (closed.get()) {
                 throw new IOException("stream closed");
             }
-            if (length >= 0 && read == length) {
+            if (complete()) {
                 return -1;
             }
-            if (len == 0) {
-                return 0;
+            return len == 0 ? 0 : readSome(b, off, len);
+        }
+
+        @Override
+        public final void close() {
+            if (closed.compareAndSet(false, true)) {
+                c.end(complete());
             }
+        }
+    }
+
+    /** A body of {@code length} bytes, or to the end of the connection when {@code length < 0}. */
+    private static final class Body extends BodyStream {
+        private final long length;
+        private long read;
+
+        Body(Connection c, long length) {
+            super(c);
+            this.length = length;
+        }
+
+        @Override
+        boolean complete() {
+            return length >= 0 && read == length;
+        }
+
+        @Override
+        int readSome(byte[] b, int off, int len) throws IOException {
             int want = length < 0 ? len : (int) Math.min(len, length - read);
             int n = c.read(b, off, want);
             if (n < 0) {
@@ -380,46 +412,24 @@ final class Http1Get {
             read += n;
             return n;
         }
-
-        /** May be called from another thread (the stall watchdog): a blocked read then fails. */
-        @Override
-        public void close() {
-            if (closed.compareAndSet(false, true)) {
-                c.end(length >= 0 && read == length);
-            }
-        }
     }
 
     /** A chunked body: chunk sizes in hex on lines of their own (extensions ignored), a zero chunk, trailers. */
-    private static final class Chunked extends InputStream {
-        private final Connection c;
+    private static final class Chunked extends BodyStream {
         private long left; // in the current chunk
         private boolean done;
-        private final AtomicBoolean closed = new AtomicBoolean();
 
         Chunked(Connection c) {
-            this.c = c;
+            super(c);
         }
 
         @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xff;
+        boolean complete() {
+            return done;
         }
 
         @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            java.util.Objects.checkFromIndexSize(off, len, b.length);
-            if (closed.get()) {
-                throw new IOException("stream closed");
-            }
-            if (done) {
-                return -1;
-            }
-            if (len == 0) {
-                return 0;
-            }
+        int readSome(byte[] b, int off, int len) throws IOException {
             if (left == 0 && !nextChunk()) {
                 return -1;
             }
@@ -454,14 +464,6 @@ final class Http1Get {
                 return false;
             }
             return true;
-        }
-
-        /** May be called from another thread (the stall watchdog): a blocked read then fails. */
-        @Override
-        public void close() {
-            if (closed.compareAndSet(false, true)) {
-                c.end(done);
-            }
         }
     }
 }
