@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.j8s.pki.TrustingTls;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -167,23 +168,8 @@ class UpstreamAgentIT {
     }
 
     private static javax.net.ssl.SSLContext trustingTls() throws java.security.GeneralSecurityException {
-        javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
-        tls.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
-            @Override
-            public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String type) {
-            }
-
-            @Override
-            public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String type) {
-                // the kubelet's self-signed certificate, as an API server without --kubelet-certificate-authority
-            }
-
-            @Override
-            public java.security.cert.X509Certificate[] getAcceptedIssuers() {
-                return new java.security.cert.X509Certificate[0];
-            }
-        }}, null);
-        return tls;
+        // the kubelet's self-signed certificate, as an API server without --kubelet-certificate-authority
+        return TrustingTls.context(null);
     }
 
     private static String nft() {

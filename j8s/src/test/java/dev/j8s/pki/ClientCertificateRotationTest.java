@@ -20,7 +20,6 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,21 +38,7 @@ class ClientCertificateRotationTest {
             KeyStore keys = serving.keyStore(password);
             KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             kmf.init(keys, password);
-            SSLContext tls = SSLContext.getInstance("TLS");
-            tls.init(kmf.getKeyManagers(), new javax.net.ssl.TrustManager[] {new X509TrustManager() {
-                @Override
-                public void checkClientTrusted(X509Certificate[] chain, String type) {
-                }
-
-                @Override
-                public void checkServerTrusted(X509Certificate[] chain, String type) {
-                }
-
-                @Override
-                public X509Certificate[] getAcceptedIssuers() {
-                    return new X509Certificate[0];
-                }
-            }}, null);
+            SSLContext tls = TrustingTls.context(kmf.getKeyManagers());
             SSLServerSocket socket = (SSLServerSocket) tls.getServerSocketFactory().createServerSocket(0, 10,
                     InetAddress.getLoopbackAddress());
             socket.setNeedClientAuth(true);
