@@ -359,12 +359,7 @@ public final class ConmonRuntime implements ContainerRuntime {
 
   /** The {@code comm} of a process, empty when it is gone. */
   private static String commOf(long pid) {
-    try {
-      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-      return stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    } catch (IOException | RuntimeException e) {
-      return "";
-    }
+    return ProcStat.of(pid).map(ProcStat::comm).orElse("");
   }
 
   /** SIGKILLs {@code pid} if it is still the program {@code comm}. */
@@ -979,15 +974,7 @@ public final class ConmonRuntime implements ContainerRuntime {
 
   /** Alive and not a zombie, and still the program we started (pids are reused). */
   static boolean processAlive(long pid, String comm) {
-    try {
-      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-      int close = stat.lastIndexOf(')');
-      String name = stat.substring(stat.indexOf('(') + 1, close);
-      char state = stat.charAt(close + 2);
-      return name.equals(comm) && state != 'Z' && state != 'X';
-    } catch (IOException | RuntimeException e) {
-      return false;
-    }
+    return ProcStat.of(pid).filter(p -> p.comm().equals(comm) && p.running()).isPresent();
   }
 
   private Meta.Container container(String containerId) {

@@ -139,16 +139,7 @@ final class Runc {
 
   /** Whether the init process {@code pid} still runs (not a zombie) and is the one runc recorded (its start time). */
   private static boolean initWaiting(long pid, long startTime) {
-    String stat;
-    try {
-      stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-    } catch (IOException e) {
-      return false;
-    }
-    // Fields after the command's closing parenthesis: state is field 3, starttime field 22.
-    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-    return fields.length > 19 && !fields[0].equals("Z") && !fields[0].equals("X")
-        && fields[19].equals(Long.toString(startTime));
+    return ProcStat.of(pid).filter(p -> p.running() && p.startTime() == startTime).isPresent();
   }
 
   /**

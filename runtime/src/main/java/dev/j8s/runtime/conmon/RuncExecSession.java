@@ -146,13 +146,7 @@ final class RuncExecSession implements ExecSession {
 
   /** The session id of a process (field 6 of {@code /proc/<pid>/stat}), or -1 when it is gone. */
   static long sessionId(long pid) {
-    try {
-      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      return Long.parseLong(fields[3]); // state, ppid, pgrp, session
-    } catch (IOException | RuntimeException e) {
-      return -1;
-    }
+    return ProcStat.of(pid).map(ProcStat::session).orElse(-1L);
   }
 
   private static void deleteQuietly(Path file) {
