@@ -211,9 +211,9 @@ public final class Libc {
         if (rc >= 0) {
           return rc == 0 ? 0 : pollfd.get(ValueLayout.JAVA_SHORT, 6);
         }
-        int errno = (int) ERRNO.get(stateOf(), 0L);
+        int errno = errno(stateOf());
         if (errno != EINTR) {
-          throw new ContainerRuntimeException("poll fd " + fd + ": " + errorText(errno) + " (errno " + errno + ")");
+          throw failure("poll fd " + fd, errno);
         }
       }
     }
@@ -262,7 +262,7 @@ public final class Libc {
       if (n < 0) {
         int errno = (int) ERRNO.get(stateOf(), 0L);
         if (errno != EINTR) {
-          throw new ContainerRuntimeException("write fd " + fd + ": " + errorText(errno) + " (errno " + errno + ")");
+          throw failure("write fd " + fd, errno);
         }
       } else {
         at += n;
@@ -333,7 +333,7 @@ public final class Libc {
       }
       int errno = (int) ERRNO.get(stateOf(), 0L);
       if (errno != EINTR) {
-        throw new ContainerRuntimeException("read fd " + fd + ": " + errorText(errno) + " (errno " + errno + ")");
+        throw failure("read fd " + fd, errno);
       }
     }
   }
@@ -352,7 +352,7 @@ public final class Libc {
       }
       int errno = (int) ERRNO.get(stateOf(), 0L);
       if (errno != EINTR) {
-        throw new ContainerRuntimeException("send fd " + fd + ": " + errorText(errno) + " (errno " + errno + ")");
+        throw failure("send fd " + fd, errno);
       }
     }
   }
@@ -363,7 +363,7 @@ public final class Libc {
       int rc = (int) shutdown.invokeExact(stateOf(), fd, how);
       if (rc < 0 && (int) ERRNO.get(stateOf(), 0L) != 107) { // ENOTCONN
         int errno = (int) ERRNO.get(stateOf(), 0L);
-        throw new ContainerRuntimeException("shutdown fd " + fd + ": " + errorText(errno) + " (errno " + errno + ")");
+        throw failure("shutdown fd " + fd, errno);
       }
     } catch (RuntimeException e) {
       throw e;
@@ -401,8 +401,7 @@ public final class Libc {
       throw new IllegalStateException(what, t);
     }
     if (rc < 0) {
-      int errno = (int) ERRNO.get(stateOf(), 0L);
-      throw new ContainerRuntimeException(what + ": " + errorText(errno) + " (errno " + errno + ")");
+      throw failure(what, errno(stateOf()));
     }
     return rc;
   }
