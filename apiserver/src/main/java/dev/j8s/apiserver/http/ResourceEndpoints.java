@@ -308,8 +308,8 @@ final class ResourceEndpoints {
         FieldValidation.Decoded decoded = decodeChecked(ex, type, raw);
         checkDecodable(type, decoded.object(), raw);
         validateFields(ex, type, decoded.errors());
-        ObjectNode body = decoded.object();
-        Store.Written created = objects.createWritten(type, ns, body, dryRun);
+        // the decoded body is this request's alone: created from as it is, not from a copy
+        Store.Written created = objects.createOwned(type, ns, decoded.object(), dryRun);
         if (!created.json().isEmpty() && Negotiation.forObjects(ex.header("Accept")) == Negotiation.Output.JSON) {
             // the store's text of the object is its JSON response
             ex.bytes(201, "application/json", created.json().getBytes(StandardCharsets.UTF_8));

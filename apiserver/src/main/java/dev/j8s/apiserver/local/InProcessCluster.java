@@ -299,7 +299,7 @@ public final class InProcessCluster implements Cluster {
             if (type.namespaced() && namespace.isEmpty()) {
                 throw new ApiError.MethodNotSupported(); // as a POST to the cluster-wide collection is answered
             }
-            return Trees.fromTree(objects.create(type, namespace, Trees.toTree(object), false), model);
+            return Trees.fromTree(objects.createOwned(type, namespace, Trees.toTree(object), false).object(), model);
         });
     }
 

@@ -151,7 +151,7 @@ public final class InProcessKubeClient implements KubeClient {
                 if (type.namespaced() && namespace.isEmpty()) {
                     throw new ApiError.MethodNotSupported(); // as a POST to the cluster-wide collection is answered
                 }
-                return decode(objects.create(type, namespace, Trees.toTree(object), false));
+                return decode(objects.createOwned(type, namespace, Trees.toTree(object), false).object());
             });
         }
 

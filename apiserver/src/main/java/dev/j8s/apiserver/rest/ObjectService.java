@@ -173,16 +173,17 @@ public final class ObjectService {
      * {@code namespace} comes from the URL ("" for cluster-scoped resources).
      */
     public ObjectNode create(ResourceType type, String namespace, ObjectNode body, boolean dryRun) {
-        return createWritten(type, namespace, body, dryRun).object();
+        return createOwned(type, namespace, body.deepCopy(), dryRun).object();
     }
 
     /**
-     * As {@link #create}, with the created object's JSON text when the served object is the stored one (its JSON
-     * is then the store's text, which a response sends as it is instead of serializing the object again); the
-     * text is empty for a dry run and for objects served in another form than they are stored.
+     * As {@link #create}, on a body the caller hands over (a request's decoded body, a tree converted for this
+     * call): it is admitted and stored itself, not a copy, so the caller must not use it afterwards, also when the
+     * create fails. With the created object, its JSON text when the served object is the stored one (its JSON is
+     * then the store's text, which a response sends as it is instead of serializing the object again); the text is
+     * empty for a dry run and for objects served in another form than they are stored.
      */
-    public Store.Written createWritten(ResourceType type, String namespace, ObjectNode body, boolean dryRun) {
-        ObjectNode obj = body.deepCopy();
+    public Store.Written createOwned(ResourceType type, String namespace, ObjectNode obj, boolean dryRun) {
         defaultTypeMeta(type, obj);
         ObjectNode meta = Json.child(obj, "metadata");
         if (type.namespaced()) {
@@ -215,7 +216,7 @@ public final class ObjectService {
         }
         ObjectNode stored = toStored(type, obj);
         ResourceType st = storageType(type);
-        // obj is this call's own copy of the body (and stored is obj or converted from it): admitted in place
+        // obj is the body this call owns (and stored is obj or converted from it): admitted in place
         ObjectNode admitted = admission.admitCreateOwned(st, stored);
         if (dryRun) {
             return new Store.Written(toServed(type, admitted), "");
