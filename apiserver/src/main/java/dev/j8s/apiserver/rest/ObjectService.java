@@ -173,15 +173,17 @@ public final class ObjectService {
      * {@code namespace} comes from the URL ("" for cluster-scoped resources).
      */
     public ObjectNode create(ResourceType type, String namespace, ObjectNode body, boolean dryRun) {
-        return createOwned(type, namespace, body.deepCopy(), dryRun).object();
+        // the caller's own copy: createOwned's object is read only (the stored tree itself)
+        return createOwned(type, namespace, body.deepCopy(), dryRun).object().deepCopy();
     }
 
     /**
      * As {@link #create}, on a body the caller hands over (a request's decoded body, a tree converted for this
      * call): it is admitted and stored itself, not a copy, so the caller must not use it afterwards, also when the
-     * create fails. With the created object, its JSON text when the served object is the stored one (its JSON is
-     * then the store's text, which a response sends as it is instead of serializing the object again); the text is
-     * empty for a dry run and for objects served in another form than they are stored.
+     * create fails. With the created object, read only (it is the stored tree itself when served as stored), and
+     * its JSON text when the served object is the stored one (its JSON is then the store's text, which a response
+     * sends as it is instead of serializing the object again); the text is empty for a dry run and for objects
+     * served in another form than they are stored.
      */
     public Store.Written createOwned(ResourceType type, String namespace, ObjectNode obj, boolean dryRun) {
         defaultTypeMeta(type, obj);

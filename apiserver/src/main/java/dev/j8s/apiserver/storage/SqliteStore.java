@@ -398,7 +398,8 @@ public final class SqliteStore implements Store {
             writeLock.unlock();
         }
         awaitCommit(mine);
-        return new Written(stored.deepCopy(), json);
+        // the stored tree itself, read only by contract: the HTTP create answers with the text alone
+        return new Written(stored, json);
     }
 
     @Override

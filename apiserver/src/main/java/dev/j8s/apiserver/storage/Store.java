@@ -35,17 +35,21 @@ public interface Store extends AutoCloseable {
 
     /** Stores a new object; AlreadyExists when the name is taken. */
     default ObjectNode create(String resource, ObjectNode object) {
-        return createOwned(resource, object.deepCopy()).object();
+        return createOwned(resource, object.deepCopy()).object().deepCopy();
     }
 
     /**
      * As {@link #create}, for an object the caller hands over: the store keeps {@code object} itself (the caller
-     * must not touch it afterwards) and returns a copy of what it stored with the JSON text it stored, which is
-     * that copy's JSON as {@code Json.MAPPER} writes it.
+     * must not touch it afterwards) and returns what it stored, that same tree, with the JSON text it stored, which
+     * is the tree's JSON as {@code Json.MAPPER} writes it. The returned tree is the stored one, which its watchers
+     * see too: it is only read (a caller that changes it copies it first).
      */
     Written createOwned(String resource, ObjectNode object);
 
-    /** An object as written (the caller's own copy) and its stored JSON text. */
+    /**
+     * An object as written and its stored JSON text; the object is read only (it may be the stored tree itself,
+     * which a create's response sends as the text and an in-process client converts without a copy).
+     */
     record Written(ObjectNode object, String json) {}
 
     /**
