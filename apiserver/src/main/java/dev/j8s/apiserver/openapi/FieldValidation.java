@@ -19,11 +19,9 @@ import dev.j8s.apiserver.openapi.ModelShapes.Shape;
 import dev.j8s.apiserver.registry.ResourceType;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -302,19 +300,18 @@ public final class FieldValidation {
 
     /**
      * Reads the value at the parser's current token into a tree, checking it against {@code type} (null:
-     * not checked at all, as for the value of an unknown field).
+     * not checked at all, as for the value of an unknown field). {@code path} names the value only in errors, so the
+     * path of a member is made only for a member that is an object or an array, or that is reported.
      */
     private static JsonNode read(JsonParser p, JavaType type, String path, List<StrictError> errors, boolean check)
             throws IOException {
-        Shape shape = type == null ? new FreeForm() : ModelShapes.of(type);
         return switch (p.currentToken()) {
             case START_OBJECT -> {
+                Shape shape = shape(type);
                 ObjectNode object = NODES.objectNode();
-                Set<String> seen = new HashSet<>();
                 while (p.nextToken() == JsonToken.FIELD_NAME) {
                     String key = p.currentName();
                     p.nextToken();
-                    String childPath = child(path, key);
                     JavaType childType;
                     boolean known = true;
                     switch (shape) {
@@ -328,24 +325,40 @@ public final class FieldValidation {
                     // Leaves decode themselves (Quantity, IntOrString): nothing inside them is checked.
                     boolean checkChild = check && known && !(shape instanceof Leaf);
                     if (check && !known) {
-                        errors.add(new StrictError(StrictError.Kind.UNKNOWN, childPath));
-                    } else if (check && !(shape instanceof Leaf) && !seen.add(key)) {
-                        errors.add(new StrictError(StrictError.Kind.DUPLICATE, childPath));
+                        errors.add(new StrictError(StrictError.Kind.UNKNOWN, child(path, key)));
+                    } else if (check && !(shape instanceof Leaf) && object.has(key)) {
+                        // every member read so far is in object: a key it has already is a duplicate
+                        errors.add(new StrictError(StrictError.Kind.DUPLICATE, child(path, key)));
                     }
-                    object.set(key, read(p, childType, childPath, errors, checkChild));
+                    object.set(key, p.currentToken().isStructStart()
+                            ? read(p, childType, child(path, key), errors, checkChild)
+                            : scalar(p));
                 }
                 yield object;
             }
             case START_ARRAY -> {
                 ArrayNode array = NODES.arrayNode();
-                JavaType element = shape instanceof ListOf(JavaType e) ? e : null;
+                JavaType element = shape(type) instanceof ListOf(JavaType e) ? e : null;
                 int i = 0;
                 while (p.nextToken() != JsonToken.END_ARRAY) {
-                    array.add(read(p, element, path + "[" + i + "]", errors, check && element != null));
+                    array.add(p.currentToken().isStructStart()
+                            ? read(p, element, path + "[" + i + "]", errors, check && element != null)
+                            : scalar(p));
                     i++;
                 }
                 yield array;
             }
+            default -> scalar(p);
+        };
+    }
+
+    private static Shape shape(JavaType type) {
+        return type == null ? new FreeForm() : ModelShapes.of(type);
+    }
+
+    /** The node of the scalar value at the parser's current token. */
+    private static JsonNode scalar(JsonParser p) throws IOException {
+        return switch (p.currentToken()) {
             case VALUE_NULL -> NODES.nullNode();
             case VALUE_TRUE -> NODES.booleanNode(true);
             case VALUE_FALSE -> NODES.booleanNode(false);
