@@ -28,12 +28,13 @@ import java.util.zip.ZipException;
  * Errors read like {@code java.util.zip}'s: "Not in GZIP format", "Corrupt GZIP trailer",
  * "Unexpected end of ZLIB input stream", zlib's texts for corrupt deflate data.
  *
- * <p>Native memory is bounded: one {@code struct inflate_state} and {@value #IN_SIZE} + {@value #OUT_SIZE} bytes of
- * buffers, in a confined arena freed by {@link #close()}; {@link ReadAheadStream} runs it as a pipeline stage. The
- * output is untrusted like any inflater's: the caller hashes and bounds it. Not thread-safe: one thread creates,
- * reads and closes a stream.
+ * <p>Native memory is bounded: one {@code struct inflate_state} and at most {@value #IN_SIZE} + {@value #OUT_SIZE}
+ * bytes of buffers, in a confined arena freed by {@link #close()}. {@link ReadAheadStream} runs it as a pipeline
+ * stage ({@link #fill}), where it needs neither buffer: it inflates from the reading stage's chunks and into its own
+ * stage's chunks, in place. The output is untrusted like any inflater's: the caller hashes and bounds it. Not
+ * thread-safe: one thread creates, reads and closes a stream.
  */
-final class IsalGunzip extends InputStream {
+final class IsalGunzip extends InputStream implements ReadAheadStream.Producer {
     /** The shared library of Debian's {@code libisal2}. */
     static final Path LIBRARY = Path.of("/usr/lib/x86_64-linux-gnu/libisal.so.2");
     static final int IN_SIZE = 128 * 1024;
@@ -86,8 +87,11 @@ final class IsalGunzip extends InputStream {
     private final InputStream source;
     private final Arena arena = Arena.ofConfined();
     private final MemorySegment state = arena.allocate(STATE_ALLOC, 64);
-    private final MemorySegment in = arena.allocate(IN_SIZE, 64);
-    private final MemorySegment out = arena.allocate(OUT_SIZE, 64);
+    /** The input: a read-ahead source's chunk, taken in place, or {@link #ownIn} that a stream's bytes are copied to. */
+    private MemorySegment in = MemorySegment.NULL;
+    private MemorySegment ownIn;
+    /** The output of {@link #read(byte[], int, int)}; {@link #fill} inflates into its caller's memory instead. */
+    private MemorySegment out;
     /** For a source other than a {@link ReadAheadStream}: its bytes pass through here on their way to {@link #in}. */
     private byte[] staging;
     private final CRC32 crc = new CRC32();
@@ -108,7 +112,10 @@ final class IsalGunzip extends InputStream {
     private boolean ended;
     private boolean closed;
 
-    /** A stream inflating {@code source} (read in {@value #IN_SIZE}-byte pieces, to its end; closed with this stream). */
+    /**
+     * A stream inflating {@code source} (read to its end, in {@value #IN_SIZE}-byte pieces or, from a
+     * {@link ReadAheadStream}, its chunks in place; closed with this stream).
+     */
     IsalGunzip(InputStream source) {
         if (!AVAILABLE) {
             throw new IllegalStateException("ISA-L inflate is not available");
@@ -137,23 +144,60 @@ final class IsalGunzip extends InputStream {
         if (len == 0) {
             return 0;
         }
-        while (outStart == outEnd) {
-            if (ended) {
+        if (outStart == outEnd) {
+            if (out == null) {
+                out = arena.allocate(OUT_SIZE, 64);
+            }
+            int produced = next(out, 0, OUT_SIZE);
+            if (produced < 0) {
                 return -1;
             }
-            if (!inMember) {
-                if (!startMember()) {
-                    ended = true;
-                    return -1;
-                }
-            } else {
-                inflate();
-            }
+            outStart = 0;
+            outEnd = produced;
         }
         int n = Math.min(len, outEnd - outStart);
         MemorySegment.copy(out, ValueLayout.JAVA_BYTE, outStart, b, off, n);
         outStart += n;
         return n;
+    }
+
+    /** Inflates straight into {@code chunk} until it is full or the stream ends: how many bytes, -1 at the end. */
+    @Override
+    public int fill(MemorySegment chunk) throws IOException {
+        if (closed) {
+            throw new IOException("Stream closed");
+        }
+        int size = (int) Math.min(chunk.byteSize(), Integer.MAX_VALUE);
+        int filled = Math.min(size, outEnd - outStart); // what a read left in the own buffer comes first
+        if (filled > 0) {
+            MemorySegment.copy(out, outStart, chunk, 0, filled);
+            outStart += filled;
+        }
+        while (filled < size) {
+            int n = next(chunk, filled, size - filled);
+            if (n < 0) {
+                break;
+            }
+            filled += n;
+        }
+        return filled == 0 ? -1 : filled;
+    }
+
+    /** Inflates into {@code dst[off, off+len)} until it produces bytes: how many, or -1 at the end of the stream. */
+    private int next(MemorySegment dst, long off, int len) throws IOException {
+        while (!ended) {
+            if (!inMember) {
+                if (!startMember()) {
+                    ended = true;
+                }
+                continue;
+            }
+            int produced = inflate(dst, off, len);
+            if (produced > 0) {
+                return produced;
+            }
+        }
+        return -1;
     }
 
     /** Reads the next member's header; false at the end of the source right after a trailer. */
@@ -212,14 +256,17 @@ final class IsalGunzip extends InputStream {
         return true;
     }
 
-    /** One inflate call (refilling the input first when it is used up); at the deflate end, checks the trailer. */
-    private void inflate() throws IOException {
+    /**
+     * One inflate call into {@code dst[off, off+len)} (refilling the input first when it is used up): how many bytes
+     * it produced; at the deflate end, checks the trailer.
+     */
+    private int inflate(MemorySegment dst, long off, int len) throws IOException {
         if (inStart == inEnd) {
             fill(); // at the source's end ISA-L may still hold buffered bits and output
         }
         int availIn = inEnd - inStart;
-        state.set(ValueLayout.ADDRESS, NEXT_OUT, out);
-        state.set(ValueLayout.JAVA_INT, AVAIL_OUT, OUT_SIZE);
+        state.set(ValueLayout.ADDRESS, NEXT_OUT, dst.asSlice(off, len));
+        state.set(ValueLayout.JAVA_INT, AVAIL_OUT, len);
         state.set(ValueLayout.ADDRESS, NEXT_IN, in.asSlice(inStart));
         state.set(ValueLayout.JAVA_INT, AVAIL_IN, availIn);
         int rc;
@@ -241,11 +288,9 @@ final class IsalGunzip extends InputStream {
             throw new IllegalStateException("isal_inflate moved the input backwards");
         }
         inStart = consumedTo;
-        int produced = OUT_SIZE - state.get(ValueLayout.JAVA_INT, AVAIL_OUT);
-        outStart = 0;
-        outEnd = produced;
+        int produced = len - state.get(ValueLayout.JAVA_INT, AVAIL_OUT);
         if (produced > 0) {
-            crc.update(out.asSlice(0, produced).asByteBuffer());
+            crc.update(dst.asSlice(off, produced).asByteBuffer());
             memberSize += produced;
         }
         boolean finished = state.get(ValueLayout.JAVA_INT, BLOCK_STATE) == ISAL_BLOCK_FINISH;
@@ -277,6 +322,7 @@ final class IsalGunzip extends InputStream {
             members++;
             inMember = false;
         }
+        return produced;
     }
 
     private int headerByte() throws IOException {
@@ -302,21 +348,25 @@ final class IsalGunzip extends InputStream {
         }
         int n;
         if (source instanceof ReadAheadStream chunks) {
-            n = chunks.read(in, 0, IN_SIZE); // straight from the read-ahead chunk into native memory
+            in = chunks.next(); // the chunk itself, valid until the next call: only made when this one is used up
+            n = in.byteSize() == 0 ? -1 : (int) in.byteSize();
         } else {
-            if (staging == null) {
+            if (ownIn == null) {
+                ownIn = arena.allocate(IN_SIZE, 64);
                 staging = new byte[IN_SIZE];
             }
+            in = ownIn;
             n = source.read(staging, 0, staging.length);
             if (n > 0) {
                 MemorySegment.copy(staging, 0, in, ValueLayout.JAVA_BYTE, 0, n);
             }
         }
+        inStart = 0;
         if (n < 0) {
+            inEnd = 0;
             sourceEnded = true;
             return false;
         }
-        inStart = 0;
         inEnd = n;
         return true;
     }

@@ -162,8 +162,9 @@ public final class LayerExtractor {
                 case NONE -> raw;
                 case GZIP -> switch (gzip) {
                     case ISAL_LIBRARY -> new ReadAheadStream(Thread.ofPlatform().daemon().name("isal-inflate"),
-                            IsalGunzip.OUT_SIZE, 4, () -> new Digesting(new IsalGunzip(new ReadAheadStream(
-                                    Thread.ofPlatform().daemon().name("layer-read"), INPUT_BUFFER, 4, () -> raw)), diff));
+                            IsalGunzip.OUT_SIZE, 4, () -> new IsalGunzip(new ReadAheadStream(
+                                    Thread.ofPlatform().daemon().name("layer-read"), INPUT_BUFFER, 4,
+                                    () -> ReadAheadStream.reading(raw))).hashedBy(diff));
                     case IGZIP_TOOL -> ExternalGunzip.start(ExternalGunzip.IGZIP, raw);
                     case JAVA_ZIP -> new GZIPInputStream(raw, INPUT_BUFFER);
                 };

@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
@@ -96,6 +97,27 @@ final class NativeSha256 extends MessageDigest {
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }
+    }
+
+    /** A direct buffer (native memory: the inflated chunks of a layer) is hashed in place, without a copy. */
+    @Override
+    protected void engineUpdate(ByteBuffer input) {
+        if (!input.isDirect()) {
+            super.engineUpdate(input);
+            return;
+        }
+        int len = input.remaining();
+        if (len == 0) {
+            return;
+        }
+        try {
+            check((int) UPDATE.invokeExact(ctx, MemorySegment.ofBuffer(input), (long) len));
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+        input.position(input.limit());
     }
 
     @Override

@@ -128,7 +128,7 @@ public final class PullBenchmark {
             }
             for (int r = 0; r < runs; r++) {
                 Path root = work.resolve("j8s-" + r);
-                double[] cpu0 = cpu(registry);
+                double[] cpu0 = settled(work, registry, "j8s");
                 long s = System.nanoTime();
                 try (ImageStore store = ImageStore.open(root, RegistryOptions.DEFAULT)) {
                     ImageRecord rec = store.pull(ref, CredentialSupplier.ANONYMOUS, PullListener.NONE);
@@ -144,7 +144,7 @@ public final class PullBenchmark {
                     continue;
                 }
                 Path oci = work.resolve("skopeo-" + r);
-                cpu0 = cpu(registry);
+                cpu0 = settled(work, registry, "skopeo");
                 s = System.nanoTime();
                 Tools.run(work, "/usr/bin/skopeo", "--insecure-policy", "copy", "-q", "--src-tls-verify=false",
                         "docker://" + ref, "oci:" + oci + ":v1");
@@ -154,7 +154,7 @@ public final class PullBenchmark {
 
                 if (hasPodman) {
                     Path storage = work.resolve("podman-" + r);
-                    cpu0 = cpu(registry);
+                    cpu0 = settled(work, registry, "podman");
                     s = System.nanoTime();
                     podman(work, containersConf, "--root", storage.resolve("root").toString(), "--runroot",
                             runRoots.resolve("r" + r).toString(), "pull", "-q", "--tls-verify=false", ref.toString());
@@ -315,7 +315,7 @@ public final class PullBenchmark {
             for (int k = 0; k < kinds; k++) {
                 int m = (r + k) % kinds; // the order swaps every run
                 Path root = work.resolve("real-j8s-" + m + "-" + r);
-                double[] cpu0 = cpu(registry);
+                double[] cpu0 = settled(work, registry, names[m]);
                 long s = System.nanoTime();
                 (m == 0 ? after : before).pull(root);
                 j8s[m][r] = (System.nanoTime() - s) / 1e9;
@@ -327,7 +327,7 @@ public final class PullBenchmark {
                 continue;
             }
             Path oci = work.resolve("real-skopeo-" + r);
-            double[] cpu0 = cpu(registry);
+            double[] cpu0 = settled(work, registry, "skopeo");
             long s = System.nanoTime();
             Tools.run(work, "/usr/bin/skopeo", "--insecure-policy", "copy", "-q", "--src-tls-verify=false",
                     "docker://" + ref, "oci:" + oci + ":v1");
@@ -335,7 +335,7 @@ public final class PullBenchmark {
             cpu(registry, cpu0, skopeoCpu, r);
             if (Tools.available("umoci")) {
                 Path bundle = work.resolve("real-umoci-" + r);
-                cpu0 = cpu(registry);
+                cpu0 = settled(work, registry, "umoci");
                 s = System.nanoTime();
                 Tools.run(work, "/usr/bin/umoci", "unpack", "--image", oci + ":v1", bundle.toString());
                 umoci[r] = (System.nanoTime() - s) / 1e9;
@@ -345,7 +345,7 @@ public final class PullBenchmark {
             trash.add(oci);
             if (hasPodman) {
                 Path storage = work.resolve("real-podman-" + r);
-                cpu0 = cpu(registry);
+                cpu0 = settled(work, registry, "podman");
                 s = System.nanoTime();
                 podman(work, containersConf, "--root", storage.resolve("root").toString(), "--runroot",
                         runRoots.resolve("real" + r).toString(), "pull", "-q", "--tls-verify=false", ref);
@@ -354,7 +354,7 @@ public final class PullBenchmark {
                 trash.add(storage);
             }
             if (Tools.available("igzip")) {
-                cpu0 = cpu(registry);
+                cpu0 = settled(work, registry, "igzip -dc");
                 s = System.nanoTime();
                 try (var pool = java.util.concurrent.Executors.newFixedThreadPool(2)) {
                     List<java.util.concurrent.Future<String>> done = new ArrayList<>();
@@ -368,7 +368,7 @@ public final class PullBenchmark {
                 inflateFloor[r] = (System.nanoTime() - s) / 1e9;
                 cpu(registry, cpu0, inflateCpu, r);
                 Path into = Files.createDirectories(work.resolve("real-tar-" + r));
-                cpu0 = cpu(registry);
+                cpu0 = settled(work, registry, "igzip|tar");
                 s = System.nanoTime();
                 for (RealWorldImage.Layer l : layers) {
                     Tools.run(work, "/bin/sh", "-c", "/usr/bin/igzip -dc " + l.file() + " | tar -x -C " + into);
@@ -381,6 +381,7 @@ public final class PullBenchmark {
         for (Path p : trash) {
             Tools.run(work, "rm", "-rf", p.toString());
         }
+        Tools.run(work, "/bin/sync"); // the removal's write-back too, so the next invocation finds the disk idle
         double mb = compressed / 1e6;
         double mbOut = uncompressed / 1e6;
         System.out.println("real-world image, " + runs + " runs (load average before: "
@@ -442,7 +443,7 @@ public final class PullBenchmark {
                 int m = (r + k) % 2;
                 System.setProperty(property, modes[m]);
                 Path root = work.resolve("ab-" + m + "-" + r);
-                double[] cpu0 = cpu(registry);
+                double[] cpu0 = settled(work, registry, modes[m]);
                 long s = System.nanoTime();
                 try (ImageStore store = ImageStore.open(root, RegistryOptions.DEFAULT)) {
                     store.pull(ref, CredentialSupplier.ANONYMOUS, PullListener.NONE);
@@ -474,6 +475,27 @@ public final class PullBenchmark {
             throw new IllegalStateException("podman " + String.join(" ", args) + ": " + out);
         }
         return out;
+    }
+
+    /**
+     * Writes back everything dirty ({@code sync}), then {@link #cpu}: called before every timed step, so each tool
+     * starts with nothing of the steps before it left to write back. Without it the write-back of up to 2 GB per run
+     * (each unpacking tool leaves its 659 MB tree dirty) fell on whichever step came next: on j8s in full, as its
+     * {@code syncfs} before each layer's rename writes back the whole file system, the other tools' trees included,
+     * and on the others as a disk shared with the kernel's flusher.
+     */
+    static double[] settled(Path work, DistributionRegistry registry, String next) throws Exception {
+        long dirtyKb = 0;
+        for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+            if (line.startsWith("Dirty:") || line.startsWith("Writeback:")) {
+                dirtyKb += Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        long s = System.nanoTime();
+        Tools.run(work, "/bin/sync");
+        System.out.printf("  sync before %-10s %5.0f MB dirty, written back in %.2f s (not counted)%n", next,
+                dirtyKb / 1024.0, (System.nanoTime() - s) / 1e9);
+        return cpu(registry);
     }
 
     /** CPU seconds so far of this JVM, of its reaped children (skopeo, podman) and of the registry. */

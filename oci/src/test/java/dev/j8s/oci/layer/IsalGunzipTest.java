@@ -362,9 +362,43 @@ class IsalGunzipTest {
         assertThatThrownBy(early::read).hasMessage("Stream closed");
     }
 
+    @Test
+    void chunksOfAnySizeOnEitherSideOfTheInflaterGiveTheSameBytes() throws Exception {
+        byte[] data = mixed(12, 400_000);
+        byte[] gz = concat(gzip(Arrays.copyOf(data, 150_000), 1), gzip(Arrays.copyOfRange(data, 150_000, data.length), 9));
+        for (int[] sizes : new int[][] {{3, 4099}, {65536, 7}, {1, 1 << 20}}) {
+            java.security.MessageDigest inflated = dev.j8s.oci.reference.Digest.newSha256();
+            try (InputStream in = new ReadAheadStream(Thread.ofVirtual().name("t-inflate"), sizes[1], 3,
+                    () -> new IsalGunzip(new ReadAheadStream(Thread.ofVirtual().name("t-read"), sizes[0], 2,
+                            () -> ReadAheadStream.reading(new ByteArrayInputStream(gz))))
+                            .hashedBy(inflated))) {
+                assertThat(in.readAllBytes()).as("chunk sizes %s", Arrays.toString(sizes)).isEqualTo(data);
+            }
+            assertThat(inflated.digest()).isEqualTo(java.security.MessageDigest.getInstance("SHA-256").digest(data));
+        }
+    }
+
+    @Test
+    void aFillAfterAReadTakesWhatTheReadLeftFirst() throws IOException {
+        byte[] data = mixed(13, 300_000);
+        try (IsalGunzip in = new IsalGunzip(new ByteArrayInputStream(gzip(data, 6)));
+             java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            byte[] head = in.readNBytes(1000);
+            java.io.ByteArrayOutputStream rest = new java.io.ByteArrayOutputStream();
+            java.lang.foreign.MemorySegment chunk = arena.allocate(50_000);
+            int n;
+            while ((n = in.fill(chunk)) > 0) {
+                rest.write(chunk.asSlice(0, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+            }
+            assertThat(n).isEqualTo(-1);
+            assertThat(concat(head, rest.toByteArray())).isEqualTo(data);
+        }
+    }
+
     static InputStream pipeline(InputStream source) {
         return new ReadAheadStream(Thread.ofPlatform().daemon().name("t-inflate"), IsalGunzip.OUT_SIZE, 4,
-                () -> new IsalGunzip(new ReadAheadStream(Thread.ofVirtual().name("t-read"), 65536, 4, () -> source)));
+                () -> new IsalGunzip(new ReadAheadStream(Thread.ofVirtual().name("t-read"), 65536, 4,
+                        () -> ReadAheadStream.reading(source))));
     }
 
     @Test

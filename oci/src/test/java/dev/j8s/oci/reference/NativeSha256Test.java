@@ -2,6 +2,7 @@ package dev.j8s.oci.reference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.Random;
@@ -35,6 +36,24 @@ class NativeSha256Test {
             }
             assertThat(HexFormat.of().formatHex(mine.digest())).isEqualTo(HexFormat.of().formatHex(jdk.digest()));
         }
+    }
+
+    @Test
+    void hashesDirectBuffersInPlaceAsTheJdkDoes() throws Exception {
+        byte[] data = new byte[1_000_003];
+        new Random(11).nextBytes(data);
+        MessageDigest mine = new NativeSha256();
+        ByteBuffer direct = ByteBuffer.allocateDirect(data.length).put(data).flip();
+        mine.update(direct.slice(0, 17)); // pieces, one starting at a position other than 0
+        direct.position(17);
+        mine.update(direct);
+        assertThat(direct.hasRemaining()).isFalse();
+        mine.update(ByteBuffer.wrap(data, 5, 10)); // a heap buffer goes the array way
+        mine.update(ByteBuffer.allocateDirect(0));
+        MessageDigest jdk = MessageDigest.getInstance("SHA-256");
+        jdk.update(data);
+        jdk.update(data, 5, 10);
+        assertThat(mine.digest()).isEqualTo(jdk.digest());
     }
 
     @Test
