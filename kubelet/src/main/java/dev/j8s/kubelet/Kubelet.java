@@ -64,6 +64,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -271,13 +273,19 @@ public final class Kubelet implements AutoCloseable {
                 return new PodSyncHandler.Outcome.Continue(Optional.empty());
             }
         }
-        if (volumes.waitForAttachAndMount(pod) instanceof VolumeManager.MountResult.NotReady notReady) {
+        // The runtime's records are read while the volumes are set up, neither waiting for the other: upstream's
+        // SyncPod too acts on the runtime's pod status as it was before the volumes were waited for.
+        CompletableFuture<PodRuntimeState> read = CompletableFuture.supplyAsync(() -> manager.state(uid),
+                task -> Thread.ofVirtual().name("pod-state-" + uid).start(task));
+        VolumeManager.MountResult mounted = volumes.waitForAttachAndMount(pod);
+        PodRuntimeState before = joined(read);
+        if (mounted instanceof VolumeManager.MountResult.NotReady notReady) {
             // upstream: "Unable to attach or mount volumes"; the containers wait in ContainerCreating
-            writeStatus(pod, manager.state(uid), Map.of(), false);
+            writeStatus(pod, before, Map.of(), false);
             return new PodSyncHandler.Outcome.Continue(Optional.of(notReady.retryAfter()));
         }
         prober.addPod(pod);
-        KubeRuntimeManager.SyncResult result = manager.syncPod(pod);
+        KubeRuntimeManager.SyncResult result = manager.syncPod(pod, before);
         waitingReasons.put(uid, result.waiting());
         PodRuntimeState state = manager.state(uid);
         PodStatus status = writeStatus(pod, state, result.waiting(), false);
@@ -287,6 +295,21 @@ public final class Kubelet implements AutoCloseable {
             volumes.unmountPod(uid);
         }
         return new PodSyncHandler.Outcome.Continue(result.resyncAfter());
+    }
+
+    /** The value of a completed future, its failure thrown as it was raised. */
+    private static <T> T joined(CompletableFuture<T> future) {
+        try {
+            return future.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException cause) {
+                throw cause;
+            }
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw e;
+        }
     }
 
     /** The eviction manager's rounds, every monitoring interval, until the kubelet closes. */

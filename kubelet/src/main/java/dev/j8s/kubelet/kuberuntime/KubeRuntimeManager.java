@@ -186,8 +186,15 @@ public final class KubeRuntimeManager {
      * then the regular containers (each after its back-off).
      */
     public SyncResult syncPod(Pod pod) {
+        return syncPod(pod, state(pod.getMetadata().getUid()));
+    }
+
+    /**
+     * {@link #syncPod(Pod)} from {@code state}, what the runtime had for the pod when the sync began (read by the
+     * caller, e.g. while the pod's volumes were set up).
+     */
+    public SyncResult syncPod(Pod pod, PodRuntimeState state) {
         String uid = pod.getMetadata().getUid();
-        PodRuntimeState state = state(uid);
         PodActions actions = computePodActions(pod, state, probes, journal.interrupted(uid, Hook.POST_START));
         LOG.log(Level.DEBUG, () -> "computePodActions got for pod pod=" + key(pod) + " actions=" + actions);
         Map<String, WaitingReason> waiting = new HashMap<>();
@@ -208,16 +215,19 @@ public final class KubeRuntimeManager {
 
         String sandboxId;
         if (actions.createSandbox()) {
+            PodSandboxStatus made;
             try {
-                String id = runtime.runPodSandbox(sandboxConfig(pod, actions.attempt()));
-                sandboxId = runtime.podSandboxStatus(id).id();
+                made = runtime.podSandboxStatus(runtime.runPodSandbox(sandboxConfig(pod, actions.attempt())));
+                sandboxId = made.id();
             } catch (RuntimeException e) {
                 recorder.event(ContainerReferences.of(pod), EventType.WARNING, EventReason.FAILED_CREATE_POD_SANDBOX,
                         "Failed to create pod sandbox: " + e.getMessage());
                 LOG.log(Level.WARNING, "create sandbox of pod " + key(pod) + " failed: " + e.getMessage());
                 return new SyncResult(waiting, Optional.of(WAITING_RESYNC));
             }
-            state = state(uid);
+            // Read again only when something was killed: else the containers are as read, and the new sandbox is
+            // the one just made (a pod's first start reads the runtime's records once instead of twice).
+            state = actions.killPod() || !actions.containersToKill().isEmpty() ? state(uid) : state.withSandbox(made);
         } else {
             sandboxId = actions.sandboxId().orElseThrow();
         }

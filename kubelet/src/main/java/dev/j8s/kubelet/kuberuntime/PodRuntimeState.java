@@ -4,6 +4,7 @@ import dev.j8s.kubelet.status.ContainerObservation;
 import dev.j8s.runtime.ContainerState;
 import dev.j8s.runtime.ContainerStatus;
 import dev.j8s.runtime.PodSandboxStatus;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -17,6 +18,13 @@ public record PodRuntimeState(String uid, List<PodSandboxStatus> sandboxes, List
     public PodRuntimeState {
         sandboxes = List.copyOf(sandboxes);
         containers = List.copyOf(containers);
+    }
+
+    /** This state with {@code sandbox} added (one just made). */
+    PodRuntimeState withSandbox(PodSandboxStatus sandbox) {
+        List<PodSandboxStatus> all = new ArrayList<>(sandboxes);
+        all.add(sandbox);
+        return new PodRuntimeState(uid, all, containers);
     }
 
     /** The newest sandbox that is ready. */

@@ -43,6 +43,7 @@ public final class FakeRuntime implements ContainerRuntime {
     private final List<String> calls = new CopyOnWriteArrayList<>();
     private final Map<Integer, InetSocketAddress> routes = new java.util.concurrent.ConcurrentHashMap<>();
     private int sandboxCount;
+    private int containerReads;
     private long tick;
 
     public FakeRuntime(Clock clock) {
@@ -187,7 +188,13 @@ public final class FakeRuntime implements ContainerRuntime {
 
     @Override
     public synchronized List<ContainerStatus> listContainers() {
+        containerReads++;
         return List.copyOf(containers.values());
+    }
+
+    /** How many times the containers were listed (the reads of the runtime's records a real runtime makes). */
+    public synchronized int containerReads() {
+        return containerReads;
     }
 
     /** Records {@code execSync <id> <argv...>}; runs as {@link #onExec} says; past {@code timeout} it times out. */

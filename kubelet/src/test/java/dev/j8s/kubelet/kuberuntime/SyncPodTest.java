@@ -105,12 +105,28 @@ class SyncPodTest {
     }
 
     @Test
+    void aFreshPodsSyncReadsTheRuntimeOnceAndNotAgainAfterItsSandboxIsMade() {
+        manager.syncPod(pod("Always", List.of(), MAIN));
+        assertThat(runtime.containerReads()).isEqualTo(1);
+
+        // from the state its caller read: no read of its own
+        Pod other = pod("Always", List.of(), MAIN);
+        other.getMetadata().setUid("uid-2");
+        runtime.clearCalls();
+        manager.syncPod(other, new PodRuntimeState("uid-2", List.of(), List.of()));
+        assertThat(runtime.containerReads()).isEqualTo(1);
+        assertThat(runtime.calls()).containsExactly("runPodSandbox web attempt=0",
+                "createContainer main attempt=0 in sb-2", "startContainer main#0'"); // main#0 is uid-1's
+    }
+
+    @Test
     void aDeadSandboxIsKilledAndRemovedAndTheContainersStartOverInANewOne() {
         String old = runtime.addSandbox(UID, PodSandboxStatus.State.NOTREADY, 0);
         runtime.addContainer(UID, old, "main", 3, new ContainerState.Running(T0), hash(MAIN));
 
         manager.syncPod(pod("Always", List.of(), MAIN));
 
+        assertThat(runtime.containerReads()).as("read again after the kill").isEqualTo(2);
         assertThat(runtime.calls()).containsExactly("stopContainer main#3 grace=30s", "stopPodSandbox sb-1",
                 "removePodSandbox sb-1", "runPodSandbox web attempt=1", "createContainer main attempt=0 in sb-2",
                 "startContainer main#0");
