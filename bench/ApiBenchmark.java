@@ -36,7 +36,7 @@ import javax.net.ssl.TrustManagerFactory;
  * bearer token), with no dependencies so that it runs in source-launch mode:
  *
  * <pre>java bench/ApiBenchmark.java /path/to/kubeconfig [--pods 1000] [--concurrency 8] [--lists 10] [--warmup-creates 1000]
- *     [--warmup-settled [--settle-batch 500] [--settle-below 10] [--settle-max 10000]] [--pid PID]</pre>
+ *     [--warmup-settled [--settle-batch 1000] [--settle-below 10] [--settle-max 30000]] [--pid PID]</pre>
  *
  * It measures, in one run: GET /version (the floor of the HTTP+TLS+auth path, the peer figure), pod
  * creation, list as JSON and as a Table (kubectl's Accept header), and a watch that must see the ADDED
@@ -118,8 +118,8 @@ public final class ApiBenchmark {
         int lists = intOption(args, "--lists", 10);
         boolean settled = Arrays.asList(args).subList(1, args.length).contains("--warmup-settled");
         Warmup warmup = settled
-                ? new Warmup.Settled(intOption(args, "--settle-batch", 500), intOption(args, "--settle-below", 10),
-                        intOption(args, "--settle-max", 10_000))
+                ? new Warmup.Settled(intOption(args, "--settle-batch", 1000), intOption(args, "--settle-below", 10),
+                        intOption(args, "--settle-max", 30_000))
                 : new Warmup.Fixed(intOption(args, "--warmup-creates", 1000));
         Access access = readKubeconfig(kubeconfig);
         String host = access.server().getHost();
