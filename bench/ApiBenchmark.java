@@ -35,7 +35,8 @@ import javax.net.ssl.TrustManagerFactory;
  * A throughput and latency benchmark of a running j8s API server over its real HTTPS path (TLS,
  * bearer token), with no dependencies so that it runs in source-launch mode:
  *
- * <pre>java bench/ApiBenchmark.java /path/to/kubeconfig [--pods 1000] [--concurrency 8] [--lists 10] [--warmup-creates 1000] [--pid PID]</pre>
+ * <pre>java bench/ApiBenchmark.java /path/to/kubeconfig [--pods 1000] [--concurrency 8] [--lists 10] [--warmup-creates 1000]
+ *     [--warmup-settled [--settle-batch 1000] [--settle-below 10] [--settle-max 30000]] [--pid PID]</pre>
  *
  * It measures, in one run: GET /version (the floor of the HTTP+TLS+auth path, the peer figure), pod
  * creation, list as JSON and as a Table (kubectl's Accept header), and a watch that must see the ADDED
@@ -91,16 +92,35 @@ public final class ApiBenchmark {
                 .build();
     }
 
+    /**
+     * How the create path is warmed before the measured steps: a fixed number of creates (a young server, the
+     * recipe's figure), or batches of creates until the JIT compiler threads' share of the server's CPU over a batch
+     * falls below a threshold (a server whose JIT has settled, as one that has run for hours), up to a cap.
+     */
+    sealed interface Warmup {
+        record Fixed(int creates) implements Warmup {}
+
+        record Settled(int batch, int belowPercent, int maxCreates) implements Warmup {}
+    }
+
+    static final String USAGE = "usage: java bench/ApiBenchmark.java KUBECONFIG [--pods N] [--concurrency C] [--lists R]"
+            + " [--warmup-creates W | --warmup-settled [--settle-batch B] [--settle-below PERCENT] [--settle-max M]]"
+            + " [--pid PID]";
+
     public static void main(String[] args) throws Exception {
-        if (args.length < 1) {
-            System.err.println("usage: java bench/ApiBenchmark.java KUBECONFIG [--pods N] [--concurrency C] [--lists R] [--warmup-creates W] [--pid PID]");
-            System.exit(2);
+        if (args.length < 1 || args[0].equals("--help") || args[0].equals("-h")) {
+            System.err.println(USAGE);
+            System.exit(args.length < 1 ? 2 : 0);
         }
         Path kubeconfig = Path.of(args[0]);
         int pods = intOption(args, "--pods", 1000);
         int concurrency = intOption(args, "--concurrency", 8);
         int lists = intOption(args, "--lists", 10);
-        int warmupCreates = intOption(args, "--warmup-creates", 1000);
+        boolean settled = Arrays.asList(args).subList(1, args.length).contains("--warmup-settled");
+        Warmup warmup = settled
+                ? new Warmup.Settled(intOption(args, "--settle-batch", 1000), intOption(args, "--settle-below", 10),
+                        intOption(args, "--settle-max", 30_000))
+                : new Warmup.Fixed(intOption(args, "--warmup-creates", 1000));
         Access access = readKubeconfig(kubeconfig);
         String host = access.server().getHost();
         if (!host.equals("127.0.0.1") && !host.equals("localhost") && !host.equals("[::1]")) {
@@ -113,10 +133,14 @@ public final class ApiBenchmark {
         } catch (IllegalStateException e) {
             System.out.println("no server CPU figures: " + e.getMessage());
         }
-        new ApiBenchmark(access, pid).run(pods, concurrency, lists, warmupCreates);
+        if (settled && pid <= 0) {
+            throw new IllegalArgumentException("--warmup-settled reads the server's threads: the server must run on "
+                    + "this machine (found by the kubeconfig's data dir, or --pid)");
+        }
+        new ApiBenchmark(access, pid).run(pods, concurrency, lists, warmup);
     }
 
-    void run(int pods, int concurrency, int lists, int warmupCreates) throws Exception {
+    void run(int pods, int concurrency, int lists, Warmup warmup) throws Exception {
         String suffix = Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36);
         String listNs = "bench-" + suffix;
         String watchNs = "bench-w-" + suffix;
@@ -132,8 +156,8 @@ public final class ApiBenchmark {
         concurrently("warm-up", 2000, concurrency, i -> i % 2 == 0 ? get("/version", "application/json")
                 : get("/api/v1/namespaces/" + listNs + "/serviceaccounts/default", "application/json"), "");
         // The create path (admission, storage, watch fan-out to the controllers) compiled too, in its own namespace.
-        concurrently("warm-up creates", warmupCreates, concurrency,
-                i -> post("/api/v1/namespaces/" + warmNs + "/pods", pod("warm-" + i)), "");
+        System.out.println(warmUpCreates(warmNs, concurrency, warmup));
+        System.out.println();
 
         List<Stats> results = new ArrayList<>();
         Stats version = concurrently("GET /version (floor)", pods, concurrency,
@@ -203,6 +227,45 @@ public final class ApiBenchmark {
         send("DELETE", "/api/v1/namespaces/" + listNs, "application/json", null);
         send("DELETE", "/api/v1/namespaces/" + watchNs, "application/json", null);
         send("DELETE", "/api/v1/namespaces/" + warmNs, "application/json", null);
+    }
+
+    /**
+     * Creates the warm-up pods in {@code ns} and returns the line that says which warm-up the run had. A settled
+     * warm-up prints each batch's server CPU and the JIT compiler threads' share of it as it goes.
+     */
+    String warmUpCreates(String ns, int concurrency, Warmup warmup) throws Exception {
+        return switch (warmup) {
+            case Warmup.Fixed(int creates) -> {
+                concurrently("warm-up creates", creates, concurrency,
+                        i -> post("/api/v1/namespaces/" + ns + "/pods", pod("warm-" + i)), "");
+                yield String.format(Locale.ROOT, "warm-up: fixed, %d creates (a young server)", creates);
+            }
+            case Warmup.Settled(int batch, int belowPercent, int maxCreates) -> {
+                int done = 0;
+                double share = Double.NaN;
+                for (int b = 1; done < maxCreates; b++) {
+                    int offset = done;
+                    int count = Math.min(batch, maxCreates - done);
+                    String step = "warm-up creates, batch " + b;
+                    concurrently(step, count, concurrency,
+                            i -> post("/api/v1/namespaces/" + ns + "/pods", pod("warm-" + (offset + i))), "");
+                    done += count;
+                    double cpu = serverCpu.get(step);
+                    double jit = serverCpuSplit.get(step)[0];
+                    share = cpu > 0 ? jit / cpu : 0;
+                    System.out.printf(Locale.ROOT, "warm-up batch %d: %d creates (%d in all), server CPU %.3f ms per "
+                            + "create, JIT compilers %.0f%% of it%n", b, count, done, 1e3 * cpu, 100 * share);
+                    if (100 * share < belowPercent) {
+                        yield String.format(Locale.ROOT, "warm-up: until the JIT settled, %d creates (batches of %d; "
+                                + "the JIT compilers' share of the last batch %.0f%% < %d%%)", done, batch,
+                                100 * share, belowPercent);
+                    }
+                }
+                yield String.format(Locale.ROOT, "warm-up: until the JIT settled, NOT SETTLED: stopped at the cap of "
+                        + "%d creates (batches of %d; the JIT compilers' share of the last batch %.0f%%, not below "
+                        + "%d%%)", done, batch, 100 * share, belowPercent);
+            }
+        };
     }
 
     /** Starts a watch on an empty namespace, creates {@code pods} pods, and waits for all ADDED events. */
