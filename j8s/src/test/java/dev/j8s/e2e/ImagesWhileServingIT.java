@@ -45,7 +45,7 @@ class ImagesWhileServingIT {
         LocalRegistry.assumePodsCanRun();
         org.junit.jupiter.api.Assumptions.assumeTrue(LocalRegistry.htpasswdAvailable(), "htpasswd (apache2-utils) is needed");
         try {
-            secured = LocalRegistry.startWithAuth(Files.createTempDirectory("j8s-e2e-secured-"), USER, PASSWORD);
+            secured = LocalRegistry.startWithAuthInTempDir(USER, PASSWORD);
             secured.pushBusybox(List.of("auth"));
             Files.writeString(dataDir.resolve("config.json"), dockerConfig(secured.host(), USER, PASSWORD));
         } catch (IOException e) {

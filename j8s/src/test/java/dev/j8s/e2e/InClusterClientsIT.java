@@ -88,10 +88,9 @@ class InClusterClientsIT {
 
     @Test
     void theHostsKubectlInAPodListsPodsWithTheMountedTokenAndIsRefusedCreate() throws IOException {
-        Path layout = image(Files.createTempDirectory("j8s-kubectl-image-"), List.of(KUBECTL), root -> {
+        String image = pushImage("incluster-kubectl:1", List.of(KUBECTL), root -> {
             Files.copy(KUBECTL, root.resolve("bin/kubectl"), StandardCopyOption.COPY_ATTRIBUTES);
         });
-        String image = REGISTRY.pushLayout(layout, "base", "incluster-kubectl:1");
         SERVERS.kubectl().runWithStdin(clientPod("kubectl-client", image,
                 "echo \"service $KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT\"; kubectl get pods -o name;"
                         + " kubectl create configmap nope 2>&1; kubectl --token=not-a-token get pods 2>&1; echo done"),
@@ -109,7 +108,7 @@ class InClusterClientsIT {
     @Test
     void thePythonClientsLoadInclusterConfigListsPodsAndIsRefusedCreate() throws IOException {
         Set<Path> files = pythonFiles();
-        Path layout = image(Files.createTempDirectory("j8s-python-image-"), List.copyOf(files), root -> {
+        String image = pushImage("incluster-python:1", List.copyOf(files), root -> {
             for (Path f : files) {
                 Path target = root.resolve(f.toString().substring(1));
                 Files.createDirectories(target.getParent());
@@ -118,7 +117,6 @@ class InClusterClientsIT {
                 }
             }
         });
-        String image = REGISTRY.pushLayout(layout, "base", "incluster-python:1");
         String program = "from kubernetes import client, config\n"
                 + "config.load_incluster_config()\n"
                 + "api = client.CoreV1Api()\n"
@@ -146,10 +144,23 @@ class InClusterClientsIT {
         void fill(Path root) throws IOException;
     }
 
-    private static Path image(Path work, List<Path> needs, RootFs content) {
+    /**
+     * Builds an image of busybox and {@code content} in a temporary directory, pushes it to the test registry as
+     * {@code ref} and removes the directory; the image's reference in the registry.
+     */
+    private static String pushImage(String ref, List<Path> needs, RootFs content) throws IOException {
         for (Path p : needs) {
             org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(p), p + " is needed for this test");
         }
+        Path work = Files.createTempDirectory("j8s-e2e-image-");
+        try {
+            return REGISTRY.pushLayout(image(work, content), "base", ref);
+        } finally {
+            J8sServer.deleteRecursively(work);
+        }
+    }
+
+    private static Path image(Path work, RootFs content) {
         Path layout = work.resolve("layout");
         Path bundle = work.resolve("bundle");
         Tools.run(work, "/usr/bin/umoci", "init", "--layout", layout.toString());

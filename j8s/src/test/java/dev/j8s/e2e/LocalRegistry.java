@@ -80,6 +80,13 @@ final class LocalRegistry implements AutoCloseable {
         return start(dir, java.util.Optional.of(new String[] {user, password, htpasswd.toString()}));
     }
 
+    /** As {@link #startWithAuth}, in a fresh temporary directory that {@link #close()} removes. */
+    static LocalRegistry startWithAuthInTempDir(String user, String password) throws IOException, InterruptedException {
+        LocalRegistry registry = startWithAuth(Files.createTempDirectory("j8s-e2e-registry-"), user, password);
+        registry.deleteOnClose = true;
+        return registry;
+    }
+
     private static LocalRegistry start(Path dir, java.util.Optional<String[]> auth)
             throws IOException, InterruptedException {
         String authYaml = auth.map(a -> """
