@@ -4,10 +4,10 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteBuffer;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
@@ -90,13 +90,7 @@ final class NativeSha256 extends MessageDigest {
             return;
         }
         java.util.Objects.checkFromIndexSize(offset, len, input.length);
-        try {
-            check((int) UPDATE.invokeExact(ctx, MemorySegment.ofArray(input).asSlice(offset, len), (long) len));
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
+        update(MemorySegment.ofArray(input).asSlice(offset, len));
     }
 
     /** A direct buffer (native memory: the inflated chunks of a layer) is hashed in place, without a copy. */
@@ -106,18 +100,22 @@ final class NativeSha256 extends MessageDigest {
             super.engineUpdate(input);
             return;
         }
-        int len = input.remaining();
-        if (len == 0) {
+        if (!input.hasRemaining()) {
             return;
         }
+        update(MemorySegment.ofBuffer(input));
+        input.position(input.limit());
+    }
+
+    /** The library's update over all of {@code data}. */
+    private void update(MemorySegment data) {
         try {
-            check((int) UPDATE.invokeExact(ctx, MemorySegment.ofBuffer(input), (long) len));
+            check((int) UPDATE.invokeExact(ctx, data, data.byteSize()));
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }
-        input.position(input.limit());
     }
 
     @Override
